@@ -1,0 +1,123 @@
+// A ledger on a fresh LevelDB in a temporary directory, for rule tests.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <map>
+
+#include "common/address.h"
+#include "common/amount.h"
+#include "common/contract.h"
+#include "common/crypto/random.h"
+#include "common/hex.h"
+#include "common/kv_store.h"
+#include "common/receipt.h"
+#include "tests/support/temp_dir.h"
+#include "tracker/audit.h"
+#include "tracker/commit_pipeline.h"
+#include "tracker/ledger.h"
+
+namespace tollstream::test {
+
+inline constexpr int64_t kNow = 1795400000;
+
+class LedgerFixture {
+ public:
+  LedgerFixture()
+      : store(std::move(*KvStore::Open(dir / "db"))),
+        pipeline(std::make_unique<CommitPipeline>(*store)),
+        ledger(tracker.public_key(), LedgerConfig{/*grace_seconds=*/60, /*max_contract_seconds=*/3600}) {}
+
+  // Runs `op` in a transaction, committing (and waiting) only when it succeeds.
+  Result<json> Apply(const std::function<Result<json>(LedgerTxn&)>& op) {
+    LedgerTxn txn(*pipeline);
+    auto result = op(txn);
+    if (result) {
+      auto seq = txn.Commit();
+      REQUIRE(seq.ok());
+      REQUIRE(pipeline->WaitDurable(*seq).ok());
+    }
+    return result;
+  }
+
+  // Every record in the store, for before/after comparisons.
+  std::map<std::string, std::string> Dump() {
+    std::map<std::string, std::string> out;
+    auto it = store->NewIterator();
+    for (it->Seek(""); it->Valid(); it->Next()) out.emplace(it->key(), it->value());
+    return out;
+  }
+
+  uint64_t Balance(const std::string& address) {
+    LedgerTxn view(*pipeline);
+    return (*ledger.AccountInfo(view, address))["balance"].get<uint64_t>();
+  }
+  json AccountOf(const std::string& address) {
+    LedgerTxn view(*pipeline);
+    return *ledger.AccountInfo(view, address);
+  }
+
+  bool AuditHolds() {
+    auto report = AuditLedger(*store);
+    REQUIRE(report.ok());
+    if (!report->ok) {
+      for (const auto& p : report->problems) MESSAGE(p);
+    }
+    return report->ok;
+  }
+
+  void Mint(const PublicKey& to, uint64_t amount) {
+    REQUIRE(Apply([&](LedgerTxn& t) { return ledger.Mint(t, AddressOf(to), amount, "mint", kNow); }).ok());
+  }
+  std::string Income(const KeyPair& b) {
+    auto r = Apply([&](LedgerTxn& t) { return ledger.GetIncomeAddress(t, b.public_key(), kNow); });
+    REQUIRE(r.ok());
+    return (*r)["address"];
+  }
+  std::string Spend(const KeyPair& c, uint64_t deposit) {
+    auto r = Apply([&](LedgerTxn& t) {
+      return ledger.GetSpendAddress(t, c.public_key(), deposit, "dep", kNow);
+    });
+    REQUIRE(r.ok());
+    return (*r)["address"];
+  }
+  Contract MakeContract(const KeyPair& c, const KeyPair& b, const std::string& spend,
+                        const std::string& income, uint64_t price, uint64_t max_segments,
+                        int64_t expires = kNow + 600) {
+    Contract k;
+    k.terms = ContractTerms{tracker.public_key(), c.public_key(), b.public_key(), spend, income,
+                            "news", price, max_segments, expires, RandomHex(16)};
+    SignAsViewer(k, c);
+    SignAsBroadcaster(k, b);
+    return k;
+  }
+  Result<json> Open(const KeyPair& b, const Contract& k, int64_t now = kNow) {
+    return Apply([&](LedgerTxn& t) { return ledger.OpenContract(t, b.public_key(), k, now); });
+  }
+  Receipt MakeReceipt(const KeyPair& c, const Contract& k, uint64_t segments, uint64_t bytes) {
+    Receipt r;
+    r.contract = k.id;
+    r.viewer = c.public_key();
+    r.segments = segments;
+    r.bytes = bytes;
+    r.amount = segments * k.terms.price;
+    r.chain = k.id;
+    SignReceipt(r, c);
+    return r;
+  }
+  Result<json> Close(const KeyPair& b, const Contract& k, const std::optional<Receipt>& r,
+                     int64_t now = kNow + 10) {
+    return Apply([&](LedgerTxn& t) {
+      return ledger.CloseContract(t, b.public_key(), ToHex(k.id), r, now);
+    });
+  }
+
+  TempDir dir;
+  KeyPair tracker = KeyPair::Generate();
+  std::unique_ptr<KvStore> store;
+  std::unique_ptr<CommitPipeline> pipeline;
+  Ledger ledger;
+};
+
+}  // namespace tollstream::test

@@ -1,0 +1,194 @@
+#include "tests/tracker/ledger_fixture.h"
+
+namespace tollstream::test {
+
+TEST_CASE_FIXTURE(LedgerFixture, "mint and transfer move exact amounts") {
+  KeyPair a = KeyPair::Generate(), b = KeyPair::Generate();
+  Mint(a.public_key(), 1000);
+  auto moved = Apply([&](LedgerTxn& t) {
+    return ledger.Transfer(t, a.public_key(), AddressOf(b.public_key()), 300, "r", kNow);
+  });
+  REQUIRE(moved.ok());
+  CHECK(Balance(AddressOf(a.public_key())) == 700);
+  CHECK(Balance(AddressOf(b.public_key())) == 300);
+  CHECK(AuditHolds());
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "refused operations change nothing") {
+  KeyPair a = KeyPair::Generate(), b = KeyPair::Generate(), c = KeyPair::Generate();
+  Mint(a.public_key(), 100);
+  std::string spend = Spend(c, 0);
+  auto before = Dump();
+  struct Case {
+    const char* name;
+    std::function<Result<json>(LedgerTxn&)> op;
+    ErrorCode code;
+  };
+  std::vector<Case> cases = {
+      {"overdraw", [&](LedgerTxn& t) { return ledger.Transfer(t, a.public_key(), AddressOf(b.public_key()), 101, "r", kNow); }, ErrorCode::kInsufficientFunds},
+      {"to self", [&](LedgerTxn& t) { return ledger.Transfer(t, a.public_key(), AddressOf(a.public_key()), 1, "r", kNow); }, ErrorCode::kInvalidField},
+      {"to special", [&](LedgerTxn& t) { return ledger.Transfer(t, a.public_key(), spend, 1, "r", kNow); }, ErrorCode::kConflict},
+      {"mint to special", [&](LedgerTxn& t) { return ledger.Mint(t, spend, 1, "r", kNow); }, ErrorCode::kConflict},
+      {"mint past 2^53-1", [&](LedgerTxn& t) { return ledger.Mint(t, AddressOf(b.public_key()), kMaxAmount, "r", kNow); }, ErrorCode::kConflict},
+      {"deposit without funds", [&](LedgerTxn& t) { return ledger.GetSpendAddress(t, b.public_key(), 5, "r", kNow); }, ErrorCode::kInsufficientFunds},
+      {"close another's spend", [&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, a.public_key(), spend, "r", kNow); }, ErrorCode::kForbidden},
+      {"close unknown address", [&](LedgerTxn& t) { return ledger.CloseIncomeAddress(t, a.public_key(), std::string(64, 'e'), "r", kNow); }, ErrorCode::kNotFound},
+      {"close unknown contract", [&](LedgerTxn& t) { return ledger.CloseContract(t, a.public_key(), std::string(64, 'e'), std::nullopt, kNow); }, ErrorCode::kNotFound},
+  };
+  for (const auto& k : cases) {
+    CAPTURE(k.name);
+    auto r = Apply(k.op);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == k.code);
+    CHECK(Dump() == before);
+  }
+  CHECK(AuditHolds());
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "special addresses: one open at a time, numbered, closed to the owner") {
+  KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
+  std::string income = Income(b);
+  CHECK(Income(b) == income);  // asking again gives the same open address
+  CHECK(income == SpecialAddress(AccountKind::kIncome, tracker.public_key(), b.public_key(), 0));
+  Mint(c.public_key(), 500);
+  std::string spend = Spend(c, 200);
+  CHECK(Spend(c, 100) == spend);  // a top-up
+  CHECK(Balance(spend) == 300);
+  CHECK(Balance(AddressOf(c.public_key())) == 200);
+  json closed = *Apply([&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
+  CHECK(closed["paid_out"] == 300);
+  CHECK(Balance(AddressOf(c.public_key())) == 500);
+  CHECK(AccountOf(spend)["open"] == false);
+  std::string next = Spend(c, 0);
+  CHECK(next != spend);
+  CHECK(next == SpecialAddress(AccountKind::kSpend, tracker.public_key(), c.public_key(), 1));
+  auto again = Apply([&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
+  CHECK(again.error().code == ErrorCode::kConflict);
+  CHECK(AuditHolds());
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "a full contract cycle pays segments x price and returns the rest") {
+  KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
+  Mint(c.public_key(), 1000);
+  std::string income = Income(b);
+  std::string spend = Spend(c, 600);
+  Contract k = MakeContract(c, b, spend, income, /*price=*/7, /*max_segments=*/50);
+  auto opened = Open(b, k);
+  REQUIRE(opened.ok());
+  CHECK((*opened)["lock"] == 350);
+  CHECK(AccountOf(spend)["locked"] == 350);
+  CHECK(AccountOf(spend)["available"] == 250);
+
+  auto closed = Close(b, k, MakeReceipt(c, k, 12, 12000));
+  REQUIRE(closed.ok());
+  CHECK((*closed)["paid"] == 84);
+  CHECK((*closed)["released"] == 266);
+  CHECK(Balance(income) == 84);
+  CHECK(Balance(spend) == 516);
+  CHECK(AccountOf(spend)["locked"] == 0);
+  CHECK(AccountOf(income)["segments"] == 12);
+  CHECK(AccountOf(income)["bytes"] == 12000);
+
+  auto twice = Close(b, k, MakeReceipt(c, k, 12, 12000));
+  CHECK(twice.error().code == ErrorCode::kConflict);
+
+  json out_b = *Apply([&](LedgerTxn& t) { return ledger.CloseIncomeAddress(t, b.public_key(), income, "r", kNow); });
+  json out_c = *Apply([&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
+  CHECK(out_b["paid_out"] == 84);
+  CHECK(out_c["paid_out"] == 516);
+  CHECK(Balance(AddressOf(b.public_key())) == 84);
+  CHECK(Balance(AddressOf(c.public_key())) == 916);
+  CHECK(AuditHolds());
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, funds and time") {
+  KeyPair b = KeyPair::Generate(), c = KeyPair::Generate(), other = KeyPair::Generate();
+  Mint(c.public_key(), 1000);
+  Mint(other.public_key(), 1000);
+  std::string income = Income(b);
+  std::string spend = Spend(c, 100);
+  std::string other_spend = Spend(other, 500);
+  auto before = Dump();
+  struct Case {
+    const char* name;
+    Contract contract;
+    const KeyPair* sender;
+    int64_t now;
+    ErrorCode code;
+  };
+  std::vector<Case> cases = {
+      {"lock above available", MakeContract(c, b, spend, income, 10, 11), &b, kNow, ErrorCode::kInsufficientFunds},
+      {"someone else's spend address", MakeContract(c, b, other_spend, income, 1, 1), &b, kNow, ErrorCode::kForbidden},
+      {"income address as spend", MakeContract(c, b, income, income, 1, 1), &b, kNow, ErrorCode::kNotFound},
+      {"unknown income address", MakeContract(c, b, spend, std::string(64, 'e'), 1, 1), &b, kNow, ErrorCode::kNotFound},
+      {"sent by the viewer", MakeContract(c, b, spend, income, 1, 1), &c, kNow, ErrorCode::kForbidden},
+      {"expired", MakeContract(c, b, spend, income, 1, 1, kNow - 1), &b, kNow, ErrorCode::kConflict},
+      {"too far ahead", MakeContract(c, b, spend, income, 1, 1, kNow + 3601), &b, kNow, ErrorCode::kInvalidField},
+  };
+  for (const auto& k : cases) {
+    CAPTURE(k.name);
+    auto r = Open(*k.sender, k.contract, k.now);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == k.code);
+    CHECK(Dump() == before);
+  }
+  Contract fits = MakeContract(c, b, spend, income, 10, 10);
+  REQUIRE(Open(b, fits).ok());
+  CHECK(Open(b, fits).error().code == ErrorCode::kDuplicate);
+  Contract one_more = MakeContract(c, b, spend, income, 1, 1);
+  CHECK(Open(b, one_more).error().code == ErrorCode::kInsufficientFunds);
+  auto closing = Apply([&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
+  CHECK(closing.error().code == ErrorCode::kConflict);  // a contract is open
+  auto closing_income = Apply([&](LedgerTxn& t) { return ledger.CloseIncomeAddress(t, b.public_key(), income, "r", kNow); });
+  CHECK(closing_income.error().code == ErrorCode::kConflict);
+  CHECK(AuditHolds());
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "closing checks the receipt against the contract") {
+  KeyPair b = KeyPair::Generate(), c = KeyPair::Generate(), stranger = KeyPair::Generate();
+  Mint(c.public_key(), 1000);
+  std::string income = Income(b);
+  std::string spend = Spend(c, 1000);
+  Contract k = MakeContract(c, b, spend, income, 10, 5);
+  REQUIRE(Open(b, k).ok());
+  auto before = Dump();
+
+  Receipt over = MakeReceipt(c, k, 6, 1);  // more segments than the contract allows
+  CHECK(Close(b, k, over).error().code == ErrorCode::kInvalidField);
+  Receipt raised = MakeReceipt(c, k, 2, 1);
+  raised.amount = 30;  // not segments x price
+  SignReceipt(raised, c);
+  CHECK(Close(b, k, raised).error().code == ErrorCode::kInvalidField);
+  Receipt forged = MakeReceipt(stranger, k, 2, 1);  // signed by someone else
+  CHECK(Close(b, k, forged).error().code == ErrorCode::kForbidden);
+  CHECK(Close(stranger, k, MakeReceipt(c, k, 2, 1)).error().code == ErrorCode::kForbidden);
+  CHECK(Close(b, k, MakeReceipt(c, k, 2, 1), k.terms.expires + 60).error().code == ErrorCode::kConflict);
+  CHECK(Dump() == before);
+
+  auto nothing = Close(b, k, std::nullopt);  // the broadcaster gives up: nothing is owed
+  REQUIRE(nothing.ok());
+  CHECK((*nothing)["paid"] == 0);
+  CHECK(Balance(spend) == 1000);
+  CHECK(AuditHolds());
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "an open contract past expiry + grace is released") {
+  KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
+  Mint(c.public_key(), 100);
+  std::string income = Income(b);
+  std::string spend = Spend(c, 100);
+  Contract k = MakeContract(c, b, spend, income, 10, 10, kNow + 100);
+  REQUIRE(Open(b, k).ok());
+  std::string id = ToHex(k.id);
+  auto early = Apply([&](LedgerTxn& t) { return ledger.ExpireContract(t, id, kNow + 159); });
+  CHECK(early.error().code == ErrorCode::kConflict);
+  auto released = Apply([&](LedgerTxn& t) { return ledger.ExpireContract(t, id, kNow + 160); });
+  REQUIRE(released.ok());
+  CHECK(AccountOf(spend)["locked"] == 0);
+  CHECK(Balance(spend) == 100);
+  LedgerTxn view(*pipeline);
+  CHECK((*ledger.ContractInfo(view, id))["state"] == "expired");
+  CHECK(AuditHolds());
+}
+
+}  // namespace tollstream::test

@@ -1,0 +1,319 @@
+// The tracker as a real process on loopback, driven over HTTP.
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "common/clock.h"
+#include "common/signing.h"
+#include "tests/support/tracker_fixture.h"
+
+namespace tollstream::test {
+namespace {
+
+// Sends `body` raw and returns {HTTP status, parsed answer (signature checked)}.
+std::pair<int, Response> Raw(TrackerFixture& t, const std::string& path, const std::string& body) {
+  httplib::Client http(t.url());
+  auto res = http.Post(path, body, "application/json");
+  REQUIRE(res);
+  auto parsed = ParseResponse(res->body, t.tracker_key().public_key(), std::nullopt);
+  REQUIRE_MESSAGE(parsed.ok(), res->body);
+  CHECK(parsed->status == res->status);
+  return {res->status, *parsed};
+}
+
+uint64_t BalanceOf(TrackerClient& c, const std::string& address) {
+  auto r = c.Call("account", {{"address", address}});
+  REQUIRE(r.ok());
+  return (*r)["balance"].get<uint64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("a whole contract cycle over HTTP, with exact balances") {
+  TrackerFixture t;
+  Party b, c;
+  b.client = t.NewClient(b.key);
+  c.client = t.NewClient(c.key);
+  PublicKey tracker = *b.client->tracker();
+  CHECK(tracker == t.tracker_key().public_key());
+
+  // The operator mints with the CLI.
+  auto [mint_status, mint_out] =
+      RunCommand({BinaryPath("tracker"), "mint", "--data-dir", t.data_dir(), "--tracker", t.url(),
+                  "--to", c.address(), "--amount", "1000"});
+  REQUIRE(mint_status == 0);
+  CHECK(json::parse(mint_out)["minted"] == 1000);
+
+  auto income = b.client->Call("getIncomeAddress", json::object());
+  REQUIRE(income.ok());
+  auto spend = c.client->Call("getSpendAddress", {{"deposit", 400}});
+  REQUIRE(spend.ok());
+  CHECK((*spend)["balance"] == 400);
+  CHECK(BalanceOf(*c.client, c.address()) == 600);
+
+  Contract k = SignedContract(c, b, tracker, (*spend)["address"], (*income)["address"], 3, 100,
+                              UnixNow() + 600);
+  auto opened = b.client->Call("openContract", {{"contract", k.ToJson()}});
+  REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+  CHECK((*opened)["lock"] == 300);
+  auto info = c.client->Call("contract", {{"id", ToHex(k.id)}});
+  REQUIRE(info.ok());
+  CHECK((*info)["state"] == "open");
+
+  Receipt r = SignedReceipt(c, k, 40, 40 * 1024);
+  auto closed = b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", r.ToJson()}});
+  REQUIRE_MESSAGE(closed.ok(), closed.error().message);
+  CHECK((*closed)["paid"] == 120);
+
+  auto out_b = b.client->Call("closeIncomeAddress", {{"address", (*income)["address"]}});
+  auto out_c = c.client->Call("closeSpendAddress", {{"address", (*spend)["address"]}});
+  REQUIRE(out_b.ok());
+  REQUIRE(out_c.ok());
+  CHECK(BalanceOf(*c.client, b.address()) == 120);
+  CHECK(BalanceOf(*c.client, c.address()) == 880);
+  auto summary = c.client->Call("summary", json::object());
+  REQUIRE(summary.ok());
+  CHECK((*summary)["minted"] == 1000);
+  CHECK((*summary)["paid"] == 120);
+  CHECK((*summary)["bytes"] == 40 * 1024);
+
+  auto [audit_status, audit_out] = t.Audit(/*running=*/true);
+  CHECK(audit_status == 0);
+  CHECK(json::parse(audit_out)["ok"] == true);
+}
+
+TEST_CASE("every error class, each signed, none changing the ledger") {
+  TrackerFixture t;
+  Party a, other;
+  a.client = t.NewClient(a.key);
+  other.client = t.NewClient(other.key);
+  t.Mint(a.address(), 100);
+  PublicKey tracker = *a.client->tracker();
+  auto transfer = [&](json params) { return a.client->MakeRequest("transfer", std::move(params)); };
+  json good = transfer({{"to", other.address()}, {"amount", 1}});
+  auto [before_status, before] = Raw(t, "/v1/summary", a.client->MakeRequest("summary", json::object()).dump());
+  REQUIRE(before_status == 200);
+
+  struct Case {
+    std::string name;
+    std::string path;
+    std::string body;
+    int status;
+    std::string code;
+  };
+  json changed_after_signing = good;
+  changed_after_signing["params"]["amount"] = 50;
+  json other_signer = good;
+  other_signer["pubkey"] = other.key.public_key().ToHex();
+  json wrong_tracker = SignRequest(a.key, "transfer", KeyPair::Generate().public_key(),
+                                   {{"to", other.address()}, {"amount", 1}}, UnixNow(), RandomHex(16));
+  json stale = SignRequest(a.key, "transfer", tracker, {{"to", other.address()}, {"amount", 1}},
+                           UnixNow() - 3600, RandomHex(16));
+  json future = SignRequest(a.key, "transfer", tracker, {{"to", other.address()}, {"amount", 1}},
+                            UnixNow() + 3600, RandomHex(16));
+  json version = good;
+  version["v"] = 2;
+  json as_receipt = good;  // a receipt-kind signature over the same bytes
+  as_receipt["sig"] = ToHex(a.key.Sign(DigestOf(SignedKind::kReceipt, good)));
+  std::vector<Case> cases = {
+      {"malformed JSON", "/v1/transfer", "{\"v\":1,", 400, "malformed_json"},
+      {"not an object", "/v1/transfer", "[1,2]", 400, "invalid_field"},
+      {"duplicate key", "/v1/transfer", R"({"v":1,"v":1})", 400, "malformed_json"},
+      {"negative amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", -5}}).dump(), 400, "invalid_field"},
+      {"fractional amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 1.5}}).dump(), 400, "invalid_field"},
+      {"amount over 2^53-1", "/v1/transfer", transfer({{"to", other.address()}, {"amount", uint64_t{1} << 53}}).dump(), 400, "invalid_field"},
+      {"amount as string", "/v1/transfer", transfer({{"to", other.address()}, {"amount", "1"}}).dump(), 400, "invalid_field"},
+      {"zero amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 0}}).dump(), 400, "invalid_field"},
+      {"short address", "/v1/transfer", transfer({{"to", other.address().substr(2)}, {"amount", 1}}).dump(), 400, "invalid_field"},
+      {"uppercase address", "/v1/transfer", transfer({{"to", std::string(64, 'A')}, {"amount", 1}}).dump(), 400, "invalid_field"},
+      {"missing field", "/v1/transfer", transfer({{"to", other.address()}}).dump(), 400, "invalid_field"},
+      {"extra field", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 1}, {"memo", "x"}}).dump(), 400, "invalid_field"},
+      {"changed after signing", "/v1/transfer", changed_after_signing.dump(), 400, "bad_signature"},
+      {"signed by another key", "/v1/transfer", other_signer.dump(), 400, "bad_signature"},
+      {"another kind's signature", "/v1/transfer", as_receipt.dump(), 400, "bad_signature"},
+      {"for another tracker", "/v1/transfer", wrong_tracker.dump(), 400, "wrong_tracker"},
+      {"stale", "/v1/transfer", stale.dump(), 400, "stale_request"},
+      {"from the future", "/v1/transfer", future.dump(), 400, "stale_request"},
+      {"unsupported version", "/v1/transfer", version.dump(), 400, "unsupported_version"},
+      {"sent to another method", "/v1/mint", good.dump(), 400, "invalid_field"},
+      {"mint by a client", "/v1/mint", a.client->MakeRequest("mint", {{"to", a.address()}, {"amount", 5}}).dump(), 403, "forbidden"},
+      {"unknown route", "/v1/steal", good.dump(), 404, "not_found"},
+      {"unknown contract", "/v1/contract", a.client->MakeRequest("contract", {{"id", std::string(64, '0')}}).dump(), 404, "not_found"},
+      {"overdraw", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 101}}).dump(), 409, "insufficient_funds"},
+      {"body too large", "/v1/transfer", std::string(70000, ' '), 413, "body_too_large"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    auto [status, answer] = Raw(t, c.path, c.body);
+    CHECK(status == c.status);
+    REQUIRE(answer.error.has_value());
+    CHECK(CodeName(answer.error->code) == c.code);
+    CHECK_FALSE(answer.error->message.empty());
+  }
+  CHECK(BalanceOf(*a.client, a.address()) == 100);
+  CHECK(BalanceOf(*a.client, other.address()) == 0);
+  auto [after_status, after] = Raw(t, "/v1/summary", a.client->MakeRequest("summary", json::object()).dump());
+  CHECK(after.result == before.result);
+  CHECK(t.process().running());
+  auto [audit_status, audit_out] = t.Audit(/*running=*/true);
+  CHECK(audit_status == 0);
+}
+
+TEST_CASE("a retried request gets the first answer and is applied once") {
+  TrackerFixture t;
+  Party a, b;
+  a.client = t.NewClient(a.key);
+  b.client = t.NewClient(b.key);
+  t.Mint(a.address(), 100);
+  json body = a.client->MakeRequest("transfer", {{"to", b.address()}, {"amount", 10}});
+  Hash256 id = DigestOf(SignedKind::kRequest, body);
+  auto first = a.client->Send("transfer", body.dump(), id);
+  auto second = a.client->Send("transfer", body.dump(), id);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(first->status == 200);
+  CHECK(second->result == first->result);
+  CHECK(second->ts == first->ts);
+  CHECK(BalanceOf(*a.client, b.address()) == 10);
+
+  // The same nonce on other content, properly signed, is refused.
+  json reuse = SignRequest(a.key, "transfer", *a.client->tracker(), {{"to", b.address()}, {"amount", 20}},
+                           body["ts"].get<int64_t>(), body["nonce"].get<std::string>());
+  auto refused = a.client->Send("transfer", reuse.dump(), DigestOf(SignedKind::kRequest, reuse));
+  REQUIRE(refused.ok());
+  CHECK(refused->status == 409);
+  CHECK(refused->error->code == ErrorCode::kDuplicate);
+  CHECK(BalanceOf(*a.client, b.address()) == 10);
+
+  // A refusal is an answer too: the retry of an overdraft stays refused.
+  json overdraw = a.client->MakeRequest("transfer", {{"to", b.address()}, {"amount", 1000}});
+  auto r1 = a.client->Send("transfer", overdraw.dump(), DigestOf(SignedKind::kRequest, overdraw));
+  t.Mint(a.address(), 5000);
+  auto r2 = a.client->Send("transfer", overdraw.dump(), DigestOf(SignedKind::kRequest, overdraw));
+  CHECK(r1->status == 409);
+  CHECK(r2->status == 409);
+  CHECK(BalanceOf(*a.client, b.address()) == 10);
+}
+
+TEST_CASE("answers are signed by the tracker and bound to the request") {
+  TrackerFixture t;
+  Party a;
+  a.client = t.NewClient(a.key);
+  json body = a.client->MakeRequest("account", {{"address", a.address()}});
+  Hash256 id = DigestOf(SignedKind::kRequest, body);
+  httplib::Client http(t.url());
+  auto res = http.Post("/v1/account", body.dump(), "application/json");
+  REQUIRE(res);
+  json answer = json::parse(res->body);
+  CHECK(answer["pubkey"] == t.tracker_key().public_key().ToHex());
+  CHECK(answer["request"] == ToHex(id));
+  auto sig = FromHexFixed<64>(answer["sig"].get<std::string>());
+  CHECK(t.tracker_key().public_key().Verify(DigestOf(SignedKind::kResponse, answer), *sig));
+  answer["result"]["balance"] = 999;
+  CHECK_FALSE(t.tracker_key().public_key().Verify(DigestOf(SignedKind::kResponse, answer), *sig));
+  // The client library refuses an answer to another request.
+  CHECK_FALSE(ParseResponse(res->body, t.tracker_key().public_key(), Sha256(std::string_view("x"))).ok());
+}
+
+TEST_CASE("data survives a restart; the audit reads a stopped tracker") {
+  TrackerFixture t;
+  Party a, b;
+  a.client = t.NewClient(a.key);
+  t.Mint(a.address(), 77);
+  REQUIRE(a.client->Call("transfer", {{"to", b.address()}, {"amount", 7}}).ok());
+  PublicKey key_before = t.tracker_key().public_key();
+  CHECK(t.Stop() == 0);
+  auto [audit_status, audit_out] = t.Audit(/*running=*/false);
+  CHECK(audit_status == 0);
+  CHECK(json::parse(audit_out)["minted"] == 77);
+  t.Start();
+  auto c = t.NewClient();
+  CHECK(*c->tracker() == key_before);
+  CHECK(BalanceOf(*c, a.address()) == 70);
+  CHECK(BalanceOf(*c, b.address()) == 7);
+  // While it runs, the data directory is locked: the audit says to ask the tracker.
+  auto [locked_status, locked_out] = t.Audit(/*running=*/false);
+  CHECK(locked_status == 2);
+}
+
+TEST_CASE("announce and lookup: live broadcasters of a stream, cheapest first") {
+  TrackerFixture t;
+  Party b1, b2, c;
+  b1.client = t.NewClient(b1.key);
+  b2.client = t.NewClient(b2.key);
+  c.client = t.NewClient(c.key);
+  auto no_income = b1.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 30}});
+  CHECK(no_income.error().code == ErrorCode::kConflict);
+  REQUIRE(b1.client->Call("getIncomeAddress", json::object()).ok());
+  REQUIRE(b2.client->Call("getIncomeAddress", json::object()).ok());
+  REQUIRE(b1.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 30}}).ok());
+  REQUIRE(b2.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:2"}, {"price", 2}, {"ttl", 5}}).ok());
+  auto found = c.client->Call("lookup", {{"stream", "news"}});
+  REQUIRE(found.ok());
+  REQUIRE((*found)["broadcasters"].size() == 2);
+  CHECK((*found)["broadcasters"][0]["price"] == 2);
+  CHECK((*found)["broadcasters"][0]["code"] == KeyCode(b2.key.public_key()));
+  CHECK((*c.client->Call("lookup", {{"stream", "other"}}))["broadcasters"].empty());
+  REQUIRE(b1.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 0}}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(6000));  // b2's ttl of 5 s runs out
+  CHECK((*c.client->Call("lookup", {{"stream", "news"}}))["broadcasters"].empty());
+}
+
+TEST_CASE("an open contract past expiry plus grace is released by the tracker") {
+  TrackerFixture t({"--grace", "1"});
+  Party b, c;
+  b.client = t.NewClient(b.key);
+  c.client = t.NewClient(c.key);
+  t.Mint(c.address(), 100);
+  auto income = b.client->Call("getIncomeAddress", json::object());
+  auto spend = c.client->Call("getSpendAddress", {{"deposit", 100}});
+  Contract k = SignedContract(c, b, *b.client->tracker(), (*spend)["address"], (*income)["address"],
+                              10, 10, UnixNow() + 2);
+  REQUIRE(b.client->Call("openContract", {{"contract", k.ToJson()}}).ok());
+  json state;
+  for (int i = 0; i < 100; ++i) {
+    state = *c.client->Call("contract", {{"id", ToHex(k.id)}});
+    if (state["state"] != "open") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(state["state"] == "expired");
+  auto account = c.client->Call("account", {{"address", (*spend)["address"]}});
+  CHECK((*account)["locked"] == 0);
+  CHECK((*account)["balance"] == 100);
+  auto late = b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", SignedReceipt(c, k, 1, 1).ToJson()}});
+  CHECK(late.error().code == ErrorCode::kConflict);
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("a slow client that never finishes its request is dropped") {
+  TrackerFixture t;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(t.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  // Announces 1000 bytes of body, sends 10, then stalls.
+  std::string partial = "POST /v1/transfer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"v\":1,   ";
+  REQUIRE(send(fd, partial.data(), partial.size(), 0) == static_cast<ssize_t>(partial.size()));
+  timeval limit{30, 0};  // far above the tracker's 5 s read timeout
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  char buf[4096];
+  ssize_t n;
+  std::string got;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) got.append(buf, static_cast<size_t>(n));
+  bool closed_by_tracker = n == 0;  // EOF, not our receive timeout
+  close(fd);
+  CHECK(closed_by_tracker);
+  CHECK(t.process().running());
+  auto c = t.NewClient();
+  CHECK(c->Call("summary", json::object()).ok());
+}
+
+}  // namespace tollstream::test

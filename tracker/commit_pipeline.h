@@ -1,0 +1,86 @@
+// Group commit with read-your-writes.
+//
+// Changes are submitted in a total order by callers that serialize among
+// themselves (the ledger lock). A submitted change is visible at once to
+// Read(), and becomes durable later, when a background thread writes every
+// change queued so far as one synced LevelDB batch. Batches reach the disk in
+// submission order, so a change is never durable before one it depended on.
+//
+// Thread safety: Read and Submit are called under the caller's lock;
+// WaitDurable from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/kv_store.h"
+#include "common/result.h"
+
+namespace tollstream {
+
+struct KvWrite {
+  std::string key;
+  std::optional<std::string> value;  // nullopt deletes
+};
+
+class CommitPipeline {
+ public:
+  explicit CommitPipeline(KvStore& store);
+  // Writes what is queued, then stops the thread.
+  ~CommitPipeline();
+  CommitPipeline(const CommitPipeline&) = delete;
+  CommitPipeline& operator=(const CommitPipeline&) = delete;
+
+  // The newest submitted value of `key` (durable or not), or nullopt.
+  Result<std::optional<std::string>> Read(std::string_view key) const;
+
+  // Queues `writes` as one atomic change; returns its sequence number.
+  // Errors: kUnavailable once a write to disk has failed.
+  Result<uint64_t> Submit(std::vector<KvWrite> writes);
+
+  // Returns once change `seq` (and every change before it) is on disk.
+  // Errors: kUnavailable when the write failed.
+  Status WaitDurable(uint64_t seq);
+
+  uint64_t last_submitted() const;
+
+  struct Stats {
+    uint64_t groups = 0;   // synced writes
+    uint64_t changes = 0;  // changes in them
+  };
+  Stats stats() const;
+
+ private:
+  struct Pending {
+    uint64_t seq;
+    std::vector<KvWrite> writes;
+  };
+  struct OverlayEntry {
+    uint64_t seq;
+    std::optional<std::string> value;
+  };
+
+  void Run();
+
+  KvStore& m_store;
+  mutable std::mutex m_mutex;
+  std::condition_variable m_queued;
+  std::condition_variable m_durable;
+  std::deque<Pending> m_queue;
+  std::unordered_map<std::string, OverlayEntry> m_overlay;
+  uint64_t m_submitted = 0;
+  uint64_t m_durable_seq = 0;
+  std::optional<Error> m_failure;
+  bool m_stopping = false;
+  Stats m_stats;
+  std::thread m_thread;
+};
+
+}  // namespace tollstream

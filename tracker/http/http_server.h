@@ -1,0 +1,42 @@
+// Serves a TrackerService over HTTP/1.1 (cpp-httplib): every registered
+// method at POST /v1/<method>, with JSON bodies.
+//
+// Limits: bodies over max_body_bytes get 413; a client that does not finish
+// its request within read_timeout is dropped; idle keep-alive connections are
+// closed after keep_alive_timeout.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "tracker/tracker_service.h"
+
+namespace tollstream {
+
+struct HttpOptions {
+  size_t threads = 64;
+  size_t max_body_bytes = 64 * 1024;
+  int read_timeout_seconds = 5;
+  int write_timeout_seconds = 5;
+  int keep_alive_timeout_seconds = 5;
+};
+
+class HttpServer {
+ public:
+  HttpServer(TrackerService& service, HttpOptions options);
+  ~HttpServer();
+
+  // Binds `host:port` (port 0: any free port); returns the bound port.
+  Result<int> Bind(const std::string& host, int port);
+  // Serves until Stop(). Precondition: Bind succeeded.
+  void Serve();
+  // Thread-safe; Serve returns soon after.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace tollstream

@@ -1,0 +1,82 @@
+#include "common/fields.h"
+#include "tracker/http/routes.h"
+#include "tracker/ledger_records.h"
+
+namespace tollstream {
+namespace {
+
+constexpr int64_t kMinTtl = 5;
+constexpr int64_t kMaxTtl = 3600;
+
+bool IsHttpUrl(std::string_view url) {
+  return url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
+}
+
+// The open income address of `owner`, or "" when it has none.
+Result<std::string> OpenIncomeAddress(const LedgerTxn& txn, const PublicKey& owner) {
+  auto raw = txn.GetJson(keys::Owner("income", owner));
+  if (!raw) return raw.error();
+  if (!raw->has_value()) return std::string();
+  auto index = OwnerIndex::FromJson(**raw);
+  if (!index) return index.error();
+  return index->address;
+}
+
+}  // namespace
+
+void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
+  using Apply = TrackerService::Apply;
+  using Kind = TrackerService::Kind;
+
+  // announce: B publishes (or renews, or with ttl 0 withdraws) a stream it
+  // sells, paid to its open income address.
+  service.AddMethod("announce", Kind::kRead, [&registry](const Request& req) -> Result<Apply> {
+    ObjectReader r(req.params, "params");
+    Announcement a;
+    a.stream = r.Name("stream");
+    a.url = r.String("url", 8, 256);
+    a.price = r.Amount("price");
+    int64_t ttl = r.Integer("ttl", 0, kMaxTtl);
+    if (r.ok() && !IsHttpUrl(a.url)) r.Fail("url", "must start with http:// or https://");
+    if (r.ok() && ttl != 0 && ttl < kMinTtl) r.Fail("ttl", "must be 0 (withdraw) or at least 5");
+    if (Status s = r.Finish(); !s) return s.error();
+    a.broadcaster = req.signer.ToHex();
+    return Apply([&registry, a = std::move(a), ttl, signer = req.signer](LedgerTxn& txn,
+                                                                         int64_t now) mutable
+                 -> Result<json> {
+      if (ttl == 0) {
+        registry.Withdraw(a.stream, a.broadcaster);
+        return json{{"stream", a.stream}, {"withdrawn", true}};
+      }
+      auto income = OpenIncomeAddress(txn, signer);
+      if (!income) return income.error();
+      if (income->empty()) {
+        return MakeError(ErrorCode::kConflict,
+                         "announce needs an open income address: call getIncomeAddress first");
+      }
+      a.income_address = *income;
+      a.expires = now + ttl;
+      if (Status s = registry.Announce(a, now); !s) return s.error();
+      return a.ToJson();
+    });
+  });
+
+  // lookup: the live broadcasters of a stream, cheapest first. A broadcaster
+  // whose announced income address has closed since is left out.
+  service.AddMethod("lookup", Kind::kRead, [&registry](const Request& req) -> Result<Apply> {
+    ObjectReader r(req.params, "params");
+    std::string stream = r.Name("stream");
+    if (Status s = r.Finish(); !s) return s.error();
+    return Apply([&registry, stream](LedgerTxn& txn, int64_t now) -> Result<json> {
+      json list = json::array();
+      for (const auto& a : registry.Lookup(stream, now)) {
+        auto income = OpenIncomeAddress(txn, *PublicKey::FromHex(a.broadcaster));
+        if (!income) return income.error();
+        if (*income == a.income_address) list.push_back(a.ToJson());
+      }
+      return json{{"stream", stream}, {"broadcasters", std::move(list)}};
+    });
+  });
+}
+
+}  // namespace tollstream

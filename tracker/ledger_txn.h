@@ -1,0 +1,44 @@
+// A change to the ledger being built: reads see the transaction's own writes,
+// then everything submitted before it. Nothing reaches the pipeline until
+// Commit(); a transaction that is dropped changes nothing.
+//
+// Not thread-safe; used under the ledger lock.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "common/result.h"
+#include "tracker/commit_pipeline.h"
+
+namespace tollstream {
+
+class LedgerTxn {
+ public:
+  explicit LedgerTxn(CommitPipeline& pipeline) : m_pipeline(pipeline) {}
+
+  Result<std::optional<std::string>> Get(const std::string& key) const;
+  // The record at `key` parsed as JSON; nullopt when absent.
+  // Errors: kUnavailable (storage), kInternal (a record that does not parse).
+  Result<std::optional<json>> GetJson(const std::string& key) const;
+
+  void Put(const std::string& key, std::string value);
+  void PutJson(const std::string& key, const json& value) { Put(key, value.dump()); }
+  void Delete(const std::string& key);
+
+  bool empty() const { return m_writes.empty(); }
+  // Forgets every write made so far.
+  void Discard() { m_writes.clear(); }
+
+  // Submits the writes as one atomic change; returns its sequence number.
+  Result<uint64_t> Commit();
+
+ private:
+  CommitPipeline& m_pipeline;
+  std::map<std::string, std::optional<std::string>> m_writes;
+};
+
+}  // namespace tollstream

@@ -1,0 +1,90 @@
+#include "tracker/stream_registry.h"
+
+#include <algorithm>
+
+#include "common/crypto/keys.h"
+
+namespace tollstream {
+
+json Announcement::ToJson() const {
+  json j = {{"stream", stream},  {"broadcaster", broadcaster}, {"url", url},
+            {"price", price},    {"income_address", income_address}, {"expires", expires}};
+  if (auto key = PublicKey::FromHex(broadcaster)) j["code"] = KeyCode(*key);
+  return j;
+}
+
+void StreamRegistry::DropExpired(int64_t now) {
+  if (now == m_last_sweep) return;  // at most one sweep a second
+  m_last_sweep = now;
+  for (auto s = m_streams.begin(); s != m_streams.end();) {
+    auto& by_key = s->second;
+    for (auto it = by_key.begin(); it != by_key.end();) {
+      if (it->second.expires <= now) {
+        if (--m_per_broadcaster[it->first] == 0) m_per_broadcaster.erase(it->first);
+        --m_total;
+        it = by_key.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    s = by_key.empty() ? m_streams.erase(s) : std::next(s);
+  }
+}
+
+Status StreamRegistry::Announce(Announcement a, int64_t now) {
+  std::lock_guard lock(m_mutex);
+  DropExpired(now);
+  auto& by_key = m_streams[a.stream];
+  auto it = by_key.find(a.broadcaster);
+  if (it != by_key.end()) {
+    it->second = std::move(a);
+    return Status::Ok();
+  }
+  if (m_total >= m_limits.max_total) {
+    if (by_key.empty()) m_streams.erase(a.stream);
+    return MakeError(ErrorCode::kBusy, "the tracker holds as many announcements as it accepts");
+  }
+  if (m_per_broadcaster[a.broadcaster] >= m_limits.max_per_broadcaster) {
+    if (by_key.empty()) m_streams.erase(a.stream);
+    return MakeError(ErrorCode::kBusy, "this key announces " +
+                                           std::to_string(m_limits.max_per_broadcaster) +
+                                           " streams already");
+  }
+  ++m_per_broadcaster[a.broadcaster];
+  ++m_total;
+  std::string key = a.broadcaster;
+  by_key.emplace(std::move(key), std::move(a));
+  return Status::Ok();
+}
+
+void StreamRegistry::Withdraw(const std::string& stream, const std::string& broadcaster) {
+  std::lock_guard lock(m_mutex);
+  auto s = m_streams.find(stream);
+  if (s == m_streams.end()) return;
+  if (s->second.erase(broadcaster) == 1) {
+    if (--m_per_broadcaster[broadcaster] == 0) m_per_broadcaster.erase(broadcaster);
+    --m_total;
+  }
+  if (s->second.empty()) m_streams.erase(s);
+}
+
+std::vector<Announcement> StreamRegistry::Lookup(const std::string& stream, int64_t now) {
+  std::lock_guard lock(m_mutex);
+  std::vector<Announcement> out;
+  auto s = m_streams.find(stream);
+  if (s == m_streams.end()) return out;
+  for (const auto& [key, a] : s->second) {
+    if (a.expires > now) out.push_back(a);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Announcement& x, const Announcement& y) { return x.price < y.price; });
+  return out;
+}
+
+size_t StreamRegistry::size(int64_t now) {
+  std::lock_guard lock(m_mutex);
+  DropExpired(now);
+  return m_total;
+}
+
+}  // namespace tollstream

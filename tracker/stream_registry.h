@@ -1,0 +1,59 @@
+// Live broadcasters by stream, as announced (seed 000: a registration that
+// lives for a time-to-live and is renewed by keepalive). Soft state: kept in
+// memory only; broadcasters announce again after a tracker restart.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "common/result.h"
+
+namespace tollstream {
+
+struct Announcement {
+  std::string stream;
+  std::string broadcaster;  // public key hex
+  std::string url;          // the broadcaster node's base URL
+  uint64_t price = 0;       // tokens per segment
+  std::string income_address;
+  int64_t expires = 0;      // unix seconds
+
+  json ToJson() const;
+};
+
+class StreamRegistry {
+ public:
+  struct Limits {
+    size_t max_total = 100000;          // announcements in all
+    size_t max_per_broadcaster = 64;    // streams one key may announce
+  };
+  StreamRegistry() : StreamRegistry(Limits{}) {}
+  explicit StreamRegistry(Limits limits) : m_limits(limits) {}
+
+  // Adds or renews. Errors: kBusy when a limit is reached.
+  Status Announce(Announcement a, int64_t now);
+  // Removes one broadcaster's announcement of `stream` (if any).
+  void Withdraw(const std::string& stream, const std::string& broadcaster);
+  // Live announcements of `stream`, cheapest first.
+  std::vector<Announcement> Lookup(const std::string& stream, int64_t now);
+  size_t size(int64_t now);
+
+ private:
+  void DropExpired(int64_t now);
+
+  Limits m_limits;
+  std::mutex m_mutex;
+  // stream -> broadcaster -> announcement
+  std::map<std::string, std::map<std::string, Announcement>> m_streams;
+  std::map<std::string, size_t> m_per_broadcaster;
+  size_t m_total = 0;
+  int64_t m_last_sweep = 0;
+};
+
+}  // namespace tollstream

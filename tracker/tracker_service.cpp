@@ -1,0 +1,222 @@
+#include "tracker/tracker_service.h"
+
+#include "common/clock.h"
+#include "common/hex.h"
+#include "common/log.h"
+#include "common/signing.h"
+#include "tracker/ledger_records.h"
+
+namespace tollstream {
+namespace {
+
+// Answers stay retrievable this long after their request's timestamp has
+// gone stale (beyond the clock skew), then are pruned.
+constexpr int64_t kAnswerMarginSeconds = 60;
+constexpr size_t kMaintenanceBatch = 256;
+
+// The stored answer of an applied request.
+struct StoredAnswer {
+  std::string request_id;
+  json body;
+};
+
+json ToJson(const StoredAnswer& a) { return {{"id", a.request_id}, {"answer", a.body}}; }
+
+std::optional<StoredAnswer> FromJson(const json& j) {
+  if (!j.is_object() || !j.contains("id") || !j.contains("answer") || !j["id"].is_string()) {
+    return std::nullopt;
+  }
+  return StoredAnswer{j["id"].get<std::string>(), j["answer"]};
+}
+
+}  // namespace
+
+TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config)
+    : m_key(std::move(key)),
+      m_store(store),
+      m_config(config),
+      m_ledger(m_key.public_key(), config.ledger),
+      m_pipeline(std::make_unique<CommitPipeline>(store)),
+      m_clock(UnixNow) {}
+
+TrackerService::~TrackerService() = default;
+
+void TrackerService::AddMethod(std::string method, Kind kind, Prepare prepare) {
+  m_methods[std::move(method)] = {kind, std::move(prepare)};
+}
+
+Answer TrackerService::Sign(json body) const {
+  SignInPlace(SignedKind::kResponse, m_key, body);
+  Answer answer;
+  answer.status = body["status"].get<int>();
+  answer.body = body.dump();
+  return answer;
+}
+
+Answer TrackerService::ErrorAnswer(std::string_view method, const Error& error) const {
+  return Sign(ErrorBody(method, public_key(), std::nullopt, m_clock(), error));
+}
+
+Answer TrackerService::Handle(std::string_view method, std::string_view body) {
+  int64_t now = m_clock();
+  auto entry = m_methods.find(method);
+  if (entry == m_methods.end()) {
+    return ErrorAnswer(method, MakeError(ErrorCode::kNotFound, "no method " + std::string(method)));
+  }
+  auto request = ParseRequest(body);
+  if (!request) return ErrorAnswer(method, request.error());
+  const Request& req = *request;
+  auto refuse = [&](Error error) {
+    return Sign(ErrorBody(method, public_key(), req.id, now, error));
+  };
+  if (req.method != method) {
+    return refuse(MakeError(ErrorCode::kInvalidField,
+                            "method \"" + req.method + "\" was sent to /v1/" + std::string(method)));
+  }
+  if (req.tracker && *req.tracker != public_key()) {
+    return refuse(MakeError(ErrorCode::kWrongTracker,
+                            "the request is for tracker " + req.tracker->ToHex() + ", this is " +
+                                public_key().ToHex()));
+  }
+  // handshake is exempt: it changes nothing, and it is how a client with a
+  // wrong clock learns the tracker's time.
+  bool stale = req.ts < now - m_config.max_clock_skew || req.ts > now + m_config.max_clock_skew;
+  if (stale && method != "handshake") {
+    return refuse(MakeError(ErrorCode::kStaleRequest,
+                            "ts " + std::to_string(req.ts) + " is more than " +
+                                std::to_string(m_config.max_clock_skew) +
+                                " s from the tracker's clock " + std::to_string(now)));
+  }
+  const auto& [kind, prepare] = entry->second;
+  auto apply = prepare(req);
+  if (!apply) return refuse(apply.error());
+
+  if (kind == Kind::kChange) {
+    auto answer = ApplyChange(req, *apply, now);  // the whole body, stored for retries
+    if (!answer) return refuse(answer.error());
+    return Sign(std::move(*answer));
+  }
+  Result<json> result = MakeError(ErrorCode::kInternal, "not run");
+  if (kind == Kind::kRead) {
+    result = ApplyRead(*apply, now);
+  } else {
+    LedgerTxn none(*m_pipeline);
+    result = (*apply)(none, now);
+  }
+  if (!result) return refuse(result.error());
+  return Sign(ResponseBody(method, public_key(), req.id, now, 200, std::move(*result)));
+}
+
+// Returns the complete unsigned answer body (success or refusal), or an Error
+// when nothing could be recorded (storage failure, nonce reused).
+Result<json> TrackerService::ApplyChange(const Request& req, const Apply& apply, int64_t now) {
+  std::string answer_key = keys::Answer(req.signer, req.nonce);
+  std::string request_id = ToHex(req.id);
+  uint64_t seq = 0;
+  json answer;
+  {
+    std::lock_guard lock(m_ledger_mutex);
+    LedgerTxn txn(*m_pipeline);
+    auto stored = txn.GetJson(answer_key);
+    if (!stored) return stored.error();
+    if (stored->has_value()) {
+      auto previous = FromJson(**stored);
+      if (!previous) return MakeError(ErrorCode::kInternal, "stored answer " + answer_key + " is damaged");
+      if (previous->request_id != request_id) {
+        return MakeError(ErrorCode::kDuplicate, "nonce " + req.nonce + " was used by another request");
+      }
+      answer = std::move(previous->body);
+      seq = m_pipeline->last_submitted();  // the first answer may still be on its way to disk
+    } else {
+      auto result = apply(txn, now);
+      if (result) {
+        answer = ResponseBody(req.method, public_key(), req.id, now, 200, std::move(*result));
+      } else {
+        txn.Discard();  // a refusal changes nothing but the record of its answer
+        answer = ErrorBody(req.method, public_key(), req.id, now, result.error());
+      }
+      txn.PutJson(answer_key, ToJson(StoredAnswer{request_id, answer}));
+      txn.Put(keys::AnswerByTime(req.ts, req.signer, req.nonce), "");
+      auto committed = txn.Commit();
+      if (!committed) return committed.error();
+      seq = *committed;
+    }
+  }
+  if (Status s = m_pipeline->WaitDurable(seq); !s) return s.error();
+  return answer;
+}
+
+Result<json> TrackerService::ApplyRead(const Apply& apply, int64_t now) {
+  // What is read may have been submitted but not yet written: answer only
+  // once it is on disk, so no answer ever shows a state a crash could undo.
+  uint64_t seq = m_pipeline->last_submitted();
+  LedgerTxn view(*m_pipeline);
+  auto result = apply(view, now);
+  if (Status s = m_pipeline->WaitDurable(seq); !s) return s.error();
+  return result;
+}
+
+Result<TrackerService::Maintenance> TrackerService::RunMaintenance(int64_t now) {
+  Maintenance done;
+  // Contracts due for release, oldest first, in small batches.
+  for (;;) {
+    std::vector<std::string> due;
+    auto it = m_store.NewIterator();
+    for (it->Seek("x/"); it->Valid() && due.size() < kMaintenanceBatch; it->Next()) {
+      std::string_view key = it->key();
+      if (key.substr(0, 2) != "x/") break;
+      if (key.substr(2, 16) > HexU64(static_cast<uint64_t>(now))) break;
+      due.emplace_back(key.substr(19));
+    }
+    if (Status s = it->status(); !s) return s.error();
+    if (due.empty()) break;
+    uint64_t seq = 0;
+    size_t released_before = done.released;
+    {
+      std::lock_guard lock(m_ledger_mutex);
+      LedgerTxn txn(*m_pipeline);
+      for (const auto& id : due) {
+        auto expired = m_ledger.ExpireContract(txn, id, now);
+        if (expired) ++done.released;  // else closed meanwhile, or not yet on disk
+      }
+      if (txn.empty()) break;
+      auto committed = txn.Commit();
+      if (!committed) return committed.error();
+      seq = *committed;
+    }
+    if (Status s = m_pipeline->WaitDurable(seq); !s) return s.error();
+    if (done.released == released_before) break;
+  }
+  // Stored answers whose requests can no longer be replayed: their ts is
+  // beyond the accepted skew, so any retry is refused as stale anyway.
+  int64_t horizon = now - m_config.max_clock_skew - kAnswerMarginSeconds;
+  if (horizon > 0) {
+    std::vector<std::string> old;
+    auto it = m_store.NewIterator();
+    for (it->Seek("t/"); it->Valid() && old.size() < 16 * kMaintenanceBatch; it->Next()) {
+      std::string_view key = it->key();
+      if (key.substr(0, 2) != "t/" || key.substr(2, 16) >= HexU64(static_cast<uint64_t>(horizon))) break;
+      old.emplace_back(key);
+    }
+    if (Status s = it->status(); !s) return s.error();
+    if (!old.empty()) {
+      uint64_t seq = 0;
+      {
+        std::lock_guard lock(m_ledger_mutex);
+        LedgerTxn txn(*m_pipeline);
+        for (const auto& key : old) {
+          txn.Delete(key);
+          txn.Delete("q/" + key.substr(19));
+        }
+        auto committed = txn.Commit();
+        if (!committed) return committed.error();
+        seq = *committed;
+      }
+      if (Status s = m_pipeline->WaitDurable(seq); !s) return s.error();
+      done.pruned = old.size();
+    }
+  }
+  return done;
+}
+
+}  // namespace tollstream

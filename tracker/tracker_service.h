@@ -1,0 +1,99 @@
+// The tracker's request pipeline, independent of HTTP.
+//
+// For each request: parse and check the envelope (signature, tracker key,
+// clock skew), let the method prepare its work (validate parameters, check
+// nested signatures: all outside any lock), then apply it:
+//   - kChange methods run one at a time under the ledger lock. The answer of
+//     every applied request (success or refusal) is stored with the change,
+//     keyed by signer and nonce: an exact retry gets the first answer again,
+//     another request with a used nonce is refused. The answer is sent only
+//     once the change is on disk (group commit).
+//   - kRead methods read the newest state, and answer once it is on disk.
+//   - kStateless methods touch no ledger state.
+// Every answer, refusals included, is signed by the tracker key.
+//
+// Thread-safe: Handle may be called from any number of threads.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/crypto/keys.h"
+#include "common/envelope.h"
+#include "common/kv_store.h"
+#include "common/result.h"
+#include "tracker/commit_pipeline.h"
+#include "tracker/ledger.h"
+
+namespace tollstream {
+
+struct ServiceConfig {
+  int64_t max_clock_skew = 120;  // seconds a request's ts may differ from the tracker's clock
+  LedgerConfig ledger;
+};
+
+struct Answer {
+  int status = 200;
+  std::string body;
+};
+
+class TrackerService {
+ public:
+  enum class Kind { kChange, kRead, kStateless };
+  // Work that runs once the request is checked. `now` is the tracker's clock.
+  using Apply = std::function<Result<json>(LedgerTxn& txn, int64_t now)>;
+  // Validates a checked request's params; returns the work or an Error.
+  using Prepare = std::function<Result<Apply>(const Request& request)>;
+
+  TrackerService(KeyPair key, KvStore& store, ServiceConfig config);
+  ~TrackerService();
+
+  // Registers `method` (served at POST /v1/<method>). Not thread-safe: call before serving.
+  void AddMethod(std::string method, Kind kind, Prepare prepare);
+  const std::map<std::string, std::pair<Kind, Prepare>, std::less<>>& methods() const {
+    return m_methods;
+  }
+
+  Answer Handle(std::string_view method, std::string_view body);
+  // A signed error answer for failures found before a request is parsed (404, 413, 500).
+  Answer ErrorAnswer(std::string_view method, const Error& error) const;
+
+  // Releases contracts whose release time has passed and forgets stored
+  // answers too old to be retried. Returns how many of each it handled.
+  struct Maintenance {
+    size_t released = 0;
+    size_t pruned = 0;
+  };
+  Result<Maintenance> RunMaintenance(int64_t now);
+
+  const PublicKey& public_key() const { return m_key.public_key(); }
+  const KeyPair& key() const { return m_key; }
+  Ledger& ledger() { return m_ledger; }
+  KvStore& store() { return m_store; }
+  const ServiceConfig& config() const { return m_config; }
+  CommitPipeline& pipeline() { return *m_pipeline; }
+  // For tests that move the clock; defaults to the system clock.
+  void SetClock(std::function<int64_t()> clock) { m_clock = std::move(clock); }
+  int64_t Now() const { return m_clock(); }
+
+ private:
+  Result<json> ApplyChange(const Request& request, const Apply& apply, int64_t now);
+  Result<json> ApplyRead(const Apply& apply, int64_t now);
+  Answer Sign(json body) const;
+
+  KeyPair m_key;
+  KvStore& m_store;
+  ServiceConfig m_config;
+  Ledger m_ledger;
+  std::unique_ptr<CommitPipeline> m_pipeline;
+  std::mutex m_ledger_mutex;
+  std::map<std::string, std::pair<Kind, Prepare>, std::less<>> m_methods;
+  std::function<int64_t()> m_clock;
+};
+
+}  // namespace tollstream
