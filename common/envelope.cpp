@@ -72,6 +72,25 @@ Result<Request> ParseRequestObject(const json& body) {
   return req;
 }
 
+Status CheckRequest(const Request& req, std::string_view method, const PublicKey& tracker,
+                    int64_t now, int64_t max_skew) {
+  if (req.method != method) {
+    return MakeError(ErrorCode::kInvalidField,
+                     "method \"" + req.method + "\" was sent to /v1/" + std::string(method));
+  }
+  if (req.tracker && *req.tracker != tracker) {
+    return MakeError(ErrorCode::kWrongTracker, "the request is for tracker " + req.tracker->ToHex() +
+                                                   ", this node uses " + tracker.ToHex());
+  }
+  bool stale = req.ts < now - max_skew || req.ts > now + max_skew;
+  if (stale && method != "handshake") {
+    return MakeError(ErrorCode::kStaleRequest, "ts " + std::to_string(req.ts) + " is more than " +
+                                                   std::to_string(max_skew) + " s from this node's clock " +
+                                                   std::to_string(now));
+  }
+  return Status::Ok();
+}
+
 json ResponseBody(std::string_view method, const PublicKey& signer,
                   const std::optional<Hash256>& request, int64_t ts, int status, json result) {
   return {{"v", kProtocolVersion},
@@ -130,6 +149,7 @@ Result<Response> ParseResponse(std::string_view text, const std::optional<Public
   if (expected_request && resp.request != expected_request) {
     return MakeError(ErrorCode::kUpstream, "answer does not echo our request id");
   }
+  resp.signed_body = std::move(*parsed);
   return resp;
 }
 

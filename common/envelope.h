@@ -46,6 +46,14 @@ json SignRequest(const KeyPair& key, std::string_view method, const std::optiona
 Result<Request> ParseRequest(std::string_view body);
 Result<Request> ParseRequestObject(const json& body);
 
+// Checks a parsed request against the route it came to and the receiving
+// node's view: `method` equals the route's, `tracker` (when present) is
+// `tracker`, and `ts` is within `max_skew` seconds of `now` (handshake is
+// exempt: it changes nothing, and it is how a client learns the time).
+// Errors: kInvalidField, kWrongTracker, kStaleRequest.
+Status CheckRequest(const Request& request, std::string_view method, const PublicKey& tracker,
+                    int64_t now, int64_t max_skew);
+
 struct Response {
   std::string method;
   PublicKey signer;
@@ -54,6 +62,7 @@ struct Response {
   int status = 200;
   json result;                 // when status == 200
   std::optional<Error> error;  // otherwise
+  json signed_body;            // the whole answer as received, signature included
 };
 
 // The unsigned body of an answer; sign it with SignInPlace(kResponse, ...).

@@ -81,13 +81,19 @@ Result<json> TrackerClient::Handshake() {
   return result;
 }
 
-Result<json> TrackerClient::Call(std::string_view method, json params) {
-  if (!m_tracker) return MakeError(ErrorCode::kInternal, "call Handshake() before Call()");
+Result<Response> TrackerClient::CallForAnswer(std::string_view method, json params) {
+  if (!m_tracker) return MakeError(ErrorCode::kInternal, "call Handshake() before calling a method");
   json body = MakeRequest(method, std::move(params));
   Hash256 id = DigestOf(SignedKind::kRequest, body);
   auto response = Send(method, body.dump(), id);
   if (!response) return response.error();
   if (response->error) return *response->error;
+  return response;
+}
+
+Result<json> TrackerClient::Call(std::string_view method, json params) {
+  auto response = CallForAnswer(method, std::move(params));
+  if (!response) return response.error();
   return std::move(response->result);
 }
 

@@ -43,6 +43,8 @@ class TrackerClient {
   // Calls `method`; returns its result, or the tracker's error (its code and
   // message), or kUpstream when no valid answer came. Precondition: a pinned key.
   Result<json> Call(std::string_view method, json params);
+  // The same, returning the whole signed answer (to show it to a third party).
+  Result<Response> CallForAnswer(std::string_view method, json params);
 
   // A signed request body for `method`, as Call would send it.
   json MakeRequest(std::string_view method, json params) const;

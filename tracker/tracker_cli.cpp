@@ -1,6 +1,5 @@
 #include "tracker/tracker_cli.h"
 
-#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -17,6 +16,7 @@
 #include "common/key_file.h"
 #include "common/kv_store.h"
 #include "common/log.h"
+#include "common/signal_watcher.h"
 #include "common/tracker_client.h"
 #include "tracker/audit.h"
 #include "tracker/http/http_server.h"
@@ -98,36 +98,6 @@ void PrintKey(const KeyPair& key) {
             << "address:    " << AddressOf(key.public_key()) << "\n"
             << "code:       " << KeyCode(key.public_key()) << "\n";
 }
-
-// Runs `body` with SIGINT and SIGTERM delivered to `on_signal` in a thread of
-// its own (blocked everywhere else, so no handler runs in a worker).
-class SignalWatcher {
- public:
-  SignalWatcher() {
-    sigemptyset(&m_set);
-    sigaddset(&m_set, SIGINT);
-    sigaddset(&m_set, SIGTERM);
-    sigaddset(&m_set, SIGUSR1);  // used only to wake the watcher at shutdown
-    pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
-  }
-  void Start(std::function<void()> on_signal) {
-    m_thread = std::thread([this, on_signal] {
-      int sig = 0;
-      sigwait(&m_set, &sig);
-      if (sig != SIGUSR1) on_signal();
-    });
-  }
-  ~SignalWatcher() {
-    if (m_thread.joinable()) {
-      pthread_kill(m_thread.native_handle(), SIGUSR1);
-      m_thread.join();
-    }
-  }
-
- private:
-  sigset_t m_set;
-  std::thread m_thread;
-};
 
 int Run(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2,

@@ -69,23 +69,8 @@ Answer TrackerService::Handle(std::string_view method, std::string_view body) {
   auto refuse = [&](Error error) {
     return Sign(ErrorBody(method, public_key(), req.id, now, error));
   };
-  if (req.method != method) {
-    return refuse(MakeError(ErrorCode::kInvalidField,
-                            "method \"" + req.method + "\" was sent to /v1/" + std::string(method)));
-  }
-  if (req.tracker && *req.tracker != public_key()) {
-    return refuse(MakeError(ErrorCode::kWrongTracker,
-                            "the request is for tracker " + req.tracker->ToHex() + ", this is " +
-                                public_key().ToHex()));
-  }
-  // handshake is exempt: it changes nothing, and it is how a client with a
-  // wrong clock learns the tracker's time.
-  bool stale = req.ts < now - m_config.max_clock_skew || req.ts > now + m_config.max_clock_skew;
-  if (stale && method != "handshake") {
-    return refuse(MakeError(ErrorCode::kStaleRequest,
-                            "ts " + std::to_string(req.ts) + " is more than " +
-                                std::to_string(m_config.max_clock_skew) +
-                                " s from the tracker's clock " + std::to_string(now)));
+  if (Status s = CheckRequest(req, method, public_key(), now, m_config.max_clock_skew); !s) {
+    return refuse(s.error());
   }
   const auto& [kind, prepare] = entry->second;
   auto apply = prepare(req);

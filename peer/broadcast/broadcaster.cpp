@@ -1,0 +1,409 @@
+#include "peer/broadcast/broadcaster.h"
+
+#include <chrono>
+
+#include "common/clock.h"
+#include "common/fields.h"
+#include "common/hex.h"
+#include "common/log.h"
+#include "common/signing.h"
+
+namespace tollstream {
+namespace {
+
+int64_t SteadySeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Error Refuse(std::string message) { return MakeError(ErrorCode::kConflict, std::move(message)); }
+
+}  // namespace
+
+void Broadcaster::Event(const std::string& line) {
+  LogInfo(line);
+  if (m_config.on_event) m_config.on_event(line);
+}
+
+// One contract with one viewer. Guarded by its own mutex.
+struct Broadcaster::Session {
+  std::mutex mutex;
+  Contract contract;
+  std::string id;
+  uint64_t next_seq = 0;
+  // What the viewer has paid for: its last valid receipt (a zero receipt,
+  // unsigned, before the first).
+  Receipt paid;
+  bool paid_signed = false;
+  // The one delivered, not yet paid segment.
+  std::optional<SourceSegment> pending;
+  int64_t last_heard = 0;  // steady seconds
+  bool closed = false;
+};
+
+Broadcaster::Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSource& source,
+                         ReceiptStore& store, BroadcasterConfig config)
+    : m_key(std::move(key)),
+      m_tracker(std::move(tracker)),
+      m_tracker_key(*m_tracker->tracker()),
+      m_source(source),
+      m_store(store),
+      m_config(std::move(config)) {}
+
+PeerAnswer Broadcaster::Sign(std::string_view method, const std::optional<Hash256>& request,
+                             int status, json result) {
+  json body = ResponseBody(method, m_key.public_key(), request, UnixNow(), status, std::move(result));
+  SignInPlace(SignedKind::kResponse, m_key, body);
+  PeerAnswer a;
+  a.status = status;
+  a.body = body.dump();
+  return a;
+}
+
+PeerAnswer Broadcaster::ErrorAnswer(std::string_view method, const Error& error) {
+  json body = ErrorBody(method, m_key.public_key(), std::nullopt, UnixNow(), error);
+  SignInPlace(SignedKind::kResponse, m_key, body);
+  return PeerAnswer{HttpStatus(error.code), "application/json", body.dump(), nullptr, {}};
+}
+
+PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
+  auto parsed = ParseRequest(body);
+  if (!parsed) return ErrorAnswer(method, parsed.error());
+  const Request& req = *parsed;
+  auto refuse = [&](const Error& e) {
+    json b = ErrorBody(method, m_key.public_key(), req.id, UnixNow(), e);
+    SignInPlace(SignedKind::kResponse, m_key, b);
+    return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}};
+  };
+  if (Status s = CheckRequest(req, method, m_tracker_key, UnixNow(), m_config.max_clock_skew); !s) {
+    return refuse(s.error());
+  }
+  if (method == "segment") return Segment(req);
+  Result<json> result = MakeError(ErrorCode::kNotFound, "no method " + std::string(method));
+  if (method == "stream") result = StreamInfo(req);
+  if (method == "offer") result = Offer(req);
+  if (method == "close") result = Close(req);
+  if (!result) return refuse(result.error());
+  return Sign(method, req.id, 200, std::move(*result));
+}
+
+Result<json> Broadcaster::StreamInfo(const Request& req) {
+  ObjectReader r(req.params, "params");
+  std::string stream = r.Name("stream");
+  if (Status s = r.Finish(); !s) return s.error();
+  if (stream != m_config.stream) return MakeError(ErrorCode::kNotFound, "this node sells only " + m_config.stream);
+  (void)m_source.Refresh();
+  SourceInfo info = m_source.Info();
+  json out = {{"stream", m_config.stream},
+              {"broadcaster", m_key.public_key().ToHex()},
+              {"code", KeyCode(m_key.public_key())},
+              {"price", m_config.price},
+              {"income_address", m_config.income_address},
+              {"available", info.available},
+              {"ended", info.ended},
+              {"target_duration", info.target_duration}};
+  if (info.available) {
+    out["first"] = info.first;
+    out["last"] = info.last;
+  }
+  return out;
+}
+
+Result<json> Broadcaster::Offer(const Request& req) {
+  ObjectReader r(req.params, "params");
+  const json& contract_json = r.Object("contract");
+  std::optional<uint64_t> from;
+  if (r.Has("from")) from = r.Amount("from");
+  if (Status s = r.Finish(); !s) return s.error();
+  auto parsed = ParseContract(contract_json, ContractSigs::kViewer, "params.contract");
+  if (!parsed) return parsed.error();
+  Contract contract = std::move(*parsed);
+  const ContractTerms& t = contract.terms;
+  if (t.viewer != req.signer) return MakeError(ErrorCode::kForbidden, "the offer must come from the contract's viewer");
+  // The terms must suit this node.
+  if (t.tracker != m_tracker_key) return Refuse("the contract names another tracker");
+  if (t.broadcaster != m_key.public_key()) return Refuse("the contract names another broadcaster");
+  if (t.income_address != m_config.income_address) {
+    return Refuse("the contract pays to " + t.income_address + ", this node's income address is " +
+                  m_config.income_address);
+  }
+  if (t.stream != m_config.stream) return Refuse("this node sells " + m_config.stream + ", not " + t.stream);
+  if (t.price < m_config.price) {
+    return Refuse("price " + std::to_string(t.price) + " is below this node's price " +
+                  std::to_string(m_config.price));
+  }
+  if (t.expires < UnixNow() + m_config.min_contract_seconds) {
+    return Refuse("the contract expires too soon");
+  }
+  (void)m_source.Refresh();
+  SourceInfo info = m_source.Info();
+  if (!info.available) return Refuse("the stream has no segments yet; try again shortly");
+  uint64_t start = from.value_or(info.first);
+  if (start < info.first) start = info.first;
+  if (start > info.last + 1 || (info.ended && start > info.last)) {
+    return Refuse("segment " + std::to_string(start) + " is beyond the stream (last " +
+                  std::to_string(info.last) + ")");
+  }
+
+  SignAsBroadcaster(contract, m_key);
+  auto opened = WithTracker([&](TrackerClient& c) {
+    return c.CallForAnswer("openContract", {{"contract", contract.ToJson()}});
+  });
+  if (!opened) {
+    Error e = opened.error();
+    e.message = "the tracker refused the contract: " + e.message;
+    return e;
+  }
+  auto session = std::make_shared<Session>();
+  session->contract = contract;
+  session->id = ToHex(contract.id);
+  session->next_seq = start;
+  session->paid.contract = contract.id;
+  session->paid.viewer = t.viewer;
+  session->paid.chain = contract.id;
+  session->last_heard = SteadySeconds();
+  if (Status s = m_store.Save({session->id, contract.ToJson(), nullptr}); !s) {
+    LogError("cannot record contract " + session->id + ": " + s.error().message);
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    m_sessions[session->id] = session;
+    ++m_totals.contracts;
+  }
+  Event("contract " + session->id + " opened with viewer " + KeyCode(t.viewer) + ": up to " +
+        std::to_string(t.max_segments) + " segments at " + std::to_string(t.price) + ", from segment " +
+        std::to_string(start));
+  return json{{"contract", contract.ToJson()}, {"confirmation", opened->signed_body}, {"from", start}};
+}
+
+Result<std::shared_ptr<Broadcaster::Session>> Broadcaster::FindSession(const Request& req,
+                                                                       const std::string& id) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_sessions.find(id);
+    if (it == m_sessions.end()) {
+      return MakeError(ErrorCode::kNotFound, "no open contract " + id + " here (closed or unknown)");
+    }
+    session = it->second;
+  }
+  if (session->contract.terms.viewer != req.signer) {
+    return MakeError(ErrorCode::kForbidden, "contract " + id + " belongs to another viewer");
+  }
+  return session;
+}
+
+namespace {
+
+bool Covers(const Receipt& r, uint64_t segments, uint64_t bytes, const Hash256& chain) {
+  return r.segments == segments && r.bytes == bytes && r.chain == chain;
+}
+
+// Why `r` is not the receipt expected after `paid` (+ `pending`).
+std::string Mismatch(const Receipt& r, uint64_t segments, uint64_t bytes, const Hash256& chain) {
+  if (r.segments != segments) {
+    return "it reports " + std::to_string(r.segments) + " segments, " + std::to_string(segments) +
+           " were delivered";
+  }
+  if (r.bytes != bytes) return "it reports " + std::to_string(r.bytes) + " bytes, " + std::to_string(bytes) + " were delivered";
+  if (r.chain != chain) return "its hash chain does not match the segments delivered";
+  return "it does not match";
+}
+
+}  // namespace
+
+PeerAnswer Broadcaster::Segment(const Request& req) {
+  auto fail = [&](const Error& e) {
+    json b = ErrorBody("segment", m_key.public_key(), req.id, UnixNow(), e);
+    SignInPlace(SignedKind::kResponse, m_key, b);
+    return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}};
+  };
+  ObjectReader r(req.params, "params");
+  std::string id = r.HexString("contract", 32);
+  const json& receipt_json = r.Object("receipt");
+  if (Status s = r.Finish(); !s) return fail(s.error());
+  auto found = FindSession(req, id);
+  if (!found) return fail(found.error());
+  Session& s = **found;
+  auto receipt = ParseReceipt(receipt_json, "params.receipt");
+  if (!receipt) return fail(receipt.error());
+
+  std::lock_guard lock(s.mutex);
+  if (s.closed) return fail(Refuse("contract " + id + " is closed"));
+  s.last_heard = SteadySeconds();
+  const ContractTerms& t = s.contract.terms;
+  if (ToHex(receipt->contract) != id || receipt->viewer != t.viewer ||
+      receipt->amount != receipt->segments * t.price) {
+    Settle(s, "the viewer sent a receipt for other terms");
+    return fail(Refuse("the receipt does not fit the contract; contract closed at the last valid receipt"));
+  }
+  bool pays_pending = false;
+  if (s.pending) {
+    uint64_t segments = s.paid.segments + 1;
+    uint64_t bytes = s.paid.bytes + s.pending->statement.size;
+    Hash256 chain = ExtendChain(s.paid.chain, s.pending->statement.sha256);
+    if (Covers(*receipt, segments, bytes, chain)) {
+      pays_pending = true;
+    } else if (!Covers(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain)) {
+      std::string why = Mismatch(*receipt, segments, bytes, chain);
+      Settle(s, "invalid receipt: " + why);
+      return fail(Refuse("invalid receipt (" + why + "); contract closed at the last valid receipt"));
+    } else {
+      // The viewer asks again with the receipt it sent before: the answer
+      // carrying the pending segment was lost. Send the same segment again.
+      PeerAnswer a{200, "application/octet-stream", "", s.pending->bytes,
+                   {{kSegmentHeader, s.pending->statement.ToJson().dump()}}};
+      return a;
+    }
+  } else if (!Covers(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain)) {
+    std::string why = Mismatch(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain);
+    Settle(s, "invalid receipt: " + why);
+    return fail(Refuse("invalid receipt (" + why + "); contract closed at the last valid receipt"));
+  }
+  if (pays_pending || !s.paid_signed) {
+    s.paid = *receipt;
+    s.paid_signed = true;
+    s.pending.reset();
+    if (Status st = m_store.Save({s.id, s.contract.ToJson(), s.paid.ToJson()}); !st) {
+      LogError("cannot record the receipt of " + s.id + ": " + st.error().message);
+      Settle(s, "cannot record receipts");
+      return fail(MakeError(ErrorCode::kUnavailable, "this node cannot record receipts"));
+    }
+  }
+  auto end = [&](const std::string& reason) {
+    json closed = Settle(s, reason);
+    return Sign("segment", req.id, 200,
+                {{"state", "end"}, {"reason", reason}, {"paid", s.paid.amount}, {"closed", closed}});
+  };
+  if (s.paid.segments >= t.max_segments) return end("the contract's segments are all delivered");
+  (void)m_source.Refresh();
+  SourceInfo info = m_source.Info();
+  if (info.available && s.next_seq < info.first) s.next_seq = info.first;  // rolled out of the window
+  auto segment = m_source.Get(s.next_seq);
+  if (!segment) {
+    if (info.ended && (!info.available || s.next_seq > info.last)) return end("the stream ended");
+    return Sign("segment", req.id, 200,
+                {{"state", "wait"}, {"next", s.next_seq}, {"retry_ms", m_config.wait_retry_ms}});
+  }
+  s.pending = *segment;
+  s.next_seq += 1;
+  return PeerAnswer{200, "application/octet-stream", "", segment->bytes,
+                    {{kSegmentHeader, segment->statement.ToJson().dump()}}};
+}
+
+Result<json> Broadcaster::Close(const Request& req) {
+  ObjectReader r(req.params, "params");
+  std::string id = r.HexString("contract", 32);
+  const json& receipt_json = r.Object("receipt");
+  if (Status st = r.Finish(); !st) return st.error();
+  auto found = FindSession(req, id);
+  if (!found) return found.error();
+  Session& s = **found;
+  auto receipt = ParseReceipt(receipt_json, "params.receipt");
+  if (!receipt) return receipt.error();
+  std::lock_guard lock(s.mutex);
+  if (s.closed) return Refuse("contract " + id + " is closed");
+  // The final receipt may pay the pending segment; anything else settles at
+  // the last valid receipt.
+  if (s.pending && ToHex(receipt->contract) == id && receipt->viewer == s.contract.terms.viewer &&
+      receipt->amount == receipt->segments * s.contract.terms.price &&
+      Covers(*receipt, s.paid.segments + 1, s.paid.bytes + s.pending->statement.size,
+             ExtendChain(s.paid.chain, s.pending->statement.sha256))) {
+    s.paid = *receipt;
+    s.paid_signed = true;
+    s.pending.reset();
+  }
+  json closed = Settle(s, "the viewer left");
+  return json{{"paid", s.paid.amount}, {"segments", s.paid.segments}, {"closed", closed}};
+}
+
+json Broadcaster::Settle(Session& s, const std::string& reason) {
+  s.closed = true;
+  json params = {{"contract", s.id}};
+  if (s.paid_signed) params["receipt"] = s.paid.ToJson();
+  auto answer = WithTracker([&](TrackerClient& c) { return c.CallForAnswer("closeContract", params); });
+  bool settled = answer.ok() || answer.error().code == ErrorCode::kConflict ||
+                 answer.error().code == ErrorCode::kNotFound;
+  if (!settled) {
+    LogWarn("contract " + s.id + ": close failed (" + answer.error().message +
+            "); kept on disk to retry");
+    return nullptr;
+  }
+  (void)m_store.Remove(s.id);
+  uint64_t paid = answer.ok() ? answer->result.value("paid", uint64_t{0}) : 0;
+  {
+    std::lock_guard lock(m_mutex);
+    m_sessions.erase(s.id);
+    m_totals.segments_paid += answer.ok() ? s.paid.segments : 0;
+    m_totals.earned += paid;
+  }
+  Event("contract " + s.id + " closed: paid " + std::to_string(paid) + " for " +
+        std::to_string(s.paid.segments) + " segments (" + reason + ")");
+  return answer.ok() ? answer->signed_body : json(nullptr);
+}
+
+size_t Broadcaster::CloseStored() {
+  auto stored = m_store.LoadAll();
+  if (!stored) {
+    LogError("cannot read stored contracts: " + stored.error().message);
+    return 0;
+  }
+  size_t settled = 0;
+  for (const auto& c : *stored) {
+    json params = {{"contract", c.id}};
+    if (!c.receipt.is_null()) params["receipt"] = c.receipt;
+    auto answer = WithTracker([&](TrackerClient& t) { return t.CallForAnswer("closeContract", params); });
+    if (!answer && answer.error().code != ErrorCode::kConflict &&
+        answer.error().code != ErrorCode::kNotFound) {
+      LogWarn("stored contract " + c.id + ": close failed: " + answer.error().message);
+      continue;
+    }
+    (void)m_store.Remove(c.id);
+    ++settled;
+    uint64_t paid = answer ? answer->result.value("paid", uint64_t{0}) : 0;
+    Event("contract " + c.id + " closed from the stored receipt: paid " + std::to_string(paid));
+  }
+  return settled;
+}
+
+size_t Broadcaster::CloseQuiet() {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto& [id, s] : m_sessions) sessions.push_back(s);
+  }
+  size_t closed = 0;
+  int64_t now = SteadySeconds();
+  for (auto& s : sessions) {
+    std::lock_guard lock(s->mutex);
+    if (s->closed) {
+      Settle(*s, "retrying the close");  // an earlier close did not reach the tracker
+    } else if (now - s->last_heard >= m_config.receipt_timeout_seconds) {
+      Settle(*s, s->pending ? "no receipt for the last segment delivered" : "the viewer went quiet");
+      ++closed;
+    }
+  }
+  return closed;
+}
+
+void Broadcaster::CloseAll(const std::string& reason) {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto& [id, s] : m_sessions) sessions.push_back(s);
+  }
+  for (auto& s : sessions) {
+    std::lock_guard lock(s->mutex);
+    if (!s->closed) Settle(*s, reason);
+  }
+}
+
+Broadcaster::Totals Broadcaster::totals() {
+  std::lock_guard lock(m_mutex);
+  Totals t = m_totals;
+  t.open = m_sessions.size();
+  return t;
+}
+
+}  // namespace tollstream

@@ -1,0 +1,110 @@
+// The broadcasting node's side of the exchange with viewers (B's HTTP API,
+// independent of HTTP itself). Methods, each a signed request from a viewer:
+//
+//   stream   what B sells: price, income address, the segments it holds
+//   offer    a contract signed by the viewer; B checks the terms, signs,
+//            opens it at the tracker, and answers with the tracker's signed
+//            confirmation
+//   segment  the viewer's cumulative receipt for everything delivered so far;
+//            B answers with the next segment (bytes + signed statement), or
+//            "wait" (not written yet), or "end" (the contract is settled)
+//   close    the viewer leaves: B closes the contract with the last receipt
+//
+// At most one delivered segment is ever unpaid: B sends segment n+1 only
+// after a receipt that covers segment n. A receipt that does not match what
+// was delivered, or none within the receipt timeout, ends the contract: B
+// closes it at the tracker with the last valid receipt. Every valid receipt
+// is on disk (ReceiptStore) before the next segment leaves.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/contract.h"
+#include "common/envelope.h"
+#include "common/receipt.h"
+#include "common/tracker_client.h"
+#include "peer/broadcast/receipt_store.h"
+#include "peer/broadcast/segment_source.h"
+#include "peer/peer_answer.h"
+
+namespace tollstream {
+
+struct BroadcasterConfig {
+  std::string stream;
+  uint64_t price = 0;
+  std::string income_address;
+  int64_t receipt_timeout_seconds = 15;  // quiet viewer: its contract is closed
+  int64_t max_clock_skew = 120;
+  int64_t min_contract_seconds = 10;     // refuse contracts expiring sooner
+  int64_t wait_retry_ms = 250;           // suggested pause after "wait"
+  // Told of each contract opened and closed, one line each (the CLI prints them).
+  std::function<void(const std::string&)> on_event;
+};
+
+class Broadcaster {
+ public:
+  // `tracker` has done its handshake; calls to it are serialized here.
+  Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSource& source,
+              ReceiptStore& store, BroadcasterConfig config);
+
+  PeerAnswer Handle(std::string_view method, std::string_view body);
+  PeerAnswer ErrorAnswer(std::string_view method, const Error& error);
+
+  // Closes the contracts an earlier run left in the store, each with its
+  // last valid receipt. Returns how many were settled.
+  size_t CloseStored();
+  // Closes the contracts whose viewer sent nothing within the receipt timeout.
+  size_t CloseQuiet();
+  // Closes every open contract (at shutdown).
+  void CloseAll(const std::string& reason);
+
+  struct Totals {
+    size_t open = 0;
+    uint64_t contracts = 0;
+    uint64_t segments_paid = 0;
+    uint64_t earned = 0;  // paid at the tracker for closed contracts
+  };
+  Totals totals();
+  const KeyPair& key() const { return m_key; }
+  // Serialized access to the tracker client, for the node's own calls.
+  template <typename F>
+  auto WithTracker(F f) {
+    std::lock_guard lock(m_tracker_mutex);
+    return f(*m_tracker);
+  }
+
+ private:
+  struct Session;
+
+  PeerAnswer Sign(std::string_view method, const std::optional<Hash256>& request, int status,
+                  json result);
+  Result<json> StreamInfo(const Request& req);
+  Result<json> Offer(const Request& req);
+  PeerAnswer Segment(const Request& req);
+  Result<json> Close(const Request& req);
+  Result<std::shared_ptr<Session>> FindSession(const Request& req, const std::string& id);
+  // Settles `s` (locked by the caller) at the tracker with its last valid receipt.
+  json Settle(Session& s, const std::string& reason);
+  void Event(const std::string& line);
+
+  KeyPair m_key;
+  std::mutex m_tracker_mutex;
+  std::unique_ptr<TrackerClient> m_tracker;
+  PublicKey m_tracker_key;
+  SegmentSource& m_source;
+  ReceiptStore& m_store;
+  BroadcasterConfig m_config;
+  std::mutex m_mutex;  // guards m_sessions and m_totals
+  std::map<std::string, std::shared_ptr<Session>> m_sessions;
+  Totals m_totals;
+};
+
+}  // namespace tollstream

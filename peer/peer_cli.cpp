@@ -1,0 +1,418 @@
+#include "peer/peer_cli.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "common/address.h"
+#include "common/args.h"
+#include "common/host_port.h"
+#include "common/key_file.h"
+#include "common/log.h"
+#include "common/signal_watcher.h"
+#include "common/tracker_client.h"
+#include "peer/broadcast/broadcaster.h"
+#include "peer/broadcast/encoder.h"
+#include "peer/broadcast/receipt_store.h"
+#include "peer/broadcast/segment_source.h"
+#include "peer/peer_server.h"
+#include "peer/watch/local_hls.h"
+#include "peer/watch/viewer.h"
+
+namespace tollstream {
+namespace {
+
+constexpr const char* kUsage = R"(usage: peer <command> [options]
+
+commands:
+  keygen     create a key file
+  wallet     show the balance of your address, or transfer tokens
+  broadcast  sell the segments of a stream
+  watch      buy a stream and serve it to a local player
+
+Run `peer <command> --help` for a command's options.
+)";
+
+constexpr const char* kKeygenHelp = R"(usage: peer keygen --out FILE
+
+Creates a key file (mode 0600) and prints its public key, its address and
+its 6-digit code (compare codes aloud to be sure of a key).
+)";
+
+constexpr const char* kWalletHelp = R"(usage: peer wallet --tracker URL --key FILE balance [--json]
+       peer wallet --tracker URL --key FILE transfer --to ADDRESS --amount N
+
+balance   the balance of the key's ordinary address; with --json prints
+          {"address": ..., "balance": N}
+transfer  moves N tokens from the key's address to ADDRESS
+)";
+
+constexpr const char* kBroadcastHelp = R"(usage: peer broadcast --tracker URL --key FILE --stream NAME --listen HOST:PORT
+                      --price N (--hls-dir DIR | --source FILE) [options]
+
+Sells the segments of a stream, each for N tokens, to viewers who pay with
+signed receipts. With --hls-dir it follows the HLS playlist an encoder
+(ffmpeg, OBS) writes into DIR; with --source it runs ffmpeg on FILE itself,
+in real time. Announces the stream at the tracker and renews it while it
+runs. On SIGINT or SIGTERM it closes every contract with its last receipt,
+withdraws the stream, pays its income out to its ordinary address and exits 0.
+
+options:
+  --playlist NAME         the playlist in --hls-dir (default: its only .m3u8)
+  --segment-seconds S     segment length with --source (default 2)
+  --state-dir DIR         where open contracts and their last receipts are
+                          kept, to close them after a crash (default FILE.state)
+  --advertise-url URL     the URL viewers use (default http://HOST:PORT)
+  --receipt-timeout S     close a contract whose viewer sends no receipt for
+                          S seconds (default 15)
+  --ttl S                 announcement time-to-live (default 30; renewed at S/3)
+)";
+
+constexpr const char* kWatchHelp = R"(usage: peer watch --tracker URL --key FILE --stream NAME --budget N
+                  --listen 127.0.0.1:PORT [--out FILE] [--exit-at-end]
+
+Buys the stream from the cheapest live broadcaster within a budget of N
+tokens, checks every segment against the broadcaster's signature, pays for
+it with a receipt, and serves what it bought as HLS at
+http://127.0.0.1:PORT/NAME.m3u8 for any player. Prints progress as it goes.
+When the stream ends it keeps serving until SIGINT (or exits with
+--exit-at-end). SIGINT or SIGTERM closes the contract and returns the unspent
+deposit to the key's ordinary address; then it exits 0.
+
+options:
+  --out FILE              also write every segment's bytes to FILE
+  --store-dir DIR         where bought segments are kept (default: a
+                          temporary directory removed at exit)
+)";
+
+int Fail(const std::string& message) {
+  std::cerr << "peer: " << message << "\n";
+  return 2;
+}
+
+int Fail(const Error& e) { return Fail(e.message); }
+
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
+// Prints a line on stdout, whole.
+void Say(const std::string& line) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  std::cout << line << std::endl;
+}
+
+// Waits for SIGINT/SIGTERM; `stopped` turns true and wakers are notified.
+class StopFlag {
+ public:
+  void Set() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_cv.notify_all();
+  }
+  bool WaitFor(std::chrono::milliseconds d) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait_for(lock, d, [&] { return m_stop.load(); });
+    return m_stop;
+  }
+  const std::atomic<bool>& flag() const { return m_stop; }
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::atomic<bool> m_stop{false};
+};
+
+// A temporary directory removed at destruction.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (mkdtemp(pattern.data()) != nullptr) m_path = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!m_path.empty()) std::filesystem::remove_all(m_path, ec);
+  }
+  const std::string& path() const { return m_path; }
+
+ private:
+  std::string m_path;
+};
+
+Result<std::unique_ptr<TrackerClient>> Connect(const std::string& url, const KeyPair& key) {
+  auto client = std::make_unique<TrackerClient>(url, key);
+  auto hello = client->Handshake();
+  if (!hello) return MakeError(hello.error().code, "tracker " + url + ": " + hello.error().message);
+  return client;
+}
+
+int Keygen(int argc, char** argv) {
+  auto args = Args::Parse(argc, argv, 2, {"out"}, {});
+  if (!args) return Fail(args.error());
+  auto out = args->Require("out");
+  if (!out) return Fail(out.error());
+  auto key = CreateKeyFile(*out);
+  if (!key) return Fail(key.error());
+  std::cout << "key file:   " << *out << "\n"
+            << "public key: " << key->public_key().ToHex() << "\n"
+            << "address:    " << AddressOf(key->public_key()) << "\n"
+            << "code:       " << KeyCode(key->public_key()) << "\n";
+  return 0;
+}
+
+int Wallet(int argc, char** argv) {
+  auto args = Args::Parse(argc, argv, 2, {"tracker", "key", "to", "amount"}, {"json"});
+  if (!args) return Fail(args.error());
+  auto url = args->Require("tracker");
+  auto key_path = args->Require("key");
+  if (!url) return Fail(url.error());
+  if (!key_path) return Fail(key_path.error());
+  if (args->positional().size() != 1) return Fail("say balance or transfer (see --help)");
+  auto key = LoadKeyFile(*key_path);
+  if (!key) return Fail(key.error());
+  auto client = Connect(*url, *key);
+  if (!client) return Fail(client.error());
+  std::string address = AddressOf(key->public_key());
+  const std::string& action = args->positional()[0];
+  if (action == "balance") {
+    auto account = (*client)->Call("account", {{"address", address}});
+    if (!account) return Fail(account.error());
+    if (args->Has("json")) {
+      std::cout << json{{"address", address}, {"balance", (*account)["balance"]}}.dump() << std::endl;
+    } else {
+      std::cout << "address " << address << " balance " << (*account)["balance"] << std::endl;
+    }
+    return 0;
+  }
+  if (action == "transfer") {
+    auto to = args->Require("to");
+    auto amount = args->Integer("amount", -1, 1, int64_t{1} << 53);
+    if (!to) return Fail(to.error());
+    if (!amount) return Fail(amount.error());
+    if (*amount < 0) return Fail("--amount is required");
+    auto moved = (*client)->Call("transfer", {{"to", *to}, {"amount", *amount}});
+    if (!moved) return Fail(std::string(CodeName(moved.error().code)) + ": " + moved.error().message);
+    std::cout << moved->dump() << std::endl;
+    return 0;
+  }
+  return Fail("unknown wallet action '" + action + "' (see --help)");
+}
+
+int Broadcast(int argc, char** argv) {
+  auto args = Args::Parse(argc, argv, 2,
+                          {"tracker", "key", "stream", "listen", "price", "hls-dir", "source",
+                           "playlist", "segment-seconds", "state-dir", "advertise-url",
+                           "receipt-timeout", "ttl"},
+                          {});
+  if (!args) return Fail(args.error());
+  auto url = args->Require("tracker");
+  auto key_path = args->Require("key");
+  auto stream = args->Require("stream");
+  auto listen = args->Require("listen");
+  auto price = args->Integer("price", -1, 0, int64_t{1} << 53);
+  auto segment_seconds = args->Integer("segment-seconds", 2, 1, 60);
+  auto receipt_timeout = args->Integer("receipt-timeout", 15, 1, 3600);
+  auto ttl = args->Integer("ttl", 30, 5, 3600);
+  for (const auto* r : {&url, &key_path, &stream, &listen}) {
+    if (!*r) return Fail(r->error());
+  }
+  for (const auto* r : {&price, &segment_seconds, &receipt_timeout, &ttl}) {
+    if (!*r) return Fail(r->error());
+  }
+  if (*price < 0) return Fail("--price is required");
+  if (args->Has("hls-dir") == args->Has("source")) return Fail("give one of --hls-dir DIR or --source FILE");
+  auto where = ParseHostPort(*listen);
+  if (!where) return Fail(where.error());
+  auto key = LoadKeyFile(*key_path);
+  if (!key) return Fail(key.error());
+
+  SignalWatcher signals;
+  StopFlag stop;
+  signals.Start([&] { stop.Set(); });
+
+  auto tracker = Connect(*url, *key);
+  if (!tracker) return Fail(tracker.error());
+  auto income = (*tracker)->Call("getIncomeAddress", json::object());
+  if (!income) return Fail("getIncomeAddress: " + income.error().message);
+
+  ScratchDir encoded("tollstream-hls");
+  Encoder encoder;
+  std::filesystem::path hls_dir;
+  if (auto dir = args->Get("hls-dir")) {
+    hls_dir = *dir;
+  } else {
+    if (encoded.path().empty()) return Fail("cannot create a temporary directory");
+    hls_dir = encoded.path();
+    if (Status s = encoder.Start(*args->Get("source"), hls_dir, static_cast<int>(*segment_seconds)); !s) {
+      return Fail(s.error());
+    }
+  }
+  auto playlist = FindPlaylist(hls_dir, args->Get("playlist").value_or(""));
+  if (!playlist) return Fail(playlist.error());
+  SegmentSource source(*playlist, *stream, *key);
+  std::string state_dir = args->Get("state-dir").value_or(*key_path + ".state");
+  auto store = ReceiptStore::Open(state_dir);
+  if (!store) return Fail(store.error().message + " (is another broadcaster using " + state_dir + "?)");
+
+  BroadcasterConfig config;
+  config.stream = *stream;
+  config.price = static_cast<uint64_t>(*price);
+  config.income_address = (*income)["address"];
+  config.receipt_timeout_seconds = *receipt_timeout;
+  config.on_event = Say;
+  Broadcaster broadcaster(*key, std::move(*tracker), source, **store, config);
+  broadcaster.CloseStored();
+
+  PeerServer server;
+  server.ServeBroadcaster(broadcaster);
+  auto bound = server.Bind(*where);
+  if (!bound) return Fail(bound.error());
+  server.Start();
+  std::string advertised = args->Get("advertise-url").value_or(bound->Url());
+  Say("broadcasting " + *stream + " at " + advertised + " price " + std::to_string(*price));
+  Say("broadcaster " + key->public_key().ToHex() + " code " + KeyCode(key->public_key()));
+  Say("income address " + config.income_address);
+
+  auto announce = [&](int64_t seconds) {
+    return broadcaster.WithTracker([&](TrackerClient& c) {
+      return c.Call("announce", {{"stream", *stream}, {"url", advertised}, {"price", *price}, {"ttl", seconds}});
+    });
+  };
+  if (auto a = announce(*ttl); !a) return Fail("announce: " + a.error().message);
+  auto next_announce = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
+  while (!stop.WaitFor(std::chrono::milliseconds(500))) {
+    broadcaster.CloseQuiet();
+    if (std::chrono::steady_clock::now() >= next_announce) {
+      if (auto a = announce(*ttl); !a) LogWarn("announce: " + a.error().message);
+      next_announce = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
+    }
+    int status = 0;
+    if (args->Has("source") && !encoder.Running(&status) && status != 0) {
+      LogWarn("ffmpeg exited with status " + std::to_string(status));
+    }
+  }
+
+  // Shut down cleanly: no new requests, every contract settled, income paid out.
+  server.Stop();
+  encoder.Stop();
+  broadcaster.CloseAll("the broadcaster stopped");
+  (void)announce(0);
+  auto totals = broadcaster.totals();
+  auto paid_out = broadcaster.WithTracker([&](TrackerClient& c) {
+    return c.Call("closeIncomeAddress", {{"address", config.income_address}});
+  });
+  if (!paid_out) {
+    Say("income stays at " + config.income_address + ": " + paid_out.error().message);
+    return 1;
+  }
+  Say("settled: earned " + std::to_string(totals.earned) + " for " + std::to_string(totals.segments_paid) +
+      " segments in " + std::to_string(totals.contracts) + " contracts; paid out " +
+      std::to_string((*paid_out)["paid_out"].get<uint64_t>()) + " to " + (*paid_out)["to"].get<std::string>() +
+      ", balance " + std::to_string((*paid_out)["balance"].get<uint64_t>()));
+  return 0;
+}
+
+int Watch(int argc, char** argv) {
+  auto args = Args::Parse(argc, argv, 2,
+                          {"tracker", "key", "stream", "budget", "listen", "out", "store-dir"},
+                          {"exit-at-end"});
+  if (!args) return Fail(args.error());
+  auto url = args->Require("tracker");
+  auto key_path = args->Require("key");
+  auto stream = args->Require("stream");
+  auto listen = args->Require("listen");
+  auto budget = args->Integer("budget", -1, 0, int64_t{1} << 53);
+  for (const auto* r : {&url, &key_path, &stream, &listen}) {
+    if (!*r) return Fail(r->error());
+  }
+  if (!budget) return Fail(budget.error());
+  if (*budget < 0) return Fail("--budget is required");
+  auto where = ParseHostPort(*listen);
+  if (!where) return Fail(where.error());
+  auto key = LoadKeyFile(*key_path);
+  if (!key) return Fail(key.error());
+
+  SignalWatcher signals;
+  StopFlag stop;
+  signals.Start([&] { stop.Set(); });
+
+  ScratchDir scratch("tollstream-watch");
+  std::string store_dir = args->Get("store-dir").value_or(scratch.path());
+  std::error_code ec;
+  std::filesystem::create_directories(store_dir, ec);
+  if (store_dir.empty() || ec) return Fail("cannot create a directory for the segments");
+  LocalHls local(store_dir, *stream);
+  PeerServer server;
+  server.ServeViewer(local);
+  auto bound = server.Bind(*where);
+  if (!bound) return Fail(bound.error());
+  server.Start();
+  Say("serving " + bound->Url() + "/" + *stream + ".m3u8");
+
+  ViewerConfig config;
+  config.tracker_url = *url;
+  config.stream = *stream;
+  config.budget = static_cast<uint64_t>(*budget);
+  config.out_path = args->Get("out").value_or("");
+  config.on_event = Say;
+  Viewer viewer(*key, config, local);
+  auto outcome = viewer.Run(stop.flag());
+  if (!outcome) {
+    server.Stop();
+    return Fail(outcome.error());
+  }
+  if (!args->Has("exit-at-end")) {
+    Say("serving what was bought until interrupted");
+    while (!stop.WaitFor(std::chrono::seconds(1))) {
+    }
+  }
+  server.Stop();
+  Say("bye");
+  return 0;
+}
+
+}  // namespace
+
+int PeerMain(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  struct Command {
+    const char* name;
+    const char* help;
+    int (*run)(int, char**);
+  };
+  static constexpr Command kCommands[] = {{"keygen", kKeygenHelp, Keygen},
+                                          {"wallet", kWalletHelp, Wallet},
+                                          {"broadcast", kBroadcastHelp, Broadcast},
+                                          {"watch", kWatchHelp, Watch}};
+  for (const auto& c : kCommands) {
+    if (command != c.name) continue;
+    if (WantsHelp(argc, argv)) {
+      std::cout << c.help;
+      return 0;
+    }
+    return c.run(argc, argv);
+  }
+  std::cerr << "peer: unknown command '" << command << "'\n" << kUsage;
+  return 2;
+}
+
+}  // namespace tollstream

@@ -1,0 +1,9 @@
+// The `peer` command: keygen, wallet, broadcast, watch.
+#pragma once
+
+namespace tollstream {
+
+// Returns the process exit status.
+int PeerMain(int argc, char** argv);
+
+}  // namespace tollstream

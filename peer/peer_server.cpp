@@ -1,0 +1,116 @@
+#include "peer/peer_server.h"
+
+#include <httplib.h>
+
+#include <thread>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "peer/broadcast/broadcaster.h"
+#include "peer/watch/local_hls.h"
+
+namespace tollstream {
+
+struct PeerServer::Impl {
+  httplib::Server server;
+  std::thread thread;
+
+  Impl() {
+    server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    server.set_tcp_nodelay(true);
+    server.set_payload_max_length(64 * 1024);
+    server.set_read_timeout(5, 0);
+    server.set_write_timeout(10, 0);
+    server.set_keep_alive_timeout(10);
+  }
+};
+
+namespace {
+
+void Reply(httplib::Response& res, const PeerAnswer& a) {
+  res.status = a.status;
+  for (const auto& [name, value] : a.headers) res.set_header(name, value);
+  if (a.bytes) {
+    auto bytes = a.bytes;  // kept alive until the provider is done
+    res.set_content_provider(bytes->size(), a.content_type,
+                             [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+                               return sink.write(bytes->data() + offset, length);
+                             });
+  } else {
+    res.set_content(a.body, a.content_type);
+  }
+}
+
+}  // namespace
+
+PeerServer::PeerServer() : m_impl(std::make_unique<Impl>()) {}
+
+PeerServer::~PeerServer() { Stop(); }
+
+void PeerServer::ServeBroadcaster(Broadcaster& b) {
+  auto& s = m_impl->server;
+  s.Post("/v1/stream", [&b](const httplib::Request& req, httplib::Response& res) {
+    Reply(res, b.Handle("stream", req.body));
+  });
+  s.Post("/v1/offer", [&b](const httplib::Request& req, httplib::Response& res) {
+    Reply(res, b.Handle("offer", req.body));
+  });
+  s.Post("/v1/segment", [&b](const httplib::Request& req, httplib::Response& res) {
+    Reply(res, b.Handle("segment", req.body));
+  });
+  s.Post("/v1/close", [&b](const httplib::Request& req, httplib::Response& res) {
+    Reply(res, b.Handle("close", req.body));
+  });
+  s.set_error_handler([&b](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty() || res.has_header("Content-Length")) return;
+    ErrorCode code = res.status == 413 ? ErrorCode::kBodyTooLarge
+                     : res.status == 404 ? ErrorCode::kNotFound
+                                         : ErrorCode::kInvalidField;
+    Reply(res, b.ErrorAnswer("", MakeError(code, "HTTP " + std::to_string(res.status) + " for " +
+                                                     req.method + " " + req.path)));
+  });
+}
+
+void PeerServer::ServeViewer(LocalHls& local) {
+  auto& s = m_impl->server;
+  std::string playlist = "/" + local.stream() + ".m3u8";
+  s.Get(playlist, [&local](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(local.Playlist(), "application/vnd.apple.mpegurl");
+  });
+  s.Get("/" + local.stream() + R"(/(\d+)\.ts)", [&local](const httplib::Request& req, httplib::Response& res) {
+    auto path = local.SegmentPath(std::stoull(req.matches[1].str()));
+    auto data = path ? ReadWholeFile(*path) : std::nullopt;
+    if (!data) {
+      res.status = 404;
+      res.set_content("no such segment\n", "text/plain");
+      return;
+    }
+    res.set_content(std::move(*data), "video/mp2t");
+  });
+  s.Get("/", [playlist](const httplib::Request&, httplib::Response& res) {
+    res.set_content("play " + playlist + " in any HLS player\n", "text/plain");
+  });
+}
+
+Result<HostPort> PeerServer::Bind(const HostPort& where) {
+  int port = where.port == 0 ? m_impl->server.bind_to_any_port(where.host)
+                             : (m_impl->server.bind_to_port(where.host, where.port) ? where.port : -1);
+  if (port < 0) {
+    return MakeError(ErrorCode::kUnavailable, "cannot listen on " + where.host + ":" + std::to_string(where.port));
+  }
+  return HostPort{where.host, port};
+}
+
+void PeerServer::Start() {
+  m_impl->thread = std::thread([this] { m_impl->server.listen_after_bind(); });
+}
+
+void PeerServer::Stop() {
+  if (m_impl->thread.joinable()) {
+    m_impl->server.stop();
+    m_impl->thread.join();
+  }
+}
+
+}  // namespace tollstream

@@ -1,0 +1,49 @@
+#include "peer/watch/local_hls.h"
+
+#include <fstream>
+
+namespace tollstream {
+
+LocalHls::LocalHls(std::filesystem::path dir, std::string stream)
+    : m_dir(std::move(dir)), m_stream(std::move(stream)) {}
+
+Status LocalHls::Add(uint64_t seq, const std::string& bytes, int64_t duration_ms) {
+  std::string name = std::to_string(seq) + ".ts";
+  std::filesystem::path tmp = m_dir / (name + ".part");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return MakeError(ErrorCode::kUnavailable, "cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, m_dir / name, ec);
+  if (ec) return MakeError(ErrorCode::kUnavailable, "cannot write " + name + ": " + ec.message());
+  std::lock_guard lock(m_mutex);
+  if (m_playlist.segments.empty()) m_playlist.media_sequence = seq;
+  m_playlist.segments.push_back(HlsSegment{seq, duration_ms, m_stream + "/" + name});
+  return Status::Ok();
+}
+
+void LocalHls::End() {
+  std::lock_guard lock(m_mutex);
+  m_playlist.ended = true;
+}
+
+std::string LocalHls::Playlist() {
+  std::lock_guard lock(m_mutex);
+  return m_playlist.Serialize();
+}
+
+std::optional<std::filesystem::path> LocalHls::SegmentPath(uint64_t seq) {
+  std::lock_guard lock(m_mutex);
+  const auto& segs = m_playlist.segments;
+  if (segs.empty() || seq < segs.front().seq || seq > segs.back().seq) return std::nullopt;
+  return m_dir / (std::to_string(seq) + ".ts");
+}
+
+size_t LocalHls::size() {
+  std::lock_guard lock(m_mutex);
+  return m_playlist.segments.size();
+}
+
+}  // namespace tollstream
