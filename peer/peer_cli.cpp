@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/address.h"
@@ -250,14 +251,15 @@ int Broadcast(int argc, char** argv) {
   auto income = (*tracker)->Call("getIncomeAddress", json::object());
   if (!income) return Fail("getIncomeAddress: " + income.error().message);
 
-  ScratchDir encoded("tollstream-hls");
+  std::optional<ScratchDir> encoded;  // where ffmpeg writes, with --source
   Encoder encoder;
   std::filesystem::path hls_dir;
   if (auto dir = args->Get("hls-dir")) {
     hls_dir = *dir;
   } else {
-    if (encoded.path().empty()) return Fail("cannot create a temporary directory");
-    hls_dir = encoded.path();
+    encoded.emplace("tollstream-hls");
+    if (encoded->path().empty()) return Fail("cannot create a temporary directory");
+    hls_dir = encoded->path();
     if (Status s = encoder.Start(*args->Get("source"), hls_dir, static_cast<int>(*segment_seconds)); !s) {
       return Fail(s.error());
     }
@@ -284,6 +286,7 @@ int Broadcast(int argc, char** argv) {
   if (!bound) return Fail(bound.error());
   server.Start();
   std::string advertised = args->Get("advertise-url").value_or(bound->Url());
+  Say("listening on " + bound->Url());
   Say("broadcasting " + *stream + " at " + advertised + " price " + std::to_string(*price));
   Say("broadcaster " + key->public_key().ToHex() + " code " + KeyCode(key->public_key()));
   Say("income address " + config.income_address);

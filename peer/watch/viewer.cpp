@@ -99,7 +99,13 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
 
   BroadcasterClient node(seller->url, m_key, tracker_key, seller->key);
   auto info = node.Stream(m_config.stream);
+  // A stream announced before its first segment is written: wait for it.
+  while (info && !(*info).value("available", false) && !stop && Clock::now() < give_up) {
+    Pause(stop, 500);
+    info = node.Stream(m_config.stream);
+  }
   if (!info) return info.error();
+  if (stop) return outcome;
   if ((*info)["income_address"] != seller->income_address) {
     return MakeError(ErrorCode::kUpstream, "the broadcaster names another income address than the tracker");
   }

@@ -97,6 +97,7 @@ int Process::Wait(std::chrono::milliseconds timeout) {
     pid_t r = waitpid(m_pid, &status, WNOHANG);
     if (r == m_pid) {
       m_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      ReadAll(std::chrono::milliseconds(2000));  // what it printed before exiting
       break;
     }
     if (Clock::now() >= deadline) return -1;

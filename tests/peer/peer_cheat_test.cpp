@@ -1,0 +1,248 @@
+// Cheating on either side costs the honest side at most one segment.
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "peer/broadcaster_client.h"
+#include "peer/peer_answer.h"
+#include "tests/peer/peer_fixture.h"
+
+namespace tollstream::test {
+namespace {
+
+// A viewer driven by hand over the broadcaster's API.
+struct HandViewer {
+  HandViewer(TrackerFixture& t, const std::string& stream, uint64_t deposit) {
+    party.client = t.NewClient(party.key);
+    t.Mint(party.address(), deposit);
+    tracker_key = *party.client->tracker();
+    spend = (*party.client->Call("getSpendAddress", {{"deposit", deposit}}))["address"];
+    auto found = party.client->Call("lookup", {{"stream", stream}});
+    REQUIRE(found.ok());
+    REQUIRE((*found)["broadcasters"].size() == 1);
+    const json& b = (*found)["broadcasters"][0];
+    broadcaster = *PublicKey::FromHex(b["broadcaster"].get<std::string>());
+    income = b["income_address"];
+    price = b["price"];
+    node = std::make_unique<BroadcasterClient>(b["url"], party.key, tracker_key, broadcaster);
+  }
+  // Opens a contract for `max_segments`; returns its id.
+  std::string Open(uint64_t max_segments) {
+    contract.terms = ContractTerms{tracker_key, party.key.public_key(), broadcaster, spend, income,
+                                   "demo", price, max_segments, UnixNow() + 600, RandomHex(16)};
+    SignAsViewer(contract, party.key);
+    auto opened = node->Offer(contract, 0);
+    REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+    receipt = Receipt{};
+    receipt.contract = contract.id;
+    receipt.viewer = party.key.public_key();
+    receipt.chain = contract.id;
+    SignReceipt(receipt, party.key);
+    return ToHex(contract.id);
+  }
+  // Asks for the next segment with `r`; returns the delivery.
+  BroadcasterClient::Delivery Ask(const Receipt& r) {
+    auto d = node->NextSegment(ToHex(contract.id), r);
+    REQUIRE_MESSAGE(d.ok(), d.error().message);
+    return *d;
+  }
+  // Pays for `d` in the running receipt.
+  void Pay(const BroadcasterClient::Delivery& d) {
+    receipt.segments += 1;
+    receipt.bytes += d.bytes.size();
+    receipt.amount = receipt.segments * price;
+    receipt.chain = ExtendChain(receipt.chain, d.statement.sha256);
+    SignReceipt(receipt, party.key);
+  }
+  json ContractState() { return *party.client->Call("contract", {{"id", ToHex(contract.id)}}); }
+
+  Party party;
+  PublicKey tracker_key, broadcaster;
+  std::string spend, income;
+  uint64_t price = 0;
+  std::unique_ptr<BroadcasterClient> node;
+  Contract contract;
+  Receipt receipt;
+};
+
+json WaitForState(HandViewer& v, const std::string& state, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  json c = v.ContractState();
+  while (c["state"] != state && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    c = v.ContractState();
+  }
+  return c;
+}
+
+// Forwards the broadcaster's API and flips one byte of segment `bad_seq`.
+class TamperingProxy {
+ public:
+  explicit TamperingProxy(uint64_t bad_seq) {
+    m_server.Post(R"(/v1/(\w+))", [this, bad_seq](const httplib::Request& req, httplib::Response& res) {
+      httplib::Client upstream(target());
+      auto r = upstream.Post(req.path, req.body, "application/json");
+      if (!r) {
+        res.status = 502;
+        return;
+      }
+      res.status = r->status;
+      std::string body = r->body;
+      std::string statement = r->get_header_value(kSegmentHeader);
+      if (!statement.empty()) {
+        res.set_header(kSegmentHeader, statement);
+        if (json::parse(statement)["seq"] == bad_seq) {
+          body[body.size() / 2] = static_cast<char>(body[body.size() / 2] ^ 0x5a);
+          ++tampered;
+        }
+      }
+      res.set_content(body, r->get_header_value("Content-Type"));
+    });
+    port = m_server.bind_to_any_port("127.0.0.1");
+    m_thread = std::thread([this] { m_server.listen_after_bind(); });
+  }
+  ~TamperingProxy() {
+    m_server.stop();
+    m_thread.join();
+  }
+  void SetTarget(std::string url) {
+    std::lock_guard lock(m_mutex);
+    m_target = std::move(url);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  int port = 0;
+  std::atomic<int> tampered{0};
+
+ private:
+  std::string target() {
+    std::lock_guard lock(m_mutex);
+    return m_target;
+  }
+  std::mutex m_mutex;
+  std::string m_target;
+  httplib::Server m_server;
+  std::thread m_thread;
+};
+
+}  // namespace
+
+TEST_CASE("a viewer that stops sending receipts gets one more segment; the contract closes at its last receipt") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeTestVideo(hls, 20);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess broadcaster(t, b, "demo", 3, {"--hls-dir", hls, "--receipt-timeout", "2"}, dir / "b.log");
+  HandViewer v(t, "demo", 300);
+  v.Open(10);
+
+  std::vector<BroadcasterClient::Delivery> got;
+  for (int i = 0; i < 3; ++i) {  // receipts for 0, 1, then 2 segments
+    auto d = v.Ask(v.receipt);
+    REQUIRE(d.kind == BroadcasterClient::Delivery::Kind::kSegment);
+    CHECK(d.statement.seq == static_cast<uint64_t>(i));
+    got.push_back(d);
+    if (i < 2) v.Pay(d);
+  }
+  // Segment 2 is delivered, unpaid. Asking again without paying for it gets
+  // the same segment again, never a further one.
+  auto again = v.Ask(v.receipt);
+  REQUIRE(again.kind == BroadcasterClient::Delivery::Kind::kSegment);
+  CHECK(again.statement.seq == 2);
+  CHECK(again.bytes == got[2].bytes);
+
+  // Now the viewer goes quiet: after the receipt timeout the broadcaster
+  // closes with the last valid receipt (2 segments).
+  json closed = WaitForState(v, "closed", 20s);
+  CHECK(closed["state"] == "closed");
+  CHECK(closed["segments"] == 2);
+  CHECK(closed["paid"] == 6);
+  CHECK(closed["chain"] == ToHex(v.receipt.chain));
+  CHECK(broadcaster.process.WaitForLine("contract " + ToHex(v.contract.id) + " closed: paid 6", 10s).has_value());
+  auto after = v.node->NextSegment(ToHex(v.contract.id), v.receipt);
+  CHECK_FALSE(after.ok());
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("receipts that do not match the delivery end the contract at the last valid one") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeTestVideo(hls, 10);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess broadcaster(t, b, "demo", 2, {"--hls-dir", hls}, dir / "b.log");
+  HandViewer v(t, "demo", 400);
+  // Each builds a receipt from the paid one (1 segment) and the delivered,
+  // unpaid second segment.
+  using Delivery = BroadcasterClient::Delivery;
+  struct Case {
+    const char* name;
+    std::function<Receipt(Receipt, const Delivery&)> cheat;
+  };
+  std::vector<Case> cases = {
+      {"a lower count than delivered", [](Receipt r, const Delivery&) {
+         r.segments = 0; r.bytes = 0; r.amount = 0; r.chain = r.contract; return r; }},
+      {"a broken hash chain", [](Receipt r, const Delivery& d) {
+         r.segments += 1; r.bytes += d.bytes.size(); r.amount = r.segments * 2;
+         r.chain = Sha256(std::string_view("made up")); return r; }},
+      {"fewer bytes than delivered", [](Receipt r, const Delivery& d) {
+         r.segments += 1; r.bytes += d.bytes.size() - 1; r.amount = r.segments * 2;
+         r.chain = ExtendChain(r.chain, d.statement.sha256); return r; }},
+      {"a receipt for a segment not yet delivered", [](Receipt r, const Delivery& d) {
+         r.segments += 2; r.bytes += 2 * d.bytes.size(); r.amount = r.segments * 2;
+         r.chain = ExtendChain(ExtendChain(r.chain, d.statement.sha256), d.statement.sha256); return r; }},
+  };
+  for (const auto& k : cases) {
+    CAPTURE(k.name);
+    v.Open(5);
+    auto first = v.Ask(v.receipt);
+    v.Pay(first);
+    auto second = v.Ask(v.receipt);  // paid 1, segment 2 pending
+    REQUIRE(second.kind == Delivery::Kind::kSegment);
+    Receipt bad = k.cheat(v.receipt, second);
+    SignReceipt(bad, v.party.key);
+    auto refused = v.node->NextSegment(ToHex(v.contract.id), bad);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == ErrorCode::kConflict);
+    MESSAGE(refused.error().message);
+    json state = v.ContractState();
+    CHECK(state["state"] == "closed");
+    CHECK(state["segments"] == 1);  // the last valid receipt
+    CHECK(state["paid"] == 2);
+  }
+  // A receipt for another contract id is refused too.
+  v.Open(5);
+  Receipt foreign = v.receipt;
+  foreign.contract = Sha256(std::string_view("another contract"));
+  SignReceipt(foreign, v.party.key);
+  CHECK_FALSE(v.node->NextSegment(ToHex(v.contract.id), foreign).ok());
+  CHECK(WaitForState(v, "closed", 10s)["paid"] == 0);
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("a tampered segment is caught by its signature and not paid for") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeTestVideo(hls, 12);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  // The broadcaster's announced URL leads through a proxy that alters segment 3.
+  TamperingProxy proxy(3);
+  BroadcasterProcess broadcaster(t, b, "demo", 4, {"--hls-dir", hls, "--advertise-url", proxy.url()},
+                                 dir / "b.log");
+  proxy.SetTarget(broadcaster.url);
+  ViewerProcess viewer(t, c, "demo", 100, {"--exit-at-end"}, dir / "c.log");
+  CHECK_MESSAGE(viewer.process.Wait(90s) == 0, ReadWholeFile(dir / "c.log").value_or(""));
+  std::string out = viewer.process.output();
+  CHECK(out.find("ALERT the broadcaster misbehaved") != std::string::npos);
+  CHECK(out.find("segment 3: the bytes received do not match") != std::string::npos);
+  CHECK(proxy.tampered >= 1);
+  CHECK(out.find("settled: paid 12 for 3 segments, returned 88") != std::string::npos);
+  CHECK(Balance(t, c.address()) == 88);
+  CHECK(t.Audit(true).first == 0);
+}
+
+}  // namespace tollstream::test

@@ -1,0 +1,66 @@
+// A broadcaster killed with kill -9 mid-stream closes the contract with its
+// stored receipt when it starts again.
+#include "tests/peer/peer_fixture.h"
+
+namespace tollstream::test {
+
+TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after a restart") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 30);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  std::vector<std::string> args = {"--hls-dir", live, "--state-dir", dir / "b.state"};
+  auto broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b.log");
+  std::string listen = broadcaster->url.substr(7);  // the same address after the restart
+  REQUIRE(WaitForSegments(live, 2, 60s));
+
+  ViewerProcess viewer(t, c, "live", 100, {"--exit-at-end"}, dir / "c.log");
+  auto opened = viewer.process.WaitForLine("contract ", 30s);
+  REQUIRE(opened.has_value());
+  std::string id = opened->substr(0, 64);
+  uint64_t from = std::stoull(opened->substr(opened->rfind(' ') + 1));
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  broadcaster->process.Signal(SIGKILL);
+  REQUIRE(broadcaster->process.Wait(10s) == 128 + SIGKILL);
+  size_t bought = 0;
+  for (size_t pos = 0; (pos = viewer.process.output().find("\nsegment ", pos)) != std::string::npos; ++pos) {
+    ++bought;
+  }
+
+  broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b2.log", listen);
+  auto stored = broadcaster->process.output();
+  CHECK(stored.find("contract " + id + " closed from the stored receipt") != std::string::npos);
+
+  auto checker = t.NewClient();
+  json contract = *checker->Call("contract", {{"id", id}});
+  CHECK(contract["state"] == "closed");
+  uint64_t paid_segments = contract["segments"];
+  CHECK(paid_segments + 1 >= bought);  // at most the one segment in flight is unpaid
+  CHECK(paid_segments <= bought);
+  CHECK(contract["paid"] == 2 * paid_segments);
+  // The stored receipt's hash chain is over exactly the source segments delivered.
+  SourceSegments source = ReadSource(live);
+  Hash256 chain = *FromHexFixed<32>(id);
+  for (uint64_t i = 0; i < paid_segments; ++i) {
+    chain = ExtendChain(chain, Sha256(source.bytes[from + i - source.playlist.media_sequence]));
+  }
+  CHECK(contract["chain"] == ToHex(chain));
+
+  // The viewer learns the contract is closed and gets the rest of its deposit back.
+  CHECK(viewer.process.Wait(90s) == 0);
+  CHECK(viewer.process.output().find("returned " + std::to_string(100 - 2 * paid_segments)) != std::string::npos);
+  CHECK(Balance(t, c.address()) == 100 - 2 * paid_segments);
+  broadcaster->process.Signal(SIGINT);
+  CHECK(broadcaster->process.Wait(30s) == 0);
+  CHECK(Balance(t, b.address()) == 2 * paid_segments);
+  CHECK(t.Audit(true).first == 0);
+  MESSAGE("bought ", bought, " segments before the kill; the stored receipt paid ", paid_segments);
+  encoder->Signal(SIGTERM);
+}
+
+}  // namespace tollstream::test

@@ -1,0 +1,183 @@
+// Real peer processes around a real tracker, and real ffmpeg-made video.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <optional>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+
+#include "common/clock.h"
+#include "common/files.h"
+#include "common/signing.h"
+#include "common/hls_playlist.h"
+#include "tests/support/tracker_fixture.h"
+
+namespace tollstream::test {
+
+using namespace std::chrono_literals;
+
+// ffmpeg arguments that make H.264/AAC HLS with 2-second segments.
+inline std::vector<std::string> HlsOutputArgs(const std::string& dir) {
+  return {"-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "50",
+          "-keyint_min", "50", "-sc_threshold", "0", "-c:a", "aac", "-f", "hls", "-hls_time", "2",
+          "-hls_list_size", "0", "-hls_segment_filename", dir + "/seg%03d.ts", dir + "/index.m3u8"};
+}
+
+inline std::vector<std::string> TestPatternArgs(int seconds, bool realtime) {
+  std::vector<std::string> args = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"};
+  if (realtime) args.push_back("-re");
+  std::vector<std::string> inputs = {"-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi",
+                                     "-i", "sine=frequency=440:sample_rate=44100", "-t",
+                                     std::to_string(seconds)};
+  args.insert(args.end(), inputs.begin(), inputs.end());
+  return args;
+}
+
+// A finished HLS stream of `seconds` seconds in `dir`.
+inline void MakeTestVideo(const std::string& dir, int seconds) {
+  std::filesystem::create_directories(dir);
+  auto args = TestPatternArgs(seconds, false);
+  auto out = HlsOutputArgs(dir);
+  args.insert(args.end(), out.begin(), out.end());
+  auto [status, text] = RunCommand(args, 120s);
+  REQUIRE_MESSAGE(status == 0, "ffmpeg failed: " << text);
+}
+
+// ffmpeg writing a live stream (real time) into `dir`.
+inline std::unique_ptr<Process> StartLiveEncoder(const std::string& dir, int seconds) {
+  std::filesystem::create_directories(dir);
+  auto args = TestPatternArgs(seconds, true);
+  auto out = HlsOutputArgs(dir);
+  args.insert(args.end(), out.begin(), out.end());
+  return std::make_unique<Process>(args, dir + ".ffmpeg.log");
+}
+
+// The segments the source playlist in `dir` lists, with their bytes.
+struct SourceSegments {
+  HlsPlaylist playlist;
+  std::vector<std::string> bytes;
+};
+inline SourceSegments ReadSource(const std::string& dir) {
+  auto text = ReadWholeFile(dir + "/index.m3u8");
+  REQUIRE(text.has_value());
+  auto playlist = ParseHlsPlaylist(*text);
+  REQUIRE(playlist.ok());
+  SourceSegments out{*playlist, {}};
+  for (const auto& s : playlist->segments) out.bytes.push_back(*ReadWholeFile(dir + "/" + s.uri));
+  return out;
+}
+
+struct KeyFile {
+  std::string path;
+  KeyPair key;
+  std::string address() const { return AddressOf(key.public_key()); }
+};
+
+inline KeyFile NewKeyFile(const std::string& path) {
+  auto [status, out] = RunCommand({BinaryPath("peer"), "keygen", "--out", path});
+  REQUIRE(status == 0);
+  return KeyFile{path, *LoadKeyFile(path)};
+}
+
+// A `peer broadcast` process; `url` is where it serves.
+struct BroadcasterProcess {
+  BroadcasterProcess(const TrackerFixture& t, const KeyFile& key, const std::string& stream,
+                     uint64_t price, std::vector<std::string> extra, const std::string& log,
+                     const std::string& listen = "127.0.0.1:0")
+      : process(
+            [&] {
+              std::vector<std::string> argv = {BinaryPath("peer"), "broadcast", "--tracker", t.url(),
+                                               "--key", key.path, "--stream", stream, "--listen", listen,
+                                               "--price", std::to_string(price)};
+              argv.insert(argv.end(), extra.begin(), extra.end());
+              return argv;
+            }(),
+            log) {
+    auto line = process.WaitForLine("listening on ", 30s);
+    REQUIRE_MESSAGE(line.has_value(), "broadcaster did not start; see " << log);
+    url = *line;
+    REQUIRE(process.WaitForLine("broadcasting " + stream + " at ", 30s).has_value());
+  }
+  Process process;
+  std::string url;
+};
+
+// A `peer watch` process; `playlist_url` is what it serves.
+struct ViewerProcess {
+  ViewerProcess(const TrackerFixture& t, const KeyFile& key, const std::string& stream,
+                uint64_t budget, std::vector<std::string> extra, const std::string& log)
+      : process(
+            [&] {
+              std::vector<std::string> argv = {BinaryPath("peer"), "watch", "--tracker", t.url(),
+                                               "--key", key.path, "--stream", stream, "--budget",
+                                               std::to_string(budget), "--listen", "127.0.0.1:0"};
+              argv.insert(argv.end(), extra.begin(), extra.end());
+              return argv;
+            }(),
+            log) {
+    auto line = process.WaitForLine("serving ", 30s);
+    REQUIRE_MESSAGE(line.has_value(), "viewer did not start; see " << log);
+    playlist_url = *line;
+  }
+  Process process;
+  std::string playlist_url;
+};
+
+// The balance of `address` at the tracker.
+inline uint64_t Balance(TrackerFixture& t, const std::string& address) {
+  auto c = t.NewClient();
+  auto r = c->Call("account", {{"address", address}});
+  REQUIRE(r.ok());
+  return (*r)["balance"].get<uint64_t>();
+}
+
+// ffmpeg's per-packet checksums of a stream read with -c copy.
+inline std::string FrameChecksums(const std::string& input) {
+  auto [status, out] = RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
+                                   "-i", input, "-map", "0", "-c", "copy", "-f", "framemd5", "-"},
+                                  120s);
+  REQUIRE_MESSAGE(status == 0, "ffmpeg could not read " << input);
+  return out;
+}
+
+}  // namespace tollstream::test
+
+namespace tollstream::test {
+
+// GETs `url` (http://host:port/path); returns the body, or nullopt.
+inline std::optional<std::string> HttpGet(const std::string& url) {
+  auto slash = url.find('/', 7);
+  httplib::Client http(url.substr(0, slash));
+  auto res = http.Get(url.substr(slash));
+  if (!res || res->status != 200) return std::nullopt;
+  return res->body;
+}
+
+// The viewer's playlist, parsed (an empty one while it has nothing yet).
+inline HlsPlaylist ViewerPlaylist(const ViewerProcess& v) {
+  auto text = HttpGet(v.playlist_url);
+  if (!text) return {};
+  auto parsed = ParseHlsPlaylist(*text);
+  return parsed ? *parsed : HlsPlaylist{};
+}
+
+// Waits until the source playlist in `dir` lists at least `n` segments.
+inline bool WaitForSegments(const std::string& dir, size_t n, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto text = ReadWholeFile(dir + "/index.m3u8");
+    if (text) {
+      auto p = ParseHlsPlaylist(*text);
+      if (p && p->segments.size() >= n) return true;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+}  // namespace tollstream::test

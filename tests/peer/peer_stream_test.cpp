@@ -1,0 +1,109 @@
+// A recorded stream end to end: tracker, broadcaster and viewer as separate
+// processes; ffmpeg reads the viewer's stream; exact balances.
+#include "tests/peer/peer_fixture.h"
+
+namespace tollstream::test {
+
+TEST_CASE("a 20-second video: bytes, frames and balances are exact") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeTestVideo(hls, 20);
+  SourceSegments source = ReadSource(hls);
+  REQUIRE(source.playlist.ended);
+  REQUIRE(source.bytes.size() >= 10);
+  const uint64_t price = 7, budget = 1000;
+
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), budget + 500);
+
+  BroadcasterProcess broadcaster(t, b, "demo", price, {"--hls-dir", hls}, dir / "b.log");
+  ViewerProcess viewer(t, c, "demo", budget, {"--out", dir / "out.ts"}, dir / "c.log");
+  auto code = viewer.process.WaitForLine("broadcaster ", 30s);
+  REQUIRE(code.has_value());
+  CHECK(code->find("code " + KeyCode(b.key.public_key())) != std::string::npos);
+  auto settled = viewer.process.WaitForLine("settled: ", 120s);
+  REQUIRE_MESSAGE(settled.has_value(), viewer.process.output());
+  CHECK(viewer.process.output().find("stopped buying: the stream ended") != std::string::npos);
+
+  // The viewer's bytes are the source's segments, in order.
+  std::string all;
+  for (const auto& s : source.bytes) all += s;
+  auto out = ReadWholeFile(dir / "out.ts");
+  REQUIRE(out.has_value());
+  CHECK(out->size() == all.size());
+  CHECK(*out == all);
+
+  // ffmpeg reads the whole stream from the viewer; its packets equal the source's.
+  std::string served = FrameChecksums(viewer.playlist_url);
+  std::string original = FrameChecksums(hls + "/index.m3u8");
+  CHECK(served.size() > 1000);
+  CHECK(served == original);
+
+  // Exact money: the viewer paid segments x price, the rest came back.
+  uint64_t paid = source.bytes.size() * price;
+  uint64_t deposit = budget / price * price;  // the lock of the largest contract the budget pays
+  CHECK(*settled == "paid " + std::to_string(paid) + " for " + std::to_string(source.bytes.size()) +
+                        " segments, returned " + std::to_string(deposit - paid) + ", balance " +
+                        std::to_string(budget + 500 - paid));
+  CHECK(Balance(t, c.address()) == budget + 500 - paid);
+
+  // Ctrl-C: both exit 0; the broadcaster's income is paid out to its address.
+  viewer.process.Signal(SIGINT);
+  CHECK(viewer.process.Wait(30s) == 0);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  CHECK(broadcaster.process.output().find("settled: earned " + std::to_string(paid)) != std::string::npos);
+  CHECK(Balance(t, b.address()) == paid);
+  auto [audit_status, audit] = t.Audit(/*running=*/true);
+  CHECK_MESSAGE(audit_status == 0, audit);
+  CHECK(json::parse(audit)["minted"] == budget + 500);
+}
+
+TEST_CASE("the broadcaster refuses terms that do not suit it, with a signed reason") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeTestVideo(hls, 4);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  Party c;
+  c.client = t.NewClient(c.key);
+  t.Mint(c.address(), 100);
+  BroadcasterProcess broadcaster(t, b, "demo", 10, {"--hls-dir", hls}, dir / "b.log");
+  auto spend = c.client->Call("getSpendAddress", {{"deposit", 100}});
+  auto info_client = std::make_unique<TrackerClient>(t.url(), c.key);
+  REQUIRE(info_client->Handshake().ok());
+  auto found = info_client->Call("lookup", {{"stream", "demo"}});
+  REQUIRE(found.ok());
+  REQUIRE((*found)["broadcasters"].size() == 1);
+  std::string income = (*found)["broadcasters"][0]["income_address"];
+  httplib::Client http(broadcaster.url);
+  struct Case {
+    const char* name;
+    uint64_t price;
+    std::string stream;
+  };
+  for (const Case& k : {Case{"price below the broadcaster's", 9, "demo"}, Case{"another stream", 10, "other"}}) {
+    CAPTURE(k.name);
+    Contract contract;
+    contract.terms = ContractTerms{*c.client->tracker(), c.key.public_key(), b.key.public_key(),
+                                   (*spend)["address"], income, k.stream, k.price, 5,
+                                   UnixNow() + 600, RandomHex(16)};
+    SignAsViewer(contract, c.key);
+    json body = SignRequest(c.key, "offer", *c.client->tracker(), {{"contract", contract.ToJson()}},
+                            UnixNow(), RandomHex(16));
+    auto res = http.Post("/v1/offer", body.dump(), "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 409);
+    auto answer = ParseResponse(res->body, b.key.public_key(), DigestOf(SignedKind::kRequest, body));
+    REQUIRE(answer.ok());
+    REQUIRE(answer->error.has_value());
+    CHECK(answer->error->code == ErrorCode::kConflict);
+    MESSAGE(answer->error->message);
+  }
+  auto summary = c.client->Call("summary", json::object());
+  CHECK((*summary)["contracts_opened"] == 0);
+}
+
+}  // namespace tollstream::test
