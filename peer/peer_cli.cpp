@@ -14,6 +14,7 @@
 
 #include "common/address.h"
 #include "common/args.h"
+#include "common/command_table.h"
 #include "common/host_port.h"
 #include "common/key_file.h"
 #include "common/log.h"
@@ -99,14 +100,6 @@ int Fail(const std::string& message) {
 }
 
 int Fail(const Error& e) { return Fail(e.message); }
-
-bool WantsHelp(int argc, char** argv) {
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") return true;
-  }
-  return false;
-}
 
 // Prints a line on stdout, whole.
 void Say(const std::string& line) {
@@ -392,30 +385,11 @@ int Watch(int argc, char** argv) {
 }  // namespace
 
 int PeerMain(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  std::string command = argv[1];
-  struct Command {
-    const char* name;
-    const char* help;
-    int (*run)(int, char**);
-  };
-  static constexpr Command kCommands[] = {{"keygen", kKeygenHelp, Keygen},
-                                          {"wallet", kWalletHelp, Wallet},
-                                          {"broadcast", kBroadcastHelp, Broadcast},
-                                          {"watch", kWatchHelp, Watch}};
-  for (const auto& c : kCommands) {
-    if (command != c.name) continue;
-    if (WantsHelp(argc, argv)) {
-      std::cout << c.help;
-      return 0;
-    }
-    return c.run(argc, argv);
-  }
-  std::cerr << "peer: unknown command '" << command << "'\n" << kUsage;
-  return 2;
+  static constexpr CliCommand kCommands[] = {{"keygen", kKeygenHelp, Keygen},
+      {"wallet", kWalletHelp, Wallet},
+      {"broadcast", kBroadcastHelp, Broadcast},
+      {"watch", kWatchHelp, Watch}};
+  return RunCommandTable("peer", kUsage, kCommands, argc, argv);
 }
 
 }  // namespace tollstream

@@ -12,6 +12,7 @@
 
 #include "common/address.h"
 #include "common/args.h"
+#include "common/command_table.h"
 #include "common/host_port.h"
 #include "common/key_file.h"
 #include "common/kv_store.h"
@@ -84,14 +85,6 @@ int Fail(const std::string& message) {
 int Fail(const Error& e) { return Fail(e.message); }
 
 std::string KeyPath(const std::string& dir) { return dir + "/tracker.key"; }
-
-bool WantsHelp(int argc, char** argv) {
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") return true;
-  }
-  return false;
-}
 
 void PrintKey(const KeyPair& key) {
   std::cout << "public key: " << key.public_key().ToHex() << "\n"
@@ -263,30 +256,11 @@ int Audit(int argc, char** argv) {
 }  // namespace
 
 int TrackerMain(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  std::string command = argv[1];
-  struct Command {
-    const char* name;
-    const char* help;
-    int (*run)(int, char**);
-  };
-  static constexpr Command kCommands[] = {{"run", kRunHelp, Run},
-                                          {"keygen", kKeygenHelp, Keygen},
-                                          {"mint", kMintHelp, Mint},
-                                          {"audit", kAuditHelp, Audit}};
-  for (const auto& c : kCommands) {
-    if (command != c.name) continue;
-    if (WantsHelp(argc, argv)) {
-      std::cout << c.help;
-      return 0;
-    }
-    return c.run(argc, argv);
-  }
-  std::cerr << "tracker: unknown command '" << command << "'\n" << kUsage;
-  return 2;
+  static constexpr CliCommand kCommands[] = {{"run", kRunHelp, Run},
+      {"keygen", kKeygenHelp, Keygen},
+      {"mint", kMintHelp, Mint},
+      {"audit", kAuditHelp, Audit}};
+  return RunCommandTable("tracker", kUsage, kCommands, argc, argv);
 }
 
 }  // namespace tollstream

@@ -1,0 +1,111 @@
+// The peer command as users type it.
+#include "tests/peer/peer_fixture.h"
+
+namespace tollstream::test {
+
+TEST_CASE("keygen prints the key's address and code; wallet shows and moves tokens") {
+  TempDir dir;
+  TrackerFixture t;
+  auto [status, out] = RunCommand({BinaryPath("peer"), "keygen", "--out", dir / "a.key"});
+  REQUIRE(status == 0);
+  KeyPair a = *LoadKeyFile(dir / "a.key");
+  CHECK(out.find("address:    " + AddressOf(a.public_key())) != std::string::npos);
+  CHECK(out.find("code:       " + KeyCode(a.public_key())) != std::string::npos);
+  CHECK(RunCommand({BinaryPath("peer"), "keygen", "--out", dir / "a.key"}).first != 0);  // no overwrite
+  t.Mint(AddressOf(a.public_key()), 50);
+
+  auto balance = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
+                             "balance", "--json"});
+  REQUIRE(balance.first == 0);
+  CHECK(json::parse(balance.second) == json{{"address", AddressOf(a.public_key())}, {"balance", 50}});
+
+  KeyPair other = KeyPair::Generate();
+  auto moved = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
+                           "transfer", "--to", AddressOf(other.public_key()), "--amount", "20"});
+  CHECK(moved.first == 0);
+  CHECK(Balance(t, AddressOf(other.public_key())) == 20);
+  auto overdraw = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
+                              "transfer", "--to", AddressOf(other.public_key()), "--amount", "31"});
+  CHECK(overdraw.first != 0);
+  CHECK(Balance(t, AddressOf(a.public_key())) == 30);
+}
+
+TEST_CASE("broadcast --source runs ffmpeg itself; the viewer gets a playable H.264/AAC stream") {
+  TempDir dir;
+  auto [made, log] = RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+                                 "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i",
+                                 "sine=frequency=220", "-t", "6", "-c:v", "libx264", "-c:a", "aac",
+                                 dir / "clip.mp4"});
+  REQUIRE(made == 0);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  BroadcasterProcess broadcaster(t, b, "clip", 3, {"--source", dir / "clip.mp4"}, dir / "b.log");
+  ViewerProcess viewer(t, c, "clip", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  REQUIRE(viewer.process.Wait(120s) == 0);
+  CHECK(viewer.process.output().find("stopped buying: the stream ended") != std::string::npos);
+  auto [probed, streams] = RunCommand({"/usr/bin/ffprobe", "-v", "error", "-show_entries",
+                                       "stream=codec_name", "-of", "csv=p=0", dir / "out.ts"});
+  CHECK(probed == 0);
+  CHECK(streams.find("h264") != std::string::npos);
+  CHECK(streams.find("aac") != std::string::npos);
+  auto [timed, duration] = RunCommand({"/usr/bin/ffprobe", "-v", "error", "-show_entries",
+                                       "format=duration", "-of", "csv=p=0", dir / "out.ts"});
+  CHECK(std::stod(duration) > 5.0);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("Ctrl-C on a viewer mid-stream closes the contract and returns the deposit") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 30);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 500);
+  BroadcasterProcess broadcaster(t, b, "live", 4, {"--hls-dir", live}, dir / "b.log");
+  ViewerProcess viewer(t, c, "live", 200, {}, dir / "c.log");
+  REQUIRE(viewer.process.WaitForLine("segment ", 60s).has_value());
+  REQUIRE(viewer.process.WaitForLine("segment ", 60s).has_value());
+  viewer.process.Signal(SIGINT);
+  CHECK(viewer.process.Wait(30s) == 0);
+  auto settled = viewer.process.WaitForLine("settled: ", 1s);
+  REQUIRE(settled.has_value());
+  uint64_t paid = std::stoull(settled->substr(5));
+  CHECK(paid >= 8);
+  CHECK(settled->find("returned " + std::to_string(200 - paid)) != std::string::npos);
+  CHECK(Balance(t, c.address()) == 500 - paid);
+  broadcaster.process.Signal(SIGTERM);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  CHECK(Balance(t, b.address()) == paid);
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("every command answers --help; wrong use is refused with a reason") {
+  for (std::string binary : {"tracker", "peer"}) {
+    auto [status, out] = RunCommand({BinaryPath(binary), "--help"});
+    CHECK(status == 0);
+    CHECK(out.find("usage:") != std::string::npos);
+  }
+  for (std::string command : {"run", "keygen", "mint", "audit"}) {
+    CAPTURE(command);
+    auto [status, out] = RunCommand({BinaryPath("tracker"), command, "--help"});
+    CHECK(status == 0);
+    CHECK(out.find("usage: tracker " + command) != std::string::npos);
+  }
+  for (std::string command : {"keygen", "wallet", "broadcast", "watch"}) {
+    CAPTURE(command);
+    auto [status, out] = RunCommand({BinaryPath("peer"), command, "--help"});
+    CHECK(status == 0);
+    CHECK(out.find("usage: peer " + command) != std::string::npos);
+  }
+  CHECK(RunCommand({BinaryPath("tracker"), "run", "--data-dir"}).first == 2);
+  CHECK(RunCommand({BinaryPath("tracker"), "run", "--bogus", "1"}).first == 2);
+  CHECK(RunCommand({BinaryPath("peer"), "watch", "--stream", "x"}).first == 2);
+  CHECK(RunCommand({BinaryPath("peer"), "frobnicate"}).first == 2);
+}
+
+}  // namespace tollstream::test
