@@ -65,6 +65,11 @@ Result<Request> ParseRequestObject(const json& body) {
     r.Fail("tracker", "is missing (only handshake may omit it)");
   }
   if (Status s = r.Finish(); !s) return s.error();
+  // Checked before the signature: a fraction has no canonical form here.
+  if (auto where = FindNonInteger(body)) {
+    return MakeError(ErrorCode::kInvalidField,
+                     *where + " must be a whole number (the protocol has no fractions or exponents)");
+  }
   req.id = DigestOf(SignedKind::kRequest, body);
   if (!req.signer.Verify(req.id, sig)) {
     return BadSignature("the request signature does not verify against its pubkey");
@@ -106,11 +111,13 @@ json ErrorBody(std::string_view method, const PublicKey& signer,
                const std::optional<Hash256>& request, int64_t ts, const Error& error) {
   json body = ResponseBody(method, signer, request, ts, HttpStatus(error.code), nullptr);
   body.erase("result");
-  // Messages may quote input; keep answers small whatever the input was.
+  // Messages may quote input: keep answers small and valid UTF-8 whatever
+  // the input was.
   constexpr size_t kMaxMessage = 1024;
   std::string message = error.message.size() <= kMaxMessage
                             ? error.message
                             : error.message.substr(0, kMaxMessage) + "...";
+  message = ValidUtf8(message);
   body["error"] = {{"code", CodeName(error.code)}, {"message", message}};
   return body;
 }

@@ -19,6 +19,38 @@ bool IsNameChar(char c) {
 
 }  // namespace
 
+bool IsValidName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!IsNameChar(c)) return false;
+  }
+  return true;
+}
+
+std::optional<uint64_t> FindAmount(const json& object, std::string_view key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  if (!it->is_number_unsigned() && it->get<int64_t>() < 0) return std::nullopt;
+  uint64_t v = it->get<uint64_t>();
+  if (v > kMaxAmount) return std::nullopt;
+  return v;
+}
+
+std::optional<bool> FindBool(const json& object, std::string_view key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_boolean()) return std::nullopt;
+  return it->get<bool>();
+}
+
+std::optional<std::string> FindString(const json& object, std::string_view key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 ObjectReader::ObjectReader(const json& object, std::string path)
     : m_object(object), m_path(std::move(path)) {
   if (!m_object.is_object()) {
@@ -70,11 +102,9 @@ std::string ObjectReader::String(std::string_view key, size_t min_len, size_t ma
 
 std::string ObjectReader::Name(std::string_view key) {
   std::string s = String(key, 1, 64);
-  for (char c : s) {
-    if (!IsNameChar(c)) {
-      Fail(key, "may hold only letters, digits, '.', '_' and '-'");
-      return {};
-    }
+  if (ok() && !IsValidName(s)) {
+    Fail(key, "may hold only letters, digits, '.', '_' and '-'");
+    return {};
   }
   return s;
 }

@@ -25,6 +25,15 @@
 
 namespace tollstream {
 
+// A name (stream, method): 1..64 characters of [A-Za-z0-9._-].
+bool IsValidName(std::string_view name);
+
+// Lenient reads of an answer from another node: nullopt when `key` is
+// missing or of another type, never an exception.
+std::optional<uint64_t> FindAmount(const json& object, std::string_view key);
+std::optional<bool> FindBool(const json& object, std::string_view key);
+std::optional<std::string> FindString(const json& object, std::string_view key);
+
 class ObjectReader {
  public:
   // `path` names the object in error messages ("params", "contract.terms").

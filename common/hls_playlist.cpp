@@ -58,6 +58,7 @@ Result<HlsPlaylist> ParseHlsPlaylist(std::string_view text) {
   size_t line_no = 0;
   bool header = false;
   bool pending_inf = false;
+  bool pending_discontinuity = false;
   int64_t pending_ms = 0;
   auto bad = [&](std::string_view what) {
     return MakeError(ErrorCode::kInvalidField,
@@ -87,6 +88,8 @@ Result<HlsPlaylist> ParseHlsPlaylist(std::string_view text) {
       if (!ParseWhole(line.substr(22), out.media_sequence) || !out.segments.empty()) {
         return bad("bad or late #EXT-X-MEDIA-SEQUENCE");
       }
+    } else if (line == "#EXT-X-DISCONTINUITY") {
+      pending_discontinuity = true;
     } else if (line == "#EXT-X-ENDLIST") {
       out.ended = true;
     } else if (StartsWith(line, "#EXT-X-STREAM-INF")) {
@@ -98,8 +101,9 @@ Result<HlsPlaylist> ParseHlsPlaylist(std::string_view text) {
       if (line.size() > kMaxUri) return bad("segment URI too long");
       if (out.segments.size() >= kMaxSegments) return bad("too many segments");
       out.segments.push_back(HlsSegment{out.media_sequence + out.segments.size(), pending_ms,
-                                        std::string(line)});
+                                        std::string(line), pending_discontinuity});
       pending_inf = false;
+      pending_discontinuity = false;
     }
   }
   if (!header) return bad("empty playlist");
@@ -114,6 +118,7 @@ std::string HlsPlaylist::Serialize() const {
   out += "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(media_sequence) + "\n";
   if (!ended) out += "#EXT-X-PLAYLIST-TYPE:EVENT\n";
   for (const auto& s : segments) {
+    if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
     out += "#EXTINF:" + FormatDuration(s.duration_ms) + ",\n" + s.uri + "\n";
   }
   if (ended) out += "#EXT-X-ENDLIST\n";

@@ -4,6 +4,7 @@
 //   #EXT-X-VERSION:3
 //   #EXT-X-TARGETDURATION:<seconds>
 //   #EXT-X-MEDIA-SEQUENCE:<number of the first segment>
+//   [#EXT-X-DISCONTINUITY]     (before a segment that does not follow the one before)
 //   #EXTINF:<duration seconds, decimal>,[title]
 //   <segment URI>
 //   ...
@@ -25,6 +26,7 @@ struct HlsSegment {
   uint64_t seq = 0;          // media sequence number
   int64_t duration_ms = 0;
   std::string uri;
+  bool discontinuity = false;  // segments were skipped before this one
 };
 
 struct HlsPlaylist {

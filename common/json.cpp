@@ -104,6 +104,48 @@ Result<json> ParseStrict(std::string_view text, size_t max_depth) {
   return std::move(sax.root());
 }
 
+std::optional<std::string> FindNonInteger(const json& value, const std::string& path) {
+  if (value.is_number_float()) return path.empty() ? std::string("(the value)") : path;
+  if (value.is_object()) {
+    for (const auto& [key, member] : value.items()) {
+      auto found = FindNonInteger(member, path.empty() ? key : path + "." + key);
+      if (found) return found;
+    }
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      auto found = FindNonInteger(value[i], path + "[" + std::to_string(i) + "]");
+      if (found) return found;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (ok && len > 1) {  // refuse overlong forms, surrogates and code points above U+10FFFF
+      uint32_t cp = c & (0x7f >> len);
+      for (size_t k = 1; k < len; ++k) cp = cp << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+      ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
+           !(cp >= 0xd800 && cp <= 0xdfff) && cp <= 0x10ffff;
+    }
+    if (ok) {
+      out.append(text.substr(i, len));
+      i += len;
+    } else {
+      out += '?';
+      i += 1;
+    }
+  }
+  return out;
+}
+
 std::string Canonical(const json& value) { return value.dump(); }
 
 std::string CanonicalWithout(const json& object, std::string_view skip) {

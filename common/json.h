@@ -9,6 +9,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,13 @@ inline constexpr size_t kMaxJsonDepth = 16;
 
 // Errors: kMalformedJson, with the byte offset and what was wrong.
 Result<json> ParseStrict(std::string_view text, size_t max_depth = kMaxJsonDepth);
+
+// The path ("params.amount", "a[2]") of the first number in `value` that is
+// not an integer, or nullopt. The protocol has no fractional numbers.
+std::optional<std::string> FindNonInteger(const json& value, const std::string& path = "");
+
+// `text` with every byte that is not part of valid UTF-8 replaced by '?'.
+std::string ValidUtf8(std::string_view text);
 
 // Precondition: `value` holds no floating-point number (callers validate first).
 std::string Canonical(const json& value);

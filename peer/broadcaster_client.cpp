@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "common/clock.h"
+#include "common/fields.h"
 #include "common/crypto/random.h"
 #include "common/signing.h"
 #include "peer/peer_answer.h"
@@ -22,17 +23,19 @@ struct BroadcasterClient::Transport {
 };
 
 BroadcasterClient::BroadcasterClient(std::string url, KeyPair key, PublicKey tracker,
-                                     PublicKey broadcaster, int timeout_ms)
+                                     PublicKey broadcaster, int64_t clock_offset, int timeout_ms)
     : m_url(std::move(url)),
       m_key(std::move(key)),
       m_tracker(tracker),
       m_broadcaster(broadcaster),
+      m_clock_offset(clock_offset),
       m_transport(std::make_unique<Transport>(m_url, timeout_ms)) {}
 
 BroadcasterClient::~BroadcasterClient() = default;
 
 json BroadcasterClient::MakeRequest(const std::string& method, json params) const {
-  return SignRequest(m_key, method, m_tracker, std::move(params), UnixNow(), RandomHex(kNonceBytes));
+  return SignRequest(m_key, method, m_tracker, std::move(params), UnixNow() + m_clock_offset,
+                     RandomHex(kNonceBytes));
 }
 
 Result<BroadcasterClient::RawAnswer> BroadcasterClient::Post(const std::string& method,
@@ -93,7 +96,7 @@ Result<BroadcasterClient::Delivery> BroadcasterClient::NextSegment(const std::st
   auto answer = ParseResponse(raw->body, m_broadcaster, id);
   if (!answer) return answer.error();
   if (answer->error) return *answer->error;
-  std::string state = answer->result.value("state", "");
+  std::string state = FindString(answer->result, "state").value_or("");
   if (state != "wait" && state != "end") {
     return MakeError(ErrorCode::kUpstream, "unexpected segment answer state \"" + state + "\"");
   }

@@ -19,9 +19,11 @@ namespace tollstream {
 
 class BroadcasterClient {
  public:
-  // `tracker` is the tracker both sides use; `broadcaster` the key expected to answer.
+  // `tracker` is the tracker both sides use; `broadcaster` the key expected
+  // to answer. Requests are stamped with the tracker's clock: local time
+  // plus `clock_offset` (TrackerClient::clock_offset()).
   BroadcasterClient(std::string url, KeyPair key, PublicKey tracker, PublicKey broadcaster,
-                    int timeout_ms = 10000);
+                    int64_t clock_offset = 0, int timeout_ms = 10000);
   ~BroadcasterClient();
 
   Result<json> Stream(const std::string& stream);
@@ -57,6 +59,7 @@ class BroadcasterClient {
   KeyPair m_key;
   PublicKey m_tracker;
   PublicKey m_broadcaster;
+  int64_t m_clock_offset;
   std::unique_ptr<Transport> m_transport;
 };
 

@@ -15,6 +15,7 @@
 #include "common/address.h"
 #include "common/args.h"
 #include "common/command_table.h"
+#include "common/fields.h"
 #include "common/host_port.h"
 #include "common/key_file.h"
 #include "common/log.h"
@@ -229,6 +230,7 @@ int Broadcast(int argc, char** argv) {
     if (!*r) return Fail(r->error());
   }
   if (*price < 0) return Fail("--price is required");
+  if (!IsValidName(*stream)) return Fail("--stream: 1 to 64 letters, digits, '.', '_' or '-'");
   if (args->Has("hls-dir") == args->Has("source")) return Fail("give one of --hls-dir DIR or --source FILE");
   auto where = ParseHostPort(*listen);
   if (!where) return Fail(where.error());
@@ -338,6 +340,7 @@ int Watch(int argc, char** argv) {
   }
   if (!budget) return Fail(budget.error());
   if (*budget < 0) return Fail("--budget is required");
+  if (!IsValidName(*stream)) return Fail("--stream: 1 to 64 letters, digits, '.', '_' or '-'");
   auto where = ParseHostPort(*listen);
   if (!where) return Fail(where.error());
   auto key = LoadKeyFile(*key_path);

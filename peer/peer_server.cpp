@@ -4,7 +4,10 @@
 
 #include <thread>
 
+#include <charconv>
+
 #include "common/error.h"
+#include "common/log.h"
 #include "common/files.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/watch/local_hls.h"
@@ -63,23 +66,40 @@ void PeerServer::ServeBroadcaster(Broadcaster& b) {
   });
   s.set_error_handler([&b](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.has_header("Content-Length")) return;
-    ErrorCode code = res.status == 413 ? ErrorCode::kBodyTooLarge
+    ErrorCode code = res.status == 413   ? ErrorCode::kBodyTooLarge
                      : res.status == 404 ? ErrorCode::kNotFound
+                     : res.status >= 500 ? ErrorCode::kInternal
                                          : ErrorCode::kInvalidField;
     Reply(res, b.ErrorAnswer("", MakeError(code, "HTTP " + std::to_string(res.status) + " for " +
                                                      req.method + " " + req.path)));
+  });
+  s.set_exception_handler([&b](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    LogError("request failed: " + what);
+    Reply(res, b.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
   });
 }
 
 void PeerServer::ServeViewer(LocalHls& local) {
   auto& s = m_impl->server;
   std::string playlist = "/" + local.stream() + ".m3u8";
-  s.Get(playlist, [&local](const httplib::Request&, httplib::Response& res) {
+  std::string escaped;  // stream names hold [A-Za-z0-9._-]: only '.' means more in a regex
+  for (char c : local.stream()) escaped += c == '.' ? std::string("\\.") : std::string(1, c);
+  s.Get("/" + escaped + R"(\.m3u8)", [&local](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache");
     res.set_content(local.Playlist(), "application/vnd.apple.mpegurl");
   });
-  s.Get("/" + local.stream() + R"(/(\d+)\.ts)", [&local](const httplib::Request& req, httplib::Response& res) {
-    auto path = local.SegmentPath(std::stoull(req.matches[1].str()));
+  s.Get("/" + escaped + R"(/(\d{1,19})\.ts)", [&local](const httplib::Request& req, httplib::Response& res) {
+    uint64_t seq = 0;
+    std::string digits = req.matches[1].str();
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+    auto path = ec == std::errc() ? local.SegmentPath(seq) : std::nullopt;
     auto data = path ? ReadWholeFile(*path) : std::nullopt;
     if (!data) {
       res.status = 404;

@@ -382,7 +382,7 @@ Result<json> Ledger::CloseSpecial(LedgerTxn& txn, AccountKind kind, const Public
   special->open = false;
   special->closed = now;
   Store(txn, *special);
-  Store(txn, *target);
+  if (amount > 0) Store(txn, *target);  // an address that received nothing keeps no record
   txn.PutJson(index_key, (*index)->ToJson());
   return json{{"address", address}, {"state", "closed"}, {"paid_out", amount},
               {"to", target->address}, {"balance", target->balance}};

@@ -38,6 +38,12 @@ struct Broadcaster::Session {
   bool paid_signed = false;
   // The one delivered, not yet paid segment.
   std::optional<SourceSegment> pending;
+  // The answer to the offer, for a viewer that asks again.
+  json offer_answer;
+  // Requests seen (nonce -> ts) and the last one: a replayed request is
+  // refused without touching the contract; the last one repeated is a retry.
+  std::map<std::string, int64_t> nonces;
+  Hash256 last_request{};
   int64_t last_heard = 0;  // steady seconds
   bool closed = false;
 };
@@ -45,15 +51,18 @@ struct Broadcaster::Session {
 Broadcaster::Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSource& source,
                          ReceiptStore& store, BroadcasterConfig config)
     : m_key(std::move(key)),
+      m_clock_offset(tracker->clock_offset()),
       m_tracker(std::move(tracker)),
       m_tracker_key(*m_tracker->tracker()),
       m_source(source),
       m_store(store),
       m_config(std::move(config)) {}
 
+int64_t Broadcaster::Now() const { return UnixNow() + m_clock_offset; }
+
 PeerAnswer Broadcaster::Sign(std::string_view method, const std::optional<Hash256>& request,
                              int status, json result) {
-  json body = ResponseBody(method, m_key.public_key(), request, UnixNow(), status, std::move(result));
+  json body = ResponseBody(method, m_key.public_key(), request, Now(), status, std::move(result));
   SignInPlace(SignedKind::kResponse, m_key, body);
   PeerAnswer a;
   a.status = status;
@@ -62,7 +71,7 @@ PeerAnswer Broadcaster::Sign(std::string_view method, const std::optional<Hash25
 }
 
 PeerAnswer Broadcaster::ErrorAnswer(std::string_view method, const Error& error) {
-  json body = ErrorBody(method, m_key.public_key(), std::nullopt, UnixNow(), error);
+  json body = ErrorBody(method, m_key.public_key(), std::nullopt, Now(), error);
   SignInPlace(SignedKind::kResponse, m_key, body);
   return PeerAnswer{HttpStatus(error.code), "application/json", body.dump(), nullptr, {}};
 }
@@ -72,11 +81,11 @@ PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
   if (!parsed) return ErrorAnswer(method, parsed.error());
   const Request& req = *parsed;
   auto refuse = [&](const Error& e) {
-    json b = ErrorBody(method, m_key.public_key(), req.id, UnixNow(), e);
+    json b = ErrorBody(method, m_key.public_key(), req.id, Now(), e);
     SignInPlace(SignedKind::kResponse, m_key, b);
     return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}};
   };
-  if (Status s = CheckRequest(req, method, m_tracker_key, UnixNow(), m_config.max_clock_skew); !s) {
+  if (Status s = CheckRequest(req, method, m_tracker_key, Now(), m_config.max_clock_skew); !s) {
     return refuse(s.error());
   }
   if (method == "segment") return Segment(req);
@@ -122,7 +131,9 @@ Result<json> Broadcaster::Offer(const Request& req) {
   const ContractTerms& t = contract.terms;
   if (t.viewer != req.signer) return MakeError(ErrorCode::kForbidden, "the offer must come from the contract's viewer");
   // The terms must suit this node.
-  if (t.tracker != m_tracker_key) return Refuse("the contract names another tracker");
+  if (t.tracker != m_tracker_key) {
+    return MakeError(ErrorCode::kWrongTracker, "the contract names another tracker than this node's");
+  }
   if (t.broadcaster != m_key.public_key()) return Refuse("the contract names another broadcaster");
   if (t.income_address != m_config.income_address) {
     return Refuse("the contract pays to " + t.income_address + ", this node's income address is " +
@@ -133,7 +144,17 @@ Result<json> Broadcaster::Offer(const Request& req) {
     return Refuse("price " + std::to_string(t.price) + " is below this node's price " +
                   std::to_string(m_config.price));
   }
-  if (t.expires < UnixNow() + m_config.min_contract_seconds) {
+  std::string id = ToHex(contract.id);
+  {
+    // The same offer again (its answer was lost): the same answer.
+    std::lock_guard lock(m_mutex);
+    auto it = m_sessions.find(id);
+    if (it != m_sessions.end()) {
+      std::lock_guard session_lock(it->second->mutex);
+      if (!it->second->offer_answer.is_null()) return it->second->offer_answer;
+    }
+  }
+  if (t.expires < Now() + m_config.min_contract_seconds) {
     return Refuse("the contract expires too soon");
   }
   (void)m_source.Refresh();
@@ -147,10 +168,15 @@ Result<json> Broadcaster::Offer(const Request& req) {
   }
 
   SignAsBroadcaster(contract, m_key);
+  // On disk before it is open, so that a crash never leaves an open contract unrecorded.
+  if (Status s = m_store.Save({id, contract.ToJson(), nullptr}); !s) {
+    return MakeError(ErrorCode::kUnavailable, "this node cannot record contracts: " + s.error().message);
+  }
   auto opened = WithTracker([&](TrackerClient& c) {
     return c.CallForAnswer("openContract", {{"contract", contract.ToJson()}});
   });
   if (!opened) {
+    (void)m_store.Remove(id);
     Error e = opened.error();
     e.message = "the tracker refused the contract: " + e.message;
     return e;
@@ -163,9 +189,8 @@ Result<json> Broadcaster::Offer(const Request& req) {
   session->paid.viewer = t.viewer;
   session->paid.chain = contract.id;
   session->last_heard = SteadySeconds();
-  if (Status s = m_store.Save({session->id, contract.ToJson(), nullptr}); !s) {
-    LogError("cannot record contract " + session->id + ": " + s.error().message);
-  }
+  session->offer_answer =
+      json{{"contract", contract.ToJson()}, {"confirmation", opened->signed_body}, {"from", start}};
   {
     std::lock_guard lock(m_mutex);
     m_sessions[session->id] = session;
@@ -174,7 +199,7 @@ Result<json> Broadcaster::Offer(const Request& req) {
   Event("contract " + session->id + " opened with viewer " + KeyCode(t.viewer) + ": up to " +
         std::to_string(t.max_segments) + " segments at " + std::to_string(t.price) + ", from segment " +
         std::to_string(start));
-  return json{{"contract", contract.ToJson()}, {"confirmation", opened->signed_body}, {"from", start}};
+  return session->offer_answer;
 }
 
 Result<std::shared_ptr<Broadcaster::Session>> Broadcaster::FindSession(const Request& req,
@@ -215,7 +240,7 @@ std::string Mismatch(const Receipt& r, uint64_t segments, uint64_t bytes, const 
 
 PeerAnswer Broadcaster::Segment(const Request& req) {
   auto fail = [&](const Error& e) {
-    json b = ErrorBody("segment", m_key.public_key(), req.id, UnixNow(), e);
+    json b = ErrorBody("segment", m_key.public_key(), req.id, Now(), e);
     SignInPlace(SignedKind::kResponse, m_key, b);
     return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}};
   };
@@ -231,6 +256,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
 
   std::lock_guard lock(s.mutex);
   if (s.closed) return fail(Refuse("contract " + id + " is closed"));
+  if (Status fresh = Admit(s, req); !fresh) return fail(fresh.error());
   s.last_heard = SteadySeconds();
   const ContractTerms& t = s.contract.terms;
   if (ToHex(receipt->contract) != id || receipt->viewer != t.viewer ||
@@ -304,6 +330,7 @@ Result<json> Broadcaster::Close(const Request& req) {
   if (!receipt) return receipt.error();
   std::lock_guard lock(s.mutex);
   if (s.closed) return Refuse("contract " + id + " is closed");
+  if (Status fresh = Admit(s, req); !fresh) return fresh.error();
   // The final receipt may pay the pending segment; anything else settles at
   // the last valid receipt.
   if (s.pending && ToHex(receipt->contract) == id && receipt->viewer == s.contract.terms.viewer &&
@@ -316,6 +343,21 @@ Result<json> Broadcaster::Close(const Request& req) {
   }
   json closed = Settle(s, "the viewer left");
   return json{{"paid", s.paid.amount}, {"segments", s.paid.segments}, {"closed", closed}};
+}
+
+Status Broadcaster::Admit(Session& s, const Request& req) {
+  if (req.id == s.last_request) return Status::Ok();  // a retry of the last request
+  if (s.nonces.contains(req.nonce)) {
+    return MakeError(ErrorCode::kDuplicate, "this request was seen before (a replay); nothing changed");
+  }
+  // Requests older than the clock skew are refused as stale anyway.
+  if (s.nonces.size() >= 4096) {
+    int64_t horizon = Now() - m_config.max_clock_skew;
+    std::erase_if(s.nonces, [&](const auto& entry) { return entry.second < horizon; });
+  }
+  s.nonces.emplace(req.nonce, req.ts);
+  s.last_request = req.id;
+  return Status::Ok();
 }
 
 json Broadcaster::Settle(Session& s, const std::string& reason) {

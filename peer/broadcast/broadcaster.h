@@ -93,9 +93,15 @@ class Broadcaster {
   Result<std::shared_ptr<Session>> FindSession(const Request& req, const std::string& id);
   // Settles `s` (locked by the caller) at the tracker with its last valid receipt.
   json Settle(Session& s, const std::string& reason);
+  // Refuses a replayed request (kDuplicate); records the others. `s` is locked.
+  Status Admit(Session& s, const Request& req);
   void Event(const std::string& line);
 
+  // The tracker's clock (local time corrected by the handshake).
+  int64_t Now() const;
+
   KeyPair m_key;
+  int64_t m_clock_offset = 0;
   std::mutex m_tracker_mutex;
   std::unique_ptr<TrackerClient> m_tracker;
   PublicKey m_tracker_key;

@@ -20,7 +20,8 @@ Status LocalHls::Add(uint64_t seq, const std::string& bytes, int64_t duration_ms
   if (ec) return MakeError(ErrorCode::kUnavailable, "cannot write " + name + ": " + ec.message());
   std::lock_guard lock(m_mutex);
   if (m_playlist.segments.empty()) m_playlist.media_sequence = seq;
-  m_playlist.segments.push_back(HlsSegment{seq, duration_ms, m_stream + "/" + name});
+  bool jump = !m_playlist.segments.empty() && seq != m_playlist.segments.back().seq + 1;
+  m_playlist.segments.push_back(HlsSegment{seq, duration_ms, m_stream + "/" + name, jump});
   return Status::Ok();
 }
 
@@ -36,9 +37,10 @@ std::string LocalHls::Playlist() {
 
 std::optional<std::filesystem::path> LocalHls::SegmentPath(uint64_t seq) {
   std::lock_guard lock(m_mutex);
-  const auto& segs = m_playlist.segments;
-  if (segs.empty() || seq < segs.front().seq || seq > segs.back().seq) return std::nullopt;
-  return m_dir / (std::to_string(seq) + ".ts");
+  for (const auto& s : m_playlist.segments) {
+    if (s.seq == seq) return m_dir / (std::to_string(seq) + ".ts");
+  }
+  return std::nullopt;
 }
 
 size_t LocalHls::size() {

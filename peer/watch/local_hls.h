@@ -23,8 +23,8 @@ class LocalHls {
   LocalHls(std::filesystem::path dir, std::string stream);
 
   const std::string& stream() const { return m_stream; }
-  // Adds the next segment. Precondition: seq is one more than the last added
-  // (or anything for the first).
+  // Adds the next segment. Precondition: seq is above the last added (a jump
+  // is marked as a discontinuity for players).
   Status Add(uint64_t seq, const std::string& bytes, int64_t duration_ms);
   void End();
 

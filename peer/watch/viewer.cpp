@@ -9,6 +9,7 @@
 #include "common/contract.h"
 #include "common/crypto/random.h"
 #include "common/envelope.h"
+#include "common/fields.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/receipt.h"
@@ -36,8 +37,8 @@ struct Seller {
 // Checks the broadcaster's answer to an offer: the same terms, its valid
 // signature, and the tracker's signed confirmation that the contract is open.
 Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tracker) {
-  if (!result.contains("contract") || !result.contains("confirmation")) {
-    return MakeError(ErrorCode::kUpstream, "the broadcaster's answer lacks the contract or its confirmation");
+  if (!result.contains("contract") || !result.contains("confirmation") || !FindAmount(result, "from")) {
+    return MakeError(ErrorCode::kUpstream, "the broadcaster's answer lacks the contract, its confirmation or where it starts");
   }
   auto signed_contract = ParseContract(result["contract"], ContractSigs::kBoth);
   if (!signed_contract) return signed_contract.error();
@@ -47,8 +48,8 @@ Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tr
   auto confirmation = ParseResponse(result["confirmation"].dump(), tracker, std::nullopt);
   if (!confirmation) return confirmation.error();
   if (confirmation->method != "openContract" || confirmation->status != 200 ||
-      confirmation->result.value("contract", "") != ToHex(ours.id) ||
-      confirmation->result.value("state", "") != "open") {
+      FindString(confirmation->result, "contract") != ToHex(ours.id) ||
+      FindString(confirmation->result, "state") != "open") {
     return MakeError(ErrorCode::kUpstream, "the tracker's confirmation does not show this contract open");
   }
   return Status::Ok();
@@ -64,12 +65,21 @@ void Viewer::Event(const std::string& line) {
 }
 
 Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
+  // Answers are read defensively; this is the last line should one slip by.
+  try {
+    return Buy(stop);
+  } catch (const json::exception& e) {
+    return MakeError(ErrorCode::kUpstream, std::string("a node sent an answer of the wrong form: ") + e.what());
+  }
+}
+
+Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   ViewerOutcome outcome;
   TrackerClient tracker(m_config.tracker_url, m_key);
   auto hello = tracker.Handshake();
   if (!hello) return hello.error();
   PublicKey tracker_key = *tracker.tracker();
-  int64_t max_contract = hello->value("max_contract_seconds", int64_t{3600});
+  int64_t max_contract = static_cast<int64_t>(FindAmount(*hello, "max_contract_seconds").value_or(3600));
 
   // 1. Find a live broadcaster of the stream that the budget can pay.
   std::optional<Seller> seller;
@@ -77,12 +87,14 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
   while (!seller && !stop) {
     auto found = tracker.Call("lookup", {{"stream", m_config.stream}});
     if (!found) return found.error();
-    for (const auto& b : (*found)["broadcasters"]) {
-      uint64_t price = b["price"];
-      if (price > m_config.budget) continue;
-      auto key = PublicKey::FromHex(b["broadcaster"].get<std::string>());
-      if (!key) continue;
-      seller = Seller{*key, b["url"], price, b["income_address"]};
+    const json& list = (*found)["broadcasters"];
+    for (const auto& b : list.is_array() ? list : json::array()) {
+      auto price = FindAmount(b, "price");
+      auto key = PublicKey::FromHex(FindString(b, "broadcaster").value_or(""));
+      auto url = FindString(b, "url");
+      auto income = FindString(b, "income_address");
+      if (!price || !key || !url || !income || *price > m_config.budget) continue;
+      seller = Seller{*key, *url, *price, *income};
       break;
     }
     if (seller) break;
@@ -97,16 +109,16 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
   Event("broadcaster " + seller->key.ToHex() + " code " + KeyCode(seller->key) + " at " + seller->url +
         " price " + std::to_string(seller->price));
 
-  BroadcasterClient node(seller->url, m_key, tracker_key, seller->key);
+  BroadcasterClient node(seller->url, m_key, tracker_key, seller->key, tracker.clock_offset());
   auto info = node.Stream(m_config.stream);
   // A stream announced before its first segment is written: wait for it.
-  while (info && !(*info).value("available", false) && !stop && Clock::now() < give_up) {
+  while (info && !FindBool(*info, "available").value_or(false) && !stop && Clock::now() < give_up) {
     Pause(stop, 500);
     info = node.Stream(m_config.stream);
   }
   if (!info) return info.error();
   if (stop) return outcome;
-  if ((*info)["income_address"] != seller->income_address) {
+  if (FindString(*info, "income_address") != seller->income_address) {
     return MakeError(ErrorCode::kUpstream, "the broadcaster names another income address than the tracker");
   }
 
@@ -116,14 +128,16 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
   uint64_t deposit = price * max_segments;
   auto spend = tracker.Call("getSpendAddress", {{"deposit", deposit}});
   if (!spend) return spend.error();
-  std::string spend_address = (*spend)["address"];
+  auto spend_address_found = FindString(*spend, "address");
+  if (!spend_address_found) return MakeError(ErrorCode::kUpstream, "getSpendAddress answered no address");
+  std::string spend_address = *spend_address_found;
 
   // 3. The contract: start at the live edge of a live stream, else at the start.
   std::optional<uint64_t> from;
-  if ((*info).value("available", false) && !(*info).value("ended", false)) {
-    from = (*info)["last"].get<uint64_t>();
+  if (FindBool(*info, "available").value_or(false) && !FindBool(*info, "ended").value_or(false)) {
+    from = FindAmount(*info, "last");
   }
-  int64_t target = std::max<int64_t>((*info).value("target_duration", int64_t{2}), 1);
+  int64_t target = static_cast<int64_t>(std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
   int64_t lifetime = std::clamp<int64_t>(static_cast<int64_t>(std::min<uint64_t>(max_segments, 100000)) * target * 2 + 600,
                                          600, max_contract);
   Contract contract;
@@ -145,13 +159,13 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
   } else {
     contract_open = true;
     Event("contract " + id + " opened (confirmed by the tracker): lock " + std::to_string(deposit) +
-          ", from segment " + std::to_string((*opened)["from"].get<uint64_t>()));
+          ", from segment " + std::to_string(*FindAmount(*opened, "from")));
   }
 
   // 4. Buy segment after segment.
   std::ofstream out;
   if (!m_config.out_path.empty()) out.open(m_config.out_path, std::ios::binary | std::ios::trunc);
-  uint64_t expected_seq = contract_open ? (*opened)["from"].get<uint64_t>() : 0;
+  uint64_t expected_seq = contract_open ? *FindAmount(*opened, "from") : 0;
   bool settled = false;  // the broadcaster closed the contract at the tracker
   auto last_answer = Clock::now();
   SignReceipt(receipt, m_key);
@@ -169,11 +183,11 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
     }
     last_answer = Clock::now();
     if (delivery->kind == BroadcasterClient::Delivery::Kind::kWait) {
-      Pause(stop, delivery->result.value("retry_ms", int64_t{250}));
+      Pause(stop, static_cast<int64_t>(std::min<uint64_t>(FindAmount(delivery->result, "retry_ms").value_or(250), 5000)));
       continue;
     }
     if (delivery->kind == BroadcasterClient::Delivery::Kind::kEnd) {
-      outcome.stopped_because = delivery->result.value("reason", "the contract ended");
+      outcome.stopped_because = FindString(delivery->result, "reason").value_or("the contract ended");
       outcome.stream_ended = outcome.stopped_because == "the stream ended";
       settled = true;
       break;
@@ -183,7 +197,9 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
     if (checked && st.stream != m_config.stream) {
       checked = MakeError(ErrorCode::kBadSignature, "the segment is of stream " + st.stream);
     }
-    if (checked && st.seq != expected_seq) {
+    // A later segment than due is a skip (what was due left the broadcaster's
+    // window), marked as a discontinuity; an earlier one is never right.
+    if (checked && st.seq < expected_seq) {
       checked = MakeError(ErrorCode::kBadSignature, "segment " + std::to_string(st.seq) + " came where " +
                                                         std::to_string(expected_seq) + " was due");
     }
@@ -201,7 +217,7 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
     receipt.amount = receipt.segments * price;
     receipt.chain = ExtendChain(receipt.chain, st.sha256);
     SignReceipt(receipt, m_key);
-    expected_seq += 1;
+    expected_seq = st.seq + 1;
     Event("segment " + std::to_string(st.seq) + " " + std::to_string(delivery->bytes.size()) +
           " bytes: bought " + std::to_string(receipt.segments) + ", spent " + std::to_string(receipt.amount) +
           ", budget left " + std::to_string(m_config.budget - receipt.amount));
@@ -219,17 +235,17 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
     if (!closed) Event("the broadcaster did not close the contract: " + closed.error().message);
   }
   auto contract_state = tracker.Call("contract", {{"id", id}});
-  if (contract_open && contract_state && (*contract_state)["state"] != "open") {
-    outcome.spent = (*contract_state)["paid"];
+  if (contract_open && contract_state && FindString(*contract_state, "state") != "open") {
+    outcome.spent = FindAmount(*contract_state, "paid").value_or(0);
   }
   auto returned = tracker.Call("closeSpendAddress", {{"address", spend_address}});
   if (returned) {
-    outcome.returned = (*returned)["paid_out"];
-    outcome.balance = (*returned)["balance"];
+    outcome.returned = FindAmount(*returned, "paid_out").value_or(0);
+    outcome.balance = FindAmount(*returned, "balance").value_or(0);
   } else {
     Event("the deposit stays locked until the contract closes or expires: " + returned.error().message);
     auto account = tracker.Call("account", {{"address", AddressOf(m_key.public_key())}});
-    if (account) outcome.balance = (*account)["balance"];
+    if (account) outcome.balance = FindAmount(*account, "balance").value_or(0);
   }
   Event("settled: paid " + std::to_string(outcome.spent) + " for " + std::to_string(outcome.segments) +
         " segments, returned " + std::to_string(outcome.returned) + ", balance " +

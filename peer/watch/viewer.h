@@ -51,6 +51,7 @@ class Viewer {
   Result<ViewerOutcome> Run(const std::atomic<bool>& stop);
 
  private:
+  Result<ViewerOutcome> Buy(const std::atomic<bool>& stop);
   void Event(const std::string& line);
 
   KeyPair m_key;

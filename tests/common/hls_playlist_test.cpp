@@ -23,7 +23,7 @@ TEST_CASE("parses what ffmpeg writes") {
 TEST_CASE("a live playlist has no end; serializing keeps it readable") {
   HlsPlaylist p;
   p.media_sequence = 3;
-  p.segments = {{3, 2000, "a/3.ts"}, {4, 2500, "a/4.ts"}};
+  p.segments = {{3, 2000, "a/3.ts", false}, {4, 2500, "a/4.ts", true}};
   std::string text = p.Serialize();
   CHECK(text.find("#EXT-X-TARGETDURATION:3") != std::string::npos);
   CHECK(text.find("#EXT-X-ENDLIST") == std::string::npos);
@@ -33,6 +33,8 @@ TEST_CASE("a live playlist has no end; serializing keeps it readable") {
   CHECK(back->segments.size() == 2);
   CHECK(back->segments[1].seq == 4);
   CHECK(back->segments[1].duration_ms == 2500);
+  CHECK_FALSE(back->segments[0].discontinuity);
+  CHECK(back->segments[1].discontinuity);
   p.ended = true;
   CHECK(ParseHlsPlaylist(p.Serialize())->ended);
 }

@@ -49,3 +49,20 @@ TEST_CASE("canonical form: sorted keys, no whitespace, minimal escapes") {
 }
 
 }  // namespace tollstream
+
+namespace tollstream {
+
+TEST_CASE("error messages quoting input are made valid UTF-8") {
+  CHECK(ValidUtf8("plain") == "plain");
+  CHECK(ValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa5") == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa5");
+  CHECK(ValidUtf8("a\xffz") == "a?z");
+  CHECK(ValidUtf8("\xc3") == "?");                 // cut short
+  CHECK(ValidUtf8("\xc0\xaf") == "??");            // overlong
+  CHECK(ValidUtf8("\xed\xa0\x80") == "???");       // a surrogate
+  CHECK(ValidUtf8("\xf4\x90\x80\x80") == "????");  // above U+10FFFF
+  auto bad = ParseStrict("{\"a\":\"\xff\"}");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_NOTHROW(json(ValidUtf8(bad.error().message)).dump());
+}
+
+}  // namespace tollstream

@@ -165,6 +165,40 @@ TEST_CASE("a viewer that stops sending receipts gets one more segment; the contr
   CHECK(t.Audit(true).first == 0);
 }
 
+TEST_CASE("a replayed request changes nothing; a repeated offer gets the first answer") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeTestVideo(hls, 10);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess broadcaster(t, b, "demo", 2, {"--hls-dir", hls}, dir / "b.log");
+  HandViewer v(t, "demo", 100);
+  std::string id = v.Open(5);
+  auto again = v.node->Offer(v.contract, 0);  // the answer to the first offer was "lost"
+  REQUIRE_MESSAGE(again.ok(), again.error().message);
+  CHECK(ToHex(ParseContract((*again)["contract"], ContractSigs::kBoth)->id) == id);
+
+  // Someone who saw the viewer's first request sends it again later.
+  json first = v.node->MakeRequest("segment", {{"contract", id}, {"receipt", v.receipt.ToJson()}});
+  auto sent = v.node->Post("segment", first.dump());
+  REQUIRE(sent.ok());
+  auto d0 = ParseSegmentStatement(sent->segment_header);
+  REQUIRE(d0.ok());
+  BroadcasterClient::Delivery delivered{BroadcasterClient::Delivery::Kind::kSegment, *d0, sent->body, nullptr};
+  v.Pay(delivered);
+  auto d1 = v.Ask(v.receipt);  // the viewer goes on: segment 1
+  REQUIRE(d1.kind == BroadcasterClient::Delivery::Kind::kSegment);
+  auto replay = v.node->Post("segment", first.dump());
+  REQUIRE(replay.ok());
+  CHECK(replay->status == 409);
+  CHECK(replay->body.find("\"duplicate\"") != std::string::npos);
+  CHECK(v.ContractState()["state"] == "open");  // the replay closed nothing
+  v.Pay(d1);
+  auto d2 = v.Ask(v.receipt);
+  CHECK(d2.kind == BroadcasterClient::Delivery::Kind::kSegment);
+  CHECK(d2.statement.seq == 2);
+}
+
 TEST_CASE("receipts that do not match the delivery end the contract at the last valid one") {
   TempDir dir;
   std::string hls = dir / "hls";

@@ -126,6 +126,9 @@ TEST_CASE("every error class, each signed, none changing the ledger") {
       {"duplicate key", "/v1/transfer", R"({"v":1,"v":1})", 400, "malformed_json"},
       {"negative amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", -5}}).dump(), 400, "invalid_field"},
       {"fractional amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 1.5}}).dump(), 400, "invalid_field"},
+      {"1.0 signed as 1", "/v1/transfer", [&] {
+         std::string text = transfer({{"to", other.address()}, {"amount", 1}}).dump();
+         return text.replace(text.find("\"amount\":1"), 10, "\"amount\":1.0"); }(), 400, "invalid_field"},
       {"amount over 2^53-1", "/v1/transfer", transfer({{"to", other.address()}, {"amount", uint64_t{1} << 53}}).dump(), 400, "invalid_field"},
       {"amount as string", "/v1/transfer", transfer({{"to", other.address()}, {"amount", "1"}}).dump(), 400, "invalid_field"},
       {"zero amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 0}}).dump(), 400, "invalid_field"},
