@@ -23,7 +23,9 @@
 namespace tollstream {
 
 struct HlsSegment {
-  uint64_t seq = 0;          // media sequence number
+  // Media sequence number. Parsing numbers segments by position, as HLS
+  // does (#EXT-X-MEDIA-SEQUENCE + index), whatever their URIs say.
+  uint64_t seq = 0;
   int64_t duration_ms = 0;
   std::string uri;
   bool discontinuity = false;  // segments were skipped before this one

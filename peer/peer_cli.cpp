@@ -51,10 +51,14 @@ its 6-digit code (compare codes aloud to be sure of a key).
 
 constexpr const char* kWalletHelp = R"(usage: peer wallet --tracker URL --key FILE balance [--json]
        peer wallet --tracker URL --key FILE transfer --to ADDRESS --amount N
+       peer wallet --tracker URL --key FILE reclaim
 
 balance   the balance of the key's ordinary address; with --json prints
           {"address": ..., "balance": N}
 transfer  moves N tokens from the key's address to ADDRESS
+reclaim   closes the key's spend and income addresses, moving what they hold
+          to its ordinary address (after a node was killed before it could
+          settle; refused while a contract on them is still open)
 )";
 
 constexpr const char* kBroadcastHelp = R"(usage: peer broadcast --tracker URL --key FILE --stream NAME --listen HOST:PORT
@@ -203,6 +207,23 @@ int Wallet(int argc, char** argv) {
     auto moved = (*client)->Call("transfer", {{"to", *to}, {"amount", *amount}});
     if (!moved) return Fail(std::string(CodeName(moved.error().code)) + ": " + moved.error().message);
     std::cout << moved->dump() << std::endl;
+    return 0;
+  }
+  if (action == "reclaim") {
+    uint64_t moved = 0;
+    for (const char* kind : {"Spend", "Income"}) {
+      json params = std::string(kind) == "Spend" ? json{{"deposit", 0}} : json::object();
+      auto special = (*client)->Call(std::string("get") + kind + "Address", params);
+      if (!special) return Fail(special.error());
+      auto closed = (*client)->Call(std::string("close") + kind + "Address",
+                                    {{"address", (*special)["address"]}});
+      if (!closed) return Fail(std::string(CodeName(closed.error().code)) + ": " + closed.error().message);
+      moved += (*closed)["paid_out"].get<uint64_t>();
+    }
+    auto account = (*client)->Call("account", {{"address", address}});
+    if (!account) return Fail(account.error());
+    std::cout << "reclaimed " << moved << "; address " << address << " balance " << (*account)["balance"]
+              << std::endl;
     return 0;
   }
   return Fail("unknown wallet action '" + action + "' (see --help)");

@@ -146,14 +146,26 @@ Result<json> Broadcaster::Offer(const Request& req) {
   }
   std::string id = ToHex(contract.id);
   {
-    // The same offer again (its answer was lost): the same answer.
+    // The same offer again (its answer was lost): the same answer. While
+    // one is being opened, a second copy waits its turn by being refused.
     std::lock_guard lock(m_mutex);
     auto it = m_sessions.find(id);
     if (it != m_sessions.end()) {
       std::lock_guard session_lock(it->second->mutex);
       if (!it->second->offer_answer.is_null()) return it->second->offer_answer;
     }
+    if (!m_opening.insert(id).second) {
+      return MakeError(ErrorCode::kBusy, "this offer is being opened; ask again shortly");
+    }
   }
+  struct OpeningGuard {
+    Broadcaster* self;
+    std::string id;
+    ~OpeningGuard() {
+      std::lock_guard lock(self->m_mutex);
+      self->m_opening.erase(id);
+    }
+  } opening{this, id};
   if (t.expires < Now() + m_config.min_contract_seconds) {
     return Refuse("the contract expires too soon");
   }
@@ -176,7 +188,9 @@ Result<json> Broadcaster::Offer(const Request& req) {
     return c.CallForAnswer("openContract", {{"contract", contract.ToJson()}});
   });
   if (!opened) {
-    (void)m_store.Remove(id);
+    // Forget it only when the tracker said no; after no answer it may be
+    // open, and the record lets CloseStored settle it on the next start.
+    if (opened.error().code != ErrorCode::kUpstream) (void)m_store.Remove(id);
     Error e = opened.error();
     e.message = "the tracker refused the contract: " + e.message;
     return e;

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "common/contract.h"
@@ -110,6 +111,7 @@ class Broadcaster {
   BroadcasterConfig m_config;
   std::mutex m_mutex;  // guards m_sessions and m_totals
   std::map<std::string, std::shared_ptr<Session>> m_sessions;
+  std::set<std::string> m_opening;  // ids of offers being opened at the tracker
   Totals m_totals;
 };
 

@@ -143,7 +143,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   Contract contract;
   contract.terms = ContractTerms{tracker_key, m_key.public_key(), seller->key, spend_address,
                                  seller->income_address, m_config.stream, price, max_segments,
-                                 UnixNow() + lifetime, RandomHex(kNonceBytes)};
+                                 UnixNow() + tracker.clock_offset() + lifetime, RandomHex(kNonceBytes)};
   SignAsViewer(contract, m_key);
   std::string id = ToHex(contract.id);
   auto opened = node.Offer(contract, from);

@@ -4,77 +4,11 @@
 #include <mutex>
 #include <thread>
 
-#include "peer/broadcaster_client.h"
 #include "peer/peer_answer.h"
-#include "tests/peer/peer_fixture.h"
+#include "tests/peer/hand_viewer.h"
 
 namespace tollstream::test {
 namespace {
-
-// A viewer driven by hand over the broadcaster's API.
-struct HandViewer {
-  HandViewer(TrackerFixture& t, const std::string& stream, uint64_t deposit) {
-    party.client = t.NewClient(party.key);
-    t.Mint(party.address(), deposit);
-    tracker_key = *party.client->tracker();
-    spend = (*party.client->Call("getSpendAddress", {{"deposit", deposit}}))["address"];
-    auto found = party.client->Call("lookup", {{"stream", stream}});
-    REQUIRE(found.ok());
-    REQUIRE((*found)["broadcasters"].size() == 1);
-    const json& b = (*found)["broadcasters"][0];
-    broadcaster = *PublicKey::FromHex(b["broadcaster"].get<std::string>());
-    income = b["income_address"];
-    price = b["price"];
-    node = std::make_unique<BroadcasterClient>(b["url"], party.key, tracker_key, broadcaster);
-  }
-  // Opens a contract for `max_segments`; returns its id.
-  std::string Open(uint64_t max_segments) {
-    contract.terms = ContractTerms{tracker_key, party.key.public_key(), broadcaster, spend, income,
-                                   "demo", price, max_segments, UnixNow() + 600, RandomHex(16)};
-    SignAsViewer(contract, party.key);
-    auto opened = node->Offer(contract, 0);
-    REQUIRE_MESSAGE(opened.ok(), opened.error().message);
-    receipt = Receipt{};
-    receipt.contract = contract.id;
-    receipt.viewer = party.key.public_key();
-    receipt.chain = contract.id;
-    SignReceipt(receipt, party.key);
-    return ToHex(contract.id);
-  }
-  // Asks for the next segment with `r`; returns the delivery.
-  BroadcasterClient::Delivery Ask(const Receipt& r) {
-    auto d = node->NextSegment(ToHex(contract.id), r);
-    REQUIRE_MESSAGE(d.ok(), d.error().message);
-    return *d;
-  }
-  // Pays for `d` in the running receipt.
-  void Pay(const BroadcasterClient::Delivery& d) {
-    receipt.segments += 1;
-    receipt.bytes += d.bytes.size();
-    receipt.amount = receipt.segments * price;
-    receipt.chain = ExtendChain(receipt.chain, d.statement.sha256);
-    SignReceipt(receipt, party.key);
-  }
-  json ContractState() { return *party.client->Call("contract", {{"id", ToHex(contract.id)}}); }
-
-  Party party;
-  PublicKey tracker_key, broadcaster;
-  std::string spend, income;
-  uint64_t price = 0;
-  std::unique_ptr<BroadcasterClient> node;
-  Contract contract;
-  Receipt receipt;
-};
-
-json WaitForState(HandViewer& v, const std::string& state, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  json c = v.ContractState();
-  while (c["state"] != state && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(100ms);
-    c = v.ContractState();
-  }
-  return c;
-}
 
 // Forwards the broadcaster's API and flips one byte of segment `bad_seq`.
 class TamperingProxy {
@@ -222,6 +156,9 @@ TEST_CASE("receipts that do not match the delivery end the contract at the last 
          r.chain = Sha256(std::string_view("made up")); return r; }},
       {"fewer bytes than delivered", [](Receipt r, const Delivery& d) {
          r.segments += 1; r.bytes += d.bytes.size() - 1; r.amount = r.segments * 2;
+         r.chain = ExtendChain(r.chain, d.statement.sha256); return r; }},
+      {"an amount above the lock", [](Receipt r, const Delivery& d) {
+         r.segments += 1; r.bytes += d.bytes.size(); r.amount = 5 * 2 + 1;
          r.chain = ExtendChain(r.chain, d.statement.sha256); return r; }},
       {"a receipt for a segment not yet delivered", [](Receipt r, const Delivery& d) {
          r.segments += 2; r.bytes += 2 * d.bytes.size(); r.amount = r.segments * 2;

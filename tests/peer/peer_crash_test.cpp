@@ -64,3 +64,48 @@ TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after 
 }
 
 }  // namespace tollstream::test
+
+namespace tollstream::test {
+
+TEST_CASE("a viewer killed mid-stream: the contract closes at its last receipt, the deposit comes back") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 30);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  BroadcasterProcess broadcaster(t, b, "live", 3, {"--hls-dir", live, "--receipt-timeout", "2"}, dir / "b.log");
+  ViewerProcess viewer(t, c, "live", 60, {}, dir / "c.log");
+  auto opened = viewer.process.WaitForLine("contract ", 60s);
+  REQUIRE(opened.has_value());
+  std::string id = opened->substr(0, 64);
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  viewer.process.Signal(SIGKILL);
+  REQUIRE(viewer.process.Wait(10s) == 128 + SIGKILL);
+
+  // The broadcaster hears nothing more and closes at the last receipt it holds.
+  REQUIRE(broadcaster.process.WaitForLine("contract " + id + " closed", 30s).has_value());
+  auto checker = t.NewClient();
+  json contract = *checker->Call("contract", {{"id", id}});
+  CHECK(contract["state"] == "closed");
+  uint64_t paid = contract["paid"];
+  CHECK(paid >= 3);  // at least the first segment was paid for
+  json spend = *checker->Call("account", {{"address", contract["terms"]["spend_address"]}});
+  CHECK(spend["locked"] == 0);
+  CHECK(spend["balance"] == 60 - paid);
+
+  // The viewer's owner takes the rest back.
+  auto [status, out] = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", c.path, "reclaim"});
+  CHECK(status == 0);
+  CHECK(out.find("reclaimed " + std::to_string(60 - paid)) != std::string::npos);
+  CHECK(Balance(t, c.address()) == 100 - paid);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  CHECK(Balance(t, b.address()) == paid);
+  CHECK(t.Audit(true).first == 0);
+  encoder->Signal(SIGTERM);
+}
+
+}  // namespace tollstream::test
