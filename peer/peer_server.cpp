@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/files.h"
+#include "common/http_bind.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/watch/local_hls.h"
 
@@ -52,6 +53,9 @@ PeerServer::~PeerServer() { Stop(); }
 
 void PeerServer::ServeBroadcaster(Broadcaster& b) {
   auto& s = m_impl->server;
+  // One request per connection: a viewer asks every few seconds, and a kept
+  // connection would hold a worker thread idle in between.
+  s.set_keep_alive_max_count(1);
   s.Post("/v1/stream", [&b](const httplib::Request& req, httplib::Response& res) {
     Reply(res, b.Handle("stream", req.body));
   });
@@ -114,8 +118,7 @@ void PeerServer::ServeViewer(LocalHls& local) {
 }
 
 Result<HostPort> PeerServer::Bind(const HostPort& where) {
-  int port = where.port == 0 ? m_impl->server.bind_to_any_port(where.host)
-                             : (m_impl->server.bind_to_port(where.host, where.port) ? where.port : -1);
+  int port = BindServer(m_impl->server, where.host, where.port);
   if (port < 0) {
     return MakeError(ErrorCode::kUnavailable, "cannot listen on " + where.host + ":" + std::to_string(where.port));
   }

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "common/crypto/random.h"
 #include "common/hex.h"
@@ -43,16 +44,61 @@ secp256k1_keypair AsKeypair(const std::array<uint8_t, 96>& raw) {
   return kp;
 }
 
+// Recently parsed keys (parsing costs a square root, about 5 µs; the same
+// keys arrive in request after request). Direct-mapped by the key's low
+// bytes, sharded by one mutex per slot group; a collision only evicts.
+class ParsedKeyCache {
+ public:
+  bool Find(std::span<const uint8_t> bytes, std::array<uint8_t, 64>& parsed) {
+    Slot& slot = SlotOf(bytes);
+    std::lock_guard lock(ShardOf(bytes));
+    if (!slot.used || std::memcmp(slot.bytes.data(), bytes.data(), 32) != 0) return false;
+    parsed = slot.parsed;
+    return true;
+  }
+  void Add(std::span<const uint8_t> bytes, const std::array<uint8_t, 64>& parsed) {
+    Slot& slot = SlotOf(bytes);
+    std::lock_guard lock(ShardOf(bytes));
+    slot.used = true;
+    std::memcpy(slot.bytes.data(), bytes.data(), 32);
+    slot.parsed = parsed;
+  }
+
+ private:
+  static constexpr size_t kSlots = 4096, kShards = 64;
+  struct Slot {
+    bool used = false;
+    std::array<uint8_t, 32> bytes{};
+    std::array<uint8_t, 64> parsed{};
+  };
+  static size_t Index(std::span<const uint8_t> bytes) {
+    return (static_cast<size_t>(bytes[30]) << 8 | bytes[31]) % kSlots;
+  }
+  Slot& SlotOf(std::span<const uint8_t> bytes) { return m_slots[Index(bytes)]; }
+  std::mutex& ShardOf(std::span<const uint8_t> bytes) { return m_shards[Index(bytes) % kShards]; }
+
+  std::array<Slot, kSlots> m_slots{};
+  std::array<std::mutex, kShards> m_shards;
+};
+
+ParsedKeyCache& KeyCache() {
+  static ParsedKeyCache* cache = new ParsedKeyCache();  // never destroyed: used until exit
+  return *cache;
+}
+
 }  // namespace
 
 std::optional<PublicKey> PublicKey::FromBytes(std::span<const uint8_t> bytes) {
   if (bytes.size() != 32) return std::nullopt;
-  secp256k1_xonly_pubkey parsed;
-  if (secp256k1_xonly_pubkey_parse(Context(), &parsed, bytes.data()) != 1) return std::nullopt;
   PublicKey key;
+  if (!KeyCache().Find(bytes, key.m_parsed)) {
+    secp256k1_xonly_pubkey parsed;
+    if (secp256k1_xonly_pubkey_parse(Context(), &parsed, bytes.data()) != 1) return std::nullopt;
+    std::memcpy(key.m_parsed.data(), parsed.data, 64);
+    KeyCache().Add(bytes, key.m_parsed);
+  }
   key.m_valid = true;
   std::memcpy(key.m_bytes.data(), bytes.data(), 32);
-  std::memcpy(key.m_parsed.data(), parsed.data, 64);
   return key;
 }
 

@@ -1,5 +1,6 @@
 #include "peer/broadcast/broadcaster.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/clock.h"
@@ -323,11 +324,15 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   auto segment = m_source.Get(s.next_seq);
   if (!segment) {
     if (info.ended && (!info.available || s.next_seq > info.last)) return end("the stream ended");
-    return Sign("segment", req.id, 200,
-                {{"state", "wait"}, {"next", s.next_seq}, {"retry_ms", m_config.wait_retry_ms}});
+    // Back when the next segment is due, but well within the receipt
+    // timeout, so that waiting never looks like leaving.
+    int64_t retry_ms = std::min(m_source.MillisUntilNext(m_config.wait_retry_ms),
+                                std::max<int64_t>(m_config.receipt_timeout_seconds * 1000 / 3, 1));
+    return Sign("segment", req.id, 200, {{"state", "wait"}, {"next", s.next_seq}, {"retry_ms", retry_ms}});
   }
   s.pending = *segment;
   s.next_seq += 1;
+  m_source.Prefetch(s.next_seq);  // ready before this viewer asks for it
   return PeerAnswer{200, "application/octet-stream", "", segment->bytes,
                     {{kSegmentHeader, segment->statement.ToJson().dump()}}};
 }

@@ -45,7 +45,7 @@ struct BroadcasterConfig {
   int64_t receipt_timeout_seconds = 15;  // quiet viewer: its contract is closed
   int64_t max_clock_skew = 120;
   int64_t min_contract_seconds = 10;     // refuse contracts expiring sooner
-  int64_t wait_retry_ms = 250;           // suggested pause after "wait"
+  int64_t wait_retry_ms = 250;           // the shortest pause suggested after "wait"
   // Told of each contract opened and closed, one line each (the CLI prints them).
   std::function<void(const std::string&)> on_event;
 };

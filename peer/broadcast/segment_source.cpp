@@ -1,16 +1,60 @@
 #include "peer/broadcast/segment_source.h"
 
+#include <algorithm>
+
 #include "common/files.h"
 
 namespace tollstream {
 namespace {
 
 constexpr size_t kCachedSegments = 16;
+constexpr size_t kMaxWanted = 4;
 
 }  // namespace
 
 SegmentSource::SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key)
-    : m_playlist_path(std::move(playlist)), m_stream(std::move(stream)), m_key(std::move(key)) {}
+    : m_playlist_path(std::move(playlist)),
+      m_stream(std::move(stream)),
+      m_key(std::move(key)),
+      m_prefetcher([this] { RunPrefetch(); }) {}
+
+SegmentSource::~SegmentSource() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wanted_cv.notify_all();
+  m_prefetcher.join();
+}
+
+void SegmentSource::RunPrefetch() {
+  for (;;) {
+    uint64_t seq = 0;
+    {
+      std::unique_lock lock(m_mutex);
+      m_wanted_cv.wait(lock, [&] { return m_stopping || !m_wanted.empty(); });
+      if (m_stopping) return;
+      seq = m_wanted.front();
+      m_wanted.pop_front();
+    }
+    (void)Get(seq);
+  }
+}
+
+void SegmentSource::Prefetch(uint64_t seq) {
+  std::lock_guard lock(m_mutex);
+  PrefetchLocked(seq);
+}
+
+void SegmentSource::PrefetchLocked(uint64_t seq) {
+  const auto& segs = m_playlist.segments;
+  if (segs.empty() || seq < segs.front().seq || seq > segs.back().seq) return;
+  if (m_cache.count(seq) != 0 || m_loading.count(seq) != 0) return;
+  if (std::find(m_wanted.begin(), m_wanted.end(), seq) != m_wanted.end()) return;
+  if (m_wanted.size() >= kMaxWanted) m_wanted.pop_front();  // the newest wishes matter most
+  m_wanted.push_back(seq);
+  m_wanted_cv.notify_one();
+}
 
 Status SegmentSource::Refresh() {
   std::error_code ec;
@@ -30,10 +74,13 @@ Status SegmentSource::Refresh() {
     return Status::Ok();
   }
   std::lock_guard lock(m_mutex);
+  bool grew = parsed->segments.size() != m_playlist.segments.size();
+  if (grew) m_grew = std::chrono::steady_clock::now();
   m_playlist = std::move(*parsed);
   m_loaded = true;
   m_mtime = mtime;
   m_size = size;
+  if (grew && !m_playlist.segments.empty()) PrefetchLocked(m_playlist.segments.back().seq);  // the live edge
   return Status::Ok();
 }
 
@@ -49,27 +96,45 @@ SourceInfo SegmentSource::Info() {
   return info;
 }
 
+int64_t SegmentSource::MillisUntilNext(int64_t floor_ms) {
+  std::lock_guard lock(m_mutex);
+  int64_t target_ms = std::max<int64_t>(m_playlist.target_duration, 1) * 1000;
+  auto due = m_grew + std::chrono::milliseconds(target_ms);
+  int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::steady_clock::now()).count();
+  return std::clamp<int64_t>(left, floor_ms, target_ms);
+}
+
 std::optional<SourceSegment> SegmentSource::Get(uint64_t seq) {
   HlsSegment entry;
   {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
+    // Another thread reading this segment: wait for it rather than read it twice.
+    m_loaded_cv.wait(lock, [&] { return m_loading.count(seq) == 0; });
     auto cached = m_cache.find(seq);
     if (cached != m_cache.end()) return cached->second;
     const auto& segs = m_playlist.segments;
     if (segs.empty() || seq < segs.front().seq || seq > segs.back().seq) return std::nullopt;
     entry = segs[seq - segs.front().seq];
+    m_loading.insert(seq);
   }
+  auto segment = Load(seq, entry);
+  std::lock_guard lock(m_mutex);
+  m_loading.erase(seq);
+  m_loaded_cv.notify_all();
+  if (!segment) return std::nullopt;
+  m_cache.emplace(seq, *segment);
+  while (m_cache.size() > kCachedSegments) m_cache.erase(m_cache.begin());
+  return segment;
+}
+
+std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment& entry) {
   if (entry.uri.find("://") != std::string::npos || entry.uri.find("..") != std::string::npos) {
     return std::nullopt;  // only files beside the playlist are served
   }
   auto bytes = ReadWholeFile(m_playlist_path.parent_path() / entry.uri);
   if (!bytes) return std::nullopt;
-  SourceSegment segment{SignSegment(m_key, m_stream, seq, *bytes, entry.duration_ms),
-                        std::make_shared<const std::string>(std::move(*bytes))};
-  std::lock_guard lock(m_mutex);
-  m_cache.emplace(seq, segment);
-  while (m_cache.size() > kCachedSegments) m_cache.erase(m_cache.begin());
-  return segment;
+  return SourceSegment{SignSegment(m_key, m_stream, seq, *bytes, entry.duration_ms),
+                       std::make_shared<const std::string>(std::move(*bytes))};
 }
 
 Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir, const std::string& name) {

@@ -4,17 +4,25 @@
 // A segment is offered only once the playlist lists it (encoders list a
 // segment after writing it whole). Signed statements and bytes of recent
 // segments are cached, so serving many viewers reads and signs each once.
+// A background thread prepares (reads, hashes, signs) the newest segment as
+// soon as it is listed, and the segment after each one sold, so that a
+// viewer's request rarely waits for hashing.
 //
 // Thread-safe.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 
 #include "common/crypto/keys.h"
 #include "common/hls_playlist.h"
@@ -40,15 +48,28 @@ class SegmentSource {
  public:
   // `playlist` is the path of the .m3u8 file; segment URIs are relative to its directory.
   SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key);
+  ~SegmentSource();
+  SegmentSource(const SegmentSource&) = delete;
+  SegmentSource& operator=(const SegmentSource&) = delete;
 
   // Re-reads the playlist if it changed on disk.
   Status Refresh();
   SourceInfo Info();
+  // How long until the next segment is due: the target duration after the
+  // playlist last grew, at least `floor_ms`. For a viewer waiting at the live edge.
+  int64_t MillisUntilNext(int64_t floor_ms);
   // Segment `seq` with its signed statement; nullopt when the playlist does
   // not (yet, or any longer) list it or its file cannot be read.
   std::optional<SourceSegment> Get(uint64_t seq);
+  // Asks the background thread to prepare segment `seq` if it is listed and
+  // not cached; returns at once.
+  void Prefetch(uint64_t seq);
 
  private:
+  std::optional<SourceSegment> Load(uint64_t seq, const HlsSegment& entry);
+  void PrefetchLocked(uint64_t seq);
+  void RunPrefetch();
+
   std::filesystem::path m_playlist_path;
   std::string m_stream;
   KeyPair m_key;
@@ -57,7 +78,14 @@ class SegmentSource {
   bool m_loaded = false;
   std::filesystem::file_time_type m_mtime{};
   uintmax_t m_size = 0;
+  std::chrono::steady_clock::time_point m_grew{};  // when the last segment was listed
   std::map<uint64_t, SourceSegment> m_cache;  // the most recent segments
+  std::set<uint64_t> m_loading;               // being read and signed by some thread
+  std::condition_variable m_loaded_cv;        // a load finished
+  std::deque<uint64_t> m_wanted;              // for the prefetch thread
+  std::condition_variable m_wanted_cv;
+  bool m_stopping = false;
+  std::thread m_prefetcher;                   // last: started once the rest exists
 };
 
 // The single .m3u8 file in `dir`, or `dir/name` when a name is given.

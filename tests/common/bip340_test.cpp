@@ -102,4 +102,38 @@ TEST_CASE("six-digit codes are stable and differ between keys") {
   CHECK(same <= 1);
 }
 
+TEST_CASE("parsed keys are cached without mixing keys up") {
+  KeyPair key = KeyPair::Generate();
+  Hash256 digest = Sha256("cached");
+  Signature sig = key.Sign(digest);
+  auto first = PublicKey::FromBytes(key.public_key().bytes());
+  auto again = PublicKey::FromBytes(key.public_key().bytes());  // from the cache
+  REQUIRE(first);
+  REQUIRE(again);
+  CHECK(again->Verify(digest, sig));
+  CHECK(*again == key.public_key());
+
+  // Keys that share the cache slot (same last bytes): an invalid x after a
+  // valid one is still refused, and another valid key verifies only its own.
+  std::array<uint8_t, 32> bytes = key.public_key().bytes();
+  int invalid = 0, valid_other = 0;
+  for (int i = 1; i < 64 && (invalid == 0 || valid_other == 0); ++i) {
+    std::array<uint8_t, 32> other = bytes;
+    other[0] = static_cast<uint8_t>(other[0] ^ i);
+    REQUIRE(PublicKey::FromBytes(bytes));  // the slot now holds the valid key
+    auto parsed = PublicKey::FromBytes(other);
+    if (!parsed) {
+      ++invalid;
+      continue;
+    }
+    ++valid_other;
+    CHECK(parsed->bytes() == other);
+    CHECK_FALSE(parsed->Verify(digest, sig));
+    REQUIRE(PublicKey::FromBytes(bytes));
+    CHECK(PublicKey::FromBytes(bytes)->Verify(digest, sig));
+  }
+  CHECK(invalid > 0);
+  CHECK(valid_other > 0);
+}
+
 }  // namespace tollstream

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "common/http_bind.h"
 #include "common/log.h"
 
 namespace tollstream {
@@ -71,8 +72,7 @@ HttpServer::HttpServer(TrackerService& service, HttpOptions options)
 HttpServer::~HttpServer() = default;
 
 Result<int> HttpServer::Bind(const std::string& host, int port) {
-  int bound = port == 0 ? m_impl->server.bind_to_any_port(host)
-                        : (m_impl->server.bind_to_port(host, port) ? port : -1);
+  int bound = BindServer(m_impl->server, host, port);
   if (bound < 0) {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot listen on " + host + ":" + std::to_string(port));

@@ -1,0 +1,190 @@
+// Paid segments per second and MB/s from one broadcaster to concurrent
+// viewers over loopback, for 2 MB segments of real H.264 video, next to
+// nginx serving the same files statically in the same run. Both kinds of
+// client hash every segment they get (a viewer must, to check it), so the
+// comparison is about the serving side; viewers also sign a receipt per
+// segment and check the broadcaster's signature, as `peer watch` does.
+//   stream_bench [--quick]
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "tests/bench/bench_util.h"
+#include "tests/bench/bench_viewer.h"
+#include "tests/peer/peer_fixture.h"
+
+using namespace tollstream;
+using namespace tollstream::bench;
+using namespace tollstream::test;
+
+namespace {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct Load {
+  double seconds = 0;
+  uint64_t segments = 0;
+  uint64_t bytes = 0;
+  std::vector<double> latencies_ms;
+};
+
+Load Measure(size_t threads, double seconds, const std::function<bool(size_t, size_t*)>& fetch) {
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> segments{0}, bytes{0};
+  std::vector<std::vector<double>> latencies(threads);
+  std::vector<std::thread> workers;
+  auto start = Clock::now();
+  for (size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      while (!stop) {
+        size_t n = 0;
+        auto begin = Clock::now();
+        if (!fetch(t, &n)) break;
+        latencies[t].push_back(Seconds(Clock::now() - begin) * 1000);
+        ++segments;
+        bytes += n;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& w : workers) w.join();
+  Load l;
+  l.seconds = Seconds(Clock::now() - start);
+  l.segments = segments;
+  l.bytes = bytes;
+  for (auto& v : latencies) l.latencies_ms.insert(l.latencies_ms.end(), v.begin(), v.end());
+  return l;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  const size_t kViewers = quick ? 2 : 4;
+  const double kSeconds = quick ? 1.0 : 8.0;
+  TempDir dir;
+  std::string hls = dir / "hls";
+  std::filesystem::create_directories(hls);
+  // Real video at about 8 Mb/s: 2-second segments of about 2 MB.
+  auto [made, log] = RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                                 "testsrc2=size=1280x720:rate=25", "-t", quick ? "4" : "10", "-c:v", "libx264",
+                                 "-preset", "ultrafast", "-b:v", "8M", "-minrate", "8M", "-maxrate", "8M",
+                                 "-bufsize", "2M", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-f", "hls",
+                                 "-hls_time", "2", "-hls_list_size", "0", "-hls_segment_filename",
+                                 hls + "/seg%03d.ts", hls + "/source.m3u8"},
+                                std::chrono::minutes(5));
+  if (made != 0) return 1;
+  SourceSegments source;
+  {
+    auto text = ReadWholeFile(hls + "/source.m3u8");
+    source.playlist = *ParseHlsPlaylist(*text);
+  }
+  // The broadcaster sells a long stream cycling over these files.
+  HlsPlaylist sold;
+  sold.target_duration = 2;
+  sold.ended = true;
+  for (uint64_t i = 0; i < 100000; ++i) {
+    const auto& s = source.playlist.segments[i % source.playlist.segments.size()];
+    sold.segments.push_back({i, s.duration_ms, s.uri, false});
+  }
+  std::ofstream(hls + "/index.m3u8") << sold.Serialize();
+  uint64_t segment_bytes = 0;
+  for (const auto& s : source.playlist.segments) segment_bytes += std::filesystem::file_size(hls + "/" + s.uri);
+  segment_bytes /= source.playlist.segments.size();
+
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess broadcaster(t, b, "bench", 1, {"--hls-dir", hls, "--playlist", "index.m3u8"}, dir / "b.log");
+  KeyPair minter = t.tracker_key();
+  std::vector<BenchViewer> viewers;
+  for (size_t i = 0; i < kViewers; ++i) {
+    auto v = BenchViewer::Open(t, minter, "bench", 100000, 0);
+    if (!v) return 1;
+    viewers.push_back(std::move(*v));
+  }
+  auto buy = [&](size_t i, size_t* n) {
+    int64_t retry = 0;
+    return viewers[i].Next(n, &retry) == BenchViewer::Step::kSegment;
+  };
+  Load ours = Measure(kViewers, kSeconds, buy);
+  // One viewer alone: the time of one segment's round trip without contention.
+  Load ours_alone = Measure(1, kSeconds / 2, buy);
+  for (auto& v : viewers) v.Close();
+
+  // nginx, serving the same files, read by the same number of clients that hash each one.
+  int port = FreePort();
+  std::filesystem::create_directories(dir / "nginx");
+  std::ofstream(dir / "nginx/nginx.conf")
+      // As root, nginx's workers would switch to an account that cannot read the private temporary directory.
+      << (geteuid() == 0 ? "user root; " : "") << "worker_processes auto; daemon off; pid " << dir / "nginx/pid" << "; error_log " << dir / "nginx/error.log"
+      << ";\nevents { worker_connections 1024; }\nhttp { access_log off; sendfile on; tcp_nopush on; "
+      << "tcp_nodelay on; keepalive_requests 1000000; types { video/mp2t ts; }\n"
+      << "client_body_temp_path " << dir / "nginx" << "; proxy_temp_path " << dir / "nginx"
+      << "; fastcgi_temp_path " << dir / "nginx" << "; uwsgi_temp_path " << dir / "nginx"
+      << "; scgi_temp_path " << dir / "nginx" << ";\nserver { listen 127.0.0.1:" << port << "; root " << hls
+      << "; } }\n";
+  Process nginx({"/usr/sbin/nginx", "-c", dir / "nginx/nginx.conf", "-p", dir / "nginx"}, dir / "nginx.log");
+  httplib::Client probe("http://127.0.0.1:" + std::to_string(port));
+  bool up = false;
+  for (int i = 0; i < 100 && !(up = static_cast<bool>(probe.Get("/source.m3u8"))); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!up) {
+    std::fprintf(stderr, "nginx did not start:\n%s\n", ReadWholeFile(dir / "nginx.log").value_or("").c_str());
+    return 1;
+  }
+  std::vector<std::unique_ptr<httplib::Client>> statics;
+  for (size_t i = 0; i < kViewers; ++i) {
+    statics.push_back(std::make_unique<httplib::Client>("http://127.0.0.1:" + std::to_string(port)));
+    statics.back()->set_keep_alive(true);
+  }
+  std::vector<size_t> next(kViewers, 0);
+  auto fetch = [&](size_t i, size_t* n) {
+    const auto& s = source.playlist.segments[next[i]++ % source.playlist.segments.size()];
+    auto res = statics[i]->Get("/" + s.uri);
+    if (!res || res->status != 200) return false;
+    volatile uint8_t sink = Sha256(res->body)[0];
+    (void)sink;
+    *n = res->body.size();
+    return true;
+  };
+  Load ceiling = Measure(kViewers, kSeconds, fetch);
+  Load ceiling_alone = Measure(1, kSeconds / 2, fetch);
+  nginx.Signal(SIGTERM);
+
+  double ours_mb = static_cast<double>(ours.bytes) / 1e6 / ours.seconds;
+  double static_mb = static_cast<double>(ceiling.bytes) / 1e6 / ceiling.seconds;
+  double p50 = Percentile(ours.latencies_ms, 50), static_p50 = Percentile(ceiling.latencies_ms, 50);
+  double alone_p50 = Percentile(ours_alone.latencies_ms, 50);
+  double static_alone_p50 = Percentile(ceiling_alone.latencies_ms, 50);
+  Report("streaming.2mb", {{"segments_per_s", static_cast<double>(ours.segments) / ours.seconds},
+                           {"mb_per_s", ours_mb},
+                           {"ceiling_mb_per_s", static_mb},
+                           {"ratio", ours_mb / static_mb},
+                           {"segment_bytes", segment_bytes},
+                           {"viewers", kViewers},
+                           {"p50_ms", p50},
+                           {"ceiling_p50_ms", static_p50},
+                           {"alone_p50_ms", alone_p50},
+                           {"ceiling_alone_p50_ms", static_alone_p50},
+                           // What buying adds to one segment's round trip: the signed request
+                           // with its receipt, the statement's check, the countersigned answer.
+                           {"receipt_overhead_ms", alone_p50 - static_alone_p50}});
+  return ours.segments > 0 && ceiling.segments > 0 ? 0 : 1;
+}

@@ -1,0 +1,150 @@
+// Contract cycles per second through a real tracker (openContract +
+// closeContract, real signatures, every answer synced to disk), with many
+// concurrent clients, and the latency of each cycle; next to it, in the same
+// run, the ceiling of the HTTP stack: a bare cpp-httplib server answering
+// POSTs of the same sizes from the same clients.
+//
+//   tracker_bench [--quick]           prints JSON result lines
+//   tracker_bench --bare-server       (internal) the HTTP ceiling server
+//   tracker_bench --stateless-server  (internal) the signature ceiling server
+//
+// Two ceilings: the bare server answers a fixed string (the HTTP stack
+// alone); the stateless server does every signature check and signature the
+// tracker does (the request, the contract's two signatures or the receipt's,
+// the signed answer) on the same HTTP stack, but keeps no ledger. The second
+// is what the protocol's cryptography allows on this machine.
+//
+// Requests are signed before the clock starts, so the clients measure the
+// tracker, not their own signing; the tracker verifies and signs as always.
+#include <httplib.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/http_bind.h"
+#include "common/signing.h"
+#include "tests/bench/bench_util.h"
+#include "tests/bench/cycle_load.h"
+#include "tests/support/tracker_fixture.h"
+
+using namespace tollstream;
+using namespace tollstream::bench;
+using namespace tollstream::test;
+
+namespace {
+
+json StatelessAnswer(std::string_view method, const std::string& body, const KeyPair& key) {
+  auto req = ParseRequest(body);
+  if (!req) return ErrorBody(method, key.public_key(), std::nullopt, UnixNow(), req.error());
+  Result<json> checked = json::object();
+  if (method == "openContract") {
+    auto contract = ParseContract(req->params["contract"], ContractSigs::kBoth, "params.contract");
+    if (!contract) checked = contract.error();
+  } else {
+    auto receipt = ParseReceipt(req->params["receipt"], "params.receipt");
+    if (!receipt) checked = receipt.error();
+  }
+  if (!checked) return ErrorBody(method, key.public_key(), req->id, UnixNow(), checked.error());
+  return ResponseBody(method, key.public_key(), req->id, UnixNow(), 200, {{"state", "checked"}});
+}
+
+int BareServer(bool stateless) {
+  KeyPair key = KeyPair::Generate();
+  httplib::Server server;
+  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server.set_tcp_nodelay(true);
+  std::string answer(600, 'x');  // about the size of a tracker answer
+  server.Post(R"(/v1/(\w+))", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!stateless) return res.set_content(answer, "application/json");
+    json body = StatelessAnswer(req.matches[1].str(), req.body, key);
+    SignInPlace(SignedKind::kResponse, key, body);
+    res.status = body["status"].get<int>();
+    res.set_content(body.dump(), "application/json");
+  });
+  int port = BindServer(server, "127.0.0.1", 0);
+  std::cout << "listening on http://127.0.0.1:" << port << std::endl;
+  server.listen_after_bind();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--bare-server") return BareServer(false);
+  if (argc > 1 && std::string(argv[1]) == "--stateless-server") return BareServer(true);
+  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  const size_t kThreads = quick ? 8 : 48;
+  const size_t kPairs = quick ? 16 : 96;
+  const double kSeconds = quick ? 1.0 : 10.0;
+  const size_t kCyclesPerPair = quick ? 200 : 1200;  // more than a run can use
+  const uint64_t kPrice = 1, kMaxSegments = 10;
+
+  TrackerFixture tracker;
+  auto op = std::make_unique<TrackerClient>(tracker.url(), tracker.tracker_key());
+  if (!op->Handshake()) return 1;
+  PublicKey tk = *op->tracker();
+  std::vector<Pair> pairs(kPairs);
+  for (auto& p : pairs) {
+    p.b.client = tracker.NewClient(p.b.key);
+    p.c.client = tracker.NewClient(p.c.key);
+    uint64_t deposit = kPrice * kMaxSegments * kCyclesPerPair;
+    if (!op->Call("mint", {{"to", p.c.address()}, {"amount", deposit}})) return 1;
+    if (!p.c.client->Call("getSpendAddress", {{"deposit", deposit}})) return 1;
+    if (!p.b.client->Call("getIncomeAddress", json::object())) return 1;
+  }
+  // Sign every request up front, on every core.
+  std::vector<std::thread> signers;
+  for (size_t s = 0; s < std::thread::hardware_concurrency(); ++s) {
+    signers.emplace_back([&, s] {
+      for (size_t i = s; i < pairs.size(); i += std::thread::hardware_concurrency()) {
+        Pair& p = pairs[i];
+        std::string spend = (*p.c.client->Call("getSpendAddress", {{"deposit", 0}}))["address"];
+        std::string income = (*p.b.client->Call("getIncomeAddress", json::object()))["address"];
+        SignCycles(p, tk, spend, income, kPrice, kMaxSegments, kCyclesPerPair);
+      }
+    });
+  }
+  for (auto& s : signers) s.join();
+
+  std::cerr << "tracker_bench: load on the tracker for " << kSeconds << " s" << std::endl;
+  LoadResult ours = RunLoad(tracker.url(), pairs, kThreads, kSeconds);
+  auto [audit_status, audit_out] = tracker.Audit(/*running=*/true);
+  auto summary = op->Call("summary", json::object());
+
+  auto ceiling_run = [&](const char* mode) -> std::optional<LoadResult> {
+    Process server({std::string(argv[0]), mode});
+    auto url = server.WaitForLine("listening on ", std::chrono::seconds(10));
+    if (!url) return std::nullopt;
+    std::cerr << "tracker_bench: load on " << mode << " for " << kSeconds << " s" << std::endl;
+    return RunLoad(*url, pairs, kThreads, kSeconds, /*repeat=*/true);
+  };
+  auto stateless = ceiling_run("--stateless-server");
+  auto bare = ceiling_run("--bare-server");
+  if (!stateless || !bare || stateless->failures > 0) {
+    std::cerr << "tracker_bench: a ceiling server failed" << std::endl;
+    return 1;
+  }
+  LoadResult& ceiling = *bare;
+  double stateless_cycles_per_s = static_cast<double>(stateless->cycles) / stateless->seconds;
+
+  double cycles_per_s = static_cast<double>(ours.cycles) / ours.seconds;
+  double bare_cycles_per_s = static_cast<double>(ceiling.cycles) / ceiling.seconds;
+  Report("tracker.cycles", {{"cycles_per_s", cycles_per_s},
+                            {"requests_per_s", 2 * cycles_per_s},
+                            {"ceiling_requests_per_s", 2 * bare_cycles_per_s},
+                            {"ratio", cycles_per_s / bare_cycles_per_s},
+                            {"signature_ceiling_cycles_per_s", stateless_cycles_per_s},
+                            {"signature_ratio", cycles_per_s / stateless_cycles_per_s},
+                            {"p50_ms", Percentile(ours.latencies_ms, 50)},
+                            {"p99_ms", Percentile(ours.latencies_ms, 99)},
+                            {"ceiling_p50_ms", Percentile(ceiling.latencies_ms, 50)},
+                            {"ceiling_p99_ms", Percentile(ceiling.latencies_ms, 99)},
+                            {"clients", kThreads},
+                            {"failures", ours.failures},
+                            {"retries", ours.retries},
+                            {"audit_ok", audit_status == 0},
+                            {"contracts_closed", summary ? (*summary)["contracts_closed"] : json(nullptr)}});
+  return audit_status == 0 && ours.failures == 0 && ours.cycles > 0 ? 0 : 1;
+}
