@@ -30,9 +30,10 @@ class LiveWriter {
   void Append() {
     const auto& f = m_files[m_playlist.segments.size() % m_files.size()];
     m_playlist.segments.push_back({m_playlist.segments.size(), f.duration_ms, f.uri, false});
+    // Timed before it is listed: a viewer may get it the moment it is.
+    m_listed_at.at(m_playlist.segments.size() - 1) = Clock::now().time_since_epoch().count();
     std::ofstream(m_dir + "/live.m3u8.tmp") << m_playlist.Serialize();
     std::filesystem::rename(m_dir + "/live.m3u8.tmp", m_dir + "/live.m3u8");
-    m_listed_at.at(m_playlist.segments.size() - 1) = Clock::now().time_since_epoch().count();
   }
   void End() {
     m_playlist.ended = true;

@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
   };
   Load ceiling = Measure(kViewers, kSeconds, fetch);
   Load ceiling_alone = Measure(1, kSeconds / 2, fetch);
-  nginx.Signal(SIGTERM);
+  nginx.Signal(SIGTERM);  // the master stops its workers before it exits
+  nginx.Wait(std::chrono::seconds(10));
 
   double ours_mb = static_cast<double>(ours.bytes) / 1e6 / ours.seconds;
   double static_mb = static_cast<double>(ceiling.bytes) / 1e6 / ceiling.seconds;
