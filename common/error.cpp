@@ -51,4 +51,14 @@ std::optional<ErrorCode> CodeFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string ExceptionMessage(std::exception_ptr ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "unknown exception";
+}
+
 }  // namespace tollstream

@@ -2,6 +2,7 @@
 // each to its HTTP status and its wire name.
 #pragma once
 
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ enum class ErrorCode {
 std::string_view CodeName(ErrorCode code);
 std::optional<ErrorCode> CodeFromName(std::string_view name);
 int HttpStatus(ErrorCode code);
+
+// What an exception says (its what(), or "unknown exception"), for logs.
+std::string ExceptionMessage(std::exception_ptr ep);
 
 struct Error {
   ErrorCode code;

@@ -78,14 +78,7 @@ void PeerServer::ServeBroadcaster(Broadcaster& b) {
                                                      req.method + " " + req.path)));
   });
   s.set_exception_handler([&b](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    LogError("request failed: " + what);
+    LogError("request failed: " + ExceptionMessage(ep));
     Reply(res, b.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
   });
 }

@@ -40,10 +40,10 @@ json StatelessAnswer(std::string_view method, const std::string& body, const Key
   if (!req) return ErrorBody(method, key.public_key(), std::nullopt, UnixNow(), req.error());
   Result<json> checked = json::object();
   if (method == "openContract") {
-    auto contract = ParseContract(req->params["contract"], ContractSigs::kBoth, "params.contract");
+    auto contract = ParseContract(req->params.at("contract"), ContractSigs::kBoth, "params.contract");
     if (!contract) checked = contract.error();
   } else {
-    auto receipt = ParseReceipt(req->params["receipt"], "params.receipt");
+    auto receipt = ParseReceipt(req->params.at("receipt"), "params.receipt");
     if (!receipt) checked = receipt.error();
   }
   if (!checked) return ErrorBody(method, key.public_key(), req->id, UnixNow(), checked.error());

@@ -51,14 +51,7 @@ struct HttpServer::Impl {
     });
     server.set_exception_handler([this](const httplib::Request&, httplib::Response& res,
                                         std::exception_ptr ep) {
-      std::string what = "unexpected failure";
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      LogError("request failed: " + what);
+      LogError("request failed: " + ExceptionMessage(ep));
       Reply(res, service.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
     });
   }
