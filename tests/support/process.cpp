@@ -1,5 +1,6 @@
 #include "tests/support/process.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,6 +36,7 @@ Process::Process(std::vector<std::string> argv, std::string stderr_path) {
   }
   close(fds[1]);
   m_stdout = fds[0];
+  m_reader = std::thread([this] { Drain(); });
 }
 
 Process::~Process() {
@@ -42,27 +44,39 @@ Process::~Process() {
     Signal(SIGKILL);
     Wait(std::chrono::seconds(10));
   }
+  // A grandchild may still hold the pipe open: stop reading anyway.
+  m_stop_reading = true;
+  if (m_reader.joinable()) m_reader.join();
   if (m_stdout >= 0) close(m_stdout);
 }
 
-bool Process::ReadSome(std::chrono::milliseconds timeout) {
-  if (m_stdout < 0) return false;
-  pollfd p{m_stdout, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+void Process::Drain() {
   char buf[4096];
-  ssize_t n = read(m_stdout, buf, sizeof(buf));
-  if (n <= 0) {
-    close(m_stdout);
-    m_stdout = -1;
-    return false;
+  while (!m_stop_reading) {
+    pollfd p{m_stdout, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = read(m_stdout, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    std::lock_guard lock(m_mutex);
+    if (n <= 0) {
+      m_eof = true;
+      m_more.notify_all();
+      return;
+    }
+    m_output.append(buf, static_cast<size_t>(n));
+    m_more.notify_all();
   }
-  m_output.append(buf, static_cast<size_t>(n));
-  return true;
+}
+
+std::string Process::output() const {
+  std::lock_guard lock(m_mutex);
+  return m_output;
 }
 
 std::optional<std::string> Process::WaitForLine(const std::string& prefix,
                                                 std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
+  std::unique_lock lock(m_mutex);
   for (;;) {
     size_t nl;
     while ((nl = m_output.find('\n', m_scanned)) != std::string::npos) {
@@ -70,19 +84,17 @@ std::optional<std::string> Process::WaitForLine(const std::string& prefix,
       m_scanned = nl + 1;
       if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0 || m_stdout < 0) return std::nullopt;
-    ReadSome(left);
+    if (m_eof) return std::nullopt;
+    if (m_more.wait_until(lock, deadline) == std::cv_status::timeout) {
+      // One last look at what came with the deadline.
+      if (m_output.find('\n', m_scanned) == std::string::npos) return std::nullopt;
+    }
   }
 }
 
 std::string Process::ReadAll(std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (m_stdout >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) break;
-    ReadSome(left);
-  }
+  std::unique_lock lock(m_mutex);
+  m_more.wait_for(lock, timeout, [&] { return m_eof; });
   return m_output;
 }
 

@@ -1,12 +1,17 @@
 // Child processes for end-to-end tests: started with a pipe on stdout (and
 // stderr to a log file), found by the lines they print, and always reaped:
-// the destructor kills a child that is still running.
+// the destructor kills a child that is still running. A thread reads stdout
+// all the time, so a child that prints a lot never blocks on a full pipe.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -25,7 +30,7 @@ class Process {
   std::optional<std::string> WaitForLine(const std::string& prefix,
                                          std::chrono::milliseconds timeout);
   // Everything read from stdout so far.
-  const std::string& output() const { return m_output; }
+  std::string output() const;
   // Reads stdout until EOF (or timeout); returns all of it.
   std::string ReadAll(std::chrono::milliseconds timeout);
   void Signal(int sig);
@@ -34,12 +39,17 @@ class Process {
   bool running();
 
  private:
-  bool ReadSome(std::chrono::milliseconds timeout);
+  void Drain();
 
   pid_t m_pid = -1;
   int m_stdout = -1;
+  std::thread m_reader;
+  std::atomic<bool> m_stop_reading{false};
+  mutable std::mutex m_mutex;  // guards m_output and m_eof
+  std::condition_variable m_more;
   std::string m_output;
-  size_t m_scanned = 0;
+  bool m_eof = false;
+  size_t m_scanned = 0;  // used by WaitForLine only
   std::optional<int> m_status;
 };
 
