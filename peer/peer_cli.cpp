@@ -15,10 +15,12 @@
 #include "common/address.h"
 #include "common/args.h"
 #include "common/command_table.h"
+#include "common/event_feed.h"
 #include "common/fields.h"
 #include "common/host_port.h"
 #include "common/key_file.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/signal_watcher.h"
 #include "common/tracker_client.h"
 #include "peer/broadcast/broadcaster.h"
@@ -70,6 +72,9 @@ signed receipts. With --hls-dir it follows the HLS playlist an encoder
 in real time. Announces the stream at the tracker and renews it while it
 runs. On SIGINT or SIGTERM it closes every contract with its last receipt,
 withdraws the stream, pays its income out to its ordinary address and exits 0.
+http://HOST:PORT/ is a status page (viewers, segments sold, tokens earned,
+receipts per viewer, income balance), live; GET /metrics gives the node's
+figures in the Prometheus format.
 
 options:
   --playlist NAME         the playlist in --hls-dir (default: its only .m3u8)
@@ -89,9 +94,17 @@ Buys the stream from the cheapest live broadcaster within a budget of N
 tokens, checks every segment against the broadcaster's signature, pays for
 it with a receipt, and serves what it bought as HLS at
 http://127.0.0.1:PORT/NAME.m3u8 for any player. Prints progress as it goes.
-When the stream ends it keeps serving until SIGINT (or exits with
---exit-at-end). SIGINT or SIGTERM closes the contract and returns the unspent
-deposit to the key's ordinary address; then it exits 0.
+
+http://127.0.0.1:PORT/ is a page that plays the stream and shows the figures
+live (segments, tokens spent, budget left, the broadcaster's code, receipts),
+with buttons to top up the budget and to stop watching. When the budget is
+spent it waits for a top-up; a top-up starts a follow-on contract at the next
+segment. GET /metrics gives the node's figures in the Prometheus format.
+
+When the stream ends (or the stop button is pressed) it keeps serving until
+SIGINT; with --exit-at-end it exits then, and does not wait for a top-up when
+the budget is spent. SIGINT or SIGTERM closes the contract and returns the
+unspent deposit to the key's ordinary address; then it exits 0.
 
 options:
   --out FILE              also write every segment's bytes to FILE
@@ -292,17 +305,25 @@ int Broadcast(int argc, char** argv) {
   config.price = static_cast<uint64_t>(*price);
   config.income_address = (*income)["address"];
   config.receipt_timeout_seconds = *receipt_timeout;
-  config.on_event = Say;
+  EventFeed feed;  // the status page's figures
+  Metrics metrics;
+  config.on_event = [&feed](const std::string& line) {
+    Say(line);
+    feed.Publish("log", line);
+  };
+  config.metrics = &metrics;
   Broadcaster broadcaster(*key, std::move(*tracker), source, **store, config);
   broadcaster.CloseStored();
 
   PeerServer server;
-  server.ServeBroadcaster(broadcaster);
+  server.ServeBroadcaster(broadcaster, feed);
+  server.Instrument(metrics);
   auto bound = server.Bind(*where);
   if (!bound) return Fail(bound.error());
   server.Start();
   std::string advertised = args->Get("advertise-url").value_or(bound->Url());
   Say("listening on " + bound->Url());
+  Say("status page " + bound->Url() + "/");
   Say("broadcasting " + *stream + " at " + advertised + " price " + std::to_string(*price));
   Say("broadcaster " + key->public_key().ToHex() + " code " + KeyCode(key->public_key()));
   Say("income address " + config.income_address);
@@ -314,8 +335,34 @@ int Broadcast(int argc, char** argv) {
   };
   if (auto a = announce(*ttl); !a) return Fail("announce: " + a.error().message);
   auto next_announce = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
+  // The status page: the figures when they change, with the income
+  // balance asked again whenever more was earned.
+  std::optional<uint64_t> income_balance;
+  std::optional<uint64_t> balance_for_earned;
+  json shown;
+  auto publish_status = [&] {
+    uint64_t earned = broadcaster.totals().earned;
+    if (balance_for_earned != earned) {
+      auto account = broadcaster.WithTracker([&](TrackerClient& c) {
+        return c.Call("account", {{"address", config.income_address}});
+      });
+      if (account) {
+        income_balance = FindAmount(*account, "balance");
+        balance_for_earned = earned;
+      }
+    }
+    json status = broadcaster.Snapshot();
+    status["url"] = advertised;
+    status["income_balance"] = income_balance ? json(*income_balance) : json(nullptr);
+    if (status != shown) {
+      feed.SetState(status);
+      shown = std::move(status);
+    }
+  };
+  publish_status();
   while (!stop.WaitFor(std::chrono::milliseconds(500))) {
     broadcaster.CloseQuiet();
+    publish_status();
     if (std::chrono::steady_clock::now() >= next_announce) {
       if (auto a = announce(*ttl); !a) LogWarn("announce: " + a.error().message);
       next_announce = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
@@ -327,6 +374,7 @@ int Broadcast(int argc, char** argv) {
   }
 
   // Shut down cleanly: no new requests, every contract settled, income paid out.
+  feed.Close();
   server.Stop();
   encoder.Stop();
   broadcaster.CloseAll("the broadcaster stopped");
@@ -369,7 +417,6 @@ int Watch(int argc, char** argv) {
 
   SignalWatcher signals;
   StopFlag stop;
-  signals.Start([&] { stop.Set(); });
 
   ScratchDir scratch("tollstream-watch");
   std::string store_dir = args->Get("store-dir").value_or(scratch.path());
@@ -377,12 +424,13 @@ int Watch(int argc, char** argv) {
   std::filesystem::create_directories(store_dir, ec);
   if (store_dir.empty() || ec) return Fail("cannot create a directory for the segments");
   LocalHls local(store_dir, *stream);
-  PeerServer server;
-  server.ServeViewer(local);
-  auto bound = server.Bind(*where);
-  if (!bound) return Fail(bound.error());
-  server.Start();
-  Say("serving " + bound->Url() + "/" + *stream + ".m3u8");
+  EventFeed feed;  // the page's figures
+  Metrics metrics;
+  StopFlag stop_buying;  // the page's stop button, or a signal
+  signals.Start([&] {
+    stop.Set();
+    stop_buying.Set();
+  });
 
   ViewerConfig config;
   config.tracker_url = *url;
@@ -390,9 +438,29 @@ int Watch(int argc, char** argv) {
   config.budget = static_cast<uint64_t>(*budget);
   config.out_path = args->Get("out").value_or("");
   config.on_event = Say;
+  config.feed = &feed;
+  config.metrics = &metrics;
+  config.wait_for_top_up = !args->Has("exit-at-end");
   Viewer viewer(*key, config, local);
-  auto outcome = viewer.Run(stop.flag());
+  feed.SetState(viewer.figures().ToJson());
+
+  WatchControls controls;
+  controls.feed = &feed;
+  controls.status = [&viewer] { return viewer.figures().ToJson(); };
+  controls.top_up = [&viewer](uint64_t amount) { return viewer.TopUp(amount); };
+  controls.stop = [&stop_buying] { stop_buying.Set(); };
+  PeerServer server;
+  server.ServeViewer(local, controls);
+  server.Instrument(metrics);
+  auto bound = server.Bind(*where);
+  if (!bound) return Fail(bound.error());
+  server.Start();
+  Say("serving " + bound->Url() + "/" + *stream + ".m3u8");
+  Say("watch page " + bound->Url() + "/");
+
+  auto outcome = viewer.Run(stop_buying.flag());
   if (!outcome) {
+    feed.Close();
     server.Stop();
     return Fail(outcome.error());
   }
@@ -401,6 +469,7 @@ int Watch(int argc, char** argv) {
     while (!stop.WaitFor(std::chrono::seconds(1))) {
     }
   }
+  feed.Close();
   server.Stop();
   Say("bye");
   return 0;

@@ -2,22 +2,53 @@
 
 #include <httplib.h>
 
+#include <set>
+#include <span>
 #include <thread>
 
 #include <charconv>
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/fields.h"
 #include "common/files.h"
 #include "common/http_bind.h"
+#include "common/http_events.h"
+#include "common/http_metrics.h"
+#include "common/web_assets.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/watch/local_hls.h"
 
 namespace tollstream {
 
+std::span<const WebAsset> PeerWatchAssets();
+std::span<const WebAsset> PeerBroadcastAssets();
+
 struct PeerServer::Impl {
   httplib::Server server;
   std::thread thread;
+  std::set<std::string> routes;   // the paths served, as metric labels
+  std::string segment_prefix;     // the viewer's segments: "/<stream>/"
+  HostPort bound;
+
+  void Get(const std::string& path, httplib::Server::Handler handler) {
+    routes.insert(path);
+    server.Get(path, std::move(handler));
+  }
+  void Assets(std::span<const WebAsset> assets) {
+    for (const auto& a : assets) routes.insert(std::string(a.path));
+    ServeAssets(server, assets);
+  }
+  // Whether a control request comes from the node's own page (see the header).
+  bool FromOwnPage(const httplib::Request& req) const {
+    if (!req.has_header("X-Tollstream-Control")) return false;
+    std::string host = req.get_header_value("Host");
+    std::string port = ":" + std::to_string(bound.port);
+    bool known = host == "127.0.0.1" + port || host == "localhost" + port || host == "[::1]" + port ||
+                 host == bound.host + port;
+    if (!known) return false;
+    return !req.has_header("Origin") || req.get_header_value("Origin") == "http://" + host;
+  }
 
   Impl() {
     server.new_task_queue = [] { return new httplib::ThreadPool(64); };
@@ -51,8 +82,13 @@ PeerServer::PeerServer() : m_impl(std::make_unique<Impl>()) {}
 
 PeerServer::~PeerServer() { Stop(); }
 
-void PeerServer::ServeBroadcaster(Broadcaster& b) {
+void PeerServer::ServeBroadcaster(Broadcaster& b, EventFeed& feed) {
   auto& s = m_impl->server;
+  for (const char* path : {"/v1/stream", "/v1/offer", "/v1/segment", "/v1/close", "/events"}) {
+    m_impl->routes.insert(path);
+  }
+  m_impl->Assets(PeerBroadcastAssets());
+  ServeEvents(s, "/events", feed);
   // One request per connection: a viewer asks every few seconds, and a kept
   // connection would hold a worker thread idle in between.
   s.set_keep_alive_max_count(1);
@@ -83,11 +119,27 @@ void PeerServer::ServeBroadcaster(Broadcaster& b) {
   });
 }
 
-void PeerServer::ServeViewer(LocalHls& local) {
+namespace {
+
+void ReplyJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(body.dump(), "application/json");
+}
+
+void ReplyError(httplib::Response& res, const Error& e) {
+  ReplyJson(res, HttpStatus(e.code), {{"error", {{"code", CodeName(e.code)}, {"message", e.message}}}});
+}
+
+}  // namespace
+
+void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
   auto& s = m_impl->server;
-  std::string playlist = "/" + local.stream() + ".m3u8";
+  Impl* impl = m_impl.get();
   std::string escaped;  // stream names hold [A-Za-z0-9._-]: only '.' means more in a regex
   for (char c : local.stream()) escaped += c == '.' ? std::string("\\.") : std::string(1, c);
+  m_impl->routes.insert("/" + local.stream() + ".m3u8");
+  m_impl->segment_prefix = "/" + local.stream() + "/";
   s.Get("/" + escaped + R"(\.m3u8)", [&local](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache");
     res.set_content(local.Playlist(), "application/vnd.apple.mpegurl");
@@ -105,8 +157,46 @@ void PeerServer::ServeViewer(LocalHls& local) {
     }
     res.set_content(std::move(*data), "video/mp2t");
   });
-  s.Get("/", [playlist](const httplib::Request&, httplib::Response& res) {
-    res.set_content("play " + playlist + " in any HLS player\n", "text/plain");
+  m_impl->Assets(PeerWatchAssets());
+  if (controls.feed) {
+    m_impl->routes.insert("/events");
+    ServeEvents(s, "/events", *controls.feed);
+  }
+  m_impl->Get("/api/status", [controls](const httplib::Request&, httplib::Response& res) {
+    ReplyJson(res, 200, controls.status ? controls.status() : json::object());
+  });
+  m_impl->routes.insert("/api/top-up");
+  s.Post("/api/top-up", [impl, controls](const httplib::Request& req, httplib::Response& res) {
+    if (!impl->FromOwnPage(req)) {
+      return ReplyError(res, MakeError(ErrorCode::kForbidden, "control requests come from the node's own page only"));
+    }
+    json body = json::parse(req.body, nullptr, false);
+    auto amount = body.is_object() ? FindAmount(body, "amount") : std::nullopt;
+    if (!amount || body.size() != 1) {
+      return ReplyError(res, MakeError(ErrorCode::kInvalidField, "the body must be {\"amount\": N}, N a whole number of tokens"));
+    }
+    auto topped = controls.top_up(*amount);
+    if (!topped) return ReplyError(res, topped.error());
+    ReplyJson(res, 200, *topped);
+  });
+  m_impl->routes.insert("/api/stop");
+  s.Post("/api/stop", [impl, controls](const httplib::Request& req, httplib::Response& res) {
+    if (!impl->FromOwnPage(req)) {
+      return ReplyError(res, MakeError(ErrorCode::kForbidden, "control requests come from the node's own page only"));
+    }
+    controls.stop();
+    ReplyJson(res, 200, {{"stopping", true}});
+  });
+}
+
+void PeerServer::Instrument(Metrics& metrics) {
+  Impl* impl = m_impl.get();
+  impl->routes.insert("/metrics");
+  InstrumentServer(impl->server, metrics, [impl](const httplib::Request& req) -> std::string {
+    if (impl->routes.count(req.path)) return req.path;
+    const std::string& prefix = impl->segment_prefix;
+    if (!prefix.empty() && req.path.compare(0, prefix.size(), prefix) == 0) return prefix + "<seq>.ts";
+    return "other";
   });
 }
 
@@ -115,7 +205,8 @@ Result<HostPort> PeerServer::Bind(const HostPort& where) {
   if (port < 0) {
     return MakeError(ErrorCode::kUnavailable, "cannot listen on " + where.host + ":" + std::to_string(where.port));
   }
-  return HostPort{where.host, port};
+  m_impl->bound = HostPort{where.host, port};
+  return m_impl->bound;
 }
 
 void PeerServer::Start() {

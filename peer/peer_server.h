@@ -1,13 +1,27 @@
 // The HTTP servers of the peer nodes (cpp-httplib).
 //
-// Broadcaster: POST /v1/stream, /v1/offer, /v1/segment, /v1/close.
-// Viewer: GET /<stream>.m3u8 (the local playlist) and /<stream>/<seq>.ts.
+// Broadcaster: POST /v1/stream, /v1/offer, /v1/segment, /v1/close (the
+// viewers' API); GET / (the status page), /events (its server-sent events).
+// Viewer: GET /<stream>.m3u8 (the local playlist) and /<stream>/<seq>.ts;
+// GET / (the player page), /events, /api/status; POST /api/top-up and
+// /api/stop (the page's buttons).
+// Both: GET /metrics once Instrument() is called.
+//
+// The viewer's control routes act only for the node's own pages: they need
+// the header X-Tollstream-Control (which a cross-site form cannot send, and
+// a cross-site script only after a CORS preflight the node never grants), a
+// Host naming the node by a loopback name or its listening address (against
+// DNS rebinding), and, when the browser sends an Origin, that same origin.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "common/event_feed.h"
 #include "common/host_port.h"
+#include "common/json.h"
+#include "common/metrics.h"
 #include "common/result.h"
 
 namespace tollstream {
@@ -15,13 +29,25 @@ namespace tollstream {
 class Broadcaster;
 class LocalHls;
 
+// What the viewer's page may ask of the node.
+struct WatchControls {
+  EventFeed* feed = nullptr;                          // the figures, live
+  std::function<json()> status;                       // the figures now
+  std::function<Result<json>(uint64_t)> top_up;      // adds tokens to the budget
+  std::function<void()> stop;                         // stop buying; settle
+};
+
 class PeerServer {
  public:
   PeerServer();
   ~PeerServer();
 
-  void ServeBroadcaster(Broadcaster& broadcaster);
-  void ServeViewer(LocalHls& local);
+  // `feed` carries the status page's figures.
+  void ServeBroadcaster(Broadcaster& broadcaster, EventFeed& feed);
+  void ServeViewer(LocalHls& local, WatchControls controls);
+  // Counts every request by route and status, and serves GET /metrics.
+  // `metrics` outlives the server. Call after Serve*.
+  void Instrument(Metrics& metrics);
 
   // Binds `where` (port 0: any free port); returns the bound address.
   Result<HostPort> Bind(const HostPort& where);

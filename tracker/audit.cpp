@@ -9,10 +9,12 @@ namespace tollstream {
 namespace {
 
 constexpr size_t kMaxProblems = 50;
+constexpr size_t kStopCheckEvery = 4096;  // records between looks at the stop flag
 
 class Auditor {
  public:
-  Auditor(const KvStore& store) : m_store(store), m_snapshot(store.Snapshot()) {}
+  Auditor(const KvStore& store, const std::atomic<bool>* stop)
+      : m_store(store), m_snapshot(store.Snapshot()), m_stop(stop) {}
 
   Result<AuditReport> Run() {
     if (Status s = ReadSupply(); !s) return s.error();
@@ -35,7 +37,11 @@ class Auditor {
   template <typename Visit>
   Status Scan(std::string_view prefix, Visit visit) {
     auto it = m_store.NewIterator(*m_snapshot);
+    size_t seen = 0;
     for (it->Seek(prefix); it->Valid() && it->key().substr(0, prefix.size()) == prefix; it->Next()) {
+      if (++seen % kStopCheckEvery == 0 && m_stop != nullptr && m_stop->load()) {
+        return MakeError(ErrorCode::kUnavailable, "the audit was stopped");
+      }
       json value = json::parse(it->value(), nullptr, /*allow_exceptions=*/false);
       if (value.is_discarded() && !it->value().empty()) {
         Problem("record " + std::string(it->key()) + " does not parse");
@@ -210,6 +216,7 @@ class Auditor {
 
   const KvStore& m_store;
   std::shared_ptr<const KvSnapshot> m_snapshot;
+  const std::atomic<bool>* m_stop;
   AuditReport m_report;
   Supply m_supply;
   uint64_t m_paid = 0;
@@ -234,6 +241,9 @@ json AuditReport::ToJson() const {
           {"problems", problems}};
 }
 
-Result<AuditReport> AuditLedger(const KvStore& store) { return Auditor(store).Run(); }
+Result<AuditReport> AuditLedger(const KvStore& store, const std::atomic<bool>* stop) {
+  if (stop != nullptr && stop->load()) return MakeError(ErrorCode::kUnavailable, "the audit was stopped");
+  return Auditor(store, stop).Run();
+}
 
 }  // namespace tollstream

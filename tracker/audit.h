@@ -11,6 +11,7 @@
 // Safe to run on the store of a running tracker (it reads a snapshot).
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ struct AuditReport {
   json ToJson() const;
 };
 
-// Errors: kUnavailable when the store cannot be read.
-Result<AuditReport> AuditLedger(const KvStore& store);
+// Errors: kUnavailable when the store cannot be read, or when `stop` is
+// set before the audit ends (it then stops within a few thousand records).
+Result<AuditReport> AuditLedger(const KvStore& store, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace tollstream

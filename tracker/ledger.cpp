@@ -255,7 +255,12 @@ Result<json> Ledger::OpenContract(LedgerTxn& txn, const PublicKey& caller, const
 }
 
 Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, const std::string& id,
-                                   const std::optional<Receipt>& receipt, int64_t now) {
+                                   const std::optional<Receipt>& receipt, int64_t now,
+                                   ReceiptRefusal* refusal) {
+  auto refuse = [refusal](ReceiptRefusal why, Error error) {
+    if (refusal != nullptr) *refusal = why;
+    return error;
+  };
   auto found = Load<ContractRecord>(txn, keys::Contract(id));
   if (!found) return found.error();
   if (!found->has_value()) return NotFound("no contract " + id);
@@ -270,14 +275,17 @@ Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, cons
   }
   uint64_t amount = 0;
   if (receipt) {
-    if (receipt->viewer != t.viewer) return Forbidden("the receipt is not signed by the contract's viewer");
+    if (receipt->viewer != t.viewer) {
+      return refuse(ReceiptRefusal::kWrongViewer, Forbidden("the receipt is not signed by the contract's viewer"));
+    }
     if (receipt->segments > t.max_segments) {
-      return MakeError(ErrorCode::kInvalidField, "params.receipt.segments exceeds the contract's max_segments");
+      return refuse(ReceiptRefusal::kTooManySegments,
+                    MakeError(ErrorCode::kInvalidField, "params.receipt.segments exceeds the contract's max_segments"));
     }
     if (receipt->amount != t.price * receipt->segments) {
-      return MakeError(ErrorCode::kInvalidField,
-                       "params.receipt.amount must be segments x price = " +
-                           std::to_string(t.price * receipt->segments));
+      return refuse(ReceiptRefusal::kWrongAmount,
+                    MakeError(ErrorCode::kInvalidField, "params.receipt.amount must be segments x price = " +
+                                                            std::to_string(t.price * receipt->segments)));
     }
     amount = receipt->amount;
   }

@@ -30,6 +30,9 @@ struct LedgerConfig {
   int64_t max_contract_seconds = 7 * 24 * 3600;  // the furthest expiry accepted, from now
 };
 
+// Why CloseContract refused the receipt it was given (for the metrics).
+enum class ReceiptRefusal { kNone, kWrongViewer, kTooManySegments, kWrongAmount };
+
 class Ledger {
  public:
   Ledger(PublicKey tracker, LedgerConfig config) : m_tracker(tracker), m_config(config) {}
@@ -49,8 +52,10 @@ class Ledger {
   Result<json> OpenContract(LedgerTxn& txn, const PublicKey& caller, const Contract& contract,
                             int64_t now);
   // `receipt`, when given, is checked against its own viewer key already.
+  // When the refusal is the receipt's fault, `*refusal` (if given) says why.
   Result<json> CloseContract(LedgerTxn& txn, const PublicKey& caller, const std::string& id,
-                             const std::optional<Receipt>& receipt, int64_t now);
+                             const std::optional<Receipt>& receipt, int64_t now,
+                             ReceiptRefusal* refusal = nullptr);
   Result<json> CloseIncomeAddress(LedgerTxn& txn, const PublicKey& owner,
                                   const std::string& address, const std::string& ref, int64_t now);
   Result<json> CloseSpendAddress(LedgerTxn& txn, const PublicKey& owner, const std::string& address,

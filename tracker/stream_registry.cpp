@@ -81,6 +81,22 @@ std::vector<Announcement> StreamRegistry::Lookup(const std::string& stream, int6
   return out;
 }
 
+StreamRegistry::Listing StreamRegistry::List(int64_t now, size_t limit) {
+  std::lock_guard lock(m_mutex);
+  DropExpired(now);
+  Listing out;
+  out.streams = m_streams.size();
+  out.broadcasters = m_per_broadcaster.size();
+  out.announcements = m_total;
+  for (const auto& [stream, by_key] : m_streams) {
+    for (const auto& [key, a] : by_key) {
+      if (out.first.size() == limit) return out;
+      out.first.push_back(a);
+    }
+  }
+  return out;
+}
+
 size_t StreamRegistry::size(int64_t now) {
   std::lock_guard lock(m_mutex);
   DropExpired(now);

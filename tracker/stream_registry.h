@@ -44,6 +44,16 @@ class StreamRegistry {
   std::vector<Announcement> Lookup(const std::string& stream, int64_t now);
   size_t size(int64_t now);
 
+  // What is live: how many streams, broadcasters and announcements, and the
+  // first `limit` announcements by stream name, then broadcaster key.
+  struct Listing {
+    size_t streams = 0;
+    size_t broadcasters = 0;
+    size_t announcements = 0;
+    std::vector<Announcement> first;
+  };
+  Listing List(int64_t now, size_t limit);
+
  private:
   void DropExpired(int64_t now);
 

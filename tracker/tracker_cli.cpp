@@ -20,9 +20,13 @@
 #include "common/signal_watcher.h"
 #include "common/tracker_client.h"
 #include "tracker/audit.h"
+#include "tracker/audit_runner.h"
+#include "tracker/dashboard.h"
+#include "tracker/http/dashboard_routes.h"
 #include "tracker/http/http_server.h"
 #include "tracker/http/routes.h"
 #include "tracker/stream_registry.h"
+#include "tracker/tracker_metrics.h"
 #include "tracker/tracker_service.h"
 
 namespace tollstream {
@@ -43,7 +47,9 @@ constexpr const char* kRunHelp = R"(usage: tracker run --data-dir DIR --listen H
 
 Serves the tracker. DIR holds the tracker key (tracker.key, created on first
 start) and the ledger (ledger/). Prints "listening on URL" once it accepts
-requests; stops cleanly on SIGINT or SIGTERM.
+requests; stops cleanly on SIGINT or SIGTERM. Besides the signed methods
+(POST /v1/<method>) it serves the operator's dashboard at URL/dashboard
+(read-only, unsigned) and Prometheus metrics at URL/metrics.
 
 options:
   --data-dir DIR               data directory (created if missing)
@@ -55,6 +61,8 @@ options:
   --threads N                  HTTP worker threads (default 64)
   --max-body-bytes N           request size limit (default 65536)
   --maintenance-interval S     seconds between release/prune passes (default 1)
+  --audit-interval S           seconds between background audits of the ledger
+                               (default 3600); 0 audits only at start
 )";
 
 constexpr const char* kKeygenHelp = R"(usage: tracker keygen (--data-dir DIR | --out FILE)
@@ -95,7 +103,7 @@ void PrintKey(const KeyPair& key) {
 int Run(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2,
                           {"data-dir", "listen", "grace", "max-contract-seconds", "max-clock-skew",
-                           "threads", "max-body-bytes", "maintenance-interval"},
+                           "threads", "max-body-bytes", "maintenance-interval", "audit-interval"},
                           {});
   if (!args) return Fail(args.error());
   auto dir = args->Require("data-dir");
@@ -110,7 +118,8 @@ int Run(int argc, char** argv) {
   auto threads = args->Integer("threads", 64, 2, 4096);
   auto max_body = args->Integer("max-body-bytes", 64 * 1024, 1024, 16 << 20);
   auto interval = args->Integer("maintenance-interval", 1, 1, 3600);
-  for (const auto* r : {&grace, &max_contract, &skew, &threads, &max_body, &interval}) {
+  auto audit_interval = args->Integer("audit-interval", 3600, 0, 30 * 24 * 3600);
+  for (const auto* r : {&grace, &max_contract, &skew, &threads, &max_body, &interval, &audit_interval}) {
     if (!*r) return Fail(r->error());
   }
 
@@ -129,12 +138,18 @@ int Run(int argc, char** argv) {
   SignalWatcher signals;  // before any thread starts, so all inherit the mask
   TrackerService service(*key, **store, config);
   StreamRegistry registry;
-  RegisterAllRoutes(service, registry, static_cast<size_t>(*max_body));
+  auto clock = [&service] { return service.Now(); };
+  AuditRunner audits(**store, clock);
+  RegisterAllRoutes(service, registry, audits, static_cast<size_t>(*max_body));
+  Dashboard dashboard(service, registry, audits);
 
   HttpOptions http;
   http.threads = static_cast<size_t>(*threads);
   http.max_body_bytes = static_cast<size_t>(*max_body);
   HttpServer server(service, http);
+  InstrumentServer(server.http(), service.metrics(), TrackerRouteOf(service));
+  DeclareTrackerGauges(service.metrics(), **store, registry, audits, clock);
+  ServeDashboard(server.http(), dashboard);
   auto port = server.Bind(hp->host, hp->port);
   if (!port) return Fail(port.error());
 
@@ -148,6 +163,8 @@ int Run(int argc, char** argv) {
       stopping = true;
     }
     stop_cv.notify_all();
+    audits.Stop();     // a running audit ends early
+    dashboard.Stop();  // event streams end
     server.Stop();
   });
   std::thread maintenance([&] {
@@ -164,6 +181,9 @@ int Run(int argc, char** argv) {
     }
   });
 
+  dashboard.Start();
+  audits.StartSchedule(*audit_interval);
+
   HostPort bound{hp->host, *port};
   LogInfo("tracker " + service.public_key().ToHex() + " (code " + KeyCode(service.public_key()) +
           ") data in " + *dir);
@@ -175,6 +195,8 @@ int Run(int argc, char** argv) {
   }
   stop_cv.notify_all();
   maintenance.join();
+  audits.Stop();
+  dashboard.Stop();
   LogInfo("stopped");
   return 0;
 }

@@ -37,7 +37,15 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
       m_config(config),
       m_ledger(m_key.public_key(), config.ledger),
       m_pipeline(std::make_unique<CommitPipeline>(store)),
-      m_clock(UnixNow) {}
+      m_clock(UnixNow) {
+  m_metrics.DeclareCounter("tollstream_tracker_refusals_total",
+                           "Requests refused (signed error answers), by error code.", {"code"});
+  for (size_t i = 0; i < m_refusals.size(); ++i) {
+    auto code = static_cast<ErrorCode>(i);
+    if (code == ErrorCode::kUpstream) continue;  // only clients and peers answer it
+    m_refusals[i] = &m_metrics.counter("tollstream_tracker_refusals_total", {std::string(CodeName(code))});
+  }
+}
 
 TrackerService::~TrackerService() = default;
 
@@ -49,8 +57,19 @@ Answer TrackerService::Sign(json body) const {
   SignInPlace(SignedKind::kResponse, m_key, body);
   Answer answer;
   answer.status = body["status"].get<int>();
+  if (answer.status != 200) CountRefusal(body);
   answer.body = body.dump();
   return answer;
+}
+
+void TrackerService::CountRefusal(const json& body) const {
+  auto error = body.find("error");
+  if (error == body.end() || !error->is_object()) return;
+  auto code = error->find("code");
+  if (code == error->end() || !code->is_string()) return;
+  auto known = CodeFromName(code->get_ref<const std::string&>());
+  if (!known) return;
+  if (Metrics::Counter* counter = m_refusals[static_cast<size_t>(*known)]) counter->Add();
 }
 
 Answer TrackerService::ErrorAnswer(std::string_view method, const Error& error) const {

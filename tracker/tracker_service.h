@@ -10,11 +10,15 @@
 //     once the change is on disk (group commit).
 //   - kRead methods read the newest state, and answer once it is on disk.
 //   - kStateless methods touch no ledger state.
-// Every answer, refusals included, is signed by the tracker key.
+// Every answer, refusals included, is signed by the tracker key, and every
+// refusal is counted by its code in the service's metrics registry
+// (tollstream_tracker_refusals_total; an exact retry answered with its stored
+// refusal counts again).
 //
 // Thread-safe: Handle may be called from any number of threads.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -26,6 +30,7 @@
 #include "common/crypto/keys.h"
 #include "common/envelope.h"
 #include "common/kv_store.h"
+#include "common/metrics.h"
 #include "common/result.h"
 #include "tracker/commit_pipeline.h"
 #include "tracker/ledger.h"
@@ -77,6 +82,8 @@ class TrackerService {
   KvStore& store() { return m_store; }
   const ServiceConfig& config() const { return m_config; }
   CommitPipeline& pipeline() { return *m_pipeline; }
+  // The process's metrics registry (the HTTP server serves it at GET /metrics).
+  Metrics& metrics() { return m_metrics; }
   // For tests that move the clock; defaults to the system clock.
   void SetClock(std::function<int64_t()> clock) { m_clock = std::move(clock); }
   int64_t Now() const { return m_clock(); }
@@ -85,7 +92,11 @@ class TrackerService {
   Result<json> ApplyChange(const Request& request, const Apply& apply, int64_t now);
   Result<json> ApplyRead(const Apply& apply, int64_t now);
   Answer Sign(json body) const;
+  void CountRefusal(const json& body) const;
 
+  Metrics m_metrics;
+  // Per error code (by its enum value): the refusal counters, found once.
+  std::array<Metrics::Counter*, static_cast<size_t>(ErrorCode::kUpstream) + 1> m_refusals{};
   KeyPair m_key;
   KvStore& m_store;
   ServiceConfig m_config;

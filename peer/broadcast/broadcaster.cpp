@@ -20,6 +20,17 @@ int64_t SteadySeconds() {
 
 Error Refuse(std::string message) { return MakeError(ErrorCode::kConflict, std::move(message)); }
 
+void DeclareMetrics(Metrics& m) {
+  m.DeclareCounter("tollstream_broadcaster_segments_served_total", "Segments sent to viewers (resends included).");
+  m.DeclareCounter("tollstream_broadcaster_bytes_served_total", "Bytes of the segments sent to viewers.");
+  m.DeclareCounter("tollstream_broadcaster_receipts_accepted_total", "Receipts that paid for a delivered segment.");
+  m.DeclareCounter("tollstream_broadcaster_receipts_rejected_total",
+                   "Receipts refused: a bad signature, other terms, or not what was delivered.");
+  m.DeclareCounter("tollstream_broadcaster_contracts_opened_total", "Contracts opened at the tracker.");
+  m.DeclareCounter("tollstream_broadcaster_contracts_closed_total", "Contracts settled at the tracker.");
+  m.DeclareCounter("tollstream_broadcaster_tokens_earned_total", "Tokens the tracker paid for settled contracts.");
+}
+
 }  // namespace
 
 void Broadcaster::Event(const std::string& line) {
@@ -53,11 +64,24 @@ Broadcaster::Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, Se
                          ReceiptStore& store, BroadcasterConfig config)
     : m_key(std::move(key)),
       m_clock_offset(tracker->clock_offset()),
-      m_tracker(std::move(tracker)),
-      m_tracker_key(*m_tracker->tracker()),
+      m_tracker(std::move(tracker), config.tracker_clients),
+      m_tracker_key(m_tracker.tracker()),
       m_source(source),
       m_store(store),
-      m_config(std::move(config)) {}
+      m_config(std::move(config)),
+      m_metrics(m_config.metrics ? *m_config.metrics : m_own_metrics),
+      m_served((DeclareMetrics(m_metrics), m_metrics.counter("tollstream_broadcaster_segments_served_total"))),
+      m_served_bytes(m_metrics.counter("tollstream_broadcaster_bytes_served_total")),
+      m_receipts_accepted(m_metrics.counter("tollstream_broadcaster_receipts_accepted_total")),
+      m_receipts_rejected(m_metrics.counter("tollstream_broadcaster_receipts_rejected_total")),
+      m_opened(m_metrics.counter("tollstream_broadcaster_contracts_opened_total")),
+      m_closed(m_metrics.counter("tollstream_broadcaster_contracts_closed_total")),
+      m_earned(m_metrics.counter("tollstream_broadcaster_tokens_earned_total")) {
+  m_metrics.DeclareGauge("tollstream_broadcaster_contracts_open", "Contracts open with viewers now.", [this] {
+    std::lock_guard lock(m_mutex);
+    return static_cast<double>(m_sessions.size());
+  });
+}
 
 int64_t Broadcaster::Now() const { return UnixNow() + m_clock_offset; }
 
@@ -211,6 +235,7 @@ Result<json> Broadcaster::Offer(const Request& req) {
     m_sessions[session->id] = session;
     ++m_totals.contracts;
   }
+  m_opened.Add();
   Event("contract " + session->id + " opened with viewer " + KeyCode(t.viewer) + ": up to " +
         std::to_string(t.max_segments) + " segments at " + std::to_string(t.price) + ", from segment " +
         std::to_string(start));
@@ -267,7 +292,10 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   if (!found) return fail(found.error());
   Session& s = **found;
   auto receipt = ParseReceipt(receipt_json, "params.receipt");
-  if (!receipt) return fail(receipt.error());
+  if (!receipt) {
+    m_receipts_rejected.Add();
+    return fail(receipt.error());
+  }
 
   std::lock_guard lock(s.mutex);
   if (s.closed) return fail(Refuse("contract " + id + " is closed"));
@@ -276,6 +304,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   const ContractTerms& t = s.contract.terms;
   if (ToHex(receipt->contract) != id || receipt->viewer != t.viewer ||
       receipt->amount != receipt->segments * t.price) {
+    m_receipts_rejected.Add();
     Settle(s, "the viewer sent a receipt for other terms");
     return fail(Refuse("the receipt does not fit the contract; contract closed at the last valid receipt"));
   }
@@ -288,20 +317,25 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
       pays_pending = true;
     } else if (!Covers(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain)) {
       std::string why = Mismatch(*receipt, segments, bytes, chain);
+      m_receipts_rejected.Add();
       Settle(s, "invalid receipt: " + why);
       return fail(Refuse("invalid receipt (" + why + "); contract closed at the last valid receipt"));
     } else {
       // The viewer asks again with the receipt it sent before: the answer
       // carrying the pending segment was lost. Send the same segment again.
+      m_served.Add();
+      m_served_bytes.Add(s.pending->bytes->size());
       PeerAnswer a{200, "application/octet-stream", "", s.pending->bytes,
                    {{kSegmentHeader, s.pending->statement.ToJson().dump()}}};
       return a;
     }
   } else if (!Covers(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain)) {
     std::string why = Mismatch(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain);
+    m_receipts_rejected.Add();
     Settle(s, "invalid receipt: " + why);
     return fail(Refuse("invalid receipt (" + why + "); contract closed at the last valid receipt"));
   }
+  if (pays_pending) m_receipts_accepted.Add();
   if (pays_pending || !s.paid_signed) {
     s.paid = *receipt;
     s.paid_signed = true;
@@ -332,6 +366,8 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   }
   s.pending = *segment;
   s.next_seq += 1;
+  m_served.Add();
+  m_served_bytes.Add(segment->bytes->size());
   m_source.Prefetch(s.next_seq);  // ready before this viewer asks for it
   return PeerAnswer{200, "application/octet-stream", "", segment->bytes,
                     {{kSegmentHeader, segment->statement.ToJson().dump()}}};
@@ -398,7 +434,10 @@ json Broadcaster::Settle(Session& s, const std::string& reason) {
     m_sessions.erase(s.id);
     m_totals.segments_paid += answer.ok() ? s.paid.segments : 0;
     m_totals.earned += paid;
+    m_status_cache.erase(s.id);
   }
+  m_closed.Add();
+  m_earned.Add(paid);
   Event("contract " + s.id + " closed: paid " + std::to_string(paid) + " for " +
         std::to_string(s.paid.segments) + " segments (" + reason + ")");
   return answer.ok() ? answer->signed_body : json(nullptr);
@@ -458,6 +497,63 @@ void Broadcaster::CloseAll(const std::string& reason) {
     std::lock_guard lock(s->mutex);
     if (!s->closed) Settle(*s, reason);
   }
+}
+
+json Broadcaster::Snapshot() {
+  std::vector<std::shared_ptr<Session>> sessions;
+  Totals t = totals();
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto& [id, s] : m_sessions) sessions.push_back(s);
+  }
+  json viewers = json::array();
+  int64_t now = SteadySeconds();
+  for (auto& s : sessions) {
+    json row;
+    std::unique_lock lock(s->mutex, std::try_to_lock);
+    if (lock.owns_lock()) {
+      const ContractTerms& terms = s->contract.terms;
+      row = {{"contract", s->id},
+             {"viewer", terms.viewer.ToHex()},
+             {"code", KeyCode(terms.viewer)},
+             {"max_segments", terms.max_segments},
+             {"segments", s->paid.segments},
+             {"bytes", s->paid.bytes},
+             {"amount", s->paid.amount},
+             {"next_seq", s->next_seq},
+             {"quiet_seconds", now - s->last_heard}};
+      lock.unlock();
+      std::lock_guard cache(m_mutex);
+      m_status_cache[s->id] = row;
+    } else {
+      std::lock_guard cache(m_mutex);
+      auto it = m_status_cache.find(s->id);
+      if (it == m_status_cache.end()) continue;
+      row = it->second;
+    }
+    viewers.push_back(std::move(row));
+  }
+  SourceInfo info = m_source.Info();
+  uint64_t owed = 0;  // covered by receipts, not yet settled
+  uint64_t unsettled_segments = 0;
+  for (const auto& v : viewers) {
+    owed += v["amount"].get<uint64_t>();
+    unsettled_segments += v["segments"].get<uint64_t>();
+  }
+  return {{"stream", m_config.stream},
+          {"broadcaster", m_key.public_key().ToHex()},
+          {"code", KeyCode(m_key.public_key())},
+          {"price", m_config.price},
+          {"income_address", m_config.income_address},
+          {"viewers", viewers.size()},
+          {"contracts", t.contracts},
+          {"segments_sold", t.segments_paid + unsettled_segments},  // paid by receipts
+          {"earned", t.earned},
+          {"owed", owed},
+          {"segments_served", m_served.value()},
+          {"receipts_rejected", m_receipts_rejected.value()},
+          {"source", {{"available", info.available}, {"first", info.first}, {"last", info.last}, {"ended", info.ended}}},
+          {"sessions", viewers}};
 }
 
 Broadcaster::Totals Broadcaster::totals() {

@@ -30,8 +30,10 @@
 
 #include "common/contract.h"
 #include "common/envelope.h"
+#include "common/metrics.h"
 #include "common/receipt.h"
 #include "common/tracker_client.h"
+#include "common/tracker_pool.h"
 #include "peer/broadcast/receipt_store.h"
 #include "peer/broadcast/segment_source.h"
 #include "peer/peer_answer.h"
@@ -46,13 +48,16 @@ struct BroadcasterConfig {
   int64_t max_clock_skew = 120;
   int64_t min_contract_seconds = 10;     // refuse contracts expiring sooner
   int64_t wait_retry_ms = 250;           // the shortest pause suggested after "wait"
+  size_t tracker_clients = 16;           // calls to the tracker at once
   // Told of each contract opened and closed, one line each (the CLI prints them).
   std::function<void(const std::string&)> on_event;
+  Metrics* metrics = nullptr;  // where to count; a private registry when null
 };
 
 class Broadcaster {
  public:
-  // `tracker` has done its handshake; calls to it are serialized here.
+  // `tracker` has done its handshake; up to `tracker_clients` clients like
+  // it call the tracker side by side (opening and closing contracts).
   Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSource& source,
               ReceiptStore& store, BroadcasterConfig config);
 
@@ -74,12 +79,15 @@ class Broadcaster {
     uint64_t earned = 0;  // paid at the tracker for closed contracts
   };
   Totals totals();
+  // What the status page shows: the stream, the totals, and each open
+  // contract with its viewer and what its receipts cover so far. A contract
+  // busy at that moment shows its figures from the previous call.
+  json Snapshot();
   const KeyPair& key() const { return m_key; }
-  // Serialized access to the tracker client, for the node's own calls.
+  // A tracker client of the node's pool, for the node's own calls.
   template <typename F>
   auto WithTracker(F f) {
-    std::lock_guard lock(m_tracker_mutex);
-    return f(*m_tracker);
+    return m_tracker.Use(f);
   }
 
  private:
@@ -103,8 +111,7 @@ class Broadcaster {
 
   KeyPair m_key;
   int64_t m_clock_offset = 0;
-  std::mutex m_tracker_mutex;
-  std::unique_ptr<TrackerClient> m_tracker;
+  TrackerPool m_tracker;
   PublicKey m_tracker_key;
   SegmentSource& m_source;
   ReceiptStore& m_store;
@@ -113,6 +120,17 @@ class Broadcaster {
   std::map<std::string, std::shared_ptr<Session>> m_sessions;
   std::set<std::string> m_opening;  // ids of offers being opened at the tracker
   Totals m_totals;
+  std::map<std::string, json> m_status_cache;  // guarded by m_mutex
+
+  Metrics m_own_metrics;
+  Metrics& m_metrics;
+  Metrics::Counter& m_served;
+  Metrics::Counter& m_served_bytes;
+  Metrics::Counter& m_receipts_accepted;
+  Metrics::Counter& m_receipts_rejected;
+  Metrics::Counter& m_opened;
+  Metrics::Counter& m_closed;
+  Metrics::Counter& m_earned;
 };
 
 }  // namespace tollstream

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/receipt.h"
 #include "common/tracker_client.h"
+#include "common/amount.h"
 #include "peer/broadcaster_client.h"
 
 namespace tollstream {
@@ -57,21 +58,132 @@ Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tr
 
 }  // namespace
 
+json ViewerFigures::ToJson() const {
+  json j{{"state", state},
+         {"stream", stream},
+         {"playlist", "/" + stream + ".m3u8"},
+         {"broadcaster", broadcaster},
+         {"code", code},
+         {"broadcaster_url", broadcaster_url},
+         {"income_address", income_address},
+         {"contract", contract},
+         {"contracts", contracts},
+         {"price", price},
+         {"budget", budget},
+         {"spent", spent},
+         {"budget_left", budget - spent},
+         {"segments", segments},
+         {"bytes", bytes},
+         {"returned", returned},
+         {"stopped_because", stopped_because}};
+  j["last_seq"] = last_seq ? json(*last_seq) : json(nullptr);
+  j["balance"] = balance ? json(*balance) : json(nullptr);
+  return j;
+}
+
 Viewer::Viewer(KeyPair key, ViewerConfig config, LocalHls& local)
-    : m_key(std::move(key)), m_config(std::move(config)), m_local(local) {}
+    : m_key(std::move(key)), m_config(std::move(config)), m_local(local) {
+  m_figures.stream = m_config.stream;
+  m_figures.budget = m_config.budget;
+  if (Metrics* m = m_config.metrics) {
+    m->DeclareCounter("tollstream_viewer_segments_bought_total", "Segments bought, checked and paid for.");
+    m->DeclareCounter("tollstream_viewer_bytes_bought_total", "Bytes of the segments bought.");
+    m->DeclareCounter("tollstream_viewer_tokens_spent_total", "Tokens signed over in receipts.");
+    m->DeclareCounter("tollstream_viewer_segments_rejected_total",
+                      "Segments refused: a bad signature, other bytes than signed, or out of order.");
+    m->DeclareCounter("tollstream_viewer_contracts_total", "Contracts opened with a broadcaster.");
+  }
+}
+
+Viewer::~Viewer() = default;
+
+template <typename F>
+void Viewer::Update(F change) {
+  json state;
+  {
+    std::lock_guard lock(m_mutex);
+    change(m_figures);
+    state = m_figures.ToJson();
+  }
+  if (m_config.feed) m_config.feed->SetState(std::move(state));
+}
+
+ViewerFigures Viewer::figures() const {
+  std::lock_guard lock(m_mutex);
+  return m_figures;
+}
 
 void Viewer::Event(const std::string& line) {
   if (m_config.on_event) m_config.on_event(line);
+  if (m_config.feed) m_config.feed->Publish("log", line);
+}
+
+void Viewer::Alert(const std::string& message) {
+  if (m_config.on_event) m_config.on_event("ALERT " + message);
+  if (m_config.feed) m_config.feed->Publish("alert", message);
+}
+
+Result<json> Viewer::TopUp(uint64_t amount) {
+  if (amount == 0 || amount > kMaxAmount) {
+    return MakeError(ErrorCode::kInvalidField, "amount: a whole number of tokens from 1 to 2^53-1");
+  }
+  // What the budget has yet to deposit comes from the ordinary address.
+  TrackerClient tracker(m_config.tracker_url, m_key);
+  if (auto hello = tracker.Handshake(); !hello) return hello.error();
+  auto account = tracker.Call("account", {{"address", AddressOf(m_key.public_key())}});
+  if (!account) return account.error();
+  uint64_t balance = FindAmount(*account, "balance").value_or(0);
+  std::unique_lock lock(m_mutex);
+  if (m_finished) return MakeError(ErrorCode::kConflict, "the viewer has stopped buying");
+  if (m_figures.budget > kMaxAmount - amount) {
+    return MakeError(ErrorCode::kInvalidField, "the budget would pass 2^53-1 tokens");
+  }
+  uint64_t to_deposit = m_figures.budget + amount - m_figures.spent - m_in_spend;
+  if (balance < to_deposit) {
+    return MakeError(ErrorCode::kInsufficientFunds,
+                     "the address holds " + std::to_string(balance) + " tokens; the budget would need " +
+                         std::to_string(to_deposit) + " more from it");
+  }
+  m_figures.budget += amount;
+  m_figures.balance = balance;
+  json state = m_figures.ToJson();
+  lock.unlock();
+  m_topped_up.notify_all();
+  if (m_config.feed) m_config.feed->SetState(state);
+  Event("budget topped up by " + std::to_string(amount) + " to " + std::to_string(state["budget"].get<uint64_t>()));
+  return state;
 }
 
 Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
   // Answers are read defensively; this is the last line should one slip by.
+  Result<ViewerOutcome> out = MakeError(ErrorCode::kInternal, "not run");
   try {
-    return Buy(stop);
+    out = Buy(stop);
   } catch (const json::exception& e) {
-    return MakeError(ErrorCode::kUpstream, std::string("a node sent an answer of the wrong form: ") + e.what());
+    out = MakeError(ErrorCode::kUpstream, std::string("a node sent an answer of the wrong form: ") + e.what());
   }
+  {
+    std::lock_guard lock(m_mutex);
+    m_finished = true;
+  }
+  if (!out) {
+    std::string why = out.error().message;
+    Update([&](ViewerFigures& f) {
+      f.state = "failed";
+      f.stopped_because = why;
+    });
+    Alert(why);
+  }
+  return out;
 }
+
+// One contract's purchase, from the offer to its settlement.
+struct Viewer::Contracted {
+  bool opened = false;
+  bool more = false;        // its segments are all bought: a follow-on may continue
+  bool stream_ended = false;
+  uint64_t next_seq = 0;    // where a follow-on starts
+};
 
 Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   ViewerOutcome outcome;
@@ -80,6 +192,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   if (!hello) return hello.error();
   PublicKey tracker_key = *tracker.tracker();
   int64_t max_contract = static_cast<int64_t>(FindAmount(*hello, "max_contract_seconds").value_or(3600));
+  Update([](ViewerFigures& f) { f.state = "finding"; });
 
   // 1. Find a live broadcaster of the stream that the budget can pay.
   std::optional<Seller> seller;
@@ -108,6 +221,14 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   if (stop) return outcome;
   Event("broadcaster " + seller->key.ToHex() + " code " + KeyCode(seller->key) + " at " + seller->url +
         " price " + std::to_string(seller->price));
+  Update([&](ViewerFigures& f) {
+    f.state = "opening";
+    f.broadcaster = seller->key.ToHex();
+    f.code = KeyCode(seller->key);
+    f.broadcaster_url = seller->url;
+    f.income_address = seller->income_address;
+    f.price = seller->price;
+  });
 
   BroadcasterClient node(seller->url, m_key, tracker_key, seller->key, tracker.clock_offset());
   auto info = node.Stream(m_config.stream);
@@ -122,134 +243,230 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
     return MakeError(ErrorCode::kUpstream, "the broadcaster names another income address than the tracker");
   }
 
-  // 2. Deposit what the contract will lock.
-  uint64_t price = seller->price;
-  uint64_t max_segments = price == 0 ? 1'000'000 : m_config.budget / price;
-  uint64_t deposit = price * max_segments;
-  auto spend = tracker.Call("getSpendAddress", {{"deposit", deposit}});
-  if (!spend) return spend.error();
-  auto spend_address_found = FindString(*spend, "address");
-  if (!spend_address_found) return MakeError(ErrorCode::kUpstream, "getSpendAddress answered no address");
-  std::string spend_address = *spend_address_found;
-
-  // 3. The contract: start at the live edge of a live stream, else at the start.
+  std::ofstream out;
+  if (!m_config.out_path.empty()) out.open(m_config.out_path, std::ios::binary | std::ios::trunc);
+  // The first contract starts at the live edge of a live stream, else at the start.
   std::optional<uint64_t> from;
   if (FindBool(*info, "available").value_or(false) && !FindBool(*info, "ended").value_or(false)) {
     from = FindAmount(*info, "last");
   }
   int64_t target = static_cast<int64_t>(std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
-  int64_t lifetime = std::clamp<int64_t>(static_cast<int64_t>(std::min<uint64_t>(max_segments, 100000)) * target * 2 + 600,
-                                         600, max_contract);
-  Contract contract;
-  contract.terms = ContractTerms{tracker_key, m_key.public_key(), seller->key, spend_address,
-                                 seller->income_address, m_config.stream, price, max_segments,
-                                 UnixNow() + tracker.clock_offset() + lifetime, RandomHex(kNonceBytes)};
-  SignAsViewer(contract, m_key);
-  std::string id = ToHex(contract.id);
-  auto opened = node.Offer(contract, from);
-  Receipt receipt;
-  receipt.contract = contract.id;
-  receipt.viewer = m_key.public_key();
-  receipt.chain = contract.id;
-  bool contract_open = false;
-  if (!opened) {
-    outcome.stopped_because = "the broadcaster refused the contract: " + opened.error().message;
-  } else if (Status s = CheckOpened(*opened, contract, tracker_key); !s) {
-    outcome.stopped_because = "the contract is not confirmed: " + s.error().message;
-  } else {
-    contract_open = true;
-    Event("contract " + id + " opened (confirmed by the tracker): lock " + std::to_string(deposit) +
-          ", from segment " + std::to_string(*FindAmount(*opened, "from")));
-  }
-
-  // 4. Buy segment after segment.
-  std::ofstream out;
-  if (!m_config.out_path.empty()) out.open(m_config.out_path, std::ios::binary | std::ios::trunc);
-  uint64_t expected_seq = contract_open ? *FindAmount(*opened, "from") : 0;
-  bool settled = false;  // the broadcaster closed the contract at the tracker
-  auto last_answer = Clock::now();
-  SignReceipt(receipt, m_key);
-  while (contract_open && !stop) {
-    auto delivery = node.NextSegment(id, receipt);
-    if (!delivery) {
-      if (delivery.error().code == ErrorCode::kUpstream &&
-          Clock::now() - last_answer < std::chrono::seconds(m_config.broadcaster_timeout_seconds)) {
-        Pause(stop, 500);  // the node may be restarting
-        continue;
-      }
-      outcome.stopped_because = "the broadcaster failed: " + delivery.error().message;
-      settled = delivery.error().code == ErrorCode::kConflict || delivery.error().code == ErrorCode::kNotFound;
-      break;
+  const uint64_t price = seller->price;
+  bool first = true;
+  bool announced = false;  // "stopped buying" was said
+  while (!stop) {
+    // 2. Deposit what the contract will lock: as much of the budget left as buys whole segments.
+    uint64_t budget_left = 0;
+    {
+      std::lock_guard lock(m_mutex);
+      budget_left = m_figures.budget - m_figures.spent;
     }
-    last_answer = Clock::now();
-    if (delivery->kind == BroadcasterClient::Delivery::Kind::kWait) {
-      Pause(stop, static_cast<int64_t>(std::min<uint64_t>(FindAmount(delivery->result, "retry_ms").value_or(250), 5000)));
+    uint64_t max_segments = price == 0 ? 1'000'000 : budget_left / price;
+    if (max_segments == 0) {
+      if (!m_config.wait_for_top_up) {
+        outcome.stopped_because = "the budget is spent";
+        break;
+      }
+      Alert("the budget is spent: top up to keep watching");
+      Update([](ViewerFigures& f) { f.state = "waiting-top-up"; });
+      std::unique_lock lock(m_mutex);
+      while (!stop && m_figures.budget - m_figures.spent < price) {
+        m_topped_up.wait_for(lock, std::chrono::milliseconds(200));
+      }
       continue;
     }
-    if (delivery->kind == BroadcasterClient::Delivery::Kind::kEnd) {
-      outcome.stopped_because = FindString(delivery->result, "reason").value_or("the contract ended");
-      outcome.stream_ended = outcome.stopped_because == "the stream ended";
-      settled = true;
+    uint64_t deposit = price * max_segments;
+    auto spend = tracker.Call("getSpendAddress", {{"deposit", deposit}});
+    auto spend_address = spend ? FindString(*spend, "address") : std::nullopt;
+    if (!spend_address) {
+      std::string why = spend ? "getSpendAddress answered no address" : spend.error().message;
+      if (first) return spend ? MakeError(ErrorCode::kUpstream, why) : spend.error();
+      outcome.stopped_because = "cannot deposit for a follow-on contract: " + why;
+      Alert(outcome.stopped_because);
       break;
     }
-    const SegmentStatement& st = delivery->statement;
-    Status checked = CheckSegmentBytes(st, delivery->bytes);
-    if (checked && st.stream != m_config.stream) {
-      checked = MakeError(ErrorCode::kBadSignature, "the segment is of stream " + st.stream);
+    {
+      std::lock_guard lock(m_mutex);
+      m_in_spend = deposit;
     }
-    // A later segment than due is a skip (what was due left the broadcaster's
-    // window), marked as a discontinuity; an earlier one is never right.
-    if (checked && st.seq < expected_seq) {
-      checked = MakeError(ErrorCode::kBadSignature, "segment " + std::to_string(st.seq) + " came where " +
-                                                        std::to_string(expected_seq) + " was due");
+
+    // 3. The contract.
+    int64_t lifetime = std::clamp<int64_t>(static_cast<int64_t>(std::min<uint64_t>(max_segments, 100000)) * target * 2 + 600,
+                                           600, max_contract);
+    Contract contract;
+    contract.terms = ContractTerms{tracker_key, m_key.public_key(), seller->key, *spend_address,
+                                   seller->income_address, m_config.stream, price, max_segments,
+                                   UnixNow() + tracker.clock_offset() + lifetime, RandomHex(kNonceBytes)};
+    SignAsViewer(contract, m_key);
+    std::string id = ToHex(contract.id);
+    auto opened = node.Offer(contract, from);
+    Contracted c;
+    if (!opened) {
+      outcome.stopped_because = "the broadcaster refused the contract: " + opened.error().message;
+    } else if (Status s = CheckOpened(*opened, contract, tracker_key); !s) {
+      outcome.stopped_because = "the contract is not confirmed: " + s.error().message;
+    } else {
+      c.opened = true;
+      c.next_seq = *FindAmount(*opened, "from");
+      Event("contract " + id + " opened (confirmed by the tracker): lock " + std::to_string(deposit) +
+            ", from segment " + std::to_string(c.next_seq));
+      if (m_config.metrics) m_config.metrics->counter("tollstream_viewer_contracts_total").Add();
+      Update([&](ViewerFigures& f) {
+        f.state = "open";
+        f.contract = id;
+        f.contracts += 1;
+      });
     }
-    if (!checked) {
-      outcome.stopped_because = "the broadcaster misbehaved: " + checked.error().message +
-                                "; not paying for it, buying no more from " + seller->key.ToHex();
-      Event("ALERT " + outcome.stopped_because);
-      break;
-    }
-    if (Status s = m_local.Add(st.seq, delivery->bytes, st.duration_ms); !s) return s.error();
-    if (out.is_open()) out.write(delivery->bytes.data(), static_cast<std::streamsize>(delivery->bytes.size()));
-    out.flush();
-    receipt.segments += 1;
-    receipt.bytes += delivery->bytes.size();
-    receipt.amount = receipt.segments * price;
-    receipt.chain = ExtendChain(receipt.chain, st.sha256);
+    first = false;
+
+    // 4. Buy segment after segment.
+    Receipt receipt;
+    receipt.contract = contract.id;
+    receipt.viewer = m_key.public_key();
+    receipt.chain = contract.id;
+    bool settled = false;  // the broadcaster closed the contract at the tracker
+    auto last_answer = Clock::now();
     SignReceipt(receipt, m_key);
-    expected_seq = st.seq + 1;
-    Event("segment " + std::to_string(st.seq) + " " + std::to_string(delivery->bytes.size()) +
-          " bytes: bought " + std::to_string(receipt.segments) + ", spent " + std::to_string(receipt.amount) +
-          ", budget left " + std::to_string(m_config.budget - receipt.amount));
+    while (c.opened && !stop) {
+      auto delivery = node.NextSegment(id, receipt);
+      if (!delivery) {
+        if (delivery.error().code == ErrorCode::kUpstream &&
+            Clock::now() - last_answer < std::chrono::seconds(m_config.broadcaster_timeout_seconds)) {
+          Pause(stop, 500);  // the node may be restarting
+          continue;
+        }
+        outcome.stopped_because = "the broadcaster failed: " + delivery.error().message;
+        settled = delivery.error().code == ErrorCode::kConflict || delivery.error().code == ErrorCode::kNotFound;
+        break;
+      }
+      last_answer = Clock::now();
+      if (delivery->kind == BroadcasterClient::Delivery::Kind::kWait) {
+        Pause(stop, static_cast<int64_t>(std::min<uint64_t>(FindAmount(delivery->result, "retry_ms").value_or(250), 5000)));
+        continue;
+      }
+      if (delivery->kind == BroadcasterClient::Delivery::Kind::kEnd) {
+        outcome.stopped_because = FindString(delivery->result, "reason").value_or("the contract ended");
+        c.stream_ended = outcome.stopped_because == "the stream ended";
+        c.more = receipt.segments == max_segments;
+        settled = true;
+        break;
+      }
+      const SegmentStatement& st = delivery->statement;
+      Status checked = CheckSegmentBytes(st, delivery->bytes);
+      if (checked && st.stream != m_config.stream) {
+        checked = MakeError(ErrorCode::kBadSignature, "the segment is of stream " + st.stream);
+      }
+      // A later segment than due is a skip (what was due left the broadcaster's
+      // window), marked as a discontinuity; an earlier one is never right.
+      if (checked && st.seq < c.next_seq) {
+        checked = MakeError(ErrorCode::kBadSignature, "segment " + std::to_string(st.seq) + " came where " +
+                                                          std::to_string(c.next_seq) + " was due");
+      }
+      if (!checked) {
+        outcome.stopped_because = "the broadcaster misbehaved: " + checked.error().message +
+                                  "; not paying for it, buying no more from " + seller->key.ToHex();
+        if (m_config.metrics) m_config.metrics->counter("tollstream_viewer_segments_rejected_total").Add();
+        Alert(outcome.stopped_because);
+        break;
+      }
+      if (Status s = m_local.Add(st.seq, delivery->bytes, st.duration_ms); !s) return s.error();
+      if (out.is_open()) out.write(delivery->bytes.data(), static_cast<std::streamsize>(delivery->bytes.size()));
+      out.flush();
+      receipt.segments += 1;
+      receipt.bytes += delivery->bytes.size();
+      receipt.amount = receipt.segments * price;
+      receipt.chain = ExtendChain(receipt.chain, st.sha256);
+      SignReceipt(receipt, m_key);
+      c.next_seq = st.seq + 1;
+      uint64_t size = delivery->bytes.size();
+      uint64_t left = 0;
+      Update([&](ViewerFigures& f) {
+        f.segments += 1;
+        f.bytes += size;
+        f.spent += price;
+        f.last_seq = st.seq;
+        m_in_spend -= price;
+        left = f.budget - f.spent;
+      });
+      if (Metrics* m = m_config.metrics) {
+        m->counter("tollstream_viewer_segments_bought_total").Add();
+        m->counter("tollstream_viewer_bytes_bought_total").Add(size);
+        m->counter("tollstream_viewer_tokens_spent_total").Add(price);
+      }
+      if (m_config.feed) {
+        m_config.feed->Publish("receipt", {{"seq", st.seq}, {"bytes", size}, {"segments", receipt.segments},
+                                           {"amount", receipt.amount}, {"contract", id}});
+      }
+      Event("segment " + std::to_string(st.seq) + " " + std::to_string(size) + " bytes: bought " +
+            std::to_string(receipt.segments) + ", spent " + std::to_string(receipt.amount) + ", budget left " +
+            std::to_string(left));
+    }
+    if (stop && outcome.stopped_because.empty()) outcome.stopped_because = "stopped";
+    // All its segments bought: go on while the budget pays for more, or a top-up may come.
+    bool follow_on = false;
+    if (c.more && !stop) {
+      std::lock_guard lock(m_mutex);
+      follow_on = m_config.wait_for_top_up || m_figures.budget - m_figures.spent >= price;
+    }
+    if (!follow_on) {
+      Event("stopped buying: " + outcome.stopped_because);
+      announced = true;
+    }
+    Update([](ViewerFigures& f) { f.state = "settling"; });
+
+    // 5. Settle: the broadcaster closes with our last receipt, then the spend
+    // address returns what is left.
+    if (c.opened && !settled) {
+      auto closed = node.Close(id, receipt);
+      if (!closed) Event("the broadcaster did not close the contract: " + closed.error().message);
+    }
+    uint64_t paid = receipt.amount;  // until the tracker says otherwise
+    auto contract_state = tracker.Call("contract", {{"id", id}});
+    if (c.opened && contract_state && FindString(*contract_state, "state") != "open") {
+      paid = FindAmount(*contract_state, "paid").value_or(0);
+    }
+    if (!c.opened) paid = 0;
+    outcome.spent += paid;
+    outcome.segments += receipt.segments;
+    outcome.bytes += receipt.bytes;
+    auto returned = tracker.Call("closeSpendAddress", {{"address", *spend_address}});
+    uint64_t back = 0;
+    std::optional<uint64_t> balance;
+    if (returned) {
+      back = FindAmount(*returned, "paid_out").value_or(0);
+      balance = FindAmount(*returned, "balance");
+    } else {
+      Event("the deposit stays locked until the contract closes or expires: " + returned.error().message);
+      auto account = tracker.Call("account", {{"address", AddressOf(m_key.public_key())}});
+      if (account) balance = FindAmount(*account, "balance");
+    }
+    outcome.returned += back;
+    outcome.balance = balance.value_or(outcome.balance);
+    Update([&](ViewerFigures& f) {
+      f.spent = f.spent - receipt.amount + paid;  // the tracker's figure is the one that counts
+      f.returned += back;
+      if (balance) f.balance = balance;
+      m_in_spend = 0;
+      f.state = follow_on ? "opening" : "closed";
+      f.stopped_because = follow_on ? "" : outcome.stopped_because;
+    });
+    Event("settled: paid " + std::to_string(outcome.spent) + " for " + std::to_string(outcome.segments) +
+          " segments, returned " + std::to_string(outcome.returned) + ", balance " +
+          std::to_string(outcome.balance));
+    if (!follow_on) {
+      outcome.stream_ended = c.stream_ended;
+      break;
+    }
+    outcome.stopped_because.clear();
+    from = c.next_seq;
   }
   if (stop && outcome.stopped_because.empty()) outcome.stopped_because = "stopped";
+  if (!announced) Event("stopped buying: " + outcome.stopped_because);
+  Update([&](ViewerFigures& f) {
+    f.state = "closed";
+    f.stopped_because = outcome.stopped_because;
+  });
   m_local.End();
-  outcome.segments = receipt.segments;
-  outcome.bytes = receipt.bytes;
-  Event("stopped buying: " + outcome.stopped_because);
-
-  // 5. Settle: the broadcaster closes with our last receipt, then the spend
-  // address returns what is left.
-  if (contract_open && !settled) {
-    auto closed = node.Close(id, receipt);
-    if (!closed) Event("the broadcaster did not close the contract: " + closed.error().message);
-  }
-  auto contract_state = tracker.Call("contract", {{"id", id}});
-  if (contract_open && contract_state && FindString(*contract_state, "state") != "open") {
-    outcome.spent = FindAmount(*contract_state, "paid").value_or(0);
-  }
-  auto returned = tracker.Call("closeSpendAddress", {{"address", spend_address}});
-  if (returned) {
-    outcome.returned = FindAmount(*returned, "paid_out").value_or(0);
-    outcome.balance = FindAmount(*returned, "balance").value_or(0);
-  } else {
-    Event("the deposit stays locked until the contract closes or expires: " + returned.error().message);
-    auto account = tracker.Call("account", {{"address", AddressOf(m_key.public_key())}});
-    if (account) outcome.balance = FindAmount(*account, "balance").value_or(0);
-  }
-  Event("settled: paid " + std::to_string(outcome.spent) + " for " + std::to_string(outcome.segments) +
-        " segments, returned " + std::to_string(outcome.returned) + ", balance " +
-        std::to_string(outcome.balance));
   return outcome;
 }
 

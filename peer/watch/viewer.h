@@ -4,18 +4,34 @@
 // buys segment after segment, checking each against the broadcaster's
 // signed statement and paying for it with a cumulative receipt. A segment
 // that fails its check is not paid for, and the viewer stops buying from
-// that node. At the end (stream ended, budget spent, stop asked) the
-// contract is settled and the unspent deposit returns to the viewer's
-// ordinary address.
+// that node. At the end of a contract (stream ended, its segments all
+// bought, stop asked) it is settled and the unspent deposit returns to the
+// viewer's ordinary address.
+//
+// The budget can grow while the viewer runs (TopUp). When a contract's
+// segments are all bought and the budget still pays for more, a follow-on
+// contract starts at the next segment, so the local stream has no gap; when
+// the budget is spent, the viewer waits for a top-up if asked to
+// (wait_for_top_up), else it stops.
+//
+// Progress goes to `on_event` (lines, printed by the CLI) and, when given,
+// to an EventFeed (a "state" snapshot of ViewerFigures, "receipt" and
+// "alert" events) and a Metrics registry.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "common/crypto/keys.h"
+#include "common/event_feed.h"
+#include "common/json.h"
+#include "common/metrics.h"
 #include "common/result.h"
 #include "peer/watch/local_hls.h"
 
@@ -28,8 +44,34 @@ struct ViewerConfig {
   std::string out_path;              // also append every segment's bytes here, if set
   int64_t find_timeout_seconds = 60;  // how long to wait for a live broadcaster
   int64_t broadcaster_timeout_seconds = 30;  // no answer this long: give the node up
+  bool wait_for_top_up = false;      // budget spent: wait for TopUp (or stop) instead of ending
   // One line per event (the CLI prints them on stdout).
   std::function<void(const std::string&)> on_event;
+  EventFeed* feed = nullptr;   // optional: live figures for the web page
+  Metrics* metrics = nullptr;  // optional
+};
+
+// What the viewer's page shows; every amount in tokens.
+struct ViewerFigures {
+  std::string state = "finding";  // finding, opening, open, waiting-top-up, settling, closed, failed
+  std::string stream;
+  std::string broadcaster;        // public key (hex)
+  std::string code;               // its 6-digit code
+  std::string broadcaster_url;
+  std::string income_address;     // where payments go
+  std::string contract;           // the current (or last) contract id
+  uint64_t contracts = 0;         // how many were opened
+  uint64_t price = 0;
+  uint64_t budget = 0;            // everything given to spend, top-ups included
+  uint64_t spent = 0;             // paid by receipts, over every contract
+  uint64_t segments = 0;
+  uint64_t bytes = 0;
+  std::optional<uint64_t> last_seq;
+  uint64_t returned = 0;          // deposits returned so far
+  std::optional<uint64_t> balance;  // the ordinary address, when last known
+  std::string stopped_because;
+
+  json ToJson() const;
 };
 
 struct ViewerOutcome {
@@ -45,18 +87,38 @@ struct ViewerOutcome {
 class Viewer {
  public:
   Viewer(KeyPair key, ViewerConfig config, LocalHls& local);
-  // Buys until the stream ends, the budget is spent, `stop` is set, or the
-  // broadcaster misbehaves; then settles. Errors: the tracker or the stream
-  // could not be reached at all.
+  ~Viewer();
+
+  // Buys until the stream ends, the budget is spent (and no top-up comes),
+  // `stop` is set, or the broadcaster misbehaves; settles each contract.
+  // Errors: the tracker or the stream could not be reached at all.
   Result<ViewerOutcome> Run(const std::atomic<bool>& stop);
 
+  // Adds `amount` to the budget. Thread-safe. Errors: kInvalidField (zero,
+  // or the budget would pass 2^53-1), kInsufficientFunds (the ordinary
+  // address cannot pay what the budget has yet to deposit), kConflict (the
+  // viewer has stopped), or the tracker's error. Returns the figures.
+  Result<json> TopUp(uint64_t amount);
+  // A snapshot of the figures. Thread-safe.
+  ViewerFigures figures() const;
+
  private:
+  struct Contracted;
   Result<ViewerOutcome> Buy(const std::atomic<bool>& stop);
   void Event(const std::string& line);
+  void Alert(const std::string& message);
+  // Changes the figures under the lock and publishes them.
+  template <typename F>
+  void Update(F change);
 
   KeyPair m_key;
   ViewerConfig m_config;
   LocalHls& m_local;
+  mutable std::mutex m_mutex;  // guards the members below
+  ViewerFigures m_figures;
+  uint64_t m_in_spend = 0;     // the open contract's deposit not yet paid by receipts
+  bool m_finished = false;
+  std::condition_variable m_topped_up;
 };
 
 }  // namespace tollstream

@@ -21,13 +21,10 @@ What it promises (exit 0 only if all hold; otherwise a message and exit 1):
 import csv
 import json
 import os
-import queue
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 
@@ -37,6 +34,7 @@ sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 
 import bip340  # noqa: E402
 import tracker_client as tc  # noqa: E402
+import tracker_process  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
 BIP340_VECTORS = os.path.join(REPO, "tests", "vectors", "bip340-test-vectors.csv")
@@ -171,55 +169,14 @@ def test_derivations():
 # ----- 2. live: a tracker started here ------------------------------------------
 
 
-class Tracker:
+class Tracker(tracker_process.TrackerProcess):
     """A tracker process started by this test; stop() ends it for sure."""
 
-    def __init__(self, binary, data_dir, log_path):
-        self.log = open(log_path, "w")
-        self.proc = subprocess.Popen(
-            [binary, "run", "--data-dir", data_dir, "--listen", "127.0.0.1:0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log, text=True,
-            start_new_session=True)  # its own process group, so stop() reaches any child
-        self.lines = queue.Queue()
-        # Drain stdout for the whole life of the process so it never blocks.
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
     def wait_url(self):
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Failure("tracker did not print 'listening on URL' within %d s" % STARTUP_TIMEOUT)
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise Failure("tracker exited before listening (status %s)" % self.proc.poll())
-            if line.startswith("listening on "):
-                return line[len("listening on "):].strip()
-
-    def stop(self):
-        """SIGTERM (a clean stop), SIGKILL after 10 s; both to the whole process group."""
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # whatever is left of the group
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-        self.log.close()
+            return super().wait_url(STARTUP_TIMEOUT)
+        except tracker_process.StartupError as err:
+            raise Failure(str(err))
 
 
 def expect_refusal(client, request, status, code, what, route=None, body=None, request_id="auto"):

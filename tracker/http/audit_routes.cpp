@@ -1,26 +1,19 @@
-#include <memory>
-#include <mutex>
-
 #include "common/fields.h"
-#include "tracker/audit.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {
 
-void RegisterAuditRoutes(TrackerService& service) {
+void RegisterAuditRoutes(TrackerService& service, AuditRunner& audits) {
   using Apply = TrackerService::Apply;
   using Kind = TrackerService::Kind;
 
-  // audit: the full ledger check on a snapshot. One runs at a time (the
-  // mutex guards no data; it only limits the cost).
-  auto running = std::make_shared<std::mutex>();
-  service.AddMethod("audit", Kind::kStateless, [&service, running](const Request& req) -> Result<Apply> {
+  // audit: the full ledger check on a snapshot. One runs at a time; its
+  // result is also the dashboard's last audit.
+  service.AddMethod("audit", Kind::kStateless, [&audits](const Request& req) -> Result<Apply> {
     ObjectReader r(req.params, "params");
     if (Status s = r.Finish(); !s) return s.error();
-    return Apply([&service, running](LedgerTxn&, int64_t) -> Result<json> {
-      std::unique_lock lock(*running, std::try_to_lock);
-      if (!lock.owns_lock()) return MakeError(ErrorCode::kBusy, "an audit is running; try again");
-      auto report = AuditLedger(service.store());
+    return Apply([&audits](LedgerTxn&, int64_t) -> Result<json> {
+      auto report = audits.RunRequested();
       if (!report) return report.error();
       return report->ToJson();
     });

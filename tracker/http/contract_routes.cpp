@@ -1,13 +1,58 @@
+#include <memory>
+
 #include "common/fields.h"
 #include "common/hex.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {
+namespace {
+
+// Receipts refused at closeContract, by reason; the series are found once.
+class RejectedReceipts {
+ public:
+  explicit RejectedReceipts(Metrics& metrics) {
+    metrics.DeclareCounter("tollstream_tracker_receipts_rejected_total",
+                           "Receipts refused at closeContract, by reason.", {"reason"});
+    auto series = [&](const char* reason) -> Metrics::Counter& {
+      return metrics.counter("tollstream_tracker_receipts_rejected_total", {reason});
+    };
+    m_malformed = &series("malformed");
+    m_bad_signature = &series("bad_signature");
+    m_other_contract = &series("other_contract");
+    m_wrong_viewer = &series("wrong_viewer");
+    m_too_many_segments = &series("too_many_segments");
+    m_wrong_amount = &series("wrong_amount");
+  }
+
+  void Unparsed(const Error& e) const {
+    (e.code == ErrorCode::kBadSignature ? m_bad_signature : m_malformed)->Add();
+  }
+  void OtherContract() const { m_other_contract->Add(); }
+  void Refused(ReceiptRefusal why) const {
+    switch (why) {
+      case ReceiptRefusal::kNone: return;
+      case ReceiptRefusal::kWrongViewer: return m_wrong_viewer->Add();
+      case ReceiptRefusal::kTooManySegments: return m_too_many_segments->Add();
+      case ReceiptRefusal::kWrongAmount: return m_wrong_amount->Add();
+    }
+  }
+
+ private:
+  Metrics::Counter* m_malformed;
+  Metrics::Counter* m_bad_signature;
+  Metrics::Counter* m_other_contract;
+  Metrics::Counter* m_wrong_viewer;
+  Metrics::Counter* m_too_many_segments;
+  Metrics::Counter* m_wrong_amount;
+};
+
+}  // namespace
 
 void RegisterContractRoutes(TrackerService& service) {
   using Apply = TrackerService::Apply;
   using Kind = TrackerService::Kind;
   Ledger& ledger = service.ledger();
+  auto rejected = std::make_shared<const RejectedReceipts>(service.metrics());
 
   // openContract: B sends the contract C signed and B countersigned.
   service.AddMethod("openContract", Kind::kChange, [&ledger](const Request& req) -> Result<Apply> {
@@ -23,7 +68,7 @@ void RegisterContractRoutes(TrackerService& service) {
   });
 
   // closeContract: B sends C's last valid receipt (or none: nothing is owed).
-  service.AddMethod("closeContract", Kind::kChange, [&ledger](const Request& req) -> Result<Apply> {
+  service.AddMethod("closeContract", Kind::kChange, [&ledger, rejected](const Request& req) -> Result<Apply> {
     ObjectReader r(req.params, "params");
     std::string id = r.HexString("contract", 32);
     const json* receipt_json = r.Has("receipt") ? &r.Object("receipt") : nullptr;
@@ -31,15 +76,22 @@ void RegisterContractRoutes(TrackerService& service) {
     std::optional<Receipt> receipt;
     if (receipt_json != nullptr) {
       auto parsed = ParseReceipt(*receipt_json, "params.receipt");
-      if (!parsed) return parsed.error();
+      if (!parsed) {
+        rejected->Unparsed(parsed.error());
+        return parsed.error();
+      }
       if (ToHex(parsed->contract) != id) {
+        rejected->OtherContract();
         return MakeError(ErrorCode::kInvalidField, "params.receipt.contract is not params.contract");
       }
       receipt = std::move(*parsed);
     }
-    return Apply([&ledger, id, receipt = std::move(receipt), caller = req.signer](LedgerTxn& txn,
-                                                                                  int64_t now) {
-      return ledger.CloseContract(txn, caller, id, receipt, now);
+    return Apply([&ledger, rejected, id, receipt = std::move(receipt), caller = req.signer](LedgerTxn& txn,
+                                                                                            int64_t now) {
+      ReceiptRefusal why = ReceiptRefusal::kNone;
+      auto closed = ledger.CloseContract(txn, caller, id, receipt, now, &why);
+      rejected->Refused(why);
+      return closed;
     });
   });
 

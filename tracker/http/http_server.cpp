@@ -77,4 +77,6 @@ void HttpServer::Serve() { m_impl->server.listen_after_bind(); }
 
 void HttpServer::Stop() { m_impl->server.stop(); }
 
+httplib::Server& HttpServer::http() { return m_impl->server; }
+
 }  // namespace tollstream

@@ -1,5 +1,7 @@
 // Serves a TrackerService over HTTP/1.1 (cpp-httplib): every registered
-// method at POST /v1/<method>, with JSON bodies.
+// method at POST /v1/<method>, with JSON bodies, and whatever other routes
+// are added to http() (the dashboard, /metrics). A path no route serves gets
+// a signed JSON 404 answer.
 //
 // Limits: bodies over max_body_bytes get 413; a client that does not finish
 // its request within read_timeout is dropped; idle keep-alive connections are
@@ -11,6 +13,10 @@
 
 #include "common/result.h"
 #include "tracker/tracker_service.h"
+
+namespace httplib {
+class Server;
+}
 
 namespace tollstream {
 
@@ -33,6 +39,8 @@ class HttpServer {
   void Serve();
   // Thread-safe; Serve returns soon after.
   void Stop();
+  // The server itself, to add routes beside the methods. Add them before Serve().
+  httplib::Server& http();
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 // the work to apply; business rules live in Ledger.
 #pragma once
 
+#include "tracker/audit_runner.h"
 #include "tracker/stream_registry.h"
 #include "tracker/tracker_service.h"
 
@@ -14,9 +15,10 @@ void RegisterAccountRoutes(TrackerService& service);   // mint, transfer, accoun
 void RegisterAddressRoutes(TrackerService& service);   // get/close income and spend addresses
 void RegisterContractRoutes(TrackerService& service);  // openContract, closeContract, contract
 void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry);  // announce, lookup
-void RegisterAuditRoutes(TrackerService& service);     // audit, summary
+void RegisterAuditRoutes(TrackerService& service, AuditRunner& audits);  // audit, summary
 
 // Every group above.
-void RegisterAllRoutes(TrackerService& service, StreamRegistry& registry, size_t max_body_bytes);
+void RegisterAllRoutes(TrackerService& service, StreamRegistry& registry, AuditRunner& audits,
+                       size_t max_body_bytes);
 
 }  // namespace tollstream

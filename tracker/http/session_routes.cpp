@@ -29,13 +29,14 @@ void RegisterSessionRoutes(TrackerService& service, size_t max_body_bytes) {
                     });
 }
 
-void RegisterAllRoutes(TrackerService& service, StreamRegistry& registry, size_t max_body_bytes) {
+void RegisterAllRoutes(TrackerService& service, StreamRegistry& registry, AuditRunner& audits,
+                       size_t max_body_bytes) {
   RegisterSessionRoutes(service, max_body_bytes);
   RegisterAccountRoutes(service);
   RegisterAddressRoutes(service);
   RegisterContractRoutes(service);
   RegisterStreamRoutes(service, registry);
-  RegisterAuditRoutes(service);
+  RegisterAuditRoutes(service, audits);
 }
 
 }  // namespace tollstream

@@ -1,0 +1,224 @@
+// End to end in a real browser: Debian's Chromium, driven by playwright-core,
+// against real processes on loopback (a tracker, a broadcasting node fed by
+// ffmpeg in real time, a viewing node).
+//
+//   - Chromium's codec support is checked for what the nodes carry (H.264/AAC
+//     in MPEG-TS): the test fails, rather than skips, if it cannot play it.
+//   - The viewer's page plays the stream: video.currentTime passes 4 s.
+//   - The top-up button adds to the budget.
+//   - The broadcaster's status page shows the viewer's contract.
+//   - "Stop watching" closes the contract; the page's figures then equal the
+//     tracker's ledger (the contract's paid amount and segments, the viewer's
+//     balance), and the tracker's dashboard shows the contract.
+//   - The viewer's /metrics moved with the traffic.
+// A screenshot of each page is saved in the artifacts directory.
+//
+// usage: node pages_test.mjs BUILD_DIR ARTIFACTS_DIR
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const [buildDir, artifacts] = process.argv.slice(2);
+if (!buildDir || !artifacts) {
+  console.error('usage: node pages_test.mjs BUILD_DIR ARTIFACTS_DIR');
+  process.exit(2);
+}
+const trackerBin = path.join(buildDir, 'tracker/tracker');
+const peerBin = path.join(buildDir, 'peer/peer');
+const work = mkdtempSync(path.join(tmpdir(), 'tollstream-browser-'));
+mkdirSync(artifacts, { recursive: true });
+const children = [];
+let browser = null;
+
+// Starts a program; its stdout lines are kept and can be waited for.
+function start(name, bin, args) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { name, child, lines: [], waiters: [], stderr: '' };
+  let partial = '';
+  child.stdout.on('data', (chunk) => {
+    partial += chunk.toString();
+    let nl;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      const line = partial.slice(0, nl);
+      partial = partial.slice(nl + 1);
+      proc.lines.push(line);
+      for (const w of [...proc.waiters]) w(line);
+    }
+  });
+  child.stderr.on('data', (chunk) => { proc.stderr += chunk.toString(); });
+  children.push(proc);
+  return proc;
+}
+
+function waitLine(proc, prefix, ms = 30000) {
+  const found = proc.lines.find((l) => l.startsWith(prefix));
+  if (found !== undefined) return Promise.resolve(found.slice(prefix.length));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`${proc.name}: no line "${prefix}" within ${ms} ms\n${proc.lines.join('\n')}\n${proc.stderr}`));
+    }, ms);
+    const waiter = (line) => {
+      if (!line.startsWith(prefix)) return;
+      clearTimeout(timer);
+      proc.waiters.splice(proc.waiters.indexOf(waiter), 1);
+      resolve(line.slice(prefix.length));
+    };
+    proc.waiters.push(waiter);
+  });
+}
+
+function exited(proc, ms) {
+  if (proc.child.exitCode !== null) return Promise.resolve(proc.child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    proc.child.on('exit', (code) => { clearTimeout(timer); resolve(code); });
+  });
+}
+
+async function cleanup() {
+  if (browser) await browser.close().catch(() => {});
+  for (const p of children.reverse()) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGINT');
+      if ((await exited(p, 10000)) === null) p.child.kill('SIGKILL');
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+}
+
+async function getJson(url) {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+async function main() {
+  // A 30-second H.264/AAC test pattern, which the broadcaster encodes into
+  // 2-second HLS segments in real time.
+  const source = path.join(work, 'source.mp4');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', source]);
+
+  const tracker = start('tracker', trackerBin, ['run', '--data-dir', path.join(work, 'tracker'), '--listen', '127.0.0.1:0']);
+  const trackerUrl = await waitLine(tracker, 'listening on ');
+  execFileSync(peerBin, ['keygen', '--out', path.join(work, 'b.key')]);
+  const viewerKey = execFileSync(peerBin, ['keygen', '--out', path.join(work, 'c.key')]).toString();
+  const viewerAddress = /address:\s+(\S+)/.exec(viewerKey)[1];
+  execFileSync(trackerBin, ['mint', '--data-dir', path.join(work, 'tracker'), '--tracker', trackerUrl,
+    '--to', viewerAddress, '--amount', '1000']);
+
+  const broadcaster = start('broadcaster', peerBin, ['broadcast', '--tracker', trackerUrl, '--key', path.join(work, 'b.key'),
+    '--stream', 'pattern', '--listen', '127.0.0.1:0', '--price', '3', '--source', source]);
+  const statusUrl = await waitLine(broadcaster, 'status page ');
+  const broadcasterCode = (await waitLine(broadcaster, 'broadcaster ')).split(' code ')[1];
+
+  const viewer = start('viewer', peerBin, ['watch', '--tracker', trackerUrl, '--key', path.join(work, 'c.key'),
+    '--stream', 'pattern', '--budget', '300', '--listen', '127.0.0.1:0']);
+  const watchUrl = await waitLine(viewer, 'watch page ');
+  await waitLine(viewer, 'segment ', 60000);
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const watch = await context.newPage();
+  const pageErrors = [];
+  watch.on('pageerror', (e) => pageErrors.push(String(e)));
+  await watch.goto(watchUrl);
+
+  // What this Chromium decodes: H.264/AAC through Media Source Extensions
+  // (hls.js transmuxes MPEG-TS into fragmented MP4 for it).
+  const codecs = await watch.evaluate(() => ({
+    mse_h264_aac: window.MediaSource ? MediaSource.isTypeSupported('video/mp4; codecs="avc1.64001e,mp4a.40.2"') : false,
+    mse_vp9_opus: window.MediaSource ? MediaSource.isTypeSupported('video/webm; codecs="vp9,opus"') : false,
+    native_hls: document.createElement('video').canPlayType('application/vnd.apple.mpegurl'),
+  }));
+  console.log('chromium codecs:', JSON.stringify(codecs));
+  assert.ok(codecs.mse_h264_aac || codecs.native_hls,
+    'this Chromium cannot play H.264/AAC HLS; the default pipeline would need another codec');
+
+  // The page plays: the video's clock passes 4 seconds.
+  await watch.waitForFunction(() => document.getElementById('video').currentTime > 4, null, { timeout: 60000, polling: 250 });
+  const played = await watch.evaluate(() => document.getElementById('video').currentTime);
+  console.log(`video.currentTime ${played.toFixed(2)} s`);
+  assert.equal(await watch.textContent('#state'), 'open');
+  assert.equal(await watch.textContent('#code'), broadcasterCode);
+  assert.ok(Number(await watch.textContent('#segments')) >= 2);
+  assert.ok((await watch.locator('#receipts li').count()) >= 2, 'receipts are listed');
+  // The top-up button adds to the budget.
+  await watch.fill('#top-up-amount', '30');
+  await watch.click('#top-up');
+  await watch.waitForFunction(() => document.getElementById('budget').textContent === '330', null, { timeout: 15000 });
+  await watch.screenshot({ path: path.join(artifacts, 'watch.png') });
+  const contract = await watch.textContent('#contract');
+
+  // The broadcaster's status page shows the viewer's contract.
+  const status = await context.newPage();
+  await status.goto(statusUrl);
+  await status.waitForSelector(`#sessions tr[data-contract="${contract}"]`, { timeout: 15000 });
+  assert.equal(await status.textContent('#viewers'), '1');
+  assert.ok(Number(await status.textContent(`#sessions tr[data-contract="${contract}"] td.segments`)) >= 2);
+  await status.screenshot({ path: path.join(artifacts, 'broadcast.png') });
+
+  // Stop watching: the contract closes and the deposit returns.
+  await watch.click('#stop');
+  await watch.waitForFunction(() => document.getElementById('state').textContent === 'closed', null, { timeout: 30000 });
+  await watch.waitForFunction(() => document.getElementById('balance').textContent !== '–', null, { timeout: 10000 });
+  const figures = await watch.evaluate(() => Object.fromEntries(
+    ['segments', 'spent', 'returned', 'balance', 'budget', 'budget-left', 'contract', 'bytes']
+      .map((id) => [id, document.getElementById(id).textContent])));
+  console.log('page figures:', JSON.stringify(figures));
+  await watch.screenshot({ path: path.join(artifacts, 'watch-closed.png') });
+
+  // The figures equal the tracker's ledger.
+  const ledger = await getJson(`${trackerUrl}/dashboard/api/contract?id=${contract}`);
+  assert.equal(ledger.status, 200, JSON.stringify(ledger.body));
+  console.log('ledger contract:', JSON.stringify(ledger.body));
+  assert.equal(ledger.body.state, 'closed');
+  assert.equal(String(ledger.body.paid), figures.spent);
+  assert.equal(String(ledger.body.segments), figures.segments);
+  assert.equal(Number(figures.spent), Number(figures.segments) * 3);
+  const wallet = JSON.parse(execFileSync(peerBin, ['wallet', '--tracker', trackerUrl, '--key', path.join(work, 'c.key'),
+    'balance', '--json']).toString());
+  assert.equal(String(wallet.balance), figures.balance);
+  assert.equal(wallet.balance, 1000 - Number(figures.spent));
+
+  // The dashboard shows the contract, with the same figures.
+  const dashboard = await context.newPage();
+  await dashboard.goto(`${trackerUrl}/dashboard`);
+  const row = dashboard.locator(`tr[data-id="${contract}"]`);
+  await row.waitFor({ timeout: 15000 });
+  assert.equal((await row.locator('td.state').textContent()).trim(), 'closed');
+  assert.equal((await row.locator('td.paid').textContent()).trim(), figures.spent);
+  await dashboard.screenshot({ path: path.join(artifacts, 'dashboard.png'), fullPage: true });
+
+  // The viewer's metrics moved with what it bought.
+  const metrics = await (await fetch(`${watchUrl}metrics`)).text();
+  const bought = /^tollstream_viewer_segments_bought_total (\d+)$/m.exec(metrics);
+  assert.ok(bought, metrics);
+  assert.equal(bought[1], figures.segments);
+  assert.deepEqual(pageErrors, []);
+
+  // Every process stops cleanly; the ledger holds.
+  for (const p of [viewer, broadcaster]) {
+    p.child.kill('SIGINT');
+    assert.equal(await exited(p, 30000), 0, `${p.name} exit\n${p.stderr}`);
+  }
+  const audit = JSON.parse(execFileSync(trackerBin, ['audit', '--tracker', trackerUrl]).toString());
+  assert.equal(audit.ok, true, JSON.stringify(audit));
+  console.log('browser test: ok');
+}
+
+try {
+  await main();
+  await cleanup();
+} catch (e) {
+  console.error(e);
+  await cleanup();
+  process.exit(1);
+}

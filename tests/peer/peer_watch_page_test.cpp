@@ -1,0 +1,146 @@
+// The viewing node's page API, with real processes: the figures, the top-up
+// that continues the stream under a follow-on contract, the stop button, and
+// the refusals of control requests that do not come from the node's own page
+// (each refusal changes nothing). Also its /metrics, and the broadcaster's
+// status figures.
+#include "tests/peer/peer_fixture.h"
+
+namespace tollstream::test {
+namespace {
+
+struct Page {
+  explicit Page(const std::string& playlist_url) {
+    auto slash = playlist_url.find('/', 7);
+    base = playlist_url.substr(0, slash);
+    host = base.substr(7);
+  }
+  httplib::Result Post(const std::string& path, const std::string& body, httplib::Headers headers) {
+    httplib::Client http(base);
+    return http.Post(path, headers, body, "application/json");
+  }
+  httplib::Result Control(const std::string& path, const std::string& body) {
+    return Post(path, body, {{"X-Tollstream-Control", "1"}, {"Origin", base}});
+  }
+  json Status() {
+    auto text = HttpGet(base + "/api/status");
+    REQUIRE(text.has_value());
+    return json::parse(*text);
+  }
+  std::string base;
+  std::string host;
+};
+
+std::string ErrorCodeOf(const httplib::Result& r) {
+  if (!r) return "no answer";
+  auto body = json::parse(r->body, nullptr, false);
+  return body.is_object() && body.contains("error") ? body["error"]["code"].get<std::string>() : "";
+}
+
+// The value of an unlabelled sample in a Prometheus text scrape.
+std::optional<uint64_t> Sample(const std::string& text, const std::string& name) {
+  auto at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stoull(text.substr(at + name.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("top up, follow-on contract, stop; refused control requests change nothing") {
+  TempDir dir;
+  std::string vod = dir / "vod";
+  MakeTestVideo(vod, 16);  // 8 segments
+  SourceSegments source = ReadSource(vod);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  BroadcasterProcess broadcaster(t, b, "vod", 5, {"--hls-dir", vod}, dir / "b.log");
+  ViewerProcess viewer(t, c, "vod", 10, {}, dir / "c.log");
+  Page page(viewer.playlist_url);
+
+  // Two segments spend the budget; the node waits for a top-up.
+  REQUIRE_MESSAGE(viewer.process.WaitForLine("ALERT the budget is spent", 60s).has_value(), viewer.process.output());
+  json before = page.Status();
+  CHECK(before["state"] == "waiting-top-up");
+  CHECK(before["segments"] == 2);
+  CHECK(before["spent"] == 10);
+  CHECK(before["budget_left"] == 0);
+  CHECK(before["balance"] == 90);
+  CHECK(before["code"] == KeyCode(b.key.public_key()));
+
+  // Refused: not from the page, another host, another origin, bad amounts, too much.
+  CHECK(page.Post("/api/top-up", R"({"amount":5})", {})->status == 403);
+  CHECK(page.Post("/api/top-up", R"({"amount":5})", {{"X-Tollstream-Control", "1"}, {"Host", "rebound.example:" + page.host.substr(page.host.find(':') + 1)}})->status == 403);
+  CHECK(page.Post("/api/top-up", R"({"amount":5})", {{"X-Tollstream-Control", "1"}, {"Origin", "http://evil.example"}})->status == 403);
+  CHECK(page.Post("/api/stop", "{}", {{"Origin", page.base}})->status == 403);
+  for (const char* bad : {R"({"amount":0})", R"({"amount":-5})", R"({"amount":"5"})", R"({"amount":5,"x":1})",
+                          R"({"amount":1.5})", "[5]", "not json", R"({"amount":9007199254740992})"}) {
+    auto r = page.Control("/api/top-up", bad);
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status == 400, bad);
+    CHECK(ErrorCodeOf(r) == "invalid_field");
+  }
+  auto too_much = page.Control("/api/top-up", R"({"amount":91})");
+  REQUIRE(too_much);
+  CHECK(too_much->status == 409);
+  CHECK(ErrorCodeOf(too_much) == "insufficient_funds");
+  json unchanged = page.Status();
+  CHECK(unchanged["budget"] == 10);
+  CHECK(unchanged["state"] == "waiting-top-up");
+  CHECK(Balance(t, c.address()) == 90);
+
+  // A top-up of three segments' worth: a follow-on contract from segment 2.
+  auto topped = page.Control("/api/top-up", R"({"amount":15})");
+  REQUIRE(topped);
+  CHECK(topped->status == 200);
+  CHECK(json::parse(topped->body)["budget"] == 25);
+  REQUIRE(viewer.process.WaitForLine("ALERT the budget is spent", 60s).has_value());
+  CHECK(viewer.process.output().find("from segment 2\n") != std::string::npos);
+  json after = page.Status();
+  CHECK(after["segments"] == 5);
+  CHECK(after["spent"] == 25);
+  CHECK(after["contracts"] == 2);
+
+  // The local stream: segments 0 to 4, once each, in order, no discontinuity.
+  HlsPlaylist local = ViewerPlaylist(viewer);
+  REQUIRE(local.segments.size() == 5);
+  for (size_t i = 0; i < 5; ++i) {
+    CHECK(local.segments[i].seq == i);
+    CHECK_FALSE(local.segments[i].discontinuity);
+    CHECK(HttpGet(page.base + "/" + local.segments[i].uri) == source.bytes[i]);
+  }
+
+  // The viewer's metrics count what it bought; the broadcaster's what it sold.
+  auto viewer_metrics = HttpGet(page.base + "/metrics");
+  REQUIRE(viewer_metrics.has_value());
+  CHECK(Sample(*viewer_metrics, "tollstream_viewer_segments_bought_total") == 5);
+  CHECK(Sample(*viewer_metrics, "tollstream_viewer_tokens_spent_total") == 25);
+  CHECK(Sample(*viewer_metrics, "tollstream_viewer_contracts_total") == 2);
+  CHECK(viewer_metrics->find("tollstream_http_requests_total{route=\"/api/top-up\",status=\"403\"} 3") != std::string::npos);
+  auto sold = HttpGet(broadcaster.url + "/metrics");
+  REQUIRE(sold.has_value());
+  CHECK(Sample(*sold, "tollstream_broadcaster_receipts_accepted_total") == 5);
+  CHECK(Sample(*sold, "tollstream_broadcaster_contracts_closed_total") == 2);
+  CHECK(Sample(*sold, "tollstream_broadcaster_tokens_earned_total") == 25);
+
+  // Stop: nothing is open, the node keeps serving what it bought.
+  auto stopped = page.Control("/api/stop", "{}");
+  REQUIRE(stopped);
+  CHECK(stopped->status == 200);
+  REQUIRE(viewer.process.WaitForLine("stopped buying: stopped", 30s).has_value());
+  json closed = page.Status();
+  CHECK(closed["state"] == "closed");
+  CHECK(closed["balance"] == 75);
+  CHECK(Balance(t, c.address()) == 75);
+  CHECK(page.Control("/api/top-up", R"({"amount":5})")->status == 409);  // stopped: no more buying
+  CHECK(HttpGet(viewer.playlist_url).has_value());
+
+  viewer.process.Signal(SIGINT);
+  CHECK(viewer.process.Wait(30s) == 0);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  CHECK(Balance(t, b.address()) == 25);
+  CHECK(t.Audit(true).first == 0);
+}
+
+}  // namespace tollstream::test

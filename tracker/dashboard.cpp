@@ -1,0 +1,73 @@
+#include "tracker/dashboard.h"
+
+#include <chrono>
+
+#include "common/address.h"
+#include "common/log.h"
+
+namespace tollstream {
+
+Dashboard::Dashboard(TrackerService& service, StreamRegistry& registry, const AuditRunner& audits)
+    : m_service(service), m_registry(registry), m_audits(audits) {}
+
+Dashboard::~Dashboard() { Stop(); }
+
+Result<json> Dashboard::Summary() const {
+  auto figures = ReadFigures(m_service.store());
+  if (!figures) return figures.error();
+  auto live = m_registry.List(m_service.Now(), 0);
+  auto last = m_audits.last();
+  const PublicKey& key = m_service.public_key();
+  return json{{"tracker", {{"pubkey", key.ToHex()}, {"address", AddressOf(key)}, {"code", KeyCode(key)}}},
+              {"ledger", figures->ToJson()},
+              {"live", {{"streams", live.streams},
+                        {"broadcasters", live.broadcasters},
+                        {"announcements", live.announcements}}},
+              {"audit", {{"running", m_audits.running()}, {"last", last ? last->ToJson() : json(nullptr)}}}};
+}
+
+json Dashboard::Streams(size_t limit) const {
+  auto live = m_registry.List(m_service.Now(), limit);
+  json list = json::array();
+  for (const auto& a : live.first) list.push_back(a.ToJson());
+  return {{"streams", live.streams},
+          {"broadcasters", live.broadcasters},
+          {"announcements", live.announcements},
+          {"list", std::move(list)}};
+}
+
+void Dashboard::Refresh() {
+  auto summary = Summary();
+  if (!summary) {
+    LogError("dashboard: " + summary.error().message);
+    return;
+  }
+  json state = {{"summary", std::move(*summary)}, {"streams", Streams(kDefaultPageSize)}};
+  if (state == m_state) return;
+  m_state = state;
+  m_feed.SetState(std::move(state));
+}
+
+void Dashboard::Start() {
+  Refresh();
+  m_thread = std::thread([this] {
+    std::unique_lock lock(m_mutex);
+    while (!m_stop_cv.wait_for(lock, std::chrono::seconds(1), [&] { return m_stopping; })) {
+      lock.unlock();
+      Refresh();
+      lock.lock();
+    }
+  });
+}
+
+void Dashboard::Stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_stop_cv.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+  m_feed.Close();
+}
+
+}  // namespace tollstream

@@ -1,0 +1,188 @@
+#include "tracker/ledger_pages.h"
+
+#include <string_view>
+
+#include "common/address.h"
+#include "common/hex.h"
+
+namespace tollstream {
+namespace {
+
+constexpr size_t kIdHexDigits = 64;
+
+Error Invalid(std::string message) { return MakeError(ErrorCode::kInvalidField, std::move(message)); }
+
+Status CheckLimit(size_t limit) {
+  if (limit < 1 || limit > kMaxPageSize) {
+    return Invalid("limit must be from 1 to " + std::to_string(kMaxPageSize));
+  }
+  return Status::Ok();
+}
+
+// The record of type T stored as `raw` under `key`.
+template <typename T>
+Result<T> Parse(std::string_view key, std::string_view raw) {
+  json value = json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    return MakeError(ErrorCode::kInternal, "ledger record " + std::string(key) + " does not parse");
+  }
+  return T::FromJson(value);
+}
+
+// The record of type T at `key` in `snapshot`, or nullopt.
+template <typename T>
+Result<std::optional<T>> Load(const KvStore& store, const KvSnapshot& snapshot, const std::string& key) {
+  auto raw = store.Get(key, snapshot);
+  if (!raw) return raw.error();
+  if (!raw->has_value()) return std::optional<T>();
+  auto parsed = Parse<T>(key, **raw);
+  if (!parsed) return parsed.error();
+  return std::optional<T>(std::move(*parsed));
+}
+
+bool HasPrefix(std::string_view key, std::string_view prefix) { return key.substr(0, prefix.size()) == prefix; }
+
+// Walks the keys under `prefix` from `from`, skipping `skip` (the cursor's own
+// key), and calls `take(key, value)` for up to `limit` of them. When another
+// key under `prefix` follows the last one taken, `page.next` is that one's
+// cursor: the last part of its key (an address or a contract id).
+template <typename Take>
+Status Walk(KvIterator& it, std::string_view prefix, const std::string& from, const std::string& skip,
+            size_t limit, LedgerPage& page, Take take) {
+  it.Seek(from);
+  if (it.Valid() && !skip.empty() && it.key() == skip) it.Next();
+  size_t taken = 0;
+  std::string last;
+  for (; it.Valid() && HasPrefix(it.key(), prefix); it.Next()) {
+    if (taken == limit) {
+      page.next = std::move(last);
+      break;
+    }
+    if (Status s = take(it.key(), it.value()); !s) return s;
+    last = std::string(it.key().substr(it.key().rfind('/') + 1));
+    ++taken;
+  }
+  return it.status();
+}
+
+}  // namespace
+
+uint64_t LedgerFigures::contracts_open() const {
+  uint64_t settled = totals.contracts_closed + totals.contracts_expired;
+  return totals.contracts_opened > settled ? totals.contracts_opened - settled : 0;
+}
+
+json LedgerFigures::ToJson() const {
+  json out = totals.ToJson();
+  out["minted"] = supply.minted;
+  out["journal_entries"] = supply.journal_next;
+  out["contracts_open"] = contracts_open();
+  return out;
+}
+
+Result<LedgerFigures> ReadFigures(const KvStore& store) {
+  auto snapshot = store.Snapshot();
+  auto supply = Load<Supply>(store, *snapshot, keys::kSupply);
+  if (!supply) return supply.error();
+  auto totals = Load<Totals>(store, *snapshot, keys::kTotals);
+  if (!totals) return totals.error();
+  return LedgerFigures{supply->value_or(Supply{}), totals->value_or(Totals{})};
+}
+
+json LedgerPage::ToJson(const char* items_name) const {
+  return {{items_name, items}, {"next", next ? json(*next) : json(nullptr)}};
+}
+
+Result<LedgerPage> AccountsPage(const KvStore& store, const std::string& after, size_t limit) {
+  if (!after.empty() && !IsAddress(after)) return Invalid("after must be an address (64 lowercase hex digits)");
+  if (Status s = CheckLimit(limit); !s) return s.error();
+  LedgerPage page;
+  auto snapshot = store.Snapshot();
+  auto it = store.NewIterator(*snapshot);
+  std::string from = keys::Account(after);
+  Status s = Walk(*it, "a/", from, after.empty() ? "" : from, limit, page,
+                  [&](std::string_view key, std::string_view value) -> Status {
+                    auto account = Parse<Account>(key, value);
+                    if (!account) return account.error();
+                    page.items.push_back(account->ToJson());
+                    return Status::Ok();
+                  });
+  if (!s) return s.error();
+  return page;
+}
+
+Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter, const std::string& after,
+                                 size_t limit) {
+  if (!after.empty() && !IsLowerHex(after, kIdHexDigits)) {
+    return Invalid("after must be a contract id (64 lowercase hex digits)");
+  }
+  if (Status s = CheckLimit(limit); !s) return s.error();
+  LedgerPage page;
+  auto snapshot = store.Snapshot();
+  auto it = store.NewIterator(*snapshot);
+  if (filter == ContractFilter::kAll) {
+    std::string from = keys::Contract(after);
+    Status s = Walk(*it, "c/", from, after.empty() ? "" : from, limit, page,
+                    [&](std::string_view key, std::string_view value) -> Status {
+                      auto c = Parse<ContractRecord>(key, value);
+                      if (!c) return c.error();
+                      page.items.push_back(PublicContract(*c));
+                      return Status::Ok();
+                    });
+    if (!s) return s.error();
+    return page;
+  }
+  // Open contracts are the release index, x/<release time>/<id>: the cursor's
+  // place in it comes from its record (kept, with its release time, after
+  // it closes).
+  std::string from = "x/";
+  std::string skip;
+  if (!after.empty()) {
+    auto cursor = Load<ContractRecord>(store, *snapshot, keys::Contract(after));
+    if (!cursor) return cursor.error();
+    if (!cursor->has_value()) return Invalid("after names no contract");
+    from = skip = keys::Release((*cursor)->release_at, after);
+  }
+  Status s = Walk(*it, "x/", from, skip, limit, page, [&](std::string_view key, std::string_view) -> Status {
+    std::string id(key.substr(key.rfind('/') + 1));
+    auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(id));
+    if (!c) return c.error();
+    if (!c->has_value()) return MakeError(ErrorCode::kInternal, "the release index names a missing contract " + id);
+    page.items.push_back(PublicContract(**c));
+    return Status::Ok();
+  });
+  if (!s) return s.error();
+  return page;
+}
+
+Result<json> ContractView(const KvStore& store, const std::string& id) {
+  if (!IsLowerHex(id, kIdHexDigits)) return Invalid("id must be a contract id (64 lowercase hex digits)");
+  auto snapshot = store.Snapshot();
+  auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(id));
+  if (!c) return c.error();
+  if (!c->has_value()) return MakeError(ErrorCode::kNotFound, "no contract " + id);
+  return PublicContract(**c);
+}
+
+json PublicContract(const ContractRecord& c) {
+  const ContractTerms& t = c.terms;
+  return {{"id", c.id},
+          {"state", StateName(c.state)},
+          {"viewer", t.viewer.ToHex()},
+          {"broadcaster", t.broadcaster.ToHex()},
+          {"spend_address", t.spend_address},
+          {"income_address", t.income_address},
+          {"stream", t.stream},
+          {"price", t.price},
+          {"max_segments", t.max_segments},
+          {"lock", c.lock},
+          {"expires", t.expires},
+          {"opened", c.opened},
+          {"release_at", c.release_at},
+          {"settled", c.settled},
+          {"paid", c.paid},
+          {"segments", c.segments},
+          {"bytes", c.bytes}};
+}
+
+}  // namespace tollstream
