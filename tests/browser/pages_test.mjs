@@ -10,12 +10,13 @@
 //   - "Stop watching" closes the contract; the page's figures then equal the
 //     tracker's ledger (the contract's paid amount and segments, the viewer's
 //     balance), and the tracker's dashboard shows the contract.
-//   - The viewer's /metrics moved with the traffic.
+//   - Both nodes' /metrics parse as Prometheus text (tests/metrics/
+//     node_scrapes_check.py) and their counters moved with the traffic.
 // A screenshot of each page is saved in the artifacts directory.
 //
 // usage: node pages_test.mjs BUILD_DIR ARTIFACTS_DIR
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -119,6 +120,10 @@ async function main() {
     '--stream', 'pattern', '--budget', '300', '--listen', '127.0.0.1:0']);
   const watchUrl = await waitLine(viewer, 'watch page ');
   await waitLine(viewer, 'segment ', 60000);
+  const scrape = async (url, file) => writeFileSync(path.join(work, file), await (await fetch(`${url}metrics`)).text());
+  const statusBase = statusUrl.endsWith('/') ? statusUrl : statusUrl + '/';
+  await scrape(watchUrl, 'viewer-before.prom');
+  await scrape(statusBase, 'broadcaster-before.prom');
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -197,7 +202,11 @@ async function main() {
   assert.equal((await row.locator('td.paid').textContent()).trim(), figures.spent);
   await dashboard.screenshot({ path: path.join(artifacts, 'dashboard.png'), fullPage: true });
 
-  // The viewer's metrics moved with what it bought.
+  // The nodes' metrics parse as Prometheus text and moved with the traffic.
+  await scrape(watchUrl, 'viewer-after.prom');
+  await scrape(statusBase, 'broadcaster-after.prom');
+  console.log(execFileSync('/usr/bin/python3', [path.join(path.dirname(new URL(import.meta.url).pathname), '../metrics/node_scrapes_check.py'),
+    ...['viewer-before', 'viewer-after', 'broadcaster-before', 'broadcaster-after'].map((f) => path.join(work, f + '.prom'))]).toString().trim());
   const metrics = await (await fetch(`${watchUrl}metrics`)).text();
   const bought = /^tollstream_viewer_segments_bought_total (\d+)$/m.exec(metrics);
   assert.ok(bought, metrics);
