@@ -28,6 +28,7 @@ BroadcasterClient::BroadcasterClient(std::string url, KeyPair key, PublicKey tra
       m_key(std::move(key)),
       m_tracker(tracker),
       m_broadcaster(broadcaster),
+      m_origin(broadcaster),
       m_clock_offset(clock_offset),
       m_transport(std::make_unique<Transport>(m_url, timeout_ms)) {}
 
@@ -64,6 +65,17 @@ Result<json> BroadcasterClient::Stream(const std::string& stream) {
   return Call("stream", {{"stream", stream}});
 }
 
+Result<std::chrono::microseconds> BroadcasterClient::Probe(uint64_t size) {
+  auto start = std::chrono::steady_clock::now();
+  auto answer = Call("probe", {{"size", size}});
+  if (!answer) return answer.error();
+  auto pad = answer->find("pad");
+  if (pad == answer->end() || !pad->is_string() || pad->get_ref<const std::string&>().size() != size) {
+    return MakeError(ErrorCode::kUpstream, "the probe's answer is not of the size asked");
+  }
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+}
+
 Result<json> BroadcasterClient::Offer(const Contract& contract, std::optional<uint64_t> from) {
   json params = {{"contract", contract.ToJson()}};
   if (from) params["from"] = *from;
@@ -85,8 +97,8 @@ Result<BroadcasterClient::Delivery> BroadcasterClient::NextSegment(const std::st
   if (raw->status == 200 && raw->content_type == "application/octet-stream") {
     auto statement = ParseSegmentStatement(raw->segment_header);
     if (!statement) return MakeError(ErrorCode::kBadSignature, "segment statement: " + statement.error().message);
-    if (statement->broadcaster != m_broadcaster) {
-      return MakeError(ErrorCode::kBadSignature, "the segment is signed by another key");
+    if (statement->broadcaster != m_origin) {
+      return MakeError(ErrorCode::kBadSignature, "the segment is not signed by the stream's origin");
     }
     d.kind = Delivery::Kind::kSegment;
     d.statement = std::move(*statement);

@@ -1,10 +1,12 @@
 // A viewer's client for a broadcasting node's API (see broadcast/broadcaster.h).
 // Every answer is checked: signed by the expected broadcaster and echoing the
-// request; a delivered segment's statement is signed by that broadcaster.
+// request; a delivered segment's statement is signed by the stream's origin
+// (the broadcaster itself, unless it is a relay: see ExpectOrigin).
 //
 // Not thread-safe: one client per thread.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,8 +27,12 @@ class BroadcasterClient {
   BroadcasterClient(std::string url, KeyPair key, PublicKey tracker, PublicKey broadcaster,
                     int64_t clock_offset = 0, int timeout_ms = 10000);
   ~BroadcasterClient();
+  // Segments must be signed by `origin` (a relay forwards its origin's statements).
+  void ExpectOrigin(const PublicKey& origin) { m_origin = origin; }
 
   Result<json> Stream(const std::string& stream);
+  // A signed answer of `size` bytes of padding; returns how long it took.
+  Result<std::chrono::microseconds> Probe(uint64_t size);
   // Returns {contract, confirmation, from}; the caller checks them.
   Result<json> Offer(const Contract& contract, std::optional<uint64_t> from);
 
@@ -59,6 +65,7 @@ class BroadcasterClient {
   KeyPair m_key;
   PublicKey m_tracker;
   PublicKey m_broadcaster;
+  PublicKey m_origin;
   int64_t m_clock_offset;
   std::unique_ptr<Transport> m_transport;
 };

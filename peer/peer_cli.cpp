@@ -26,6 +26,7 @@
 #include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/encoder.h"
 #include "peer/broadcast/receipt_store.h"
+#include "peer/broadcast/relay_supply.h"
 #include "peer/broadcast/segment_source.h"
 #include "peer/peer_server.h"
 #include "peer/watch/local_hls.h"
@@ -89,6 +90,7 @@ options:
 
 constexpr const char* kWatchHelp = R"(usage: peer watch --tracker URL --key FILE --stream NAME --budget N
                   --listen 127.0.0.1:PORT [--out FILE] [--exit-at-end]
+                  [--origin KEY] [--relay --price P [--advertise-url URL]]
 
 Buys the stream from the cheapest live broadcaster within a budget of N
 tokens, checks every segment against the broadcaster's signature, pays for
@@ -106,10 +108,29 @@ SIGINT; with --exit-at-end it exits then, and does not wait for a top-up when
 the budget is spent. SIGINT or SIGTERM closes the contract and returns the
 unspent deposit to the key's ordinary address; then it exits 0.
 
+A stream is named by its origin's key and its name. The sellers of a stream
+are its origin and the relays that re-sell it; the node probes them (a signed
+answer's round trip and throughput) and buys from the cheapest, the faster at
+the same price. Every segment must carry the origin's signature, whoever
+sells it. When its source stalls, stops answering, or sends a segment that
+fails the origin's signature (not paid for), the node settles that contract
+at the last receipt and continues with the next best source from the next
+segment: the local stream has no gap and no segment twice.
+
 options:
   --out FILE              also write every segment's bytes to FILE
   --store-dir DIR         where bought segments are kept (default: a
                           temporary directory removed at exit)
+  --origin KEY            the origin's public key (default: the only origin
+                          that sells a stream of that name)
+  --relay                 also sell the segments bought, at --price P tokens
+                          each, under ordinary contracts paid to this key's
+                          income address; announced at the tracker as a relay
+                          of the origin once the first segment is bought, on
+                          this node's --listen address (or --advertise-url)
+  --state-dir DIR         the relay's open contracts and last receipts
+                          (default FILE.relay-state, FILE the key file)
+  --ttl S                 the relay's announcement time-to-live (default 30)
 )";
 
 int Fail(const std::string& message) {
@@ -396,8 +417,9 @@ int Broadcast(int argc, char** argv) {
 
 int Watch(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2,
-                          {"tracker", "key", "stream", "budget", "listen", "out", "store-dir"},
-                          {"exit-at-end"});
+                          {"tracker", "key", "stream", "budget", "listen", "out", "store-dir", "origin", "price",
+                           "advertise-url", "state-dir", "ttl"},
+                          {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
   auto url = args->Require("tracker");
   auto key_path = args->Require("key");
@@ -414,6 +436,18 @@ int Watch(int argc, char** argv) {
   if (!where) return Fail(where.error());
   auto key = LoadKeyFile(*key_path);
   if (!key) return Fail(key.error());
+  std::optional<PublicKey> origin;
+  if (auto hex = args->Get("origin")) {
+    origin = PublicKey::FromHex(*hex);
+    if (!origin) return Fail("--origin: a public key, 64 hex digits");
+  }
+  bool relaying = args->Has("relay");
+  auto price = args->Integer("price", -1, 0, int64_t{1} << 53);
+  auto ttl = args->Integer("ttl", 30, 5, 3600);
+  if (!price) return Fail(price.error());
+  if (!ttl) return Fail(ttl.error());
+  if (relaying && *price < 0) return Fail("--relay needs --price");
+  if (!relaying && *price >= 0) return Fail("--price is for --relay");
 
   SignalWatcher signals;
   StopFlag stop;
@@ -441,6 +475,36 @@ int Watch(int argc, char** argv) {
   config.feed = &feed;
   config.metrics = &metrics;
   config.wait_for_top_up = !args->Has("exit-at-end");
+  config.origin = origin;
+
+  // A relay: sells what the viewer bought, under its own contracts.
+  RelaySupply supply(origin);
+  std::unique_ptr<ReceiptStore> relay_store;
+  std::unique_ptr<Broadcaster> relay;
+  std::string income_address;
+  if (relaying) {
+    auto tracker = Connect(*url, *key);
+    if (!tracker) return Fail(tracker.error());
+    auto income = (*tracker)->Call("getIncomeAddress", json::object());
+    if (!income) return Fail("getIncomeAddress: " + income.error().message);
+    income_address = (*income)["address"];
+    std::string state_dir = args->Get("state-dir").value_or(*key_path + ".relay-state");
+    auto store = ReceiptStore::Open(state_dir);
+    if (!store) return Fail(store.error().message + " (is another node using " + state_dir + "?)");
+    relay_store = std::move(*store);
+    BroadcasterConfig seller;
+    seller.stream = *stream;
+    seller.price = static_cast<uint64_t>(*price);
+    seller.income_address = income_address;
+    seller.on_event = [&feed](const std::string& line) {
+      Say("relay: " + line);
+      feed.Publish("log", "relay: " + line);
+    };
+    seller.metrics = &metrics;
+    relay = std::make_unique<Broadcaster>(*key, std::move(*tracker), supply, *relay_store, seller);
+    relay->CloseStored();
+    config.on_segment = [&supply](const SegmentStatement& st, const std::string& bytes) { supply.Add(st, bytes); };
+  }
   Viewer viewer(*key, config, local);
   feed.SetState(viewer.figures().ToJson());
 
@@ -451,6 +515,7 @@ int Watch(int argc, char** argv) {
   controls.stop = [&stop_buying] { stop_buying.Set(); };
   PeerServer server;
   server.ServeViewer(local, controls);
+  if (relay) server.ServeSellerApi(*relay);
   server.Instrument(metrics);
   auto bound = server.Bind(*where);
   if (!bound) return Fail(bound.error());
@@ -458,10 +523,64 @@ int Watch(int argc, char** argv) {
   Say("serving " + bound->Url() + "/" + *stream + ".m3u8");
   Say("watch page " + bound->Url() + "/");
 
+  // The relay announces itself once it holds a segment, renews, and closes
+  // the contracts of quiet viewers, until the node stops.
+  std::string advertised = args->Get("advertise-url").value_or(bound->Url());
+  std::atomic<bool> relay_done{false};
+  std::thread relay_loop;
+  auto announce = [&](int64_t seconds) {
+    return relay->WithTracker([&](TrackerClient& c) {
+      return c.Call("announce", {{"stream", *stream}, {"origin", supply.origin().ToHex()}, {"url", advertised},
+                                 {"price", *price}, {"ttl", seconds}});
+    });
+  };
+  if (relay) {
+    relay_loop = std::thread([&] {
+      bool announced = false;
+      auto next = std::chrono::steady_clock::now();
+      while (!relay_done) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        relay->CloseQuiet();
+        if (!supply.Info().available || std::chrono::steady_clock::now() < next) continue;
+        auto a = announce(*ttl);
+        if (!a) {
+          LogWarn("relay announce: " + a.error().message);
+        } else if (!announced) {
+          announced = true;
+          Say("relaying " + *stream + " of origin " + supply.origin().ToHex() + " at " + advertised + " price " +
+              std::to_string(*price));
+        }
+        next = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
+      }
+    });
+  }
+  // Stops the relay: no more announcements, every contract settled, income paid out.
+  auto stop_relay = [&]() -> bool {
+    if (!relay) return true;
+    relay_done = true;
+    if (relay_loop.joinable()) relay_loop.join();
+    (void)announce(0);
+    relay->CloseAll("the relay stopped");
+    auto totals = relay->totals();
+    auto paid_out = relay->WithTracker([&](TrackerClient& c) {
+      return c.Call("closeIncomeAddress", {{"address", income_address}});
+    });
+    if (!paid_out) {
+      Say("relay: income stays at " + income_address + ": " + paid_out.error().message);
+      return false;
+    }
+    Say("relay settled: earned " + std::to_string(totals.earned) + " for " + std::to_string(totals.segments_paid) +
+        " segments in " + std::to_string(totals.contracts) + " contracts; paid out " +
+        std::to_string((*paid_out)["paid_out"].get<uint64_t>()));
+    return true;
+  };
+
   auto outcome = viewer.Run(stop_buying.flag());
+  if (outcome && outcome->stream_ended) supply.End();
   if (!outcome) {
     feed.Close();
     server.Stop();
+    stop_relay();
     return Fail(outcome.error());
   }
   if (!args->Has("exit-at-end")) {
@@ -471,8 +590,9 @@ int Watch(int argc, char** argv) {
   }
   feed.Close();
   server.Stop();
+  bool relay_settled = stop_relay();
   Say("bye");
-  return 0;
+  return relay_settled ? 0 : 1;
 }
 
 }  // namespace

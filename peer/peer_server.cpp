@@ -83,17 +83,25 @@ PeerServer::PeerServer() : m_impl(std::make_unique<Impl>()) {}
 PeerServer::~PeerServer() { Stop(); }
 
 void PeerServer::ServeBroadcaster(Broadcaster& b, EventFeed& feed) {
+  m_impl->routes.insert("/events");
+  m_impl->Assets(PeerBroadcastAssets());
+  ServeEvents(m_impl->server, "/events", feed);
+  ServeSellerApi(b);
+}
+
+void PeerServer::ServeSellerApi(Broadcaster& b) {
   auto& s = m_impl->server;
-  for (const char* path : {"/v1/stream", "/v1/offer", "/v1/segment", "/v1/close", "/events"}) {
+  for (const char* path : {"/v1/stream", "/v1/probe", "/v1/offer", "/v1/segment", "/v1/close"}) {
     m_impl->routes.insert(path);
   }
-  m_impl->Assets(PeerBroadcastAssets());
-  ServeEvents(s, "/events", feed);
   // One request per connection: a viewer asks every few seconds, and a kept
   // connection would hold a worker thread idle in between.
   s.set_keep_alive_max_count(1);
   s.Post("/v1/stream", [&b](const httplib::Request& req, httplib::Response& res) {
     Reply(res, b.Handle("stream", req.body));
+  });
+  s.Post("/v1/probe", [&b](const httplib::Request& req, httplib::Response& res) {
+    Reply(res, b.Handle("probe", req.body));
   });
   s.Post("/v1/offer", [&b](const httplib::Request& req, httplib::Response& res) {
     Reply(res, b.Handle("offer", req.body));
@@ -106,6 +114,7 @@ void PeerServer::ServeBroadcaster(Broadcaster& b, EventFeed& feed) {
   });
   s.set_error_handler([&b](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.has_header("Content-Length")) return;
+    if (req.path.rfind("/v1/", 0) != 0 && res.status == 404) return;  // not the API: an empty 404
     ErrorCode code = res.status == 413   ? ErrorCode::kBodyTooLarge
                      : res.status == 404 ? ErrorCode::kNotFound
                      : res.status >= 500 ? ErrorCode::kInternal

@@ -42,8 +42,10 @@ class PeerServer {
   PeerServer();
   ~PeerServer();
 
-  // `feed` carries the status page's figures.
+  // The broadcaster's API and its status page; `feed` carries the page's figures.
   void ServeBroadcaster(Broadcaster& broadcaster, EventFeed& feed);
+  // The broadcaster's API alone (a relay serves it beside the viewer's page).
+  void ServeSellerApi(Broadcaster& broadcaster);
   void ServeViewer(LocalHls& local, WatchControls controls);
   // Counts every request by route and status, and serves GET /metrics.
   // `metrics` outlives the server. Call after Serve*.

@@ -8,8 +8,10 @@ namespace tollstream {
 
 json Announcement::ToJson() const {
   json j = {{"stream", stream},  {"broadcaster", broadcaster}, {"url", url},
-            {"price", price},    {"income_address", income_address}, {"expires", expires}};
+            {"price", price},    {"income_address", income_address}, {"expires", expires},
+            {"origin", origin},  {"role", origin == broadcaster ? "origin" : "relay"}};
   if (auto key = PublicKey::FromHex(broadcaster)) j["code"] = KeyCode(*key);
+  if (auto key = PublicKey::FromHex(origin)) j["origin_code"] = KeyCode(*key);
   return j;
 }
 
@@ -68,13 +70,14 @@ void StreamRegistry::Withdraw(const std::string& stream, const std::string& broa
   if (s->second.empty()) m_streams.erase(s);
 }
 
-std::vector<Announcement> StreamRegistry::Lookup(const std::string& stream, int64_t now) {
+std::vector<Announcement> StreamRegistry::Lookup(const std::string& stream, int64_t now,
+                                                 const std::string& origin) {
   std::lock_guard lock(m_mutex);
   std::vector<Announcement> out;
   auto s = m_streams.find(stream);
   if (s == m_streams.end()) return out;
   for (const auto& [key, a] : s->second) {
-    if (a.expires > now) out.push_back(a);
+    if (a.expires > now && (origin.empty() || a.origin == origin)) out.push_back(a);
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const Announcement& x, const Announcement& y) { return x.price < y.price; });

@@ -16,9 +16,15 @@
 
 namespace tollstream {
 
+// A stream is named by its origin's key and its name. The origin sells the
+// segments it signs; a relay re-sells the origin's segments it bought, with
+// the origin's signatures unchanged. An announcement's role follows from
+// its keys: "origin" when the announcer is the origin, else "relay" (so no
+// relay can present itself as the origin).
 struct Announcement {
   std::string stream;
-  std::string broadcaster;  // public key hex
+  std::string broadcaster;  // public key hex: who sells (and signs its answers)
+  std::string origin;       // public key hex: who signs the segments
   std::string url;          // the broadcaster node's base URL
   uint64_t price = 0;       // tokens per segment
   std::string income_address;
@@ -40,8 +46,8 @@ class StreamRegistry {
   Status Announce(Announcement a, int64_t now);
   // Removes one broadcaster's announcement of `stream` (if any).
   void Withdraw(const std::string& stream, const std::string& broadcaster);
-  // Live announcements of `stream`, cheapest first.
-  std::vector<Announcement> Lookup(const std::string& stream, int64_t now);
+  // Live announcements of `stream` (of `origin` only, when given), cheapest first.
+  std::vector<Announcement> Lookup(const std::string& stream, int64_t now, const std::string& origin = "");
   size_t size(int64_t now);
 
   // What is live: how many streams, broadcasters and announcements, and the

@@ -60,7 +60,7 @@ struct Broadcaster::Session {
   bool closed = false;
 };
 
-Broadcaster::Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSource& source,
+Broadcaster::Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSupply& source,
                          ReceiptStore& store, BroadcasterConfig config)
     : m_key(std::move(key)),
       m_clock_offset(tracker->clock_offset()),
@@ -116,10 +116,19 @@ PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
   if (method == "segment") return Segment(req);
   Result<json> result = MakeError(ErrorCode::kNotFound, "no method " + std::string(method));
   if (method == "stream") result = StreamInfo(req);
+  if (method == "probe") result = Probe(req);
   if (method == "offer") result = Offer(req);
   if (method == "close") result = Close(req);
   if (!result) return refuse(result.error());
   return Sign(method, req.id, 200, std::move(*result));
+}
+
+Result<json> Broadcaster::Probe(const Request& req) {
+  ObjectReader r(req.params, "params");
+  uint64_t size = r.Amount("size");
+  if (r.ok() && size > kMaxProbeBytes) r.Fail("size", "must be at most " + std::to_string(kMaxProbeBytes));
+  if (Status s = r.Finish(); !s) return s.error();
+  return json{{"size", size}, {"pad", std::string(size, 'p')}};
 }
 
 Result<json> Broadcaster::StreamInfo(const Request& req) {
@@ -130,6 +139,7 @@ Result<json> Broadcaster::StreamInfo(const Request& req) {
   (void)m_source.Refresh();
   SourceInfo info = m_source.Info();
   json out = {{"stream", m_config.stream},
+              {"origin", m_source.origin().ToHex()},
               {"broadcaster", m_key.public_key().ToHex()},
               {"code", KeyCode(m_key.public_key())},
               {"price", m_config.price},

@@ -1,7 +1,9 @@
 // The broadcasting node's side of the exchange with viewers (B's HTTP API,
 // independent of HTTP itself). Methods, each a signed request from a viewer:
 //
-//   stream   what B sells: price, income address, the segments it holds
+//   stream   what B sells: price, income address, origin, the segments it holds
+//   probe    a signed answer padded to the size asked (at most 256 KiB), by
+//            which a viewer measures B's round trip and throughput
 //   offer    a contract signed by the viewer; B checks the terms, signs,
 //            opens it at the tracker, and answers with the tracker's signed
 //            confirmation
@@ -35,7 +37,7 @@
 #include "common/tracker_client.h"
 #include "common/tracker_pool.h"
 #include "peer/broadcast/receipt_store.h"
-#include "peer/broadcast/segment_source.h"
+#include "peer/broadcast/segment_supply.h"
 #include "peer/peer_answer.h"
 
 namespace tollstream {
@@ -54,11 +56,13 @@ struct BroadcasterConfig {
   Metrics* metrics = nullptr;  // where to count; a private registry when null
 };
 
+inline constexpr uint64_t kMaxProbeBytes = 256 * 1024;
+
 class Broadcaster {
  public:
   // `tracker` has done its handshake; up to `tracker_clients` clients like
   // it call the tracker side by side (opening and closing contracts).
-  Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSource& source,
+  Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSupply& source,
               ReceiptStore& store, BroadcasterConfig config);
 
   PeerAnswer Handle(std::string_view method, std::string_view body);
@@ -96,6 +100,7 @@ class Broadcaster {
   PeerAnswer Sign(std::string_view method, const std::optional<Hash256>& request, int status,
                   json result);
   Result<json> StreamInfo(const Request& req);
+  Result<json> Probe(const Request& req);
   Result<json> Offer(const Request& req);
   PeerAnswer Segment(const Request& req);
   Result<json> Close(const Request& req);
@@ -113,7 +118,7 @@ class Broadcaster {
   int64_t m_clock_offset = 0;
   TrackerPool m_tracker;
   PublicKey m_tracker_key;
-  SegmentSource& m_source;
+  SegmentSupply& m_source;
   ReceiptStore& m_store;
   BroadcasterConfig m_config;
   std::mutex m_mutex;  // guards m_sessions and m_totals

@@ -28,23 +28,11 @@
 #include "common/hls_playlist.h"
 #include "common/result.h"
 #include "common/segment.h"
+#include "peer/broadcast/segment_supply.h"
 
 namespace tollstream {
 
-struct SourceSegment {
-  SegmentStatement statement;
-  std::shared_ptr<const std::string> bytes;
-};
-
-struct SourceInfo {
-  bool available = false;  // the playlist exists and lists at least one segment
-  uint64_t first = 0;
-  uint64_t last = 0;
-  bool ended = false;
-  int64_t target_duration = 0;
-};
-
-class SegmentSource {
+class SegmentSource : public SegmentSupply {
  public:
   // `playlist` is the path of the .m3u8 file; segment URIs are relative to its directory.
   SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key);
@@ -53,17 +41,18 @@ class SegmentSource {
   SegmentSource& operator=(const SegmentSource&) = delete;
 
   // Re-reads the playlist if it changed on disk.
-  Status Refresh();
-  SourceInfo Info();
+  Status Refresh() override;
+  SourceInfo Info() override;
   // How long until the next segment is due: the target duration after the
   // playlist last grew, at least `floor_ms`. For a viewer waiting at the live edge.
-  int64_t MillisUntilNext(int64_t floor_ms);
+  int64_t MillisUntilNext(int64_t floor_ms) override;
   // Segment `seq` with its signed statement; nullopt when the playlist does
   // not (yet, or any longer) list it or its file cannot be read.
-  std::optional<SourceSegment> Get(uint64_t seq);
+  std::optional<SourceSegment> Get(uint64_t seq) override;
   // Asks the background thread to prepare segment `seq` if it is listed and
   // not cached; returns at once.
-  void Prefetch(uint64_t seq);
+  void Prefetch(uint64_t seq) override;
+  PublicKey origin() const override { return m_key.public_key(); }
 
  private:
   std::optional<SourceSegment> Load(uint64_t seq, const HlsSegment& entry);

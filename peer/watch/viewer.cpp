@@ -1,7 +1,10 @@
 #include "peer/watch/viewer.h"
 
 #include <chrono>
+#include <algorithm>
 #include <fstream>
+#include <set>
+#include <vector>
 #include <thread>
 
 #include "common/address.h"
@@ -33,7 +36,82 @@ struct Seller {
   std::string url;
   uint64_t price = 0;
   std::string income_address;
+  PublicKey origin;
+  bool relay = false;
+  int64_t probe_us = 0;  // how long the probes took
 };
+
+// The live sellers of `stream` at the tracker, of `origin` when given,
+// priced within `budget` and not in `banned`.
+Result<std::vector<Seller>> LookUp(TrackerClient& tracker, const std::string& stream,
+                                   const std::optional<PublicKey>& origin, uint64_t budget,
+                                   const std::set<std::string>& banned) {
+  json params = {{"stream", stream}};
+  if (origin) params["origin"] = origin->ToHex();
+  auto found = tracker.Call("lookup", params);
+  if (!found) return found.error();
+  std::vector<Seller> out;
+  const json& list = (*found)["broadcasters"];
+  for (const auto& b : list.is_array() ? list : json::array()) {
+    auto price = FindAmount(b, "price");
+    auto key = PublicKey::FromHex(FindString(b, "broadcaster").value_or(""));
+    auto from = PublicKey::FromHex(FindString(b, "origin").value_or(FindString(b, "broadcaster").value_or("")));
+    auto url = FindString(b, "url");
+    auto income = FindString(b, "income_address");
+    if (!price || !key || !from || !url || !income || *price > budget || banned.count(key->ToHex())) continue;
+    out.push_back(Seller{*key, *url, *price, *income, *from, *from != *key, 0});
+  }
+  return out;
+}
+
+// The origin the sellers sell for: the one asked, or the only one named.
+Result<PublicKey> OriginOf(const std::vector<Seller>& sellers, const std::string& stream) {
+  std::set<std::string> origins;
+  for (const auto& s : sellers) origins.insert(s.origin.ToHex());
+  if (origins.size() > 1) {
+    return MakeError(ErrorCode::kConflict, std::to_string(origins.size()) + " origins sell a stream named \"" +
+                                               stream + "\": choose one with --origin");
+  }
+  return sellers.front().origin;
+}
+
+// Whether a seller other than `current` and those in `banned` sells now.
+bool HasOtherSource(TrackerClient& tracker, const std::string& stream, const PublicKey& origin, uint64_t budget,
+                    const std::set<std::string>& banned, const PublicKey& current) {
+  auto found = LookUp(tracker, stream, origin, budget, banned);
+  if (!found) return false;
+  return std::any_of(found->begin(), found->end(), [&](const Seller& s) { return s.key != current; });
+}
+
+// The best of `sellers` (looked up again when empty): the cheapest of those
+// that answer a probe, the faster first at the same price. A probe is a
+// signed answer of no padding, then one of 64 KiB: round trip and throughput.
+Result<Seller> ChooseSource(TrackerClient& tracker, const KeyPair& key, const std::string& stream,
+                            const PublicKey& origin, uint64_t budget, std::vector<Seller> sellers,
+                            const std::set<std::string>& banned) {
+  if (sellers.empty()) {
+    auto found = LookUp(tracker, stream, origin, budget, banned);
+    if (!found) return found.error();
+    sellers = std::move(*found);
+  }
+  std::vector<Seller> answered;
+  for (auto& s : sellers) {
+    if (answered.size() >= 8 || banned.count(s.key.ToHex())) continue;
+    BroadcasterClient probe(s.url, key, *tracker.tracker(), s.key, tracker.clock_offset(), 3000);
+    auto small = probe.Probe(0);
+    auto large = small ? probe.Probe(64 * 1024) : small;
+    if (!large) continue;
+    s.probe_us = small->count() + large->count();
+    answered.push_back(s);
+  }
+  if (answered.empty()) {
+    return MakeError(ErrorCode::kNotFound, "no other source of \"" + stream + "\" answers");
+  }
+  std::stable_sort(answered.begin(), answered.end(), [](const Seller& a, const Seller& b) {
+    return a.price != b.price ? a.price < b.price : a.probe_us < b.probe_us;
+  });
+  return answered.front();
+}
 
 // Checks the broadcaster's answer to an offer: the same terms, its valid
 // signature, and the tracker's signed confirmation that the contract is open.
@@ -62,8 +140,12 @@ json ViewerFigures::ToJson() const {
   json j{{"state", state},
          {"stream", stream},
          {"playlist", "/" + stream + ".m3u8"},
+         {"origin", origin},
+         {"origin_code", origin_code},
          {"broadcaster", broadcaster},
          {"code", code},
+         {"role", role},
+         {"sources", sources},
          {"broadcaster_url", broadcaster_url},
          {"income_address", income_address},
          {"contract", contract},
@@ -180,6 +262,7 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
 // One contract's purchase, from the offer to its settlement.
 struct Viewer::Contracted {
   bool opened = false;
+  bool failed = false;      // the source failed, and another one sells
   bool more = false;        // its segments are all bought: a follow-on may continue
   bool stream_ended = false;
   uint64_t next_seq = 0;    // where a follow-on starts
@@ -194,23 +277,16 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   int64_t max_contract = static_cast<int64_t>(FindAmount(*hello, "max_contract_seconds").value_or(3600));
   Update([](ViewerFigures& f) { f.state = "finding"; });
 
-  // 1. Find a live broadcaster of the stream that the budget can pay.
-  std::optional<Seller> seller;
+  // 1. The sellers of the stream: its origin and its relays.
+  std::optional<PublicKey> origin = m_config.origin;
+  std::vector<Seller> sellers;
+  std::set<std::string> banned;  // sellers given up in this run
   auto give_up = Clock::now() + std::chrono::seconds(m_config.find_timeout_seconds);
-  while (!seller && !stop) {
-    auto found = tracker.Call("lookup", {{"stream", m_config.stream}});
+  while (sellers.empty() && !stop) {
+    auto found = LookUp(tracker, m_config.stream, origin, m_config.budget, banned);
     if (!found) return found.error();
-    const json& list = (*found)["broadcasters"];
-    for (const auto& b : list.is_array() ? list : json::array()) {
-      auto price = FindAmount(b, "price");
-      auto key = PublicKey::FromHex(FindString(b, "broadcaster").value_or(""));
-      auto url = FindString(b, "url");
-      auto income = FindString(b, "income_address");
-      if (!price || !key || !url || !income || *price > m_config.budget) continue;
-      seller = Seller{*key, *url, *price, *income};
-      break;
-    }
-    if (seller) break;
+    sellers = std::move(*found);
+    if (!sellers.empty()) break;
     if (Clock::now() > give_up) {
       return MakeError(ErrorCode::kNotFound, "no live broadcaster of \"" + m_config.stream +
                                                  "\" sells within a budget of " +
@@ -219,49 +295,98 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
     Pause(stop, 500);
   }
   if (stop) return outcome;
-  Event("broadcaster " + seller->key.ToHex() + " code " + KeyCode(seller->key) + " at " + seller->url +
-        " price " + std::to_string(seller->price));
+  if (!origin) {
+    auto named = OriginOf(sellers, m_config.stream);
+    if (!named) return named.error();
+    origin = *named;
+  }
+  Event("origin " + origin->ToHex() + " code " + KeyCode(*origin));
   Update([&](ViewerFigures& f) {
-    f.state = "opening";
-    f.broadcaster = seller->key.ToHex();
-    f.code = KeyCode(seller->key);
-    f.broadcaster_url = seller->url;
-    f.income_address = seller->income_address;
-    f.price = seller->price;
+    f.origin = origin->ToHex();
+    f.origin_code = KeyCode(*origin);
   });
-
-  BroadcasterClient node(seller->url, m_key, tracker_key, seller->key, tracker.clock_offset());
-  auto info = node.Stream(m_config.stream);
-  // A stream announced before its first segment is written: wait for it.
-  while (info && !FindBool(*info, "available").value_or(false) && !stop && Clock::now() < give_up) {
-    Pause(stop, 500);
-    info = node.Stream(m_config.stream);
-  }
-  if (!info) return info.error();
-  if (stop) return outcome;
-  if (FindString(*info, "income_address") != seller->income_address) {
-    return MakeError(ErrorCode::kUpstream, "the broadcaster names another income address than the tracker");
-  }
-
   std::ofstream out;
   if (!m_config.out_path.empty()) out.open(m_config.out_path, std::ios::binary | std::ios::trunc);
-  // The first contract starts at the live edge of a live stream, else at the start.
-  std::optional<uint64_t> from;
-  if (FindBool(*info, "available").value_or(false) && !FindBool(*info, "ended").value_or(false)) {
-    from = FindAmount(*info, "last");
-  }
-  int64_t target = static_cast<int64_t>(std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
-  const uint64_t price = seller->price;
+  std::optional<Seller> seller;
+  std::unique_ptr<BroadcasterClient> node;
+  std::optional<uint64_t> from;  // where the next contract starts (unset: the live edge, or the start)
+  int64_t target = 2;
+  uint64_t price = 0;
   bool first = true;
   bool announced = false;  // "stopped buying" was said
   while (!stop) {
+    // A source: the best seller not given up, ranked by price, then by how
+    // fast it answered a probe.
+    if (!seller) {
+      uint64_t can_pay = 0;
+      {
+        std::lock_guard lock(m_mutex);
+        can_pay = m_figures.budget - m_figures.spent;
+      }
+      auto chosen = ChooseSource(tracker, m_key, m_config.stream, *origin, std::max<uint64_t>(can_pay, first ? m_config.budget : 0),
+                                 std::move(sellers), banned);
+      sellers.clear();
+      if (!chosen) {
+        if (first) return chosen.error();
+        outcome.stopped_because = chosen.error().message;
+        break;
+      }
+      if (stop) break;
+      seller = *chosen;
+      node = std::make_unique<BroadcasterClient>(seller->url, m_key, tracker_key, seller->key, tracker.clock_offset());
+      node->ExpectOrigin(*origin);
+      Event(std::string(seller->relay ? "relay " : "broadcaster ") + seller->key.ToHex() + " code " +
+            KeyCode(seller->key) + " at " + seller->url + " price " + std::to_string(seller->price) +
+            " (probes " + std::to_string(seller->probe_us) + " us)");
+      Update([&](ViewerFigures& f) {
+        f.state = "opening";
+        f.broadcaster = seller->key.ToHex();
+        f.code = KeyCode(seller->key);
+        f.broadcaster_url = seller->url;
+        f.income_address = seller->income_address;
+        f.price = seller->price;
+        f.role = seller->relay ? "relay" : "origin";
+        f.sources += 1;
+      });
+      auto info = node->Stream(m_config.stream);
+      // A stream announced before its first segment is written: wait for it.
+      while (info && !FindBool(*info, "available").value_or(false) && !stop && Clock::now() < give_up) {
+        Pause(stop, 500);
+        info = node->Stream(m_config.stream);
+      }
+      if (stop) break;
+      Status usable = info ? Status::Ok() : Status(info.error());
+      if (usable && FindString(*info, "income_address") != seller->income_address) {
+        usable = MakeError(ErrorCode::kUpstream, "the broadcaster names another income address than the tracker");
+      }
+      if (usable && FindString(*info, "origin").value_or(seller->key.ToHex()) != origin->ToHex()) {
+        usable = MakeError(ErrorCode::kUpstream, "the broadcaster sells the stream of another origin");
+      }
+      if (!usable) {
+        if (first && !HasOtherSource(tracker, m_config.stream, *origin, m_config.budget, banned, seller->key)) {
+          return usable.error();
+        }
+        Event("giving up " + seller->key.ToHex() + ": " + usable.error().message);
+        banned.insert(seller->key.ToHex());
+        seller.reset();
+        continue;
+      }
+      target = static_cast<int64_t>(std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
+      // The first contract starts at the live edge of a live stream, else at the start.
+      if (first && !from && FindBool(*info, "available").value_or(false) && !FindBool(*info, "ended").value_or(false)) {
+        from = FindAmount(*info, "last");
+      }
+      price = seller->price;
+    }
+
     // 2. Deposit what the contract will lock: as much of the budget left as buys whole segments.
     uint64_t budget_left = 0;
     {
       std::lock_guard lock(m_mutex);
       budget_left = m_figures.budget - m_figures.spent;
     }
-    uint64_t max_segments = price == 0 ? 1'000'000 : budget_left / price;
+    uint64_t max_segments = std::min<uint64_t>(price == 0 ? 1'000'000 : budget_left / price,
+                                               m_config.contract_segments);
     if (max_segments == 0) {
       if (!m_config.wait_for_top_up) {
         outcome.stopped_because = "the budget is spent";
@@ -299,10 +424,14 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
                                    UnixNow() + tracker.clock_offset() + lifetime, RandomHex(kNonceBytes)};
     SignAsViewer(contract, m_key);
     std::string id = ToHex(contract.id);
-    auto opened = node.Offer(contract, from);
+    auto opened = node->Offer(contract, from);
     Contracted c;
+    auto other_source = [&] {
+      return HasOtherSource(tracker, m_config.stream, *origin, m_config.budget, banned, seller->key);
+    };
     if (!opened) {
       outcome.stopped_because = "the broadcaster refused the contract: " + opened.error().message;
+      c.failed = other_source();
     } else if (Status s = CheckOpened(*opened, contract, tracker_key); !s) {
       outcome.stopped_because = "the contract is not confirmed: " + s.error().message;
     } else {
@@ -326,12 +455,22 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
     receipt.chain = contract.id;
     bool settled = false;  // the broadcaster closed the contract at the tracker
     auto last_answer = Clock::now();
+    auto last_segment = Clock::now();
+    // Waiting this long for a segment that is due means the source stalled.
+    auto stall = std::chrono::seconds(3 * target + 2);
     SignReceipt(receipt, m_key);
     while (c.opened && !stop) {
-      auto delivery = node.NextSegment(id, receipt);
+      auto delivery = node->NextSegment(id, receipt);
       if (!delivery) {
+        auto quiet = Clock::now() - last_answer;
+        if (delivery.error().code == ErrorCode::kUpstream && quiet >= std::chrono::seconds(m_config.source_timeout_seconds) &&
+            other_source()) {
+          outcome.stopped_because = "the source stopped answering: " + delivery.error().message;
+          c.failed = true;
+          break;
+        }
         if (delivery.error().code == ErrorCode::kUpstream &&
-            Clock::now() - last_answer < std::chrono::seconds(m_config.broadcaster_timeout_seconds)) {
+            quiet < std::chrono::seconds(m_config.broadcaster_timeout_seconds)) {
           Pause(stop, 500);  // the node may be restarting
           continue;
         }
@@ -341,6 +480,12 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       }
       last_answer = Clock::now();
       if (delivery->kind == BroadcasterClient::Delivery::Kind::kWait) {
+        if (Clock::now() - last_segment > stall && other_source()) {
+          outcome.stopped_because = "the source stalled: no segment for " +
+                                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stall).count()) + " s";
+          c.failed = true;
+          break;
+        }
         Pause(stop, static_cast<int64_t>(std::min<uint64_t>(FindAmount(delivery->result, "retry_ms").value_or(250), 5000)));
         continue;
       }
@@ -367,9 +512,12 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
                                   "; not paying for it, buying no more from " + seller->key.ToHex();
         if (m_config.metrics) m_config.metrics->counter("tollstream_viewer_segments_rejected_total").Add();
         Alert(outcome.stopped_because);
+        c.failed = other_source();
         break;
       }
       if (Status s = m_local.Add(st.seq, delivery->bytes, st.duration_ms); !s) return s.error();
+      if (m_config.on_segment) m_config.on_segment(st, delivery->bytes);
+      last_segment = Clock::now();
       if (out.is_open()) out.write(delivery->bytes.data(), static_cast<std::streamsize>(delivery->bytes.size()));
       out.flush();
       receipt.segments += 1;
@@ -408,6 +556,12 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       std::lock_guard lock(m_mutex);
       follow_on = m_config.wait_for_top_up || m_figures.budget - m_figures.spent >= price;
     }
+    // The source failed and another sells: continue there from the next segment.
+    bool switching = c.failed && !stop;
+    if (switching) {
+      follow_on = true;
+      Event("switching source: " + outcome.stopped_because);
+    }
     if (!follow_on) {
       Event("stopped buying: " + outcome.stopped_because);
       announced = true;
@@ -417,7 +571,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
     // 5. Settle: the broadcaster closes with our last receipt, then the spend
     // address returns what is left.
     if (c.opened && !settled) {
-      auto closed = node.Close(id, receipt);
+      auto closed = node->Close(id, receipt);
       if (!closed) Event("the broadcaster did not close the contract: " + closed.error().message);
     }
     uint64_t paid = receipt.amount;  // until the tracker says otherwise
@@ -458,7 +612,12 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       break;
     }
     outcome.stopped_because.clear();
-    from = c.next_seq;
+    if (c.opened) from = c.next_seq;
+    if (switching) {
+      banned.insert(seller->key.ToHex());
+      seller.reset();
+      node.reset();
+    }
   }
   if (stop && outcome.stopped_because.empty()) outcome.stopped_because = "stopped";
   if (!announced) Event("stopped buying: " + outcome.stopped_because);

@@ -32,6 +32,7 @@
 #include "common/event_feed.h"
 #include "common/json.h"
 #include "common/metrics.h"
+#include "common/segment.h"
 #include "common/result.h"
 #include "peer/watch/local_hls.h"
 
@@ -44,7 +45,15 @@ struct ViewerConfig {
   std::string out_path;              // also append every segment's bytes here, if set
   int64_t find_timeout_seconds = 60;  // how long to wait for a live broadcaster
   int64_t broadcaster_timeout_seconds = 30;  // no answer this long: give the node up
+  int64_t source_timeout_seconds = 5;        // ... or this long, when another source sells
+  std::optional<PublicKey> origin;           // the stream's origin (else: the only one named)
+  // Called with each segment bought, after its checks (a relay sells it on).
+  std::function<void(const SegmentStatement&, const std::string&)> on_segment;
   bool wait_for_top_up = false;      // budget spent: wait for TopUp (or stop) instead of ending
+  // The most segments one contract covers; more are bought under follow-on
+  // contracts. A source that dies with its contract open keeps that much
+  // locked until the contract is released (expiry + the tracker's grace).
+  uint64_t contract_segments = 100;
   // One line per event (the CLI prints them on stdout).
   std::function<void(const std::string&)> on_event;
   EventFeed* feed = nullptr;   // optional: live figures for the web page
@@ -55,8 +64,12 @@ struct ViewerConfig {
 struct ViewerFigures {
   std::string state = "finding";  // finding, opening, open, waiting-top-up, settling, closed, failed
   std::string stream;
-  std::string broadcaster;        // public key (hex)
+  std::string origin;             // the stream's origin: public key (hex)
+  std::string origin_code;        // its 6-digit code
+  std::string broadcaster;        // the source now, origin or relay: public key (hex)
   std::string code;               // its 6-digit code
+  std::string role;               // the source's: "origin" or "relay"
+  uint64_t sources = 0;           // sources used so far
   std::string broadcaster_url;
   std::string income_address;     // where payments go
   std::string contract;           // the current (or last) contract id

@@ -65,6 +65,8 @@ function showState(s) {
   setText('balance', s.balance);
   setText('broadcaster', s.broadcaster);
   setText('code', s.code);
+  setText('origin-code', s.origin_code);
+  setText('role', s.role);
   setText('income-address', s.income_address);
   setText('contract', s.contract);
   setText('stopped-because', s.stopped_because);

@@ -34,6 +34,7 @@ TEST_CASE("the broadcaster refuses hostile input to every method; nothing change
   };
   std::vector<Method> methods = {
       {"stream", {{"stream", "demo"}}, {}},
+      {"probe", {{"size", 1024}}, {}},
       {"offer", {{"contract", offer.ToJson()}, {"from", 0}}, {"params.from"}},
       {"segment", {{"contract", id}, {"receipt", paying.ToJson()}}, {}},
       {"close", {{"contract", id}, {"receipt", paying.ToJson()}}, {}},

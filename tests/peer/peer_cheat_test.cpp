@@ -6,60 +6,9 @@
 
 #include "peer/peer_answer.h"
 #include "tests/peer/hand_viewer.h"
+#include "tests/peer/tampering_proxy.h"
 
 namespace tollstream::test {
-namespace {
-
-// Forwards the broadcaster's API and flips one byte of segment `bad_seq`.
-class TamperingProxy {
- public:
-  explicit TamperingProxy(uint64_t bad_seq) {
-    m_server.Post(R"(/v1/(\w+))", [this, bad_seq](const httplib::Request& req, httplib::Response& res) {
-      httplib::Client upstream(target());
-      auto r = upstream.Post(req.path, req.body, "application/json");
-      if (!r) {
-        res.status = 502;
-        return;
-      }
-      res.status = r->status;
-      std::string body = r->body;
-      std::string statement = r->get_header_value(kSegmentHeader);
-      if (!statement.empty()) {
-        res.set_header(kSegmentHeader, statement);
-        if (json::parse(statement)["seq"] == bad_seq) {
-          body[body.size() / 2] = static_cast<char>(body[body.size() / 2] ^ 0x5a);
-          ++tampered;
-        }
-      }
-      res.set_content(body, r->get_header_value("Content-Type"));
-    });
-    port = m_server.bind_to_any_port("127.0.0.1");
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
-  }
-  ~TamperingProxy() {
-    m_server.stop();
-    m_thread.join();
-  }
-  void SetTarget(std::string url) {
-    std::lock_guard lock(m_mutex);
-    m_target = std::move(url);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
-  int port = 0;
-  std::atomic<int> tampered{0};
-
- private:
-  std::string target() {
-    std::lock_guard lock(m_mutex);
-    return m_target;
-  }
-  std::mutex m_mutex;
-  std::string m_target;
-  httplib::Server m_server;
-  std::thread m_thread;
-};
-
-}  // namespace
 
 TEST_CASE("a viewer that stops sending receipts gets one more segment; the contract closes at its last receipt") {
   TempDir dir;

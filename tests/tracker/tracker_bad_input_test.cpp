@@ -93,6 +93,10 @@ TEST_CASE("every tracker method refuses hostile input and changes nothing") {
       {"contract", &a.key, {{"id", ToHex(open.id)}}, {}},
       {"announce", &b.key, {{"stream", "news"}, {"url", "http://127.0.0.1:9"}, {"price", 5}, {"ttl", 60}}, {}},
       {"lookup", &a.key, {{"stream", "news"}}, {}},
+      {"announce", &b.key,
+       {{"stream", "relayed"}, {"origin", a.key.public_key().ToHex()}, {"url", "http://127.0.0.1:9"}, {"price", 5}, {"ttl", 60}},
+       {"params.origin"}},
+      {"lookup", &a.key, {{"stream", "news"}, {"origin", b.key.public_key().ToHex()}}, {"params.origin"}},
       {"audit", &a.key, json::object(), {}},
       {"summary", &a.key, json::object(), {}},
   };

@@ -1,3 +1,5 @@
+#include <optional>
+
 #include "common/fields.h"
 #include "tracker/http/routes.h"
 #include "tracker/ledger_records.h"
@@ -29,7 +31,8 @@ void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
   using Kind = TrackerService::Kind;
 
   // announce: B publishes (or renews, or with ttl 0 withdraws) a stream it
-  // sells, paid to its open income address.
+  // sells, paid to its open income address: its own (no `origin`, or its
+  // own key) or, as a relay, the stream of `origin`.
   service.AddMethod("announce", Kind::kRead, [&registry](const Request& req) -> Result<Apply> {
     ObjectReader r(req.params, "params");
     Announcement a;
@@ -37,10 +40,12 @@ void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
     a.url = r.String("url", 8, 256);
     a.price = r.Amount("price");
     int64_t ttl = r.Integer("ttl", 0, kMaxTtl);
+    std::optional<PublicKey> origin = r.Has("origin") ? r.Key("origin") : req.signer;
     if (r.ok() && !IsHttpUrl(a.url)) r.Fail("url", "must start with http:// or https://");
     if (r.ok() && ttl != 0 && ttl < kMinTtl) r.Fail("ttl", "must be 0 (withdraw) or at least 5");
     if (Status s = r.Finish(); !s) return s.error();
     a.broadcaster = req.signer.ToHex();
+    a.origin = origin->ToHex();
     return Apply([&registry, a = std::move(a), ttl, signer = req.signer](LedgerTxn& txn,
                                                                          int64_t now) mutable
                  -> Result<json> {
@@ -61,15 +66,18 @@ void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
     });
   });
 
-  // lookup: the live broadcasters of a stream, cheapest first. A broadcaster
-  // whose announced income address has closed since is left out.
+  // lookup: the live sellers of a stream (of one origin, when `origin` is
+  // given), origins and relays, cheapest first. A seller whose announced
+  // income address has closed since is left out.
   service.AddMethod("lookup", Kind::kRead, [&registry](const Request& req) -> Result<Apply> {
     ObjectReader r(req.params, "params");
     std::string stream = r.Name("stream");
+    std::optional<PublicKey> origin = r.Has("origin") ? r.Key("origin") : std::nullopt;
     if (Status s = r.Finish(); !s) return s.error();
-    return Apply([&registry, stream](LedgerTxn& txn, int64_t now) -> Result<json> {
+    std::string origin_hex = origin ? origin->ToHex() : "";
+    return Apply([&registry, stream, origin_hex](LedgerTxn& txn, int64_t now) -> Result<json> {
       json list = json::array();
-      for (const auto& a : registry.Lookup(stream, now)) {
+      for (const auto& a : registry.Lookup(stream, now, origin_hex)) {
         auto income = OpenIncomeAddress(txn, *PublicKey::FromHex(a.broadcaster));
         if (!income) return income.error();
         if (*income == a.income_address) list.push_back(a.ToJson());

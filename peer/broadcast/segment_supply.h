@@ -1,0 +1,48 @@
+// What a broadcasting node sells, segment by segment: each with the
+// statement its origin signed. An origin reads an encoder's playlist
+// (SegmentSource); a relay sells the segments it bought (RelaySupply).
+//
+// Implementations are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/crypto/keys.h"
+#include "common/result.h"
+#include "common/segment.h"
+
+namespace tollstream {
+
+struct SourceSegment {
+  SegmentStatement statement;
+  std::shared_ptr<const std::string> bytes;
+};
+
+struct SourceInfo {
+  bool available = false;  // at least one segment is held
+  uint64_t first = 0;
+  uint64_t last = 0;
+  bool ended = false;      // no segment will come after `last`
+  int64_t target_duration = 0;
+};
+
+class SegmentSupply {
+ public:
+  virtual ~SegmentSupply() = default;
+  // Brings the view of what is held up to date (e.g. re-reads a playlist).
+  virtual Status Refresh() = 0;
+  virtual SourceInfo Info() = 0;
+  // How long until the next segment is due, at least `floor_ms`.
+  virtual int64_t MillisUntilNext(int64_t floor_ms) = 0;
+  // Segment `seq` with its origin's statement; nullopt when not held.
+  virtual std::optional<SourceSegment> Get(uint64_t seq) = 0;
+  // A hint that `seq` is wanted soon; returns at once.
+  virtual void Prefetch(uint64_t seq) = 0;
+  // The key that signs the segments' statements.
+  virtual PublicKey origin() const = 0;
+};
+
+}  // namespace tollstream

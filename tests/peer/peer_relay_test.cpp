@@ -1,0 +1,249 @@
+// Viewers re-sell what they bought: relays, with real processes on loopback.
+// Every segment carries the origin's signature however it travels; a viewer
+// picks the cheapest source that answers its probes, and when its source dies
+// or cheats it continues from the next segment with another one.
+#include "tests/peer/peer_fixture.h"
+#include "tests/peer/tampering_proxy.h"
+
+namespace tollstream::test {
+namespace {
+
+// A `peer watch --relay` process, once it announced itself.
+struct RelayProcess {
+  RelayProcess(const TrackerFixture& t, const KeyFile& key, const std::string& stream, uint64_t budget,
+               uint64_t price, const std::string& log, std::vector<std::string> extra = {})
+      : viewer(t, key, stream, budget,
+               [&] {
+                 std::vector<std::string> args = {"--relay", "--price", std::to_string(price)};
+                 args.insert(args.end(), extra.begin(), extra.end());
+                 return args;
+               }(),
+               log) {
+    auto line = viewer.process.WaitForLine("relaying ", 60s);
+    REQUIRE_MESSAGE(line.has_value(), viewer.process.output());
+    url = line->substr(line->find(" at ") + 4);
+    url = url.substr(0, url.find(' '));
+  }
+  ViewerProcess viewer;
+  std::string url;
+};
+
+// The contracts at the tracker between `viewer` and `seller`, from the
+// viewer's output ("contract <id> opened ...") and the tracker's records.
+uint64_t PaidTo(TrackerFixture& t, const std::string& output, const PublicKey& seller) {
+  auto client = t.NewClient();
+  uint64_t paid = 0;
+  size_t at = 0;
+  while ((at = output.find("contract ", at)) != std::string::npos) {
+    std::string id = output.substr(at + 9, 64);
+    at += 9;
+    auto c = client->Call("contract", {{"id", id}});
+    if (c && (*c)["terms"]["broadcaster"] == seller.ToHex()) paid += (*c)["paid"].get<uint64_t>();
+  }
+  return paid;
+}
+
+// Waits until `process` has printed `text` anywhere (lines already read included).
+bool Printed(Process& process, const std::string& text, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (process.output().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(100ms);
+  }
+  return true;
+}
+
+// A finished 6-segment stream sold by its origin at 6, with keys and funds
+// for a relay (r) and a viewer (c).
+struct FinishedStream {
+  FinishedStream() {
+    for (const auto& s : source.bytes) all += s;
+    t.Mint(r.address(), 100);
+    t.Mint(c.address(), 100);
+  }
+  // Stops the relay and the origin, each settling with exit status 0.
+  void Stop(RelayProcess& relay) {
+    relay.viewer.process.Signal(SIGINT);
+    CHECK(relay.viewer.process.Wait(30s) == 0);
+    origin.process.Signal(SIGINT);
+    CHECK(origin.process.Wait(30s) == 0);
+  }
+  TempDir dir;
+  std::string vod = dir / "vod";
+  bool made = (MakeTestVideo(vod, 12), true);  // before the origin starts on it
+  SourceSegments source = ReadSource(vod);
+  std::string all;  // every segment's bytes, in order
+  TrackerFixture t;
+  KeyFile o = NewKeyFile(dir / "o.key");
+  KeyFile r = NewKeyFile(dir / "r.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  BroadcasterProcess origin{t, o, "vod", 6, {"--hls-dir", vod}, dir / "o.log"};
+};
+
+}  // namespace
+
+TEST_CASE("origin -> relay -> viewer: the origin's bytes, each hop paid exactly") {
+  FinishedStream f;
+  auto [dir, t, o, r, c] = std::tie(f.dir, f.t, f.o, f.r, f.c);
+  RelayProcess relay(t, r, "vod", 100, 4, dir / "r.log");
+  REQUIRE(Printed(relay.viewer.process, "stopped buying: the stream ended", 60s));
+
+  // A relay cannot pass for the origin: the tracker names each seller's role.
+  auto lookup = t.NewClient()->Call("lookup", {{"stream", "vod"}});
+  REQUIRE(lookup.ok());
+  REQUIRE((*lookup)["broadcasters"].size() == 2);
+  for (const auto& s : (*lookup)["broadcasters"]) {
+    CHECK(s["origin"] == o.key.public_key().ToHex());
+    CHECK(s["role"] == (s["broadcaster"] == o.key.public_key().ToHex() ? "origin" : "relay"));
+  }
+
+  // The relay is the cheaper: the viewer buys there, checking the origin's signatures.
+  ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  REQUIRE(viewer.process.Wait(90s) == 0);
+  std::string out = viewer.process.output();
+  CHECK(out.find("relay " + r.key.public_key().ToHex() + " code " + KeyCode(r.key.public_key())) != std::string::npos);
+  CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
+  CHECK(ReadWholeFile(dir / "out.ts") == f.all);
+
+  f.Stop(relay);
+  // The viewer paid the relay 6 x 4; the relay paid the origin 6 x 6.
+  CHECK(PaidTo(t, out, r.key.public_key()) == 24);
+  CHECK(PaidTo(t, relay.viewer.process.output(), o.key.public_key()) == 36);
+  CHECK(Balance(t, c.address()) == 100 - 24);
+  CHECK(Balance(t, r.address()) == 100 - 36 + 24);
+  CHECK(Balance(t, o.address()) == 36);
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("the relay is killed mid-stream: the viewer goes on from the origin, every segment once, in order") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 24);
+  TrackerFixture t;
+  KeyFile o = NewKeyFile(dir / "o.key");
+  KeyFile r = NewKeyFile(dir / "r.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(r.address(), 1000);
+  t.Mint(c.address(), 1000);
+  REQUIRE(WaitForSegments(live, 1, 30s));
+  BroadcasterProcess origin(t, o, "live", 6, {"--hls-dir", live}, dir / "o.log");
+  RelayProcess relay(t, r, "live", 1000, 4, dir / "r.log");
+  ViewerProcess viewer(t, c, "live", 1000, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  REQUIRE(viewer.process.WaitForLine("relay " + r.key.public_key().ToHex(), 30s).has_value());
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  relay.viewer.process.Signal(SIGKILL);
+  REQUIRE(relay.viewer.process.Wait(10s) >= 0);
+
+  REQUIRE_MESSAGE(viewer.process.Wait(120s) == 0, viewer.process.output());
+  std::string out = viewer.process.output();
+  INFO(out);
+  CHECK(out.find("switching source: ") != std::string::npos);
+  CHECK(out.find("broadcaster " + o.key.public_key().ToHex()) != std::string::npos);
+  CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
+
+  // The bytes are the origin's segments from where the viewer joined to the
+  // end, each once, in order; ffmpeg reads them end to end.
+  encoder->Wait(60s);
+  SourceSegments source = ReadSource(live);
+  auto bought = ReadWholeFile(dir / "out.ts");
+  REQUIRE(bought.has_value());
+  uint64_t first = std::stoull(out.substr(out.find("from segment ") + 13));
+  std::string expected;
+  for (size_t i = first; i < source.bytes.size(); ++i) expected += source.bytes[i];
+  CHECK(bought->size() == expected.size());
+  CHECK(*bought == expected);
+  FrameChecksums(dir / "out.ts");  // fails the test if ffmpeg cannot read it
+
+  origin.process.Signal(SIGINT);
+  CHECK(origin.process.Wait(30s) == 0);
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("a relay that alters a segment is caught by the origin's signature, not paid for it, and dropped") {
+  FinishedStream f;
+  auto [dir, t, o, r, c] = std::tie(f.dir, f.t, f.o, f.r, f.c);
+  // The relay's announced URL leads through a proxy that alters segment 2.
+  TamperingProxy proxy(2);
+  RelayProcess relay(t, r, "vod", 100, 4, dir / "r.log", {"--advertise-url", proxy.url()});
+  proxy.SetTarget(relay.viewer.playlist_url.substr(0, relay.viewer.playlist_url.find('/', 7)));
+  REQUIRE(Printed(relay.viewer.process, "stopped buying: the stream ended", 60s));
+
+  ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  REQUIRE_MESSAGE(viewer.process.Wait(90s) == 0, viewer.process.output());
+  std::string out = viewer.process.output();
+  CHECK(proxy.tampered == 1);
+  CHECK(out.find("ALERT the broadcaster misbehaved: segment 2: the bytes received do not match") != std::string::npos);
+  CHECK(out.find("switching source: ") != std::string::npos);
+  CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
+  // Every segment once, in order: two from the relay, the rest from the origin.
+  CHECK(ReadWholeFile(dir / "out.ts") == f.all);
+
+  f.Stop(relay);
+  CHECK(PaidTo(t, out, r.key.public_key()) == 2 * 4);   // not the altered one
+  CHECK(PaidTo(t, out, o.key.public_key()) == 4 * 6);
+  CHECK(Balance(t, c.address()) == 100 - 8 - 24);
+  CHECK(t.Audit(true).first == 0);
+}
+
+// Segments a node served, from its /metrics.
+uint64_t Served(const std::string& base_url) {
+  auto text = HttpGet(base_url + "/metrics");
+  REQUIRE(text.has_value());
+  std::string name = "\ntollstream_broadcaster_segments_served_total ";
+  auto at = text->find(name);
+  REQUIRE(at != std::string::npos);
+  return std::stoull(text->substr(at + name.size()));
+}
+
+TEST_CASE("a swarm: 1 origin, 3 relays, 10 viewers; every viewer gets the whole stream") {
+  TempDir dir;
+  std::string vod = dir / "vod";
+  MakeTestVideo(vod, 12);  // 6 segments
+  SourceSegments source = ReadSource(vod);
+  std::string all;
+  for (const auto& s : source.bytes) all += s;
+  TrackerFixture t;
+  KeyFile o = NewKeyFile(dir / "o.key");
+  BroadcasterProcess origin(t, o, "vod", 5, {"--hls-dir", vod}, dir / "o.log");
+  // Relays at the origin's price: viewers choose among them by their probes.
+  std::vector<std::unique_ptr<RelayProcess>> relays;
+  for (int i = 0; i < 3; ++i) {
+    KeyFile r = NewKeyFile(dir / ("r" + std::to_string(i) + ".key"));
+    t.Mint(r.address(), 100);
+    relays.push_back(std::make_unique<RelayProcess>(t, r, "vod", 100, 5, dir / ("r" + std::to_string(i) + ".log")));
+    REQUIRE(Printed(relays.back()->viewer.process, "stopped buying: the stream ended", 60s));
+  }
+  std::vector<std::unique_ptr<ViewerProcess>> viewers;
+  for (int i = 0; i < 10; ++i) {
+    KeyFile c = NewKeyFile(dir / ("c" + std::to_string(i) + ".key"));
+    t.Mint(c.address(), 100);
+    viewers.push_back(std::make_unique<ViewerProcess>(
+        t, c, "vod", 100, std::vector<std::string>{"--exit-at-end", "--out", dir / ("c" + std::to_string(i) + ".ts")},
+        dir / ("c" + std::to_string(i) + ".log")));
+  }
+  size_t from_relays = 0;
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE_MESSAGE(viewers[i]->process.Wait(120s) == 0, viewers[i]->process.output());
+    CHECK(ReadWholeFile(dir / ("c" + std::to_string(i) + ".ts")) == all);
+    from_relays += viewers[i]->process.output().find("\nrelay ") != std::string::npos;
+  }
+  uint64_t by_origin = Served(origin.url);
+  uint64_t by_relays = 0;
+  for (auto& r : relays) by_relays += Served(r->url);
+  double origin_share = static_cast<double>(by_origin) / static_cast<double>(by_origin + by_relays);
+  MESSAGE("swarm offload: the origin served " << by_origin << " of " << by_origin + by_relays << " segments ("
+          << static_cast<int>(origin_share * 100 + 0.5) << " %); " << from_relays << " of 10 viewers bought from a relay");
+  CHECK(by_origin + by_relays == 3 * 6 + 10 * 6);
+  CHECK(from_relays > 0);
+
+  for (auto& r : relays) {
+    r->viewer.process.Signal(SIGINT);
+    CHECK(r->viewer.process.Wait(30s) == 0);
+  }
+  origin.process.Signal(SIGINT);
+  CHECK(origin.process.Wait(30s) == 0);
+  CHECK(t.Audit(true).first == 0);
+}
+
+}  // namespace tollstream::test
