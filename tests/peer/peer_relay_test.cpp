@@ -160,6 +160,47 @@ TEST_CASE("the relay is killed mid-stream: the viewer goes on from the origin, e
   CHECK(t.Audit(true).first == 0);
 }
 
+TEST_CASE("a relay that stalls (its own source froze) is left for another source, without a gap") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 30);
+  TrackerFixture t;
+  KeyFile o = NewKeyFile(dir / "o.key");
+  KeyFile r1 = NewKeyFile(dir / "r1.key");
+  KeyFile r2 = NewKeyFile(dir / "r2.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  for (const KeyFile* k : {&r1, &r2, &c}) t.Mint(k->address(), 1000);
+  REQUIRE(WaitForSegments(live, 1, 30s));
+  // Prices steer the chain: origin (9) -> r2 (5) -> r1 (4) -> viewer.
+  BroadcasterProcess origin(t, o, "live", 9, {"--hls-dir", live}, dir / "o.log");
+  RelayProcess second(t, r2, "live", 1000, 5, dir / "r2.log");
+  RelayProcess first(t, r1, "live", 1000, 4, dir / "r1.log");
+  REQUIRE(Printed(first.viewer.process, "relay " + r2.key.public_key().ToHex(), 10s));
+  ViewerProcess viewer(t, c, "live", 1000, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  REQUIRE(viewer.process.WaitForLine("relay " + r1.key.public_key().ToHex(), 30s).has_value());
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  // r2 freezes: r1 still answers, but only "wait".
+  second.viewer.process.Signal(SIGSTOP);
+  REQUIRE_MESSAGE(viewer.process.Wait(120s) == 0, viewer.process.output());
+  std::string out = viewer.process.output();
+  INFO(out);
+  CHECK(out.find("switching source: the source stalled") != std::string::npos);
+  CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
+  encoder->Wait(60s);
+  SourceSegments source = ReadSource(live);
+  uint64_t from = std::stoull(out.substr(out.find("from segment ") + 13));
+  std::string expected;
+  for (size_t i = from; i < source.bytes.size(); ++i) expected += source.bytes[i];
+  CHECK(ReadWholeFile(dir / "out.ts") == expected);
+
+  second.viewer.process.Signal(SIGCONT);
+  for (auto* p : {&first.viewer.process, &second.viewer.process, &origin.process}) {
+    p->Signal(SIGINT);
+    CHECK(p->Wait(60s) >= 0);
+  }
+  CHECK(t.Audit(true).first == 0);
+}
+
 TEST_CASE("a relay that alters a segment is caught by the origin's signature, not paid for it, and dropped") {
   FinishedStream f;
   auto [dir, t, o, r, c] = std::tie(f.dir, f.t, f.o, f.r, f.c);
