@@ -92,9 +92,9 @@ constexpr const char* kWatchHelp = R"(usage: peer watch --tracker URL --key FILE
                   --listen 127.0.0.1:PORT [--out FILE] [--exit-at-end]
                   [--origin KEY] [--relay --price P [--advertise-url URL]]
 
-Buys the stream from the cheapest live broadcaster within a budget of N
-tokens, checks every segment against the broadcaster's signature, pays for
-it with a receipt, and serves what it bought as HLS at
+Buys the stream from the cheapest live seller within a budget of N tokens,
+checks every segment against the origin's signature, pays for it with a
+receipt, and serves what it bought as HLS at
 http://127.0.0.1:PORT/NAME.m3u8 for any player. Prints progress as it goes.
 
 http://127.0.0.1:PORT/ is a page that plays the stream and shows the figures

@@ -71,4 +71,35 @@ TEST_CASE("store: in-memory mode writes nothing to disk") {
   CHECK_FALSE(std::filesystem::exists(dir / "mem"));
 }
 
+TEST_CASE("store: table files are read back whole (pread, not a memory map)") {
+  test::TempDir dir;
+  const int kRecords = 20000;  // about 6 MB: more than one write buffer, so tables are written
+  {
+    auto store = KvStore::Open(dir / "db");
+    REQUIRE(store.ok());
+    for (int i = 0; i < kRecords; i += 100) {
+      KvBatch batch;
+      for (int j = i; j < i + 100; ++j) batch.Put("k/" + std::to_string(100000 + j), std::string(300, static_cast<char>('a' + j % 26)));
+      REQUIRE((*store)->Write(batch, false).ok());
+    }
+  }
+  // Reopened: everything now comes from table files on disk.
+  auto store = KvStore::Open(dir / "db");
+  REQUIRE(store.ok());
+  bool tables = false;
+  for (const auto& f : std::filesystem::directory_iterator(dir / "db")) tables |= f.path().extension() == ".ldb";
+  CHECK(tables);
+  auto value = (*store)->Get("k/" + std::to_string(100000 + 12345));
+  REQUIRE(value.ok());
+  CHECK(**value == std::string(300, static_cast<char>('a' + 12345 % 26)));
+  int seen = 0;
+  auto it = (*store)->NewIterator();
+  for (it->Seek("k/"); it->Valid(); it->Next()) {
+    CHECK(it->value() == std::string(300, static_cast<char>('a' + seen % 26)));
+    ++seen;
+  }
+  CHECK(it->status().ok());
+  CHECK(seen == kRecords);
+}
+
 }  // namespace tollstream
