@@ -504,6 +504,7 @@ int Watch(int argc, char** argv) {
     relay = std::make_unique<Broadcaster>(*key, std::move(*tracker), supply, *relay_store, seller);
     relay->CloseStored();
     config.on_segment = [&supply](const SegmentStatement& st, const std::string& bytes) { supply.Add(st, bytes); };
+    config.on_finished = [&supply] { supply.SetFinished(); };
   }
   Viewer viewer(*key, config, local);
   feed.SetState(viewer.figures().ToJson());

@@ -146,6 +146,7 @@ Result<json> Broadcaster::StreamInfo(const Request& req) {
               {"income_address", m_config.income_address},
               {"available", info.available},
               {"ended", info.ended},
+              {"finished", info.finished},
               {"target_duration", info.target_duration}};
   if (info.available) {
     out["first"] = info.first;

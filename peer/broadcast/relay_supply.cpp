@@ -24,6 +24,11 @@ void RelaySupply::End() {
   m_ended = true;
 }
 
+void RelaySupply::SetFinished() {
+  std::lock_guard lock(m_mutex);
+  m_finished = true;
+}
+
 SourceInfo RelaySupply::Info() {
   std::lock_guard lock(m_mutex);
   SourceInfo info;
@@ -33,6 +38,7 @@ SourceInfo RelaySupply::Info() {
     info.last = m_segments.rbegin()->first;
   }
   info.ended = m_ended;
+  info.finished = m_finished || m_ended;
   info.target_duration = std::max<int64_t>(1, (m_target_ms + 999) / 1000);
   return info;
 }

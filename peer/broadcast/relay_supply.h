@@ -26,6 +26,8 @@ class RelaySupply : public SegmentSupply {
   void Add(SegmentStatement statement, std::string bytes);
   // Nothing more will come (the stream ended upstream).
   void End();
+  // The stream has an end: upstream it is a finished recording.
+  void SetFinished();
 
   Status Refresh() override { return Status::Ok(); }
   SourceInfo Info() override;
@@ -40,6 +42,7 @@ class RelaySupply : public SegmentSupply {
   std::optional<PublicKey> m_origin;
   std::map<uint64_t, SourceSegment> m_segments;
   bool m_ended = false;
+  bool m_finished = false;
   int64_t m_target_ms = 0;
   std::chrono::steady_clock::time_point m_added{};
 };

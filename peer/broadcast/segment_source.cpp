@@ -88,6 +88,7 @@ SourceInfo SegmentSource::Info() {
   std::lock_guard lock(m_mutex);
   SourceInfo info;
   info.ended = m_playlist.ended;
+  info.finished = m_playlist.ended;
   info.target_duration = m_playlist.target_duration;
   if (m_playlist.segments.empty()) return info;
   info.available = true;

@@ -26,6 +26,10 @@ struct SourceInfo {
   uint64_t first = 0;
   uint64_t last = 0;
   bool ended = false;      // no segment will come after `last`
+  // The stream itself has an end (a finished recording, not a live one),
+  // though this seller may not hold all of it yet: a viewer starts at the
+  // start rather than at the live edge.
+  bool finished = false;
   int64_t target_duration = 0;
 };
 

@@ -372,8 +372,11 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
         continue;
       }
       target = static_cast<int64_t>(std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
-      // The first contract starts at the live edge of a live stream, else at the start.
-      if (first && !from && FindBool(*info, "available").value_or(false) && !FindBool(*info, "ended").value_or(false)) {
+      // The first contract starts at the live edge of a live stream, else at
+      // the start (a relay still buying a finished recording says so).
+      bool finished = FindBool(*info, "ended").value_or(false) || FindBool(*info, "finished").value_or(false);
+      if (finished && m_config.on_finished) m_config.on_finished();
+      if (first && !from && FindBool(*info, "available").value_or(false) && !finished) {
         from = FindAmount(*info, "last");
       }
       price = seller->price;

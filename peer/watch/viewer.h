@@ -49,6 +49,8 @@ struct ViewerConfig {
   std::optional<PublicKey> origin;           // the stream's origin (else: the only one named)
   // Called with each segment bought, after its checks (a relay sells it on).
   std::function<void(const SegmentStatement&, const std::string&)> on_segment;
+  // Called when a source says the stream is a finished recording.
+  std::function<void()> on_finished;
   bool wait_for_top_up = false;      // budget spent: wait for TopUp (or stop) instead of ending
   // The most segments one contract covers; more are bought under follow-on
   // contracts. A source that dies with its contract open keeps that much
