@@ -194,6 +194,48 @@ Result<std::unique_ptr<TrackerClient>> Connect(const std::string& url, const Key
   return client;
 }
 
+// What a selling node (a broadcaster, or a relay) needs before it sells: a
+// tracker client, its open income address, and its store of receipts.
+struct Seller {
+  std::unique_ptr<TrackerClient> tracker;
+  std::string income_address;
+  std::unique_ptr<ReceiptStore> store;
+};
+
+Result<Seller> PrepareSeller(const std::string& url, const KeyPair& key, const std::string& state_dir) {
+  auto tracker = Connect(url, key);
+  if (!tracker) return tracker.error();
+  auto income = (*tracker)->Call("getIncomeAddress", json::object());
+  if (!income) return MakeError(income.error().code, "getIncomeAddress: " + income.error().message);
+  auto store = ReceiptStore::Open(state_dir);
+  if (!store) {
+    return MakeError(store.error().code, store.error().message + " (is another node using " + state_dir + "?)");
+  }
+  return Seller{std::move(*tracker), (*income)["address"].get<std::string>(), std::move(*store)};
+}
+
+// Settles a selling node that stops: its announcement withdrawn, every
+// contract closed with its last receipt, its income paid out. Prints the
+// outcome (each line after `prefix`); false when the income stays put.
+bool SettleSeller(Broadcaster& seller, const std::string& income_address, const std::string& prefix,
+                  const std::function<void()>& withdraw) {
+  withdraw();
+  seller.CloseAll("the node stopped");
+  auto totals = seller.totals();
+  auto paid_out = seller.WithTracker([&](TrackerClient& c) {
+    return c.Call("closeIncomeAddress", {{"address", income_address}});
+  });
+  if (!paid_out) {
+    Say(prefix + "income stays at " + income_address + ": " + paid_out.error().message);
+    return false;
+  }
+  Say(prefix + "settled: earned " + std::to_string(totals.earned) + " for " + std::to_string(totals.segments_paid) +
+      " segments in " + std::to_string(totals.contracts) + " contracts; paid out " +
+      std::to_string((*paid_out)["paid_out"].get<uint64_t>()) + " to " + (*paid_out)["to"].get<std::string>() +
+      ", balance " + std::to_string((*paid_out)["balance"].get<uint64_t>()));
+  return true;
+}
+
 int Keygen(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2, {"out"}, {});
   if (!args) return Fail(args.error());
@@ -296,10 +338,8 @@ int Broadcast(int argc, char** argv) {
   StopFlag stop;
   signals.Start([&] { stop.Set(); });
 
-  auto tracker = Connect(*url, *key);
-  if (!tracker) return Fail(tracker.error());
-  auto income = (*tracker)->Call("getIncomeAddress", json::object());
-  if (!income) return Fail("getIncomeAddress: " + income.error().message);
+  auto seller = PrepareSeller(*url, *key, args->Get("state-dir").value_or(*key_path + ".state"));
+  if (!seller) return Fail(seller.error());
 
   std::optional<ScratchDir> encoded;  // where ffmpeg writes, with --source
   Encoder encoder;
@@ -317,14 +357,11 @@ int Broadcast(int argc, char** argv) {
   auto playlist = FindPlaylist(hls_dir, args->Get("playlist").value_or(""));
   if (!playlist) return Fail(playlist.error());
   SegmentSource source(*playlist, *stream, *key);
-  std::string state_dir = args->Get("state-dir").value_or(*key_path + ".state");
-  auto store = ReceiptStore::Open(state_dir);
-  if (!store) return Fail(store.error().message + " (is another broadcaster using " + state_dir + "?)");
 
   BroadcasterConfig config;
   config.stream = *stream;
   config.price = static_cast<uint64_t>(*price);
-  config.income_address = (*income)["address"];
+  config.income_address = seller->income_address;
   config.receipt_timeout_seconds = *receipt_timeout;
   EventFeed feed;  // the status page's figures
   Metrics metrics;
@@ -333,7 +370,7 @@ int Broadcast(int argc, char** argv) {
     feed.Publish("log", line);
   };
   config.metrics = &metrics;
-  Broadcaster broadcaster(*key, std::move(*tracker), source, **store, config);
+  Broadcaster broadcaster(*key, std::move(seller->tracker), source, *seller->store, config);
   broadcaster.CloseStored();
 
   PeerServer server;
@@ -398,21 +435,7 @@ int Broadcast(int argc, char** argv) {
   feed.Close();
   server.Stop();
   encoder.Stop();
-  broadcaster.CloseAll("the broadcaster stopped");
-  (void)announce(0);
-  auto totals = broadcaster.totals();
-  auto paid_out = broadcaster.WithTracker([&](TrackerClient& c) {
-    return c.Call("closeIncomeAddress", {{"address", config.income_address}});
-  });
-  if (!paid_out) {
-    Say("income stays at " + config.income_address + ": " + paid_out.error().message);
-    return 1;
-  }
-  Say("settled: earned " + std::to_string(totals.earned) + " for " + std::to_string(totals.segments_paid) +
-      " segments in " + std::to_string(totals.contracts) + " contracts; paid out " +
-      std::to_string((*paid_out)["paid_out"].get<uint64_t>()) + " to " + (*paid_out)["to"].get<std::string>() +
-      ", balance " + std::to_string((*paid_out)["balance"].get<uint64_t>()));
-  return 0;
+  return SettleSeller(broadcaster, config.income_address, "", [&] { (void)announce(0); }) ? 0 : 1;
 }
 
 int Watch(int argc, char** argv) {
@@ -479,29 +502,22 @@ int Watch(int argc, char** argv) {
 
   // A relay: sells what the viewer bought, under its own contracts.
   RelaySupply supply(origin);
-  std::unique_ptr<ReceiptStore> relay_store;
+  Seller seller;
   std::unique_ptr<Broadcaster> relay;
-  std::string income_address;
   if (relaying) {
-    auto tracker = Connect(*url, *key);
-    if (!tracker) return Fail(tracker.error());
-    auto income = (*tracker)->Call("getIncomeAddress", json::object());
-    if (!income) return Fail("getIncomeAddress: " + income.error().message);
-    income_address = (*income)["address"];
-    std::string state_dir = args->Get("state-dir").value_or(*key_path + ".relay-state");
-    auto store = ReceiptStore::Open(state_dir);
-    if (!store) return Fail(store.error().message + " (is another node using " + state_dir + "?)");
-    relay_store = std::move(*store);
-    BroadcasterConfig seller;
-    seller.stream = *stream;
-    seller.price = static_cast<uint64_t>(*price);
-    seller.income_address = income_address;
-    seller.on_event = [&feed](const std::string& line) {
+    auto prepared = PrepareSeller(*url, *key, args->Get("state-dir").value_or(*key_path + ".relay-state"));
+    if (!prepared) return Fail(prepared.error());
+    seller = std::move(*prepared);
+    BroadcasterConfig terms;
+    terms.stream = *stream;
+    terms.price = static_cast<uint64_t>(*price);
+    terms.income_address = seller.income_address;
+    terms.on_event = [&feed](const std::string& line) {
       Say("relay: " + line);
       feed.Publish("log", "relay: " + line);
     };
-    seller.metrics = &metrics;
-    relay = std::make_unique<Broadcaster>(*key, std::move(*tracker), supply, *relay_store, seller);
+    terms.metrics = &metrics;
+    relay = std::make_unique<Broadcaster>(*key, std::move(seller.tracker), supply, *seller.store, terms);
     relay->CloseStored();
     config.on_segment = [&supply](const SegmentStatement& st, const std::string& bytes) { supply.Add(st, bytes); };
     config.on_finished = [&supply] { supply.SetFinished(); };
@@ -560,20 +576,7 @@ int Watch(int argc, char** argv) {
     if (!relay) return true;
     relay_done = true;
     if (relay_loop.joinable()) relay_loop.join();
-    (void)announce(0);
-    relay->CloseAll("the relay stopped");
-    auto totals = relay->totals();
-    auto paid_out = relay->WithTracker([&](TrackerClient& c) {
-      return c.Call("closeIncomeAddress", {{"address", income_address}});
-    });
-    if (!paid_out) {
-      Say("relay: income stays at " + income_address + ": " + paid_out.error().message);
-      return false;
-    }
-    Say("relay settled: earned " + std::to_string(totals.earned) + " for " + std::to_string(totals.segments_paid) +
-        " segments in " + std::to_string(totals.contracts) + " contracts; paid out " +
-        std::to_string((*paid_out)["paid_out"].get<uint64_t>()));
-    return true;
+    return SettleSeller(*relay, seller.income_address, "relay ", [&] { (void)announce(0); });
   };
 
   auto outcome = viewer.Run(stop_buying.flag());

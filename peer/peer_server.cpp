@@ -174,11 +174,17 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
   m_impl->Get("/api/status", [controls](const httplib::Request&, httplib::Response& res) {
     ReplyJson(res, 200, controls.status ? controls.status() : json::object());
   });
-  m_impl->routes.insert("/api/top-up");
-  s.Post("/api/top-up", [impl, controls](const httplib::Request& req, httplib::Response& res) {
-    if (!impl->FromOwnPage(req)) {
-      return ReplyError(res, MakeError(ErrorCode::kForbidden, "control requests come from the node's own page only"));
-    }
+  // A control route: served to the node's own page only (see the header).
+  auto control = [impl](const std::string& path, httplib::Server::Handler handler) {
+    impl->routes.insert(path);
+    impl->server.Post(path, [impl, handler](const httplib::Request& req, httplib::Response& res) {
+      if (!impl->FromOwnPage(req)) {
+        return ReplyError(res, MakeError(ErrorCode::kForbidden, "control requests come from the node's own page only"));
+      }
+      handler(req, res);
+    });
+  };
+  control("/api/top-up", [controls](const httplib::Request& req, httplib::Response& res) {
     json body = json::parse(req.body, nullptr, false);
     auto amount = body.is_object() ? FindAmount(body, "amount") : std::nullopt;
     if (!amount || body.size() != 1) {
@@ -188,11 +194,7 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
     if (!topped) return ReplyError(res, topped.error());
     ReplyJson(res, 200, *topped);
   });
-  m_impl->routes.insert("/api/stop");
-  s.Post("/api/stop", [impl, controls](const httplib::Request& req, httplib::Response& res) {
-    if (!impl->FromOwnPage(req)) {
-      return ReplyError(res, MakeError(ErrorCode::kForbidden, "control requests come from the node's own page only"));
-    }
+  control("/api/stop", [controls](const httplib::Request&, httplib::Response& res) {
     controls.stop();
     ReplyJson(res, 200, {{"stopping", true}});
   });

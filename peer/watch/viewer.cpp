@@ -167,14 +167,17 @@ Viewer::Viewer(KeyPair key, ViewerConfig config, LocalHls& local)
     : m_key(std::move(key)), m_config(std::move(config)), m_local(local) {
   m_figures.stream = m_config.stream;
   m_figures.budget = m_config.budget;
-  if (Metrics* m = m_config.metrics) {
-    m->DeclareCounter("tollstream_viewer_segments_bought_total", "Segments bought, checked and paid for.");
-    m->DeclareCounter("tollstream_viewer_bytes_bought_total", "Bytes of the segments bought.");
-    m->DeclareCounter("tollstream_viewer_tokens_spent_total", "Tokens signed over in receipts.");
-    m->DeclareCounter("tollstream_viewer_segments_rejected_total",
-                      "Segments refused: a bad signature, other bytes than signed, or out of order.");
-    m->DeclareCounter("tollstream_viewer_contracts_total", "Contracts opened with a broadcaster.");
-  }
+  Metrics& m = m_config.metrics ? *m_config.metrics : m_own_metrics;
+  auto counter = [&m](const std::string& name, const std::string& help) {
+    m.DeclareCounter(name, help);
+    return &m.counter(name);
+  };
+  m_bought = counter("tollstream_viewer_segments_bought_total", "Segments bought, checked and paid for.");
+  m_bytes_bought = counter("tollstream_viewer_bytes_bought_total", "Bytes of the segments bought.");
+  m_spent = counter("tollstream_viewer_tokens_spent_total", "Tokens signed over in receipts.");
+  m_rejected = counter("tollstream_viewer_segments_rejected_total",
+                       "Segments refused: a bad signature, other bytes than signed, or out of order.");
+  m_contracts = counter("tollstream_viewer_contracts_total", "Contracts opened with a broadcaster.");
 }
 
 Viewer::~Viewer() = default;
@@ -429,8 +432,18 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
     std::string id = ToHex(contract.id);
     auto opened = node->Offer(contract, from);
     Contracted c;
+    // Whether another source sells now.
     auto other_source = [&] {
       return HasOtherSource(tracker, m_config.stream, *origin, m_config.budget, banned, seller->key);
+    };
+    // The same, asked at most every 2 s from the polling loop below: a source
+    // that keeps stalling with none to replace it would be asked about on
+    // every poll otherwise.
+    auto next_ask = Clock::now();
+    auto other_source_by_now = [&] {
+      if (Clock::now() < next_ask) return false;
+      next_ask = Clock::now() + std::chrono::seconds(2);
+      return other_source();
     };
     if (!opened) {
       outcome.stopped_because = "the broadcaster refused the contract: " + opened.error().message;
@@ -442,7 +455,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       c.next_seq = *FindAmount(*opened, "from");
       Event("contract " + id + " opened (confirmed by the tracker): lock " + std::to_string(deposit) +
             ", from segment " + std::to_string(c.next_seq));
-      if (m_config.metrics) m_config.metrics->counter("tollstream_viewer_contracts_total").Add();
+      m_contracts->Add();
       Update([&](ViewerFigures& f) {
         f.state = "open";
         f.contract = id;
@@ -467,7 +480,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       if (!delivery) {
         auto quiet = Clock::now() - last_answer;
         if (delivery.error().code == ErrorCode::kUpstream && quiet >= std::chrono::seconds(m_config.source_timeout_seconds) &&
-            other_source()) {
+            other_source_by_now()) {
           outcome.stopped_because = "the source stopped answering: " + delivery.error().message;
           c.failed = true;
           break;
@@ -483,7 +496,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       }
       last_answer = Clock::now();
       if (delivery->kind == BroadcasterClient::Delivery::Kind::kWait) {
-        if (Clock::now() - last_segment > stall && other_source()) {
+        if (Clock::now() - last_segment > stall && other_source_by_now()) {
           outcome.stopped_because = "the source stalled: no segment for " +
                                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stall).count()) + " s";
           c.failed = true;
@@ -513,7 +526,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       if (!checked) {
         outcome.stopped_because = "the broadcaster misbehaved: " + checked.error().message +
                                   "; not paying for it, buying no more from " + seller->key.ToHex();
-        if (m_config.metrics) m_config.metrics->counter("tollstream_viewer_segments_rejected_total").Add();
+        m_rejected->Add();
         Alert(outcome.stopped_because);
         c.failed = other_source();
         break;
@@ -539,11 +552,9 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
         m_in_spend -= price;
         left = f.budget - f.spent;
       });
-      if (Metrics* m = m_config.metrics) {
-        m->counter("tollstream_viewer_segments_bought_total").Add();
-        m->counter("tollstream_viewer_bytes_bought_total").Add(size);
-        m->counter("tollstream_viewer_tokens_spent_total").Add(price);
-      }
+      m_bought->Add();
+      m_bytes_bought->Add(size);
+      m_spent->Add(price);
       if (m_config.feed) {
         m_config.feed->Publish("receipt", {{"seq", st.seq}, {"bytes", size}, {"segments", receipt.segments},
                                            {"amount", receipt.amount}, {"contract", id}});

@@ -59,7 +59,7 @@ struct ViewerConfig {
   // One line per event (the CLI prints them on stdout).
   std::function<void(const std::string&)> on_event;
   EventFeed* feed = nullptr;   // optional: live figures for the web page
-  Metrics* metrics = nullptr;  // optional
+  Metrics* metrics = nullptr;  // where to count; a private registry when null
 };
 
 // What the viewer's page shows; every amount in tokens.
@@ -134,6 +134,13 @@ class Viewer {
   uint64_t m_in_spend = 0;     // the open contract's deposit not yet paid by receipts
   bool m_finished = false;
   std::condition_variable m_topped_up;
+
+  Metrics m_own_metrics;  // where to count when the config names no registry
+  Metrics::Counter* m_bought;
+  Metrics::Counter* m_bytes_bought;
+  Metrics::Counter* m_spent;
+  Metrics::Counter* m_rejected;
+  Metrics::Counter* m_contracts;
 };
 
 }  // namespace tollstream

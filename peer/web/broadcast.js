@@ -2,13 +2,7 @@
 // contract, as they arrive over server-sent events (never polled).
 'use strict';
 
-const $ = (id) => document.getElementById(id);
-
-function setText(id, value) {
-  const text = value === null || value === undefined || value === '' ? '–' : String(value);
-  const el = $(id);
-  if (el.textContent !== text) el.textContent = text;
-}
+// Uses page.js ($, setText, prepend), loaded before it.
 
 function cell(text, className) {
   const td = document.createElement('td');
@@ -48,10 +42,4 @@ function showState(s) {
 
 const events = new EventSource('/events');
 events.addEventListener('state', (e) => showState(JSON.parse(e.data)));
-events.addEventListener('log', (e) => {
-  const li = document.createElement('li');
-  li.textContent = JSON.parse(e.data);
-  const list = $('log');
-  list.insertBefore(li, list.firstChild);
-  while (list.children.length > 50) list.removeChild(list.lastChild);
-});
+events.addEventListener('log', (e) => prepend($('log'), JSON.parse(e.data)));

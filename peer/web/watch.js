@@ -3,22 +3,8 @@
 // events. It never polls: every change comes from /events.
 'use strict';
 
-const $ = (id) => document.getElementById(id);
-const KEEP = 50;  // lines kept in each list
+// Uses page.js ($, setText, prepend), loaded before it.
 let player = null;
-
-function setText(id, value) {
-  const el = $(id);
-  const text = value === null || value === undefined || value === '' ? '–' : String(value);
-  if (el.textContent !== text) el.textContent = text;
-}
-
-function prepend(list, text) {
-  const li = document.createElement('li');
-  li.textContent = text;
-  list.insertBefore(li, list.firstChild);
-  while (list.children.length > KEEP) list.removeChild(list.lastChild);
-}
 
 function showAlert(message) {
   const box = $('alert');

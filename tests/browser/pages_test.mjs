@@ -167,6 +167,7 @@ async function main() {
   await status.goto(statusUrl);
   await status.waitForSelector(`#sessions tr[data-contract="${contract}"]`, { timeout: 15000 });
   assert.equal(await status.textContent('#viewers'), '1');
+  assert.equal(await status.textContent('#income-balance'), '0');  // asked of the tracker: nothing settled yet
   assert.ok(Number(await status.textContent(`#sessions tr[data-contract="${contract}"] td.segments`)) >= 2);
   await status.screenshot({ path: path.join(artifacts, 'broadcast.png') });
 

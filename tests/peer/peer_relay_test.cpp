@@ -53,6 +53,16 @@ bool Printed(Process& process, const std::string& text, std::chrono::seconds tim
   return true;
 }
 
+// The bytes of the live stream in `dir` (once its encoder finished) from the
+// segment a viewer joined at, as its output says, to the end.
+std::string FromJoinToEnd(const std::string& dir, const std::string& viewer_output) {
+  SourceSegments source = ReadSource(dir);
+  uint64_t joined = std::stoull(viewer_output.substr(viewer_output.find("from segment ") + 13));
+  std::string bytes;
+  for (size_t i = joined; i < source.bytes.size(); ++i) bytes += source.bytes[i];
+  return bytes;
+}
+
 // A finished 6-segment stream sold by its origin at 6, with keys and funds
 // for a relay (r) and a viewer (c).
 struct FinishedStream {
@@ -145,12 +155,9 @@ TEST_CASE("the relay is killed mid-stream: the viewer goes on from the origin, e
   // The bytes are the origin's segments from where the viewer joined to the
   // end, each once, in order; ffmpeg reads them end to end.
   encoder->Wait(60s);
-  SourceSegments source = ReadSource(live);
   auto bought = ReadWholeFile(dir / "out.ts");
   REQUIRE(bought.has_value());
-  uint64_t first = std::stoull(out.substr(out.find("from segment ") + 13));
-  std::string expected;
-  for (size_t i = first; i < source.bytes.size(); ++i) expected += source.bytes[i];
+  std::string expected = FromJoinToEnd(live, out);
   CHECK(bought->size() == expected.size());
   CHECK(*bought == expected);
   FrameChecksums(dir / "out.ts");  // fails the test if ffmpeg cannot read it
@@ -187,11 +194,7 @@ TEST_CASE("a relay that stalls (its own source froze) is left for another source
   CHECK(out.find("switching source: the source stalled") != std::string::npos);
   CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
   encoder->Wait(60s);
-  SourceSegments source = ReadSource(live);
-  uint64_t from = std::stoull(out.substr(out.find("from segment ") + 13));
-  std::string expected;
-  for (size_t i = from; i < source.bytes.size(); ++i) expected += source.bytes[i];
-  CHECK(ReadWholeFile(dir / "out.ts") == expected);
+  CHECK(ReadWholeFile(dir / "out.ts") == FromJoinToEnd(live, out));
 
   second.viewer.process.Signal(SIGCONT);
   for (auto* p : {&first.viewer.process, &second.viewer.process, &origin.process}) {

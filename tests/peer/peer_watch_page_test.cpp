@@ -67,6 +67,16 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   CHECK(before["budget_left"] == 0);
   CHECK(before["balance"] == 90);
   CHECK(before["code"] == KeyCode(b.key.public_key()));
+  // The page hears of it: the node's event stream carries the alert.
+  std::string events;
+  httplib::Client stream(page.base);
+  stream.set_read_timeout(10, 0);
+  stream.Get("/events", [&](const char* data, size_t n) {
+    events.append(data, n);
+    return events.find("event: alert\ndata: \"the budget is spent") == std::string::npos;
+  });
+  CHECK(events.find("event: alert\ndata: \"the budget is spent: top up to keep watching\"") != std::string::npos);
+  CHECK(events.find("event: receipt") != std::string::npos);
 
   // Refused: not from the page, another host, another origin, bad amounts, too much.
   CHECK(page.Post("/api/top-up", R"({"amount":5})", {})->status == 403);
