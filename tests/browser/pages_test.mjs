@@ -151,6 +151,8 @@ async function main() {
   await watch.waitForFunction(() => document.getElementById('video').currentTime > 4, null, { timeout: 60000, polling: 250 });
   const played = await watch.evaluate(() => document.getElementById('video').currentTime);
   console.log(`video.currentTime ${played.toFixed(2)} s`);
+  // Played by hls.js as the node serves it, not by a fallback.
+  assert.match(await watch.textContent('#player-note'), /with hls\.js$/);
   assert.equal(await watch.textContent('#state'), 'open');
   assert.equal(await watch.textContent('#code'), broadcasterCode);
   assert.ok(Number(await watch.textContent('#segments')) >= 2);
