@@ -6,7 +6,23 @@
 
 namespace tollstream {
 
+namespace {
+
+FileStamp StampOf(const struct stat& st) {
+  return FileStamp{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                   static_cast<uint64_t>(st.st_size),
+                   int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+                   int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec};
+}
+
+}  // namespace
+
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {
+  return ReadWholeFile(path, nullptr);
+}
+
+std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp) {
+  if (stamp != nullptr) stamp->reset();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   struct stat st {};
@@ -21,6 +37,8 @@ std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
+  struct stat after {};
+  if (stamp != nullptr && ::fstat(fd, &after) == 0 && StampOf(after) == StampOf(st)) *stamp = StampOf(st);
   ::close(fd);
   if (done != data.size()) return std::nullopt;  // shrank or failed while reading
   return data;

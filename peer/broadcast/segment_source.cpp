@@ -8,6 +8,8 @@ namespace tollstream {
 namespace {
 
 constexpr size_t kCachedSegments = 16;
+// About nine hours of 2-second segments, a few hundred bytes each.
+constexpr size_t kSignedSegments = 16384;
 constexpr size_t kMaxWanted = 4;
 
 }  // namespace
@@ -132,10 +134,25 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   if (entry.uri.find("://") != std::string::npos || entry.uri.find("..") != std::string::npos) {
     return std::nullopt;  // only files beside the playlist are served
   }
-  auto bytes = ReadWholeFile(m_playlist_path.parent_path() / entry.uri);
+  std::optional<FileStamp> stamp;
+  auto bytes = ReadWholeFile(m_playlist_path.parent_path() / entry.uri, &stamp);
   if (!bytes) return std::nullopt;
-  return SourceSegment{SignSegment(m_key, m_stream, seq, *bytes, entry.duration_ms),
-                       std::make_shared<const std::string>(std::move(*bytes))};
+  auto shared = std::make_shared<const std::string>(std::move(*bytes));
+  if (stamp) {
+    std::lock_guard lock(m_mutex);
+    auto known = m_signed.find(seq);
+    if (known != m_signed.end() && known->second.stamp == *stamp && known->second.uri == entry.uri &&
+        known->second.statement.duration_ms == entry.duration_ms) {
+      return SourceSegment{known->second.statement, std::move(shared)};
+    }
+  }
+  SegmentStatement statement = SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms);
+  if (stamp) {  // else it changed while read: what was read is signed, but not remembered
+    std::lock_guard lock(m_mutex);
+    m_signed.insert_or_assign(seq, Signed{statement, *stamp, entry.uri});
+    while (m_signed.size() > kSignedSegments) m_signed.erase(m_signed.begin());
+  }
+  return SourceSegment{std::move(statement), std::move(shared)};
 }
 
 Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir, const std::string& name) {

@@ -2,8 +2,12 @@
 // an encoder writes into a directory, followed as the playlist grows.
 //
 // A segment is offered only once the playlist lists it (encoders list a
-// segment after writing it whole). Signed statements and bytes of recent
-// segments are cached, so serving many viewers reads and signs each once.
+// segment after writing it whole). The bytes of recent segments are cached,
+// so serving many viewers at the live edge reads each once. Statements are
+// kept much longer (thousands of segments, a few hundred bytes each), so a
+// segment read again for a viewer further behind, as in a recording, is
+// hashed and signed once: its statement is reused as long as the file's
+// stamp (inode, size, times) is the one it was hashed with.
 // A background thread prepares (reads, hashes, signs) the newest segment as
 // soon as it is listed, and the segment after each one sold, so that a
 // viewer's request rarely waits for hashing.
@@ -25,6 +29,7 @@
 #include <thread>
 
 #include "common/crypto/keys.h"
+#include "common/files.h"
 #include "common/hls_playlist.h"
 #include "common/result.h"
 #include "common/segment.h"
@@ -68,7 +73,13 @@ class SegmentSource : public SegmentSupply {
   std::filesystem::file_time_type m_mtime{};
   uintmax_t m_size = 0;
   std::chrono::steady_clock::time_point m_grew{};  // when the last segment was listed
+  struct Signed {
+    SegmentStatement statement;
+    FileStamp stamp;  // of the file that was hashed
+    std::string uri;
+  };
   std::map<uint64_t, SourceSegment> m_cache;  // the most recent segments
+  std::map<uint64_t, Signed> m_signed;        // statements of many more
   std::set<uint64_t> m_loading;               // being read and signed by some thread
   std::condition_variable m_loaded_cv;        // a load finished
   std::deque<uint64_t> m_wanted;              // for the prefetch thread
