@@ -2,6 +2,7 @@
 // delivered segment, its bytes with the signed statement in a header.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,6 +18,11 @@ struct PeerAnswer {
   std::string body;
   std::shared_ptr<const std::string> bytes;  // when set, sent instead of body
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the answer is complete only once this returns true: the last
+  // byte of `bytes` waits for it, and the connection is dropped when it
+  // returns false. What it waits for (a receipt's synced record) thus runs
+  // while the rest of the bytes travel.
+  std::function<bool()> complete_when;
 };
 
 }  // namespace tollstream

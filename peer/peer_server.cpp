@@ -17,6 +17,7 @@
 #include "common/http_metrics.h"
 #include "common/web_assets.h"
 #include "peer/broadcast/broadcaster.h"
+#include "peer/http_reply.h"
 #include "peer/watch/local_hls.h"
 
 namespace tollstream {
@@ -60,23 +61,6 @@ struct PeerServer::Impl {
   }
 };
 
-namespace {
-
-void Reply(httplib::Response& res, const PeerAnswer& a) {
-  res.status = a.status;
-  for (const auto& [name, value] : a.headers) res.set_header(name, value);
-  if (a.bytes) {
-    auto bytes = a.bytes;  // kept alive until the provider is done
-    res.set_content_provider(bytes->size(), a.content_type,
-                             [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
-                               return sink.write(bytes->data() + offset, length);
-                             });
-  } else {
-    res.set_content(a.body, a.content_type);
-  }
-}
-
-}  // namespace
 
 PeerServer::PeerServer() : m_impl(std::make_unique<Impl>()) {}
 
@@ -94,23 +78,25 @@ void PeerServer::ServeSellerApi(Broadcaster& b) {
   for (const char* path : {"/v1/stream", "/v1/probe", "/v1/offer", "/v1/segment", "/v1/close"}) {
     m_impl->routes.insert(path);
   }
-  // One request per connection: a viewer asks every few seconds, and a kept
-  // connection would hold a worker thread idle in between.
-  s.set_keep_alive_max_count(1);
+  // A connection stays open after a delivered segment only (see
+  // WriteAnswer), and for a second at most: a viewer waiting for the next
+  // segment of a live stream holds no worker thread.
+  s.set_keep_alive_max_count(1000);
+  s.set_keep_alive_timeout(1);
   s.Post("/v1/stream", [&b](const httplib::Request& req, httplib::Response& res) {
-    Reply(res, b.Handle("stream", req.body));
+    WriteAnswer(res, b.Handle("stream", req.body));
   });
   s.Post("/v1/probe", [&b](const httplib::Request& req, httplib::Response& res) {
-    Reply(res, b.Handle("probe", req.body));
+    WriteAnswer(res, b.Handle("probe", req.body));
   });
   s.Post("/v1/offer", [&b](const httplib::Request& req, httplib::Response& res) {
-    Reply(res, b.Handle("offer", req.body));
+    WriteAnswer(res, b.Handle("offer", req.body));
   });
   s.Post("/v1/segment", [&b](const httplib::Request& req, httplib::Response& res) {
-    Reply(res, b.Handle("segment", req.body));
+    WriteAnswer(res, b.Handle("segment", req.body));
   });
   s.Post("/v1/close", [&b](const httplib::Request& req, httplib::Response& res) {
-    Reply(res, b.Handle("close", req.body));
+    WriteAnswer(res, b.Handle("close", req.body));
   });
   s.set_error_handler([&b](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.has_header("Content-Length")) return;
@@ -119,12 +105,12 @@ void PeerServer::ServeSellerApi(Broadcaster& b) {
                      : res.status == 404 ? ErrorCode::kNotFound
                      : res.status >= 500 ? ErrorCode::kInternal
                                          : ErrorCode::kInvalidField;
-    Reply(res, b.ErrorAnswer("", MakeError(code, "HTTP " + std::to_string(res.status) + " for " +
+    WriteAnswer(res, b.ErrorAnswer("", MakeError(code, "HTTP " + std::to_string(res.status) + " for " +
                                                      req.method + " " + req.path)));
   });
   s.set_exception_handler([&b](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     LogError("request failed: " + ExceptionMessage(ep));
-    Reply(res, b.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
+    WriteAnswer(res, b.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
   });
 }
 

@@ -12,7 +12,7 @@
 
 #include "common/json.h"
 #include "common/result.h"
-#include "tracker/commit_pipeline.h"
+#include "common/commit_pipeline.h"
 
 namespace tollstream {
 

@@ -32,7 +32,7 @@
 #include "common/kv_store.h"
 #include "common/metrics.h"
 #include "common/result.h"
-#include "tracker/commit_pipeline.h"
+#include "common/commit_pipeline.h"
 #include "tracker/ledger.h"
 
 namespace tollstream {

@@ -57,6 +57,7 @@ struct Broadcaster::Session {
   std::map<std::string, int64_t> nonces;
   Hash256 last_request{};
   int64_t last_heard = 0;  // steady seconds
+  uint64_t saved = 0;      // the ticket of the newest record of `paid`
   bool closed = false;
 };
 
@@ -98,7 +99,7 @@ PeerAnswer Broadcaster::Sign(std::string_view method, const std::optional<Hash25
 PeerAnswer Broadcaster::ErrorAnswer(std::string_view method, const Error& error) {
   json body = ErrorBody(method, m_key.public_key(), std::nullopt, Now(), error);
   SignInPlace(SignedKind::kResponse, m_key, body);
-  return PeerAnswer{HttpStatus(error.code), "application/json", body.dump(), nullptr, {}};
+  return PeerAnswer{HttpStatus(error.code), "application/json", body.dump(), nullptr, {}, {}};
 }
 
 PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
@@ -108,7 +109,7 @@ PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
   auto refuse = [&](const Error& e) {
     json b = ErrorBody(method, m_key.public_key(), req.id, Now(), e);
     SignInPlace(SignedKind::kResponse, m_key, b);
-    return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}};
+    return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}, {}};
   };
   if (Status s = CheckRequest(req, method, m_tracker_key, Now(), m_config.max_clock_skew); !s) {
     return refuse(s.error());
@@ -293,7 +294,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   auto fail = [&](const Error& e) {
     json b = ErrorBody("segment", m_key.public_key(), req.id, Now(), e);
     SignInPlace(SignedKind::kResponse, m_key, b);
-    return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}};
+    return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}, {}};
   };
   ObjectReader r(req.params, "params");
   std::string id = r.HexString("contract", 32);
@@ -336,9 +337,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
       // carrying the pending segment was lost. Send the same segment again.
       m_served.Add();
       m_served_bytes.Add(s.pending->bytes->size());
-      PeerAnswer a{200, "application/octet-stream", "", s.pending->bytes,
-                   {{kSegmentHeader, s.pending->statement.ToJson().dump()}}};
-      return a;
+      return Delivery(s, *s.pending);
     }
   } else if (!Covers(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain)) {
     std::string why = Mismatch(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain);
@@ -351,11 +350,10 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
     s.paid = *receipt;
     s.paid_signed = true;
     s.pending.reset();
-    if (Status st = m_store.Save({s.id, s.contract.ToJson(), s.paid.ToJson()}); !st) {
-      LogError("cannot record the receipt of " + s.id + ": " + st.error().message);
-      Settle(s, "cannot record receipts");
-      return fail(MakeError(ErrorCode::kUnavailable, "this node cannot record receipts"));
-    }
+    // Written while the next segment travels; its last byte waits for it.
+    auto ticket = m_store.Queue({s.id, s.contract.ToJson(), s.paid.ToJson()});
+    if (!ticket) return fail(CannotRecord(s, ticket.error()));
+    s.saved = *ticket;
   }
   auto end = [&](const std::string& reason) {
     json closed = Settle(s, reason);
@@ -373,6 +371,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
     // timeout, so that waiting never looks like leaving.
     int64_t retry_ms = std::min(m_source.MillisUntilNext(m_config.wait_retry_ms),
                                 std::max<int64_t>(m_config.receipt_timeout_seconds * 1000 / 3, 1));
+    if (Status st = m_store.WaitSaved(s.saved); !st) return fail(CannotRecord(s, st.error()));
     return Sign("segment", req.id, 200, {{"state", "wait"}, {"next", s.next_seq}, {"retry_ms", retry_ms}});
   }
   s.pending = *segment;
@@ -380,8 +379,20 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   m_served.Add();
   m_served_bytes.Add(segment->bytes->size());
   m_source.Prefetch(s.next_seq);  // ready before this viewer asks for it
-  return PeerAnswer{200, "application/octet-stream", "", segment->bytes,
-                    {{kSegmentHeader, segment->statement.ToJson().dump()}}};
+  return Delivery(s, *segment);
+}
+
+PeerAnswer Broadcaster::Delivery(const Session& s, const SourceSegment& segment) {
+  PeerAnswer a{200, "application/octet-stream", "", segment.bytes,
+               {{kSegmentHeader, segment.statement.ToJson().dump()}}, {}};
+  a.complete_when = [this, ticket = s.saved] { return m_store.WaitSaved(ticket).ok(); };
+  return a;
+}
+
+Error Broadcaster::CannotRecord(Session& s, const Error& why) {
+  LogError("cannot record the receipt of " + s.id + ": " + why.message);
+  Settle(s, "cannot record receipts");
+  return MakeError(ErrorCode::kUnavailable, "this node cannot record receipts");
 }
 
 Result<json> Broadcaster::Close(const Request& req) {

@@ -103,6 +103,12 @@ class Broadcaster {
   Result<json> Probe(const Request& req);
   Result<json> Offer(const Request& req);
   PeerAnswer Segment(const Request& req);
+  // The answer carrying `segment` to the viewer of `s` (locked by the
+  // caller): complete once the record of the receipt that paid for it is
+  // on disk.
+  PeerAnswer Delivery(const Session& s, const SourceSegment& segment);
+  // Settles `s` (locked) when its receipt cannot be recorded; the error to answer.
+  Error CannotRecord(Session& s, const Error& why);
   Result<json> Close(const Request& req);
   Result<std::shared_ptr<Session>> FindSession(const Request& req, const std::string& id);
   // Settles `s` (locked by the caller) at the tracker with its last valid receipt.

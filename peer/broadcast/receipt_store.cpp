@@ -8,19 +8,28 @@ Result<std::unique_ptr<ReceiptStore>> ReceiptStore::Open(const std::string& dir)
   return std::unique_ptr<ReceiptStore>(new ReceiptStore(std::move(*store)));
 }
 
+Result<uint64_t> ReceiptStore::Queue(const StoredContract& c) {
+  return m_pipeline->Submit(
+      {{"c/" + c.id, json{{"id", c.id}, {"contract", c.contract}, {"receipt", c.receipt}}.dump()}});
+}
+
+Status ReceiptStore::WaitSaved(uint64_t ticket) { return m_pipeline->WaitDurable(ticket); }
+
 Status ReceiptStore::Save(const StoredContract& c) {
-  KvBatch batch;
-  batch.Put("c/" + c.id, json{{"id", c.id}, {"contract", c.contract}, {"receipt", c.receipt}}.dump());
-  return m_store->Write(batch, /*sync=*/true);
+  auto ticket = Queue(c);
+  if (!ticket) return ticket.error();
+  return WaitSaved(*ticket);
 }
 
 Status ReceiptStore::Remove(const std::string& id) {
-  KvBatch batch;
-  batch.Delete("c/" + id);
-  return m_store->Write(batch, /*sync=*/true);
+  auto ticket = m_pipeline->Submit({{"c/" + id, std::nullopt}});
+  if (!ticket) return ticket.error();
+  return WaitSaved(*ticket);
 }
 
 Result<std::vector<StoredContract>> ReceiptStore::LoadAll() const {
+  // Everything queued is on disk first, so the store holds every record.
+  if (Status s = m_pipeline->WaitDurable(m_pipeline->last_submitted()); !s) return s.error();
   std::vector<StoredContract> out;
   auto it = m_store->NewIterator();
   for (it->Seek("c/"); it->Valid() && it->key().substr(0, 2) == "c/"; it->Next()) {

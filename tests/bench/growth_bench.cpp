@@ -16,7 +16,7 @@
 #include "common/key_file.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/cycle_load.h"
-#include "tracker/commit_pipeline.h"
+#include "common/commit_pipeline.h"
 #include "tracker/ledger.h"
 
 using namespace tollstream;

@@ -15,7 +15,7 @@
 #include "common/receipt.h"
 #include "tests/support/temp_dir.h"
 #include "tracker/audit.h"
-#include "tracker/commit_pipeline.h"
+#include "common/commit_pipeline.h"
 #include "tracker/ledger.h"
 
 namespace tollstream::test {

@@ -1,4 +1,4 @@
-#include "tracker/commit_pipeline.h"
+#include "common/commit_pipeline.h"
 
 #include "common/log.h"
 

@@ -4,7 +4,7 @@
 
 #include "common/kv_store.h"
 #include "tests/support/temp_dir.h"
-#include "tracker/commit_pipeline.h"
+#include "common/commit_pipeline.h"
 
 namespace tollstream::test {
 
