@@ -38,7 +38,12 @@ Result<uint64_t> CommitPipeline::Submit(std::vector<KvWrite> writes) {
 
 Status CommitPipeline::WaitDurable(uint64_t seq) {
   std::unique_lock lock(m_mutex);
-  m_durable.wait(lock, [&] { return m_durable_seq >= seq || m_failure.has_value(); });
+  if (m_durable_seq < seq && !m_failure) {
+    Waiter waiter{seq, {}};
+    auto entry = m_waiters.emplace(seq, &waiter);
+    waiter.cv.wait(lock, [&] { return m_durable_seq >= seq || m_failure.has_value(); });
+    m_waiters.erase(entry);
+  }
   if (m_durable_seq >= seq) return Status::Ok();
   return *m_failure;
 }
@@ -77,7 +82,7 @@ void CommitPipeline::Run() {
     if (!written) {
       LogError("commit failed; refusing all changes from now on: " + written.error().message);
       m_failure = written.error();
-      m_durable.notify_all();
+      for (auto& [seq, waiter] : m_waiters) waiter->cv.notify_one();
       return;
     }
     m_durable_seq = group.back().seq;
@@ -89,7 +94,11 @@ void CommitPipeline::Run() {
         if (it != m_overlay.end() && it->second.seq <= m_durable_seq) m_overlay.erase(it);
       }
     }
-    m_durable.notify_all();
+    // Only the threads whose changes are now on disk: those waiting for
+    // the next group sleep on.
+    for (auto it = m_waiters.begin(); it != m_waiters.end() && it->first <= m_durable_seq; ++it) {
+      it->second->cv.notify_one();
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -69,10 +70,16 @@ class CommitPipeline {
 
   void Run();
 
+  // A thread in WaitDurable: woken only once its change is written.
+  struct Waiter {
+    uint64_t seq;
+    std::condition_variable cv;
+  };
+
   KvStore& m_store;
   mutable std::mutex m_mutex;
   std::condition_variable m_queued;
-  std::condition_variable m_durable;
+  std::multimap<uint64_t, Waiter*> m_waiters;  // by the change they wait for
   std::deque<Pending> m_queue;
   std::unordered_map<std::string, OverlayEntry> m_overlay;
   uint64_t m_submitted = 0;
