@@ -1,13 +1,13 @@
 // Group commit with read-your-writes.
 //
-// Changes are submitted in a total order by callers that serialize among
-// themselves (the ledger lock). A submitted change is visible at once to
-// Read(), and becomes durable later, when a background thread writes every
-// change queued so far as one synced LevelDB batch. Batches reach the disk in
-// submission order, so a change is never durable before one it depended on.
+// Changes get a total order when submitted. A submitted change is visible at
+// once to Read(), and becomes durable later, when a background thread writes
+// every change queued so far as one synced LevelDB batch. Batches reach the
+// disk in submission order, so a change is never durable before one
+// submitted earlier. Callers that build a change from what they Read (a
+// ledger) serialize their read-then-submit steps under a lock of their own.
 //
-// Thread safety: Read and Submit are called under the caller's lock;
-// WaitDurable from any thread.
+// Thread-safe: every method may be called from any thread.
 #pragma once
 
 #include <condition_variable>

@@ -61,7 +61,6 @@ struct PeerServer::Impl {
   }
 };
 
-
 PeerServer::PeerServer() : m_impl(std::make_unique<Impl>()) {}
 
 PeerServer::~PeerServer() { Stop(); }
