@@ -9,7 +9,9 @@
 namespace tollstream {
 
 // What tells one version of a file from another without reading it: a
-// rewrite changes its inode, size or change time.
+// rewrite changes its inode, size or change time, except a rewrite to the
+// same size within one tick of the kernel's file clock (a few
+// milliseconds): trust a stamp only for a file whose times are older.
 struct FileStamp {
   uint64_t device = 0;
   uint64_t inode = 0;

@@ -5,17 +5,17 @@
 namespace tollstream {
 
 void WriteAnswer(httplib::Response& res, const PeerAnswer& a) {
+  if (a.bytes && a.bytes->empty() && a.complete_when && !a.complete_when()) {
+    res.status = 503;
+    res.set_header("Connection", "close");
+    res.set_content("the answer could not be completed\n", "text/plain");
+    return;
+  }
   res.status = a.status;
   for (const auto& [name, value] : a.headers) res.set_header(name, value);
   if (!a.bytes) {
     res.set_header("Connection", "close");
     res.set_content(a.body, a.content_type);
-    return;
-  }
-  if (a.bytes->empty() && a.complete_when && !a.complete_when()) {
-    res.status = 503;
-    res.set_header("Connection", "close");
-    res.set_content("the answer could not be completed\n", "text/plain");
     return;
   }
   auto bytes = a.bytes;  // kept alive until the provider is done

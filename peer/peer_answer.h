@@ -20,8 +20,8 @@ struct PeerAnswer {
   std::vector<std::pair<std::string, std::string>> headers;
   // When set, the answer is complete only once this returns true: the last
   // byte of `bytes` waits for it, and the connection is dropped when it
-  // returns false. What it waits for (a receipt's synced record) thus runs
-  // while the rest of the bytes travel.
+  // returns false (empty `bytes`: a 503 instead). What it waits for (a
+  // receipt's synced record) thus runs while the rest of the bytes travel.
   std::function<bool()> complete_when;
 };
 

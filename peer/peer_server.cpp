@@ -77,9 +77,10 @@ void PeerServer::ServeSellerApi(Broadcaster& b) {
   for (const char* path : {"/v1/stream", "/v1/probe", "/v1/offer", "/v1/segment", "/v1/close"}) {
     m_impl->routes.insert(path);
   }
-  // A connection stays open after a delivered segment only (see
-  // WriteAnswer), and for a second at most: a viewer waiting for the next
-  // segment of a live stream holds no worker thread.
+  // A connection is kept after a delivered segment only (every other answer
+  // asks the client to close it; see WriteAnswer), and waits a second at
+  // most for the next request: a viewer waiting for the next segment of a
+  // live stream holds no worker thread.
   s.set_keep_alive_max_count(1000);
   s.set_keep_alive_timeout(1);
   s.Post("/v1/stream", [&b](const httplib::Request& req, httplib::Response& res) {

@@ -337,7 +337,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
       // carrying the pending segment was lost. Send the same segment again.
       m_served.Add();
       m_served_bytes.Add(s.pending->bytes->size());
-      return Delivery(s, *s.pending);
+      return Delivery(*found, *s.pending);
     }
   } else if (!Covers(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain)) {
     std::string why = Mismatch(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain);
@@ -356,6 +356,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
     s.saved = *ticket;
   }
   auto end = [&](const std::string& reason) {
+    if (Status st = m_store.WaitSaved(s.saved); !st) return fail(CannotRecord(s, st.error()));
     json closed = Settle(s, reason);
     return Sign("segment", req.id, 200,
                 {{"state", "end"}, {"reason", reason}, {"paid", s.paid.amount}, {"closed", closed}});
@@ -379,13 +380,23 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   m_served.Add();
   m_served_bytes.Add(segment->bytes->size());
   m_source.Prefetch(s.next_seq);  // ready before this viewer asks for it
-  return Delivery(s, *segment);
+  return Delivery(*found, *segment);
 }
 
-PeerAnswer Broadcaster::Delivery(const Session& s, const SourceSegment& segment) {
+PeerAnswer Broadcaster::Delivery(const std::shared_ptr<Session>& session, const SourceSegment& segment) {
   PeerAnswer a{200, "application/octet-stream", "", segment.bytes,
                {{kSegmentHeader, segment.statement.ToJson().dump()}}, {}};
-  a.complete_when = [this, ticket = s.saved] { return m_store.WaitSaved(ticket).ok(); };
+  a.complete_when = [this, ticket = session->saved, weak = std::weak_ptr<Session>(session)] {
+    Status saved = m_store.WaitSaved(ticket);
+    if (saved) return true;
+    // The viewer gets no whole segment; the contract closes at once, as
+    // when a receipt cannot be queued.
+    if (auto s = weak.lock()) {
+      std::lock_guard lock(s->mutex);
+      if (!s->closed) (void)CannotRecord(*s, saved.error());
+    }
+    return false;
+  };
   return a;
 }
 

@@ -103,10 +103,11 @@ class Broadcaster {
   Result<json> Probe(const Request& req);
   Result<json> Offer(const Request& req);
   PeerAnswer Segment(const Request& req);
-  // The answer carrying `segment` to the viewer of `s` (locked by the
-  // caller): complete once the record of the receipt that paid for it is
-  // on disk.
-  PeerAnswer Delivery(const Session& s, const SourceSegment& segment);
+  // The answer carrying `segment` to the viewer of `session` (locked by the
+  // caller): complete only once the viewer's latest receipt, which paid for
+  // the segment before, is on disk; when that write fails, the contract is
+  // closed and the answer never completes.
+  PeerAnswer Delivery(const std::shared_ptr<Session>& session, const SourceSegment& segment);
   // Settles `s` (locked) when its receipt cannot be recorded; the error to answer.
   Error CannotRecord(Session& s, const Error& why);
   Result<json> Close(const Request& req);

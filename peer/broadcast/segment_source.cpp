@@ -10,14 +10,21 @@ namespace {
 constexpr size_t kCachedSegments = 16;
 // About nine hours of 2-second segments, a few hundred bytes each.
 constexpr size_t kSignedSegments = 16384;
+// Whether the file of `stamp` had been left unchanged for `settle` by now.
+bool Settled(const FileStamp& stamp, std::chrono::milliseconds settle) {
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return now.count() - std::max(stamp.mtime_ns, stamp.ctime_ns) >= std::chrono::nanoseconds(settle).count();
+}
 constexpr size_t kMaxWanted = 4;
 
 }  // namespace
 
-SegmentSource::SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key)
+SegmentSource::SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key,
+                             std::chrono::milliseconds settle)
     : m_playlist_path(std::move(playlist)),
       m_stream(std::move(stream)),
       m_key(std::move(key)),
+      m_settle(settle),
       m_prefetcher([this] { RunPrefetch(); }) {}
 
 SegmentSource::~SegmentSource() {
@@ -147,7 +154,8 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
     }
   }
   SegmentStatement statement = SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms);
-  if (stamp) {  // else it changed while read: what was read is signed, but not remembered
+  // Else it changed while read, or lately: what was read is signed, not remembered.
+  if (stamp && Settled(*stamp, m_settle)) {
     std::lock_guard lock(m_mutex);
     m_signed.insert_or_assign(seq, Signed{statement, *stamp, entry.uri});
     while (m_signed.size() > kSignedSegments) m_signed.erase(m_signed.begin());

@@ -7,7 +7,10 @@
 // kept much longer (thousands of segments, a few hundred bytes each), so a
 // segment read again for a viewer further behind, as in a recording, is
 // hashed and signed once: its statement is reused as long as the file's
-// stamp (inode, size, times) is the one it was hashed with.
+// stamp (inode, size, times) is the one it was hashed with. File times
+// advance by the kernel's clock tick, so a file rewritten to the same size
+// within one tick keeps its stamp: a statement is kept only for a file that
+// had not changed for a while (`settle`, 2 s) when it was read.
 // A background thread prepares (reads, hashes, signs) the newest segment as
 // soon as it is listed, and the segment after each one sold, so that a
 // viewer's request rarely waits for hashing.
@@ -40,7 +43,8 @@ namespace tollstream {
 class SegmentSource : public SegmentSupply {
  public:
   // `playlist` is the path of the .m3u8 file; segment URIs are relative to its directory.
-  SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key);
+  SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key,
+                std::chrono::milliseconds settle = std::chrono::seconds(2));
   ~SegmentSource();
   SegmentSource(const SegmentSource&) = delete;
   SegmentSource& operator=(const SegmentSource&) = delete;
@@ -67,6 +71,7 @@ class SegmentSource : public SegmentSupply {
   std::filesystem::path m_playlist_path;
   std::string m_stream;
   KeyPair m_key;
+  std::chrono::milliseconds m_settle;
   std::mutex m_mutex;
   HlsPlaylist m_playlist;
   bool m_loaded = false;

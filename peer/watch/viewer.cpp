@@ -398,8 +398,9 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
         outcome.stopped_because = "the budget is spent";
         break;
       }
-      Alert("the budget is spent: top up to keep watching");
+      // The state first: whoever hears the alert finds the node waiting.
       Update([](ViewerFigures& f) { f.state = "waiting-top-up"; });
+      Alert("the budget is spent: top up to keep watching");
       std::unique_lock lock(m_mutex);
       while (!stop && m_figures.budget - m_figures.spent < price) {
         m_topped_up.wait_for(lock, std::chrono::milliseconds(200));
