@@ -10,12 +10,13 @@ namespace {
 constexpr size_t kCachedSegments = 16;
 // About nine hours of 2-second segments, a few hundred bytes each.
 constexpr size_t kSignedSegments = 16384;
+constexpr size_t kMaxWanted = 4;
+
 // Whether the file of `stamp` had been left unchanged for `settle` by now.
 bool Settled(const FileStamp& stamp, std::chrono::milliseconds settle) {
   auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
   return now.count() - std::max(stamp.mtime_ns, stamp.ctime_ns) >= std::chrono::nanoseconds(settle).count();
 }
-constexpr size_t kMaxWanted = 4;
 
 }  // namespace
 
