@@ -350,37 +350,42 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
     s.paid = *receipt;
     s.paid_signed = true;
     s.pending.reset();
-    // Written while the next segment travels; its last byte waits for it.
+    // Written while the next segment travels (see Delivery).
     auto ticket = m_store.Queue({s.id, s.contract.ToJson(), s.paid.ToJson()});
     if (!ticket) return fail(CannotRecord(s, ticket.error()));
     s.saved = *ticket;
   }
+  std::optional<SourceSegment> segment;
+  SourceInfo info;
+  bool all_delivered = s.paid.segments >= t.max_segments;
+  if (!all_delivered) {
+    (void)m_source.Refresh();
+    info = m_source.Info();
+    if (info.available && s.next_seq < info.first) s.next_seq = info.first;  // rolled out of the window
+    segment = m_source.Get(s.next_seq);
+  }
+  if (segment) {
+    s.pending = *segment;
+    s.next_seq += 1;
+    m_served.Add();
+    m_served_bytes.Add(segment->bytes->size());
+    m_source.Prefetch(s.next_seq);  // ready before this viewer asks for it
+    return Delivery(*found, *segment);  // complete once the receipt is on disk
+  }
+  // Any other answer is sent only once the receipt is on disk.
+  if (Status st = m_store.WaitSaved(s.saved); !st) return fail(CannotRecord(s, st.error()));
   auto end = [&](const std::string& reason) {
-    if (Status st = m_store.WaitSaved(s.saved); !st) return fail(CannotRecord(s, st.error()));
     json closed = Settle(s, reason);
     return Sign("segment", req.id, 200,
                 {{"state", "end"}, {"reason", reason}, {"paid", s.paid.amount}, {"closed", closed}});
   };
-  if (s.paid.segments >= t.max_segments) return end("the contract's segments are all delivered");
-  (void)m_source.Refresh();
-  SourceInfo info = m_source.Info();
-  if (info.available && s.next_seq < info.first) s.next_seq = info.first;  // rolled out of the window
-  auto segment = m_source.Get(s.next_seq);
-  if (!segment) {
-    if (info.ended && (!info.available || s.next_seq > info.last)) return end("the stream ended");
-    // Back when the next segment is due, but well within the receipt
-    // timeout, so that waiting never looks like leaving.
-    int64_t retry_ms = std::min(m_source.MillisUntilNext(m_config.wait_retry_ms),
-                                std::max<int64_t>(m_config.receipt_timeout_seconds * 1000 / 3, 1));
-    if (Status st = m_store.WaitSaved(s.saved); !st) return fail(CannotRecord(s, st.error()));
-    return Sign("segment", req.id, 200, {{"state", "wait"}, {"next", s.next_seq}, {"retry_ms", retry_ms}});
-  }
-  s.pending = *segment;
-  s.next_seq += 1;
-  m_served.Add();
-  m_served_bytes.Add(segment->bytes->size());
-  m_source.Prefetch(s.next_seq);  // ready before this viewer asks for it
-  return Delivery(*found, *segment);
+  if (all_delivered) return end("the contract's segments are all delivered");
+  if (info.ended && (!info.available || s.next_seq > info.last)) return end("the stream ended");
+  // Back when the next segment is due, but well within the receipt
+  // timeout, so that waiting never looks like leaving.
+  int64_t retry_ms = std::min(m_source.MillisUntilNext(m_config.wait_retry_ms),
+                              std::max<int64_t>(m_config.receipt_timeout_seconds * 1000 / 3, 1));
+  return Sign("segment", req.id, 200, {{"state", "wait"}, {"next", s.next_seq}, {"retry_ms", retry_ms}});
 }
 
 PeerAnswer Broadcaster::Delivery(const std::shared_ptr<Session>& session, const SourceSegment& segment) {
