@@ -4,7 +4,8 @@
 
 namespace tollstream {
 
-CommitPipeline::CommitPipeline(KvStore& store) : m_store(store), m_thread([this] { Run(); }) {}
+CommitPipeline::CommitPipeline(KvStore& store, std::chrono::microseconds gather)
+    : m_store(store), m_gather(gather), m_thread([this] { Run(); }) {}
 
 CommitPipeline::~CommitPipeline() {
   {
@@ -26,13 +27,35 @@ Result<std::optional<std::string>> CommitPipeline::Read(std::string_view key) co
   return m_store.Get(key);
 }
 
-Result<uint64_t> CommitPipeline::Submit(std::vector<KvWrite> writes) {
+CommitPipeline::Announcement CommitPipeline::Announce() {
   std::lock_guard lock(m_mutex);
+  ++m_announced;
+  return Announcement(this);
+}
+
+void CommitPipeline::Announcement::Release() {
+  if (m_pipeline == nullptr) return;
+  std::lock_guard lock(m_pipeline->m_mutex);
+  m_pipeline->Unannounce();
+  m_pipeline = nullptr;
+}
+
+void CommitPipeline::Unannounce() {
+  if (--m_announced == 0 && m_gathering) m_queued.notify_one();
+}
+
+Result<uint64_t> CommitPipeline::Submit(std::vector<KvWrite> writes, Announcement* fulfils) {
+  std::lock_guard lock(m_mutex);
+  if (fulfils != nullptr && fulfils->m_pipeline == this) {
+    fulfils->m_pipeline = nullptr;
+    Unannounce();
+  }
   if (m_failure) return *m_failure;
   uint64_t seq = ++m_submitted;
   for (const auto& w : writes) m_overlay[w.key] = OverlayEntry{seq, w.value};
+  // A writer that is busy looks at the queue again before it sleeps.
+  if (m_queue.empty()) m_queued.notify_one();
   m_queue.push_back(Pending{seq, std::move(writes)});
-  m_queued.notify_one();
   return seq;
 }
 
@@ -65,6 +88,11 @@ void CommitPipeline::Run() {
       std::unique_lock lock(m_mutex);
       m_queued.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
       if (m_queue.empty()) return;  // stopping, and everything is written
+      if (m_announced > 0 && m_gather.count() > 0) {
+        m_gathering = true;
+        m_queued.wait_for(lock, m_gather, [&] { return m_announced == 0 || m_stopping; });
+        m_gathering = false;
+      }
       group.swap(m_queue);
     }
     KvBatch batch;

@@ -23,12 +23,12 @@ void LedgerTxn::Put(const std::string& key, std::string value) { m_writes[key] =
 
 void LedgerTxn::Delete(const std::string& key) { m_writes[key] = std::nullopt; }
 
-Result<uint64_t> LedgerTxn::Commit() {
+Result<uint64_t> LedgerTxn::Commit(CommitPipeline::Announcement* fulfils) {
   std::vector<KvWrite> writes;
   writes.reserve(m_writes.size());
   for (auto& [key, value] : m_writes) writes.push_back(KvWrite{key, std::move(value)});
   m_writes.clear();
-  return m_pipeline.Submit(std::move(writes));
+  return m_pipeline.Submit(std::move(writes), fulfils);
 }
 
 }  // namespace tollstream

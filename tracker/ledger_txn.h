@@ -34,7 +34,8 @@ class LedgerTxn {
   void Discard() { m_writes.clear(); }
 
   // Submits the writes as one atomic change; returns its sequence number.
-  Result<uint64_t> Commit();
+  // `fulfils`: the announcement of this change, if one was made.
+  Result<uint64_t> Commit(CommitPipeline::Announcement* fulfils = nullptr);
 
  private:
   CommitPipeline& m_pipeline;

@@ -36,7 +36,7 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
       m_store(store),
       m_config(config),
       m_ledger(m_key.public_key(), config.ledger),
-      m_pipeline(std::make_unique<CommitPipeline>(store)),
+      m_pipeline(std::make_unique<CommitPipeline>(store, config.commit_gather)),
       m_clock(UnixNow) {
   m_metrics.DeclareCounter("tollstream_tracker_refusals_total",
                            "Requests refused (signed error answers), by error code.", {"code"});
@@ -45,6 +45,12 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
     if (code == ErrorCode::kUpstream) continue;  // only clients and peers answer it
     m_refusals[i] = &m_metrics.counter("tollstream_tracker_refusals_total", {std::string(CodeName(code))});
   }
+  m_metrics.DeclareGauge("tollstream_tracker_commit_groups",
+                         "Synced writes of the ledger since start; each carries a group of changes.",
+                         [this] { return static_cast<double>(m_pipeline->stats().groups); });
+  m_metrics.DeclareGauge("tollstream_tracker_commit_changes",
+                         "Changes to the ledger written since start (changes / groups: the mean group).",
+                         [this] { return static_cast<double>(m_pipeline->stats().changes); });
 }
 
 TrackerService::~TrackerService() = default;
@@ -82,21 +88,27 @@ Answer TrackerService::Handle(std::string_view method, std::string_view body) {
   if (entry == m_methods.end()) {
     return ErrorAnswer(method, MakeError(ErrorCode::kNotFound, "no method " + std::string(method)));
   }
+  const auto& [kind, prepare] = entry->second;
+  std::optional<CommitPipeline::Announcement> coming;
+  if (kind == Kind::kChange) coming.emplace(m_pipeline->Announce());
   auto request = ParseRequest(body);
-  if (!request) return ErrorAnswer(method, request.error());
+  if (!request) {
+    coming.reset();
+    return ErrorAnswer(method, request.error());
+  }
   const Request& req = *request;
   auto refuse = [&](Error error) {
+    if (coming) coming->Release();  // nothing to wait for
     return Sign(ErrorBody(method, public_key(), req.id, now, error));
   };
   if (Status s = CheckRequest(req, method, public_key(), now, m_config.max_clock_skew); !s) {
     return refuse(s.error());
   }
-  const auto& [kind, prepare] = entry->second;
   auto apply = prepare(req);
   if (!apply) return refuse(apply.error());
 
   if (kind == Kind::kChange) {
-    auto answer = ApplyChange(req, *apply, now);  // the whole body, stored for retries
+    auto answer = ApplyChange(req, *apply, now, *coming);  // the whole body, stored for retries
     if (!answer) return refuse(answer.error());
     return Sign(std::move(*answer));
   }
@@ -113,7 +125,8 @@ Answer TrackerService::Handle(std::string_view method, std::string_view body) {
 
 // Returns the complete unsigned answer body (success or refusal), or an Error
 // when nothing could be recorded (storage failure, nonce reused).
-Result<json> TrackerService::ApplyChange(const Request& req, const Apply& apply, int64_t now) {
+Result<json> TrackerService::ApplyChange(const Request& req, const Apply& apply, int64_t now,
+                                         CommitPipeline::Announcement& coming) {
   std::string answer_key = keys::Answer(req.signer, req.nonce);
   std::string request_id = ToHex(req.id);
   uint64_t seq = 0;
@@ -141,11 +154,12 @@ Result<json> TrackerService::ApplyChange(const Request& req, const Apply& apply,
       }
       txn.PutJson(answer_key, ToJson(StoredAnswer{request_id, answer}));
       txn.Put(keys::AnswerByTime(req.ts, req.signer, req.nonce), "");
-      auto committed = txn.Commit();
+      auto committed = txn.Commit(&coming);
       if (!committed) return committed.error();
       seq = *committed;
     }
   }
+  coming.Release();  // a retry submits nothing
   if (Status s = m_pipeline->WaitDurable(seq); !s) return s.error();
   return answer;
 }

@@ -20,6 +20,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,6 +41,10 @@ namespace tollstream {
 struct ServiceConfig {
   int64_t max_clock_skew = 120;  // seconds a request's ts may differ from the tracker's clock
   LedgerConfig ledger;
+  // How long a group commit may wait for changes whose requests are still
+  // being checked (see CommitPipeline): a change that comes alone is
+  // written at once, so this adds latency only when others are on their way.
+  std::chrono::microseconds commit_gather{1000};
 };
 
 struct Answer {
@@ -89,7 +94,8 @@ class TrackerService {
   int64_t Now() const { return m_clock(); }
 
  private:
-  Result<json> ApplyChange(const Request& request, const Apply& apply, int64_t now);
+  Result<json> ApplyChange(const Request& request, const Apply& apply, int64_t now,
+                           CommitPipeline::Announcement& coming);
   Result<json> ApplyRead(const Apply& apply, int64_t now);
   Answer Sign(json body) const;
   void CountRefusal(const json& body) const;

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "common/clock.h"
@@ -69,6 +70,18 @@ int BareServer(bool stateless) {
   return 0;
 }
 
+// A gauge of the tracker's /metrics, or -1 when it cannot be read.
+double ScrapeGauge(const std::string& url, const std::string& name) {
+  httplib::Client http(url);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  std::istringstream lines(res->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(name + " ")) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,7 +122,14 @@ int main(int argc, char** argv) {
   for (auto& s : signers) s.join();
 
   std::cerr << "tracker_bench: load on the tracker for " << kSeconds << " s" << std::endl;
+  auto commits = [&] {
+    return std::pair(ScrapeGauge(tracker.url(), "tollstream_tracker_commit_groups"),
+                     ScrapeGauge(tracker.url(), "tollstream_tracker_commit_changes"));
+  };
+  auto [groups_before, changes_before] = commits();
   LoadResult ours = RunLoad(tracker.url(), pairs, kThreads, kSeconds);
+  auto [groups_after, changes_after] = commits();
+  double groups = groups_after - groups_before;
   auto [audit_status, audit_out] = tracker.Audit(/*running=*/true);
   auto summary = op->Call("summary", json::object());
 
@@ -138,6 +158,8 @@ int main(int argc, char** argv) {
                             {"signature_ceiling_cycles_per_s", stateless_cycles_per_s},
                             {"signature_ratio", cycles_per_s / stateless_cycles_per_s},
                             {"p50_ms", Percentile(ours.latencies_ms, 50)},
+                            {"synced_writes_per_s", groups / ours.seconds},
+                            {"changes_per_synced_write", groups > 0 ? (changes_after - changes_before) / groups : 0},
                             {"p99_ms", Percentile(ours.latencies_ms, 99)},
                             {"ceiling_p50_ms", Percentile(ceiling.latencies_ms, 50)},
                             {"ceiling_p99_ms", Percentile(ceiling.latencies_ms, 99)},

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <thread>
 
 #include "common/kv_store.h"
@@ -53,6 +54,62 @@ TEST_CASE("many concurrent submitters share synced writes and keep their order")
   CHECK(stats.changes == kThreads * kEach);
   CHECK(stats.groups < stats.changes);  // writes were grouped
   MESSAGE("changes ", stats.changes, " in ", stats.groups, " synced writes");
+}
+
+// The gather bound is far longer than any test may take: a writer that
+// waited it out would show as a wait of more than half of it.
+constexpr auto kLongGather = std::chrono::seconds(60);
+
+bool WrittenWellWithinGather(CommitPipeline& pipeline, uint64_t seq) {
+  auto begin = std::chrono::steady_clock::now();
+  bool ok = pipeline.WaitDurable(seq).ok();
+  return ok && std::chrono::steady_clock::now() - begin < kLongGather / 2;
+}
+
+TEST_CASE("a change that nobody announced is written at once, whatever the gather time") {
+  TempDir dir;
+  auto store = std::move(*KvStore::Open(dir / "db"));
+  CommitPipeline pipeline(*store, kLongGather);
+  auto seq = pipeline.Submit({{"a", "1"}});
+  REQUIRE(seq.ok());
+  CHECK(WrittenWellWithinGather(pipeline, *seq));
+}
+
+TEST_CASE("the writer holds a group back for an announced change, which then joins it") {
+  TempDir dir;
+  auto store = std::move(*KvStore::Open(dir / "db"));
+  CommitPipeline pipeline(*store, kLongGather);
+  auto coming = pipeline.Announce();
+  auto first = pipeline.Submit({{"a", "1"}});
+  REQUIRE(first.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // time for a writer that does not wait
+  CHECK(pipeline.stats().groups == 0);
+  CHECK_FALSE(store->Get("a")->has_value());
+  auto second = pipeline.Submit({{"b", "2"}}, &coming);
+  REQUIRE(second.ok());
+  CHECK(WrittenWellWithinGather(pipeline, *second));
+  CHECK(pipeline.stats().groups == 1);
+  CHECK(pipeline.stats().changes == 2);
+  CHECK(store->Get("a")->value() == "1");
+}
+
+TEST_CASE("an announcement released without a change ends the wait") {
+  TempDir dir;
+  auto store = std::move(*KvStore::Open(dir / "db"));
+  CommitPipeline pipeline(*store, kLongGather);
+  std::optional<CommitPipeline::Announcement> coming(pipeline.Announce());
+  auto other = pipeline.Announce();
+  auto seq = pipeline.Submit({{"a", "1"}});
+  REQUIRE(seq.ok());
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    other.Release();
+    other.Release();  // a second release changes nothing
+    coming.reset();   // and so does destruction
+  });
+  CHECK(WrittenWellWithinGather(pipeline, *seq));
+  release.join();
+  CHECK(pipeline.stats().groups == 1);
 }
 
 }  // namespace tollstream::test

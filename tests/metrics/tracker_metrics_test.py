@@ -182,6 +182,10 @@ def test(binary, work_dir):
                            # mint, 3 transfers, deposit, pay
                            ("tollstream_tracker_journal_entries", 6)):
         equal(moved(name), expected, name)
+    groups, changes = moved("tollstream_tracker_commit_groups"), moved("tollstream_tracker_commit_changes")
+    # every transfer (refused or not), the mint, the deposit, the contract's opening and closing
+    check(changes >= 7, "changes written: %s" % changes)
+    check(1 <= groups <= changes, "synced writes: %s for %s changes" % (groups, changes))
     equal(value(after, "tollstream_tracker_audit_ok"), 1, "the audit at start found the ledger holds")
     check(value(after, "tollstream_tracker_audit_last_run_timestamp_seconds") > 0, "the audit's time")
 
