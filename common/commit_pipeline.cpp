@@ -60,15 +60,28 @@ Result<uint64_t> CommitPipeline::Submit(std::vector<KvWrite> writes, Announcemen
 }
 
 Status CommitPipeline::WaitDurable(uint64_t seq) {
-  std::unique_lock lock(m_mutex);
-  if (m_durable_seq < seq && !m_failure) {
-    Waiter waiter{seq, {}};
-    auto entry = m_waiters.emplace(seq, &waiter);
-    waiter.cv.wait(lock, [&] { return m_durable_seq >= seq || m_failure.has_value(); });
-    m_waiters.erase(entry);
+  Waiter waiter{seq, {}, {}, false, std::nullopt};
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_durable_seq >= seq) return Status::Ok();
+    if (m_failure) return *m_failure;
+    m_waiters.emplace(seq, &waiter);
   }
-  if (m_durable_seq >= seq) return Status::Ok();
-  return *m_failure;
+  std::unique_lock lock(waiter.mutex);
+  waiter.cv.wait(lock, [&] { return waiter.done; });
+  if (waiter.failure) return *waiter.failure;
+  return Status::Ok();
+}
+
+void CommitPipeline::Wake(const std::vector<Waiter*>& ready, const std::optional<Error>& failure) {
+  for (Waiter* w : ready) {
+    // Notified under its mutex: the waiter cannot return, and its Waiter
+    // end, before this thread is done with it.
+    std::lock_guard lock(w->mutex);
+    w->done = true;
+    w->failure = failure;
+    w->cv.notify_one();
+  }
 }
 
 uint64_t CommitPipeline::last_submitted() const {
@@ -106,11 +119,16 @@ void CommitPipeline::Run() {
       }
     }
     Status written = m_store.Write(batch, /*sync=*/true);
-    std::lock_guard lock(m_mutex);
+    std::vector<Waiter*> ready;
+    std::unique_lock lock(m_mutex);
     if (!written) {
       LogError("commit failed; refusing all changes from now on: " + written.error().message);
       m_failure = written.error();
-      for (auto& [seq, waiter] : m_waiters) waiter->cv.notify_one();
+      for (auto& [seq, waiter] : m_waiters) ready.push_back(waiter);
+      m_waiters.clear();
+      std::optional<Error> failure = m_failure;
+      lock.unlock();
+      Wake(ready, failure);
       return;
     }
     m_durable_seq = group.back().seq;
@@ -124,9 +142,11 @@ void CommitPipeline::Run() {
     }
     // Only the threads whose changes are now on disk: those waiting for
     // the next group sleep on.
-    for (auto it = m_waiters.begin(); it != m_waiters.end() && it->first <= m_durable_seq; ++it) {
-      it->second->cv.notify_one();
-    }
+    auto end = m_waiters.upper_bound(m_durable_seq);
+    for (auto it = m_waiters.begin(); it != end; ++it) ready.push_back(it->second);
+    m_waiters.erase(m_waiters.begin(), end);
+    lock.unlock();
+    Wake(ready, std::nullopt);
   }
 }
 

@@ -98,11 +98,19 @@ class CommitPipeline {
   // Under m_mutex: one announcement fewer; wakes a writer waiting for it.
   void Unannounce();
 
-  // A thread in WaitDurable: woken only once its change is written.
+  // A thread in WaitDurable, woken only once its change is written (or the
+  // write failed). The writer takes it out of m_waiters, then sets `done`
+  // under its own mutex: the waiter goes on without m_mutex, so a group's
+  // waiters do not queue up on it as they wake.
   struct Waiter {
     uint64_t seq;
+    std::mutex mutex;
     std::condition_variable cv;
+    bool done = false;
+    std::optional<Error> failure;
   };
+  // Wakes `ready` (taken out of m_waiters); `failure` when the write failed.
+  static void Wake(const std::vector<Waiter*>& ready, const std::optional<Error>& failure);
 
   KvStore& m_store;
   const std::chrono::microseconds m_gather;

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <chrono>
 #include <thread>
 
@@ -110,6 +113,35 @@ TEST_CASE("an announcement released without a change ends the wait") {
   CHECK(WrittenWellWithinGather(pipeline, *seq));
   release.join();
   CHECK(pipeline.stats().groups == 1);
+}
+
+TEST_CASE("a write that fails wakes its waiters with the error, and refuses every change after it") {
+  TempDir dir;
+  auto store = std::move(*KvStore::Open(dir / "db"));
+  // Files may not grow past 1 MB from now on: a 2 MB change cannot be logged.
+  rlimit before{};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &before) == 0);
+  rlimit small = before;
+  small.rlim_cur = 1 << 20;
+  auto old_handler = signal(SIGXFSZ, SIG_IGN);  // the write fails (EFBIG) instead of the process
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  {
+    CommitPipeline pipeline(*store, kLongGather);
+    auto coming = pipeline.Announce();  // holds the group until the waiter waits
+    auto seq = pipeline.Submit({{"big", std::string(2 << 20, 'x')}});
+    REQUIRE(seq.ok());
+    Status waited = Status::Ok();
+    std::thread waiter([&] { waited = pipeline.WaitDurable(*seq); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    coming.Release();
+    waiter.join();
+    CHECK_FALSE(waited.ok());
+    CHECK_FALSE(pipeline.Submit({{"a", "1"}}).ok());
+    CHECK_FALSE(pipeline.WaitDurable(*seq).ok());
+  }
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &before) == 0);
+  signal(SIGXFSZ, old_handler);
+  CHECK_FALSE(store->Get("big")->has_value());
 }
 
 }  // namespace tollstream::test
