@@ -42,6 +42,7 @@ void Broadcaster::Event(const std::string& line) {
 struct Broadcaster::Session {
   std::mutex mutex;
   Contract contract;
+  json contract_json;  // made once: every receipt's record carries it
   std::string id;
   uint64_t next_seq = 0;
   // What the viewer has paid for: its last valid receipt (a zero receipt,
@@ -96,8 +97,9 @@ PeerAnswer Broadcaster::Sign(std::string_view method, const std::optional<Hash25
   return a;
 }
 
-PeerAnswer Broadcaster::ErrorAnswer(std::string_view method, const Error& error) {
-  json body = ErrorBody(method, m_key.public_key(), std::nullopt, Now(), error);
+PeerAnswer Broadcaster::ErrorAnswer(std::string_view method, const Error& error,
+                                    const std::optional<Hash256>& request) {
+  json body = ErrorBody(method, m_key.public_key(), request, Now(), error);
   SignInPlace(SignedKind::kResponse, m_key, body);
   return PeerAnswer{HttpStatus(error.code), "application/json", body.dump(), nullptr, {}, {}};
 }
@@ -106,11 +108,7 @@ PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
   auto parsed = ParseRequest(body);
   if (!parsed) return ErrorAnswer(method, parsed.error());
   const Request& req = *parsed;
-  auto refuse = [&](const Error& e) {
-    json b = ErrorBody(method, m_key.public_key(), req.id, Now(), e);
-    SignInPlace(SignedKind::kResponse, m_key, b);
-    return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}, {}};
-  };
+  auto refuse = [&](const Error& e) { return ErrorAnswer(method, e, req.id); };
   if (Status s = CheckRequest(req, method, m_tracker_key, Now(), m_config.max_clock_skew); !s) {
     return refuse(s.error());
   }
@@ -217,12 +215,13 @@ Result<json> Broadcaster::Offer(const Request& req) {
   }
 
   SignAsBroadcaster(contract, m_key);
+  json signed_contract = contract.ToJson();  // both signatures
   // On disk before it is open, so that a crash never leaves an open contract unrecorded.
-  if (Status s = m_store.Save({id, contract.ToJson(), nullptr}); !s) {
+  if (Status s = m_store.Save({id, signed_contract, nullptr}); !s) {
     return MakeError(ErrorCode::kUnavailable, "this node cannot record contracts: " + s.error().message);
   }
   auto opened = WithTracker([&](TrackerClient& c) {
-    return c.CallForAnswer("openContract", {{"contract", contract.ToJson()}});
+    return c.CallForAnswer("openContract", {{"contract", signed_contract}});
   });
   if (!opened) {
     // Forget it only when the tracker said no; after no answer it may be
@@ -240,8 +239,9 @@ Result<json> Broadcaster::Offer(const Request& req) {
   session->paid.viewer = t.viewer;
   session->paid.chain = contract.id;
   session->last_heard = SteadySeconds();
+  session->contract_json = std::move(signed_contract);
   session->offer_answer =
-      json{{"contract", contract.ToJson()}, {"confirmation", opened->signed_body}, {"from", start}};
+      json{{"contract", session->contract_json}, {"confirmation", opened->signed_body}, {"from", start}};
   {
     std::lock_guard lock(m_mutex);
     m_sessions[session->id] = session;
@@ -291,11 +291,7 @@ std::string Mismatch(const Receipt& r, uint64_t segments, uint64_t bytes, const 
 }  // namespace
 
 PeerAnswer Broadcaster::Segment(const Request& req) {
-  auto fail = [&](const Error& e) {
-    json b = ErrorBody("segment", m_key.public_key(), req.id, Now(), e);
-    SignInPlace(SignedKind::kResponse, m_key, b);
-    return PeerAnswer{HttpStatus(e.code), "application/json", b.dump(), nullptr, {}, {}};
-  };
+  auto fail = [&](const Error& e) { return ErrorAnswer("segment", e, req.id); };
   ObjectReader r(req.params, "params");
   std::string id = r.HexString("contract", 32);
   const json& receipt_json = r.Object("receipt");
@@ -351,7 +347,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
     s.paid_signed = true;
     s.pending.reset();
     // Written while the next segment travels (see Delivery).
-    auto ticket = m_store.Queue({s.id, s.contract.ToJson(), s.paid.ToJson()});
+    auto ticket = m_store.Queue({s.id, s.contract_json, s.paid.ToJson()});
     if (!ticket) return fail(CannotRecord(s, ticket.error()));
     s.saved = *ticket;
   }

@@ -66,7 +66,9 @@ class Broadcaster {
               ReceiptStore& store, BroadcasterConfig config);
 
   PeerAnswer Handle(std::string_view method, std::string_view body);
-  PeerAnswer ErrorAnswer(std::string_view method, const Error& error);
+  // The signed refusal of a request (`request`: its id, when it parsed).
+  PeerAnswer ErrorAnswer(std::string_view method, const Error& error,
+                         const std::optional<Hash256>& request = std::nullopt);
 
   // Closes the contracts an earlier run left in the store, each with its
   // last valid receipt. Returns how many were settled.
