@@ -1,6 +1,7 @@
 #include "common/commit_pipeline.h"
 
 #include "common/log.h"
+#include "common/short_slice.h"
 
 namespace tollstream {
 
@@ -95,6 +96,9 @@ CommitPipeline::Stats CommitPipeline::stats() const {
 }
 
 void CommitPipeline::Run() {
+  // Woken by a completed sync while the cores are busy, the writer would
+  // otherwise wait out another thread's slice before it wakes the waiters.
+  (void)RequestShortSlice();
   for (;;) {
     std::deque<Pending> group;
     {

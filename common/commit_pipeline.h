@@ -14,6 +14,9 @@
 // for at most `gather`, so that they join it. With nothing announced it
 // writes at once: a lone change never waits.
 //
+// The writer thread asks for a short time slice (common/short_slice.h), so
+// that it runs as soon as a sync completes, even on busy cores.
+//
 // Thread-safe: every method may be called from any thread.
 #pragma once
 

@@ -4,11 +4,14 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "common/kv_store.h"
 #include "tests/support/temp_dir.h"
 #include "common/commit_pipeline.h"
+#include "common/short_slice.h"
 
 namespace tollstream::test {
 
@@ -142,6 +145,37 @@ TEST_CASE("a write that fails wakes its waiters with the error, and refuses ever
   REQUIRE(setrlimit(RLIMIT_FSIZE, &before) == 0);
   signal(SIGXFSZ, old_handler);
   CHECK_FALSE(store->Get("big")->has_value());
+}
+
+// The threads of this process whose slice, as /proc reports it, is `slice`.
+int ThreadsWithSlice(std::chrono::microseconds slice) {
+  int found = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream sched(task.path() / "sched");
+    for (std::string line; std::getline(sched, line);) {
+      if (line.starts_with("se.slice") &&
+          std::stoll(line.substr(line.find(':') + 1)) == std::chrono::nanoseconds(slice).count()) {
+        ++found;
+      }
+    }
+  }
+  return found;
+}
+
+TEST_CASE("the writer thread runs with a short slice") {
+  TempDir dir;
+  auto store = std::move(*KvStore::Open(dir / "db"));
+  int before = ThreadsWithSlice(kShortSlice);
+  CommitPipeline pipeline(*store);
+  auto seq = pipeline.Submit({{"a", "1"}});
+  REQUIRE(pipeline.WaitDurable(*seq).ok());  // the writer has run
+  bool settable = false;
+  std::thread([&] { settable = RequestShortSlice(); }).join();
+  if (!settable) {
+    MESSAGE("this kernel does not let a thread set its slice");
+    return;
+  }
+  CHECK(ThreadsWithSlice(kShortSlice) >= before + 1);
 }
 
 }  // namespace tollstream::test
