@@ -40,7 +40,8 @@ bool RequestShortSlice(std::chrono::microseconds slice) {
 std::chrono::microseconds CurrentSlice() {
   SchedAttr attr;
   if (!GetAttr(&attr)) return {};
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(attr.sched_runtime));
+  auto slice = std::chrono::nanoseconds(attr.sched_runtime);
+  return std::chrono::duration_cast<std::chrono::microseconds>(slice);
 }
 
 }  // namespace tollstream

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <vector>
 
@@ -100,6 +103,59 @@ TEST_CASE("store: table files are read back whole (pread, not a memory map)") {
   }
   CHECK(it->status().ok());
   CHECK(seen == kRecords);
+}
+
+// The sizes of the store's write-ahead logs.
+std::vector<uintmax_t> LogSizes(const std::string& dir) {
+  std::vector<uintmax_t> sizes;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() == ".log") sizes.push_back(f.file_size());
+  }
+  return sizes;
+}
+
+TEST_CASE("store: the log grows by chunks of zeros; synced writes survive a crash, and a clean close trims it") {
+  test::TempDir dir;
+  constexpr int kWrites = 3000;  // about 3 MB of log: several chunks
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // Writes, then dies without closing anything, as under kill -9.
+    auto store = KvStore::Open(dir / "db");
+    if (!store) _exit(2);
+    for (int i = 0; i < kWrites; ++i) {
+      KvBatch batch;
+      batch.Put("k" + std::to_string(i), std::string(1000, static_cast<char>('a' + i % 26)));
+      if (!(*store)->Write(batch, /*sync=*/true)) _exit(3);
+    }
+    std::vector<uintmax_t> sizes = LogSizes(dir / "db");
+    // One log, at a whole number of chunks of 1 MiB.
+    _exit(sizes.size() == 1 && sizes[0] > 0 && sizes[0] % (1 << 20) == 0 ? 0 : 4);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  {
+    auto store = KvStore::Open(dir / "db");
+    REQUIRE(store.ok());
+    for (int i = 0; i < kWrites; i += 97) {
+      auto got = (*store)->Get("k" + std::to_string(i));
+      REQUIRE(got.ok());
+      REQUIRE(got->has_value());
+      CHECK(**got == std::string(1000, static_cast<char>('a' + i % 26)));
+    }
+    std::string last(1000, static_cast<char>('a' + (kWrites - 1) % 26));
+    CHECK(*(*store)->Get("k" + std::to_string(kWrites - 1)) == last);
+    KvBatch batch;
+    batch.Put("last", "x");
+    REQUIRE((*store)->Write(batch, /*sync=*/true).ok());
+  }
+  // Closed cleanly: the log ends at its last record.
+  for (uintmax_t size : LogSizes(dir / "db")) CHECK(size % (1 << 20) != 0);
+  auto store = KvStore::Open(dir / "db");
+  REQUIRE(store.ok());
+  CHECK(*(*store)->Get("last") == std::optional<std::string>("x"));
 }
 
 }  // namespace tollstream
