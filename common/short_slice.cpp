@@ -34,7 +34,8 @@ bool RequestShortSlice(std::chrono::microseconds slice) {
   attr.size = sizeof(SchedAttr);
   attr.sched_flags = 0;
   attr.sched_runtime = static_cast<uint64_t>(std::chrono::nanoseconds(slice).count());
-  return syscall(SYS_sched_setattr, 0, &attr, 0) == 0;
+  // Kernels before 6.12 accept the call and ignore the slice: read it back.
+  return syscall(SYS_sched_setattr, 0, &attr, 0) == 0 && CurrentSlice() == slice;
 }
 
 std::chrono::microseconds CurrentSlice() {

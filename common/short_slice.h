@@ -7,8 +7,7 @@
 // earlier deadline, so when it wakes on a core busy with a long-running
 // thread it preempts that thread instead of waiting for the end of its slice
 // (a few milliseconds). Its share of the CPU is unchanged, and no privilege is
-// needed. On kernels without settable slices the request is refused and the
-// thread runs as before.
+// needed. On kernels without settable slices the thread runs as before.
 #pragma once
 
 #include <chrono>
@@ -17,7 +16,8 @@ namespace tollstream {
 
 inline constexpr std::chrono::microseconds kShortSlice{100};  // the kernel's minimum
 
-// Asks for `slice` for the calling thread. False when the kernel refused.
+// Asks for `slice` for the calling thread (threads it starts later inherit
+// it). False when the kernel did not grant it.
 bool RequestShortSlice(std::chrono::microseconds slice = kShortSlice);
 
 // The calling thread's slice as the kernel reports it (its default when
