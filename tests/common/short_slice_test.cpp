@@ -6,7 +6,7 @@
 
 namespace tollstream::test {
 
-TEST_CASE("a thread that asks for a short slice gets it, and only that thread") {
+TEST_CASE("a thread that asks for a short slice gets it, threads it starts inherit it, others keep theirs") {
   auto before = CurrentSlice();
   std::chrono::microseconds granted{}, asked_other{};
   bool accepted = false;
