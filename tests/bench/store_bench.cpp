@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   if (fd < 0) return 1;
   const size_t kSlots = 256;
   std::string zeros(kSlots * record.size(), '\0');
-  if (::pwrite(fd, zeros.data(), zeros.size(), 0) != static_cast<ssize_t>(zeros.size()) || ::fsync(fd) != 0) return 1;
+  if (::pwrite(fd, zeros.data(), zeros.size(), 0) != static_cast<ssize_t>(zeros.size())) return 1;
+  if (::fsync(fd) != 0) return 1;
 
   std::vector<double> ours, bare;
   for (int round = 0; round < kRounds; ++round) {
