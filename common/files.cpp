@@ -17,12 +17,36 @@ FileStamp StampOf(const struct stat& st) {
 
 }  // namespace
 
+OpenFile::~OpenFile() { ::close(m_fd); }
+
+std::shared_ptr<const OpenFile> OpenFile::Open(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return nullptr;
+  }
+  return std::make_shared<const OpenFile>(fd, StampOf(st));
+}
+
+bool OpenFile::Unchanged() const {
+  struct stat st {};
+  return ::fstat(m_fd, &st) == 0 && StampOf(st) == m_read_as;
+}
+
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {
-  return ReadWholeFile(path, nullptr);
+  return ReadWholeFile(path, nullptr, nullptr);
 }
 
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp) {
+  return ReadWholeFile(path, stamp, nullptr);
+}
+
+std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp,
+                                         std::shared_ptr<const OpenFile>* file) {
   if (stamp != nullptr) stamp->reset();
+  if (file != nullptr) file->reset();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   struct stat st {};
@@ -39,8 +63,16 @@ std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std:
   }
   struct stat after {};
   if (stamp != nullptr && ::fstat(fd, &after) == 0 && StampOf(after) == StampOf(st)) *stamp = StampOf(st);
-  ::close(fd);
-  if (done != data.size()) return std::nullopt;  // shrank or failed while reading
+  if (done != data.size()) {  // shrank or failed while reading
+    ::close(fd);
+    if (stamp != nullptr) stamp->reset();
+    return std::nullopt;
+  }
+  if (file != nullptr && stamp != nullptr && stamp->has_value()) {
+    *file = std::make_shared<const OpenFile>(fd, **stamp);  // it closes fd
+  } else {
+    ::close(fd);
+  }
   return data;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -21,11 +22,39 @@ struct FileStamp {
   bool operator==(const FileStamp&) const = default;
 };
 
+// A file kept open with the stamp of one version of it: its bytes can be
+// sent from the kernel's cache (sendfile) for as long as the file is that
+// version (removing or replacing it also ends that: the stamp changes).
+// Closed when the last holder lets go.
+class OpenFile {
+ public:
+  OpenFile(int fd, FileStamp read_as) : m_fd(fd), m_read_as(read_as) {}
+  ~OpenFile();
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  // The file as it is now, without reading it; null when it cannot be opened.
+  static std::shared_ptr<const OpenFile> Open(const std::filesystem::path& path);
+  int fd() const { return m_fd; }
+  const FileStamp& stamp() const { return m_read_as; }
+  uint64_t size() const { return m_read_as.size; }
+  // Whether the file is still the version of `stamp()` (one fstat).
+  bool Unchanged() const;
+
+ private:
+  int m_fd;
+  FileStamp m_read_as;
+};
+
 // nullopt when the file cannot be opened or read.
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path);
 
 // The same, and the stamp of the version read in `*stamp`: nullopt there when
 // the file changed while it was read.
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp);
+
+// The same, and with a stamp, the file itself, kept open, in `*file`
+// (else null there).
+std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp,
+                                         std::shared_ptr<const OpenFile>* file);
 
 }  // namespace tollstream

@@ -2,10 +2,13 @@
 
 #include <httplib.h>
 
+#include "common/zero_copy_server.h"
+
 namespace tollstream {
 
 void WriteAnswer(httplib::Response& res, const PeerAnswer& a) {
-  if (a.bytes && a.bytes->empty() && a.complete_when && !a.complete_when()) {
+  bool segment = a.bytes || a.file;
+  if (segment && a.size() == 0 && a.complete_when && !a.complete_when()) {
     res.status = 503;
     res.set_header("Connection", "close");
     res.set_content("the answer could not be completed\n", "text/plain");
@@ -13,21 +16,31 @@ void WriteAnswer(httplib::Response& res, const PeerAnswer& a) {
   }
   res.status = a.status;
   for (const auto& [name, value] : a.headers) res.set_header(name, value);
-  if (!a.bytes) {
+  if (!segment) {
     res.set_header("Connection", "close");
     res.set_content(a.body, a.content_type);
     return;
   }
-  auto bytes = a.bytes;  // kept alive until the provider is done
+  auto bytes = a.bytes;  // both kept alive until the provider is done
+  auto file = a.file;
   auto complete_when = a.complete_when;
-  res.set_content_provider(
-      bytes->size(), a.content_type, [bytes, complete_when](size_t offset, size_t length, httplib::DataSink& sink) {
-        if (!complete_when || length == 0 || offset + length != bytes->size()) {
-          return sink.write(bytes->data() + offset, length);
-        }
-        if (length > 1 && !sink.write(bytes->data() + offset, length - 1)) return false;
-        return complete_when() && sink.write(bytes->data() + bytes->size() - 1, 1);
-      });
+  uint64_t size = a.size();
+  res.set_content_provider(size, a.content_type, [=](size_t offset, size_t length, httplib::DataSink& sink) {
+    bool from_file = file && file->Unchanged();
+    if (!from_file && !bytes) return false;
+    auto send = [&](size_t from, size_t n) {
+      const char* memory = bytes ? bytes->data() + from : nullptr;
+      return from_file ? SendFileRegion(sink, *file, static_cast<off_t>(from), n, memory) : sink.write(memory, n);
+    };
+    // The last byte waits for the condition and, when the rest went out
+    // from the file, for the file to be seen unchanged after it was sent.
+    bool hold = complete_when || from_file;
+    if (!hold || length == 0 || offset + length != size) return send(offset, length);
+    if (length > 1 && !send(offset, length - 1)) return false;
+    if (complete_when && !complete_when()) return false;
+    if (from_file && !file->Unchanged()) return false;
+    return send(size - 1, 1);
+  });
 }
 
 }  // namespace tollstream

@@ -16,6 +16,7 @@
 #include "common/http_events.h"
 #include "common/http_metrics.h"
 #include "common/web_assets.h"
+#include "common/zero_copy_server.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/http_reply.h"
 #include "peer/watch/local_hls.h"
@@ -26,7 +27,7 @@ std::span<const WebAsset> PeerWatchAssets();
 std::span<const WebAsset> PeerBroadcastAssets();
 
 struct PeerServer::Impl {
-  httplib::Server server;
+  ZeroCopyServer server;  // segments go out from files' pages (sendfile)
   std::thread thread;
   std::set<std::string> routes;   // the paths served, as metric labels
   std::string segment_prefix;     // the viewer's segments: "/<stream>/"
@@ -189,6 +190,9 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
 void PeerServer::Instrument(Metrics& metrics) {
   Impl* impl = m_impl.get();
   impl->routes.insert("/metrics");
+  metrics.DeclareCounter("tollstream_peer_file_bytes_sent_total",
+                         "Bytes sent straight from files in the kernel's cache (sendfile), not copied from memory.");
+  impl->server.CountFileBytes(&metrics.counter("tollstream_peer_file_bytes_sent_total"));
   InstrumentServer(impl->server, metrics, [impl](const httplib::Request& req) -> std::string {
     if (impl->routes.count(req.path)) return req.path;
     const std::string& prefix = impl->segment_prefix;

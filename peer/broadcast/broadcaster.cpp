@@ -101,7 +101,7 @@ PeerAnswer Broadcaster::ErrorAnswer(std::string_view method, const Error& error,
                                     const std::optional<Hash256>& request) {
   json body = ErrorBody(method, m_key.public_key(), request, Now(), error);
   SignInPlace(SignedKind::kResponse, m_key, body);
-  return PeerAnswer{HttpStatus(error.code), "application/json", body.dump(), nullptr, {}, {}};
+  return PeerAnswer{HttpStatus(error.code), "application/json", body.dump(), nullptr, nullptr, {}, {}};
 }
 
 PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
@@ -328,12 +328,17 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
       m_receipts_rejected.Add();
       Settle(s, "invalid receipt: " + why);
       return fail(Refuse("invalid receipt (" + why + "); contract closed at the last valid receipt"));
-    } else {
+    } else if (s.pending->Sendable()) {
       // The viewer asks again with the receipt it sent before: the answer
       // carrying the pending segment was lost. Send the same segment again.
       m_served.Add();
-      m_served_bytes.Add(s.pending->bytes->size());
+      m_served_bytes.Add(s.pending->statement.size);
       return Delivery(*found, *s.pending);
+    } else {
+      // ... and its file changed since, with no copy in memory: the segment
+      // due is sent as it is now, under a statement of its own.
+      s.next_seq = s.pending->statement.seq;
+      s.pending.reset();
     }
   } else if (!Covers(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain)) {
     std::string why = Mismatch(*receipt, s.paid.segments, s.paid.bytes, s.paid.chain);
@@ -364,7 +369,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
     s.pending = *segment;
     s.next_seq += 1;
     m_served.Add();
-    m_served_bytes.Add(segment->bytes->size());
+    m_served_bytes.Add(segment->statement.size);
     m_source.Prefetch(s.next_seq);  // ready before this viewer asks for it
     return Delivery(*found, *segment);  // complete once the receipt is on disk
   }
@@ -385,7 +390,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
 }
 
 PeerAnswer Broadcaster::Delivery(const std::shared_ptr<Session>& session, const SourceSegment& segment) {
-  PeerAnswer a{200, "application/octet-stream", "", segment.bytes,
+  PeerAnswer a{200, "application/octet-stream", "", segment.bytes, segment.file,
                {{kSegmentHeader, segment.statement.ToJson().dump()}}, {}};
   a.complete_when = [this, ticket = session->saved, weak = std::weak_ptr<Session>(session)] {
     Status saved = m_store.WaitSaved(ticket);

@@ -14,7 +14,7 @@ void RelaySupply::Add(SegmentStatement statement, std::string bytes) {
   if (!m_origin) m_origin = statement.broadcaster;
   m_target_ms = std::max(m_target_ms, statement.duration_ms);
   uint64_t seq = statement.seq;
-  m_segments[seq] = SourceSegment{std::move(statement), std::make_shared<const std::string>(std::move(bytes))};
+  m_segments[seq] = SourceSegment{std::move(statement), std::make_shared<const std::string>(std::move(bytes)), nullptr};
   while (m_segments.size() > m_keep) m_segments.erase(m_segments.begin());
   m_added = std::chrono::steady_clock::now();
 }

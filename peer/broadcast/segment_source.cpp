@@ -133,6 +133,7 @@ std::optional<SourceSegment> SegmentSource::Get(uint64_t seq) {
   m_loading.erase(seq);
   m_loaded_cv.notify_all();
   if (!segment) return std::nullopt;
+  if (!segment->bytes) return segment;  // sent from its file: it costs an open to make again
   m_cache.emplace(seq, *segment);
   while (m_cache.size() > kCachedSegments) m_cache.erase(m_cache.begin());
   return segment;
@@ -142,26 +143,38 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   if (entry.uri.find("://") != std::string::npos || entry.uri.find("..") != std::string::npos) {
     return std::nullopt;  // only files beside the playlist are served
   }
-  std::optional<FileStamp> stamp;
-  auto bytes = ReadWholeFile(m_playlist_path.parent_path() / entry.uri, &stamp);
-  if (!bytes) return std::nullopt;
-  auto shared = std::make_shared<const std::string>(std::move(*bytes));
-  if (stamp) {
+  auto path = m_playlist_path.parent_path() / entry.uri;
+  // Signed before from a settled file that is still that version: it is
+  // sent from the file, with no need to read it.
+  std::optional<Signed> signed_before;
+  {
     std::lock_guard lock(m_mutex);
     auto known = m_signed.find(seq);
-    if (known != m_signed.end() && known->second.stamp == *stamp && known->second.uri == entry.uri &&
+    if (known != m_signed.end() && known->second.uri == entry.uri &&
         known->second.statement.duration_ms == entry.duration_ms) {
-      return SourceSegment{known->second.statement, std::move(shared)};
+      signed_before = known->second;
     }
   }
+  if (signed_before) {
+    auto file = OpenFile::Open(path);
+    if (file && file->stamp() == signed_before->stamp) return SourceSegment{signed_before->statement, nullptr, file};
+  }
+  std::optional<FileStamp> stamp;
+  std::shared_ptr<const OpenFile> file;
+  auto bytes = ReadWholeFile(path, &stamp, &file);
+  if (!bytes) return std::nullopt;
+  auto shared = std::make_shared<const std::string>(std::move(*bytes));
+  // Else it changed while read, or lately: what was read is signed, not
+  // remembered, and sent from memory only.
+  bool settled = stamp && Settled(*stamp, m_settle);
+  if (!settled) file.reset();
   SegmentStatement statement = SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms);
-  // Else it changed while read, or lately: what was read is signed, not remembered.
-  if (stamp && Settled(*stamp, m_settle)) {
+  if (settled) {
     std::lock_guard lock(m_mutex);
     m_signed.insert_or_assign(seq, Signed{statement, *stamp, entry.uri});
     while (m_signed.size() > kSignedSegments) m_signed.erase(m_signed.begin());
   }
-  return SourceSegment{std::move(statement), std::move(shared)};
+  return SourceSegment{std::move(statement), std::move(shared), std::move(file)};
 }
 
 Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir, const std::string& name) {

@@ -83,7 +83,7 @@ class SegmentSource : public SegmentSupply {
     FileStamp stamp;  // of the file that was hashed
     std::string uri;
   };
-  std::map<uint64_t, SourceSegment> m_cache;  // the most recent segments
+  std::map<uint64_t, SourceSegment> m_cache;  // the most recent segments, read into memory
   std::map<uint64_t, Signed> m_signed;        // statements of many more
   std::set<uint64_t> m_loading;               // being read and signed by some thread
   std::condition_variable m_loaded_cv;        // a load finished

@@ -11,14 +11,24 @@
 #include <string>
 
 #include "common/crypto/keys.h"
+#include "common/files.h"
 #include "common/result.h"
 #include "common/segment.h"
 
 namespace tollstream {
 
+// A segment's bytes are in memory, in a file, or both. `file` is the file
+// the statement was signed from, kept open, when its bytes can be sent from
+// it while it is that version (else null); `bytes` are null only when
+// `file` is set: a segment signed earlier whose file is sent without being
+// read again.
 struct SourceSegment {
   SegmentStatement statement;
   std::shared_ptr<const std::string> bytes;
+  std::shared_ptr<const OpenFile> file;
+  // Whether its signed bytes can still be sent: from memory, or from a file
+  // that has not changed since.
+  bool Sendable() const { return bytes != nullptr || (file != nullptr && file->Unchanged()); }
 };
 
 struct SourceInfo {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 
 #include "common/files.h"
@@ -42,6 +44,40 @@ TEST_CASE("a whole file is read with the stamp of the version read") {
   std::optional<FileStamp> none = FileStamp{};
   CHECK_FALSE(ReadWholeFile(dir / "missing.ts", &none).has_value());
   CHECK_FALSE(none.has_value());
+}
+
+TEST_CASE("a file kept open is the version read until it is changed") {
+  test::TempDir dir;
+  std::string path = dir / "segment.ts";
+  std::ofstream(path) << "first version";
+  std::optional<FileStamp> stamp;
+  std::shared_ptr<const OpenFile> file;
+  REQUIRE(ReadWholeFile(path, &stamp, &file) == "first version");
+  REQUIRE(file != nullptr);
+  CHECK(file->Unchanged());
+
+  char text[32] = {};
+  CHECK(::pread(file->fd(), text, sizeof(text), 0) == 13);
+  CHECK(std::string(text) == "first version");
+
+  // Changed in place: no longer the version read.
+  auto written = std::filesystem::last_write_time(path);
+  std::ofstream(path) << "other version";
+  std::filesystem::last_write_time(path, written + std::chrono::seconds(1));
+  CHECK_FALSE(file->Unchanged());
+
+  // Opened again without reading: the version it is now.
+  auto now = OpenFile::Open(path);
+  REQUIRE(now != nullptr);
+  CHECK(now->stamp() != file->stamp());
+  CHECK(now->size() == 13);
+  CHECK(now->Unchanged());
+  CHECK(OpenFile::Open(dir / "missing.ts") == nullptr);
+
+  // Without a stamp there is no file to keep.
+  std::shared_ptr<const OpenFile> none = file;
+  CHECK_FALSE(ReadWholeFile(dir / "missing.ts", &stamp, &none).has_value());
+  CHECK(none == nullptr);
 }
 
 }  // namespace tollstream

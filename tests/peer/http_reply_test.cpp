@@ -1,26 +1,36 @@
-// WriteAnswer on a real cpp-httplib server over loopback: a delivered
-// segment's bytes travel at once but its last byte waits for the answer's
-// condition, and every answer but a delivered segment asks the client to
-// close the connection.
+// WriteAnswer on a real cpp-httplib server over loopback, a plain one and
+// the nodes' ZeroCopyServer: a delivered segment's bytes travel at once but
+// its last byte waits for the answer's condition; a segment read from a
+// file goes out from the file while it is the version read, from memory
+// once it changed; one with no bytes in memory goes out from its file, and
+// never whole once the file changed; every answer but a delivered segment
+// asks the client to close the connection.
 #include <httplib.h>
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
+#include "common/files.h"
 #include "common/http_bind.h"
+#include "common/zero_copy_server.h"
 #include "peer/http_reply.h"
+#include "tests/support/temp_dir.h"
 
 namespace tollstream {
 namespace {
 
+template <typename Server = httplib::Server>
 struct Served {
-  httplib::Server server;
+  Server server;
   std::thread thread;
   int port = 0;
-  explicit Served(std::function<PeerAnswer()> answer) {
+  explicit Served(std::function<PeerAnswer()> answer, const std::function<void(Server&)>& configure = {}) {
     server.set_keep_alive_max_count(100);
+    if (configure) configure(server);
     server.Post("/answer", [answer](const httplib::Request&, httplib::Response& res) { WriteAnswer(res, answer()); });
     server.Get("/answer", [answer](const httplib::Request&, httplib::Response& res) { WriteAnswer(res, answer()); });
     port = BindServer(server, "127.0.0.1", 0);
@@ -36,12 +46,17 @@ struct Served {
 
 }  // namespace
 
-TEST_CASE("a segment's answer is complete only once its condition holds") {
-  auto bytes = std::make_shared<const std::string>(1 << 20, 's');
+TEST_CASE_TEMPLATE("a segment's answer is complete only once its condition holds", Server, httplib::Server,
+                   ZeroCopyServer) {
+  test::TempDir dir;
+  std::ofstream(dir / "segment.ts") << std::string(1 << 20, 's');
+  std::optional<FileStamp> stamp;
+  std::shared_ptr<const OpenFile> file;
+  auto bytes = std::make_shared<const std::string>(*ReadWholeFile(dir / "segment.ts", &stamp, &file));
   std::promise<bool> condition;
   std::shared_future<bool> holds = condition.get_future().share();
-  Served served([&] {
-    PeerAnswer a{200, "application/octet-stream", "", bytes, {}, {}};
+  Served<Server> served([&] {
+    PeerAnswer a{200, "application/octet-stream", "", bytes, file, {}, {}};
     a.complete_when = [holds] { return holds.get(); };
     return a;
   });
@@ -74,7 +89,7 @@ TEST_CASE("a segment's answer is complete only once its condition holds") {
 TEST_CASE("a segment whose condition fails is never complete") {
   auto bytes = std::make_shared<const std::string>(100000, 's');
   Served served([&] {
-    PeerAnswer a{200, "application/octet-stream", "", bytes, {}, {}};
+    PeerAnswer a{200, "application/octet-stream", "", bytes, nullptr, {}, {}};
     a.complete_when = [] { return false; };
     return a;
   });
@@ -83,8 +98,78 @@ TEST_CASE("a segment whose condition fails is never complete") {
   CHECK_FALSE(res);  // the connection is dropped before the last byte
 }
 
+TEST_CASE("a segment read from a file goes out from the file while it is the version read") {
+  test::TempDir dir;
+  std::string path = dir / "segment.ts";
+  std::ofstream(path) << std::string(3 << 20, 'a');
+  std::optional<FileStamp> stamp;
+  std::shared_ptr<const OpenFile> file;
+  auto bytes = std::make_shared<const std::string>(*ReadWholeFile(path, &stamp, &file));
+  REQUIRE(file != nullptr);
+  Metrics metrics;
+  metrics.DeclareCounter("sent", "test");
+  Metrics::Counter& sent = metrics.counter("sent");
+  Served<ZeroCopyServer> served(
+      [&] {
+        PeerAnswer a{200, "application/octet-stream", "", bytes, file, {}, {}};
+        a.complete_when = [] { return true; };
+        return a;
+      },
+      [&](ZeroCopyServer& s) { s.CountFileBytes(&sent); });
+  httplib::Client client("127.0.0.1", served.port);
+  auto res = client.Get("/answer");
+  REQUIRE(res);
+  CHECK(res->body == *bytes);
+  CHECK(sent.value() == bytes->size());
+
+  // Rewritten in place (the time set as a later write would): what was
+  // read, and signed, goes out from memory.
+  auto written = std::filesystem::last_write_time(path);
+  std::ofstream(path) << std::string(3 << 20, 'b');
+  std::filesystem::last_write_time(path, written + std::chrono::seconds(1));
+  res = client.Get("/answer");
+  REQUIRE(res);
+  CHECK(res->body == *bytes);
+  CHECK(sent.value() == bytes->size());
+}
+
+TEST_CASE_TEMPLATE("a segment with no bytes in memory goes out from its file, never whole once it changed", Server,
+                   httplib::Server, ZeroCopyServer) {
+  test::TempDir dir;
+  std::string path = dir / "segment.ts";
+  const std::string version(3 << 20, 'a');
+  std::ofstream(path) << version;
+  auto file = OpenFile::Open(path);
+  REQUIRE(file != nullptr);
+  // The test's hook for the moment between the body and its last byte.
+  std::function<void()> before_last = [] {};
+  Served<Server> served([&] {
+    PeerAnswer a{200, "application/octet-stream", "", nullptr, file, {}, {}};
+    a.complete_when = [&] {
+      before_last();
+      return true;
+    };
+    return a;
+  });
+  httplib::Client client("127.0.0.1", served.port);
+  auto res = client.Get("/answer");
+  REQUIRE(res);
+  CHECK(res->body == version);
+
+  // Changed while the body travels: the last byte is not sent.
+  auto written = std::filesystem::last_write_time(path);
+  before_last = [&] {
+    std::ofstream(path) << std::string(3 << 20, 'b');
+    std::filesystem::last_write_time(path, written + std::chrono::seconds(1));
+  };
+  CHECK_FALSE(client.Get("/answer"));
+  // Changed before: nothing of it is sent.
+  before_last = [] {};
+  CHECK_FALSE(client.Get("/answer"));
+}
+
 TEST_CASE("every answer but a segment asks the client to close the connection") {
-  Served served([] { return PeerAnswer{200, "application/json", "{\"state\":\"wait\"}", nullptr, {}, {}}; });
+  Served served([] { return PeerAnswer{200, "application/json", "{\"state\":\"wait\"}", nullptr, nullptr, {}, {}}; });
   httplib::Client client("127.0.0.1", served.port);
   client.set_keep_alive(true);
   auto res = client.Post("/answer", "", "text/plain");

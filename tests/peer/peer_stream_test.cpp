@@ -1,5 +1,8 @@
 // A recorded stream end to end: tracker, broadcaster and viewer as separate
 // processes; ffmpeg reads the viewer's stream; exact balances.
+#include <fstream>
+
+#include "tests/peer/hand_viewer.h"
 #include "tests/peer/peer_fixture.h"
 
 namespace tollstream::test {
@@ -105,6 +108,80 @@ TEST_CASE("the broadcaster refuses terms that do not suit it, with a signed reas
   }
   auto summary = c.client->Call("summary", json::object());
   CHECK((*summary)["contracts_opened"] == 0);
+}
+
+}  // namespace tollstream::test
+
+namespace tollstream::test {
+
+// Bytes a node sent straight from files (sendfile), from its /metrics.
+uint64_t FileBytesSent(const std::string& base_url) {
+  auto text = HttpGet(base_url + "/metrics");
+  REQUIRE(text.has_value());
+  std::string name = "\ntollstream_peer_file_bytes_sent_total ";
+  auto at = text->find(name);
+  REQUIRE(at != std::string::npos);
+  return std::stoull(text->substr(at + name.size()));
+}
+
+TEST_CASE("a segment signed before goes out from its file; rewritten, it goes out as it is now, signed anew") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeTestVideo(hls, 40);  // 20 segments: more than the broadcaster keeps in memory
+  SourceSegments source = ReadSource(hls);
+  REQUIRE(source.bytes.size() >= 18);
+  std::this_thread::sleep_for(2500ms);  // the files settle (2 s unchanged) before they are signed
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess broadcaster(t, b, "demo", 1, {"--hls-dir", hls}, dir / "b.log");
+
+  // A first viewer buys every segment: each is read and signed once, and
+  // the first ones leave the broadcaster's memory.
+  HandViewer first(t, "demo", 100);
+  first.Open(source.bytes.size());
+  std::vector<BroadcasterClient::Delivery> bought;
+  for (size_t i = 0; i < source.bytes.size(); ++i) {
+    auto d = first.Ask(first.receipt);
+    REQUIRE(d.kind == BroadcasterClient::Delivery::Kind::kSegment);
+    CHECK(d.bytes == source.bytes[i]);
+    first.Pay(d);
+    bought.push_back(d);
+  }
+  uint64_t before = FileBytesSent(broadcaster.url);
+
+  // A second viewer from the start: segment 0 under the same statement,
+  // sent from its file.
+  HandViewer second(t, "demo", 100);
+  second.Open(3);
+  auto zero = second.Ask(second.receipt);
+  REQUIRE(zero.kind == BroadcasterClient::Delivery::Kind::kSegment);
+  CHECK(zero.bytes == source.bytes[0]);
+  CHECK(zero.statement.sig == bought[0].statement.sig);
+  CHECK(FileBytesSent(broadcaster.url) - before == source.bytes[0].size());
+
+  // Segment 0's file is rewritten (an encoder writing it anew), and the
+  // viewer asks again as if that answer had been lost: it gets the segment
+  // as it is now, under a statement of its own that checks.
+  std::string path = hls + "/" + source.playlist.segments[0].uri;
+  auto written = std::filesystem::last_write_time(path);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << source.bytes[1];
+  std::filesystem::last_write_time(path, written + std::chrono::seconds(1));
+  auto anew = second.Ask(second.receipt);
+  REQUIRE(anew.kind == BroadcasterClient::Delivery::Kind::kSegment);
+  CHECK(anew.statement.seq == 0);
+  CHECK(anew.bytes == source.bytes[1]);
+  CHECK(CheckSegmentBytes(anew.statement, anew.bytes).ok());
+  CHECK(anew.statement.sha256 != bought[0].statement.sha256);
+  // Paid for as it was delivered; the next one follows.
+  second.Pay(anew);
+  auto one = second.Ask(second.receipt);
+  REQUIRE(one.kind == BroadcasterClient::Delivery::Kind::kSegment);
+  CHECK(one.statement.seq == 1);
+  CHECK(one.bytes == source.bytes[1]);
+  second.Pay(one);
+  REQUIRE(second.node->Close(ToHex(second.contract.id), second.receipt).ok());
+  REQUIRE(first.node->Close(ToHex(first.contract.id), first.receipt).ok());
+  CHECK(t.Audit(true).first == 0);
 }
 
 }  // namespace tollstream::test

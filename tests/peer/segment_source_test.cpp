@@ -1,6 +1,9 @@
 // SegmentSource on files in a temporary directory: statements outlive the
-// bytes cache, and are reused only for the very file they were made from.
+// bytes cache, and are reused only for the very file they were made from;
+// a segment signed before is then sent from its file, not read again.
 #include <doctest/doctest.h>
+
+#include <unistd.h>
 
 #include <fstream>
 
@@ -46,17 +49,39 @@ TEST_CASE("a segment read again is signed once, unless its file changed") {
   CHECK(CheckSegmentBytes(first->statement, *first->bytes).ok());
   for (uint64_t i = 1; i < 40; ++i) REQUIRE(source.Get(i).has_value());  // segment 0's bytes leave the cache
 
-  // Read from disk again: the same statement (signing draws fresh randomness,
-  // so a second signature would differ).
+  REQUIRE(first->file);  // settled: it can be sent from its file
+  CHECK(first->file->stamp().size == 1000);
+
+  // Asked for again: the same statement (signing draws fresh randomness,
+  // so a second signature would differ), and no bytes read: the file, open,
+  // is the version signed.
   auto again = source.Get(0);
   REQUIRE(again.has_value());
-  CHECK(again->bytes != first->bytes);  // not the cached copy
-  CHECK(*again->bytes == *first->bytes);
   CHECK(again->statement.sig == first->statement.sig);
+  CHECK(again->bytes == nullptr);
+  REQUIRE(again->file);
+  CHECK(again->file->stamp() == first->file->stamp());
+  CHECK(again->Sendable());
+  std::string sent(1000, '\0');
+  REQUIRE(::pread(again->file->fd(), sent.data(), sent.size(), 0) == 1000);
+  CHECK(CheckSegmentBytes(again->statement, sent).ok());
+
+  // Rewritten after that: what was handed out can no longer be sent, and
+  // the segment is read and signed anew.
+  auto written = std::filesystem::last_write_time(dir / "seg0.ts");
+  std::ofstream(dir / "seg0.ts") << std::string(1000, 'y');
+  std::filesystem::last_write_time(dir / "seg0.ts", written + std::chrono::seconds(1));
+  CHECK_FALSE(again->Sendable());
+  auto reread = source.Get(0);
+  REQUIRE(reread.has_value());
+  REQUIRE(reread->bytes);
+  CHECK(*reread->bytes == std::string(1000, 'y'));
+  CHECK(CheckSegmentBytes(reread->statement, *reread->bytes).ok());
+  CHECK(reread->statement.sig != first->statement.sig);
 
   // The file is rewritten to the same size: its new bytes get a new
   // statement (the test moves the time on; see FileStamp for the tick).
-  auto written = std::filesystem::last_write_time(dir / "seg0.ts");
+  written = std::filesystem::last_write_time(dir / "seg0.ts");
   std::ofstream(dir / "seg0.ts") << std::string(1000, 'z');
   std::filesystem::last_write_time(dir / "seg0.ts", written + std::chrono::seconds(1));
   for (uint64_t i = 1; i < 40; ++i) REQUIRE(source.Get(i).has_value());
@@ -65,6 +90,7 @@ TEST_CASE("a segment read again is signed once, unless its file changed") {
   CHECK(*changed->bytes == std::string(1000, 'z'));
   CHECK(CheckSegmentBytes(changed->statement, *changed->bytes).ok());
   CHECK(changed->statement.sig != first->statement.sig);
+  CHECK(changed->statement.sig != reread->statement.sig);
 }
 
 }  // namespace tollstream
