@@ -158,6 +158,16 @@ inline std::optional<std::string> HttpGet(const std::string& url) {
   return res->body;
 }
 
+// The value of counter `name` in the /metrics of the node at `base_url`.
+inline uint64_t CounterValue(const std::string& base_url, const std::string& name) {
+  auto text = HttpGet(base_url + "/metrics");
+  REQUIRE(text.has_value());
+  std::string line = "\n" + name + " ";
+  auto at = text->find(line);
+  REQUIRE_MESSAGE(at != std::string::npos, name << " is not in the metrics");
+  return std::stoull(text->substr(at + line.size()));
+}
+
 // The viewer's playlist, parsed (an empty one while it has nothing yet).
 inline HlsPlaylist ViewerPlaylist(const ViewerProcess& v) {
   auto text = HttpGet(v.playlist_url);

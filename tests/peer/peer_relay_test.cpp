@@ -232,12 +232,7 @@ TEST_CASE("a relay that alters a segment is caught by the origin's signature, no
 
 // Segments a node served, from its /metrics.
 uint64_t Served(const std::string& base_url) {
-  auto text = HttpGet(base_url + "/metrics");
-  REQUIRE(text.has_value());
-  std::string name = "\ntollstream_broadcaster_segments_served_total ";
-  auto at = text->find(name);
-  REQUIRE(at != std::string::npos);
-  return std::stoull(text->substr(at + name.size()));
+  return CounterValue(base_url, "tollstream_broadcaster_segments_served_total");
 }
 
 TEST_CASE("a swarm: 1 origin, 3 relays, 10 viewers; every viewer gets the whole stream") {

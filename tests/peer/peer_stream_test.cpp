@@ -116,12 +116,7 @@ namespace tollstream::test {
 
 // Bytes a node sent straight from files (sendfile), from its /metrics.
 uint64_t FileBytesSent(const std::string& base_url) {
-  auto text = HttpGet(base_url + "/metrics");
-  REQUIRE(text.has_value());
-  std::string name = "\ntollstream_peer_file_bytes_sent_total ";
-  auto at = text->find(name);
-  REQUIRE(at != std::string::npos);
-  return std::stoull(text->substr(at + name.size()));
+  return CounterValue(base_url, "tollstream_peer_file_bytes_sent_total");
 }
 
 TEST_CASE("a segment signed before goes out from its file; rewritten, it goes out as it is now, signed anew") {
