@@ -6,6 +6,8 @@
 // segment and check the broadcaster's signature, as `peer watch` does.
 // The two are measured in turn, in short rounds, and each figure sums its
 // rounds, so that a drift in the shared host's speed touches both alike.
+// Each figure comes with the CPU time per segment of the server and of its
+// clients, which share the machine: that is what the ratio is made of.
 //   stream_bench [--quick]
 #include <httplib.h>
 #include <netinet/in.h>
@@ -14,6 +16,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/bench/bench_util.h"
@@ -38,14 +41,49 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
+// CPU seconds (user and system) used so far by process `pid` and by its
+// live children (nginx's workers), from /proc.
+double CpuSeconds(pid_t pid) {
+  double ticks = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    auto after_name = line.rfind(')');  // the command's name may hold spaces
+    if (after_name == std::string::npos) continue;
+    // From the third field: state, ppid, ..., utime and stime (the 14th and 15th).
+    std::istringstream fields(line.substr(after_name + 1));
+    std::string state;
+    long ppid = 0;
+    fields >> state >> ppid;
+    std::string skipped;
+    for (int i = 0; i < 9; ++i) fields >> skipped;
+    uint64_t utime = 0, stime = 0;
+    fields >> utime >> stime;
+    if (std::stol(name) == pid || ppid == pid) ticks += static_cast<double>(utime + stime);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double OwnCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
 struct Load {
   double seconds = 0;
+  double client_cpu = 0, server_cpu = 0;  // CPU seconds of the clients (this process), of the server
   uint64_t segments = 0;
   uint64_t bytes = 0;
   std::vector<double> latencies_ms;
 };
 
-Load Measure(size_t threads, double seconds, const std::function<bool(size_t, size_t*)>& fetch) {
+// `threads` clients fetching with `fetch` for `seconds`, from `server`.
+Load Measure(size_t threads, double seconds, const std::function<bool(size_t, size_t*)>& fetch, pid_t server) {
+  double client_cpu = OwnCpuSeconds(), server_cpu = CpuSeconds(server);
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> segments{0}, bytes{0};
   std::vector<std::vector<double>> latencies(threads);
@@ -67,6 +105,8 @@ Load Measure(size_t threads, double seconds, const std::function<bool(size_t, si
   stop = true;
   for (auto& w : workers) w.join();
   Load l;
+  l.client_cpu = OwnCpuSeconds() - client_cpu;
+  l.server_cpu = CpuSeconds(server) - server_cpu;
   l.seconds = Seconds(Clock::now() - start);
   l.segments = segments;
   l.bytes = bytes;
@@ -77,6 +117,8 @@ Load Measure(size_t threads, double seconds, const std::function<bool(size_t, si
 // Adds `more` (a later round of the same load) to `total`.
 void Add(Load& total, const Load& more) {
   total.seconds += more.seconds;
+  total.client_cpu += more.client_cpu;
+  total.server_cpu += more.server_cpu;
   total.segments += more.segments;
   total.bytes += more.bytes;
   total.latencies_ms.insert(total.latencies_ms.end(), more.latencies_ms.begin(), more.latencies_ms.end());
@@ -176,13 +218,13 @@ int main(int argc, char** argv) {
   const int kRounds = quick ? 1 : 4;
   Load ours, ceiling, ours_alone, ceiling_alone;
   for (int r = 0; r < kRounds; ++r) {
-    Add(ours, Measure(kViewers, kSeconds / kRounds, buy));
-    Add(ceiling, Measure(kViewers, kSeconds / kRounds, fetch));
+    Add(ours, Measure(kViewers, kSeconds / kRounds, buy, broadcaster.process.pid()));
+    Add(ceiling, Measure(kViewers, kSeconds / kRounds, fetch, nginx.pid()));
   }
   // One viewer alone: the time of one segment's round trip without contention.
   for (int r = 0; r < kRounds; ++r) {
-    Add(ours_alone, Measure(1, kSeconds / 2 / kRounds, buy));
-    Add(ceiling_alone, Measure(1, kSeconds / 2 / kRounds, fetch));
+    Add(ours_alone, Measure(1, kSeconds / 2 / kRounds, buy, broadcaster.process.pid()));
+    Add(ceiling_alone, Measure(1, kSeconds / 2 / kRounds, fetch, nginx.pid()));
   }
   for (auto& v : viewers) v.Close();
   nginx.Signal(SIGTERM);  // the master stops its workers before it exits
@@ -193,7 +235,16 @@ int main(int argc, char** argv) {
   double p50 = Percentile(ours.latencies_ms, 50), static_p50 = Percentile(ceiling.latencies_ms, 50);
   double alone_p50 = Percentile(ours_alone.latencies_ms, 50);
   double static_alone_p50 = Percentile(ceiling_alone.latencies_ms, 50);
+  // CPU per segment, in ms: what the ratio comes from, since the clients
+  // and the server share the machine's cores.
+  auto per_segment = [](double cpu_seconds, const Load& l) {
+    return l.segments == 0 ? 0.0 : cpu_seconds * 1000 / static_cast<double>(l.segments);
+  };
   Report("streaming.2mb", {{"segments_per_s", static_cast<double>(ours.segments) / ours.seconds},
+                           {"server_cpu_ms_per_segment", per_segment(ours.server_cpu, ours)},
+                           {"client_cpu_ms_per_segment", per_segment(ours.client_cpu, ours)},
+                           {"ceiling_server_cpu_ms_per_segment", per_segment(ceiling.server_cpu, ceiling)},
+                           {"ceiling_client_cpu_ms_per_segment", per_segment(ceiling.client_cpu, ceiling)},
                            {"mb_per_s", ours_mb},
                            {"ceiling_mb_per_s", static_mb},
                            {"ratio", ours_mb / static_mb},
