@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -34,6 +35,20 @@ const char* Untouchable(size_t length) {
     return p == MAP_FAILED ? nullptr : static_cast<const char*>(p);
   }();
   return length <= kUntouchable ? base : nullptr;
+}
+
+// Reads `length` bytes of `fd` from `offset` in pieces and hands each to
+// `take`; false when the file ended early, a read failed or `take` did.
+bool ReadPieces(int fd, off_t offset, size_t length, const std::function<bool(const char*, size_t)>& take) {
+  std::vector<char> piece(std::min(length, kFilePiece));
+  while (length > 0) {
+    ssize_t n = ::pread(fd, piece.data(), std::min(length, piece.size()), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || !take(piece.data(), static_cast<size_t>(n))) return false;
+    offset += n;
+    length -= static_cast<size_t>(n);
+  }
+  return true;
 }
 
 timeval TimeVal(time_t sec, time_t usec) {
@@ -65,8 +80,8 @@ void AddressOf(bool peer, int fd, std::string& ip, int& port) {
 }
 
 // One connection's stream. The socket is blocking, with the server's read
-// and write timeouts as SO_RCVTIMEO and SO_SNDTIMEO, so that a read or a
-// write is one system call, not a poll before each.
+// and write timeouts as SO_RCVTIMEO and SO_SNDTIMEO, which bound each read,
+// write and sendfile.
 class ConnectionStream final : public httplib::Stream {
  public:
   // What SendFileRegion asks for: writes of (part of) `bytes` go out as
@@ -79,13 +94,16 @@ class ConnectionStream final : public httplib::Stream {
   };
 
   ConnectionStream(int fd, timeval read_timeout, timeval write_timeout)
-      : m_fd(fd), m_read_timeout(read_timeout), m_write_timeout(write_timeout) {
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &read_timeout, sizeof(read_timeout));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &write_timeout, sizeof(write_timeout));
+      : m_fd(fd), m_read_timeout(AtLeastOneMicrosecond(read_timeout)),
+        m_write_timeout(AtLeastOneMicrosecond(write_timeout)) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &m_read_timeout, sizeof(m_read_timeout));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &m_write_timeout, sizeof(m_write_timeout));
   }
 
   bool is_readable() const override { return m_begin < m_end || Wait(POLLIN, m_read_timeout); }
-  bool is_writable() const override { return Wait(POLLOUT, m_write_timeout); }
+  // As cpp-httplib's own stream: writable, and the client has not gone
+  // (what a long answer, such as a stream of events, looks at between writes).
+  bool is_writable() const override { return Wait(POLLOUT, m_write_timeout) && PeerStays(); }
 
   ssize_t read(char* ptr, size_t size) override {
     if (m_begin == m_end) {
@@ -132,6 +150,22 @@ class ConnectionStream final : public httplib::Stream {
     }
   }
 
+  // For a socket, a zero timeout means none at all; for cpp-httplib, no wait.
+  static timeval AtLeastOneMicrosecond(timeval t) {
+    if (t.tv_sec == 0 && t.tv_usec == 0) t.tv_usec = 1;
+    return t;
+  }
+
+  // False once the client closed its end: readable, with nothing to read.
+  bool PeerStays() const {
+    if (m_begin < m_end) return true;  // a request of its own is waiting
+    pollfd p{m_fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return true;
+    char c = 0;
+    ssize_t n = ::recv(m_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+  }
+
   ssize_t Receive(char* ptr, size_t size) {
     for (;;) {
       ssize_t n = ::recv(m_fd, ptr, size, 0);
@@ -141,17 +175,32 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   // All of it, or -1: the file ended early (it was cut short after it was
-  // read) or the connection failed.
+  // read) or the connection failed. A file that sendfile cannot read is
+  // sent by reading it.
   ssize_t SendFile(int fd, off_t offset, size_t size) {
     size_t left = size;
     while (left > 0) {
       ssize_t n = ::sendfile(m_fd, fd, &offset, left);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && left == size && (errno == EINVAL || errno == ENOSYS)) return CopyFile(fd, offset, size);
       if (n <= 0) return -1;
       left -= static_cast<size_t>(n);
     }
     if (m_file_bytes != nullptr) m_file_bytes->Add(size);
     return static_cast<ssize_t>(size);
+  }
+
+  ssize_t CopyFile(int fd, off_t offset, size_t size) {
+    bool copied = ReadPieces(fd, offset, size, [this](const char* data, size_t n) {
+      for (size_t sent = 0; sent < n;) {
+        ssize_t m = ::send(m_fd, data + sent, n - sent, MSG_NOSIGNAL);
+        if (m < 0 && errno == EINTR) continue;
+        if (m <= 0) return false;
+        sent += static_cast<size_t>(m);
+      }
+      return true;
+    });
+    return copied ? static_cast<ssize_t>(size) : -1;
   }
 
   int m_fd;
@@ -175,6 +224,7 @@ bool ZeroCopyServer::process_and_close_socket(socket_t sock) {
   // The next request is due within the keep-alive timeout; a stopping
   // server is noticed between checks.
   auto request_comes = [&] {
+    if (svr_sock_ == INVALID_SOCKET) return false;
     if (stream.buffered()) return true;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
     pollfd p{sock, POLLIN, 0};
@@ -211,15 +261,7 @@ bool SendFileRegion(httplib::DataSink& sink, const OpenFile& file, off_t offset,
     return ok;
   }
   if (bytes != nullptr) return sink.write(bytes, length);
-  std::vector<char> piece(std::min<size_t>(length, kFilePiece));
-  while (length > 0) {
-    ssize_t n = ::pread(file.fd(), piece.data(), std::min(length, piece.size()), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || !sink.write(piece.data(), static_cast<size_t>(n))) return false;
-    offset += n;
-    length -= static_cast<size_t>(n);
-  }
-  return true;
+  return ReadPieces(file.fd(), offset, length, [&sink](const char* data, size_t n) { return sink.write(data, n); });
 }
 
 }  // namespace tollstream

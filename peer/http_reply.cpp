@@ -1,6 +1,7 @@
 #include "peer/http_reply.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include "common/zero_copy_server.h"
 
@@ -33,13 +34,20 @@ void WriteAnswer(httplib::Response& res, const PeerAnswer& a) {
       return from_file ? SendFileRegion(sink, *file, static_cast<off_t>(from), n, memory) : sink.write(memory, n);
     };
     // The last byte waits for the condition and, when the rest went out
-    // from the file, for the file to be seen unchanged after it was sent.
+    // from the file, is read and sent only if the file is then still the
+    // version signed.
     bool hold = complete_when || from_file;
     if (!hold || length == 0 || offset + length != size) return send(offset, length);
     if (length > 1 && !send(offset, length - 1)) return false;
     if (complete_when && !complete_when()) return false;
-    if (from_file && !file->Unchanged()) return false;
-    return send(size - 1, 1);
+    if (!from_file) return sink.write(bytes->data() + size - 1, 1);
+    char last = 0;
+    if (bytes) {
+      last = bytes->back();
+    } else if (::pread(file->fd(), &last, 1, static_cast<off_t>(size - 1)) != 1) {
+      return false;
+    }
+    return file->Unchanged() && sink.write(&last, 1);
   });
 }
 

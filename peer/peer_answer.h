@@ -19,11 +19,15 @@ struct PeerAnswer {
   std::string content_type = "application/json";
   std::string body;
   // A segment's bytes, sent instead of body when either is set. While
-  // `file` is the version the bytes were signed from, they go out from its
-  // pages in the kernel's cache (sendfile); once it changed, from `bytes`,
-  // or, with no bytes in memory, not at all: the connection is dropped
-  // before the last byte, so that no client ever gets a whole body of
-  // bytes other than those signed.
+  // `file` is the version the bytes were signed from (by its stamp), they
+  // go out from its pages in the kernel's cache (sendfile); a file found
+  // changed before sending starts is sent from `bytes`, or, with none in
+  // memory, not at all. A change found before the last byte (which is sent
+  // only once the file is seen unchanged) drops the connection. Bytes
+  // already queued are the file's own pages: a writer changing the file in
+  // place while they travel changes what the client gets, and the client's
+  // check against the signed hash refuses it. Segment files are written
+  // once, as an HLS encoder writes them.
   std::shared_ptr<const std::string> bytes;
   std::shared_ptr<const OpenFile> file;
   std::vector<std::pair<std::string, std::string>> headers;

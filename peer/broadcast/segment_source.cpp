@@ -156,8 +156,14 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
     }
   }
   if (signed_before) {
-    auto file = OpenFile::Open(path);
-    if (file && file->stamp() == signed_before->stamp) return SourceSegment{signed_before->statement, nullptr, file};
+    auto file = signed_before->file.lock();
+    if (!file || !file->Unchanged()) file = OpenFile::Open(path);
+    if (file && file->stamp() == signed_before->stamp) {
+      std::lock_guard lock(m_mutex);
+      auto known = m_signed.find(seq);
+      if (known != m_signed.end() && known->second.stamp == file->stamp()) known->second.file = file;
+      return SourceSegment{signed_before->statement, nullptr, file};
+    }
   }
   std::optional<FileStamp> stamp;
   std::shared_ptr<const OpenFile> file;
@@ -171,7 +177,7 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   SegmentStatement statement = SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms);
   if (settled) {
     std::lock_guard lock(m_mutex);
-    m_signed.insert_or_assign(seq, Signed{statement, *stamp, entry.uri});
+    m_signed.insert_or_assign(seq, Signed{statement, *stamp, entry.uri, file});
     while (m_signed.size() > kSignedSegments) m_signed.erase(m_signed.begin());
   }
   return SourceSegment{std::move(statement), std::move(shared), std::move(file)};

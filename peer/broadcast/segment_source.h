@@ -82,6 +82,9 @@ class SegmentSource : public SegmentSupply {
     SegmentStatement statement;
     FileStamp stamp;  // of the file that was hashed
     std::string uri;
+    // That file, open, while a segment handed out holds it: deliveries of
+    // one segment share one descriptor.
+    std::weak_ptr<const OpenFile> file;
   };
   std::map<uint64_t, SourceSegment> m_cache;  // the most recent segments, read into memory
   std::map<uint64_t, Signed> m_signed;        // statements of many more

@@ -1,7 +1,8 @@
 // The event feed and its server-sent-events route: a newcomer gets the state
 // and the kept events; a reader sees new events as they come, over real HTTP;
 // a reconnecting reader (Last-Event-ID) gets only what it missed; closing
-// the feed ends every stream.
+// the feed ends every stream; a reader that leaves frees its place, on a
+// plain cpp-httplib server and on the nodes' ZeroCopyServer alike.
 #include "common/event_feed.h"
 
 #include <doctest/doctest.h>
@@ -11,12 +12,15 @@
 
 #include "common/http_bind.h"
 #include "common/http_events.h"
+#include "common/zero_copy_server.h"
 
 namespace tollstream {
 
 using namespace std::chrono_literals;
 
-// `feed` served at /events on a free loopback port, until destroyed.
+// `feed` served at /events on a free loopback port, until destroyed, by a
+// plain cpp-httplib server or by the nodes' ZeroCopyServer.
+template <typename Server = httplib::Server>
 struct FeedServer {
   explicit FeedServer(EventFeed& feed, size_t max_streams = kMaxEventStreams) {
     ServeEvents(server, "/events", feed, max_streams);
@@ -29,7 +33,7 @@ struct FeedServer {
     server.stop();
     thread.join();
   }
-  httplib::Server server;
+  Server server;
   std::thread thread;
   int port = 0;
 };
@@ -78,7 +82,7 @@ TEST_CASE("a waiting reader wakes on a new event and on close") {
 TEST_CASE("server-sent events over HTTP") {
   EventFeed feed;
   feed.SetState({{"segments", 0}});
-  FeedServer served(feed);
+  FeedServer<> served(feed);
   int port = served.port;
 
   std::string received;
@@ -115,7 +119,7 @@ TEST_CASE("a reader that reconnects with Last-Event-ID gets only what it missed"
   feed.Publish("log", "a");
   feed.Publish("log", "b");
   feed.Publish("log", "c");
-  FeedServer served(feed);
+  FeedServer<> served(feed);
   int port = served.port;
   std::string received;
   std::thread reader([&] {
@@ -130,10 +134,10 @@ TEST_CASE("a reader that reconnects with Last-Event-ID gets only what it missed"
   feed.Close();
 }
 
-TEST_CASE("open streams are limited; a closed one frees its place") {
+TEST_CASE_TEMPLATE("open streams are limited; a closed one frees its place", Server, httplib::Server, ZeroCopyServer) {
   EventFeed feed;
   feed.SetState({{"n", 1}});
-  FeedServer served(feed, 1);
+  FeedServer<Server> served(feed, 1);
   int port = served.port;
 
   std::atomic<bool> leave{false};

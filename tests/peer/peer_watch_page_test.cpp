@@ -127,10 +127,16 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   CHECK(Sample(*viewer_metrics, "tollstream_viewer_tokens_spent_total") == 25);
   CHECK(Sample(*viewer_metrics, "tollstream_viewer_contracts_total") == 2);
   CHECK(viewer_metrics->find("tollstream_http_requests_total{route=\"/api/top-up\",status=\"403\"} 3") != std::string::npos);
+  // A close that did not reach the tracker in time (a loaded machine) is
+  // retried by the node: its count may follow the viewer's by a moment.
   auto sold = HttpGet(broadcaster.url + "/metrics");
+  for (int i = 0; i < 100 && sold && Sample(*sold, "tollstream_broadcaster_contracts_closed_total") != 2; ++i) {
+    std::this_thread::sleep_for(100ms);
+    sold = HttpGet(broadcaster.url + "/metrics");
+  }
   REQUIRE(sold.has_value());
   CHECK(Sample(*sold, "tollstream_broadcaster_receipts_accepted_total") == 5);
-  CHECK(Sample(*sold, "tollstream_broadcaster_contracts_closed_total") == 2);
+  CHECK(Sample(*sold, "tollstream_broadcaster_contracts_closed_total").value_or(0) == 2);
   CHECK(Sample(*sold, "tollstream_broadcaster_tokens_earned_total") == 25);
 
   // Stop: nothing is open, the node keeps serving what it bought.

@@ -65,6 +65,10 @@ TEST_CASE("a segment read again is signed once, unless its file changed") {
   std::string sent(1000, '\0');
   REQUIRE(::pread(again->file->fd(), sent.data(), sent.size(), 0) == 1000);
   CHECK(CheckSegmentBytes(again->statement, sent).ok());
+  // Handed out again while that one is held: the same open file.
+  auto twice = source.Get(0);
+  REQUIRE(twice.has_value());
+  CHECK(twice->file == again->file);
 
   // Rewritten after that: what was handed out can no longer be sent, and
   // the segment is read and signed anew.
