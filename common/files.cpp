@@ -47,31 +47,19 @@ std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std:
                                          std::shared_ptr<const OpenFile>* file) {
   if (stamp != nullptr) stamp->reset();
   if (file != nullptr) file->reset();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  std::string data(static_cast<size_t>(st.st_size), '\0');
+  auto opened = OpenFile::Open(path);
+  if (!opened) return std::nullopt;
+  std::string data(static_cast<size_t>(opened->size()), '\0');
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    ssize_t n = ::read(opened->fd(), data.data() + done, data.size() - done);
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
-  struct stat after {};
-  if (stamp != nullptr && ::fstat(fd, &after) == 0 && StampOf(after) == StampOf(st)) *stamp = StampOf(st);
-  if (done != data.size()) {  // shrank or failed while reading
-    ::close(fd);
-    if (stamp != nullptr) stamp->reset();
-    return std::nullopt;
-  }
-  if (file != nullptr && stamp != nullptr && stamp->has_value()) {
-    *file = std::make_shared<const OpenFile>(fd, **stamp);  // it closes fd
-  } else {
-    ::close(fd);
+  if (done != data.size()) return std::nullopt;  // shrank or failed while reading
+  if (stamp != nullptr && opened->Unchanged()) {
+    *stamp = opened->stamp();
+    if (file != nullptr) *file = std::move(opened);
   }
   return data;
 }

@@ -60,6 +60,7 @@ void SegmentSource::PrefetchLocked(uint64_t seq) {
   const auto& segs = m_playlist.segments;
   if (segs.empty() || seq < segs.front().seq || seq > segs.back().seq) return;
   if (m_cache.count(seq) != 0 || m_loading.count(seq) != 0) return;
+  if (m_signed.count(seq) != 0) return;  // signed before: sent from its file, nothing to prepare
   if (std::find(m_wanted.begin(), m_wanted.end(), seq) != m_wanted.end()) return;
   if (m_wanted.size() >= kMaxWanted) m_wanted.pop_front();  // the newest wishes matter most
   m_wanted.push_back(seq);
@@ -157,7 +158,8 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   }
   if (signed_before) {
     auto file = signed_before->file.lock();
-    if (!file || !file->Unchanged()) file = OpenFile::Open(path);
+    if (file && file->Unchanged()) return SourceSegment{signed_before->statement, nullptr, file};
+    file = OpenFile::Open(path);
     if (file && file->stamp() == signed_before->stamp) {
       std::lock_guard lock(m_mutex);
       auto known = m_signed.find(seq);

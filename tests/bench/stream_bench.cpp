@@ -58,8 +58,8 @@ double CpuSeconds(pid_t pid) {
     std::string state;
     long ppid = 0;
     fields >> state >> ppid;
-    std::string skipped;
-    for (int i = 0; i < 9; ++i) fields >> skipped;
+    std::string field;
+    for (int i = 0; i < 9; ++i) fields >> field;  // pgrp to cmajflt
     uint64_t utime = 0, stime = 0;
     fields >> utime >> stime;
     if (std::stol(name) == pid || ppid == pid) ticks += static_cast<double>(utime + stime);
