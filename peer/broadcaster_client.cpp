@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/fields.h"
+#include "common/http_sized_body.h"
 #include "common/crypto/random.h"
 #include "common/signing.h"
 #include "peer/peer_answer.h"
@@ -41,7 +42,12 @@ json BroadcasterClient::MakeRequest(const std::string& method, json params) cons
 
 Result<BroadcasterClient::RawAnswer> BroadcasterClient::Post(const std::string& method,
                                                             const std::string& body) {
-  auto res = m_transport->client.Post("/v1/" + method, body, "application/json");
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/" + method;
+  req.body = body;
+  req.set_header("Content-Type", "application/json");
+  auto res = SendSized(m_transport->client, std::move(req));  // a segment comes whole, in one buffer
   if (!res) {
     return MakeError(ErrorCode::kUpstream,
                      "no answer from the broadcaster at " + m_url + " (" + httplib::to_string(res.error()) + ")");

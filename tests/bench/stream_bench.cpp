@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/http_sized_body.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/bench_viewer.h"
 #include "tests/peer/peer_fixture.h"
@@ -206,7 +207,10 @@ int main(int argc, char** argv) {
   std::vector<size_t> next(kViewers, 0);
   auto fetch = [&](size_t i, size_t* n) {
     const auto& s = source.playlist.segments[next[i]++ % source.playlist.segments.size()];
-    auto res = statics[i]->Get("/" + s.uri);
+    httplib::Request req;
+    req.method = "GET";
+    req.path = "/" + s.uri;
+    auto res = SendSized(*statics[i], std::move(req));  // as the viewers read theirs
     if (!res || res->status != 200) return false;
     volatile uint8_t sink = Sha256(res->body)[0];
     (void)sink;
