@@ -4,9 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+
 namespace tollstream {
 
 namespace {
+
+constexpr size_t kFilePiece = 256 * 1024;
 
 FileStamp StampOf(const struct stat& st) {
   return FileStamp{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
@@ -33,6 +39,19 @@ std::shared_ptr<const OpenFile> OpenFile::Open(const std::filesystem::path& path
 bool OpenFile::Unchanged() const {
   struct stat st {};
   return ::fstat(m_fd, &st) == 0 && StampOf(st) == m_read_as;
+}
+
+bool ReadFilePieces(int fd, off_t offset, size_t length, const std::function<bool(const char*, size_t)>& take) {
+  const size_t size = std::min(length, kFilePiece);
+  std::unique_ptr<char[]> piece(new char[size]);  // overwritten before use: not zeroed first
+  while (length > 0) {
+    ssize_t n = ::pread(fd, piece.get(), std::min(length, size), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || !take(piece.get(), static_cast<size_t>(n))) return false;
+    offset += n;
+    length -= static_cast<size_t>(n);
+  }
+  return true;
 }
 
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {

@@ -3,9 +3,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <sys/types.h>
 
 namespace tollstream {
 
@@ -44,6 +47,11 @@ class OpenFile {
   int m_fd;
   FileStamp m_read_as;
 };
+
+// Reads `length` bytes of `fd` from `offset` in pieces of at most 256 KiB
+// and hands each to `take`; false when the file ended early, a read failed
+// or `take` did.
+bool ReadFilePieces(int fd, off_t offset, size_t length, const std::function<bool(const char*, size_t)>& take);
 
 // nullopt when the file cannot be opened or read.
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path);

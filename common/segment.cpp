@@ -22,12 +22,17 @@ json SegmentStatement::ToJson() const {
 
 SegmentStatement SignSegment(const KeyPair& broadcaster, std::string stream, uint64_t seq,
                              std::string_view bytes, int64_t duration_ms) {
+  return SignSegmentHash(broadcaster, std::move(stream), seq, Sha256(bytes), bytes.size(), duration_ms);
+}
+
+SegmentStatement SignSegmentHash(const KeyPair& broadcaster, std::string stream, uint64_t seq,
+                                 const Hash256& sha256, uint64_t size, int64_t duration_ms) {
   SegmentStatement s;
   s.stream = std::move(stream);
   s.broadcaster = broadcaster.public_key();
   s.seq = seq;
-  s.sha256 = Sha256(bytes);
-  s.size = bytes.size();
+  s.sha256 = sha256;
+  s.size = size;
   s.duration_ms = duration_ms;
   s.sig = broadcaster.Sign(DigestOf(SignedKind::kSegment, Unsigned(s)));
   return s;

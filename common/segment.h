@@ -32,6 +32,9 @@ struct SegmentStatement {
 
 SegmentStatement SignSegment(const KeyPair& broadcaster, std::string stream, uint64_t seq,
                              std::string_view bytes, int64_t duration_ms);
+// The same, for bytes already hashed: `size` of them, of SHA-256 `sha256`.
+SegmentStatement SignSegmentHash(const KeyPair& broadcaster, std::string stream, uint64_t seq,
+                                 const Hash256& sha256, uint64_t size, int64_t duration_ms);
 
 // Parses and checks the signature against the statement's own broadcaster key.
 // Errors: kMalformedJson, kInvalidField, kBadSignature.

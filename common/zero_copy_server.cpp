@@ -22,8 +22,6 @@ namespace {
 constexpr size_t kReadBuffer = 4096;
 // How often a connection waiting for its next request looks for Stop().
 constexpr std::chrono::milliseconds kStopCheck{100};
-// What a file is read in when it is not sent with sendfile and not in memory.
-constexpr size_t kFilePiece = 256 * 1024;
 constexpr size_t kUntouchable = size_t{1} << 30;
 
 // The start of `length` bytes of address space that is never mapped to
@@ -35,20 +33,6 @@ const char* Untouchable(size_t length) {
     return p == MAP_FAILED ? nullptr : static_cast<const char*>(p);
   }();
   return length <= kUntouchable ? base : nullptr;
-}
-
-// Reads `length` bytes of `fd` from `offset` in pieces and hands each to
-// `take`; false when the file ended early, a read failed or `take` did.
-bool ReadPieces(int fd, off_t offset, size_t length, const std::function<bool(const char*, size_t)>& take) {
-  std::vector<char> piece(std::min(length, kFilePiece));
-  while (length > 0) {
-    ssize_t n = ::pread(fd, piece.data(), std::min(length, piece.size()), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || !take(piece.data(), static_cast<size_t>(n))) return false;
-    offset += n;
-    length -= static_cast<size_t>(n);
-  }
-  return true;
 }
 
 timeval TimeVal(time_t sec, time_t usec) {
@@ -191,7 +175,7 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   ssize_t CopyFile(int fd, off_t offset, size_t size) {
-    bool copied = ReadPieces(fd, offset, size, [this](const char* data, size_t n) {
+    bool copied = ReadFilePieces(fd, offset, size, [this](const char* data, size_t n) {
       for (size_t sent = 0; sent < n;) {
         ssize_t m = ::send(m_fd, data + sent, n - sent, MSG_NOSIGNAL);
         if (m < 0 && errno == EINTR) continue;
@@ -261,7 +245,7 @@ bool SendFileRegion(httplib::DataSink& sink, const OpenFile& file, off_t offset,
     return ok;
   }
   if (bytes != nullptr) return sink.write(bytes, length);
-  return ReadPieces(file.fd(), offset, length, [&sink](const char* data, size_t n) { return sink.write(data, n); });
+  return ReadFilePieces(file.fd(), offset, length, [&sink](const char* data, size_t n) { return sink.write(data, n); });
 }
 
 }  // namespace tollstream

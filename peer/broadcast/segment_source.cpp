@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/crypto/sha.h"
 #include "common/files.h"
 
 namespace tollstream {
@@ -16,6 +17,18 @@ constexpr size_t kMaxWanted = 4;
 bool Settled(const FileStamp& stamp, std::chrono::milliseconds settle) {
   auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
   return now.count() - std::max(stamp.mtime_ns, stamp.ctime_ns) >= std::chrono::nanoseconds(settle).count();
+}
+
+// The SHA-256 of `file`'s bytes, when they were all read and the file was
+// still that version afterwards.
+std::optional<Hash256> HashUnchanged(const OpenFile& file) {
+  Sha256Hasher hasher;
+  bool read = ReadFilePieces(file.fd(), 0, file.size(), [&hasher](const char* data, size_t n) {
+    hasher.Update(std::string_view(data, n));
+    return true;
+  });
+  if (!read || !file.Unchanged()) return std::nullopt;
+  return hasher.Finish();
 }
 
 }  // namespace
@@ -167,6 +180,17 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
       return SourceSegment{signed_before->statement, nullptr, file};
     }
   }
+  // Settled and seen for the first time: hashed as it is read, in pieces,
+  // and sent from its file, with no copy of it in memory.
+  if (auto opened = OpenFile::Open(path); opened && Settled(opened->stamp(), m_settle)) {
+    if (auto sha256 = HashUnchanged(*opened)) {
+      SegmentStatement statement =
+          SignSegmentHash(m_key, m_stream, seq, *sha256, opened->size(), entry.duration_ms);
+      Remember(seq, Signed{statement, opened->stamp(), entry.uri, opened});
+      return SourceSegment{std::move(statement), nullptr, std::move(opened)};
+    }
+  }
+  // Else it is read whole, and sent from memory unless it had settled.
   std::optional<FileStamp> stamp;
   std::shared_ptr<const OpenFile> file;
   auto bytes = ReadWholeFile(path, &stamp, &file);
@@ -177,12 +201,14 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   bool settled = stamp && Settled(*stamp, m_settle);
   if (!settled) file.reset();
   SegmentStatement statement = SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms);
-  if (settled) {
-    std::lock_guard lock(m_mutex);
-    m_signed.insert_or_assign(seq, Signed{statement, *stamp, entry.uri, file});
-    while (m_signed.size() > kSignedSegments) m_signed.erase(m_signed.begin());
-  }
+  if (settled) Remember(seq, Signed{statement, *stamp, entry.uri, file});
   return SourceSegment{std::move(statement), std::move(shared), std::move(file)};
+}
+
+void SegmentSource::Remember(uint64_t seq, Signed made) {
+  std::lock_guard lock(m_mutex);
+  m_signed.insert_or_assign(seq, std::move(made));
+  while (m_signed.size() > kSignedSegments) m_signed.erase(m_signed.begin());
 }
 
 Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir, const std::string& name) {

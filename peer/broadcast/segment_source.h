@@ -2,15 +2,17 @@
 // an encoder writes into a directory, followed as the playlist grows.
 //
 // A segment is offered only once the playlist lists it (encoders list a
-// segment after writing it whole). The bytes of recent segments are cached,
-// so serving many viewers at the live edge reads each once. Statements are
-// kept much longer (thousands of segments, a few hundred bytes each), so a
-// segment read again for a viewer further behind, as in a recording, is
-// hashed and signed once: its statement is reused as long as the file's
-// stamp (inode, size, times) is the one it was hashed with. File times
+// segment after writing it whole). Each segment is hashed and signed once:
+// its statement is kept (thousands of segments, a few hundred bytes each)
+// and reused as long as the file's stamp (inode, size, times) is the one it
+// was hashed with, and the segment is then sent from its file. File times
 // advance by the kernel's clock tick, so a file rewritten to the same size
 // within one tick keeps its stamp: a statement is kept only for a file that
-// had not changed for a while (`settle`, 2 s) when it was read.
+// had not changed for a while (`settle`, 2 s) when it was hashed. A settled
+// file is hashed as it is read, in pieces, and never held in memory; one
+// written more lately (the live edge) is read whole, signed, and sent from
+// memory, and the bytes of the most recent such segments are cached, so
+// that serving many viewers at the live edge reads each once.
 // A background thread prepares (reads, hashes, signs) the newest segment as
 // soon as it is listed, and the segment after each one sold, so that a
 // viewer's request rarely waits for hashing.
@@ -86,7 +88,8 @@ class SegmentSource : public SegmentSupply {
     // one segment share one descriptor.
     std::weak_ptr<const OpenFile> file;
   };
-  std::map<uint64_t, SourceSegment> m_cache;  // the most recent segments, read into memory
+  void Remember(uint64_t seq, Signed made);   // keeps its statement, the oldest go
+  std::map<uint64_t, SourceSegment> m_cache;  // the most recent segments read into memory
   std::map<uint64_t, Signed> m_signed;        // statements of many more
   std::set<uint64_t> m_loading;               // being read and signed by some thread
   std::condition_variable m_loaded_cv;        // a load finished

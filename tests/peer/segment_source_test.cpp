@@ -1,6 +1,7 @@
-// SegmentSource on files in a temporary directory: statements outlive the
-// bytes cache, and are reused only for the very file they were made from;
-// a segment signed before is then sent from its file, not read again.
+// SegmentSource on files in a temporary directory: statements are reused
+// only for the very file they were made from; a settled file is hashed from
+// the file and sent from it, never held in memory, and one just written is
+// read whole and signed again when asked for again.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -11,6 +12,18 @@
 #include "tests/support/temp_dir.h"
 
 namespace tollstream {
+namespace {
+
+// What a segment handed out would send: its bytes in memory, else its file's.
+std::string Sent(const SourceSegment& s) {
+  if (s.bytes) return *s.bytes;
+  REQUIRE(s.file);
+  std::string bytes(s.file->size(), '\0');
+  REQUIRE(::pread(s.file->fd(), bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
+  return bytes;
+}
+
+}  // namespace
 
 TEST_CASE("a segment read again is signed once, unless its file changed") {
   test::TempDir dir;
@@ -37,6 +50,8 @@ TEST_CASE("a segment read again is signed once, unless its file changed") {
     auto again = fresh.Get(0);
     REQUIRE(again.has_value());
     CHECK(again->statement.sig != first->statement.sig);
+    REQUIRE(again->bytes);  // read whole, sent from memory
+    CHECK(again->file == nullptr);
     CHECK(CheckSegmentBytes(again->statement, *again->bytes).ok());
   }
 
@@ -44,13 +59,18 @@ TEST_CASE("a segment read again is signed once, unless its file changed") {
   SegmentSource source(dir / "index.m3u8", "news", key, std::chrono::milliseconds(0));
   REQUIRE(source.Refresh().ok());
 
+  // Settled: hashed from its file and sent from it, never read into memory.
   auto first = source.Get(0);
   REQUIRE(first.has_value());
-  CHECK(CheckSegmentBytes(first->statement, *first->bytes).ok());
-  for (uint64_t i = 1; i < 40; ++i) REQUIRE(source.Get(i).has_value());  // segment 0's bytes leave the cache
-
-  REQUIRE(first->file);  // settled: it can be sent from its file
+  CHECK(first->bytes == nullptr);
+  REQUIRE(first->file);
   CHECK(first->file->stamp().size == 1000);
+  CHECK(CheckSegmentBytes(first->statement, Sent(*first)).ok());
+  for (uint64_t i = 1; i < 40; ++i) {
+    auto other = source.Get(i);
+    REQUIRE(other.has_value());
+    CHECK(CheckSegmentBytes(other->statement, Sent(*other)).ok());
+  }
 
   // Asked for again: the same statement (signing draws fresh randomness,
   // so a second signature would differ), and no bytes read: the file, open,
@@ -62,37 +82,38 @@ TEST_CASE("a segment read again is signed once, unless its file changed") {
   REQUIRE(again->file);
   CHECK(again->file->stamp() == first->file->stamp());
   CHECK(again->Sendable());
-  std::string sent(1000, '\0');
-  REQUIRE(::pread(again->file->fd(), sent.data(), sent.size(), 0) == 1000);
-  CHECK(CheckSegmentBytes(again->statement, sent).ok());
+  CHECK(CheckSegmentBytes(again->statement, Sent(*again)).ok());
   // Handed out again while that one is held: the same open file.
   auto twice = source.Get(0);
   REQUIRE(twice.has_value());
   CHECK(twice->file == again->file);
 
   // Rewritten after that: what was handed out can no longer be sent, and
-  // the segment is read and signed anew.
+  // the segment is hashed and signed anew, from its file.
   auto written = std::filesystem::last_write_time(dir / "seg0.ts");
   std::ofstream(dir / "seg0.ts") << std::string(1000, 'y');
-  std::filesystem::last_write_time(dir / "seg0.ts", written + std::chrono::seconds(1));
+  std::filesystem::last_write_time(dir / "seg0.ts", written - std::chrono::seconds(1));
   CHECK_FALSE(again->Sendable());
   auto reread = source.Get(0);
   REQUIRE(reread.has_value());
-  REQUIRE(reread->bytes);
-  CHECK(*reread->bytes == std::string(1000, 'y'));
-  CHECK(CheckSegmentBytes(reread->statement, *reread->bytes).ok());
+  CHECK(reread->bytes == nullptr);
+  CHECK(Sent(*reread) == std::string(1000, 'y'));
+  CHECK(CheckSegmentBytes(reread->statement, Sent(*reread)).ok());
   CHECK(reread->statement.sig != first->statement.sig);
 
   // The file is rewritten to the same size: its new bytes get a new
-  // statement (the test moves the time on; see FileStamp for the tick).
+  // statement (the test sets a time of its own, in the past, so that the
+  // stamp differs within one tick of the file clock and the file counts
+  // as settled; see FileStamp).
   written = std::filesystem::last_write_time(dir / "seg0.ts");
   std::ofstream(dir / "seg0.ts") << std::string(1000, 'z');
-  std::filesystem::last_write_time(dir / "seg0.ts", written + std::chrono::seconds(1));
+  std::filesystem::last_write_time(dir / "seg0.ts", written - std::chrono::seconds(1));
   for (uint64_t i = 1; i < 40; ++i) REQUIRE(source.Get(i).has_value());
   auto changed = source.Get(0);
   REQUIRE(changed.has_value());
-  CHECK(*changed->bytes == std::string(1000, 'z'));
-  CHECK(CheckSegmentBytes(changed->statement, *changed->bytes).ok());
+  CHECK(changed->bytes == nullptr);
+  CHECK(Sent(*changed) == std::string(1000, 'z'));
+  CHECK(CheckSegmentBytes(changed->statement, Sent(*changed)).ok());
   CHECK(changed->statement.sig != first->statement.sig);
   CHECK(changed->statement.sig != reread->statement.sig);
 }
