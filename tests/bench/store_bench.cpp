@@ -4,11 +4,16 @@
 // a file that already holds zeros, then fdatasync. A broadcaster's receipt
 // record and a lone tracker change each wait for one such write.
 // The two are measured in turn, in rounds, as the host's speed drifts.
+// Then both again, each write after a few milliseconds of quiet: the pace
+// of one viewer's receipts, and what bounds a receipt's part of a
+// segment's round trip (a disk left idle answers a sync more slowly here).
 //   store_bench [--quick]
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/kv_store.h"
@@ -18,10 +23,13 @@
 using namespace tollstream;
 using namespace tollstream::bench;
 
+constexpr int kQuietMs = 5;
+
 int main(int argc, char** argv) {
   bool quick = argc > 1 && std::string(argv[1]) == "--quick";
   const int kRounds = quick ? 1 : 4;
   const int kWrites = quick ? 50 : 500;
+  const int kQuietWrites = quick ? 10 : 100;
   const std::string record(1300, 'r');  // about a receipt record: contract, receipt, signatures
   test::TempDir dir;
   auto store = KvStore::Open(dir / "db");
@@ -33,7 +41,10 @@ int main(int argc, char** argv) {
   if (::pwrite(fd, zeros.data(), zeros.size(), 0) != static_cast<ssize_t>(zeros.size())) return 1;
   if (::fsync(fd) != 0) return 1;
 
-  std::vector<double> ours, bare;
+  std::vector<double> ours, bare, ours_quiet, bare_quiet;
+  // Each after a pause: a viewer alone asks for the next 2 MB segment every
+  // few milliseconds, and the disk sees one synced write each time.
+  auto quiet = [] { std::this_thread::sleep_for(std::chrono::milliseconds(kQuietMs)); };
   for (int round = 0; round < kRounds; ++round) {
     for (int i = 0; i < kWrites; ++i) {
       KvBatch batch;
@@ -49,6 +60,20 @@ int main(int argc, char** argv) {
       if (::fdatasync(fd) != 0) return 1;
       bare.push_back(Seconds(Clock::now() - begin) * 1000);
     }
+    for (int i = 0; i < kQuietWrites; ++i) {
+      KvBatch batch;
+      batch.Put("c/" + std::to_string(i % 4), record);
+      quiet();
+      auto begin = Clock::now();
+      if (!(*store)->Write(batch, /*sync=*/true)) return 1;
+      ours_quiet.push_back(Seconds(Clock::now() - begin) * 1000);
+      quiet();
+      begin = Clock::now();
+      off_t at = static_cast<off_t>((static_cast<size_t>(i) % kSlots) * record.size());
+      if (::pwrite(fd, record.data(), record.size(), at) != static_cast<ssize_t>(record.size())) return 1;
+      if (::fdatasync(fd) != 0) return 1;
+      bare_quiet.push_back(Seconds(Clock::now() - begin) * 1000);
+    }
   }
   ::close(fd);
   double ours_p50 = Percentile(ours, 50), bare_p50 = Percentile(bare, 50);
@@ -57,6 +82,9 @@ int main(int argc, char** argv) {
                                 {"p99_ms", Percentile(ours, 99)},
                                 {"ceiling_p50_ms", bare_p50},
                                 {"ceiling_p99_ms", Percentile(bare, 99)},
-                                {"ratio", bare_p50 / ours_p50}});
+                                {"ratio", bare_p50 / ours_p50},
+                                {"quiet_ms", kQuietMs},
+                                {"quiet_p50_ms", Percentile(ours_quiet, 50)},
+                                {"quiet_ceiling_p50_ms", Percentile(bare_quiet, 50)}});
   return 0;
 }
