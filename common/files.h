@@ -1,5 +1,8 @@
-// Whole-file reads into a sized string (one read, no stream copies).
+// Reading files: whole, into a sized string (one read, no stream copies),
+// or in pieces; and a file kept open as one version of it.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -7,8 +10,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <sys/types.h>
 
 namespace tollstream {
 

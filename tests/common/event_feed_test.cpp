@@ -8,11 +8,12 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <optional>
 #include <thread>
 
-#include "common/http_bind.h"
 #include "common/http_events.h"
 #include "common/zero_copy_server.h"
+#include "tests/support/serving.h"
 
 namespace tollstream {
 
@@ -24,17 +25,11 @@ template <typename Server = httplib::Server>
 struct FeedServer {
   explicit FeedServer(EventFeed& feed, size_t max_streams = kMaxEventStreams) {
     ServeEvents(server, "/events", feed, max_streams);
-    port = BindServer(server, "127.0.0.1", 0);
-    REQUIRE(port > 0);
-    thread = std::thread([this] { server.listen_after_bind(); });
-    while (!server.is_running()) std::this_thread::sleep_for(5ms);
-  }
-  ~FeedServer() {
-    server.stop();
-    thread.join();
+    serving.emplace(server);
+    port = serving->port();
   }
   Server server;
-  std::thread thread;
+  std::optional<test::Serving> serving;
   int port = 0;
 };
 

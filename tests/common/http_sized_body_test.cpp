@@ -8,21 +8,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <optional>
 #include <thread>
 
-#include "common/http_bind.h"
+#include "tests/support/serving.h"
 
 namespace tollstream::test {
 namespace {
 
 constexpr size_t kSize = 3 * 1024 * 1024 + 17;
 
+// Answers of each kind, served until destroyed.
 struct Served {
   httplib::Server server;
-  std::thread thread;
-  int port = -1;
   std::string big = std::string(kSize, 'b');
+  std::optional<Serving> serving;
+  int port = -1;
 
   Served() {
     server.Get("/big", [this](const httplib::Request&, httplib::Response& res) {
@@ -45,14 +46,8 @@ struct Served {
         return true;
       });
     });
-    port = BindServer(server, "127.0.0.1", 0);
-    REQUIRE(port > 0);
-    thread = std::thread([this] { server.listen_after_bind(); });
-    while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~Served() {
-    server.stop();
-    thread.join();
+    serving.emplace(server);
+    port = serving->port();
   }
 };
 

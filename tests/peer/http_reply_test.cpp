@@ -12,12 +12,13 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "common/files.h"
-#include "common/http_bind.h"
 #include "common/zero_copy_server.h"
 #include "peer/http_reply.h"
+#include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"
 
 namespace tollstream {
@@ -26,21 +27,15 @@ namespace {
 template <typename Server = httplib::Server>
 struct Served {
   Server server;
-  std::thread thread;
+  std::optional<test::Serving> serving;
   int port = 0;
   explicit Served(std::function<PeerAnswer()> answer, const std::function<void(Server&)>& configure = {}) {
     server.set_keep_alive_max_count(100);
     if (configure) configure(server);
     server.Post("/answer", [answer](const httplib::Request&, httplib::Response& res) { WriteAnswer(res, answer()); });
     server.Get("/answer", [answer](const httplib::Request&, httplib::Response& res) { WriteAnswer(res, answer()); });
-    port = BindServer(server, "127.0.0.1", 0);
-    REQUIRE(port > 0);
-    thread = std::thread([this] { server.listen_after_bind(); });
-    while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~Served() {
-    server.stop();
-    thread.join();
+    serving.emplace(server);
+    port = serving->port();
   }
 };
 
