@@ -7,16 +7,22 @@
 #include <httplib.h>
 
 #include <cstddef>
+#include <string_view>
 
 namespace tollstream {
 
-// At most this much is set aside before any of the body has come: a
-// Content-Length beyond it is read as usual, growing as it comes.
+// At most this much is set aside before any of the body has come: a larger
+// body grows beyond it as it comes.
 constexpr size_t kMaxSizedBody = 64 * 1024 * 1024;
+
+// What is set aside for a body announced with this Content-Length value:
+// its size up to kMaxSizedBody, and nothing for a value that is not a
+// plain decimal number.
+size_t SizedBodyReservation(std::string_view content_length);
 
 // Sends `req` on `client` as Client::send does, with the answer's body in
 // the result's `body`. Any handler or receiver already set in `req` is
-// replaced.
+// replaced. When the memory cannot be set aside, the body grows as it comes.
 httplib::Result SendSized(httplib::Client& client, httplib::Request req);
 
 }  // namespace tollstream

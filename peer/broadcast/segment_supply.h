@@ -20,8 +20,9 @@ namespace tollstream {
 // A segment's bytes are in memory, in a file, or both. `file` is the file
 // the statement was signed from, kept open, when its bytes can be sent from
 // it while it is that version (else null); `bytes` are null only when
-// `file` is set: a segment signed earlier whose file is sent without being
-// read again.
+// `file` is set: a segment whose file had settled when it was hashed, sent
+// from the file alone. Such a segment has no copy to fall back on: once its
+// file changes it cannot be sent whole (Sendable), and is got again.
 struct SourceSegment {
   SegmentStatement statement;
   std::shared_ptr<const std::string> bytes;

@@ -130,19 +130,22 @@ TEST_CASE("a segment signed before goes out from its file; rewritten, it goes ou
   KeyFile b = NewKeyFile(dir / "b.key");
   BroadcasterProcess broadcaster(t, b, "demo", 1, {"--hls-dir", hls}, dir / "b.log");
 
-  // A first viewer buys every segment: each is read and signed once, and
-  // the first ones leave the broadcaster's memory.
+  // A first viewer buys every segment: each is hashed and signed once, from
+  // its settled file, and sent from the file (all but the last byte of each).
   HandViewer first(t, "demo", 100);
   first.Open(source.bytes.size());
   std::vector<BroadcasterClient::Delivery> bought;
+  uint64_t at_start = FileBytesSent(broadcaster.url), first_sales = 0;
   for (size_t i = 0; i < source.bytes.size(); ++i) {
     auto d = first.Ask(first.receipt);
     REQUIRE(d.kind == BroadcasterClient::Delivery::Kind::kSegment);
     CHECK(d.bytes == source.bytes[i]);
     first.Pay(d);
     bought.push_back(d);
+    first_sales += d.bytes.size() - 1;
   }
   uint64_t before = FileBytesSent(broadcaster.url);
+  CHECK(before - at_start == first_sales);
 
   // A second viewer from the start: segment 0 under the same statement,
   // sent from its file.
