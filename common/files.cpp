@@ -54,6 +54,18 @@ bool ReadFilePieces(int fd, off_t offset, size_t length, const std::function<boo
   return true;
 }
 
+std::optional<std::string> ReadWholeFile(const OpenFile& file) {
+  std::string data(static_cast<size_t>(file.size()), '\0');
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pread(file.fd(), data.data() + done, data.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;  // shrank or failed while reading
+    done += static_cast<size_t>(n);
+  }
+  return data;
+}
+
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {
   return ReadWholeFile(path, nullptr, nullptr);
 }
@@ -68,14 +80,8 @@ std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std:
   if (file != nullptr) file->reset();
   auto opened = OpenFile::Open(path);
   if (!opened) return std::nullopt;
-  std::string data(static_cast<size_t>(opened->size()), '\0');
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::read(opened->fd(), data.data() + done, data.size() - done);
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  if (done != data.size()) return std::nullopt;  // shrank or failed while reading
+  auto data = ReadWholeFile(*opened);
+  if (!data) return std::nullopt;
   if (stamp != nullptr && opened->Unchanged()) {
     *stamp = opened->stamp();
     if (file != nullptr) *file = std::move(opened);

@@ -54,6 +54,11 @@ class OpenFile {
 // or `take` did.
 bool ReadFilePieces(int fd, off_t offset, size_t length, const std::function<bool(const char*, size_t)>& take);
 
+// The `file.size()` bytes of an open file, from its start; nullopt when it
+// ended early or a read failed. Whether it is still that version after is
+// for the caller to see (`file.Unchanged()`).
+std::optional<std::string> ReadWholeFile(const OpenFile& file);
+
 // nullopt when the file cannot be opened or read.
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& path);
 

@@ -172,17 +172,19 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   if (signed_before) {
     auto file = signed_before->file.lock();
     if (file && file->Unchanged()) return SourceSegment{signed_before->statement, nullptr, file};
-    file = OpenFile::Open(path);
-    if (file && file->stamp() == signed_before->stamp) {
-      std::lock_guard lock(m_mutex);
-      auto known = m_signed.find(seq);
-      if (known != m_signed.end() && known->second.stamp == file->stamp()) known->second.file = file;
-      return SourceSegment{signed_before->statement, nullptr, file};
-    }
+  }
+  // One open, whatever follows.
+  auto opened = OpenFile::Open(path);
+  if (!opened) return std::nullopt;
+  if (signed_before && opened->stamp() == signed_before->stamp) {
+    std::lock_guard lock(m_mutex);
+    auto known = m_signed.find(seq);
+    if (known != m_signed.end() && known->second.stamp == opened->stamp()) known->second.file = opened;
+    return SourceSegment{signed_before->statement, nullptr, std::move(opened)};
   }
   // Settled and seen for the first time: hashed as it is read, in pieces,
   // and sent from its file, with no copy of it in memory.
-  if (auto opened = OpenFile::Open(path); opened && Settled(opened->stamp(), m_settle)) {
+  if (Settled(opened->stamp(), m_settle)) {
     if (auto sha256 = HashUnchanged(*opened)) {
       SegmentStatement statement =
           SignSegmentHash(m_key, m_stream, seq, *sha256, opened->size(), entry.duration_ms);
@@ -190,18 +192,15 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
       return SourceSegment{std::move(statement), nullptr, std::move(opened)};
     }
   }
-  // Else it is read whole, and sent from memory unless it had settled.
-  std::optional<FileStamp> stamp;
-  std::shared_ptr<const OpenFile> file;
-  auto bytes = ReadWholeFile(path, &stamp, &file);
+  // Else it is read whole and signed. Changed while read, or lately, what
+  // was read is not remembered and is sent from memory only.
+  auto bytes = ReadWholeFile(*opened);
   if (!bytes) return std::nullopt;
   auto shared = std::make_shared<const std::string>(std::move(*bytes));
-  // Else it changed while read, or lately: what was read is signed, not
-  // remembered, and sent from memory only.
-  bool settled = stamp && Settled(*stamp, m_settle);
-  if (!settled) file.reset();
+  std::shared_ptr<const OpenFile> file;
+  if (opened->Unchanged() && Settled(opened->stamp(), m_settle)) file = std::move(opened);
   SegmentStatement statement = SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms);
-  if (settled) Remember(seq, Signed{statement, *stamp, entry.uri, file});
+  if (file) Remember(seq, Signed{statement, file->stamp(), entry.uri, file});
   return SourceSegment{std::move(statement), std::move(shared), std::move(file)};
 }
 

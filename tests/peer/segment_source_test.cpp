@@ -23,6 +23,23 @@ std::string Sent(const SourceSegment& s) {
   return bytes;
 }
 
+// `s` is handed out from its file alone, holding `bytes` under its statement.
+void CheckFromFile(const std::optional<SourceSegment>& s, const std::string& bytes) {
+  REQUIRE(s.has_value());
+  CHECK(s->bytes == nullptr);
+  CHECK(Sent(*s) == bytes);
+  CHECK(CheckSegmentBytes(s->statement, Sent(*s)).ok());
+}
+
+// Rewrites `path` in place with `bytes`, its time set a second before the
+// one it had: the stamp differs even within one tick of the file clock, and
+// the file counts as settled at once (see FileStamp).
+void Rewrite(const std::filesystem::path& path, const std::string& bytes) {
+  auto written = std::filesystem::last_write_time(path);
+  std::ofstream(path) << bytes;
+  std::filesystem::last_write_time(path, written - std::chrono::seconds(1));
+}
+
 }  // namespace
 
 TEST_CASE("a segment read again is signed once, unless its file changed") {
@@ -90,30 +107,17 @@ TEST_CASE("a segment read again is signed once, unless its file changed") {
 
   // Rewritten after that: what was handed out can no longer be sent, and
   // the segment is hashed and signed anew, from its file.
-  auto written = std::filesystem::last_write_time(dir / "seg0.ts");
-  std::ofstream(dir / "seg0.ts") << std::string(1000, 'y');
-  std::filesystem::last_write_time(dir / "seg0.ts", written - std::chrono::seconds(1));
+  Rewrite(dir / "seg0.ts", std::string(1000, 'y'));
   CHECK_FALSE(again->Sendable());
   auto reread = source.Get(0);
-  REQUIRE(reread.has_value());
-  CHECK(reread->bytes == nullptr);
-  CHECK(Sent(*reread) == std::string(1000, 'y'));
-  CHECK(CheckSegmentBytes(reread->statement, Sent(*reread)).ok());
+  CheckFromFile(reread, std::string(1000, 'y'));
   CHECK(reread->statement.sig != first->statement.sig);
 
-  // The file is rewritten to the same size: its new bytes get a new
-  // statement (the test sets a time of its own, in the past, so that the
-  // stamp differs within one tick of the file clock and the file counts
-  // as settled; see FileStamp).
-  written = std::filesystem::last_write_time(dir / "seg0.ts");
-  std::ofstream(dir / "seg0.ts") << std::string(1000, 'z');
-  std::filesystem::last_write_time(dir / "seg0.ts", written - std::chrono::seconds(1));
+  // The file is rewritten to the same size: its new bytes get a new statement.
+  Rewrite(dir / "seg0.ts", std::string(1000, 'z'));
   for (uint64_t i = 1; i < 40; ++i) REQUIRE(source.Get(i).has_value());
   auto changed = source.Get(0);
-  REQUIRE(changed.has_value());
-  CHECK(changed->bytes == nullptr);
-  CHECK(Sent(*changed) == std::string(1000, 'z'));
-  CHECK(CheckSegmentBytes(changed->statement, Sent(*changed)).ok());
+  CheckFromFile(changed, std::string(1000, 'z'));
   CHECK(changed->statement.sig != first->statement.sig);
   CHECK(changed->statement.sig != reread->statement.sig);
 }
