@@ -4,7 +4,7 @@
 # in the source, no size limit) and defines, in namespace tollstream,
 #   std::span<const WebAsset> <name>();
 # listing each file under its URL path with a content type chosen by its
-# extension (common/web_assets.h serves them). A file that changes rebuilds
+# extension (common/http/web_assets.h serves them). A file that changes rebuilds
 # the target.
 function(tollstream_embed_assets)
   cmake_parse_arguments(E "" "TARGET;FUNCTION" "ASSETS" ${ARGN})
@@ -46,7 +46,7 @@ function(tollstream_embed_assets)
 #include <span>
 #include <string_view>
 
-#include \"common/web_assets.h\"
+#include \"common/http/web_assets.h\"
 
 __asm__(
     \".pushsection .rodata\\n\"

@@ -3,7 +3,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
-#include "common/zero_copy_server.h"
+#include "common/http/zero_copy_server.h"
 
 namespace tollstream {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/files.h"
+#include "common/base/files.h"
 
 namespace tollstream {
 

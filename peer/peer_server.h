@@ -18,11 +18,11 @@
 #include <memory>
 #include <string>
 
-#include "common/event_feed.h"
-#include "common/host_port.h"
-#include "common/json.h"
-#include "common/metrics.h"
-#include "common/result.h"
+#include "common/observe/event_feed.h"
+#include "common/cli/host_port.h"
+#include "common/wire/json.h"
+#include "common/observe/metrics.h"
+#include "common/base/result.h"
 
 namespace tollstream {
 

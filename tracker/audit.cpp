@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "common/amount.h"
+#include "common/base/amount.h"
 #include "tracker/ledger_records.h"
 
 namespace tollstream {

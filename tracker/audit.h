@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "common/json.h"
-#include "common/kv_store.h"
-#include "common/result.h"
+#include "common/wire/json.h"
+#include "common/store/kv_store.h"
+#include "common/base/result.h"
 
 namespace tollstream {
 

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "common/log.h"
+#include "common/observe/log.h"
 
 namespace tollstream {
 

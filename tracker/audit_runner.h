@@ -20,9 +20,9 @@
 #include <string>
 #include <thread>
 
-#include "common/json.h"
-#include "common/kv_store.h"
-#include "common/result.h"
+#include "common/wire/json.h"
+#include "common/store/kv_store.h"
+#include "common/base/result.h"
 #include "tracker/audit.h"
 
 namespace tollstream {

@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "common/address.h"
-#include "common/log.h"
+#include "common/protocol/address.h"
+#include "common/observe/log.h"
 
 namespace tollstream {
 

@@ -1,8 +1,8 @@
 #include "tracker/ledger.h"
 
-#include "common/address.h"
-#include "common/amount.h"
-#include "common/hex.h"
+#include "common/protocol/address.h"
+#include "common/base/amount.h"
+#include "common/base/hex.h"
 
 namespace tollstream {
 namespace {

@@ -15,11 +15,11 @@
 #include <optional>
 #include <string>
 
-#include "common/contract.h"
+#include "common/protocol/contract.h"
 #include "common/crypto/keys.h"
-#include "common/json.h"
-#include "common/receipt.h"
-#include "common/result.h"
+#include "common/wire/json.h"
+#include "common/protocol/receipt.h"
+#include "common/base/result.h"
 #include "tracker/ledger_records.h"
 #include "tracker/ledger_txn.h"
 

@@ -2,8 +2,8 @@
 
 #include <string_view>
 
-#include "common/address.h"
-#include "common/hex.h"
+#include "common/protocol/address.h"
+#include "common/base/hex.h"
 
 namespace tollstream {
 namespace {

@@ -14,9 +14,9 @@
 #include <optional>
 #include <string>
 
-#include "common/json.h"
-#include "common/kv_store.h"
-#include "common/result.h"
+#include "common/wire/json.h"
+#include "common/store/kv_store.h"
+#include "common/base/result.h"
 #include "tracker/ledger_records.h"
 
 namespace tollstream {

@@ -1,7 +1,7 @@
 #include "tracker/ledger_records.h"
 
-#include "common/fields.h"
-#include "common/hex.h"
+#include "common/wire/fields.h"
+#include "common/base/hex.h"
 
 namespace tollstream {
 namespace {

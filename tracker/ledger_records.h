@@ -17,10 +17,10 @@
 #include <optional>
 #include <string>
 
-#include "common/contract.h"
+#include "common/protocol/contract.h"
 #include "common/crypto/keys.h"
-#include "common/json.h"
-#include "common/result.h"
+#include "common/wire/json.h"
+#include "common/base/result.h"
 
 namespace tollstream {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "common/json.h"
-#include "common/result.h"
-#include "common/commit_pipeline.h"
+#include "common/wire/json.h"
+#include "common/base/result.h"
+#include "common/store/commit_pipeline.h"
 
 namespace tollstream {
 

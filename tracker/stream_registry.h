@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "common/json.h"
-#include "common/result.h"
+#include "common/wire/json.h"
+#include "common/base/result.h"
 
 namespace tollstream {
 

@@ -1,5 +1,5 @@
 // What the tracker's /metrics shows beside the HTTP figures
-// (common/http_metrics.h) and the counters the service and its methods keep
+// (common/http/server_metrics.h) and the counters the service and its methods keep
 // (tollstream_tracker_refusals_total, tollstream_tracker_receipts_rejected_total):
 // gauges read at scrape time from the committed ledger totals, the stream
 // registry and the last audit.
@@ -10,9 +10,9 @@
 
 #include <functional>
 
-#include "common/http_metrics.h"
-#include "common/kv_store.h"
-#include "common/metrics.h"
+#include "common/http/server_metrics.h"
+#include "common/store/kv_store.h"
+#include "common/observe/metrics.h"
 #include "tracker/audit_runner.h"
 #include "tracker/stream_registry.h"
 #include "tracker/tracker_service.h"

@@ -1,9 +1,9 @@
 #include "tracker/tracker_service.h"
 
-#include "common/clock.h"
-#include "common/hex.h"
-#include "common/log.h"
-#include "common/signing.h"
+#include "common/base/clock.h"
+#include "common/base/hex.h"
+#include "common/observe/log.h"
+#include "common/wire/signing.h"
 #include "tracker/ledger_records.h"
 
 namespace tollstream {
@@ -36,8 +36,7 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
       m_store(store),
       m_config(config),
       m_ledger(m_key.public_key(), config.ledger),
-      m_pipeline(std::make_unique<CommitPipeline>(store, config.commit_gather)),
-      m_clock(UnixNow) {
+      m_pipeline(std::make_unique<CommitPipeline>(store, config.commit_gather)) {
   m_metrics.DeclareCounter("tollstream_tracker_refusals_total",
                            "Requests refused (signed error answers), by error code.", {"code"});
   for (size_t i = 0; i < m_refusals.size(); ++i) {
@@ -54,6 +53,8 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
 }
 
 TrackerService::~TrackerService() = default;
+
+int64_t TrackerService::Now() const { return UnixNow(); }
 
 void TrackerService::AddMethod(std::string method, Kind kind, Prepare prepare) {
   m_methods[std::move(method)] = {kind, std::move(prepare)};
@@ -79,11 +80,11 @@ void TrackerService::CountRefusal(const json& body) const {
 }
 
 Answer TrackerService::ErrorAnswer(std::string_view method, const Error& error) const {
-  return Sign(ErrorBody(method, public_key(), std::nullopt, m_clock(), error));
+  return Sign(ErrorBody(method, public_key(), std::nullopt, Now(), error));
 }
 
 Answer TrackerService::Handle(std::string_view method, std::string_view body) {
-  int64_t now = m_clock();
+  int64_t now = Now();
   auto entry = m_methods.find(method);
   if (entry == m_methods.end()) {
     return ErrorAnswer(method, MakeError(ErrorCode::kNotFound, "no method " + std::string(method)));

@@ -29,11 +29,11 @@
 #include <string_view>
 
 #include "common/crypto/keys.h"
-#include "common/envelope.h"
-#include "common/kv_store.h"
-#include "common/metrics.h"
-#include "common/result.h"
-#include "common/commit_pipeline.h"
+#include "common/wire/envelope.h"
+#include "common/store/kv_store.h"
+#include "common/observe/metrics.h"
+#include "common/base/result.h"
+#include "common/store/commit_pipeline.h"
 #include "tracker/ledger.h"
 
 namespace tollstream {
@@ -89,9 +89,8 @@ class TrackerService {
   CommitPipeline& pipeline() { return *m_pipeline; }
   // The process's metrics registry (the HTTP server serves it at GET /metrics).
   Metrics& metrics() { return m_metrics; }
-  // For tests that move the clock; defaults to the system clock.
-  void SetClock(std::function<int64_t()> clock) { m_clock = std::move(clock); }
-  int64_t Now() const { return m_clock(); }
+  // The tracker's clock: the system clock, in Unix seconds.
+  int64_t Now() const;
 
  private:
   Result<json> ApplyChange(const Request& request, const Apply& apply, int64_t now,
@@ -110,7 +109,6 @@ class TrackerService {
   std::unique_ptr<CommitPipeline> m_pipeline;
   std::mutex m_ledger_mutex;
   std::map<std::string, std::pair<Kind, Prepare>, std::less<>> m_methods;
-  std::function<int64_t()> m_clock;
 };
 
 }  // namespace tollstream

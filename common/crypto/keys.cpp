@@ -10,7 +10,7 @@
 #include <mutex>
 
 #include "common/crypto/random.h"
-#include "common/hex.h"
+#include "common/base/hex.h"
 
 namespace tollstream {
 namespace {

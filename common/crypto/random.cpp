@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "common/hex.h"
+#include "common/base/hex.h"
 
 namespace tollstream {
 

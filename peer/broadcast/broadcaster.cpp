@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include "common/clock.h"
-#include "common/fields.h"
-#include "common/hex.h"
-#include "common/log.h"
-#include "common/signing.h"
+#include "common/base/clock.h"
+#include "common/wire/fields.h"
+#include "common/base/hex.h"
+#include "common/observe/log.h"
+#include "common/wire/signing.h"
 
 namespace tollstream {
 namespace {

@@ -30,12 +30,12 @@
 #include <set>
 #include <string>
 
-#include "common/contract.h"
-#include "common/envelope.h"
-#include "common/metrics.h"
-#include "common/receipt.h"
-#include "common/tracker_client.h"
-#include "common/tracker_pool.h"
+#include "common/protocol/contract.h"
+#include "common/wire/envelope.h"
+#include "common/observe/metrics.h"
+#include "common/protocol/receipt.h"
+#include "common/client/tracker_client.h"
+#include "common/client/tracker_pool.h"
 #include "peer/broadcast/receipt_store.h"
 #include "peer/broadcast/segment_supply.h"
 #include "peer/peer_answer.h"

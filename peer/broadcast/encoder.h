@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "common/result.h"
+#include "common/base/result.h"
 
 namespace tollstream {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "common/commit_pipeline.h"
-#include "common/json.h"
-#include "common/kv_store.h"
-#include "common/result.h"
+#include "common/store/commit_pipeline.h"
+#include "common/wire/json.h"
+#include "common/store/kv_store.h"
+#include "common/base/result.h"
 
 namespace tollstream {
 

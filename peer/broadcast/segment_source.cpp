@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/crypto/sha.h"
-#include "common/files.h"
+#include "common/base/files.h"
 
 namespace tollstream {
 namespace {

@@ -34,10 +34,10 @@
 #include <thread>
 
 #include "common/crypto/keys.h"
-#include "common/files.h"
-#include "common/hls_playlist.h"
-#include "common/result.h"
-#include "common/segment.h"
+#include "common/base/files.h"
+#include "common/media/hls_playlist.h"
+#include "common/base/result.h"
+#include "common/protocol/segment.h"
 #include "peer/broadcast/segment_supply.h"
 
 namespace tollstream {

@@ -11,9 +11,9 @@
 #include <string>
 
 #include "common/crypto/keys.h"
-#include "common/files.h"
-#include "common/result.h"
-#include "common/segment.h"
+#include "common/base/files.h"
+#include "common/base/result.h"
+#include "common/protocol/segment.h"
 
 namespace tollstream {
 

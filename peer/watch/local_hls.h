@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "common/hls_playlist.h"
-#include "common/result.h"
+#include "common/media/hls_playlist.h"
+#include "common/base/result.h"
 
 namespace tollstream {
 

@@ -7,18 +7,18 @@
 #include <vector>
 #include <thread>
 
-#include "common/address.h"
-#include "common/clock.h"
-#include "common/contract.h"
+#include "common/protocol/address.h"
+#include "common/base/clock.h"
+#include "common/protocol/contract.h"
 #include "common/crypto/random.h"
-#include "common/envelope.h"
-#include "common/fields.h"
-#include "common/hex.h"
-#include "common/log.h"
-#include "common/receipt.h"
-#include "common/tracker_client.h"
-#include "common/amount.h"
-#include "peer/broadcaster_client.h"
+#include "common/wire/envelope.h"
+#include "common/wire/fields.h"
+#include "common/base/hex.h"
+#include "common/observe/log.h"
+#include "common/protocol/receipt.h"
+#include "common/client/tracker_client.h"
+#include "common/base/amount.h"
+#include "peer/watch/broadcaster_client.h"
 
 namespace tollstream {
 namespace {

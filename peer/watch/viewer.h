@@ -29,11 +29,11 @@
 #include <string>
 
 #include "common/crypto/keys.h"
-#include "common/event_feed.h"
-#include "common/json.h"
-#include "common/metrics.h"
-#include "common/segment.h"
-#include "common/result.h"
+#include "common/observe/event_feed.h"
+#include "common/wire/json.h"
+#include "common/observe/metrics.h"
+#include "common/protocol/segment.h"
+#include "common/base/result.h"
 #include "peer/watch/local_hls.h"
 
 namespace tollstream {

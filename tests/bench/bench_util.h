@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "common/json.h"
+#include "common/wire/json.h"
 
 namespace tollstream::bench {
 

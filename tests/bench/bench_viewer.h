@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "common/clock.h"
-#include "peer/broadcaster_client.h"
+#include "common/base/clock.h"
+#include "peer/watch/broadcaster_client.h"
 #include "tests/support/tracker_fixture.h"
 
 namespace tollstream::bench {

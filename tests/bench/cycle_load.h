@@ -7,8 +7,8 @@
 #include <atomic>
 #include <thread>
 
-#include "common/clock.h"
-#include "common/signing.h"
+#include "common/base/clock.h"
+#include "common/wire/signing.h"
 #include "tests/bench/bench_util.h"
 #include "tests/support/tracker_fixture.h"
 

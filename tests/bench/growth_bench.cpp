@@ -12,11 +12,11 @@
 #include <sstream>
 #include <thread>
 
-#include "common/address.h"
-#include "common/key_file.h"
+#include "common/protocol/address.h"
+#include "common/cli/key_file.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/cycle_load.h"
-#include "common/commit_pipeline.h"
+#include "common/store/commit_pipeline.h"
 #include "tracker/ledger.h"
 
 using namespace tollstream;

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/kv_store.h"
+#include "common/store/kv_store.h"
 #include "tests/bench/bench_util.h"
 #include "tests/support/temp_dir.h"
 

@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "common/http_sized_body.h"
+#include "common/http/sized_body.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/bench_viewer.h"
 #include "tests/peer/peer_fixture.h"

@@ -23,9 +23,9 @@
 #include <sstream>
 #include <thread>
 
-#include "common/clock.h"
-#include "common/http_bind.h"
-#include "common/signing.h"
+#include "common/base/clock.h"
+#include "common/http/bind.h"
+#include "common/wire/signing.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/cycle_load.h"
 #include "tests/support/tracker_fixture.h"

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "common/hls_playlist.h"
+#include "common/media/hls_playlist.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto playlist = tollstream::ParseHlsPlaylist(std::string_view(reinterpret_cast<const char*>(data), size));

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/receipt.h"
+#include "common/protocol/receipt.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto json = tollstream::ParseStrict(std::string_view(reinterpret_cast<const char*>(data), size));

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/envelope.h"
-#include "common/signing.h"
+#include "common/wire/envelope.h"
+#include "common/wire/signing.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -2,7 +2,7 @@
 // broadcaster does with whatever a viewer sends.
 #pragma once
 
-#include "peer/broadcaster_client.h"
+#include "peer/watch/broadcaster_client.h"
 #include "tests/peer/peer_fixture.h"
 
 namespace tollstream::test {

@@ -15,8 +15,8 @@
 #include <optional>
 #include <thread>
 
-#include "common/files.h"
-#include "common/zero_copy_server.h"
+#include "common/base/files.h"
+#include "common/http/zero_copy_server.h"
 #include "peer/http_reply.h"
 #include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"

@@ -11,10 +11,10 @@
 
 #include <httplib.h>
 
-#include "common/clock.h"
-#include "common/files.h"
-#include "common/signing.h"
-#include "common/hls_playlist.h"
+#include "common/base/clock.h"
+#include "common/base/files.h"
+#include "common/wire/signing.h"
+#include "common/media/hls_playlist.h"
 #include "tests/support/tracker_fixture.h"
 
 namespace tollstream::test {

@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "common/json.h"
+#include "common/wire/json.h"
 #include "peer/peer_answer.h"
 
 namespace tollstream::test {

@@ -2,10 +2,10 @@
 
 #include <functional>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "common/crypto/random.h"
-#include "common/hex.h"
-#include "common/signing.h"
+#include "common/base/hex.h"
+#include "common/wire/signing.h"
 
 namespace tollstream::test {
 namespace {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/crypto/keys.h"
-#include "common/json.h"
+#include "common/wire/json.h"
 
 namespace tollstream::test {
 

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-#include "common/http_bind.h"
+#include "common/http/bind.h"
 
 namespace tollstream::test {
 

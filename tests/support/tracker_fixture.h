@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "common/address.h"
-#include "common/contract.h"
+#include "common/protocol/address.h"
+#include "common/protocol/contract.h"
 #include "common/crypto/random.h"
-#include "common/hex.h"
-#include "common/key_file.h"
-#include "common/receipt.h"
-#include "common/tracker_client.h"
+#include "common/base/hex.h"
+#include "common/cli/key_file.h"
+#include "common/protocol/receipt.h"
+#include "common/client/tracker_client.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "tests/support/tracker_fixture.h"
 
 namespace tollstream::test {

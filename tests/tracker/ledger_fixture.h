@@ -6,16 +6,16 @@
 #include <functional>
 #include <map>
 
-#include "common/address.h"
-#include "common/amount.h"
-#include "common/contract.h"
+#include "common/protocol/address.h"
+#include "common/base/amount.h"
+#include "common/protocol/contract.h"
 #include "common/crypto/random.h"
-#include "common/hex.h"
-#include "common/kv_store.h"
-#include "common/receipt.h"
+#include "common/base/hex.h"
+#include "common/store/kv_store.h"
+#include "common/protocol/receipt.h"
 #include "tests/support/temp_dir.h"
 #include "tracker/audit.h"
-#include "common/commit_pipeline.h"
+#include "common/store/commit_pipeline.h"
 #include "tracker/ledger.h"
 
 namespace tollstream::test {

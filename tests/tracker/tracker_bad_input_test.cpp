@@ -11,9 +11,9 @@
 #include <map>
 #include <thread>
 
-#include "common/amount.h"
-#include "common/clock.h"
-#include "common/signing.h"
+#include "common/base/amount.h"
+#include "common/base/clock.h"
+#include "common/wire/signing.h"
 #include "tests/support/mutations.h"
 #include "tests/support/tracker_fixture.h"
 

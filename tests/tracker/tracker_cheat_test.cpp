@@ -2,8 +2,8 @@
 // and the ledger does not move.
 #include <doctest/doctest.h>
 
-#include "common/clock.h"
-#include "common/signing.h"
+#include "common/base/clock.h"
+#include "common/wire/signing.h"
 #include "tests/support/tracker_fixture.h"
 
 namespace tollstream::test {

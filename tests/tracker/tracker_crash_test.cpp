@@ -8,8 +8,8 @@
 #include <random>
 #include <thread>
 
-#include "common/clock.h"
-#include "common/signing.h"
+#include "common/base/clock.h"
+#include "common/wire/signing.h"
 #include "tests/support/tracker_fixture.h"
 
 namespace tollstream::test {

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <thread>
 
-#include "common/clock.h"
+#include "common/base/clock.h"
 #include "tests/support/tracker_fixture.h"
 
 namespace tollstream::test {

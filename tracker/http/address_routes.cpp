@@ -1,5 +1,5 @@
-#include "common/fields.h"
-#include "common/hex.h"
+#include "common/wire/fields.h"
+#include "common/base/hex.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {

@@ -1,4 +1,4 @@
-#include "common/fields.h"
+#include "common/wire/fields.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {

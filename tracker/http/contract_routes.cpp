@@ -1,7 +1,7 @@
 #include <memory>
 
-#include "common/fields.h"
-#include "common/hex.h"
+#include "common/wire/fields.h"
+#include "common/base/hex.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {

@@ -8,8 +8,8 @@
 #include <map>
 #include <span>
 
-#include "common/http_events.h"
-#include "common/web_assets.h"
+#include "common/http/events.h"
+#include "common/http/web_assets.h"
 
 namespace tollstream {
 

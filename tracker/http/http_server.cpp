@@ -2,8 +2,8 @@
 
 #include <httplib.h>
 
-#include "common/http_bind.h"
-#include "common/log.h"
+#include "common/http/bind.h"
+#include "common/observe/log.h"
 
 namespace tollstream {
 

@@ -1,5 +1,5 @@
-#include "common/address.h"
-#include "common/fields.h"
+#include "common/protocol/address.h"
+#include "common/wire/fields.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {

@@ -1,6 +1,6 @@
 #include <optional>
 
-#include "common/fields.h"
+#include "common/wire/fields.h"
 #include "tracker/http/routes.h"
 #include "tracker/ledger_records.h"
 

@@ -1,0 +1,65 @@
+// Contracts between a viewer (C) and a broadcaster (B), settled by a tracker (T).
+//
+//   { "terms": {
+//       "tracker": PK_T, "viewer": PK_C, "broadcaster": PK_B,
+//       "spend_address": S_C, "income_address": I_B,
+//       "stream": name, "price": tokens per segment, "max_segments": n,
+//       "expires": unix seconds, "nonce": 32 hex },
+//     "viewer_sig": sig, "broadcaster_sig": sig }
+//
+// The contract id is SigningDigest(kContract, Canonical(terms)); both parties
+// sign the id. The lock is price x max_segments, at most 2^53-1.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/crypto/keys.h"
+#include "common/wire/json.h"
+#include "common/base/result.h"
+
+namespace tollstream {
+
+struct ContractTerms {
+  PublicKey tracker;
+  PublicKey viewer;
+  PublicKey broadcaster;
+  std::string spend_address;
+  std::string income_address;
+  std::string stream;
+  uint64_t price = 0;
+  uint64_t max_segments = 0;
+  int64_t expires = 0;
+  std::string nonce;
+
+  json ToJson() const;
+  Hash256 Id() const;
+  // price x max_segments; never overflows (parsing refuses terms where it would).
+  uint64_t Lock() const { return price * max_segments; }
+};
+
+// Errors: kInvalidField for any field out of its range.
+Result<ContractTerms> ParseTerms(const json& terms, const std::string& path = "terms");
+
+struct Contract {
+  ContractTerms terms;
+  Hash256 id{};
+  std::optional<Signature> viewer_sig;
+  std::optional<Signature> broadcaster_sig;
+
+  json ToJson() const;
+};
+
+// Which signatures a parsed contract must carry (each present one is checked).
+enum class ContractSigs { kViewer, kBoth };
+
+// Errors: kInvalidField, kBadSignature.
+Result<Contract> ParseContract(const json& contract, ContractSigs required,
+                               const std::string& path = "contract");
+
+// Signs `contract` as its viewer or broadcaster (the key must be the one the terms name).
+void SignAsViewer(Contract& contract, const KeyPair& viewer);
+void SignAsBroadcaster(Contract& contract, const KeyPair& broadcaster);
+
+}  // namespace tollstream

@@ -1,0 +1,40 @@
+// A viewer's cumulative receipt: everything received so far under a contract.
+//
+//   { "contract": id, "viewer": PK_C, "segments": n, "bytes": n,
+//     "amount": tokens owed, "chain": 64 hex, "sig": sig by viewer }
+//
+// chain is a hash chain over the SHA-256 of every segment received, in order:
+//   chain_0 = contract id;  chain_i = SHA256(chain_{i-1} || SHA256(segment_i))
+// so one receipt commits to all segments before it.
+#pragma once
+
+#include <cstdint>
+
+#include "common/crypto/keys.h"
+#include "common/wire/json.h"
+#include "common/base/result.h"
+
+namespace tollstream {
+
+struct Receipt {
+  Hash256 contract{};
+  PublicKey viewer;
+  uint64_t segments = 0;
+  uint64_t bytes = 0;
+  uint64_t amount = 0;
+  Hash256 chain{};
+  Signature sig{};
+
+  json ToJson() const;  // with "sig"
+};
+
+// The chain value after one more segment whose SHA-256 is `segment_hash`.
+Hash256 ExtendChain(const Hash256& chain, const Hash256& segment_hash);
+
+// Fills receipt.sig.
+void SignReceipt(Receipt& receipt, const KeyPair& viewer);
+
+// Errors: kInvalidField, kBadSignature (against receipt.viewer).
+Result<Receipt> ParseReceipt(const json& receipt, const std::string& path = "receipt");
+
+}  // namespace tollstream

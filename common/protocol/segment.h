@@ -1,0 +1,46 @@
+// A broadcaster's signed statement of one segment, sent with its bytes:
+//
+//   { "stream": name, "broadcaster": PK_B, "seq": media sequence number,
+//     "sha256": 64 hex, "size": bytes, "duration_ms": n, "sig": sig by PK_B }
+//
+// It names no contract or buyer, so the same statement travels with the
+// segment wherever it goes. A receiver checks the signature, that the stream
+// and sequence number are the ones it asked for, and the hash of the bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/crypto/keys.h"
+#include "common/wire/json.h"
+#include "common/base/result.h"
+
+namespace tollstream {
+
+struct SegmentStatement {
+  std::string stream;
+  PublicKey broadcaster;
+  uint64_t seq = 0;
+  Hash256 sha256{};
+  uint64_t size = 0;
+  int64_t duration_ms = 0;
+  Signature sig{};
+
+  json ToJson() const;  // with "sig"
+};
+
+SegmentStatement SignSegment(const KeyPair& broadcaster, std::string stream, uint64_t seq,
+                             std::string_view bytes, int64_t duration_ms);
+// The same, for bytes already hashed: `size` of them, of SHA-256 `sha256`.
+SegmentStatement SignSegmentHash(const KeyPair& broadcaster, std::string stream, uint64_t seq,
+                                 const Hash256& sha256, uint64_t size, int64_t duration_ms);
+
+// Parses and checks the signature against the statement's own broadcaster key.
+// Errors: kMalformedJson, kInvalidField, kBadSignature.
+Result<SegmentStatement> ParseSegmentStatement(std::string_view text);
+
+// Checks `bytes` against the statement. Errors: kBadSignature (hash or size differ).
+Status CheckSegmentBytes(const SegmentStatement& statement, std::string_view bytes);
+
+}  // namespace tollstream

@@ -1,0 +1,73 @@
+// A viewer's client for a broadcasting node's API (see broadcast/broadcaster.h).
+// Every answer is checked: signed by the expected broadcaster and echoing the
+// request; a delivered segment's statement is signed by the stream's origin
+// (the broadcaster itself, unless it is a relay: see ExpectOrigin).
+//
+// Not thread-safe: one client per thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/protocol/contract.h"
+#include "common/crypto/keys.h"
+#include "common/wire/envelope.h"
+#include "common/protocol/receipt.h"
+#include "common/protocol/segment.h"
+
+namespace tollstream {
+
+class BroadcasterClient {
+ public:
+  // `tracker` is the tracker both sides use; `broadcaster` the key expected
+  // to answer. Requests are stamped with the tracker's clock: local time
+  // plus `clock_offset` (TrackerClient::clock_offset()).
+  BroadcasterClient(std::string url, KeyPair key, PublicKey tracker, PublicKey broadcaster,
+                    int64_t clock_offset = 0, int timeout_ms = 10000);
+  ~BroadcasterClient();
+  // Segments must be signed by `origin` (a relay forwards its origin's statements).
+  void ExpectOrigin(const PublicKey& origin) { m_origin = origin; }
+
+  Result<json> Stream(const std::string& stream);
+  // A signed answer of `size` bytes of padding; returns how long it took.
+  Result<std::chrono::microseconds> Probe(uint64_t size);
+  // Returns {contract, confirmation, from}; the caller checks them.
+  Result<json> Offer(const Contract& contract, std::optional<uint64_t> from);
+
+  struct Delivery {
+    enum class Kind { kSegment, kWait, kEnd } kind = Kind::kWait;
+    SegmentStatement statement;  // kSegment: signed by the broadcaster (not yet checked against bytes)
+    std::string bytes;           // kSegment
+    json result;                 // kWait, kEnd: the signed answer's result
+  };
+  // Sends the cumulative receipt and asks for the next segment.
+  Result<Delivery> NextSegment(const std::string& contract_id, const Receipt& receipt);
+  // The viewer leaves; the broadcaster settles with this receipt (or the last valid one).
+  Result<json> Close(const std::string& contract_id, const Receipt& receipt);
+
+  // Sends a signed request for `method` and returns the raw HTTP answer; for tests.
+  struct RawAnswer {
+    int status = 0;
+    std::string content_type;
+    std::string body;
+    std::string segment_header;
+  };
+  Result<RawAnswer> Post(const std::string& method, const std::string& body);
+  json MakeRequest(const std::string& method, json params) const;
+
+ private:
+  Result<json> Call(const std::string& method, json params);
+
+  struct Transport;
+  std::string m_url;
+  KeyPair m_key;
+  PublicKey m_tracker;
+  PublicKey m_broadcaster;
+  PublicKey m_origin;
+  int64_t m_clock_offset;
+  std::unique_ptr<Transport> m_transport;
+};
+
+}  // namespace tollstream

@@ -1,0 +1,75 @@
+// BindServer's listen queue holds many pending connections: connection
+// attempts complete even before the server accepts any (cpp-httplib alone
+// listens with a backlog of 5, and the kernel drops the rest).
+#include "common/http/bind.h"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+#include <vector>
+
+namespace tollstream {
+namespace {
+
+// Starts `count` connections to 127.0.0.1:port; returns how many complete
+// their handshake within about a second.
+int ConnectMany(int port, int count) {
+  std::vector<int> fds;
+  for (int i = 0; i < count; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    ::fcntl(fd, F_SETFL, O_NONBLOCK);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    fds.push_back(fd);
+  }
+  // A connection whose handshake the listener accepted into its queue is
+  // writable and has no error; a dropped SYN leaves it pending.
+  ::usleep(300'000);
+  int done = 0;
+  for (int fd : fds) {
+    pollfd p{fd, POLLOUT, 0};
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (::poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0 &&
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
+      ++done;
+    }
+    ::close(fd);
+  }
+  return done;
+}
+
+}  // namespace
+
+TEST_CASE("a server bound with BindServer queues many pending connections") {
+  httplib::Server server;
+  int port = BindServer(server, "127.0.0.1", 0);
+  REQUIRE(port > 0);
+  // Nothing accepts: every connection must wait in the listen queue.
+  CHECK(ConnectMany(port, 64) == 64);
+}
+
+TEST_CASE("cpp-httplib's own binding queues only a handful (why BindServer exists)") {
+  httplib::Server server;
+  int port = server.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  CHECK(ConnectMany(port, 64) < 16);
+}
+
+TEST_CASE("BindServer reports a port it cannot bind") {
+  httplib::Server first, second;
+  int port = BindServer(first, "127.0.0.1", 0);
+  REQUIRE(port > 0);
+  CHECK(BindServer(second, "127.0.0.1", port) == -1);
+}
+
+}  // namespace tollstream

@@ -1,0 +1,34 @@
+#include <doctest/doctest.h>
+
+#include "common/base/hex.h"
+#include "common/protocol/segment.h"
+
+namespace tollstream {
+
+TEST_CASE("a segment statement binds stream, sequence number and bytes") {
+  KeyPair b = KeyPair::Generate();
+  std::string bytes(5000, 'x');
+  SegmentStatement s = SignSegment(b, "news", 42, bytes, 2000);
+  auto parsed = ParseSegmentStatement(s.ToJson().dump());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->seq == 42);
+  CHECK(CheckSegmentBytes(*parsed, bytes).ok());
+  std::string altered = bytes;
+  altered[100] = 'y';
+  CHECK(CheckSegmentBytes(*parsed, altered).error().code == ErrorCode::kBadSignature);
+  CHECK_FALSE(CheckSegmentBytes(*parsed, bytes.substr(1)).ok());
+
+  for (const char* field : {"seq", "stream", "sha256", "duration_ms"}) {
+    CAPTURE(field);
+    json j = s.ToJson();
+    if (std::string(field) == "stream") j[field] = "other";
+    else if (std::string(field) == "sha256") j[field] = std::string(64, '0');
+    else j[field] = j[field].get<int64_t>() + 1;
+    CHECK(ParseSegmentStatement(j.dump()).error().code == ErrorCode::kBadSignature);
+  }
+  json other = s.ToJson();
+  other["broadcaster"] = KeyPair::Generate().public_key().ToHex();
+  CHECK(ParseSegmentStatement(other.dump()).error().code == ErrorCode::kBadSignature);
+}
+
+}  // namespace tollstream
