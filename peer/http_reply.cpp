@@ -26,29 +26,31 @@ void WriteAnswer(httplib::Response& res, const PeerAnswer& a) {
   auto file = a.file;
   auto complete_when = a.complete_when;
   uint64_t size = a.size();
-  res.set_content_provider(size, a.content_type, [=](size_t offset, size_t length, httplib::DataSink& sink) {
-    bool from_file = file && file->Unchanged();
-    if (!from_file && !bytes) return false;
-    auto send = [&](size_t from, size_t n) {
-      const char* memory = bytes ? bytes->data() + from : nullptr;
-      return from_file ? SendFileRegion(sink, *file, static_cast<off_t>(from), n, memory) : sink.write(memory, n);
-    };
-    // The last byte waits for the condition and, when the rest went out
-    // from the file, is read and sent only if the file is then still the
-    // version signed.
-    bool hold = complete_when || from_file;
-    if (!hold || length == 0 || offset + length != size) return send(offset, length);
-    if (length > 1 && !send(offset, length - 1)) return false;
-    if (complete_when && !complete_when()) return false;
-    if (!from_file) return sink.write(bytes->data() + size - 1, 1);
-    char last = 0;
-    if (bytes) {
-      last = bytes->back();
-    } else if (::pread(file->fd(), &last, 1, static_cast<off_t>(size - 1)) != 1) {
-      return false;
-    }
-    return file->Unchanged() && sink.write(&last, 1);
-  });
+  res.set_content_provider(
+      size, a.content_type, [=](size_t offset, size_t length, httplib::DataSink& sink) {
+        bool from_file = file && file->Unchanged();
+        if (!from_file && !bytes) return false;
+        auto send = [&](size_t from, size_t n) {
+          const char* memory = bytes ? bytes->data() + from : nullptr;
+          return from_file ? SendFileRegion(sink, *file, static_cast<off_t>(from), n, memory)
+                           : sink.write(memory, n);
+        };
+        // The last byte waits for the condition and, when the rest went out
+        // from the file, is read and sent only if the file is then still the
+        // version signed.
+        bool hold = complete_when || from_file;
+        if (!hold || length == 0 || offset + length != size) return send(offset, length);
+        if (length > 1 && !send(offset, length - 1)) return false;
+        if (complete_when && !complete_when()) return false;
+        if (!from_file) return sink.write(bytes->data() + size - 1, 1);
+        char last = 0;
+        if (bytes) {
+          last = bytes->back();
+        } else if (::pread(file->fd(), &last, 1, static_cast<off_t>(size - 1)) != 1) {
+          return false;
+        }
+        return file->Unchanged() && sink.write(&last, 1);
+      });
 }
 
 }  // namespace tollstream

@@ -1,3 +1,5 @@
 #include "peer/peer_cli.h"
 
-int main(int argc, char** argv) { return tollstream::PeerMain(argc, argv); }
+int main(int argc, char** argv) {
+  return tollstream::PeerMain(argc, argv);
+}

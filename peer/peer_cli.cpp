@@ -12,17 +12,17 @@
 #include <optional>
 #include <thread>
 
-#include "common/protocol/address.h"
 #include "common/cli/args.h"
 #include "common/cli/command_table.h"
-#include "common/observe/event_feed.h"
-#include "common/wire/fields.h"
 #include "common/cli/host_port.h"
 #include "common/cli/key_file.h"
-#include "common/observe/log.h"
-#include "common/observe/metrics.h"
 #include "common/cli/signal_watcher.h"
 #include "common/client/tracker_client.h"
+#include "common/observe/event_feed.h"
+#include "common/observe/log.h"
+#include "common/observe/metrics.h"
+#include "common/protocol/address.h"
+#include "common/wire/fields.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/encoder.h"
 #include "peer/broadcast/receipt_store.h"
@@ -64,7 +64,8 @@ reclaim   closes the key's spend and income addresses, moving what they hold
           settle; refused while a contract on them is still open)
 )";
 
-constexpr const char* kBroadcastHelp = R"(usage: peer broadcast --tracker URL --key FILE --stream NAME --listen HOST:PORT
+constexpr const char* kBroadcastHelp =
+    R"(usage: peer broadcast --tracker URL --key FILE --stream NAME --listen HOST:PORT
                       --price N (--hls-dir DIR | --source FILE) [options]
 
 Sells the segments of a stream, each for N tokens, to viewers who pay with
@@ -88,7 +89,8 @@ options:
   --ttl S                 announcement time-to-live (default 30; renewed at S/3)
 )";
 
-constexpr const char* kWatchHelp = R"(usage: peer watch --tracker URL --key FILE --stream NAME --budget N
+constexpr const char* kWatchHelp =
+    R"(usage: peer watch --tracker URL --key FILE --stream NAME --budget N
                   --listen 127.0.0.1:PORT [--out FILE] [--exit-at-end]
                   [--origin KEY] [--relay --price P [--advertise-url URL]]
 
@@ -138,7 +140,9 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-int Fail(const Error& e) { return Fail(e.message); }
+int Fail(const Error& e) {
+  return Fail(e.message);
+}
 
 // Prints a line on stdout, whole.
 void Say(const std::string& line) {
@@ -202,14 +206,16 @@ struct Seller {
   std::unique_ptr<ReceiptStore> store;
 };
 
-Result<Seller> PrepareSeller(const std::string& url, const KeyPair& key, const std::string& state_dir) {
+Result<Seller> PrepareSeller(const std::string& url, const KeyPair& key,
+                             const std::string& state_dir) {
   auto tracker = Connect(url, key);
   if (!tracker) return tracker.error();
   auto income = (*tracker)->Call("getIncomeAddress", json::object());
   if (!income) return MakeError(income.error().code, "getIncomeAddress: " + income.error().message);
   auto store = ReceiptStore::Open(state_dir);
   if (!store) {
-    return MakeError(store.error().code, store.error().message + " (is another node using " + state_dir + "?)");
+    return MakeError(store.error().code,
+                     store.error().message + " (is another node using " + state_dir + "?)");
   }
   return Seller{std::move(*tracker), (*income)["address"].get<std::string>(), std::move(*store)};
 }
@@ -229,10 +235,11 @@ bool SettleSeller(Broadcaster& seller, const std::string& income_address, const 
     Say(prefix + "income stays at " + income_address + ": " + paid_out.error().message);
     return false;
   }
-  Say(prefix + "settled: earned " + std::to_string(totals.earned) + " for " + std::to_string(totals.segments_paid) +
-      " segments in " + std::to_string(totals.contracts) + " contracts; paid out " +
-      std::to_string((*paid_out)["paid_out"].get<uint64_t>()) + " to " + (*paid_out)["to"].get<std::string>() +
-      ", balance " + std::to_string((*paid_out)["balance"].get<uint64_t>()));
+  Say(prefix + "settled: earned " + std::to_string(totals.earned) + " for " +
+      std::to_string(totals.segments_paid) + " segments in " + std::to_string(totals.contracts) +
+      " contracts; paid out " + std::to_string((*paid_out)["paid_out"].get<uint64_t>()) + " to " +
+      (*paid_out)["to"].get<std::string>() + ", balance " +
+      std::to_string((*paid_out)["balance"].get<uint64_t>()));
   return true;
 }
 
@@ -268,7 +275,8 @@ int Wallet(int argc, char** argv) {
     auto account = (*client)->Call("account", {{"address", address}});
     if (!account) return Fail(account.error());
     if (args->Has("json")) {
-      std::cout << json{{"address", address}, {"balance", (*account)["balance"]}}.dump() << std::endl;
+      std::cout << json{{"address", address}, {"balance", (*account)["balance"]}}.dump()
+                << std::endl;
     } else {
       std::cout << "address " << address << " balance " << (*account)["balance"] << std::endl;
     }
@@ -281,7 +289,8 @@ int Wallet(int argc, char** argv) {
     if (!amount) return Fail(amount.error());
     if (*amount < 0) return Fail("--amount is required");
     auto moved = (*client)->Call("transfer", {{"to", *to}, {"amount", *amount}});
-    if (!moved) return Fail(std::string(CodeName(moved.error().code)) + ": " + moved.error().message);
+    if (!moved)
+      return Fail(std::string(CodeName(moved.error().code)) + ": " + moved.error().message);
     std::cout << moved->dump() << std::endl;
     return 0;
   }
@@ -293,24 +302,25 @@ int Wallet(int argc, char** argv) {
       if (!special) return Fail(special.error());
       auto closed = (*client)->Call(std::string("close") + kind + "Address",
                                     {{"address", (*special)["address"]}});
-      if (!closed) return Fail(std::string(CodeName(closed.error().code)) + ": " + closed.error().message);
+      if (!closed)
+        return Fail(std::string(CodeName(closed.error().code)) + ": " + closed.error().message);
       moved += (*closed)["paid_out"].get<uint64_t>();
     }
     auto account = (*client)->Call("account", {{"address", address}});
     if (!account) return Fail(account.error());
-    std::cout << "reclaimed " << moved << "; address " << address << " balance " << (*account)["balance"]
-              << std::endl;
+    std::cout << "reclaimed " << moved << "; address " << address << " balance "
+              << (*account)["balance"] << std::endl;
     return 0;
   }
   return Fail("unknown wallet action '" + action + "' (see --help)");
 }
 
 int Broadcast(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2,
-                          {"tracker", "key", "stream", "listen", "price", "hls-dir", "source",
-                           "playlist", "segment-seconds", "state-dir", "advertise-url",
-                           "receipt-timeout", "ttl"},
-                          {});
+  auto args =
+      Args::Parse(argc, argv, 2,
+                  {"tracker", "key", "stream", "listen", "price", "hls-dir", "source", "playlist",
+                   "segment-seconds", "state-dir", "advertise-url", "receipt-timeout", "ttl"},
+                  {});
   if (!args) return Fail(args.error());
   auto url = args->Require("tracker");
   auto key_path = args->Require("key");
@@ -328,7 +338,8 @@ int Broadcast(int argc, char** argv) {
   }
   if (*price < 0) return Fail("--price is required");
   if (!IsValidName(*stream)) return Fail("--stream: 1 to 64 letters, digits, '.', '_' or '-'");
-  if (args->Has("hls-dir") == args->Has("source")) return Fail("give one of --hls-dir DIR or --source FILE");
+  if (args->Has("hls-dir") == args->Has("source"))
+    return Fail("give one of --hls-dir DIR or --source FILE");
   auto where = ParseHostPort(*listen);
   if (!where) return Fail(where.error());
   auto key = LoadKeyFile(*key_path);
@@ -350,7 +361,8 @@ int Broadcast(int argc, char** argv) {
     encoded.emplace("tollstream-hls");
     if (encoded->path().empty()) return Fail("cannot create a temporary directory");
     hls_dir = encoded->path();
-    if (Status s = encoder.Start(*args->Get("source"), hls_dir, static_cast<int>(*segment_seconds)); !s) {
+    if (Status s = encoder.Start(*args->Get("source"), hls_dir, static_cast<int>(*segment_seconds));
+        !s) {
       return Fail(s.error());
     }
   }
@@ -388,7 +400,9 @@ int Broadcast(int argc, char** argv) {
 
   auto announce = [&](int64_t seconds) {
     return broadcaster.WithTracker([&](TrackerClient& c) {
-      return c.Call("announce", {{"stream", *stream}, {"url", advertised}, {"price", *price}, {"ttl", seconds}});
+      return c.Call(
+          "announce",
+          {{"stream", *stream}, {"url", advertised}, {"price", *price}, {"ttl", seconds}});
     });
   };
   if (auto a = announce(*ttl); !a) return Fail("announce: " + a.error().message);
@@ -440,8 +454,8 @@ int Broadcast(int argc, char** argv) {
 
 int Watch(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2,
-                          {"tracker", "key", "stream", "budget", "listen", "out", "store-dir", "origin", "price",
-                           "advertise-url", "state-dir", "ttl"},
+                          {"tracker", "key", "stream", "budget", "listen", "out", "store-dir",
+                           "origin", "price", "advertise-url", "state-dir", "ttl"},
                           {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
   auto url = args->Require("tracker");
@@ -505,7 +519,8 @@ int Watch(int argc, char** argv) {
   Seller seller;
   std::unique_ptr<Broadcaster> relay;
   if (relaying) {
-    auto prepared = PrepareSeller(*url, *key, args->Get("state-dir").value_or(*key_path + ".relay-state"));
+    auto prepared =
+        PrepareSeller(*url, *key, args->Get("state-dir").value_or(*key_path + ".relay-state"));
     if (!prepared) return Fail(prepared.error());
     seller = std::move(*prepared);
     BroadcasterConfig terms;
@@ -517,9 +532,12 @@ int Watch(int argc, char** argv) {
       feed.Publish("log", "relay: " + line);
     };
     terms.metrics = &metrics;
-    relay = std::make_unique<Broadcaster>(*key, std::move(seller.tracker), supply, *seller.store, terms);
+    relay = std::make_unique<Broadcaster>(*key, std::move(seller.tracker), supply, *seller.store,
+                                          terms);
     relay->CloseStored();
-    config.on_segment = [&supply](const SegmentStatement& st, const std::string& bytes) { supply.Add(st, bytes); };
+    config.on_segment = [&supply](const SegmentStatement& st, const std::string& bytes) {
+      supply.Add(st, bytes);
+    };
     config.on_finished = [&supply] { supply.SetFinished(); };
   }
   Viewer viewer(*key, config, local);
@@ -547,8 +565,11 @@ int Watch(int argc, char** argv) {
   std::thread relay_loop;
   auto announce = [&](int64_t seconds) {
     return relay->WithTracker([&](TrackerClient& c) {
-      return c.Call("announce", {{"stream", *stream}, {"origin", supply.origin().ToHex()}, {"url", advertised},
-                                 {"price", *price}, {"ttl", seconds}});
+      return c.Call("announce", {{"stream", *stream},
+                                 {"origin", supply.origin().ToHex()},
+                                 {"url", advertised},
+                                 {"price", *price},
+                                 {"ttl", seconds}});
     });
   };
   if (relay) {
@@ -564,8 +585,8 @@ int Watch(int argc, char** argv) {
           LogWarn("relay announce: " + a.error().message);
         } else if (!announced) {
           announced = true;
-          Say("relaying " + *stream + " of origin " + supply.origin().ToHex() + " at " + advertised + " price " +
-              std::to_string(*price));
+          Say("relaying " + *stream + " of origin " + supply.origin().ToHex() + " at " +
+              advertised + " price " + std::to_string(*price));
         }
         next = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
       }
@@ -603,9 +624,9 @@ int Watch(int argc, char** argv) {
 
 int PeerMain(int argc, char** argv) {
   static constexpr CliCommand kCommands[] = {{"keygen", kKeygenHelp, Keygen},
-      {"wallet", kWalletHelp, Wallet},
-      {"broadcast", kBroadcastHelp, Broadcast},
-      {"watch", kWatchHelp, Watch}};
+                                             {"wallet", kWalletHelp, Wallet},
+                                             {"broadcast", kBroadcastHelp, Broadcast},
+                                             {"watch", kWatchHelp, Watch}};
   return RunCommandTable("peer", kUsage, kCommands, argc, argv);
 }
 

@@ -2,21 +2,20 @@
 
 #include <httplib.h>
 
+#include <charconv>
 #include <set>
 #include <span>
 #include <thread>
 
-#include <charconv>
-
 #include "common/base/error.h"
-#include "common/observe/log.h"
-#include "common/wire/fields.h"
 #include "common/base/files.h"
 #include "common/http/bind.h"
 #include "common/http/events.h"
 #include "common/http/server_metrics.h"
 #include "common/http/web_assets.h"
 #include "common/http/zero_copy_server.h"
+#include "common/observe/log.h"
+#include "common/wire/fields.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/http_reply.h"
 #include "peer/watch/local_hls.h"
@@ -29,8 +28,8 @@ std::span<const WebAsset> PeerBroadcastAssets();
 struct PeerServer::Impl {
   ZeroCopyServer server;  // segments go out from files' pages (sendfile)
   std::thread thread;
-  std::set<std::string> routes;   // the paths served, as metric labels
-  std::string segment_prefix;     // the viewer's segments: "/<stream>/"
+  std::set<std::string> routes;  // the paths served, as metric labels
+  std::string segment_prefix;    // the viewer's segments: "/<stream>/"
   HostPort bound;
 
   void Get(const std::string& path, httplib::Server::Handler handler) {
@@ -46,8 +45,8 @@ struct PeerServer::Impl {
     if (!req.has_header("X-Tollstream-Control")) return false;
     std::string host = req.get_header_value("Host");
     std::string port = ":" + std::to_string(bound.port);
-    bool known = host == "127.0.0.1" + port || host == "localhost" + port || host == "[::1]" + port ||
-                 host == bound.host + port;
+    bool known = host == "127.0.0.1" + port || host == "localhost" + port ||
+                 host == "[::1]" + port || host == bound.host + port;
     if (!known) return false;
     return !req.has_header("Origin") || req.get_header_value("Origin") == "http://" + host;
   }
@@ -64,7 +63,9 @@ struct PeerServer::Impl {
 
 PeerServer::PeerServer() : m_impl(std::make_unique<Impl>()) {}
 
-PeerServer::~PeerServer() { Stop(); }
+PeerServer::~PeerServer() {
+  Stop();
+}
 
 void PeerServer::ServeBroadcaster(Broadcaster& b, EventFeed& feed) {
   m_impl->routes.insert("/events");
@@ -106,13 +107,14 @@ void PeerServer::ServeSellerApi(Broadcaster& b) {
                      : res.status == 404 ? ErrorCode::kNotFound
                      : res.status >= 500 ? ErrorCode::kInternal
                                          : ErrorCode::kInvalidField;
-    WriteAnswer(res, b.ErrorAnswer("", MakeError(code, "HTTP " + std::to_string(res.status) + " for " +
-                                                     req.method + " " + req.path)));
+    WriteAnswer(res, b.ErrorAnswer("", MakeError(code, "HTTP " + std::to_string(res.status) +
+                                                           " for " + req.method + " " + req.path)));
   });
-  s.set_exception_handler([&b](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    LogError("request failed: " + ExceptionMessage(ep));
-    WriteAnswer(res, b.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
-  });
+  s.set_exception_handler(
+      [&b](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        LogError("request failed: " + ExceptionMessage(ep));
+        WriteAnswer(res, b.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
+      });
 }
 
 namespace {
@@ -124,7 +126,8 @@ void ReplyJson(httplib::Response& res, int status, const json& body) {
 }
 
 void ReplyError(httplib::Response& res, const Error& e) {
-  ReplyJson(res, HttpStatus(e.code), {{"error", {{"code", CodeName(e.code)}, {"message", e.message}}}});
+  ReplyJson(res, HttpStatus(e.code),
+            {{"error", {{"code", CodeName(e.code)}, {"message", e.message}}}});
 }
 
 }  // namespace
@@ -140,19 +143,20 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
     res.set_header("Cache-Control", "no-cache");
     res.set_content(local.Playlist(), "application/vnd.apple.mpegurl");
   });
-  s.Get("/" + escaped + R"(/(\d{1,19})\.ts)", [&local](const httplib::Request& req, httplib::Response& res) {
-    uint64_t seq = 0;
-    std::string digits = req.matches[1].str();
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
-    auto path = ec == std::errc() ? local.SegmentPath(seq) : std::nullopt;
-    auto data = path ? ReadWholeFile(*path) : std::nullopt;
-    if (!data) {
-      res.status = 404;
-      res.set_content("no such segment\n", "text/plain");
-      return;
-    }
-    res.set_content(std::move(*data), "video/mp2t");
-  });
+  s.Get("/" + escaped + R"(/(\d{1,19})\.ts)",
+        [&local](const httplib::Request& req, httplib::Response& res) {
+          uint64_t seq = 0;
+          std::string digits = req.matches[1].str();
+          auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+          auto path = ec == std::errc() ? local.SegmentPath(seq) : std::nullopt;
+          auto data = path ? ReadWholeFile(*path) : std::nullopt;
+          if (!data) {
+            res.status = 404;
+            res.set_content("no such segment\n", "text/plain");
+            return;
+          }
+          res.set_content(std::move(*data), "video/mp2t");
+        });
   m_impl->Assets(PeerWatchAssets());
   if (controls.feed) {
     m_impl->routes.insert("/events");
@@ -166,7 +170,8 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
     impl->routes.insert(path);
     impl->server.Post(path, [impl, handler](const httplib::Request& req, httplib::Response& res) {
       if (!impl->FromOwnPage(req)) {
-        return ReplyError(res, MakeError(ErrorCode::kForbidden, "control requests come from the node's own page only"));
+        return ReplyError(res, MakeError(ErrorCode::kForbidden,
+                                         "control requests come from the node's own page only"));
       }
       handler(req, res);
     });
@@ -175,7 +180,9 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
     json body = json::parse(req.body, nullptr, false);
     auto amount = body.is_object() ? FindAmount(body, "amount") : std::nullopt;
     if (!amount || body.size() != 1) {
-      return ReplyError(res, MakeError(ErrorCode::kInvalidField, "the body must be {\"amount\": N}, N a whole number of tokens"));
+      return ReplyError(res,
+                        MakeError(ErrorCode::kInvalidField,
+                                  "the body must be {\"amount\": N}, N a whole number of tokens"));
     }
     auto topped = controls.top_up(*amount);
     if (!topped) return ReplyError(res, topped.error());
@@ -190,13 +197,15 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
 void PeerServer::Instrument(Metrics& metrics) {
   Impl* impl = m_impl.get();
   impl->routes.insert("/metrics");
-  metrics.DeclareCounter("tollstream_peer_file_bytes_sent_total",
-                         "Bytes sent straight from files in the kernel's cache (sendfile), not copied from memory.");
+  metrics.DeclareCounter(
+      "tollstream_peer_file_bytes_sent_total",
+      "Bytes sent straight from files in the kernel's cache (sendfile), not copied from memory.");
   impl->server.CountFileBytes(&metrics.counter("tollstream_peer_file_bytes_sent_total"));
   InstrumentServer(impl->server, metrics, [impl](const httplib::Request& req) -> std::string {
     if (impl->routes.count(req.path)) return req.path;
     const std::string& prefix = impl->segment_prefix;
-    if (!prefix.empty() && req.path.compare(0, prefix.size(), prefix) == 0) return prefix + "<seq>.ts";
+    if (!prefix.empty() && req.path.compare(0, prefix.size(), prefix) == 0)
+      return prefix + "<seq>.ts";
     return "other";
   });
 }
@@ -204,7 +213,8 @@ void PeerServer::Instrument(Metrics& metrics) {
 Result<HostPort> PeerServer::Bind(const HostPort& where) {
   int port = BindServer(m_impl->server, where.host, where.port);
   if (port < 0) {
-    return MakeError(ErrorCode::kUnavailable, "cannot listen on " + where.host + ":" + std::to_string(where.port));
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot listen on " + where.host + ":" + std::to_string(where.port));
   }
   m_impl->bound = HostPort{where.host, port};
   return m_impl->bound;

@@ -18,11 +18,11 @@
 #include <memory>
 #include <string>
 
-#include "common/observe/event_feed.h"
-#include "common/cli/host_port.h"
-#include "common/wire/json.h"
-#include "common/observe/metrics.h"
 #include "common/base/result.h"
+#include "common/cli/host_port.h"
+#include "common/observe/event_feed.h"
+#include "common/observe/metrics.h"
+#include "common/wire/json.h"
 
 namespace tollstream {
 
@@ -31,10 +31,10 @@ class LocalHls;
 
 // What the viewer's page may ask of the node.
 struct WatchControls {
-  EventFeed* feed = nullptr;                          // the figures, live
-  std::function<json()> status;                       // the figures now
-  std::function<Result<json>(uint64_t)> top_up;      // adds tokens to the budget
-  std::function<void()> stop;                         // stop buying; settle
+  EventFeed* feed = nullptr;                     // the figures, live
+  std::function<json()> status;                  // the figures now
+  std::function<Result<json>(uint64_t)> top_up;  // adds tokens to the budget
+  std::function<void()> stop;                    // stop buying; settle
 };
 
 class PeerServer {

@@ -38,7 +38,8 @@ class Auditor {
   Status Scan(std::string_view prefix, Visit visit) {
     auto it = m_store.NewIterator(*m_snapshot);
     size_t seen = 0;
-    for (it->Seek(prefix); it->Valid() && it->key().substr(0, prefix.size()) == prefix; it->Next()) {
+    for (it->Seek(prefix); it->Valid() && it->key().substr(0, prefix.size()) == prefix;
+         it->Next()) {
       if (++seen % kStopCheckEvery == 0 && m_stop != nullptr && m_stop->load()) {
         return MakeError(ErrorCode::kUnavailable, "the audit was stopped");
       }
@@ -93,8 +94,8 @@ class Auditor {
     if (!s) return s;
     m_report.journal_entries = expected_seq;
     if (expected_seq != m_supply.journal_next) {
-      Problem("the journal has " + std::to_string(expected_seq) + " entries, the supply record says " +
-              std::to_string(m_supply.journal_next));
+      Problem("the journal has " + std::to_string(expected_seq) +
+              " entries, the supply record says " + std::to_string(m_supply.journal_next));
     }
     if (minted != m_supply.minted) {
       Problem("journal mints add up to " + std::to_string(minted) + ", the supply record says " +
@@ -122,7 +123,8 @@ class Auditor {
         case ContractState::kClosed:
           ++m_report.contracts_closed;
           if (c->paid > c->lock) Problem(where + " paid more than its lock");
-          if (c->paid != c->terms.price * c->segments) Problem(where + " paid other than segments x price");
+          if (c->paid != c->terms.price * c->segments)
+            Problem(where + " paid other than segments x price");
           break;
         case ContractState::kExpired:
           ++m_report.contracts_expired;
@@ -242,7 +244,8 @@ json AuditReport::ToJson() const {
 }
 
 Result<AuditReport> AuditLedger(const KvStore& store, const std::atomic<bool>* stop) {
-  if (stop != nullptr && stop->load()) return MakeError(ErrorCode::kUnavailable, "the audit was stopped");
+  if (stop != nullptr && stop->load())
+    return MakeError(ErrorCode::kUnavailable, "the audit was stopped");
   return Auditor(store, stop).Run();
 }
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "common/wire/json.h"
-#include "common/store/kv_store.h"
 #include "common/base/result.h"
+#include "common/store/kv_store.h"
+#include "common/wire/json.h"
 
 namespace tollstream {
 

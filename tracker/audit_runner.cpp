@@ -18,14 +18,17 @@ json AuditRun::ToJson() const {
 AuditRunner::AuditRunner(const KvStore& store, std::function<int64_t()> clock)
     : m_store(store), m_clock(std::move(clock)) {}
 
-AuditRunner::~AuditRunner() { Stop(); }
+AuditRunner::~AuditRunner() {
+  Stop();
+}
 
 Result<AuditReport> AuditRunner::RunRequested() {
   {
     std::unique_lock lock(m_mutex);
     m_changed.wait(lock, [&] { return m_holder != Holder::kScheduled || m_stop; });
     if (m_stop) return MakeError(ErrorCode::kUnavailable, "the tracker is stopping");
-    if (m_holder == Holder::kRequested) return MakeError(ErrorCode::kBusy, "an audit is running; try again");
+    if (m_holder == Holder::kRequested)
+      return MakeError(ErrorCode::kBusy, "an audit is running; try again");
     m_holder = Holder::kRequested;
   }
   return Run("request");
@@ -83,7 +86,9 @@ void AuditRunner::Schedule(int64_t interval_seconds) {
     if (interval_seconds == 0) return;
     trigger = "schedule";
     std::unique_lock lock(m_mutex);
-    if (m_changed.wait_for(lock, std::chrono::seconds(interval_seconds), [&] { return m_stop.load(); })) return;
+    if (m_changed.wait_for(lock, std::chrono::seconds(interval_seconds),
+                           [&] { return m_stop.load(); }))
+      return;
   }
 }
 

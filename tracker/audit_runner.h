@@ -20,17 +20,17 @@
 #include <string>
 #include <thread>
 
-#include "common/wire/json.h"
-#include "common/store/kv_store.h"
 #include "common/base/result.h"
+#include "common/store/kv_store.h"
+#include "common/wire/json.h"
 #include "tracker/audit.h"
 
 namespace tollstream {
 
 struct AuditRun {
-  std::string trigger;  // "start", "schedule" or "request"
-  int64_t started = 0;  // unix seconds
-  double seconds = 0;   // how long it took
+  std::string trigger;                // "start", "schedule" or "request"
+  int64_t started = 0;                // unix seconds
+  double seconds = 0;                 // how long it took
   std::optional<AuditReport> report;  // absent when the ledger could not be read
   std::string error;                  // then: why
 

@@ -2,15 +2,17 @@
 
 #include <chrono>
 
-#include "common/protocol/address.h"
 #include "common/observe/log.h"
+#include "common/protocol/address.h"
 
 namespace tollstream {
 
 Dashboard::Dashboard(TrackerService& service, StreamRegistry& registry, const AuditRunner& audits)
     : m_service(service), m_registry(registry), m_audits(audits) {}
 
-Dashboard::~Dashboard() { Stop(); }
+Dashboard::~Dashboard() {
+  Stop();
+}
 
 Result<json> Dashboard::Summary() const {
   auto figures = ReadFigures(m_service.store());
@@ -18,12 +20,15 @@ Result<json> Dashboard::Summary() const {
   auto live = m_registry.List(m_service.Now(), 0);
   auto last = m_audits.last();
   const PublicKey& key = m_service.public_key();
-  return json{{"tracker", {{"pubkey", key.ToHex()}, {"address", AddressOf(key)}, {"code", KeyCode(key)}}},
-              {"ledger", figures->ToJson()},
-              {"live", {{"streams", live.streams},
-                        {"broadcasters", live.broadcasters},
-                        {"announcements", live.announcements}}},
-              {"audit", {{"running", m_audits.running()}, {"last", last ? last->ToJson() : json(nullptr)}}}};
+  return json{
+      {"tracker", {{"pubkey", key.ToHex()}, {"address", AddressOf(key)}, {"code", KeyCode(key)}}},
+      {"ledger", figures->ToJson()},
+      {"live",
+       {{"streams", live.streams},
+        {"broadcasters", live.broadcasters},
+        {"announcements", live.announcements}}},
+      {"audit",
+       {{"running", m_audits.running()}, {"last", last ? last->ToJson() : json(nullptr)}}}};
 }
 
 json Dashboard::Streams(size_t limit) const {

@@ -12,9 +12,9 @@
 #include <mutex>
 #include <thread>
 
+#include "common/base/result.h"
 #include "common/observe/event_feed.h"
 #include "common/wire/json.h"
-#include "common/base/result.h"
 #include "tracker/audit_runner.h"
 #include "tracker/ledger_pages.h"
 #include "tracker/stream_registry.h"

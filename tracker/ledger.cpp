@@ -1,15 +1,21 @@
 #include "tracker/ledger.h"
 
-#include "common/protocol/address.h"
 #include "common/base/amount.h"
 #include "common/base/hex.h"
+#include "common/protocol/address.h"
 
 namespace tollstream {
 namespace {
 
-Error Conflict(std::string message) { return MakeError(ErrorCode::kConflict, std::move(message)); }
-Error Forbidden(std::string message) { return MakeError(ErrorCode::kForbidden, std::move(message)); }
-Error NotFound(std::string message) { return MakeError(ErrorCode::kNotFound, std::move(message)); }
+Error Conflict(std::string message) {
+  return MakeError(ErrorCode::kConflict, std::move(message));
+}
+Error Forbidden(std::string message) {
+  return MakeError(ErrorCode::kForbidden, std::move(message));
+}
+Error NotFound(std::string message) {
+  return MakeError(ErrorCode::kNotFound, std::move(message));
+}
 Error Broken(std::string message) {
   return MakeError(ErrorCode::kInternal, "ledger invariant broken: " + std::move(message));
 }
@@ -35,7 +41,9 @@ Result<Account> LoadAccount(const LedgerTxn& txn, const std::string& address) {
   return fresh;
 }
 
-void Store(LedgerTxn& txn, const Account& a) { txn.PutJson(keys::Account(a.address), a.ToJson()); }
+void Store(LedgerTxn& txn, const Account& a) {
+  txn.PutJson(keys::Account(a.address), a.ToJson());
+}
 
 // Supply and totals are created on first use.
 template <typename T>
@@ -51,19 +59,21 @@ Status Move(LedgerTxn& txn, Supply& supply, std::string_view kind, Account& from
             uint64_t amount, const std::string& ref, int64_t now) {
   auto debited = CheckedSub(from.balance, amount);
   auto credited = CheckedAdd(to.balance, amount);
-  if (!debited || !credited) return Broken("a movement of " + std::to_string(amount) + " does not fit");
+  if (!debited || !credited)
+    return Broken("a movement of " + std::to_string(amount) + " does not fit");
   from.balance = *debited;
   to.balance = *credited;
-  JournalEntry e{supply.journal_next++, std::string(kind), from.address, to.address, amount, ref, now};
+  JournalEntry e{
+      supply.journal_next++, std::string(kind), from.address, to.address, amount, ref, now};
   txn.PutJson(keys::Journal(e.seq), e.ToJson());
   return Status::Ok();
 }
 
 Status SpendableFromOrdinary(const Account& a, uint64_t amount) {
   if (a.balance < amount) {
-    return MakeError(ErrorCode::kInsufficientFunds,
-                     "address " + a.address + " holds " + std::to_string(a.balance) +
-                         ", less than " + std::to_string(amount));
+    return MakeError(ErrorCode::kInsufficientFunds, "address " + a.address + " holds " +
+                                                        std::to_string(a.balance) + ", less than " +
+                                                        std::to_string(amount));
   }
   return Status::Ok();
 }
@@ -83,7 +93,8 @@ Result<Account> LoadOpenSpecial(const LedgerTxn& txn, AccountKind kind, const st
   if (!found) return found.error();
   std::string what = std::string(role) + " " + address;
   if (!found->has_value() || (*found)->kind != kind) {
-    return NotFound(what + " is not a known " + std::string(KindName(kind)) + " address of this tracker");
+    return NotFound(what + " is not a known " + std::string(KindName(kind)) +
+                    " address of this tracker");
   }
   Account& a = **found;
   if (a.owner != owner.ToHex()) return Forbidden(what + " belongs to another key");
@@ -91,7 +102,9 @@ Result<Account> LoadOpenSpecial(const LedgerTxn& txn, AccountKind kind, const st
   return std::move(a);
 }
 
-uint64_t Decrement(uint64_t n) { return n == 0 ? 0 : n - 1; }
+uint64_t Decrement(uint64_t n) {
+  return n == 0 ? 0 : n - 1;
+}
 
 }  // namespace
 
@@ -108,7 +121,8 @@ Result<json> Ledger::Mint(LedgerTxn& txn, const std::string& to, uint64_t amount
   }
   Account source;  // the mint entry comes from nowhere: it has an empty address
   source.balance = amount;
-  if (Status s = Move(txn, *supply, "mint", source, *account, amount, ref, now); !s) return s.error();
+  if (Status s = Move(txn, *supply, "mint", source, *account, amount, ref, now); !s)
+    return s.error();
   supply->minted = *minted;
   Store(txn, *account);
   txn.PutJson(keys::kSupply, supply->ToJson());
@@ -118,7 +132,8 @@ Result<json> Ledger::Mint(LedgerTxn& txn, const std::string& to, uint64_t amount
 Result<json> Ledger::Transfer(LedgerTxn& txn, const PublicKey& from, const std::string& to,
                               uint64_t amount, const std::string& ref, int64_t now) {
   std::string from_address = AddressOf(from);
-  if (from_address == to) return MakeError(ErrorCode::kInvalidField, "params.to is the sender's own address");
+  if (from_address == to)
+    return MakeError(ErrorCode::kInvalidField, "params.to is the sender's own address");
   auto supply = LoadOrDefault<Supply>(txn, keys::kSupply);
   if (!supply) return supply.error();
   auto source = LoadAccount(txn, from_address);
@@ -145,7 +160,8 @@ Result<json> Ledger::GetSpecialAddress(LedgerTxn& txn, AccountKind kind, const P
   *created = idx.address.empty();
   if (!*created) {
     auto account = LoadOpenSpecial(txn, kind, idx.address, owner, "address");
-    if (!account) return Broken("the owner index names " + idx.address + ": " + account.error().message);
+    if (!account)
+      return Broken("the owner index names " + idx.address + ": " + account.error().message);
     return account->ToJson();
   }
   Account a;
@@ -198,22 +214,25 @@ Result<json> Ledger::GetSpendAddress(LedgerTxn& txn, const PublicKey& owner, uin
 Result<json> Ledger::OpenContract(LedgerTxn& txn, const PublicKey& caller, const Contract& contract,
                                   int64_t now) {
   const ContractTerms& t = contract.terms;
-  if (caller != t.broadcaster) return Forbidden("openContract must be sent by the contract's broadcaster");
+  if (caller != t.broadcaster)
+    return Forbidden("openContract must be sent by the contract's broadcaster");
   if (t.tracker != m_tracker) {
     return MakeError(ErrorCode::kWrongTracker, "the contract names another tracker");
   }
   if (t.expires <= now) return Conflict("the contract expired at " + std::to_string(t.expires));
   if (t.expires > now + m_config.max_contract_seconds) {
-    return MakeError(ErrorCode::kInvalidField,
-                     "params.contract.terms.expires is more than " +
-                         std::to_string(m_config.max_contract_seconds) + " seconds ahead");
+    return MakeError(ErrorCode::kInvalidField, "params.contract.terms.expires is more than " +
+                                                   std::to_string(m_config.max_contract_seconds) +
+                                                   " seconds ahead");
   }
   std::string id = ToHex(contract.id);
   auto existing = txn.Get(keys::Contract(id));
   if (!existing) return existing.error();
-  if (existing->has_value()) return MakeError(ErrorCode::kDuplicate, "contract " + id + " exists already");
+  if (existing->has_value())
+    return MakeError(ErrorCode::kDuplicate, "contract " + id + " exists already");
 
-  auto spend = LoadOpenSpecial(txn, AccountKind::kSpend, t.spend_address, t.viewer, "spend_address");
+  auto spend =
+      LoadOpenSpecial(txn, AccountKind::kSpend, t.spend_address, t.viewer, "spend_address");
   if (!spend) return spend.error();
   auto income =
       LoadOpenSpecial(txn, AccountKind::kIncome, t.income_address, t.broadcaster, "income_address");
@@ -246,12 +265,14 @@ Result<json> Ledger::OpenContract(LedgerTxn& txn, const PublicKey& caller, const
   txn.PutJson(keys::Contract(id), rec.ToJson());
   txn.Put(keys::Release(rec.release_at, id), "");
   txn.PutJson(keys::kTotals, totals->ToJson());
-  return json{{"contract", id},
-              {"state", "open"},
-              {"lock", lock},
-              {"expires", t.expires},
-              {"release_at", rec.release_at},
-              {"spend", {{"address", spend->address}, {"balance", spend->balance}, {"locked", spend->locked}}}};
+  return json{
+      {"contract", id},
+      {"state", "open"},
+      {"lock", lock},
+      {"expires", t.expires},
+      {"release_at", rec.release_at},
+      {"spend",
+       {{"address", spend->address}, {"balance", spend->balance}, {"locked", spend->locked}}}};
 }
 
 Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, const std::string& id,
@@ -266,7 +287,8 @@ Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, cons
   if (!found->has_value()) return NotFound("no contract " + id);
   ContractRecord& rec = **found;
   const ContractTerms& t = rec.terms;
-  if (caller != t.broadcaster) return Forbidden("closeContract must be sent by the contract's broadcaster");
+  if (caller != t.broadcaster)
+    return Forbidden("closeContract must be sent by the contract's broadcaster");
   if (rec.state != ContractState::kOpen) {
     return Conflict("contract " + id + " is " + std::string(StateName(rec.state)) + " already");
   }
@@ -276,16 +298,19 @@ Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, cons
   uint64_t amount = 0;
   if (receipt) {
     if (receipt->viewer != t.viewer) {
-      return refuse(ReceiptRefusal::kWrongViewer, Forbidden("the receipt is not signed by the contract's viewer"));
+      return refuse(ReceiptRefusal::kWrongViewer,
+                    Forbidden("the receipt is not signed by the contract's viewer"));
     }
     if (receipt->segments > t.max_segments) {
       return refuse(ReceiptRefusal::kTooManySegments,
-                    MakeError(ErrorCode::kInvalidField, "params.receipt.segments exceeds the contract's max_segments"));
+                    MakeError(ErrorCode::kInvalidField,
+                              "params.receipt.segments exceeds the contract's max_segments"));
     }
     if (receipt->amount != t.price * receipt->segments) {
-      return refuse(ReceiptRefusal::kWrongAmount,
-                    MakeError(ErrorCode::kInvalidField, "params.receipt.amount must be segments x price = " +
-                                                            std::to_string(t.price * receipt->segments)));
+      return refuse(
+          ReceiptRefusal::kWrongAmount,
+          MakeError(ErrorCode::kInvalidField, "params.receipt.amount must be segments x price = " +
+                                                  std::to_string(t.price * receipt->segments)));
     }
     amount = receipt->amount;
   }
@@ -293,7 +318,8 @@ Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, cons
   if (!spend) return spend.error();
   auto income = LoadAccount(txn, t.income_address);
   if (!income) return income.error();
-  if (spend->locked < rec.lock || spend->balance < amount) return Broken("spend address " + spend->address);
+  if (spend->locked < rec.lock || spend->balance < amount)
+    return Broken("spend address " + spend->address);
   auto supply = LoadOrDefault<Supply>(txn, keys::kSupply);
   if (!supply) return supply.error();
   auto totals = LoadOrDefault<Totals>(txn, keys::kTotals);
@@ -303,7 +329,8 @@ Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, cons
   spend->open_contracts = Decrement(spend->open_contracts);
   income->open_contracts = Decrement(income->open_contracts);
   if (amount > 0) {
-    if (Status s = Move(txn, *supply, "pay", *spend, *income, amount, id, now); !s) return s.error();
+    if (Status s = Move(txn, *supply, "pay", *spend, *income, amount, id, now); !s)
+      return s.error();
     txn.PutJson(keys::kSupply, supply->ToJson());
   }
   rec.state = ContractState::kClosed;
@@ -328,8 +355,9 @@ Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, cons
   txn.PutJson(keys::Contract(id), rec.ToJson());
   txn.Delete(keys::Release(rec.release_at, id));
   txn.PutJson(keys::kTotals, totals->ToJson());
-  return json{{"contract", id},       {"state", "closed"},        {"paid", amount},
-              {"released", rec.lock - amount}, {"segments", rec.segments}, {"bytes", rec.bytes}};
+  return json{{"contract", id},           {"state", "closed"},
+              {"paid", amount},           {"released", rec.lock - amount},
+              {"segments", rec.segments}, {"bytes", rec.bytes}};
 }
 
 Result<json> Ledger::ExpireContract(LedgerTxn& txn, const std::string& id, int64_t now) {
@@ -392,8 +420,11 @@ Result<json> Ledger::CloseSpecial(LedgerTxn& txn, AccountKind kind, const Public
   Store(txn, *special);
   if (amount > 0) Store(txn, *target);  // an address that received nothing keeps no record
   txn.PutJson(index_key, (*index)->ToJson());
-  return json{{"address", address}, {"state", "closed"}, {"paid_out", amount},
-              {"to", target->address}, {"balance", target->balance}};
+  return json{{"address", address},
+              {"state", "closed"},
+              {"paid_out", amount},
+              {"to", target->address},
+              {"balance", target->balance}};
 }
 
 Result<json> Ledger::CloseIncomeAddress(LedgerTxn& txn, const PublicKey& owner,

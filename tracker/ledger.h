@@ -15,18 +15,18 @@
 #include <optional>
 #include <string>
 
-#include "common/protocol/contract.h"
-#include "common/crypto/keys.h"
-#include "common/wire/json.h"
-#include "common/protocol/receipt.h"
 #include "common/base/result.h"
+#include "common/crypto/keys.h"
+#include "common/protocol/contract.h"
+#include "common/protocol/receipt.h"
+#include "common/wire/json.h"
 #include "tracker/ledger_records.h"
 #include "tracker/ledger_txn.h"
 
 namespace tollstream {
 
 struct LedgerConfig {
-  int64_t grace_seconds = 300;                  // after expiry, before an open contract is released
+  int64_t grace_seconds = 300;  // after expiry, before an open contract is released
   int64_t max_contract_seconds = 7 * 24 * 3600;  // the furthest expiry accepted, from now
 };
 

@@ -2,15 +2,17 @@
 
 #include <string_view>
 
-#include "common/protocol/address.h"
 #include "common/base/hex.h"
+#include "common/protocol/address.h"
 
 namespace tollstream {
 namespace {
 
 constexpr size_t kIdHexDigits = 64;
 
-Error Invalid(std::string message) { return MakeError(ErrorCode::kInvalidField, std::move(message)); }
+Error Invalid(std::string message) {
+  return MakeError(ErrorCode::kInvalidField, std::move(message));
+}
 
 Status CheckLimit(size_t limit) {
   if (limit < 1 || limit > kMaxPageSize) {
@@ -31,7 +33,8 @@ Result<T> Parse(std::string_view key, std::string_view raw) {
 
 // The record of type T at `key` in `snapshot`, or nullopt.
 template <typename T>
-Result<std::optional<T>> Load(const KvStore& store, const KvSnapshot& snapshot, const std::string& key) {
+Result<std::optional<T>> Load(const KvStore& store, const KvSnapshot& snapshot,
+                              const std::string& key) {
   auto raw = store.Get(key, snapshot);
   if (!raw) return raw.error();
   if (!raw->has_value()) return std::optional<T>();
@@ -40,15 +43,17 @@ Result<std::optional<T>> Load(const KvStore& store, const KvSnapshot& snapshot, 
   return std::optional<T>(std::move(*parsed));
 }
 
-bool HasPrefix(std::string_view key, std::string_view prefix) { return key.substr(0, prefix.size()) == prefix; }
+bool HasPrefix(std::string_view key, std::string_view prefix) {
+  return key.substr(0, prefix.size()) == prefix;
+}
 
 // Walks the keys under `prefix` from `from`, skipping `skip` (the cursor's own
 // key), and calls `take(key, value)` for up to `limit` of them. When another
 // key under `prefix` follows the last one taken, `page.next` is that one's
 // cursor: the last part of its key (an address or a contract id).
 template <typename Take>
-Status Walk(KvIterator& it, std::string_view prefix, const std::string& from, const std::string& skip,
-            size_t limit, LedgerPage& page, Take take) {
+Status Walk(KvIterator& it, std::string_view prefix, const std::string& from,
+            const std::string& skip, size_t limit, LedgerPage& page, Take take) {
   it.Seek(from);
   if (it.Valid() && !skip.empty() && it.key() == skip) it.Next();
   size_t taken = 0;
@@ -94,7 +99,8 @@ json LedgerPage::ToJson(const char* items_name) const {
 }
 
 Result<LedgerPage> AccountsPage(const KvStore& store, const std::string& after, size_t limit) {
-  if (!after.empty() && !IsAddress(after)) return Invalid("after must be an address (64 lowercase hex digits)");
+  if (!after.empty() && !IsAddress(after))
+    return Invalid("after must be an address (64 lowercase hex digits)");
   if (Status s = CheckLimit(limit); !s) return s.error();
   LedgerPage page;
   auto snapshot = store.Snapshot();
@@ -111,8 +117,8 @@ Result<LedgerPage> AccountsPage(const KvStore& store, const std::string& after, 
   return page;
 }
 
-Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter, const std::string& after,
-                                 size_t limit) {
+Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
+                                 const std::string& after, size_t limit) {
   if (!after.empty() && !IsLowerHex(after, kIdHexDigits)) {
     return Invalid("after must be a contract id (64 lowercase hex digits)");
   }
@@ -143,20 +149,24 @@ Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter, co
     if (!cursor->has_value()) return Invalid("after names no contract");
     from = skip = keys::Release((*cursor)->release_at, after);
   }
-  Status s = Walk(*it, "x/", from, skip, limit, page, [&](std::string_view key, std::string_view) -> Status {
-    std::string id(key.substr(key.rfind('/') + 1));
-    auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(id));
-    if (!c) return c.error();
-    if (!c->has_value()) return MakeError(ErrorCode::kInternal, "the release index names a missing contract " + id);
-    page.items.push_back(PublicContract(**c));
-    return Status::Ok();
-  });
+  Status s = Walk(*it, "x/", from, skip, limit, page,
+                  [&](std::string_view key, std::string_view) -> Status {
+                    std::string id(key.substr(key.rfind('/') + 1));
+                    auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(id));
+                    if (!c) return c.error();
+                    if (!c->has_value())
+                      return MakeError(ErrorCode::kInternal,
+                                       "the release index names a missing contract " + id);
+                    page.items.push_back(PublicContract(**c));
+                    return Status::Ok();
+                  });
   if (!s) return s.error();
   return page;
 }
 
 Result<json> ContractView(const KvStore& store, const std::string& id) {
-  if (!IsLowerHex(id, kIdHexDigits)) return Invalid("id must be a contract id (64 lowercase hex digits)");
+  if (!IsLowerHex(id, kIdHexDigits))
+    return Invalid("id must be a contract id (64 lowercase hex digits)");
   auto snapshot = store.Snapshot();
   auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(id));
   if (!c) return c.error();

@@ -14,9 +14,9 @@
 #include <optional>
 #include <string>
 
-#include "common/wire/json.h"
-#include "common/store/kv_store.h"
 #include "common/base/result.h"
+#include "common/store/kv_store.h"
+#include "common/wire/json.h"
 #include "tracker/ledger_records.h"
 
 namespace tollstream {
@@ -59,8 +59,8 @@ enum class ContractFilter {
 // first page) in the filter's order.
 // Errors: kInvalidField (`after` is not a contract id, or with kOpen names no
 // contract; `limit` not in 1..kMaxPageSize), kUnavailable, kInternal.
-Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter, const std::string& after,
-                                 size_t limit);
+Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
+                                 const std::string& after, size_t limit);
 
 // One contract (PublicContract). Errors: kInvalidField (not an id),
 // kNotFound, kUnavailable, kInternal.

@@ -1,7 +1,7 @@
 #include "tracker/ledger_records.h"
 
-#include "common/wire/fields.h"
 #include "common/base/hex.h"
+#include "common/wire/fields.h"
 
 namespace tollstream {
 namespace {
@@ -37,15 +37,21 @@ std::string HexU64(uint64_t n) {
 }
 
 namespace keys {
-std::string Account(const std::string& address) { return "a/" + address; }
+std::string Account(const std::string& address) {
+  return "a/" + address;
+}
 std::string Owner(std::string_view kind, const PublicKey& owner) {
   return "o/" + std::string(kind) + "/" + owner.ToHex();
 }
-std::string Contract(const std::string& id_hex) { return "c/" + id_hex; }
+std::string Contract(const std::string& id_hex) {
+  return "c/" + id_hex;
+}
 std::string Release(int64_t release_at, const std::string& id_hex) {
   return "x/" + HexU64(static_cast<uint64_t>(release_at)) + "/" + id_hex;
 }
-std::string Journal(uint64_t seq) { return "j/" + HexU64(seq); }
+std::string Journal(uint64_t seq) {
+  return "j/" + HexU64(seq);
+}
 std::string Answer(const PublicKey& signer, const std::string& nonce) {
   return "q/" + signer.ToHex() + nonce;
 }
@@ -56,18 +62,24 @@ std::string AnswerByTime(int64_t ts, const PublicKey& signer, const std::string&
 
 std::string_view KindName(AccountKind kind) {
   switch (kind) {
-    case AccountKind::kOrdinary: return "ordinary";
-    case AccountKind::kIncome: return "income";
-    case AccountKind::kSpend: return "spend";
+    case AccountKind::kOrdinary:
+      return "ordinary";
+    case AccountKind::kIncome:
+      return "income";
+    case AccountKind::kSpend:
+      return "spend";
   }
   return "?";
 }
 
 std::string_view StateName(ContractState state) {
   switch (state) {
-    case ContractState::kOpen: return "open";
-    case ContractState::kClosed: return "closed";
-    case ContractState::kExpired: return "expired";
+    case ContractState::kOpen:
+      return "open";
+    case ContractState::kClosed:
+      return "closed";
+    case ContractState::kExpired:
+      return "expired";
   }
   return "?";
 }
@@ -181,9 +193,12 @@ Result<Supply> Supply::FromJson(const json& j) {
 }
 
 json Totals::ToJson() const {
-  return {{"contracts_opened", contracts_opened}, {"contracts_closed", contracts_closed},
-          {"contracts_expired", contracts_expired}, {"segments", segments},
-          {"bytes", bytes},                         {"paid", paid}};
+  return {{"contracts_opened", contracts_opened},
+          {"contracts_closed", contracts_closed},
+          {"contracts_expired", contracts_expired},
+          {"segments", segments},
+          {"bytes", bytes},
+          {"paid", paid}};
 }
 
 Result<Totals> Totals::FromJson(const json& j) {
@@ -200,8 +215,8 @@ Result<Totals> Totals::FromJson(const json& j) {
 }
 
 json JournalEntry::ToJson() const {
-  return {{"seq", seq}, {"kind", kind}, {"from", from}, {"to", to},
-          {"amount", amount}, {"ref", ref}, {"ts", ts}};
+  return {{"seq", seq},       {"kind", kind}, {"from", from}, {"to", to},
+          {"amount", amount}, {"ref", ref},   {"ts", ts}};
 }
 
 Result<JournalEntry> JournalEntry::FromJson(const json& j) {

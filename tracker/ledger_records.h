@@ -17,10 +17,10 @@
 #include <optional>
 #include <string>
 
-#include "common/protocol/contract.h"
-#include "common/crypto/keys.h"
-#include "common/wire/json.h"
 #include "common/base/result.h"
+#include "common/crypto/keys.h"
+#include "common/protocol/contract.h"
+#include "common/wire/json.h"
 
 namespace tollstream {
 

@@ -19,9 +19,13 @@ Result<std::optional<json>> LedgerTxn::GetJson(const std::string& key) const {
   return std::optional<json>(std::move(parsed));
 }
 
-void LedgerTxn::Put(const std::string& key, std::string value) { m_writes[key] = std::move(value); }
+void LedgerTxn::Put(const std::string& key, std::string value) {
+  m_writes[key] = std::move(value);
+}
 
-void LedgerTxn::Delete(const std::string& key) { m_writes[key] = std::nullopt; }
+void LedgerTxn::Delete(const std::string& key) {
+  m_writes[key] = std::nullopt;
+}
 
 Result<uint64_t> LedgerTxn::Commit(CommitPipeline::Announcement* fulfils) {
   std::vector<KvWrite> writes;

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "common/wire/json.h"
 #include "common/base/result.h"
 #include "common/store/commit_pipeline.h"
+#include "common/wire/json.h"
 
 namespace tollstream {
 

@@ -1,3 +1,5 @@
 #include "tracker/tracker_cli.h"
 
-int main(int argc, char** argv) { return tollstream::TrackerMain(argc, argv); }
+int main(int argc, char** argv) {
+  return tollstream::TrackerMain(argc, argv);
+}

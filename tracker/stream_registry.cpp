@@ -7,9 +7,14 @@
 namespace tollstream {
 
 json Announcement::ToJson() const {
-  json j = {{"stream", stream},  {"broadcaster", broadcaster}, {"url", url},
-            {"price", price},    {"income_address", income_address}, {"expires", expires},
-            {"origin", origin},  {"role", origin == broadcaster ? "origin" : "relay"}};
+  json j = {{"stream", stream},
+            {"broadcaster", broadcaster},
+            {"url", url},
+            {"price", price},
+            {"income_address", income_address},
+            {"expires", expires},
+            {"origin", origin},
+            {"role", origin == broadcaster ? "origin" : "relay"}};
   if (auto key = PublicKey::FromHex(broadcaster)) j["code"] = KeyCode(*key);
   if (auto key = PublicKey::FromHex(origin)) j["origin_code"] = KeyCode(*key);
   return j;
@@ -48,9 +53,9 @@ Status StreamRegistry::Announce(Announcement a, int64_t now) {
   }
   if (m_per_broadcaster[a.broadcaster] >= m_limits.max_per_broadcaster) {
     if (by_key.empty()) m_streams.erase(a.stream);
-    return MakeError(ErrorCode::kBusy, "this key announces " +
-                                           std::to_string(m_limits.max_per_broadcaster) +
-                                           " streams already");
+    return MakeError(
+        ErrorCode::kBusy,
+        "this key announces " + std::to_string(m_limits.max_per_broadcaster) + " streams already");
   }
   ++m_per_broadcaster[a.broadcaster];
   ++m_total;

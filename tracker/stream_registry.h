@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "common/wire/json.h"
 #include "common/base/result.h"
+#include "common/wire/json.h"
 
 namespace tollstream {
 
@@ -28,7 +28,7 @@ struct Announcement {
   std::string url;          // the broadcaster node's base URL
   uint64_t price = 0;       // tokens per segment
   std::string income_address;
-  int64_t expires = 0;      // unix seconds
+  int64_t expires = 0;  // unix seconds
 
   json ToJson() const;
 };
@@ -36,8 +36,8 @@ struct Announcement {
 class StreamRegistry {
  public:
   struct Limits {
-    size_t max_total = 100000;          // announcements in all
-    size_t max_per_broadcaster = 64;    // streams one key may announce
+    size_t max_total = 100000;        // announcements in all
+    size_t max_per_broadcaster = 64;  // streams one key may announce
   };
   StreamRegistry() : StreamRegistry(Limits{}) {}
   explicit StreamRegistry(Limits limits) : m_limits(limits) {}
@@ -47,7 +47,8 @@ class StreamRegistry {
   // Removes one broadcaster's announcement of `stream` (if any).
   void Withdraw(const std::string& stream, const std::string& broadcaster);
   // Live announcements of `stream` (of `origin` only, when given), cheapest first.
-  std::vector<Announcement> Lookup(const std::string& stream, int64_t now, const std::string& origin = "");
+  std::vector<Announcement> Lookup(const std::string& stream, int64_t now,
+                                   const std::string& origin = "");
   size_t size(int64_t now);
 
   // What is live: how many streams, broadcasters and announcements, and the

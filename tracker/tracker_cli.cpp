@@ -10,15 +10,15 @@
 #include <mutex>
 #include <thread>
 
-#include "common/protocol/address.h"
 #include "common/cli/args.h"
 #include "common/cli/command_table.h"
 #include "common/cli/host_port.h"
 #include "common/cli/key_file.h"
-#include "common/store/kv_store.h"
-#include "common/observe/log.h"
 #include "common/cli/signal_watcher.h"
 #include "common/client/tracker_client.h"
+#include "common/observe/log.h"
+#include "common/protocol/address.h"
+#include "common/store/kv_store.h"
 #include "tracker/audit.h"
 #include "tracker/audit_runner.h"
 #include "tracker/dashboard.h"
@@ -71,7 +71,8 @@ Creates a new tracker key (mode 0600) in DIR/tracker.key or FILE, and prints
 its public key, address and 6-digit code. Refuses to overwrite a key.
 )";
 
-constexpr const char* kMintHelp = R"(usage: tracker mint --data-dir DIR --tracker URL --to ADDRESS --amount N
+constexpr const char* kMintHelp =
+    R"(usage: tracker mint --data-dir DIR --tracker URL --to ADDRESS --amount N
 
 Signs a mint request with the tracker key in DIR and sends it to the running
 tracker at URL, which must be the one with that key. Prints the result.
@@ -90,9 +91,13 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-int Fail(const Error& e) { return Fail(e.message); }
+int Fail(const Error& e) {
+  return Fail(e.message);
+}
 
-std::string KeyPath(const std::string& dir) { return dir + "/tracker.key"; }
+std::string KeyPath(const std::string& dir) {
+  return dir + "/tracker.key";
+}
 
 void PrintKey(const KeyPair& key) {
   std::cout << "public key: " << key.public_key().ToHex() << "\n"
@@ -119,7 +124,8 @@ int Run(int argc, char** argv) {
   auto max_body = args->Integer("max-body-bytes", 64 * 1024, 1024, 16 << 20);
   auto interval = args->Integer("maintenance-interval", 1, 1, 3600);
   auto audit_interval = args->Integer("audit-interval", 3600, 0, 30 * 24 * 3600);
-  for (const auto* r : {&grace, &max_contract, &skew, &threads, &max_body, &interval, &audit_interval}) {
+  for (const auto* r :
+       {&grace, &max_contract, &skew, &threads, &max_body, &interval, &audit_interval}) {
     if (!*r) return Fail(r->error());
   }
 
@@ -245,10 +251,12 @@ int Mint(int argc, char** argv) {
   TrackerClient client(*url, *key);
   client.Pin(key->public_key());
   if (auto hs = client.Handshake(); !hs) {
-    return Fail(hs.error().message + " (is " + *url + " the tracker whose key is in " + *dir + "?)");
+    return Fail(hs.error().message + " (is " + *url + " the tracker whose key is in " + *dir +
+                "?)");
   }
   auto result = client.Call("mint", {{"to", *to}, {"amount", *amount}});
-  if (!result) return Fail(std::string(CodeName(result.error().code)) + ": " + result.error().message);
+  if (!result)
+    return Fail(std::string(CodeName(result.error().code)) + ": " + result.error().message);
   std::cout << result->dump(2) << std::endl;
   return 0;
 }
@@ -285,9 +293,9 @@ int Audit(int argc, char** argv) {
 
 int TrackerMain(int argc, char** argv) {
   static constexpr CliCommand kCommands[] = {{"run", kRunHelp, Run},
-      {"keygen", kKeygenHelp, Keygen},
-      {"mint", kMintHelp, Mint},
-      {"audit", kAuditHelp, Audit}};
+                                             {"keygen", kKeygenHelp, Keygen},
+                                             {"mint", kMintHelp, Mint},
+                                             {"audit", kAuditHelp, Audit}};
   return RunCommandTable("tracker", kUsage, kCommands, argc, argv);
 }
 

@@ -58,7 +58,8 @@ void DeclareTrackerGauges(Metrics& metrics, const KvStore& store, StreamRegistry
          [](const LedgerFigures& f) { return f.totals.contracts_opened; });
   ledger("tollstream_tracker_contracts_closed", "Contracts closed by their broadcaster.",
          [](const LedgerFigures& f) { return f.totals.contracts_closed; });
-  ledger("tollstream_tracker_contracts_expired", "Contracts released by the tracker after their expiry.",
+  ledger("tollstream_tracker_contracts_expired",
+         "Contracts released by the tracker after their expiry.",
          [](const LedgerFigures& f) { return f.totals.contracts_expired; });
   ledger("tollstream_tracker_contracts_open", "Contracts open now.",
          [](const LedgerFigures& f) { return f.contracts_open(); });
@@ -73,12 +74,12 @@ void DeclareTrackerGauges(Metrics& metrics, const KvStore& store, StreamRegistry
   ledger("tollstream_tracker_journal_entries", "Token movements in the journal, mints included.",
          [](const LedgerFigures& f) { return f.supply.journal_next; });
 
-  metrics.DeclareGauge("tollstream_tracker_live_streams", "Streams with a live announcement.",
-                       [&registry, clock] { return static_cast<double>(registry.List(clock(), 0).streams); });
-  metrics.DeclareGauge("tollstream_tracker_live_announcements", "Live announcements (stream and broadcaster).",
-                       [&registry, clock] {
-                         return static_cast<double>(registry.List(clock(), 0).announcements);
-                       });
+  metrics.DeclareGauge(
+      "tollstream_tracker_live_streams", "Streams with a live announcement.",
+      [&registry, clock] { return static_cast<double>(registry.List(clock(), 0).streams); });
+  metrics.DeclareGauge(
+      "tollstream_tracker_live_announcements", "Live announcements (stream and broadcaster).",
+      [&registry, clock] { return static_cast<double>(registry.List(clock(), 0).announcements); });
 
   // The last finished audit; `none` before the first.
   auto audit = [&metrics, &audits](const char* name, const char* help, double none,
@@ -89,7 +90,8 @@ void DeclareTrackerGauges(Metrics& metrics, const KvStore& store, StreamRegistry
     });
   };
   audit("tollstream_tracker_audit_ok",
-        "1 when the last audit found that the ledger holds, 0 when not (or it could not read the ledger); "
+        "1 when the last audit found that the ledger holds, 0 when not (or it could not read the "
+        "ledger); "
         "NaN before the first.",
         NAN, [](const AuditRun& a) { return a.ok() ? 1.0 : 0.0; });
   audit("tollstream_tracker_audit_last_run_timestamp_seconds",

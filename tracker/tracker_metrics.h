@@ -11,8 +11,8 @@
 #include <functional>
 
 #include "common/http/server_metrics.h"
-#include "common/store/kv_store.h"
 #include "common/observe/metrics.h"
+#include "common/store/kv_store.h"
 #include "tracker/audit_runner.h"
 #include "tracker/stream_registry.h"
 #include "tracker/tracker_service.h"

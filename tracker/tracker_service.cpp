@@ -20,7 +20,9 @@ struct StoredAnswer {
   json body;
 };
 
-json ToJson(const StoredAnswer& a) { return {{"id", a.request_id}, {"answer", a.body}}; }
+json ToJson(const StoredAnswer& a) {
+  return {{"id", a.request_id}, {"answer", a.body}};
+}
 
 std::optional<StoredAnswer> FromJson(const json& j) {
   if (!j.is_object() || !j.contains("id") || !j.contains("answer") || !j["id"].is_string()) {
@@ -42,19 +44,24 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
   for (size_t i = 0; i < m_refusals.size(); ++i) {
     auto code = static_cast<ErrorCode>(i);
     if (code == ErrorCode::kUpstream) continue;  // only clients and peers answer it
-    m_refusals[i] = &m_metrics.counter("tollstream_tracker_refusals_total", {std::string(CodeName(code))});
+    m_refusals[i] =
+        &m_metrics.counter("tollstream_tracker_refusals_total", {std::string(CodeName(code))});
   }
-  m_metrics.DeclareGauge("tollstream_tracker_commit_groups",
-                         "Synced writes of the ledger since start; each carries a group of changes.",
-                         [this] { return static_cast<double>(m_pipeline->stats().groups); });
-  m_metrics.DeclareGauge("tollstream_tracker_commit_changes",
-                         "Changes to the ledger written since start (changes / groups: the mean group).",
-                         [this] { return static_cast<double>(m_pipeline->stats().changes); });
+  m_metrics.DeclareGauge(
+      "tollstream_tracker_commit_groups",
+      "Synced writes of the ledger since start; each carries a group of changes.",
+      [this] { return static_cast<double>(m_pipeline->stats().groups); });
+  m_metrics.DeclareGauge(
+      "tollstream_tracker_commit_changes",
+      "Changes to the ledger written since start (changes / groups: the mean group).",
+      [this] { return static_cast<double>(m_pipeline->stats().changes); });
 }
 
 TrackerService::~TrackerService() = default;
 
-int64_t TrackerService::Now() const { return UnixNow(); }
+int64_t TrackerService::Now() const {
+  return UnixNow();
+}
 
 void TrackerService::AddMethod(std::string method, Kind kind, Prepare prepare) {
   m_methods[std::move(method)] = {kind, std::move(prepare)};
@@ -139,9 +146,11 @@ Result<json> TrackerService::ApplyChange(const Request& req, const Apply& apply,
     if (!stored) return stored.error();
     if (stored->has_value()) {
       auto previous = FromJson(**stored);
-      if (!previous) return MakeError(ErrorCode::kInternal, "stored answer " + answer_key + " is damaged");
+      if (!previous)
+        return MakeError(ErrorCode::kInternal, "stored answer " + answer_key + " is damaged");
       if (previous->request_id != request_id) {
-        return MakeError(ErrorCode::kDuplicate, "nonce " + req.nonce + " was used by another request");
+        return MakeError(ErrorCode::kDuplicate,
+                         "nonce " + req.nonce + " was used by another request");
       }
       answer = std::move(previous->body);
       seq = m_pipeline->last_submitted();  // the first answer may still be on its way to disk
@@ -214,7 +223,8 @@ Result<TrackerService::Maintenance> TrackerService::RunMaintenance(int64_t now) 
     auto it = m_store.NewIterator();
     for (it->Seek("t/"); it->Valid() && old.size() < 16 * kMaintenanceBatch; it->Next()) {
       std::string_view key = it->key();
-      if (key.substr(0, 2) != "t/" || key.substr(2, 16) >= HexU64(static_cast<uint64_t>(horizon))) break;
+      if (key.substr(0, 2) != "t/" || key.substr(2, 16) >= HexU64(static_cast<uint64_t>(horizon)))
+        break;
       old.emplace_back(key);
     }
     if (Status s = it->status(); !s) return s.error();

@@ -28,12 +28,12 @@
 #include <string>
 #include <string_view>
 
-#include "common/crypto/keys.h"
-#include "common/wire/envelope.h"
-#include "common/store/kv_store.h"
-#include "common/observe/metrics.h"
 #include "common/base/result.h"
+#include "common/crypto/keys.h"
+#include "common/observe/metrics.h"
 #include "common/store/commit_pipeline.h"
+#include "common/store/kv_store.h"
+#include "common/wire/envelope.h"
 #include "tracker/ledger.h"
 
 namespace tollstream {

@@ -40,9 +40,13 @@ const CodeInfo& InfoOf(ErrorCode code) {
 
 }  // namespace
 
-std::string_view CodeName(ErrorCode code) { return InfoOf(code).name; }
+std::string_view CodeName(ErrorCode code) {
+  return InfoOf(code).name;
+}
 
-int HttpStatus(ErrorCode code) { return InfoOf(code).http_status; }
+int HttpStatus(ErrorCode code) {
+  return InfoOf(code).http_status;
+}
 
 std::optional<ErrorCode> CodeFromName(std::string_view name) {
   for (const auto& info : kCodes) {

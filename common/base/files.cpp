@@ -23,7 +23,9 @@ FileStamp StampOf(const struct stat& st) {
 
 }  // namespace
 
-OpenFile::~OpenFile() { ::close(m_fd); }
+OpenFile::~OpenFile() {
+  ::close(m_fd);
+}
 
 std::shared_ptr<const OpenFile> OpenFile::Open(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -41,7 +43,8 @@ bool OpenFile::Unchanged() const {
   return ::fstat(m_fd, &st) == 0 && StampOf(st) == m_read_as;
 }
 
-bool ReadFilePieces(int fd, off_t offset, size_t length, const std::function<bool(const char*, size_t)>& take) {
+bool ReadFilePieces(int fd, off_t offset, size_t length,
+                    const std::function<bool(const char*, size_t)>& take) {
   const size_t size = std::min(length, kFilePiece);
   std::unique_ptr<char[]> piece(new char[size]);  // overwritten before use: not zeroed first
   while (length > 0) {
@@ -58,7 +61,8 @@ std::optional<std::string> ReadWholeFile(const OpenFile& file) {
   std::string data(static_cast<size_t>(file.size()), '\0');
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::pread(file.fd(), data.data() + done, data.size() - done, static_cast<off_t>(done));
+    ssize_t n =
+        ::pread(file.fd(), data.data() + done, data.size() - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return std::nullopt;  // shrank or failed while reading
     done += static_cast<size_t>(n);
@@ -70,11 +74,13 @@ std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {
   return ReadWholeFile(path, nullptr, nullptr);
 }
 
-std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp) {
+std::optional<std::string> ReadWholeFile(const std::filesystem::path& path,
+                                         std::optional<FileStamp>* stamp) {
   return ReadWholeFile(path, stamp, nullptr);
 }
 
-std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp,
+std::optional<std::string> ReadWholeFile(const std::filesystem::path& path,
+                                         std::optional<FileStamp>* stamp,
                                          std::shared_ptr<const OpenFile>* file) {
   if (stamp != nullptr) stamp->reset();
   if (file != nullptr) file->reset();

@@ -52,7 +52,8 @@ class OpenFile {
 // Reads `length` bytes of `fd` from `offset` in pieces of at most 256 KiB
 // and hands each to `take`; false when the file ended early, a read failed
 // or `take` did.
-bool ReadFilePieces(int fd, off_t offset, size_t length, const std::function<bool(const char*, size_t)>& take);
+bool ReadFilePieces(int fd, off_t offset, size_t length,
+                    const std::function<bool(const char*, size_t)>& take);
 
 // The `file.size()` bytes of an open file, from its start; nullopt when it
 // ended early or a read failed. Whether it is still that version after is
@@ -64,11 +65,13 @@ std::optional<std::string> ReadWholeFile(const std::filesystem::path& path);
 
 // The same, and the stamp of the version read in `*stamp`: nullopt there when
 // the file changed while it was read.
-std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp);
+std::optional<std::string> ReadWholeFile(const std::filesystem::path& path,
+                                         std::optional<FileStamp>* stamp);
 
 // The same, and with a stamp, the file itself, kept open, in `*file`
 // (else null there).
-std::optional<std::string> ReadWholeFile(const std::filesystem::path& path, std::optional<FileStamp>* stamp,
+std::optional<std::string> ReadWholeFile(const std::filesystem::path& path,
+                                         std::optional<FileStamp>* stamp,
                                          std::shared_ptr<const OpenFile>* file);
 
 }  // namespace tollstream

@@ -23,7 +23,8 @@ Result<Args> Args::Parse(int argc, char** argv, int first, const std::set<std::s
       args.m_switches.insert(name);
     } else if (valued.contains(name)) {
       if (!value) {
-        if (i + 1 >= argc) return MakeError(ErrorCode::kInvalidField, "--" + name + " needs a value");
+        if (i + 1 >= argc)
+          return MakeError(ErrorCode::kInvalidField, "--" + name + " needs a value");
         value = argv[++i];
       }
       args.m_values[name] = *value;
@@ -54,7 +55,8 @@ Result<int64_t> Args::Integer(const std::string& name, int64_t fallback, int64_t
   auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
   if (ec != std::errc() || end != v->data() + v->size() || n < min || n > max) {
     return MakeError(ErrorCode::kInvalidField, "--" + name + " must be an integer from " +
-                                                   std::to_string(min) + " to " + std::to_string(max));
+                                                   std::to_string(min) + " to " +
+                                                   std::to_string(max));
   }
   return n;
 }

@@ -22,7 +22,8 @@ class Args {
   // Errors: kInvalidField naming the missing flag.
   Result<std::string> Require(const std::string& name) const;
   // The value as an integer in [min, max], or `fallback` when absent.
-  Result<int64_t> Integer(const std::string& name, int64_t fallback, int64_t min, int64_t max) const;
+  Result<int64_t> Integer(const std::string& name, int64_t fallback, int64_t min,
+                          int64_t max) const;
   bool Has(const std::string& name) const;
   const std::vector<std::string>& positional() const { return m_positional; }
 

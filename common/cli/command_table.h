@@ -8,7 +8,7 @@ namespace tollstream {
 
 struct CliCommand {
   const char* name;
-  const char* help;             // printed for `<program> <name> --help`
+  const char* help;                   // printed for `<program> <name> --help`
   int (*run)(int argc, char** argv);  // argv[1] is the command's name
 };
 

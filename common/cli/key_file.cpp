@@ -1,13 +1,13 @@
 #include "common/cli/key_file.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <openssl/crypto.h>
 
 #include "common/base/hex.h"
 
@@ -18,7 +18,9 @@ Error FileError(const std::string& path, const std::string& what) {
   return MakeError(ErrorCode::kInvalidField, "key file " + path + ": " + what);
 }
 
-std::string Errno() { return std::strerror(errno); }
+std::string Errno() {
+  return std::strerror(errno);
+}
 
 }  // namespace
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "common/crypto/keys.h"
 #include "common/base/result.h"
+#include "common/crypto/keys.h"
 
 namespace tollstream {
 

@@ -71,8 +71,9 @@ Result<json> TrackerClient::Handshake() {
     return MakeError(ErrorCode::kUpstream, "handshake answer names a key other than its signer");
   }
   if (m_tracker && *m_tracker != response->signer) {
-    return MakeError(ErrorCode::kUpstream, "the tracker's key changed: pinned " + m_tracker->ToHex() +
-                                               ", now " + response->signer.ToHex());
+    return MakeError(ErrorCode::kUpstream, "the tracker's key changed: pinned " +
+                                               m_tracker->ToHex() + ", now " +
+                                               response->signer.ToHex());
   }
   m_tracker = response->signer;
   if (result.contains("time") && result["time"].is_number_integer()) {
@@ -82,7 +83,8 @@ Result<json> TrackerClient::Handshake() {
 }
 
 Result<Response> TrackerClient::CallForAnswer(std::string_view method, json params) {
-  if (!m_tracker) return MakeError(ErrorCode::kInternal, "call Handshake() before calling a method");
+  if (!m_tracker)
+    return MakeError(ErrorCode::kInternal, "call Handshake() before calling a method");
   json body = MakeRequest(method, std::move(params));
   Hash256 id = DigestOf(SignedKind::kRequest, body);
   auto response = Send(method, body.dump(), id);

@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/result.h"
 #include "common/crypto/keys.h"
 #include "common/wire/envelope.h"
 #include "common/wire/json.h"
-#include "common/base/result.h"
 
 namespace tollstream {
 
@@ -24,8 +24,8 @@ class TrackerClient {
  public:
   struct Options {
     int timeout_ms = 10000;
-    int attempts = 4;         // sends of one request in all, when none is answered
-    int retry_delay_ms = 200; // before the second send; doubles each time
+    int attempts = 4;          // sends of one request in all, when none is answered
+    int retry_delay_ms = 200;  // before the second send; doubles each time
   };
 
   TrackerClient(std::string url, KeyPair key);

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <mutex>
 
-#include "common/crypto/random.h"
 #include "common/base/hex.h"
+#include "common/crypto/random.h"
 
 namespace tollstream {
 namespace {
@@ -108,7 +108,9 @@ std::optional<PublicKey> PublicKey::FromHex(std::string_view hex) {
   return FromBytes(*bytes);
 }
 
-std::string PublicKey::ToHex() const { return tollstream::ToHex(m_bytes); }
+std::string PublicKey::ToHex() const {
+  return tollstream::ToHex(m_bytes);
+}
 
 bool PublicKey::Verify(const Hash256& digest, const Signature& sig) const {
   return VerifyMessage(digest, sig);
@@ -117,8 +119,8 @@ bool PublicKey::Verify(const Hash256& digest, const Signature& sig) const {
 bool PublicKey::VerifyMessage(std::span<const uint8_t> message, const Signature& sig) const {
   if (!m_valid) return false;
   secp256k1_xonly_pubkey key = AsXonly(m_parsed);
-  return secp256k1_schnorrsig_verify(Context(), sig.data(), message.data(), message.size(),
-                                     &key) == 1;
+  return secp256k1_schnorrsig_verify(Context(), sig.data(), message.data(), message.size(), &key) ==
+         1;
 }
 
 KeyPair::KeyPair(const std::array<uint8_t, 96>& keypair, PublicKey public_key)
@@ -134,7 +136,9 @@ KeyPair& KeyPair::operator=(const KeyPair& other) {
   return *this;
 }
 
-KeyPair::~KeyPair() { OPENSSL_cleanse(m_keypair.data(), m_keypair.size()); }
+KeyPair::~KeyPair() {
+  OPENSSL_cleanse(m_keypair.data(), m_keypair.size());
+}
 
 KeyPair KeyPair::Generate() {
   for (;;) {

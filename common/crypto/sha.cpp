@@ -57,11 +57,17 @@ std::span<const uint8_t> Bytes(std::string_view s) {
 
 }  // namespace
 
-Hash256 Sha256(std::span<const uint8_t> data) { return OneShot<32>(Sha256Md(), data); }
+Hash256 Sha256(std::span<const uint8_t> data) {
+  return OneShot<32>(Sha256Md(), data);
+}
 
-Hash256 Sha256(std::string_view data) { return Sha256(Bytes(data)); }
+Hash256 Sha256(std::string_view data) {
+  return Sha256(Bytes(data));
+}
 
-Hash224 Sha224(std::span<const uint8_t> data) { return OneShot<28>(Sha224Md(), data); }
+Hash224 Sha224(std::span<const uint8_t> data) {
+  return OneShot<28>(Sha224Md(), data);
+}
 
 Hash256 TaggedHash(std::string_view tag, std::string_view data) {
   Hash256 tag_hash = Sha256(tag);
@@ -88,7 +94,9 @@ void Sha256Hasher::Update(std::span<const uint8_t> data) {
   if (EVP_DigestUpdate(m_impl->ctx, data.data(), data.size()) != 1) std::abort();
 }
 
-void Sha256Hasher::Update(std::string_view data) { Update(Bytes(data)); }
+void Sha256Hasher::Update(std::string_view data) {
+  Update(Bytes(data));
+}
 
 Hash256 Sha256Hasher::Finish() {
   Hash256 out;

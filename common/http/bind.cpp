@@ -18,7 +18,8 @@ int BindServer(httplib::Server& server, const std::string& host, int port) {
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     *last = sock;
   });
-  int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  int bound =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   // Listening again on a listening socket only changes its backlog (Linux).
   if (bound >= 0 && *last != INVALID_SOCKET) ::listen(*last, SOMAXCONN);
   return bound;

@@ -13,7 +13,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string Frame(const FeedEvent& e) {
-  return "id: " + std::to_string(e.seq) + "\nevent: " + e.name + "\ndata: " + e.data.dump() + "\n\n";
+  return "id: " + std::to_string(e.seq) + "\nevent: " + e.name + "\ndata: " + e.data.dump() +
+         "\n\n";
 }
 
 // One open stream, counted while the response (and its provider) lives.
@@ -30,9 +31,11 @@ class StreamSlot {
 
 }  // namespace
 
-void ServeEvents(httplib::Server& server, const std::string& path, EventFeed& feed, size_t max_streams) {
+void ServeEvents(httplib::Server& server, const std::string& path, EventFeed& feed,
+                 size_t max_streams) {
   auto open = std::make_shared<std::atomic<size_t>>(0);
-  server.Get(path, [&server, &feed, open, max_streams](const httplib::Request& req, httplib::Response& res) {
+  server.Get(path, [&server, &feed, open, max_streams](const httplib::Request& req,
+                                                       httplib::Response& res) {
     if (open->fetch_add(1) >= max_streams) {
       open->fetch_sub(1);
       res.status = 503;
@@ -48,24 +51,25 @@ void ServeEvents(httplib::Server& server, const std::string& path, EventFeed& fe
     auto quiet_since = std::make_shared<Clock::time_point>(Clock::now());
     res.set_header("Cache-Control", "no-store");
     res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider(
-        "text/event-stream", [&server, &feed, cursor, quiet_since, slot](size_t, httplib::DataSink& sink) {
-          // Called again and again while it returns true; each call waits
-          // up to a second, so that a stopped server is noticed.
-          if (feed.closed() || !server.is_running()) {
-            sink.done();
-            return true;
-          }
-          std::string out;
-          for (const FeedEvent& e : feed.Wait(*cursor, std::chrono::seconds(1))) {
-            out += Frame(e);
-            *cursor = e.seq;
-          }
-          if (out.empty() && Clock::now() - *quiet_since > std::chrono::seconds(15)) out = ": keep-alive\n\n";
-          if (out.empty()) return sink.is_writable();
-          *quiet_since = Clock::now();
-          return sink.write(out.data(), out.size());
-        });
+    res.set_chunked_content_provider("text/event-stream", [&server, &feed, cursor, quiet_since,
+                                                           slot](size_t, httplib::DataSink& sink) {
+      // Called again and again while it returns true; each call waits
+      // up to a second, so that a stopped server is noticed.
+      if (feed.closed() || !server.is_running()) {
+        sink.done();
+        return true;
+      }
+      std::string out;
+      for (const FeedEvent& e : feed.Wait(*cursor, std::chrono::seconds(1))) {
+        out += Frame(e);
+        *cursor = e.seq;
+      }
+      if (out.empty() && Clock::now() - *quiet_since > std::chrono::seconds(15))
+        out = ": keep-alive\n\n";
+      if (out.empty()) return sink.is_writable();
+      *quiet_since = Clock::now();
+      return sink.write(out.data(), out.size());
+    });
   });
 }
 

@@ -16,16 +16,17 @@ thread_local std::optional<Clock::time_point> t_started;
 }  // namespace
 
 void InstrumentServer(httplib::Server& server, Metrics& metrics, RouteOf route_of) {
-  metrics.DeclareCounter("tollstream_http_requests_total", "HTTP requests answered, by route and status.",
-                         {"route", "status"});
+  metrics.DeclareCounter("tollstream_http_requests_total",
+                         "HTTP requests answered, by route and status.", {"route", "status"});
   metrics.DeclareHistogram("tollstream_http_request_duration_seconds",
-                           "Time from routing a request to the end of its answer, by route.", {"route"},
-                           Metrics::LatencyBuckets());
+                           "Time from routing a request to the end of its answer, by route.",
+                           {"route"}, Metrics::LatencyBuckets());
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     t_started = Clock::now();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  server.set_logger([&metrics, route_of](const httplib::Request& req, const httplib::Response& res) {
+  server.set_logger([&metrics, route_of](const httplib::Request& req,
+                                         const httplib::Response& res) {
     std::string route = route_of(req);
     metrics.counter("tollstream_http_requests_total", {route, std::to_string(res.status)}).Add();
     // Requests refused before routing (malformed, too large) are counted, not timed.

@@ -29,7 +29,8 @@ constexpr size_t kUntouchable = size_t{1} << 30;
 // than it holds. Reserved once; it costs no memory.
 const char* Untouchable(size_t length) {
   static const char* base = [] {
-    void* p = ::mmap(nullptr, kUntouchable, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* p = ::mmap(nullptr, kUntouchable, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                     -1, 0);
     return p == MAP_FAILED ? nullptr : static_cast<const char*>(p);
   }();
   return length <= kUntouchable ? base : nullptr;
@@ -78,7 +79,8 @@ class ConnectionStream final : public httplib::Stream {
   };
 
   ConnectionStream(int fd, timeval read_timeout, timeval write_timeout)
-      : m_fd(fd), m_read_timeout(AtLeastOneMicrosecond(read_timeout)),
+      : m_fd(fd),
+        m_read_timeout(AtLeastOneMicrosecond(read_timeout)),
         m_write_timeout(AtLeastOneMicrosecond(write_timeout)) {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &m_read_timeout, sizeof(m_read_timeout));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &m_write_timeout, sizeof(m_write_timeout));
@@ -114,8 +116,12 @@ class ConnectionStream final : public httplib::Stream {
     }
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { AddressOf(true, m_fd, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { AddressOf(false, m_fd, ip, port); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    AddressOf(true, m_fd, ip, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    AddressOf(false, m_fd, ip, port);
+  }
   socket_t socket() const override { return m_fd; }
 
   bool buffered() const { return m_begin < m_end; }
@@ -130,7 +136,8 @@ class ConnectionStream final : public httplib::Stream {
     for (;;) {
       int n = ::poll(&p, 1, ms);
       if (n < 0 && errno == EINTR) continue;
-      return n > 0 && (p.revents & (events | POLLHUP)) != 0 && (p.revents & (POLLERR | POLLNVAL)) == 0;
+      return n > 0 && (p.revents & (events | POLLHUP)) != 0 &&
+             (p.revents & (POLLERR | POLLNVAL)) == 0;
     }
   }
 
@@ -166,7 +173,8 @@ class ConnectionStream final : public httplib::Stream {
     while (left > 0) {
       ssize_t n = ::sendfile(m_fd, fd, &offset, left);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && left == size && (errno == EINVAL || errno == ENOSYS)) return CopyFile(fd, offset, size);
+      if (n < 0 && left == size && (errno == EINVAL || errno == ENOSYS))
+        return CopyFile(fd, offset, size);
       if (n <= 0) return -1;
       left -= static_cast<size_t>(n);
     }
@@ -210,10 +218,12 @@ bool ZeroCopyServer::process_and_close_socket(socket_t sock) {
   auto request_comes = [&] {
     if (svr_sock_ == INVALID_SOCKET) return false;
     if (stream.buffered()) return true;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
     pollfd p{sock, POLLIN, 0};
     while (svr_sock_ != INVALID_SOCKET) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left.count() < 0) return false;
       int n = ::poll(&p, 1, static_cast<int>(std::min(left, kStopCheck).count()));
       if (n < 0 && errno != EINTR) return false;
@@ -233,7 +243,8 @@ bool ZeroCopyServer::process_and_close_socket(socket_t sock) {
   return ok;
 }
 
-bool SendFileRegion(httplib::DataSink& sink, const OpenFile& file, off_t offset, size_t length, const char* bytes) {
+bool SendFileRegion(httplib::DataSink& sink, const OpenFile& file, off_t offset, size_t length,
+                    const char* bytes) {
   ConnectionStream* stream = t_stream;
   // The stream knows the region by its address range: without the bytes
   // in memory, a range nobody may touch stands for them.
@@ -245,7 +256,8 @@ bool SendFileRegion(httplib::DataSink& sink, const OpenFile& file, off_t offset,
     return ok;
   }
   if (bytes != nullptr) return sink.write(bytes, length);
-  return ReadFilePieces(file.fd(), offset, length, [&sink](const char* data, size_t n) { return sink.write(data, n); });
+  return ReadFilePieces(file.fd(), offset, length,
+                        [&sink](const char* data, size_t n) { return sink.write(data, n); });
 }
 
 }  // namespace tollstream

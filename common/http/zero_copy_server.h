@@ -40,6 +40,7 @@ class ZeroCopyServer : public httplib::Server {
 // (what was read from that region), else read from the file in pieces.
 // Returns false when the connection failed or the file ended early, as
 // DataSink::write does.
-bool SendFileRegion(httplib::DataSink& sink, const OpenFile& file, off_t offset, size_t length, const char* bytes);
+bool SendFileRegion(httplib::DataSink& sink, const OpenFile& file, off_t offset, size_t length,
+                    const char* bytes);
 
 }  // namespace tollstream

@@ -34,7 +34,7 @@ struct HlsSegment {
 struct HlsPlaylist {
   int64_t target_duration = 0;  // seconds
   uint64_t media_sequence = 0;
-  bool ended = false;           // #EXT-X-ENDLIST seen
+  bool ended = false;  // #EXT-X-ENDLIST seen
   std::vector<HlsSegment> segments;
 
   std::string Serialize() const;

@@ -10,8 +10,14 @@ enum class LogLevel { kInfo, kWarn, kError };
 
 void Log(LogLevel level, std::string_view message);
 
-inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
-inline void LogWarn(std::string_view m) { Log(LogLevel::kWarn, m); }
-inline void LogError(std::string_view m) { Log(LogLevel::kError, m); }
+inline void LogInfo(std::string_view m) {
+  Log(LogLevel::kInfo, m);
+}
+inline void LogWarn(std::string_view m) {
+  Log(LogLevel::kWarn, m);
+}
+inline void LogError(std::string_view m) {
+  Log(LogLevel::kError, m);
+}
 
 }  // namespace tollstream

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace tollstream {
 namespace {
@@ -41,7 +41,8 @@ std::string LabelSet(const std::vector<std::string>& names, const Metrics::Label
   for (size_t i = 0; i < names.size(); ++i) {
     out += (out.empty() ? "" : ",") + names[i] + "=\"" + Escape(values[i], true) + "\"";
   }
-  if (!extra_name.empty()) out += (out.empty() ? "" : ",") + extra_name + "=\"" + extra_value + "\"";
+  if (!extra_name.empty())
+    out += (out.empty() ? "" : ",") + extra_name + "=\"" + extra_value + "\"";
   return out.empty() ? "" : "{" + out + "}";
 }
 
@@ -51,7 +52,8 @@ Metrics::Histogram::Histogram(const std::vector<double>& bounds)
     : m_bounds(bounds), m_counts(bounds.size() + 1, 0) {}
 
 void Metrics::Histogram::Observe(double value) {
-  size_t i = static_cast<size_t>(std::lower_bound(m_bounds.begin(), m_bounds.end(), value) - m_bounds.begin());
+  size_t i = static_cast<size_t>(std::lower_bound(m_bounds.begin(), m_bounds.end(), value) -
+                                 m_bounds.begin());
   std::lock_guard lock(m_mutex);
   m_counts[i] += 1;
   m_sum += value;
@@ -59,7 +61,8 @@ void Metrics::Histogram::Observe(double value) {
 }
 
 std::vector<double> Metrics::LatencyBuckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
 Metrics::Family& Metrics::Declare(const std::string& name, Type type, const std::string& help,
@@ -87,7 +90,8 @@ void Metrics::DeclareHistogram(const std::string& name, const std::string& help,
   if (f.bounds.empty()) f.bounds = std::move(bounds);
 }
 
-void Metrics::DeclareGauge(const std::string& name, const std::string& help, std::function<double()> read) {
+void Metrics::DeclareGauge(const std::string& name, const std::string& help,
+                           std::function<double()> read) {
   Family& f = Declare(name, Type::kGauge, help, {});
   std::lock_guard lock(m_mutex);
   f.read = std::move(read);
@@ -133,10 +137,12 @@ std::string Metrics::Render() const {
         for (size_t i = 0; i <= h->m_bounds.size(); ++i) {
           cumulative += h->m_counts[i];
           std::string le = i < h->m_bounds.size() ? FormatValue(h->m_bounds[i]) : "+Inf";
-          out += name + "_bucket" + LabelSet(f.label_names, labels, "le", le) + " " + std::to_string(cumulative) + "\n";
+          out += name + "_bucket" + LabelSet(f.label_names, labels, "le", le) + " " +
+                 std::to_string(cumulative) + "\n";
         }
         out += name + "_sum" + LabelSet(f.label_names, labels) + " " + FormatValue(h->m_sum) + "\n";
-        out += name + "_count" + LabelSet(f.label_names, labels) + " " + std::to_string(h->m_count) + "\n";
+        out += name + "_count" + LabelSet(f.label_names, labels) + " " +
+               std::to_string(h->m_count) + "\n";
       }
     }
   }

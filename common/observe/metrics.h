@@ -52,9 +52,10 @@ class Metrics {
 
   // Declares a family; declaring the same name again returns the first
   // declaration. Names follow Prometheus rules ([a-zA-Z_:][a-zA-Z0-9_:]*).
-  void DeclareCounter(const std::string& name, const std::string& help, std::vector<std::string> label_names = {});
-  void DeclareHistogram(const std::string& name, const std::string& help, std::vector<std::string> label_names,
-                        std::vector<double> bounds);
+  void DeclareCounter(const std::string& name, const std::string& help,
+                      std::vector<std::string> label_names = {});
+  void DeclareHistogram(const std::string& name, const std::string& help,
+                        std::vector<std::string> label_names, std::vector<double> bounds);
   // A gauge whose value is read at scrape time (open contracts, balances).
   void DeclareGauge(const std::string& name, const std::string& help, std::function<double()> read);
 

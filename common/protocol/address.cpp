@@ -1,7 +1,7 @@
 #include "common/protocol/address.h"
 
-#include "common/crypto/sha.h"
 #include "common/base/hex.h"
+#include "common/crypto/sha.h"
 
 namespace tollstream {
 
@@ -10,6 +10,8 @@ std::string AddressOf(const PublicKey& key) {
   return ToHex(Sha256(inner));
 }
 
-bool IsAddress(std::string_view text) { return IsLowerHex(text, 64); }
+bool IsAddress(std::string_view text) {
+  return IsLowerHex(text, 64);
+}
 
 }  // namespace tollstream

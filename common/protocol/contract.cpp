@@ -1,9 +1,9 @@
 #include "common/protocol/contract.h"
 
 #include "common/base/amount.h"
+#include "common/base/hex.h"
 #include "common/wire/envelope.h"
 #include "common/wire/fields.h"
-#include "common/base/hex.h"
 #include "common/wire/signing.h"
 
 namespace tollstream {
@@ -53,7 +53,8 @@ json Contract::ToJson() const {
   return out;
 }
 
-Result<Contract> ParseContract(const json& contract, ContractSigs required, const std::string& path) {
+Result<Contract> ParseContract(const json& contract, ContractSigs required,
+                               const std::string& path) {
   ObjectReader r(contract, path);
   const json& terms_json = r.Object("terms");
   Contract c;
@@ -67,7 +68,8 @@ Result<Contract> ParseContract(const json& contract, ContractSigs required, cons
   c.terms = std::move(*terms);
   c.id = c.terms.Id();
   if (!c.terms.viewer.Verify(c.id, *c.viewer_sig)) {
-    return MakeError(ErrorCode::kBadSignature, path + ".viewer_sig does not verify against terms.viewer");
+    return MakeError(ErrorCode::kBadSignature,
+                     path + ".viewer_sig does not verify against terms.viewer");
   }
   if (c.broadcaster_sig && !c.terms.broadcaster.Verify(c.id, *c.broadcaster_sig)) {
     return MakeError(ErrorCode::kBadSignature,

@@ -15,9 +15,9 @@
 #include <optional>
 #include <string>
 
+#include "common/base/result.h"
 #include "common/crypto/keys.h"
 #include "common/wire/json.h"
-#include "common/base/result.h"
 
 namespace tollstream {
 

@@ -2,17 +2,20 @@
 
 #include <cstring>
 
-#include "common/wire/fields.h"
 #include "common/base/hex.h"
+#include "common/wire/fields.h"
 #include "common/wire/signing.h"
 
 namespace tollstream {
 namespace {
 
 json Unsigned(const Receipt& r) {
-  return {{"contract", ToHex(r.contract)}, {"viewer", r.viewer.ToHex()},
-          {"segments", r.segments},        {"bytes", r.bytes},
-          {"amount", r.amount},            {"chain", ToHex(r.chain)}};
+  return {{"contract", ToHex(r.contract)},
+          {"viewer", r.viewer.ToHex()},
+          {"segments", r.segments},
+          {"bytes", r.bytes},
+          {"amount", r.amount},
+          {"chain", ToHex(r.chain)}};
 }
 
 }  // namespace
@@ -46,7 +49,8 @@ Result<Receipt> ParseReceipt(const json& receipt, const std::string& path) {
   out.sig = r.Sig("sig");
   if (Status s = r.Finish(); !s) return s.error();
   if (!out.viewer.Verify(DigestOf(SignedKind::kReceipt, receipt), out.sig)) {
-    return MakeError(ErrorCode::kBadSignature, path + ".sig does not verify against " + path + ".viewer");
+    return MakeError(ErrorCode::kBadSignature,
+                     path + ".sig does not verify against " + path + ".viewer");
   }
   return out;
 }

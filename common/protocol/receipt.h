@@ -10,9 +10,9 @@
 
 #include <cstdint>
 
+#include "common/base/result.h"
 #include "common/crypto/keys.h"
 #include "common/wire/json.h"
-#include "common/base/result.h"
 
 namespace tollstream {
 

@@ -1,15 +1,16 @@
 #include "common/protocol/segment.h"
 
-#include "common/wire/fields.h"
 #include "common/base/hex.h"
+#include "common/wire/fields.h"
 #include "common/wire/signing.h"
 
 namespace tollstream {
 namespace {
 
 json Unsigned(const SegmentStatement& s) {
-  return {{"stream", s.stream}, {"broadcaster", s.broadcaster.ToHex()}, {"seq", s.seq},
-          {"sha256", ToHex(s.sha256)}, {"size", s.size}, {"duration_ms", s.duration_ms}};
+  return {{"stream", s.stream}, {"broadcaster", s.broadcaster.ToHex()},
+          {"seq", s.seq},       {"sha256", ToHex(s.sha256)},
+          {"size", s.size},     {"duration_ms", s.duration_ms}};
 }
 
 }  // namespace
@@ -22,7 +23,8 @@ json SegmentStatement::ToJson() const {
 
 SegmentStatement SignSegment(const KeyPair& broadcaster, std::string stream, uint64_t seq,
                              std::string_view bytes, int64_t duration_ms) {
-  return SignSegmentHash(broadcaster, std::move(stream), seq, Sha256(bytes), bytes.size(), duration_ms);
+  return SignSegmentHash(broadcaster, std::move(stream), seq, Sha256(bytes), bytes.size(),
+                         duration_ms);
 }
 
 SegmentStatement SignSegmentHash(const KeyPair& broadcaster, std::string stream, uint64_t seq,
@@ -52,7 +54,8 @@ Result<SegmentStatement> ParseSegmentStatement(std::string_view text) {
   s.sig = r.Sig("sig");
   if (Status st = r.Finish(); !st) return st.error();
   if (!s.broadcaster.Verify(DigestOf(SignedKind::kSegment, *body), s.sig)) {
-    return MakeError(ErrorCode::kBadSignature, "segment.sig does not verify against segment.broadcaster");
+    return MakeError(ErrorCode::kBadSignature,
+                     "segment.sig does not verify against segment.broadcaster");
   }
   return s;
 }

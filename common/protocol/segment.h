@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/result.h"
 #include "common/crypto/keys.h"
 #include "common/wire/json.h"
-#include "common/base/result.h"
 
 namespace tollstream {
 

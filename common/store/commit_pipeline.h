@@ -33,8 +33,8 @@
 #include <utility>
 #include <vector>
 
-#include "common/store/kv_store.h"
 #include "common/base/result.h"
+#include "common/store/kv_store.h"
 
 namespace tollstream {
 
@@ -58,7 +58,8 @@ class CommitPipeline {
   // released, or destroyed.
   class Announcement {
    public:
-    Announcement(Announcement&& other) noexcept : m_pipeline(std::exchange(other.m_pipeline, nullptr)) {}
+    Announcement(Announcement&& other) noexcept
+        : m_pipeline(std::exchange(other.m_pipeline, nullptr)) {}
     Announcement& operator=(Announcement&&) = delete;
     ~Announcement() { Release(); }
     void Release();

@@ -1,13 +1,12 @@
 #include "common/store/kv_store.h"
 
+#include <fcntl.h>
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/env.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/helpers/memenv.h>
 #include <leveldb/write_batch.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,7 +19,9 @@
 namespace tollstream {
 namespace {
 
-leveldb::Slice AsSlice(std::string_view s) { return {s.data(), s.size()}; }
+leveldb::Slice AsSlice(std::string_view s) {
+  return {s.data(), s.size()};
+}
 
 Error StoreError(const leveldb::Status& s) {
   return MakeError(ErrorCode::kUnavailable, "storage: " + s.ToString());
@@ -40,10 +41,18 @@ KvBatch& KvBatch::operator=(KvBatch&&) noexcept = default;
 void KvBatch::Put(std::string_view key, std::string_view value) {
   m_impl->batch.Put(AsSlice(key), AsSlice(value));
 }
-void KvBatch::Delete(std::string_view key) { m_impl->batch.Delete(AsSlice(key)); }
-void KvBatch::Append(const KvBatch& other) { m_impl->batch.Append(other.m_impl->batch); }
-size_t KvBatch::ApproximateSize() const { return m_impl->batch.ApproximateSize(); }
-void KvBatch::Clear() { m_impl->batch.Clear(); }
+void KvBatch::Delete(std::string_view key) {
+  m_impl->batch.Delete(AsSlice(key));
+}
+void KvBatch::Append(const KvBatch& other) {
+  m_impl->batch.Append(other.m_impl->batch);
+}
+size_t KvBatch::ApproximateSize() const {
+  return m_impl->batch.ApproximateSize();
+}
+void KvBatch::Clear() {
+  m_impl->batch.Clear();
+}
 
 class KvSnapshot {
  public:
@@ -87,7 +96,8 @@ class PreadFile final : public leveldb::RandomAccessFile {
  public:
   PreadFile(std::string name, int fd) : m_name(std::move(name)), m_fd(fd) {}
   ~PreadFile() override { ::close(m_fd); }
-  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result, char* scratch) const override {
+  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
+                       char* scratch) const override {
     size_t got = 0;
     while (got < n) {
       ssize_t r = ::pread(m_fd, scratch + got, n - got, static_cast<off_t>(offset + got));
@@ -241,10 +251,12 @@ size_t LogEnd(const std::string& log) {
     unsigned char type = h[6];
     if (type == 0 && length == 0) return pos;
     if (pos + kHeader + length > log.size()) return log.size();
-    uint32_t stored = h[0] | (uint32_t{h[1]} << 8) | (uint32_t{h[2]} << 16) | (uint32_t{h[3]} << 24);
+    uint32_t stored =
+        h[0] | (uint32_t{h[1]} << 8) | (uint32_t{h[2]} << 16) | (uint32_t{h[3]} << 24);
     if (UnmaskCrc(stored) != Crc32c(h + kHeader, length, Crc32c(&type, 1))) {
-      bool zeros_after = std::all_of(log.begin() + static_cast<std::ptrdiff_t>(pos + kHeader + length), log.end(),
-                                     [](char c) { return c == 0; });
+      bool zeros_after =
+          std::all_of(log.begin() + static_cast<std::ptrdiff_t>(pos + kHeader + length), log.end(),
+                      [](char c) { return c == 0; });
       return zeros_after ? pos : log.size();
     }
     pos += kHeader + length;
@@ -260,7 +272,8 @@ size_t LogEnd(const std::string& log) {
 class PreadEnv final : public leveldb::EnvWrapper {
  public:
   PreadEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
-  leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** result) override {
+  leveldb::Status NewWritableFile(const std::string& name,
+                                  leveldb::WritableFile** result) override {
     if (!name.ends_with(".log")) return target()->NewWritableFile(name, result);
     int fd = ::open(name.c_str(), O_TRUNC | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -272,7 +285,8 @@ class PreadEnv final : public leveldb::EnvWrapper {
   }
   // A log is read to recover what it holds, by the store that holds the
   // lock: what follows its last whole record is cut off first (LogEnd).
-  leveldb::Status NewSequentialFile(const std::string& name, leveldb::SequentialFile** result) override {
+  leveldb::Status NewSequentialFile(const std::string& name,
+                                    leveldb::SequentialFile** result) override {
     if (name.ends_with(".log")) {
       auto log = ReadWholeFile(name);
       if (log) {
@@ -285,7 +299,8 @@ class PreadEnv final : public leveldb::EnvWrapper {
     }
     return target()->NewSequentialFile(name, result);
   }
-  leveldb::Status NewRandomAccessFile(const std::string& name, leveldb::RandomAccessFile** result) override {
+  leveldb::Status NewRandomAccessFile(const std::string& name,
+                                      leveldb::RandomAccessFile** result) override {
     int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       *result = nullptr;

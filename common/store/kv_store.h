@@ -55,7 +55,7 @@ class KvIterator {
 class KvStore {
  public:
   struct Options {
-    bool in_memory = false;          // a store that lives in memory only (tests)
+    bool in_memory = false;  // a store that lives in memory only (tests)
     bool create_if_missing = true;
     size_t block_cache_bytes = 8 << 20;
     size_t write_buffer_bytes = 4 << 20;

@@ -1,7 +1,7 @@
 #include "common/wire/envelope.h"
 
-#include "common/wire/fields.h"
 #include "common/base/hex.h"
+#include "common/wire/fields.h"
 #include "common/wire/signing.h"
 
 namespace tollstream {
@@ -14,9 +14,9 @@ Status CheckVersion(const json& body) {
   auto it = body.find("v");
   if (it == body.end()) return Status::Ok();  // reported as a missing field
   if (!it->is_number_integer() || it->get<int64_t>() != kProtocolVersion) {
-    return MakeError(ErrorCode::kUnsupportedVersion,
-                     "protocol version " + it->dump() + " is not supported; this node speaks v" +
-                         std::to_string(kProtocolVersion));
+    return MakeError(ErrorCode::kUnsupportedVersion, "protocol version " + it->dump() +
+                                                         " is not supported; this node speaks v" +
+                                                         std::to_string(kProtocolVersion));
   }
   return Status::Ok();
 }
@@ -27,14 +27,12 @@ Error BadSignature(std::string_view what) {
 
 }  // namespace
 
-json SignRequest(const KeyPair& key, std::string_view method, const std::optional<PublicKey>& tracker,
-                 json params, int64_t ts, std::string nonce) {
-  json body = {{"v", kProtocolVersion},
-               {"method", method},
-               {"pubkey", key.public_key().ToHex()},
-               {"nonce", std::move(nonce)},
-               {"ts", ts},
-               {"params", std::move(params)}};
+json SignRequest(const KeyPair& key, std::string_view method,
+                 const std::optional<PublicKey>& tracker, json params, int64_t ts,
+                 std::string nonce) {
+  json body = {
+      {"v", kProtocolVersion},     {"method", method}, {"pubkey", key.public_key().ToHex()},
+      {"nonce", std::move(nonce)}, {"ts", ts},         {"params", std::move(params)}};
   if (tracker) body["tracker"] = tracker->ToHex();
   SignInPlace(SignedKind::kRequest, key, body);
   return body;
@@ -47,7 +45,8 @@ Result<Request> ParseRequest(std::string_view text) {
 }
 
 Result<Request> ParseRequestObject(const json& body) {
-  if (!body.is_object()) return MakeError(ErrorCode::kInvalidField, "the request must be an object");
+  if (!body.is_object())
+    return MakeError(ErrorCode::kInvalidField, "the request must be an object");
   if (Status s = CheckVersion(body); !s) return s.error();
   ObjectReader r(body, "");
   Request req;
@@ -67,8 +66,9 @@ Result<Request> ParseRequestObject(const json& body) {
   if (Status s = r.Finish(); !s) return s.error();
   // Checked before the signature: a fraction has no canonical form here.
   if (auto where = FindNonInteger(body)) {
-    return MakeError(ErrorCode::kInvalidField,
-                     *where + " must be a whole number (the protocol has no fractions or exponents)");
+    return MakeError(
+        ErrorCode::kInvalidField,
+        *where + " must be a whole number (the protocol has no fractions or exponents)");
   }
   req.id = DigestOf(SignedKind::kRequest, body);
   if (!req.signer.Verify(req.id, sig)) {
@@ -84,14 +84,15 @@ Status CheckRequest(const Request& req, std::string_view method, const PublicKey
                      "method \"" + req.method + "\" was sent to /v1/" + std::string(method));
   }
   if (req.tracker && *req.tracker != tracker) {
-    return MakeError(ErrorCode::kWrongTracker, "the request is for tracker " + req.tracker->ToHex() +
-                                                   ", this node uses " + tracker.ToHex());
+    return MakeError(ErrorCode::kWrongTracker, "the request is for tracker " +
+                                                   req.tracker->ToHex() + ", this node uses " +
+                                                   tracker.ToHex());
   }
   bool stale = req.ts < now - max_skew || req.ts > now + max_skew;
   if (stale && method != "handshake") {
-    return MakeError(ErrorCode::kStaleRequest, "ts " + std::to_string(req.ts) + " is more than " +
-                                                   std::to_string(max_skew) + " s from this node's clock " +
-                                                   std::to_string(now));
+    return MakeError(ErrorCode::kStaleRequest,
+                     "ts " + std::to_string(req.ts) + " is more than " + std::to_string(max_skew) +
+                         " s from this node's clock " + std::to_string(now));
   }
   return Status::Ok();
 }
@@ -122,7 +123,8 @@ json ErrorBody(std::string_view method, const PublicKey& signer,
   return body;
 }
 
-Result<Response> ParseResponse(std::string_view text, const std::optional<PublicKey>& expected_signer,
+Result<Response> ParseResponse(std::string_view text,
+                               const std::optional<PublicKey>& expected_signer,
                                const std::optional<Hash256>& expected_request) {
   auto parsed = ParseStrict(text);
   if (!parsed) return MakeError(ErrorCode::kUpstream, "answer: " + parsed.error().message);
@@ -148,7 +150,8 @@ Result<Response> ParseResponse(std::string_view text, const std::optional<Public
   Signature sig = r.Sig("sig");
   if (Status s = r.Finish(); !s) return MakeError(ErrorCode::kUpstream, s.error().message);
   if (expected_signer && resp.signer != *expected_signer) {
-    return MakeError(ErrorCode::kUpstream, "answer signed by an unexpected key " + resp.signer.ToHex());
+    return MakeError(ErrorCode::kUpstream,
+                     "answer signed by an unexpected key " + resp.signer.ToHex());
   }
   if (!resp.signer.Verify(DigestOf(SignedKind::kResponse, body), sig)) {
     return MakeError(ErrorCode::kUpstream, "answer signature does not verify");

@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/result.h"
 #include "common/crypto/keys.h"
 #include "common/wire/json.h"
-#include "common/base/result.h"
 
 namespace tollstream {
 
@@ -37,8 +37,9 @@ struct Request {
 };
 
 // A signed request body, ready to send.
-json SignRequest(const KeyPair& key, std::string_view method, const std::optional<PublicKey>& tracker,
-                 json params, int64_t ts, std::string nonce);
+json SignRequest(const KeyPair& key, std::string_view method,
+                 const std::optional<PublicKey>& tracker, json params, int64_t ts,
+                 std::string nonce);
 
 // Parses `body` and checks its signature. The caller checks the method,
 // tracker key and timestamp against what it expects.
@@ -73,7 +74,8 @@ json ErrorBody(std::string_view method, const PublicKey& signer,
 
 // Parses an answer and checks its signature, that it comes from `expected_signer`
 // (when given) and that it answers `expected_request` (when given).
-Result<Response> ParseResponse(std::string_view body, const std::optional<PublicKey>& expected_signer,
+Result<Response> ParseResponse(std::string_view body,
+                               const std::optional<PublicKey>& expected_signer,
                                const std::optional<Hash256>& expected_request);
 
 }  // namespace tollstream

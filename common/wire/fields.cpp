@@ -1,8 +1,8 @@
 #include "common/wire/fields.h"
 
-#include "common/protocol/address.h"
 #include "common/base/amount.h"
 #include "common/base/hex.h"
+#include "common/protocol/address.h"
 
 namespace tollstream {
 namespace {
@@ -93,8 +93,8 @@ std::string ObjectReader::String(std::string_view key, size_t min_len, size_t ma
   }
   const auto& s = v->get_ref<const std::string&>();
   if (s.size() < min_len || s.size() > max_len) {
-    Fail(key, "must be " + std::to_string(min_len) + " to " + std::to_string(max_len) +
-                  " bytes long");
+    Fail(key,
+         "must be " + std::to_string(min_len) + " to " + std::to_string(max_len) + " bytes long");
     return {};
   }
   return s;
@@ -136,10 +136,9 @@ int64_t ObjectReader::Integer(std::string_view key, int64_t min, int64_t max) {
     Fail(key, "must be an integer");
     return 0;
   }
-  bool in_range = v->is_number_unsigned()
-                      ? v->get<uint64_t>() <= static_cast<uint64_t>(max) &&
-                            static_cast<int64_t>(v->get<uint64_t>()) >= min
-                      : v->get<int64_t>() >= min && v->get<int64_t>() <= max;
+  bool in_range = v->is_number_unsigned() ? v->get<uint64_t>() <= static_cast<uint64_t>(max) &&
+                                                static_cast<int64_t>(v->get<uint64_t>()) >= min
+                                          : v->get<int64_t>() >= min && v->get<int64_t>() <= max;
   if (!in_range) {
     Fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
     return 0;
@@ -167,7 +166,9 @@ std::string ObjectReader::HexString(std::string_view key, size_t bytes) {
   return v->get<std::string>();
 }
 
-std::string ObjectReader::Address(std::string_view key) { return HexString(key, 32); }
+std::string ObjectReader::Address(std::string_view key) {
+  return HexString(key, 32);
+}
 
 std::optional<PublicKey> ObjectReader::Key(std::string_view key) {
   std::string hex = HexString(key, 32);
@@ -177,7 +178,9 @@ std::optional<PublicKey> ObjectReader::Key(std::string_view key) {
   return parsed;
 }
 
-Signature ObjectReader::Sig(std::string_view key) { return Hex<64>(key); }
+Signature ObjectReader::Sig(std::string_view key) {
+  return Hex<64>(key);
+}
 
 const json& ObjectReader::Object(std::string_view key) {
   const json* v = Find(key);

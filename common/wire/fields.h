@@ -18,10 +18,10 @@
 #include <string>
 #include <string_view>
 
-#include "common/crypto/keys.h"
 #include "common/base/hex.h"
-#include "common/wire/json.h"
 #include "common/base/result.h"
+#include "common/crypto/keys.h"
+#include "common/wire/json.h"
 
 namespace tollstream {
 

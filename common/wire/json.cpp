@@ -126,12 +126,18 @@ std::string ValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     auto c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 0;
     bool ok = len > 0 && i + len <= text.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
     if (ok && len > 1) {  // refuse overlong forms, surrogates and code points above U+10FFFF
       uint32_t cp = c & (0x7f >> len);
-      for (size_t k = 1; k < len; ++k) cp = cp << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+      for (size_t k = 1; k < len; ++k)
+        cp = cp << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3f);
       ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
            !(cp >= 0xd800 && cp <= 0xdfff) && cp <= 0x10ffff;
     }
@@ -146,7 +152,9 @@ std::string ValidUtf8(std::string_view text) {
   return out;
 }
 
-std::string Canonical(const json& value) { return value.dump(); }
+std::string Canonical(const json& value) {
+  return value.dump();
+}
 
 std::string CanonicalWithout(const json& object, std::string_view skip) {
   std::string out = "{";

@@ -6,11 +6,16 @@ namespace tollstream {
 
 std::string_view DomainTag(SignedKind kind) {
   switch (kind) {
-    case SignedKind::kRequest: return "tollstream/v1/request";
-    case SignedKind::kResponse: return "tollstream/v1/response";
-    case SignedKind::kContract: return "tollstream/v1/contract";
-    case SignedKind::kReceipt: return "tollstream/v1/receipt";
-    case SignedKind::kSegment: return "tollstream/v1/segment";
+    case SignedKind::kRequest:
+      return "tollstream/v1/request";
+    case SignedKind::kResponse:
+      return "tollstream/v1/response";
+    case SignedKind::kContract:
+      return "tollstream/v1/contract";
+    case SignedKind::kReceipt:
+      return "tollstream/v1/receipt";
+    case SignedKind::kSegment:
+      return "tollstream/v1/segment";
   }
   return "tollstream/v1/invalid";
 }

@@ -4,9 +4,9 @@
 #include <chrono>
 
 #include "common/base/clock.h"
-#include "common/wire/fields.h"
 #include "common/base/hex.h"
 #include "common/observe/log.h"
+#include "common/wire/fields.h"
 #include "common/wire/signing.h"
 
 namespace tollstream {
@@ -18,17 +18,25 @@ int64_t SteadySeconds() {
       .count();
 }
 
-Error Refuse(std::string message) { return MakeError(ErrorCode::kConflict, std::move(message)); }
+Error Refuse(std::string message) {
+  return MakeError(ErrorCode::kConflict, std::move(message));
+}
 
 void DeclareMetrics(Metrics& m) {
-  m.DeclareCounter("tollstream_broadcaster_segments_served_total", "Segments sent to viewers (resends included).");
-  m.DeclareCounter("tollstream_broadcaster_bytes_served_total", "Bytes of the segments sent to viewers.");
-  m.DeclareCounter("tollstream_broadcaster_receipts_accepted_total", "Receipts that paid for a delivered segment.");
+  m.DeclareCounter("tollstream_broadcaster_segments_served_total",
+                   "Segments sent to viewers (resends included).");
+  m.DeclareCounter("tollstream_broadcaster_bytes_served_total",
+                   "Bytes of the segments sent to viewers.");
+  m.DeclareCounter("tollstream_broadcaster_receipts_accepted_total",
+                   "Receipts that paid for a delivered segment.");
   m.DeclareCounter("tollstream_broadcaster_receipts_rejected_total",
                    "Receipts refused: a bad signature, other terms, or not what was delivered.");
-  m.DeclareCounter("tollstream_broadcaster_contracts_opened_total", "Contracts opened at the tracker.");
-  m.DeclareCounter("tollstream_broadcaster_contracts_closed_total", "Contracts settled at the tracker.");
-  m.DeclareCounter("tollstream_broadcaster_tokens_earned_total", "Tokens the tracker paid for settled contracts.");
+  m.DeclareCounter("tollstream_broadcaster_contracts_opened_total",
+                   "Contracts opened at the tracker.");
+  m.DeclareCounter("tollstream_broadcaster_contracts_closed_total",
+                   "Contracts settled at the tracker.");
+  m.DeclareCounter("tollstream_broadcaster_tokens_earned_total",
+                   "Tokens the tracker paid for settled contracts.");
 }
 
 }  // namespace
@@ -72,20 +80,24 @@ Broadcaster::Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, Se
       m_store(store),
       m_config(std::move(config)),
       m_metrics(m_config.metrics ? *m_config.metrics : m_own_metrics),
-      m_served((DeclareMetrics(m_metrics), m_metrics.counter("tollstream_broadcaster_segments_served_total"))),
+      m_served((DeclareMetrics(m_metrics),
+                m_metrics.counter("tollstream_broadcaster_segments_served_total"))),
       m_served_bytes(m_metrics.counter("tollstream_broadcaster_bytes_served_total")),
       m_receipts_accepted(m_metrics.counter("tollstream_broadcaster_receipts_accepted_total")),
       m_receipts_rejected(m_metrics.counter("tollstream_broadcaster_receipts_rejected_total")),
       m_opened(m_metrics.counter("tollstream_broadcaster_contracts_opened_total")),
       m_closed(m_metrics.counter("tollstream_broadcaster_contracts_closed_total")),
       m_earned(m_metrics.counter("tollstream_broadcaster_tokens_earned_total")) {
-  m_metrics.DeclareGauge("tollstream_broadcaster_contracts_open", "Contracts open with viewers now.", [this] {
-    std::lock_guard lock(m_mutex);
-    return static_cast<double>(m_sessions.size());
-  });
+  m_metrics.DeclareGauge("tollstream_broadcaster_contracts_open",
+                         "Contracts open with viewers now.", [this] {
+                           std::lock_guard lock(m_mutex);
+                           return static_cast<double>(m_sessions.size());
+                         });
 }
 
-int64_t Broadcaster::Now() const { return UnixNow() + m_clock_offset; }
+int64_t Broadcaster::Now() const {
+  return UnixNow() + m_clock_offset;
+}
 
 PeerAnswer Broadcaster::Sign(std::string_view method, const std::optional<Hash256>& request,
                              int status, json result) {
@@ -101,7 +113,8 @@ PeerAnswer Broadcaster::ErrorAnswer(std::string_view method, const Error& error,
                                     const std::optional<Hash256>& request) {
   json body = ErrorBody(method, m_key.public_key(), request, Now(), error);
   SignInPlace(SignedKind::kResponse, m_key, body);
-  return PeerAnswer{HttpStatus(error.code), "application/json", body.dump(), nullptr, nullptr, {}, {}};
+  return PeerAnswer{
+      HttpStatus(error.code), "application/json", body.dump(), nullptr, nullptr, {}, {}};
 }
 
 PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
@@ -125,7 +138,8 @@ PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
 Result<json> Broadcaster::Probe(const Request& req) {
   ObjectReader r(req.params, "params");
   uint64_t size = r.Amount("size");
-  if (r.ok() && size > kMaxProbeBytes) r.Fail("size", "must be at most " + std::to_string(kMaxProbeBytes));
+  if (r.ok() && size > kMaxProbeBytes)
+    r.Fail("size", "must be at most " + std::to_string(kMaxProbeBytes));
   if (Status s = r.Finish(); !s) return s.error();
   return json{{"size", size}, {"pad", std::string(size, 'p')}};
 }
@@ -134,7 +148,8 @@ Result<json> Broadcaster::StreamInfo(const Request& req) {
   ObjectReader r(req.params, "params");
   std::string stream = r.Name("stream");
   if (Status s = r.Finish(); !s) return s.error();
-  if (stream != m_config.stream) return MakeError(ErrorCode::kNotFound, "this node sells only " + m_config.stream);
+  if (stream != m_config.stream)
+    return MakeError(ErrorCode::kNotFound, "this node sells only " + m_config.stream);
   (void)m_source.Refresh();
   SourceInfo info = m_source.Info();
   json out = {{"stream", m_config.stream},
@@ -164,17 +179,20 @@ Result<json> Broadcaster::Offer(const Request& req) {
   if (!parsed) return parsed.error();
   Contract contract = std::move(*parsed);
   const ContractTerms& t = contract.terms;
-  if (t.viewer != req.signer) return MakeError(ErrorCode::kForbidden, "the offer must come from the contract's viewer");
+  if (t.viewer != req.signer)
+    return MakeError(ErrorCode::kForbidden, "the offer must come from the contract's viewer");
   // The terms must suit this node.
   if (t.tracker != m_tracker_key) {
-    return MakeError(ErrorCode::kWrongTracker, "the contract names another tracker than this node's");
+    return MakeError(ErrorCode::kWrongTracker,
+                     "the contract names another tracker than this node's");
   }
   if (t.broadcaster != m_key.public_key()) return Refuse("the contract names another broadcaster");
   if (t.income_address != m_config.income_address) {
     return Refuse("the contract pays to " + t.income_address + ", this node's income address is " +
                   m_config.income_address);
   }
-  if (t.stream != m_config.stream) return Refuse("this node sells " + m_config.stream + ", not " + t.stream);
+  if (t.stream != m_config.stream)
+    return Refuse("this node sells " + m_config.stream + ", not " + t.stream);
   if (t.price < m_config.price) {
     return Refuse("price " + std::to_string(t.price) + " is below this node's price " +
                   std::to_string(m_config.price));
@@ -218,7 +236,8 @@ Result<json> Broadcaster::Offer(const Request& req) {
   json signed_contract = contract.ToJson();  // both signatures
   // On disk before it is open, so that a crash never leaves an open contract unrecorded.
   if (Status s = m_store.Save({id, signed_contract, nullptr}); !s) {
-    return MakeError(ErrorCode::kUnavailable, "this node cannot record contracts: " + s.error().message);
+    return MakeError(ErrorCode::kUnavailable,
+                     "this node cannot record contracts: " + s.error().message);
   }
   auto opened = WithTracker([&](TrackerClient& c) {
     return c.CallForAnswer("openContract", {{"contract", signed_contract}});
@@ -240,8 +259,8 @@ Result<json> Broadcaster::Offer(const Request& req) {
   session->paid.chain = contract.id;
   session->last_heard = SteadySeconds();
   session->contract_json = std::move(signed_contract);
-  session->offer_answer =
-      json{{"contract", session->contract_json}, {"confirmation", opened->signed_body}, {"from", start}};
+  session->offer_answer = json{
+      {"contract", session->contract_json}, {"confirmation", opened->signed_body}, {"from", start}};
   {
     std::lock_guard lock(m_mutex);
     m_sessions[session->id] = session;
@@ -249,8 +268,8 @@ Result<json> Broadcaster::Offer(const Request& req) {
   }
   m_opened.Add();
   Event("contract " + session->id + " opened with viewer " + KeyCode(t.viewer) + ": up to " +
-        std::to_string(t.max_segments) + " segments at " + std::to_string(t.price) + ", from segment " +
-        std::to_string(start));
+        std::to_string(t.max_segments) + " segments at " + std::to_string(t.price) +
+        ", from segment " + std::to_string(start));
   return session->offer_answer;
 }
 
@@ -261,7 +280,8 @@ Result<std::shared_ptr<Broadcaster::Session>> Broadcaster::FindSession(const Req
     std::lock_guard lock(m_mutex);
     auto it = m_sessions.find(id);
     if (it == m_sessions.end()) {
-      return MakeError(ErrorCode::kNotFound, "no open contract " + id + " here (closed or unknown)");
+      return MakeError(ErrorCode::kNotFound,
+                       "no open contract " + id + " here (closed or unknown)");
     }
     session = it->second;
   }
@@ -283,7 +303,9 @@ std::string Mismatch(const Receipt& r, uint64_t segments, uint64_t bytes, const 
     return "it reports " + std::to_string(r.segments) + " segments, " + std::to_string(segments) +
            " were delivered";
   }
-  if (r.bytes != bytes) return "it reports " + std::to_string(r.bytes) + " bytes, " + std::to_string(bytes) + " were delivered";
+  if (r.bytes != bytes)
+    return "it reports " + std::to_string(r.bytes) + " bytes, " + std::to_string(bytes) +
+           " were delivered";
   if (r.chain != chain) return "its hash chain does not match the segments delivered";
   return "it does not match";
 }
@@ -314,7 +336,8 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
       receipt->amount != receipt->segments * t.price) {
     m_receipts_rejected.Add();
     Settle(s, "the viewer sent a receipt for other terms");
-    return fail(Refuse("the receipt does not fit the contract; contract closed at the last valid receipt"));
+    return fail(
+        Refuse("the receipt does not fit the contract; contract closed at the last valid receipt"));
   }
   bool pays_pending = false;
   if (s.pending) {
@@ -327,7 +350,8 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
       std::string why = Mismatch(*receipt, segments, bytes, chain);
       m_receipts_rejected.Add();
       Settle(s, "invalid receipt: " + why);
-      return fail(Refuse("invalid receipt (" + why + "); contract closed at the last valid receipt"));
+      return fail(
+          Refuse("invalid receipt (" + why + "); contract closed at the last valid receipt"));
     } else if (s.pending->Sendable()) {
       // The viewer asks again with the receipt it sent before: the answer
       // carrying the pending segment was lost. Send the same segment again.
@@ -362,7 +386,8 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   if (!all_delivered) {
     (void)m_source.Refresh();
     info = m_source.Info();
-    if (info.available && s.next_seq < info.first) s.next_seq = info.first;  // rolled out of the window
+    if (info.available && s.next_seq < info.first)
+      s.next_seq = info.first;  // rolled out of the window
     segment = m_source.Get(s.next_seq);
   }
   if (segment) {
@@ -370,15 +395,16 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
     s.next_seq += 1;
     m_served.Add();
     m_served_bytes.Add(segment->statement.size);
-    m_source.Prefetch(s.next_seq);  // ready before this viewer asks for it
+    m_source.Prefetch(s.next_seq);      // ready before this viewer asks for it
     return Delivery(*found, *segment);  // complete once the receipt is on disk
   }
   // Any other answer is sent only once the receipt is on disk.
   if (Status st = m_store.WaitSaved(s.saved); !st) return fail(CannotRecord(s, st.error()));
   auto end = [&](const std::string& reason) {
     json closed = Settle(s, reason);
-    return Sign("segment", req.id, 200,
-                {{"state", "end"}, {"reason", reason}, {"paid", s.paid.amount}, {"closed", closed}});
+    return Sign(
+        "segment", req.id, 200,
+        {{"state", "end"}, {"reason", reason}, {"paid", s.paid.amount}, {"closed", closed}});
   };
   if (all_delivered) return end("the contract's segments are all delivered");
   if (info.ended && (!info.available || s.next_seq > info.last)) return end("the stream ended");
@@ -386,12 +412,19 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   // timeout, so that waiting never looks like leaving.
   int64_t retry_ms = std::min(m_source.MillisUntilNext(m_config.wait_retry_ms),
                               std::max<int64_t>(m_config.receipt_timeout_seconds * 1000 / 3, 1));
-  return Sign("segment", req.id, 200, {{"state", "wait"}, {"next", s.next_seq}, {"retry_ms", retry_ms}});
+  return Sign("segment", req.id, 200,
+              {{"state", "wait"}, {"next", s.next_seq}, {"retry_ms", retry_ms}});
 }
 
-PeerAnswer Broadcaster::Delivery(const std::shared_ptr<Session>& session, const SourceSegment& segment) {
-  PeerAnswer a{200, "application/octet-stream", "", segment.bytes, segment.file,
-               {{kSegmentHeader, segment.statement.ToJson().dump()}}, {}};
+PeerAnswer Broadcaster::Delivery(const std::shared_ptr<Session>& session,
+                                 const SourceSegment& segment) {
+  PeerAnswer a{200,
+               "application/octet-stream",
+               "",
+               segment.bytes,
+               segment.file,
+               {{kSegmentHeader, segment.statement.ToJson().dump()}},
+               {}};
   a.complete_when = [this, ticket = session->saved, weak = std::weak_ptr<Session>(session)] {
     Status saved = m_store.WaitSaved(ticket);
     if (saved) return true;
@@ -442,7 +475,8 @@ Result<json> Broadcaster::Close(const Request& req) {
 Status Broadcaster::Admit(Session& s, const Request& req) {
   if (req.id == s.last_request) return Status::Ok();  // a retry of the last request
   if (s.nonces.contains(req.nonce)) {
-    return MakeError(ErrorCode::kDuplicate, "this request was seen before (a replay); nothing changed");
+    return MakeError(ErrorCode::kDuplicate,
+                     "this request was seen before (a replay); nothing changed");
   }
   // Requests older than the clock skew are refused as stale anyway.
   if (s.nonces.size() >= 4096) {
@@ -458,7 +492,8 @@ json Broadcaster::Settle(Session& s, const std::string& reason) {
   s.closed = true;
   json params = {{"contract", s.id}};
   if (s.paid_signed) params["receipt"] = s.paid.ToJson();
-  auto answer = WithTracker([&](TrackerClient& c) { return c.CallForAnswer("closeContract", params); });
+  auto answer =
+      WithTracker([&](TrackerClient& c) { return c.CallForAnswer("closeContract", params); });
   bool settled = answer.ok() || answer.error().code == ErrorCode::kConflict ||
                  answer.error().code == ErrorCode::kNotFound;
   if (!settled) {
@@ -492,7 +527,8 @@ size_t Broadcaster::CloseStored() {
   for (const auto& c : *stored) {
     json params = {{"contract", c.id}};
     if (!c.receipt.is_null()) params["receipt"] = c.receipt;
-    auto answer = WithTracker([&](TrackerClient& t) { return t.CallForAnswer("closeContract", params); });
+    auto answer =
+        WithTracker([&](TrackerClient& t) { return t.CallForAnswer("closeContract", params); });
     if (!answer && answer.error().code != ErrorCode::kConflict &&
         answer.error().code != ErrorCode::kNotFound) {
       LogWarn("stored contract " + c.id + ": close failed: " + answer.error().message);
@@ -519,7 +555,8 @@ size_t Broadcaster::CloseQuiet() {
     if (s->closed) {
       Settle(*s, "retrying the close");  // an earlier close did not reach the tracker
     } else if (now - s->last_heard >= m_config.receipt_timeout_seconds) {
-      Settle(*s, s->pending ? "no receipt for the last segment delivered" : "the viewer went quiet");
+      Settle(*s,
+             s->pending ? "no receipt for the last segment delivered" : "the viewer went quiet");
       ++closed;
     }
   }
@@ -591,7 +628,11 @@ json Broadcaster::Snapshot() {
           {"owed", owed},
           {"segments_served", m_served.value()},
           {"receipts_rejected", m_receipts_rejected.value()},
-          {"source", {{"available", info.available}, {"first", info.first}, {"last", info.last}, {"ended", info.ended}}},
+          {"source",
+           {{"available", info.available},
+            {"first", info.first},
+            {"last", info.last},
+            {"ended", info.ended}}},
           {"sessions", viewers}};
 }
 

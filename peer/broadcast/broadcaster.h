@@ -30,12 +30,12 @@
 #include <set>
 #include <string>
 
-#include "common/protocol/contract.h"
-#include "common/wire/envelope.h"
-#include "common/observe/metrics.h"
-#include "common/protocol/receipt.h"
 #include "common/client/tracker_client.h"
 #include "common/client/tracker_pool.h"
+#include "common/observe/metrics.h"
+#include "common/protocol/contract.h"
+#include "common/protocol/receipt.h"
+#include "common/wire/envelope.h"
 #include "peer/broadcast/receipt_store.h"
 #include "peer/broadcast/segment_supply.h"
 #include "peer/peer_answer.h"
@@ -48,9 +48,9 @@ struct BroadcasterConfig {
   std::string income_address;
   int64_t receipt_timeout_seconds = 15;  // quiet viewer: its contract is closed
   int64_t max_clock_skew = 120;
-  int64_t min_contract_seconds = 10;     // refuse contracts expiring sooner
-  int64_t wait_retry_ms = 250;           // the shortest pause suggested after "wait"
-  size_t tracker_clients = 16;           // calls to the tracker at once
+  int64_t min_contract_seconds = 10;  // refuse contracts expiring sooner
+  int64_t wait_retry_ms = 250;        // the shortest pause suggested after "wait"
+  size_t tracker_clients = 16;        // calls to the tracker at once
   // Told of each contract opened and closed, one line each (the CLI prints them).
   std::function<void(const std::string&)> on_event;
   Metrics* metrics = nullptr;  // where to count; a private registry when null

@@ -12,17 +12,44 @@ extern char** environ;
 
 namespace tollstream {
 
-Encoder::~Encoder() { Stop(); }
+Encoder::~Encoder() {
+  Stop();
+}
 
-Status Encoder::Start(const std::string& source, const std::filesystem::path& dir, int segment_seconds) {
+Status Encoder::Start(const std::string& source, const std::filesystem::path& dir,
+                      int segment_seconds) {
   std::string seconds = std::to_string(segment_seconds);
-  std::vector<std::string> args = {
-      "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", source,
-      "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-      "-force_key_frames", "expr:gte(t,n_forced*" + seconds + ")", "-sc_threshold", "0",
-      "-c:a", "aac", "-f", "hls", "-hls_time", seconds, "-hls_list_size", "0",
-      "-hls_flags", "independent_segments+temp_file",
-      "-hls_segment_filename", (dir / "seg%05d.ts").string(), (dir / "index.m3u8").string()};
+  std::vector<std::string> args = {"ffmpeg",
+                                   "-hide_banner",
+                                   "-loglevel",
+                                   "error",
+                                   "-nostdin",
+                                   "-re",
+                                   "-i",
+                                   source,
+                                   "-c:v",
+                                   "libx264",
+                                   "-preset",
+                                   "veryfast",
+                                   "-pix_fmt",
+                                   "yuv420p",
+                                   "-force_key_frames",
+                                   "expr:gte(t,n_forced*" + seconds + ")",
+                                   "-sc_threshold",
+                                   "0",
+                                   "-c:a",
+                                   "aac",
+                                   "-f",
+                                   "hls",
+                                   "-hls_time",
+                                   seconds,
+                                   "-hls_list_size",
+                                   "0",
+                                   "-hls_flags",
+                                   "independent_segments+temp_file",
+                                   "-hls_segment_filename",
+                                   (dir / "seg%05d.ts").string(),
+                                   (dir / "index.m3u8").string()};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -59,7 +86,8 @@ bool Encoder::Running(int* exit_status) {
 void Encoder::Stop() {
   if (!Running()) return;
   kill(m_pid, SIGTERM);
-  for (int i = 0; i < 100 && Running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100 && Running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (Running()) {
     kill(m_pid, SIGKILL);
     int status = 0;

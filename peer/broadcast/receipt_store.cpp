@@ -13,7 +13,9 @@ Result<uint64_t> ReceiptStore::Queue(const StoredContract& c) {
       {{"c/" + c.id, json{{"id", c.id}, {"contract", c.contract}, {"receipt", c.receipt}}.dump()}});
 }
 
-Status ReceiptStore::WaitSaved(uint64_t ticket) { return m_pipeline->WaitDurable(ticket); }
+Status ReceiptStore::WaitSaved(uint64_t ticket) {
+  return m_pipeline->WaitDurable(ticket);
+}
 
 Status ReceiptStore::Save(const StoredContract& c) {
   auto ticket = Queue(c);
@@ -35,7 +37,8 @@ Result<std::vector<StoredContract>> ReceiptStore::LoadAll() const {
   for (it->Seek("c/"); it->Valid() && it->key().substr(0, 2) == "c/"; it->Next()) {
     json j = json::parse(it->value(), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.contains("id") || !j["id"].is_string()) {
-      return MakeError(ErrorCode::kInternal, "stored contract " + std::string(it->key()) + " is damaged");
+      return MakeError(ErrorCode::kInternal,
+                       "stored contract " + std::string(it->key()) + " is damaged");
     }
     out.push_back(StoredContract{j["id"], j["contract"], j["receipt"]});
   }

@@ -13,17 +13,17 @@
 #include <string>
 #include <vector>
 
-#include "common/store/commit_pipeline.h"
-#include "common/wire/json.h"
-#include "common/store/kv_store.h"
 #include "common/base/result.h"
+#include "common/store/commit_pipeline.h"
+#include "common/store/kv_store.h"
+#include "common/wire/json.h"
 
 namespace tollstream {
 
 struct StoredContract {
-  std::string id;         // hex
-  json contract;          // the contract, both signatures
-  json receipt;           // the last valid receipt, or null before the first
+  std::string id;  // hex
+  json contract;   // the contract, both signatures
+  json receipt;    // the last valid receipt, or null before the first
 };
 
 class ReceiptStore {

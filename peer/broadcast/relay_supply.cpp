@@ -14,7 +14,8 @@ void RelaySupply::Add(SegmentStatement statement, std::string bytes) {
   if (!m_origin) m_origin = statement.broadcaster;
   m_target_ms = std::max(m_target_ms, statement.duration_ms);
   uint64_t seq = statement.seq;
-  m_segments[seq] = SourceSegment{std::move(statement), std::make_shared<const std::string>(std::move(bytes)), nullptr};
+  m_segments[seq] = SourceSegment{std::move(statement),
+                                  std::make_shared<const std::string>(std::move(bytes)), nullptr};
   while (m_segments.size() > m_keep) m_segments.erase(m_segments.begin());
   m_added = std::chrono::steady_clock::now();
 }
@@ -45,7 +46,8 @@ SourceInfo RelaySupply::Info() {
 
 int64_t RelaySupply::MillisUntilNext(int64_t floor_ms) {
   std::lock_guard lock(m_mutex);
-  auto since = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - m_added);
+  auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - m_added);
   return std::max(floor_ms, m_target_ms - since.count());
 }
 

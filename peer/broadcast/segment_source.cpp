@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "common/crypto/sha.h"
 #include "common/base/files.h"
+#include "common/crypto/sha.h"
 
 namespace tollstream {
 namespace {
@@ -15,8 +15,10 @@ constexpr size_t kMaxWanted = 4;
 
 // Whether the file of `stamp` had been left unchanged for `settle` by now.
 bool Settled(const FileStamp& stamp, std::chrono::milliseconds settle) {
-  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
-  return now.count() - std::max(stamp.mtime_ns, stamp.ctime_ns) >= std::chrono::nanoseconds(settle).count();
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return now.count() - std::max(stamp.mtime_ns, stamp.ctime_ns) >=
+         std::chrono::nanoseconds(settle).count();
 }
 
 // The SHA-256 of `file`'s bytes, when they were all read and the file was
@@ -104,7 +106,8 @@ Status SegmentSource::Refresh() {
   m_loaded = true;
   m_mtime = mtime;
   m_size = size;
-  if (grew && !m_playlist.segments.empty()) PrefetchLocked(m_playlist.segments.back().seq);  // the live edge
+  if (grew && !m_playlist.segments.empty())
+    PrefetchLocked(m_playlist.segments.back().seq);  // the live edge
   return Status::Ok();
 }
 
@@ -125,7 +128,9 @@ int64_t SegmentSource::MillisUntilNext(int64_t floor_ms) {
   std::lock_guard lock(m_mutex);
   int64_t target_ms = std::max<int64_t>(m_playlist.target_duration, 1) * 1000;
   auto due = m_grew + std::chrono::milliseconds(target_ms);
-  int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::steady_clock::now()).count();
+  int64_t left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::steady_clock::now())
+          .count();
   return std::clamp<int64_t>(left, floor_ms, target_ms);
 }
 
@@ -179,7 +184,8 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   if (signed_before && opened->stamp() == signed_before->stamp) {
     std::lock_guard lock(m_mutex);
     auto known = m_signed.find(seq);
-    if (known != m_signed.end() && known->second.stamp == opened->stamp()) known->second.file = opened;
+    if (known != m_signed.end() && known->second.stamp == opened->stamp())
+      known->second.file = opened;
     return SourceSegment{signed_before->statement, nullptr, std::move(opened)};
   }
   // Settled and seen for the first time: hashed as it is read, in pieces,
@@ -210,7 +216,8 @@ void SegmentSource::Remember(uint64_t seq, Signed made) {
   while (m_signed.size() > kSignedSegments) m_signed.erase(m_signed.begin());
 }
 
-Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir, const std::string& name) {
+Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir,
+                                           const std::string& name) {
   if (!name.empty()) return dir / name;
   std::error_code ec;
   std::optional<std::filesystem::path> found;
@@ -222,7 +229,8 @@ Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir, con
     }
     found = entry.path();
   }
-  if (ec) return MakeError(ErrorCode::kInvalidField, "cannot read " + dir.string() + ": " + ec.message());
+  if (ec)
+    return MakeError(ErrorCode::kInvalidField, "cannot read " + dir.string() + ": " + ec.message());
   if (!found) return dir / "index.m3u8";  // an encoder that has not started yet
   return *found;
 }

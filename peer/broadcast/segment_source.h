@@ -33,10 +33,10 @@
 #include <string>
 #include <thread>
 
-#include "common/crypto/keys.h"
 #include "common/base/files.h"
-#include "common/media/hls_playlist.h"
 #include "common/base/result.h"
+#include "common/crypto/keys.h"
+#include "common/media/hls_playlist.h"
 #include "common/protocol/segment.h"
 #include "peer/broadcast/segment_supply.h"
 
@@ -96,10 +96,11 @@ class SegmentSource : public SegmentSupply {
   std::deque<uint64_t> m_wanted;              // for the prefetch thread
   std::condition_variable m_wanted_cv;
   bool m_stopping = false;
-  std::thread m_prefetcher;                   // last: started once the rest exists
+  std::thread m_prefetcher;  // last: started once the rest exists
 };
 
 // The single .m3u8 file in `dir`, or `dir/name` when a name is given.
-Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir, const std::string& name);
+Result<std::filesystem::path> FindPlaylist(const std::filesystem::path& dir,
+                                           const std::string& name);
 
 }  // namespace tollstream

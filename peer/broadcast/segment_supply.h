@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "common/crypto/keys.h"
 #include "common/base/files.h"
 #include "common/base/result.h"
+#include "common/crypto/keys.h"
 #include "common/protocol/segment.h"
 
 namespace tollstream {
@@ -36,7 +36,7 @@ struct SourceInfo {
   bool available = false;  // at least one segment is held
   uint64_t first = 0;
   uint64_t last = 0;
-  bool ended = false;      // no segment will come after `last`
+  bool ended = false;  // no segment will come after `last`
   // The stream itself has an end (a finished recording, not a live one),
   // though this seller may not hold all of it yet: a viewer starts at the
   // start rather than at the live edge.

@@ -3,9 +3,9 @@
 #include <httplib.h>
 
 #include "common/base/clock.h"
-#include "common/wire/fields.h"
-#include "common/http/sized_body.h"
 #include "common/crypto/random.h"
+#include "common/http/sized_body.h"
+#include "common/wire/fields.h"
 #include "common/wire/signing.h"
 #include "peer/peer_answer.h"
 
@@ -41,16 +41,17 @@ json BroadcasterClient::MakeRequest(const std::string& method, json params) cons
 }
 
 Result<BroadcasterClient::RawAnswer> BroadcasterClient::Post(const std::string& method,
-                                                            const std::string& body) {
+                                                             const std::string& body) {
   httplib::Request req;
   req.method = "POST";
   req.path = "/v1/" + method;
   req.body = body;
   req.set_header("Content-Type", "application/json");
-  auto res = SendSized(m_transport->client, std::move(req));  // a segment comes whole, in one buffer
+  auto res =
+      SendSized(m_transport->client, std::move(req));  // a segment comes whole, in one buffer
   if (!res) {
-    return MakeError(ErrorCode::kUpstream,
-                     "no answer from the broadcaster at " + m_url + " (" + httplib::to_string(res.error()) + ")");
+    return MakeError(ErrorCode::kUpstream, "no answer from the broadcaster at " + m_url + " (" +
+                                               httplib::to_string(res.error()) + ")");
   }
   return RawAnswer{res->status, res->get_header_value("Content-Type"), std::move(res->body),
                    res->get_header_value(kSegmentHeader)};
@@ -76,10 +77,12 @@ Result<std::chrono::microseconds> BroadcasterClient::Probe(uint64_t size) {
   auto answer = Call("probe", {{"size", size}});
   if (!answer) return answer.error();
   auto pad = answer->find("pad");
-  if (pad == answer->end() || !pad->is_string() || pad->get_ref<const std::string&>().size() != size) {
+  if (pad == answer->end() || !pad->is_string() ||
+      pad->get_ref<const std::string&>().size() != size) {
     return MakeError(ErrorCode::kUpstream, "the probe's answer is not of the size asked");
   }
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start);
 }
 
 Result<json> BroadcasterClient::Offer(const Contract& contract, std::optional<uint64_t> from) {
@@ -102,9 +105,11 @@ Result<BroadcasterClient::Delivery> BroadcasterClient::NextSegment(const std::st
   Delivery d;
   if (raw->status == 200 && raw->content_type == "application/octet-stream") {
     auto statement = ParseSegmentStatement(raw->segment_header);
-    if (!statement) return MakeError(ErrorCode::kBadSignature, "segment statement: " + statement.error().message);
+    if (!statement)
+      return MakeError(ErrorCode::kBadSignature, "segment statement: " + statement.error().message);
     if (statement->broadcaster != m_origin) {
-      return MakeError(ErrorCode::kBadSignature, "the segment is not signed by the stream's origin");
+      return MakeError(ErrorCode::kBadSignature,
+                       "the segment is not signed by the stream's origin");
     }
     d.kind = Delivery::Kind::kSegment;
     d.statement = std::move(*statement);

@@ -11,11 +11,11 @@
 #include <optional>
 #include <string>
 
-#include "common/protocol/contract.h"
 #include "common/crypto/keys.h"
-#include "common/wire/envelope.h"
+#include "common/protocol/contract.h"
 #include "common/protocol/receipt.h"
 #include "common/protocol/segment.h"
+#include "common/wire/envelope.h"
 
 namespace tollstream {
 
@@ -38,9 +38,10 @@ class BroadcasterClient {
 
   struct Delivery {
     enum class Kind { kSegment, kWait, kEnd } kind = Kind::kWait;
-    SegmentStatement statement;  // kSegment: signed by the broadcaster (not yet checked against bytes)
-    std::string bytes;           // kSegment
-    json result;                 // kWait, kEnd: the signed answer's result
+    SegmentStatement
+        statement;      // kSegment: signed by the broadcaster (not yet checked against bytes)
+    std::string bytes;  // kSegment
+    json result;        // kWait, kEnd: the signed answer's result
   };
   // Sends the cumulative receipt and asks for the next segment.
   Result<Delivery> NextSegment(const std::string& contract_id, const Receipt& receipt);

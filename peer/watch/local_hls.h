@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "common/media/hls_playlist.h"
 #include "common/base/result.h"
+#include "common/media/hls_playlist.h"
 
 namespace tollstream {
 

@@ -1,23 +1,23 @@
 #include "peer/watch/viewer.h"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <set>
-#include <vector>
 #include <thread>
+#include <vector>
 
-#include "common/protocol/address.h"
+#include "common/base/amount.h"
 #include "common/base/clock.h"
-#include "common/protocol/contract.h"
+#include "common/base/hex.h"
+#include "common/client/tracker_client.h"
 #include "common/crypto/random.h"
+#include "common/observe/log.h"
+#include "common/protocol/address.h"
+#include "common/protocol/contract.h"
+#include "common/protocol/receipt.h"
 #include "common/wire/envelope.h"
 #include "common/wire/fields.h"
-#include "common/base/hex.h"
-#include "common/observe/log.h"
-#include "common/protocol/receipt.h"
-#include "common/client/tracker_client.h"
-#include "common/base/amount.h"
 #include "peer/watch/broadcaster_client.h"
 
 namespace tollstream {
@@ -55,10 +55,12 @@ Result<std::vector<Seller>> LookUp(TrackerClient& tracker, const std::string& st
   for (const auto& b : list.is_array() ? list : json::array()) {
     auto price = FindAmount(b, "price");
     auto key = PublicKey::FromHex(FindString(b, "broadcaster").value_or(""));
-    auto from = PublicKey::FromHex(FindString(b, "origin").value_or(FindString(b, "broadcaster").value_or("")));
+    auto from = PublicKey::FromHex(
+        FindString(b, "origin").value_or(FindString(b, "broadcaster").value_or("")));
     auto url = FindString(b, "url");
     auto income = FindString(b, "income_address");
-    if (!price || !key || !from || !url || !income || *price > budget || banned.count(key->ToHex())) continue;
+    if (!price || !key || !from || !url || !income || *price > budget || banned.count(key->ToHex()))
+      continue;
     out.push_back(Seller{*key, *url, *price, *income, *from, *from != *key, 0});
   }
   return out;
@@ -69,18 +71,21 @@ Result<PublicKey> OriginOf(const std::vector<Seller>& sellers, const std::string
   std::set<std::string> origins;
   for (const auto& s : sellers) origins.insert(s.origin.ToHex());
   if (origins.size() > 1) {
-    return MakeError(ErrorCode::kConflict, std::to_string(origins.size()) + " origins sell a stream named \"" +
-                                               stream + "\": choose one with --origin");
+    return MakeError(ErrorCode::kConflict, std::to_string(origins.size()) +
+                                               " origins sell a stream named \"" + stream +
+                                               "\": choose one with --origin");
   }
   return sellers.front().origin;
 }
 
 // Whether a seller other than `current` and those in `banned` sells now.
-bool HasOtherSource(TrackerClient& tracker, const std::string& stream, const PublicKey& origin, uint64_t budget,
-                    const std::set<std::string>& banned, const PublicKey& current) {
+bool HasOtherSource(TrackerClient& tracker, const std::string& stream, const PublicKey& origin,
+                    uint64_t budget, const std::set<std::string>& banned,
+                    const PublicKey& current) {
   auto found = LookUp(tracker, stream, origin, budget, banned);
   if (!found) return false;
-  return std::any_of(found->begin(), found->end(), [&](const Seller& s) { return s.key != current; });
+  return std::any_of(found->begin(), found->end(),
+                     [&](const Seller& s) { return s.key != current; });
 }
 
 // The best of `sellers` (looked up again when empty): the cheapest of those
@@ -116,8 +121,11 @@ Result<Seller> ChooseSource(TrackerClient& tracker, const KeyPair& key, const st
 // Checks the broadcaster's answer to an offer: the same terms, its valid
 // signature, and the tracker's signed confirmation that the contract is open.
 Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tracker) {
-  if (!result.contains("contract") || !result.contains("confirmation") || !FindAmount(result, "from")) {
-    return MakeError(ErrorCode::kUpstream, "the broadcaster's answer lacks the contract, its confirmation or where it starts");
+  if (!result.contains("contract") || !result.contains("confirmation") ||
+      !FindAmount(result, "from")) {
+    return MakeError(
+        ErrorCode::kUpstream,
+        "the broadcaster's answer lacks the contract, its confirmation or where it starts");
   }
   auto signed_contract = ParseContract(result["contract"], ContractSigs::kBoth);
   if (!signed_contract) return signed_contract.error();
@@ -129,7 +137,8 @@ Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tr
   if (confirmation->method != "openContract" || confirmation->status != 200 ||
       FindString(confirmation->result, "contract") != ToHex(ours.id) ||
       FindString(confirmation->result, "state") != "open") {
-    return MakeError(ErrorCode::kUpstream, "the tracker's confirmation does not show this contract open");
+    return MakeError(ErrorCode::kUpstream,
+                     "the tracker's confirmation does not show this contract open");
   }
   return Status::Ok();
 }
@@ -172,12 +181,15 @@ Viewer::Viewer(KeyPair key, ViewerConfig config, LocalHls& local)
     m.DeclareCounter(name, help);
     return &m.counter(name);
   };
-  m_bought = counter("tollstream_viewer_segments_bought_total", "Segments bought, checked and paid for.");
+  m_bought =
+      counter("tollstream_viewer_segments_bought_total", "Segments bought, checked and paid for.");
   m_bytes_bought = counter("tollstream_viewer_bytes_bought_total", "Bytes of the segments bought.");
   m_spent = counter("tollstream_viewer_tokens_spent_total", "Tokens signed over in receipts.");
-  m_rejected = counter("tollstream_viewer_segments_rejected_total",
-                       "Segments refused: a bad signature, other bytes than signed, or out of order.");
-  m_contracts = counter("tollstream_viewer_contracts_total", "Contracts opened with a broadcaster.");
+  m_rejected =
+      counter("tollstream_viewer_segments_rejected_total",
+              "Segments refused: a bad signature, other bytes than signed, or out of order.");
+  m_contracts =
+      counter("tollstream_viewer_contracts_total", "Contracts opened with a broadcaster.");
 }
 
 Viewer::~Viewer() = default;
@@ -225,9 +237,10 @@ Result<json> Viewer::TopUp(uint64_t amount) {
   }
   uint64_t to_deposit = m_figures.budget + amount - m_figures.spent - m_in_spend;
   if (balance < to_deposit) {
-    return MakeError(ErrorCode::kInsufficientFunds,
-                     "the address holds " + std::to_string(balance) + " tokens; the budget would need " +
-                         std::to_string(to_deposit) + " more from it");
+    return MakeError(ErrorCode::kInsufficientFunds, "the address holds " + std::to_string(balance) +
+                                                        " tokens; the budget would need " +
+                                                        std::to_string(to_deposit) +
+                                                        " more from it");
   }
   m_figures.budget += amount;
   m_figures.balance = balance;
@@ -235,7 +248,8 @@ Result<json> Viewer::TopUp(uint64_t amount) {
   lock.unlock();
   m_topped_up.notify_all();
   if (m_config.feed) m_config.feed->SetState(state);
-  Event("budget topped up by " + std::to_string(amount) + " to " + std::to_string(state["budget"].get<uint64_t>()));
+  Event("budget topped up by " + std::to_string(amount) + " to " +
+        std::to_string(state["budget"].get<uint64_t>()));
   return state;
 }
 
@@ -245,7 +259,8 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
   try {
     out = Buy(stop);
   } catch (const json::exception& e) {
-    out = MakeError(ErrorCode::kUpstream, std::string("a node sent an answer of the wrong form: ") + e.what());
+    out = MakeError(ErrorCode::kUpstream,
+                    std::string("a node sent an answer of the wrong form: ") + e.what());
   }
   {
     std::lock_guard lock(m_mutex);
@@ -265,10 +280,10 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
 // One contract's purchase, from the offer to its settlement.
 struct Viewer::Contracted {
   bool opened = false;
-  bool failed = false;      // the source failed, and another one sells
-  bool more = false;        // its segments are all bought: a follow-on may continue
+  bool failed = false;  // the source failed, and another one sells
+  bool more = false;    // its segments are all bought: a follow-on may continue
   bool stream_ended = false;
-  uint64_t next_seq = 0;    // where a follow-on starts
+  uint64_t next_seq = 0;  // where a follow-on starts
 };
 
 Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
@@ -277,7 +292,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   auto hello = tracker.Handshake();
   if (!hello) return hello.error();
   PublicKey tracker_key = *tracker.tracker();
-  int64_t max_contract = static_cast<int64_t>(FindAmount(*hello, "max_contract_seconds").value_or(3600));
+  int64_t max_contract =
+      static_cast<int64_t>(FindAmount(*hello, "max_contract_seconds").value_or(3600));
   Update([](ViewerFigures& f) { f.state = "finding"; });
 
   // 1. The sellers of the stream: its origin and its relays.
@@ -312,7 +328,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   if (!m_config.out_path.empty()) out.open(m_config.out_path, std::ios::binary | std::ios::trunc);
   std::optional<Seller> seller;
   std::unique_ptr<BroadcasterClient> node;
-  std::optional<uint64_t> from;  // where the next contract starts (unset: the live edge, or the start)
+  std::optional<uint64_t>
+      from;  // where the next contract starts (unset: the live edge, or the start)
   int64_t target = 2;
   uint64_t price = 0;
   bool first = true;
@@ -326,7 +343,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
         std::lock_guard lock(m_mutex);
         can_pay = m_figures.budget - m_figures.spent;
       }
-      auto chosen = ChooseSource(tracker, m_key, m_config.stream, *origin, std::max<uint64_t>(can_pay, first ? m_config.budget : 0),
+      auto chosen = ChooseSource(tracker, m_key, m_config.stream, *origin,
+                                 std::max<uint64_t>(can_pay, first ? m_config.budget : 0),
                                  std::move(sellers), banned);
       sellers.clear();
       if (!chosen) {
@@ -336,11 +354,13 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       }
       if (stop) break;
       seller = *chosen;
-      node = std::make_unique<BroadcasterClient>(seller->url, m_key, tracker_key, seller->key, tracker.clock_offset());
+      node = std::make_unique<BroadcasterClient>(seller->url, m_key, tracker_key, seller->key,
+                                                 tracker.clock_offset());
       node->ExpectOrigin(*origin);
-      Event(std::string(seller->relay ? "relay " : "broadcaster ") + seller->key.ToHex() + " code " +
-            KeyCode(seller->key) + " at " + seller->url + " price " + std::to_string(seller->price) +
-            " (probes " + std::to_string(seller->probe_us) + " us)");
+      Event(std::string(seller->relay ? "relay " : "broadcaster ") + seller->key.ToHex() +
+            " code " + KeyCode(seller->key) + " at " + seller->url + " price " +
+            std::to_string(seller->price) + " (probes " + std::to_string(seller->probe_us) +
+            " us)");
       Update([&](ViewerFigures& f) {
         f.state = "opening";
         f.broadcaster = seller->key.ToHex();
@@ -353,20 +373,24 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       });
       auto info = node->Stream(m_config.stream);
       // A stream announced before its first segment is written: wait for it.
-      while (info && !FindBool(*info, "available").value_or(false) && !stop && Clock::now() < give_up) {
+      while (info && !FindBool(*info, "available").value_or(false) && !stop &&
+             Clock::now() < give_up) {
         Pause(stop, 500);
         info = node->Stream(m_config.stream);
       }
       if (stop) break;
       Status usable = info ? Status::Ok() : Status(info.error());
       if (usable && FindString(*info, "income_address") != seller->income_address) {
-        usable = MakeError(ErrorCode::kUpstream, "the broadcaster names another income address than the tracker");
+        usable = MakeError(ErrorCode::kUpstream,
+                           "the broadcaster names another income address than the tracker");
       }
       if (usable && FindString(*info, "origin").value_or(seller->key.ToHex()) != origin->ToHex()) {
-        usable = MakeError(ErrorCode::kUpstream, "the broadcaster sells the stream of another origin");
+        usable =
+            MakeError(ErrorCode::kUpstream, "the broadcaster sells the stream of another origin");
       }
       if (!usable) {
-        if (first && !HasOtherSource(tracker, m_config.stream, *origin, m_config.budget, banned, seller->key)) {
+        if (first && !HasOtherSource(tracker, m_config.stream, *origin, m_config.budget, banned,
+                                     seller->key)) {
           return usable.error();
         }
         Event("giving up " + seller->key.ToHex() + ": " + usable.error().message);
@@ -374,10 +398,12 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
         seller.reset();
         continue;
       }
-      target = static_cast<int64_t>(std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
+      target = static_cast<int64_t>(
+          std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
       // The first contract starts at the live edge of a live stream, else at
       // the start (a relay still buying a finished recording says so).
-      bool finished = FindBool(*info, "ended").value_or(false) || FindBool(*info, "finished").value_or(false);
+      bool finished =
+          FindBool(*info, "ended").value_or(false) || FindBool(*info, "finished").value_or(false);
       if (finished && m_config.on_finished) m_config.on_finished();
       if (first && !from && FindBool(*info, "available").value_or(false) && !finished) {
         from = FindAmount(*info, "last");
@@ -423,19 +449,28 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
     }
 
     // 3. The contract.
-    int64_t lifetime = std::clamp<int64_t>(static_cast<int64_t>(std::min<uint64_t>(max_segments, 100000)) * target * 2 + 600,
-                                           600, max_contract);
+    int64_t lifetime = std::clamp<int64_t>(
+        static_cast<int64_t>(std::min<uint64_t>(max_segments, 100000)) * target * 2 + 600, 600,
+        max_contract);
     Contract contract;
-    contract.terms = ContractTerms{tracker_key, m_key.public_key(), seller->key, *spend_address,
-                                   seller->income_address, m_config.stream, price, max_segments,
-                                   UnixNow() + tracker.clock_offset() + lifetime, RandomHex(kNonceBytes)};
+    contract.terms = ContractTerms{tracker_key,
+                                   m_key.public_key(),
+                                   seller->key,
+                                   *spend_address,
+                                   seller->income_address,
+                                   m_config.stream,
+                                   price,
+                                   max_segments,
+                                   UnixNow() + tracker.clock_offset() + lifetime,
+                                   RandomHex(kNonceBytes)};
     SignAsViewer(contract, m_key);
     std::string id = ToHex(contract.id);
     auto opened = node->Offer(contract, from);
     Contracted c;
     // Whether another source sells now.
     auto other_source = [&] {
-      return HasOtherSource(tracker, m_config.stream, *origin, m_config.budget, banned, seller->key);
+      return HasOtherSource(tracker, m_config.stream, *origin, m_config.budget, banned,
+                            seller->key);
     };
     // The same, asked at most every 2 s from the polling loop below: a source
     // that keeps stalling with none to replace it would be asked about on
@@ -454,8 +489,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
     } else {
       c.opened = true;
       c.next_seq = *FindAmount(*opened, "from");
-      Event("contract " + id + " opened (confirmed by the tracker): lock " + std::to_string(deposit) +
-            ", from segment " + std::to_string(c.next_seq));
+      Event("contract " + id + " opened (confirmed by the tracker): lock " +
+            std::to_string(deposit) + ", from segment " + std::to_string(c.next_seq));
       m_contracts->Add();
       Update([&](ViewerFigures& f) {
         f.state = "open";
@@ -480,7 +515,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       auto delivery = node->NextSegment(id, receipt);
       if (!delivery) {
         auto quiet = Clock::now() - last_answer;
-        if (delivery.error().code == ErrorCode::kUpstream && quiet >= std::chrono::seconds(m_config.source_timeout_seconds) &&
+        if (delivery.error().code == ErrorCode::kUpstream &&
+            quiet >= std::chrono::seconds(m_config.source_timeout_seconds) &&
             other_source_by_now()) {
           outcome.stopped_because = "the source stopped answering: " + delivery.error().message;
           c.failed = true;
@@ -492,22 +528,27 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
           continue;
         }
         outcome.stopped_because = "the broadcaster failed: " + delivery.error().message;
-        settled = delivery.error().code == ErrorCode::kConflict || delivery.error().code == ErrorCode::kNotFound;
+        settled = delivery.error().code == ErrorCode::kConflict ||
+                  delivery.error().code == ErrorCode::kNotFound;
         break;
       }
       last_answer = Clock::now();
       if (delivery->kind == BroadcasterClient::Delivery::Kind::kWait) {
         if (Clock::now() - last_segment > stall && other_source_by_now()) {
-          outcome.stopped_because = "the source stalled: no segment for " +
-                                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stall).count()) + " s";
+          outcome.stopped_because =
+              "the source stalled: no segment for " +
+              std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stall).count()) +
+              " s";
           c.failed = true;
           break;
         }
-        Pause(stop, static_cast<int64_t>(std::min<uint64_t>(FindAmount(delivery->result, "retry_ms").value_or(250), 5000)));
+        Pause(stop, static_cast<int64_t>(std::min<uint64_t>(
+                        FindAmount(delivery->result, "retry_ms").value_or(250), 5000)));
         continue;
       }
       if (delivery->kind == BroadcasterClient::Delivery::Kind::kEnd) {
-        outcome.stopped_because = FindString(delivery->result, "reason").value_or("the contract ended");
+        outcome.stopped_because =
+            FindString(delivery->result, "reason").value_or("the contract ended");
         c.stream_ended = outcome.stopped_because == "the stream ended";
         c.more = receipt.segments == max_segments;
         settled = true;
@@ -521,7 +562,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       // A later segment than due is a skip (what was due left the broadcaster's
       // window), marked as a discontinuity; an earlier one is never right.
       if (checked && st.seq < c.next_seq) {
-        checked = MakeError(ErrorCode::kBadSignature, "segment " + std::to_string(st.seq) + " came where " +
+        checked = MakeError(ErrorCode::kBadSignature, "segment " + std::to_string(st.seq) +
+                                                          " came where " +
                                                           std::to_string(c.next_seq) + " was due");
       }
       if (!checked) {
@@ -535,7 +577,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       if (Status s = m_local.Add(st.seq, delivery->bytes, st.duration_ms); !s) return s.error();
       if (m_config.on_segment) m_config.on_segment(st, delivery->bytes);
       last_segment = Clock::now();
-      if (out.is_open()) out.write(delivery->bytes.data(), static_cast<std::streamsize>(delivery->bytes.size()));
+      if (out.is_open())
+        out.write(delivery->bytes.data(), static_cast<std::streamsize>(delivery->bytes.size()));
       out.flush();
       receipt.segments += 1;
       receipt.bytes += delivery->bytes.size();
@@ -557,12 +600,15 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       m_bytes_bought->Add(size);
       m_spent->Add(price);
       if (m_config.feed) {
-        m_config.feed->Publish("receipt", {{"seq", st.seq}, {"bytes", size}, {"segments", receipt.segments},
-                                           {"amount", receipt.amount}, {"contract", id}});
+        m_config.feed->Publish("receipt", {{"seq", st.seq},
+                                           {"bytes", size},
+                                           {"segments", receipt.segments},
+                                           {"amount", receipt.amount},
+                                           {"contract", id}});
       }
       Event("segment " + std::to_string(st.seq) + " " + std::to_string(size) + " bytes: bought " +
-            std::to_string(receipt.segments) + ", spent " + std::to_string(receipt.amount) + ", budget left " +
-            std::to_string(left));
+            std::to_string(receipt.segments) + ", spent " + std::to_string(receipt.amount) +
+            ", budget left " + std::to_string(left));
     }
     if (stop && outcome.stopped_because.empty()) outcome.stopped_because = "stopped";
     // All its segments bought: go on while the budget pays for more, or a top-up may come.
@@ -605,7 +651,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       back = FindAmount(*returned, "paid_out").value_or(0);
       balance = FindAmount(*returned, "balance");
     } else {
-      Event("the deposit stays locked until the contract closes or expires: " + returned.error().message);
+      Event("the deposit stays locked until the contract closes or expires: " +
+            returned.error().message);
       auto account = tracker.Call("account", {{"address", AddressOf(m_key.public_key())}});
       if (account) balance = FindAmount(*account, "balance");
     }
@@ -619,9 +666,9 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
       f.state = follow_on ? "opening" : "closed";
       f.stopped_because = follow_on ? "" : outcome.stopped_because;
     });
-    Event("settled: paid " + std::to_string(outcome.spent) + " for " + std::to_string(outcome.segments) +
-          " segments, returned " + std::to_string(outcome.returned) + ", balance " +
-          std::to_string(outcome.balance));
+    Event("settled: paid " + std::to_string(outcome.spent) + " for " +
+          std::to_string(outcome.segments) + " segments, returned " +
+          std::to_string(outcome.returned) + ", balance " + std::to_string(outcome.balance));
     if (!follow_on) {
       outcome.stream_ended = c.stream_ended;
       break;

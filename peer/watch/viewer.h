@@ -28,12 +28,12 @@
 #include <optional>
 #include <string>
 
+#include "common/base/result.h"
 #include "common/crypto/keys.h"
 #include "common/observe/event_feed.h"
-#include "common/wire/json.h"
 #include "common/observe/metrics.h"
 #include "common/protocol/segment.h"
-#include "common/base/result.h"
+#include "common/wire/json.h"
 #include "peer/watch/local_hls.h"
 
 namespace tollstream {
@@ -42,8 +42,8 @@ struct ViewerConfig {
   std::string tracker_url;
   std::string stream;
   uint64_t budget = 0;
-  std::string out_path;              // also append every segment's bytes here, if set
-  int64_t find_timeout_seconds = 60;  // how long to wait for a live broadcaster
+  std::string out_path;                      // also append every segment's bytes here, if set
+  int64_t find_timeout_seconds = 60;         // how long to wait for a live broadcaster
   int64_t broadcaster_timeout_seconds = 30;  // no answer this long: give the node up
   int64_t source_timeout_seconds = 5;        // ... or this long, when another source sells
   std::optional<PublicKey> origin;           // the stream's origin (else: the only one named)
@@ -51,7 +51,7 @@ struct ViewerConfig {
   std::function<void(const SegmentStatement&, const std::string&)> on_segment;
   // Called when a source says the stream is a finished recording.
   std::function<void()> on_finished;
-  bool wait_for_top_up = false;      // budget spent: wait for TopUp (or stop) instead of ending
+  bool wait_for_top_up = false;  // budget spent: wait for TopUp (or stop) instead of ending
   // The most segments one contract covers; more are bought under follow-on
   // contracts. A source that dies with its contract open keeps that much
   // locked until the contract is released (expiry + the tracker's grace).
@@ -64,25 +64,26 @@ struct ViewerConfig {
 
 // What the viewer's page shows; every amount in tokens.
 struct ViewerFigures {
-  std::string state = "finding";  // finding, opening, open, waiting-top-up, settling, closed, failed
+  std::string state =
+      "finding";  // finding, opening, open, waiting-top-up, settling, closed, failed
   std::string stream;
-  std::string origin;             // the stream's origin: public key (hex)
-  std::string origin_code;        // its 6-digit code
-  std::string broadcaster;        // the source now, origin or relay: public key (hex)
-  std::string code;               // its 6-digit code
-  std::string role;               // the source's: "origin" or "relay"
-  uint64_t sources = 0;           // sources used so far
+  std::string origin;       // the stream's origin: public key (hex)
+  std::string origin_code;  // its 6-digit code
+  std::string broadcaster;  // the source now, origin or relay: public key (hex)
+  std::string code;         // its 6-digit code
+  std::string role;         // the source's: "origin" or "relay"
+  uint64_t sources = 0;     // sources used so far
   std::string broadcaster_url;
-  std::string income_address;     // where payments go
-  std::string contract;           // the current (or last) contract id
-  uint64_t contracts = 0;         // how many were opened
+  std::string income_address;  // where payments go
+  std::string contract;        // the current (or last) contract id
+  uint64_t contracts = 0;      // how many were opened
   uint64_t price = 0;
-  uint64_t budget = 0;            // everything given to spend, top-ups included
-  uint64_t spent = 0;             // paid by receipts, over every contract
+  uint64_t budget = 0;  // everything given to spend, top-ups included
+  uint64_t spent = 0;   // paid by receipts, over every contract
   uint64_t segments = 0;
   uint64_t bytes = 0;
   std::optional<uint64_t> last_seq;
-  uint64_t returned = 0;          // deposits returned so far
+  uint64_t returned = 0;            // deposits returned so far
   std::optional<uint64_t> balance;  // the ordinary address, when last known
   std::string stopped_because;
 
@@ -93,8 +94,8 @@ struct ViewerOutcome {
   uint64_t segments = 0;
   uint64_t bytes = 0;
   uint64_t spent = 0;
-  uint64_t returned = 0;       // deposit returned to the ordinary address
-  uint64_t balance = 0;        // the ordinary address's balance at the end
+  uint64_t returned = 0;  // deposit returned to the ordinary address
+  uint64_t balance = 0;   // the ordinary address's balance at the end
   bool stream_ended = false;
   std::string stopped_because;
 };
@@ -131,7 +132,7 @@ class Viewer {
   LocalHls& m_local;
   mutable std::mutex m_mutex;  // guards the members below
   ViewerFigures m_figures;
-  uint64_t m_in_spend = 0;     // the open contract's deposit not yet paid by receipts
+  uint64_t m_in_spend = 0;  // the open contract's deposit not yet paid by receipts
   bool m_finished = false;
   std::condition_variable m_topped_up;
 

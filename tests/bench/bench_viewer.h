@@ -21,7 +21,8 @@ class BenchViewer {
   static std::optional<BenchViewer> Open(test::TrackerFixture& t, const KeyPair& minter,
                                          const std::string& stream, uint64_t max_segments,
                                          std::optional<uint64_t> from, std::string* why = nullptr) {
-    auto fail = [why](const std::string& step, const std::string& reason) -> std::optional<BenchViewer> {
+    auto fail = [why](const std::string& step,
+                      const std::string& reason) -> std::optional<BenchViewer> {
       if (why != nullptr) *why = step + ": " + reason;
       return std::nullopt;
     };
@@ -46,9 +47,16 @@ class BenchViewer {
     auto key = PublicKey::FromHex(b["broadcaster"].get<std::string>());
     v.m_node = std::make_unique<BroadcasterClient>(b["url"], v.m_party.key, tk, *key,
                                                    v.m_party.client->clock_offset());
-    v.m_contract.terms = ContractTerms{tk, v.m_party.key.public_key(), *key, (*spend)["address"],
-                                       b["income_address"], stream, price, max_segments,
-                                       UnixNow() + 3600, RandomHex(16)};
+    v.m_contract.terms = ContractTerms{tk,
+                                       v.m_party.key.public_key(),
+                                       *key,
+                                       (*spend)["address"],
+                                       b["income_address"],
+                                       stream,
+                                       price,
+                                       max_segments,
+                                       UnixNow() + 3600,
+                                       RandomHex(16)};
     SignAsViewer(v.m_contract, v.m_party.key);
     auto opened = v.m_node->Offer(v.m_contract, from);
     if (!opened) return fail("offer", opened.error().message);

@@ -27,15 +27,21 @@ struct Pair {
 
 // Signs `count` cycles for `p` (a broadcaster and a viewer whose spend and
 // income addresses are `spend` and `income`), at `price` for up to `max_segments`.
-inline void SignCycles(Pair& p, const PublicKey& tracker, const std::string& spend, const std::string& income,
-                       uint64_t price, uint64_t max_segments, size_t count) {
+inline void SignCycles(Pair& p, const PublicKey& tracker, const std::string& spend,
+                       const std::string& income, uint64_t price, uint64_t max_segments,
+                       size_t count) {
   for (size_t k = 0; k < count; ++k) {
-    Contract contract = test::SignedContract(p.c, p.b, tracker, spend, income, price, max_segments, UnixNow() + 3600);
+    Contract contract = test::SignedContract(p.c, p.b, tracker, spend, income, price, max_segments,
+                                             UnixNow() + 3600);
     Receipt receipt = test::SignedReceipt(p.c, contract, 1 + k % max_segments, 1'000'000);
     p.cycles.push_back(
-        {SignRequest(p.b.key, "openContract", tracker, {{"contract", contract.ToJson()}}, UnixNow(), RandomHex(16)).dump(),
-         SignRequest(p.b.key, "closeContract", tracker, {{"contract", ToHex(contract.id)}, {"receipt", receipt.ToJson()}},
-                     UnixNow(), RandomHex(16)).dump()});
+        {SignRequest(p.b.key, "openContract", tracker, {{"contract", contract.ToJson()}}, UnixNow(),
+                     RandomHex(16))
+             .dump(),
+         SignRequest(p.b.key, "closeContract", tracker,
+                     {{"contract", ToHex(contract.id)}, {"receipt", receipt.ToJson()}}, UnixNow(),
+                     RandomHex(16))
+             .dump()});
   }
 }
 
@@ -49,8 +55,8 @@ struct LoadResult {
 
 // Each thread runs its pairs' cycles (open then close) for `seconds`; with
 // `repeat` (for servers that keep no state) it starts over when they run out.
-inline LoadResult RunLoad(const std::string& url, std::vector<Pair>& pairs, size_t threads, double seconds,
-                          bool repeat = false) {
+inline LoadResult RunLoad(const std::string& url, std::vector<Pair>& pairs, size_t threads,
+                          double seconds, bool repeat = false) {
   std::atomic<uint64_t> cycles{0}, failures{0}, retries{0};
   std::vector<std::vector<double>> latencies(threads);
   std::atomic<bool> stop{false};
@@ -81,8 +87,10 @@ inline LoadResult RunLoad(const std::string& url, std::vector<Pair>& pairs, size
           auto closed = post("/v1/closeContract", cycle.close);
           if (!opened || !closed || opened->status != 200 || closed->status != 200) {
             if (failures++ == 0) {
-              std::fprintf(stderr, "cycle failed: %s %s\n", opened ? opened->body.c_str() : httplib::to_string(opened.error()).c_str(),
-                           closed ? closed->body.c_str() : httplib::to_string(closed.error()).c_str());
+              std::fprintf(
+                  stderr, "cycle failed: %s %s\n",
+                  opened ? opened->body.c_str() : httplib::to_string(opened.error()).c_str(),
+                  closed ? closed->body.c_str() : httplib::to_string(closed.error()).c_str());
             }
             continue;
           }

@@ -12,11 +12,11 @@
 #include <sstream>
 #include <thread>
 
-#include "common/protocol/address.h"
 #include "common/cli/key_file.h"
+#include "common/protocol/address.h"
+#include "common/store/commit_pipeline.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/cycle_load.h"
-#include "common/store/commit_pipeline.h"
 #include "tracker/ledger.h"
 
 using namespace tollstream;
@@ -50,7 +50,8 @@ struct Keys {
 };
 
 // Writes `contracts` closed contracts into the ledger in `data_dir`.
-bool BuildLedger(const std::string& data_dir, const KeyPair& tracker, std::vector<Keys>& keys, size_t contracts) {
+bool BuildLedger(const std::string& data_dir, const KeyPair& tracker, std::vector<Keys>& keys,
+                 size_t contracts) {
   auto store = KvStore::Open(data_dir + "/ledger");
   if (!store) return false;
   CommitPipeline pipeline(**store);
@@ -87,8 +88,16 @@ bool BuildLedger(const std::string& data_dir, const KeyPair& tracker, std::vecto
         for (size_t i = s; i < n; i += 2) {
           Keys& k = keys[(done + i) % keys.size()];
           Contract& c = batch[i];
-          c.terms = ContractTerms{tracker.public_key(), k.c.public_key(), k.b.public_key(), k.spend, k.income,
-                                  "growth", kPrice, kMaxSegments, now + 3600, RandomHex(16)};
+          c.terms = ContractTerms{tracker.public_key(),
+                                  k.c.public_key(),
+                                  k.b.public_key(),
+                                  k.spend,
+                                  k.income,
+                                  "growth",
+                                  kPrice,
+                                  kMaxSegments,
+                                  now + 3600,
+                                  RandomHex(16)};
           SignAsViewer(c, k.c);
           SignAsBroadcaster(c, k.b);
           receipts[i].contract = c.id;
@@ -106,7 +115,8 @@ bool BuildLedger(const std::string& data_dir, const KeyPair& tracker, std::vecto
       for (size_t i = 0; i < n; ++i) {
         const Keys& k = keys[(done + i) % keys.size()];
         if (!ledger.OpenContract(txn, k.b.public_key(), batch[i], now)) return false;
-        if (!ledger.CloseContract(txn, k.b.public_key(), ToHex(batch[i].id), receipts[i], now)) return false;
+        if (!ledger.CloseContract(txn, k.b.public_key(), ToHex(batch[i].id), receipts[i], now))
+          return false;
       }
       return true;
     });
@@ -129,7 +139,8 @@ int main(int argc, char** argv) {
       while (std::getline(ss, item, ',')) sizes.push_back(std::stoul(item));
     }
   }
-  if (sizes.empty()) sizes = quick ? std::vector<size_t>{1000} : std::vector<size_t>{10'000, 100'000, 1'000'000};
+  if (sizes.empty())
+    sizes = quick ? std::vector<size_t>{1000} : std::vector<size_t>{10'000, 100'000, 1'000'000};
   for (size_t contracts : sizes) {
     TempDir dir;
     std::string data = dir / "tracker";
@@ -162,7 +173,8 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < kPairs; ++i) {
       pairs[i].b.key = keys[i].b;
       pairs[i].c.key = keys[i].c;
-      SignCycles(pairs[i], tk, keys[i].spend, keys[i].income, kPrice, kMaxSegments, quick ? 20 : 120);
+      SignCycles(pairs[i], tk, keys[i].spend, keys[i].income, kPrice, kMaxSegments,
+                 quick ? 20 : 120);
     }
     LoadResult load = RunLoad(tracker.url, pairs, 8, quick ? 1.0 : 5.0);
     // Reads: the account of a viewer, one at a time.
@@ -171,7 +183,8 @@ int main(int argc, char** argv) {
     std::vector<double> query_ms;
     for (int i = 0; i < (quick ? 50 : 500); ++i) {
       auto begin = Clock::now();
-      if (!reader.Call("account", {{"address", keys[static_cast<size_t>(i) % kPairs].spend}})) return 1;
+      if (!reader.Call("account", {{"address", keys[static_cast<size_t>(i) % kPairs].spend}}))
+        return 1;
       query_ms.push_back(Seconds(Clock::now() - begin) * 1000);
     }
     // The dashboard: its summary and the first page of contracts it shows.
@@ -189,20 +202,21 @@ int main(int argc, char** argv) {
     double contracts_ms = p50_ms("/dashboard/api/contracts?state=all&limit=50");
     double rss = PeakRssMb(tracker.process.pid());
     auto summary = reader.Call("summary", json::object());
-    Report("growth", {{"closed_contracts", summary ? (*summary)["contracts_closed"] : json(nullptr)},
-                      {"build_s", build_s},
-                      {"cycles_per_s", static_cast<double>(load.cycles) / load.seconds},
-                      {"cycle_p50_ms", Percentile(load.latencies_ms, 50)},
-                      {"cycle_p99_ms", Percentile(load.latencies_ms, 99)},
-                      {"account_p50_ms", Percentile(query_ms, 50)},
-                      {"account_p99_ms", Percentile(query_ms, 99)},
-                      {"dashboard_summary_p50_ms", summary_ms},
-                      {"dashboard_contracts_p50_ms", contracts_ms},
-                      {"audit_s", audit.is_object() ? audit["seconds"] : json(nullptr)},
-                      {"audit_ok", audit.is_object() ? audit["ok"] : json(nullptr)},
-                      {"audit_peak_rss_mb", audit_rss},
-                      {"peak_rss_mb", rss},
-                      {"failures", load.failures}});
+    Report("growth",
+           {{"closed_contracts", summary ? (*summary)["contracts_closed"] : json(nullptr)},
+            {"build_s", build_s},
+            {"cycles_per_s", static_cast<double>(load.cycles) / load.seconds},
+            {"cycle_p50_ms", Percentile(load.latencies_ms, 50)},
+            {"cycle_p99_ms", Percentile(load.latencies_ms, 99)},
+            {"account_p50_ms", Percentile(query_ms, 50)},
+            {"account_p99_ms", Percentile(query_ms, 99)},
+            {"dashboard_summary_p50_ms", summary_ms},
+            {"dashboard_contracts_p50_ms", contracts_ms},
+            {"audit_s", audit.is_object() ? audit["seconds"] : json(nullptr)},
+            {"audit_ok", audit.is_object() ? audit["ok"] : json(nullptr)},
+            {"audit_peak_rss_mb", audit_rss},
+            {"peak_rss_mb", rss},
+            {"failures", load.failures}});
     tracker.process.Signal(SIGTERM);
     tracker.process.Wait(std::chrono::seconds(60));
   }

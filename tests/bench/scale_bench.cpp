@@ -41,7 +41,9 @@ class LiveWriter {
     std::filesystem::rename(m_dir + "/live.m3u8.tmp", m_dir + "/live.m3u8");
   }
   // Read by the viewers' threads while the writer lists more.
-  Clock::time_point ListedAt(uint64_t seq) const { return Clock::time_point(Clock::duration(m_listed_at.at(seq))); }
+  Clock::time_point ListedAt(uint64_t seq) const {
+    return Clock::time_point(Clock::duration(m_listed_at.at(seq)));
+  }
   uint64_t last() const { return m_playlist.segments.size() - 1; }
 
  private:
@@ -68,11 +70,42 @@ int main(int argc, char** argv) {
   TempDir dir;
   std::string hls = dir / "hls";
   std::filesystem::create_directories(hls);
-  auto [made, log] = RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                                 "testsrc2=size=1280x720:rate=25", "-t", "8", "-c:v", "libx264", "-preset",
-                                 "ultrafast", "-b:v", "4M", "-minrate", "4M", "-maxrate", "4M", "-bufsize", "1M",
-                                 "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-f", "hls", "-hls_time", "2",
-                                 "-hls_list_size", "0", "-hls_segment_filename", hls + "/seg%03d.ts",
+  auto [made, log] = RunCommand({"/usr/bin/ffmpeg",
+                                 "-hide_banner",
+                                 "-loglevel",
+                                 "error",
+                                 "-f",
+                                 "lavfi",
+                                 "-i",
+                                 "testsrc2=size=1280x720:rate=25",
+                                 "-t",
+                                 "8",
+                                 "-c:v",
+                                 "libx264",
+                                 "-preset",
+                                 "ultrafast",
+                                 "-b:v",
+                                 "4M",
+                                 "-minrate",
+                                 "4M",
+                                 "-maxrate",
+                                 "4M",
+                                 "-bufsize",
+                                 "1M",
+                                 "-g",
+                                 "50",
+                                 "-keyint_min",
+                                 "50",
+                                 "-sc_threshold",
+                                 "0",
+                                 "-f",
+                                 "hls",
+                                 "-hls_time",
+                                 "2",
+                                 "-hls_list_size",
+                                 "0",
+                                 "-hls_segment_filename",
+                                 hls + "/seg%03d.ts",
                                  hls + "/encoded.m3u8"},
                                 std::chrono::minutes(5));
   if (made != 0) return 1;
@@ -134,7 +167,8 @@ int main(int argc, char** argv) {
           std::string why;
           pool[i] = BenchViewer::Open(t, minter, "live", 100000, std::nullopt, &why);
           if (!pool[i]) {
-            if (!open_failed.exchange(true)) std::fprintf(stderr, "scale_bench: viewer %zu: %s\n", i, why.c_str());
+            if (!open_failed.exchange(true))
+              std::fprintf(stderr, "scale_bench: viewer %zu: %s\n", i, why.c_str());
             continue;
           }
           ++opened;
@@ -143,10 +177,12 @@ int main(int argc, char** argv) {
       });
     }
     for (auto& o : openers) o.join();
-    std::fprintf(stderr, "scale_bench: %zu viewers joined in %.1f s\n", viewers, Seconds(Clock::now() - joining));
+    std::fprintf(stderr, "scale_bench: %zu viewers joined in %.1f s\n", viewers,
+                 Seconds(Clock::now() - joining));
     {
       measured_from = writer.last() + 1;
-      while (writer.last() + 1 < measured_from + kSegments) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      while (writer.last() + 1 < measured_from + kSegments)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       std::this_thread::sleep_for(std::chrono::seconds(2));  // the last one's delivery
     }
     listing = false;

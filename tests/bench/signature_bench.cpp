@@ -21,7 +21,8 @@ template <typename F>
 double OpsPerSecond(double seconds, F op) {
   size_t n = 0;
   auto start = Clock::now();
-  auto until = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  auto until =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   while (Clock::now() < until) {
     for (int i = 0; i < 64; ++i) op(n + static_cast<size_t>(i));
     n += 64;
@@ -41,9 +42,11 @@ int main(int argc, char** argv) {
 
   // The project's path.
   Hash256 sink{};
-  double ours_sign = OpsPerSecond(seconds, [&](size_t i) { sink[0] ^= key.Sign(digests[i % 256])[0]; });
+  double ours_sign =
+      OpsPerSecond(seconds, [&](size_t i) { sink[0] ^= key.Sign(digests[i % 256])[0]; });
   size_t ok = 0;
-  double ours_verify = OpsPerSecond(seconds, [&](size_t i) { ok += key.public_key().Verify(digests[i % 256], sigs[i % 256]); });
+  double ours_verify = OpsPerSecond(
+      seconds, [&](size_t i) { ok += key.public_key().Verify(digests[i % 256], sigs[i % 256]); });
 
   // The bare library: one randomized context, a keypair and parsed key made once.
   secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
@@ -65,13 +68,18 @@ int main(int argc, char** argv) {
     sink[1] ^= out[0];
   });
   double bare_verify = OpsPerSecond(seconds, [&](size_t i) {
-    ok += secp256k1_schnorrsig_verify(ctx, sigs[i % 256].data(), digests[i % 256].data(), 32, &xonly);
+    ok +=
+        secp256k1_schnorrsig_verify(ctx, sigs[i % 256].data(), digests[i % 256].data(), 32, &xonly);
   });
   secp256k1_context_destroy(ctx);
   if (ok == 0) return 1;
 
-  Report("signatures.sign", {{"ours_per_s", ours_sign}, {"ceiling_per_s", bare_sign}, {"ratio", ours_sign / bare_sign}});
-  Report("signatures.verify", {{"ours_per_s", ours_verify}, {"ceiling_per_s", bare_verify}, {"ratio", ours_verify / bare_verify}});
+  Report(
+      "signatures.sign",
+      {{"ours_per_s", ours_sign}, {"ceiling_per_s", bare_sign}, {"ratio", ours_sign / bare_sign}});
+  Report("signatures.verify", {{"ours_per_s", ours_verify},
+                               {"ceiling_per_s", bare_verify},
+                               {"ratio", ours_verify / bare_verify}});
   // Printing the sink keeps the loops from being optimized away.
   std::fprintf(stderr, "sink %02x%02x\n", sink[0], sink[1]);
   return 0;

@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < kWrites; ++i) {
       auto begin = Clock::now();
       off_t at = static_cast<off_t>((static_cast<size_t>(i) % kSlots) * record.size());
-      if (::pwrite(fd, record.data(), record.size(), at) != static_cast<ssize_t>(record.size())) return 1;
+      if (::pwrite(fd, record.data(), record.size(), at) != static_cast<ssize_t>(record.size()))
+        return 1;
       if (::fdatasync(fd) != 0) return 1;
       bare.push_back(Seconds(Clock::now() - begin) * 1000);
     }
@@ -70,7 +71,8 @@ int main(int argc, char** argv) {
       quiet();
       begin = Clock::now();
       off_t at = static_cast<off_t>((static_cast<size_t>(i) % kSlots) * record.size());
-      if (::pwrite(fd, record.data(), record.size(), at) != static_cast<ssize_t>(record.size())) return 1;
+      if (::pwrite(fd, record.data(), record.size(), at) != static_cast<ssize_t>(record.size()))
+        return 1;
       if (::fdatasync(fd) != 0) return 1;
       bare_quiet.push_back(Seconds(Clock::now() - begin) * 1000);
     }

@@ -76,14 +76,16 @@ double OwnCpuSeconds() {
 
 struct Load {
   double seconds = 0;
-  double client_cpu = 0, server_cpu = 0;  // CPU seconds of the clients (this process), of the server
+  double client_cpu = 0,
+         server_cpu = 0;  // CPU seconds of the clients (this process), of the server
   uint64_t segments = 0;
   uint64_t bytes = 0;
   std::vector<double> latencies_ms;
 };
 
 // `threads` clients fetching with `fetch` for `seconds`, from `server`.
-Load Measure(size_t threads, double seconds, const std::function<bool(size_t, size_t*)>& fetch, pid_t server) {
+Load Measure(size_t threads, double seconds, const std::function<bool(size_t, size_t*)>& fetch,
+             pid_t server) {
   double client_cpu = OwnCpuSeconds(), server_cpu = CpuSeconds(server);
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> segments{0}, bytes{0};
@@ -122,7 +124,8 @@ void Add(Load& total, const Load& more) {
   total.server_cpu += more.server_cpu;
   total.segments += more.segments;
   total.bytes += more.bytes;
-  total.latencies_ms.insert(total.latencies_ms.end(), more.latencies_ms.begin(), more.latencies_ms.end());
+  total.latencies_ms.insert(total.latencies_ms.end(), more.latencies_ms.begin(),
+                            more.latencies_ms.end());
 }
 
 }  // namespace
@@ -135,12 +138,43 @@ int main(int argc, char** argv) {
   std::string hls = dir / "hls";
   std::filesystem::create_directories(hls);
   // Real video at about 8 Mb/s: 2-second segments of about 2 MB.
-  auto [made, log] = RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                                 "testsrc2=size=1280x720:rate=25", "-t", quick ? "4" : "10", "-c:v", "libx264",
-                                 "-preset", "ultrafast", "-b:v", "8M", "-minrate", "8M", "-maxrate", "8M",
-                                 "-bufsize", "2M", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-f", "hls",
-                                 "-hls_time", "2", "-hls_list_size", "0", "-hls_segment_filename",
-                                 hls + "/seg%03d.ts", hls + "/source.m3u8"},
+  auto [made, log] = RunCommand({"/usr/bin/ffmpeg",
+                                 "-hide_banner",
+                                 "-loglevel",
+                                 "error",
+                                 "-f",
+                                 "lavfi",
+                                 "-i",
+                                 "testsrc2=size=1280x720:rate=25",
+                                 "-t",
+                                 quick ? "4" : "10",
+                                 "-c:v",
+                                 "libx264",
+                                 "-preset",
+                                 "ultrafast",
+                                 "-b:v",
+                                 "8M",
+                                 "-minrate",
+                                 "8M",
+                                 "-maxrate",
+                                 "8M",
+                                 "-bufsize",
+                                 "2M",
+                                 "-g",
+                                 "50",
+                                 "-keyint_min",
+                                 "50",
+                                 "-sc_threshold",
+                                 "0",
+                                 "-f",
+                                 "hls",
+                                 "-hls_time",
+                                 "2",
+                                 "-hls_list_size",
+                                 "0",
+                                 "-hls_segment_filename",
+                                 hls + "/seg%03d.ts",
+                                 hls + "/source.m3u8"},
                                 std::chrono::minutes(5));
   if (made != 0) return 1;
   SourceSegments source;
@@ -158,12 +192,14 @@ int main(int argc, char** argv) {
   }
   std::ofstream(hls + "/index.m3u8") << sold.Serialize();
   uint64_t segment_bytes = 0;
-  for (const auto& s : source.playlist.segments) segment_bytes += std::filesystem::file_size(hls + "/" + s.uri);
+  for (const auto& s : source.playlist.segments)
+    segment_bytes += std::filesystem::file_size(hls + "/" + s.uri);
   segment_bytes /= source.playlist.segments.size();
 
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
-  BroadcasterProcess broadcaster(t, b, "bench", 1, {"--hls-dir", hls, "--playlist", "index.m3u8"}, dir / "b.log");
+  BroadcasterProcess broadcaster(t, b, "bench", 1, {"--hls-dir", hls, "--playlist", "index.m3u8"},
+                                 dir / "b.log");
   KeyPair minter = t.tracker_key();
   std::vector<BenchViewer> viewers;
   for (size_t i = 0; i < kViewers; ++i) {
@@ -181,27 +217,36 @@ int main(int argc, char** argv) {
   int port = FreePort();
   std::filesystem::create_directories(dir / "nginx");
   std::ofstream(dir / "nginx/nginx.conf")
-      // As root, nginx's workers would switch to an account that cannot read the private temporary directory.
-      << (geteuid() == 0 ? "user root; " : "") << "worker_processes auto; daemon off; pid " << dir / "nginx/pid" << "; error_log " << dir / "nginx/error.log"
-      << ";\nevents { worker_connections 1024; }\nhttp { access_log off; sendfile on; tcp_nopush on; "
+      // As root, nginx's workers would switch to an account that cannot read the private temporary
+      // directory.
+      << (geteuid() == 0 ? "user root; " : "") << "worker_processes auto; daemon off; pid "
+      << dir / "nginx/pid"
+      << "; error_log " << dir / "nginx/error.log"
+      << ";\nevents { worker_connections 1024; }\nhttp { access_log off; sendfile on; tcp_nopush "
+         "on; "
       << "tcp_nodelay on; keepalive_requests 1000000; types { video/mp2t ts; }\n"
-      << "client_body_temp_path " << dir / "nginx" << "; proxy_temp_path " << dir / "nginx"
-      << "; fastcgi_temp_path " << dir / "nginx" << "; uwsgi_temp_path " << dir / "nginx"
-      << "; scgi_temp_path " << dir / "nginx" << ";\nserver { listen 127.0.0.1:" << port << "; root " << hls
-      << "; } }\n";
-  Process nginx({"/usr/sbin/nginx", "-c", dir / "nginx/nginx.conf", "-p", dir / "nginx"}, dir / "nginx.log");
+      << "client_body_temp_path " << dir / "nginx"
+      << "; proxy_temp_path " << dir / "nginx"
+      << "; fastcgi_temp_path " << dir / "nginx"
+      << "; uwsgi_temp_path " << dir / "nginx"
+      << "; scgi_temp_path " << dir / "nginx"
+      << ";\nserver { listen 127.0.0.1:" << port << "; root " << hls << "; } }\n";
+  Process nginx({"/usr/sbin/nginx", "-c", dir / "nginx/nginx.conf", "-p", dir / "nginx"},
+                dir / "nginx.log");
   httplib::Client probe("http://127.0.0.1:" + std::to_string(port));
   bool up = false;
   for (int i = 0; i < 100 && !(up = static_cast<bool>(probe.Get("/source.m3u8"))); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (!up) {
-    std::fprintf(stderr, "nginx did not start:\n%s\n", ReadWholeFile(dir / "nginx.log").value_or("").c_str());
+    std::fprintf(stderr, "nginx did not start:\n%s\n",
+                 ReadWholeFile(dir / "nginx.log").value_or("").c_str());
     return 1;
   }
   std::vector<std::unique_ptr<httplib::Client>> statics;
   for (size_t i = 0; i < kViewers; ++i) {
-    statics.push_back(std::make_unique<httplib::Client>("http://127.0.0.1:" + std::to_string(port)));
+    statics.push_back(
+        std::make_unique<httplib::Client>("http://127.0.0.1:" + std::to_string(port)));
     statics.back()->set_keep_alive(true);
   }
   std::vector<size_t> next(kViewers, 0);
@@ -244,22 +289,23 @@ int main(int argc, char** argv) {
   auto per_segment = [](double cpu_seconds, const Load& l) {
     return l.segments == 0 ? 0.0 : cpu_seconds * 1000 / static_cast<double>(l.segments);
   };
-  Report("streaming.2mb", {{"segments_per_s", static_cast<double>(ours.segments) / ours.seconds},
-                           {"server_cpu_ms_per_segment", per_segment(ours.server_cpu, ours)},
-                           {"client_cpu_ms_per_segment", per_segment(ours.client_cpu, ours)},
-                           {"ceiling_server_cpu_ms_per_segment", per_segment(ceiling.server_cpu, ceiling)},
-                           {"ceiling_client_cpu_ms_per_segment", per_segment(ceiling.client_cpu, ceiling)},
-                           {"mb_per_s", ours_mb},
-                           {"ceiling_mb_per_s", static_mb},
-                           {"ratio", ours_mb / static_mb},
-                           {"segment_bytes", segment_bytes},
-                           {"viewers", kViewers},
-                           {"p50_ms", p50},
-                           {"ceiling_p50_ms", static_p50},
-                           {"alone_p50_ms", alone_p50},
-                           {"ceiling_alone_p50_ms", static_alone_p50},
-                           // What buying adds to one segment's round trip: the signed request
-                           // with its receipt, the statement's check, the countersigned answer.
-                           {"receipt_overhead_ms", alone_p50 - static_alone_p50}});
+  Report("streaming.2mb",
+         {{"segments_per_s", static_cast<double>(ours.segments) / ours.seconds},
+          {"server_cpu_ms_per_segment", per_segment(ours.server_cpu, ours)},
+          {"client_cpu_ms_per_segment", per_segment(ours.client_cpu, ours)},
+          {"ceiling_server_cpu_ms_per_segment", per_segment(ceiling.server_cpu, ceiling)},
+          {"ceiling_client_cpu_ms_per_segment", per_segment(ceiling.client_cpu, ceiling)},
+          {"mb_per_s", ours_mb},
+          {"ceiling_mb_per_s", static_mb},
+          {"ratio", ours_mb / static_mb},
+          {"segment_bytes", segment_bytes},
+          {"viewers", kViewers},
+          {"p50_ms", p50},
+          {"ceiling_p50_ms", static_p50},
+          {"alone_p50_ms", alone_p50},
+          {"ceiling_alone_p50_ms", static_alone_p50},
+          // What buying adds to one segment's round trip: the signed request
+          // with its receipt, the statement's check, the countersigned answer.
+          {"receipt_overhead_ms", alone_p50 - static_alone_p50}});
   return ours.segments > 0 && ceiling.segments > 0 ? 0 : 1;
 }

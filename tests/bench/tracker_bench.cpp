@@ -41,7 +41,8 @@ json StatelessAnswer(std::string_view method, const std::string& body, const Key
   if (!req) return ErrorBody(method, key.public_key(), std::nullopt, UnixNow(), req.error());
   Result<json> checked = json::object();
   if (method == "openContract") {
-    auto contract = ParseContract(req->params.at("contract"), ContractSigs::kBoth, "params.contract");
+    auto contract =
+        ParseContract(req->params.at("contract"), ContractSigs::kBoth, "params.contract");
     if (!contract) checked = contract.error();
   } else {
     auto receipt = ParseReceipt(req->params.at("receipt"), "params.receipt");
@@ -151,22 +152,23 @@ int main(int argc, char** argv) {
 
   double cycles_per_s = static_cast<double>(ours.cycles) / ours.seconds;
   double bare_cycles_per_s = static_cast<double>(ceiling.cycles) / ceiling.seconds;
-  Report("tracker.cycles", {{"cycles_per_s", cycles_per_s},
-                            {"requests_per_s", 2 * cycles_per_s},
-                            {"ceiling_requests_per_s", 2 * bare_cycles_per_s},
-                            {"ratio", cycles_per_s / bare_cycles_per_s},
-                            {"signature_ceiling_cycles_per_s", stateless_cycles_per_s},
-                            {"signature_ratio", cycles_per_s / stateless_cycles_per_s},
-                            {"p50_ms", Percentile(ours.latencies_ms, 50)},
-                            {"synced_writes_per_s", groups / ours.seconds},
-                            {"changes_per_synced_write", groups > 0 ? (changes_after - changes_before) / groups : 0},
-                            {"p99_ms", Percentile(ours.latencies_ms, 99)},
-                            {"ceiling_p50_ms", Percentile(ceiling.latencies_ms, 50)},
-                            {"ceiling_p99_ms", Percentile(ceiling.latencies_ms, 99)},
-                            {"clients", kThreads},
-                            {"failures", ours.failures},
-                            {"retries", ours.retries},
-                            {"audit_ok", audit_status == 0},
-                            {"contracts_closed", summary ? (*summary)["contracts_closed"] : json(nullptr)}});
+  Report("tracker.cycles",
+         {{"cycles_per_s", cycles_per_s},
+          {"requests_per_s", 2 * cycles_per_s},
+          {"ceiling_requests_per_s", 2 * bare_cycles_per_s},
+          {"ratio", cycles_per_s / bare_cycles_per_s},
+          {"signature_ceiling_cycles_per_s", stateless_cycles_per_s},
+          {"signature_ratio", cycles_per_s / stateless_cycles_per_s},
+          {"p50_ms", Percentile(ours.latencies_ms, 50)},
+          {"synced_writes_per_s", groups / ours.seconds},
+          {"changes_per_synced_write", groups > 0 ? (changes_after - changes_before) / groups : 0},
+          {"p99_ms", Percentile(ours.latencies_ms, 99)},
+          {"ceiling_p50_ms", Percentile(ceiling.latencies_ms, 50)},
+          {"ceiling_p99_ms", Percentile(ceiling.latencies_ms, 99)},
+          {"clients", kThreads},
+          {"failures", ours.failures},
+          {"retries", ours.retries},
+          {"audit_ok", audit_status == 0},
+          {"contracts_closed", summary ? (*summary)["contracts_closed"] : json(nullptr)}});
   return audit_status == 0 && ours.failures == 0 && ours.cycles > 0 ? 0 : 1;
 }

@@ -25,8 +25,8 @@ int main(int argc, char** argv) {
     KeyFile c = NewKeyFile(dir / ("c" + std::to_string(i) + ".key"));
     t.Mint(c.address(), 100);
     auto start = Clock::now();
-    Process viewer({BinaryPath("peer"), "watch", "--tracker", t.url(), "--key", c.path, "--stream", "first",
-                    "--budget", "100", "--listen", "127.0.0.1:0"},
+    Process viewer({BinaryPath("peer"), "watch", "--tracker", t.url(), "--key", c.path, "--stream",
+                    "first", "--budget", "100", "--listen", "127.0.0.1:0"},
                    dir / "c.log");
     auto first = viewer.WaitForLine("segment ", std::chrono::seconds(30));
     if (!first) return 1;

@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)tollstream::CheckRequest(*request, request->method, request->signer, request->ts, 120);
   } else {
     // A refusal is answered with its message, which may quote the input.
-    tollstream::json body = tollstream::ErrorBody("fuzz", tollstream::PublicKey(), std::nullopt, 0,
-                                                  request.error());
+    tollstream::json body =
+        tollstream::ErrorBody("fuzz", tollstream::PublicKey(), std::nullopt, 0, request.error());
     (void)body.dump();
   }
   auto json = tollstream::ParseStrict(text);

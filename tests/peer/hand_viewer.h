@@ -24,8 +24,9 @@ struct HandViewer {
   }
   // Opens a contract for `max_segments`; returns its id.
   std::string Open(uint64_t max_segments) {
-    contract.terms = ContractTerms{tracker_key, party.key.public_key(), broadcaster, spend, income,
-                                   "demo", price, max_segments, UnixNow() + 600, RandomHex(16)};
+    contract.terms = ContractTerms{
+        tracker_key, party.key.public_key(), broadcaster,     spend,        income, "demo",
+        price,       max_segments,           UnixNow() + 600, RandomHex(16)};
     SignAsViewer(contract, party.key);
     auto opened = node->Offer(contract, 0);
     REQUIRE_MESSAGE(opened.ok(), opened.error().message);

@@ -5,8 +5,10 @@
 // once it changed; one with no bytes in memory goes out from its file, and
 // never whole once the file changed; every answer but a delivered segment
 // asks the client to close the connection.
-#include <httplib.h>
+#include "peer/http_reply.h"
+
 #include <doctest/doctest.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <filesystem>
@@ -17,7 +19,6 @@
 
 #include "common/base/files.h"
 #include "common/http/zero_copy_server.h"
-#include "peer/http_reply.h"
 #include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"
 
@@ -29,11 +30,16 @@ struct Served {
   Server server;
   std::optional<test::Serving> serving;
   int port = 0;
-  explicit Served(std::function<PeerAnswer()> answer, const std::function<void(Server&)>& configure = {}) {
+  explicit Served(std::function<PeerAnswer()> answer,
+                  const std::function<void(Server&)>& configure = {}) {
     server.set_keep_alive_max_count(100);
     if (configure) configure(server);
-    server.Post("/answer", [answer](const httplib::Request&, httplib::Response& res) { WriteAnswer(res, answer()); });
-    server.Get("/answer", [answer](const httplib::Request&, httplib::Response& res) { WriteAnswer(res, answer()); });
+    server.Post("/answer", [answer](const httplib::Request&, httplib::Response& res) {
+      WriteAnswer(res, answer());
+    });
+    server.Get("/answer", [answer](const httplib::Request&, httplib::Response& res) {
+      WriteAnswer(res, answer());
+    });
     serving.emplace(server);
     port = serving->port();
   }
@@ -41,13 +47,14 @@ struct Served {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("a segment's answer is complete only once its condition holds", Server, httplib::Server,
-                   ZeroCopyServer) {
+TEST_CASE_TEMPLATE("a segment's answer is complete only once its condition holds", Server,
+                   httplib::Server, ZeroCopyServer) {
   test::TempDir dir;
   std::ofstream(dir / "segment.ts") << std::string(1 << 20, 's');
   std::optional<FileStamp> stamp;
   std::shared_ptr<const OpenFile> file;
-  auto bytes = std::make_shared<const std::string>(*ReadWholeFile(dir / "segment.ts", &stamp, &file));
+  auto bytes =
+      std::make_shared<const std::string>(*ReadWholeFile(dir / "segment.ts", &stamp, &file));
   std::promise<bool> condition;
   std::shared_future<bool> holds = condition.get_future().share();
   Served<Server> served([&] {
@@ -115,7 +122,8 @@ TEST_CASE("a segment read from a file goes out from the file while it is the ver
   auto res = client.Get("/answer");
   REQUIRE(res);
   CHECK(res->body == *bytes);
-  CHECK(sent.value() == bytes->size() - 1);  // the last byte from memory, once the file is seen unchanged
+  CHECK(sent.value() ==
+        bytes->size() - 1);  // the last byte from memory, once the file is seen unchanged
 
   // Rewritten in place (the time set as a later write would): what was
   // read, and signed, goes out from memory.
@@ -128,8 +136,9 @@ TEST_CASE("a segment read from a file goes out from the file while it is the ver
   CHECK(sent.value() == bytes->size() - 1);
 }
 
-TEST_CASE_TEMPLATE("a segment with no bytes in memory goes out from its file, never whole once it changed", Server,
-                   httplib::Server, ZeroCopyServer) {
+TEST_CASE_TEMPLATE(
+    "a segment with no bytes in memory goes out from its file, never whole once it changed", Server,
+    httplib::Server, ZeroCopyServer) {
   test::TempDir dir;
   std::string path = dir / "segment.ts";
   const std::string version(3 << 20, 'a');
@@ -164,7 +173,9 @@ TEST_CASE_TEMPLATE("a segment with no bytes in memory goes out from its file, ne
 }
 
 TEST_CASE("every answer but a segment asks the client to close the connection") {
-  Served served([] { return PeerAnswer{200, "application/json", "{\"state\":\"wait\"}", nullptr, nullptr, {}, {}}; });
+  Served served([] {
+    return PeerAnswer{200, "application/json", "{\"state\":\"wait\"}", nullptr, nullptr, {}, {}};
+  });
   httplib::Client client("127.0.0.1", served.port);
   client.set_keep_alive(true);
   auto res = client.Post("/answer", "", "text/plain");

@@ -43,7 +43,8 @@ TEST_CASE("the broadcaster refuses hostile input to every method; nothing change
   size_t tried = 0, refused = 0;
   std::map<std::string, size_t> by_code;
   for (const auto& m : methods) {
-    json valid = SignRequest(v.party.key, m.name, v.tracker_key, m.params, UnixNow(), RandomHex(16));
+    json valid =
+        SignRequest(v.party.key, m.name, v.tracker_key, m.params, UnixNow(), RandomHex(16));
     for (const auto& mutation : MutateRequest(valid, v.party.key, m.optional)) {
       CAPTURE(m.name);
       CAPTURE(mutation.name);
@@ -66,8 +67,9 @@ TEST_CASE("the broadcaster refuses hostile input to every method; nothing change
   }
   // A request by a stranger for the viewer's contract.
   Party stranger;
-  json theirs = SignRequest(stranger.key, "segment", v.tracker_key, {{"contract", id}, {"receipt", paying.ToJson()}},
-                            UnixNow(), RandomHex(16));
+  json theirs =
+      SignRequest(stranger.key, "segment", v.tracker_key,
+                  {{"contract", id}, {"receipt", paying.ToJson()}}, UnixNow(), RandomHex(16));
   auto res = http.Post("/v1/segment", theirs.dump(), "application/json");
   ++tried;
   CHECK(res->status == 403);
@@ -101,9 +103,10 @@ TEST_CASE("the viewer's local server answers junk with 404 and keeps serving") {
   std::string base = viewer.playlist_url.substr(0, viewer.playlist_url.find('/', 7));
   httplib::Client http(base);
   size_t tried = 0;
-  for (const char* path : {"/newsXen.m3u8", "/news.en/99999999999999999999.ts", "/news.en/18446744073709551616.ts",
-                           "/news.en/5.ts", "/news.en/../../etc/passwd", "/news.en/%2e%2e/x.ts", "/news.en/-1.ts",
-                           "/other.m3u8", "/news.en/0.ts.part", "/v1/segment"}) {
+  for (const char* path :
+       {"/newsXen.m3u8", "/news.en/99999999999999999999.ts", "/news.en/18446744073709551616.ts",
+        "/news.en/5.ts", "/news.en/../../etc/passwd", "/news.en/%2e%2e/x.ts", "/news.en/-1.ts",
+        "/other.m3u8", "/news.en/0.ts.part", "/v1/segment"}) {
     CAPTURE(path);
     ++tried;
     auto res = http.Get(path);

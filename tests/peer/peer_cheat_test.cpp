@@ -10,13 +10,16 @@
 
 namespace tollstream::test {
 
-TEST_CASE("a viewer that stops sending receipts gets one more segment; the contract closes at its last receipt") {
+TEST_CASE(
+    "a viewer that stops sending receipts gets one more segment; the contract closes at its last "
+    "receipt") {
   TempDir dir;
   std::string hls = dir / "hls";
   MakeTestVideo(hls, 20);
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
-  BroadcasterProcess broadcaster(t, b, "demo", 3, {"--hls-dir", hls, "--receipt-timeout", "2"}, dir / "b.log");
+  BroadcasterProcess broadcaster(t, b, "demo", 3, {"--hls-dir", hls, "--receipt-timeout", "2"},
+                                 dir / "b.log");
   HandViewer v(t, "demo", 300);
   v.Open(10);
 
@@ -42,7 +45,8 @@ TEST_CASE("a viewer that stops sending receipts gets one more segment; the contr
   CHECK(closed["segments"] == 2);
   CHECK(closed["paid"] == 6);
   CHECK(closed["chain"] == ToHex(v.receipt.chain));
-  CHECK(broadcaster.process.WaitForLine("contract " + ToHex(v.contract.id) + " closed: paid 6", 10s).has_value());
+  CHECK(broadcaster.process.WaitForLine("contract " + ToHex(v.contract.id) + " closed: paid 6", 10s)
+            .has_value());
   auto after = v.node->NextSegment(ToHex(v.contract.id), v.receipt);
   CHECK_FALSE(after.ok());
   CHECK(t.Audit(true).first == 0);
@@ -67,7 +71,8 @@ TEST_CASE("a replayed request changes nothing; a repeated offer gets the first a
   REQUIRE(sent.ok());
   auto d0 = ParseSegmentStatement(sent->segment_header);
   REQUIRE(d0.ok());
-  BroadcasterClient::Delivery delivered{BroadcasterClient::Delivery::Kind::kSegment, *d0, sent->body, nullptr};
+  BroadcasterClient::Delivery delivered{BroadcasterClient::Delivery::Kind::kSegment, *d0,
+                                        sent->body, nullptr};
   v.Pay(delivered);
   auto d1 = v.Ask(v.receipt);  // the viewer goes on: segment 1
   REQUIRE(d1.kind == BroadcasterClient::Delivery::Kind::kSegment);
@@ -98,20 +103,46 @@ TEST_CASE("receipts that do not match the delivery end the contract at the last 
     std::function<Receipt(Receipt, const Delivery&)> cheat;
   };
   std::vector<Case> cases = {
-      {"a lower count than delivered", [](Receipt r, const Delivery&) {
-         r.segments = 0; r.bytes = 0; r.amount = 0; r.chain = r.contract; return r; }},
-      {"a broken hash chain", [](Receipt r, const Delivery& d) {
-         r.segments += 1; r.bytes += d.bytes.size(); r.amount = r.segments * 2;
-         r.chain = Sha256(std::string_view("made up")); return r; }},
-      {"fewer bytes than delivered", [](Receipt r, const Delivery& d) {
-         r.segments += 1; r.bytes += d.bytes.size() - 1; r.amount = r.segments * 2;
-         r.chain = ExtendChain(r.chain, d.statement.sha256); return r; }},
-      {"an amount above the lock", [](Receipt r, const Delivery& d) {
-         r.segments += 1; r.bytes += d.bytes.size(); r.amount = 5 * 2 + 1;
-         r.chain = ExtendChain(r.chain, d.statement.sha256); return r; }},
-      {"a receipt for a segment not yet delivered", [](Receipt r, const Delivery& d) {
-         r.segments += 2; r.bytes += 2 * d.bytes.size(); r.amount = r.segments * 2;
-         r.chain = ExtendChain(ExtendChain(r.chain, d.statement.sha256), d.statement.sha256); return r; }},
+      {"a lower count than delivered",
+       [](Receipt r, const Delivery&) {
+         r.segments = 0;
+         r.bytes = 0;
+         r.amount = 0;
+         r.chain = r.contract;
+         return r;
+       }},
+      {"a broken hash chain",
+       [](Receipt r, const Delivery& d) {
+         r.segments += 1;
+         r.bytes += d.bytes.size();
+         r.amount = r.segments * 2;
+         r.chain = Sha256(std::string_view("made up"));
+         return r;
+       }},
+      {"fewer bytes than delivered",
+       [](Receipt r, const Delivery& d) {
+         r.segments += 1;
+         r.bytes += d.bytes.size() - 1;
+         r.amount = r.segments * 2;
+         r.chain = ExtendChain(r.chain, d.statement.sha256);
+         return r;
+       }},
+      {"an amount above the lock",
+       [](Receipt r, const Delivery& d) {
+         r.segments += 1;
+         r.bytes += d.bytes.size();
+         r.amount = 5 * 2 + 1;
+         r.chain = ExtendChain(r.chain, d.statement.sha256);
+         return r;
+       }},
+      {"a receipt for a segment not yet delivered",
+       [](Receipt r, const Delivery& d) {
+         r.segments += 2;
+         r.bytes += 2 * d.bytes.size();
+         r.amount = r.segments * 2;
+         r.chain = ExtendChain(ExtendChain(r.chain, d.statement.sha256), d.statement.sha256);
+         return r;
+       }},
   };
   for (const auto& k : cases) {
     CAPTURE(k.name);
@@ -151,8 +182,8 @@ TEST_CASE("a tampered segment is caught by its signature and not paid for") {
   t.Mint(c.address(), 100);
   // The broadcaster's announced URL leads through a proxy that alters segment 3.
   TamperingProxy proxy(3);
-  BroadcasterProcess broadcaster(t, b, "demo", 4, {"--hls-dir", hls, "--advertise-url", proxy.url()},
-                                 dir / "b.log");
+  BroadcasterProcess broadcaster(t, b, "demo", 4,
+                                 {"--hls-dir", hls, "--advertise-url", proxy.url()}, dir / "b.log");
   proxy.SetTarget(broadcaster.url);
   ViewerProcess viewer(t, c, "demo", 100, {"--exit-at-end"}, dir / "c.log");
   CHECK_MESSAGE(viewer.process.Wait(90s) == 0, ReadWholeFile(dir / "c.log").value_or(""));

@@ -11,38 +11,43 @@ TEST_CASE("keygen prints the key's address and code; wallet shows and moves toke
   KeyPair a = *LoadKeyFile(dir / "a.key");
   CHECK(out.find("address:    " + AddressOf(a.public_key())) != std::string::npos);
   CHECK(out.find("code:       " + KeyCode(a.public_key())) != std::string::npos);
-  CHECK(RunCommand({BinaryPath("peer"), "keygen", "--out", dir / "a.key"}).first != 0);  // no overwrite
+  CHECK(RunCommand({BinaryPath("peer"), "keygen", "--out", dir / "a.key"}).first !=
+        0);  // no overwrite
   t.Mint(AddressOf(a.public_key()), 50);
 
-  auto balance = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
-                             "balance", "--json"});
+  auto balance = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key",
+                             dir / "a.key", "balance", "--json"});
   REQUIRE(balance.first == 0);
-  CHECK(json::parse(balance.second) == json{{"address", AddressOf(a.public_key())}, {"balance", 50}});
+  CHECK(json::parse(balance.second) ==
+        json{{"address", AddressOf(a.public_key())}, {"balance", 50}});
 
   KeyPair other = KeyPair::Generate();
-  auto moved = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
-                           "transfer", "--to", AddressOf(other.public_key()), "--amount", "20"});
+  auto moved =
+      RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
+                  "transfer", "--to", AddressOf(other.public_key()), "--amount", "20"});
   CHECK(moved.first == 0);
   CHECK(Balance(t, AddressOf(other.public_key())) == 20);
-  auto overdraw = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
-                              "transfer", "--to", AddressOf(other.public_key()), "--amount", "31"});
+  auto overdraw =
+      RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
+                  "transfer", "--to", AddressOf(other.public_key()), "--amount", "31"});
   CHECK(overdraw.first != 0);
   CHECK(Balance(t, AddressOf(a.public_key())) == 30);
 }
 
 TEST_CASE("broadcast --source runs ffmpeg itself; the viewer gets a playable H.264/AAC stream") {
   TempDir dir;
-  auto [made, log] = RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
-                                 "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i",
-                                 "sine=frequency=220", "-t", "6", "-c:v", "libx264", "-c:a", "aac",
-                                 dir / "clip.mp4"});
+  auto [made, log] =
+      RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                  "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=220", "-t",
+                  "6", "-c:v", "libx264", "-c:a", "aac", dir / "clip.mp4"});
   REQUIRE(made == 0);
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile c = NewKeyFile(dir / "c.key");
   t.Mint(c.address(), 100);
   BroadcasterProcess broadcaster(t, b, "clip", 3, {"--source", dir / "clip.mp4"}, dir / "b.log");
-  ViewerProcess viewer(t, c, "clip", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  ViewerProcess viewer(t, c, "clip", 100, {"--exit-at-end", "--out", dir / "out.ts"},
+                       dir / "c.log");
   REQUIRE(viewer.process.Wait(120s) == 0);
   CHECK(viewer.process.output().find("stopped buying: the stream ended") != std::string::npos);
   auto [probed, streams] = RunCommand({"/usr/bin/ffprobe", "-v", "error", "-show_entries",

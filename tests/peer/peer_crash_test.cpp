@@ -28,7 +28,8 @@ TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after 
   broadcaster->process.Signal(SIGKILL);
   REQUIRE(broadcaster->process.Wait(10s) == 128 + SIGKILL);
   size_t bought = 0;
-  for (size_t pos = 0; (pos = viewer.process.output().find("\nsegment ", pos)) != std::string::npos; ++pos) {
+  for (size_t pos = 0; (pos = viewer.process.output().find("\nsegment ", pos)) != std::string::npos;
+       ++pos) {
     ++bought;
   }
 
@@ -53,7 +54,8 @@ TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after 
 
   // The viewer learns the contract is closed and gets the rest of its deposit back.
   CHECK(viewer.process.Wait(90s) == 0);
-  CHECK(viewer.process.output().find("returned " + std::to_string(100 - 2 * paid_segments)) != std::string::npos);
+  CHECK(viewer.process.output().find("returned " + std::to_string(100 - 2 * paid_segments)) !=
+        std::string::npos);
   CHECK(Balance(t, c.address()) == 100 - 2 * paid_segments);
   broadcaster->process.Signal(SIGINT);
   CHECK(broadcaster->process.Wait(30s) == 0);
@@ -67,7 +69,8 @@ TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after 
 
 namespace tollstream::test {
 
-TEST_CASE("a viewer killed mid-stream: the contract closes at its last receipt, the deposit comes back") {
+TEST_CASE(
+    "a viewer killed mid-stream: the contract closes at its last receipt, the deposit comes back") {
   TempDir dir;
   std::string live = dir / "live";
   auto encoder = StartLiveEncoder(live, 30);
@@ -75,7 +78,8 @@ TEST_CASE("a viewer killed mid-stream: the contract closes at its last receipt, 
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile c = NewKeyFile(dir / "c.key");
   t.Mint(c.address(), 100);
-  BroadcasterProcess broadcaster(t, b, "live", 3, {"--hls-dir", live, "--receipt-timeout", "2"}, dir / "b.log");
+  BroadcasterProcess broadcaster(t, b, "live", 3, {"--hls-dir", live, "--receipt-timeout", "2"},
+                                 dir / "b.log");
   ViewerProcess viewer(t, c, "live", 60, {}, dir / "c.log");
   auto opened = viewer.process.WaitForLine("contract ", 60s);
   REQUIRE(opened.has_value());
@@ -97,7 +101,8 @@ TEST_CASE("a viewer killed mid-stream: the contract closes at its last receipt, 
   CHECK(spend["balance"] == 60 - paid);
 
   // The viewer's owner takes the rest back.
-  auto [status, out] = RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", c.path, "reclaim"});
+  auto [status, out] =
+      RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", c.path, "reclaim"});
   CHECK(status == 0);
   CHECK(out.find("reclaimed " + std::to_string(60 - paid)) != std::string::npos);
   CHECK(Balance(t, c.address()) == 100 - paid);

@@ -2,19 +2,18 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <httplib.h>
 
 #include <memory>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 #include "common/base/clock.h"
 #include "common/base/files.h"
-#include "common/wire/signing.h"
 #include "common/media/hls_playlist.h"
+#include "common/wire/signing.h"
 #include "tests/support/tracker_fixture.h"
 
 namespace tollstream::test {
@@ -23,17 +22,40 @@ using namespace std::chrono_literals;
 
 // ffmpeg arguments that make H.264/AAC HLS with 2-second segments.
 inline std::vector<std::string> HlsOutputArgs(const std::string& dir) {
-  return {"-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "50",
-          "-keyint_min", "50", "-sc_threshold", "0", "-c:a", "aac", "-f", "hls", "-hls_time", "2",
-          "-hls_list_size", "0", "-hls_segment_filename", dir + "/seg%03d.ts", dir + "/index.m3u8"};
+  return {"-c:v",
+          "libx264",
+          "-preset",
+          "veryfast",
+          "-pix_fmt",
+          "yuv420p",
+          "-g",
+          "50",
+          "-keyint_min",
+          "50",
+          "-sc_threshold",
+          "0",
+          "-c:a",
+          "aac",
+          "-f",
+          "hls",
+          "-hls_time",
+          "2",
+          "-hls_list_size",
+          "0",
+          "-hls_segment_filename",
+          dir + "/seg%03d.ts",
+          dir + "/index.m3u8"};
 }
 
 inline std::vector<std::string> TestPatternArgs(int seconds, bool realtime) {
-  std::vector<std::string> args = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"};
+  std::vector<std::string> args = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error",
+                                   "-nostdin"};
   if (realtime) args.push_back("-re");
-  std::vector<std::string> inputs = {"-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi",
-                                     "-i", "sine=frequency=440:sample_rate=44100", "-t",
-                                     std::to_string(seconds)};
+  std::vector<std::string> inputs = {"-f", "lavfi",
+                                     "-i", "testsrc=size=320x240:rate=25",
+                                     "-f", "lavfi",
+                                     "-i", "sine=frequency=440:sample_rate=44100",
+                                     "-t", std::to_string(seconds)};
   args.insert(args.end(), inputs.begin(), inputs.end());
   return args;
 }
@@ -91,9 +113,10 @@ struct BroadcasterProcess {
                      const std::string& listen = "127.0.0.1:0")
       : process(
             [&] {
-              std::vector<std::string> argv = {BinaryPath("peer"), "broadcast", "--tracker", t.url(),
-                                               "--key", key.path, "--stream", stream, "--listen", listen,
-                                               "--price", std::to_string(price)};
+              std::vector<std::string> argv = {
+                  BinaryPath("peer"), "broadcast",          "--tracker", t.url(),    "--key",
+                  key.path,           "--stream",           stream,      "--listen", listen,
+                  "--price",          std::to_string(price)};
               argv.insert(argv.end(), extra.begin(), extra.end());
               return argv;
             }(),
@@ -113,9 +136,10 @@ struct ViewerProcess {
                 uint64_t budget, std::vector<std::string> extra, const std::string& log)
       : process(
             [&] {
-              std::vector<std::string> argv = {BinaryPath("peer"), "watch", "--tracker", t.url(),
-                                               "--key", key.path, "--stream", stream, "--budget",
-                                               std::to_string(budget), "--listen", "127.0.0.1:0"};
+              std::vector<std::string> argv = {
+                  BinaryPath("peer"), "watch",      "--tracker", t.url(),    "--key",
+                  key.path,           "--stream",   stream,      "--budget", std::to_string(budget),
+                  "--listen",         "127.0.0.1:0"};
               argv.insert(argv.end(), extra.begin(), extra.end());
               return argv;
             }(),
@@ -138,9 +162,10 @@ inline uint64_t Balance(TrackerFixture& t, const std::string& address) {
 
 // ffmpeg's per-packet checksums of a stream read with -c copy.
 inline std::string FrameChecksums(const std::string& input) {
-  auto [status, out] = RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
-                                   "-i", input, "-map", "0", "-c", "copy", "-f", "framemd5", "-"},
-                                  120s);
+  auto [status, out] =
+      RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", input,
+                  "-map", "0", "-c", "copy", "-f", "framemd5", "-"},
+                 120s);
   REQUIRE_MESSAGE(status == 0, "ffmpeg could not read " << input);
   return out;
 }

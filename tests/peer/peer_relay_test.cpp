@@ -10,15 +10,17 @@ namespace {
 
 // A `peer watch --relay` process, once it announced itself.
 struct RelayProcess {
-  RelayProcess(const TrackerFixture& t, const KeyFile& key, const std::string& stream, uint64_t budget,
-               uint64_t price, const std::string& log, std::vector<std::string> extra = {})
-      : viewer(t, key, stream, budget,
-               [&] {
-                 std::vector<std::string> args = {"--relay", "--price", std::to_string(price)};
-                 args.insert(args.end(), extra.begin(), extra.end());
-                 return args;
-               }(),
-               log) {
+  RelayProcess(const TrackerFixture& t, const KeyFile& key, const std::string& stream,
+               uint64_t budget, uint64_t price, const std::string& log,
+               std::vector<std::string> extra = {})
+      : viewer(
+            t, key, stream, budget,
+            [&] {
+              std::vector<std::string> args = {"--relay", "--price", std::to_string(price)};
+              args.insert(args.end(), extra.begin(), extra.end());
+              return args;
+            }(),
+            log) {
     auto line = viewer.process.WaitForLine("relaying ", 60s);
     REQUIRE_MESSAGE(line.has_value(), viewer.process.output());
     url = line->substr(line->find(" at ") + 4);
@@ -111,7 +113,8 @@ TEST_CASE("origin -> relay -> viewer: the origin's bytes, each hop paid exactly"
   ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
   REQUIRE(viewer.process.Wait(90s) == 0);
   std::string out = viewer.process.output();
-  CHECK(out.find("relay " + r.key.public_key().ToHex() + " code " + KeyCode(r.key.public_key())) != std::string::npos);
+  CHECK(out.find("relay " + r.key.public_key().ToHex() + " code " + KeyCode(r.key.public_key())) !=
+        std::string::npos);
   CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
   CHECK(ReadWholeFile(dir / "out.ts") == f.all);
 
@@ -125,7 +128,9 @@ TEST_CASE("origin -> relay -> viewer: the origin's bytes, each hop paid exactly"
   CHECK(t.Audit(true).first == 0);
 }
 
-TEST_CASE("the relay is killed mid-stream: the viewer goes on from the origin, every segment once, in order") {
+TEST_CASE(
+    "the relay is killed mid-stream: the viewer goes on from the origin, every segment once, in "
+    "order") {
   TempDir dir;
   std::string live = dir / "live";
   auto encoder = StartLiveEncoder(live, 24);
@@ -138,7 +143,8 @@ TEST_CASE("the relay is killed mid-stream: the viewer goes on from the origin, e
   REQUIRE(WaitForSegments(live, 1, 30s));
   BroadcasterProcess origin(t, o, "live", 6, {"--hls-dir", live}, dir / "o.log");
   RelayProcess relay(t, r, "live", 1000, 4, dir / "r.log");
-  ViewerProcess viewer(t, c, "live", 1000, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  ViewerProcess viewer(t, c, "live", 1000, {"--exit-at-end", "--out", dir / "out.ts"},
+                       dir / "c.log");
   REQUIRE(viewer.process.WaitForLine("relay " + r.key.public_key().ToHex(), 30s).has_value());
   REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
   REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
@@ -183,7 +189,8 @@ TEST_CASE("a relay that stalls (its own source froze) is left for another source
   RelayProcess second(t, r2, "live", 1000, 5, dir / "r2.log");
   RelayProcess first(t, r1, "live", 1000, 4, dir / "r1.log");
   REQUIRE(Printed(first.viewer.process, "relay " + r2.key.public_key().ToHex(), 10s));
-  ViewerProcess viewer(t, c, "live", 1000, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  ViewerProcess viewer(t, c, "live", 1000, {"--exit-at-end", "--out", dir / "out.ts"},
+                       dir / "c.log");
   REQUIRE(viewer.process.WaitForLine("relay " + r1.key.public_key().ToHex(), 30s).has_value());
   REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
   // r2 freezes: r1 still answers, but only "wait".
@@ -204,7 +211,9 @@ TEST_CASE("a relay that stalls (its own source froze) is left for another source
   CHECK(t.Audit(true).first == 0);
 }
 
-TEST_CASE("a relay that alters a segment is caught by the origin's signature, not paid for it, and dropped") {
+TEST_CASE(
+    "a relay that alters a segment is caught by the origin's signature, not paid for it, and "
+    "dropped") {
   FinishedStream f;
   auto [dir, t, o, r, c] = std::tie(f.dir, f.t, f.o, f.r, f.c);
   // The relay's announced URL leads through a proxy that alters segment 2.
@@ -217,14 +226,15 @@ TEST_CASE("a relay that alters a segment is caught by the origin's signature, no
   REQUIRE_MESSAGE(viewer.process.Wait(90s) == 0, viewer.process.output());
   std::string out = viewer.process.output();
   CHECK(proxy.tampered == 1);
-  CHECK(out.find("ALERT the broadcaster misbehaved: segment 2: the bytes received do not match") != std::string::npos);
+  CHECK(out.find("ALERT the broadcaster misbehaved: segment 2: the bytes received do not match") !=
+        std::string::npos);
   CHECK(out.find("switching source: ") != std::string::npos);
   CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
   // Every segment once, in order: two from the relay, the rest from the origin.
   CHECK(ReadWholeFile(dir / "out.ts") == f.all);
 
   f.Stop(relay);
-  CHECK(PaidTo(t, out, r.key.public_key()) == 2 * 4);   // not the altered one
+  CHECK(PaidTo(t, out, r.key.public_key()) == 2 * 4);  // not the altered one
   CHECK(PaidTo(t, out, o.key.public_key()) == 4 * 6);
   CHECK(Balance(t, c.address()) == 100 - 8 - 24);
   CHECK(t.Audit(true).first == 0);
@@ -253,14 +263,16 @@ TEST_CASE("a swarm: 1 origin, 3 relays, 10 viewers; every viewer gets the whole 
     // Each starts as soon as the one before holds a segment: a relay still
     // buying says the stream is a finished recording, so that those who buy
     // from it start at its start.
-    relays.push_back(std::make_unique<RelayProcess>(t, r, "vod", 100, 5, dir / ("r" + std::to_string(i) + ".log")));
+    relays.push_back(std::make_unique<RelayProcess>(t, r, "vod", 100, 5,
+                                                    dir / ("r" + std::to_string(i) + ".log")));
   }
   std::vector<std::unique_ptr<ViewerProcess>> viewers;
   for (int i = 0; i < 10; ++i) {
     KeyFile c = NewKeyFile(dir / ("c" + std::to_string(i) + ".key"));
     t.Mint(c.address(), 100);
     viewers.push_back(std::make_unique<ViewerProcess>(
-        t, c, "vod", 100, std::vector<std::string>{"--exit-at-end", "--out", dir / ("c" + std::to_string(i) + ".ts")},
+        t, c, "vod", 100,
+        std::vector<std::string>{"--exit-at-end", "--out", dir / ("c" + std::to_string(i) + ".ts")},
         dir / ("c" + std::to_string(i) + ".log")));
   }
   size_t from_relays = 0;
@@ -269,13 +281,16 @@ TEST_CASE("a swarm: 1 origin, 3 relays, 10 viewers; every viewer gets the whole 
     CHECK(ReadWholeFile(dir / ("c" + std::to_string(i) + ".ts")) == all);
     from_relays += viewers[i]->process.output().find("\nrelay ") != std::string::npos;
   }
-  for (auto& r : relays) REQUIRE(Printed(r->viewer.process, "stopped buying: the stream ended", 60s));
+  for (auto& r : relays)
+    REQUIRE(Printed(r->viewer.process, "stopped buying: the stream ended", 60s));
   uint64_t by_origin = Served(origin.url);
   uint64_t by_relays = 0;
   for (auto& r : relays) by_relays += Served(r->url);
   double origin_share = static_cast<double>(by_origin) / static_cast<double>(by_origin + by_relays);
-  MESSAGE("swarm offload: the origin served " << by_origin << " of " << by_origin + by_relays << " segments ("
-          << static_cast<int>(origin_share * 100 + 0.5) << " %); " << from_relays << " of 10 viewers bought from a relay");
+  MESSAGE("swarm offload: the origin served "
+          << by_origin << " of " << by_origin + by_relays << " segments ("
+          << static_cast<int>(origin_share * 100 + 0.5) << " %); " << from_relays
+          << " of 10 viewers bought from a relay");
   CHECK(by_origin + by_relays == 3 * 6 + 10 * 6);
   CHECK(from_relays > 0);
 

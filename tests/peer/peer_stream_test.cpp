@@ -58,7 +58,8 @@ TEST_CASE("a 20-second video: bytes, frames and balances are exact") {
   CHECK(viewer.process.Wait(30s) == 0);
   broadcaster.process.Signal(SIGINT);
   CHECK(broadcaster.process.Wait(30s) == 0);
-  CHECK(broadcaster.process.output().find("settled: earned " + std::to_string(paid)) != std::string::npos);
+  CHECK(broadcaster.process.output().find("settled: earned " + std::to_string(paid)) !=
+        std::string::npos);
   CHECK(Balance(t, b.address()) == paid);
   auto [audit_status, audit] = t.Audit(/*running=*/true);
   CHECK_MESSAGE(audit_status == 0, audit);
@@ -88,19 +89,28 @@ TEST_CASE("the broadcaster refuses terms that do not suit it, with a signed reas
     uint64_t price;
     std::string stream;
   };
-  for (const Case& k : {Case{"price below the broadcaster's", 9, "demo"}, Case{"another stream", 10, "other"}}) {
+  for (const Case& k :
+       {Case{"price below the broadcaster's", 9, "demo"}, Case{"another stream", 10, "other"}}) {
     CAPTURE(k.name);
     Contract contract;
-    contract.terms = ContractTerms{*c.client->tracker(), c.key.public_key(), b.key.public_key(),
-                                   (*spend)["address"], income, k.stream, k.price, 5,
-                                   UnixNow() + 600, RandomHex(16)};
+    contract.terms = ContractTerms{*c.client->tracker(),
+                                   c.key.public_key(),
+                                   b.key.public_key(),
+                                   (*spend)["address"],
+                                   income,
+                                   k.stream,
+                                   k.price,
+                                   5,
+                                   UnixNow() + 600,
+                                   RandomHex(16)};
     SignAsViewer(contract, c.key);
     json body = SignRequest(c.key, "offer", *c.client->tracker(), {{"contract", contract.ToJson()}},
                             UnixNow(), RandomHex(16));
     auto res = http.Post("/v1/offer", body.dump(), "application/json");
     REQUIRE(res);
     CHECK(res->status == 409);
-    auto answer = ParseResponse(res->body, b.key.public_key(), DigestOf(SignedKind::kRequest, body));
+    auto answer =
+        ParseResponse(res->body, b.key.public_key(), DigestOf(SignedKind::kRequest, body));
     REQUIRE(answer.ok());
     REQUIRE(answer->error.has_value());
     CHECK(answer->error->code == ErrorCode::kConflict);
@@ -119,7 +129,9 @@ uint64_t FileBytesSent(const std::string& base_url) {
   return CounterValue(base_url, "tollstream_peer_file_bytes_sent_total");
 }
 
-TEST_CASE("a segment signed before goes out from its file; rewritten, it goes out as it is now, signed anew") {
+TEST_CASE(
+    "a segment signed before goes out from its file; rewritten, it goes out as it is now, signed "
+    "anew") {
   TempDir dir;
   std::string hls = dir / "hls";
   MakeTestVideo(hls, 40);  // 20 segments: more than the broadcaster keeps in memory
@@ -155,7 +167,8 @@ TEST_CASE("a segment signed before goes out from its file; rewritten, it goes ou
   REQUIRE(zero.kind == BroadcasterClient::Delivery::Kind::kSegment);
   CHECK(zero.bytes == source.bytes[0]);
   CHECK(zero.statement.sig == bought[0].statement.sig);
-  CHECK(FileBytesSent(broadcaster.url) - before == source.bytes[0].size() - 1);  // all but the last byte
+  CHECK(FileBytesSent(broadcaster.url) - before ==
+        source.bytes[0].size() - 1);  // all but the last byte
 
   // Segment 0's file is rewritten (an encoder writing it anew), and the
   // viewer asks again as if that answer had been lost: it gets the segment

@@ -59,7 +59,8 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   Page page(viewer.playlist_url);
 
   // Two segments spend the budget; the node waits for a top-up.
-  REQUIRE_MESSAGE(viewer.process.WaitForLine("ALERT the budget is spent", 60s).has_value(), viewer.process.output());
+  REQUIRE_MESSAGE(viewer.process.WaitForLine("ALERT the budget is spent", 60s).has_value(),
+                  viewer.process.output());
   json before = page.Status();
   CHECK(before["state"] == "waiting-top-up");
   CHECK(before["segments"] == 2);
@@ -75,16 +76,23 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
     events.append(data, n);
     return events.find("event: alert\ndata: \"the budget is spent") == std::string::npos;
   });
-  CHECK(events.find("event: alert\ndata: \"the budget is spent: top up to keep watching\"") != std::string::npos);
+  CHECK(events.find("event: alert\ndata: \"the budget is spent: top up to keep watching\"") !=
+        std::string::npos);
   CHECK(events.find("event: receipt") != std::string::npos);
 
   // Refused: not from the page, another host, another origin, bad amounts, too much.
   CHECK(page.Post("/api/top-up", R"({"amount":5})", {})->status == 403);
-  CHECK(page.Post("/api/top-up", R"({"amount":5})", {{"X-Tollstream-Control", "1"}, {"Host", "rebound.example:" + page.host.substr(page.host.find(':') + 1)}})->status == 403);
-  CHECK(page.Post("/api/top-up", R"({"amount":5})", {{"X-Tollstream-Control", "1"}, {"Origin", "http://evil.example"}})->status == 403);
+  CHECK(page.Post("/api/top-up", R"({"amount":5})",
+                  {{"X-Tollstream-Control", "1"},
+                   {"Host", "rebound.example:" + page.host.substr(page.host.find(':') + 1)}})
+            ->status == 403);
+  CHECK(page.Post("/api/top-up", R"({"amount":5})",
+                  {{"X-Tollstream-Control", "1"}, {"Origin", "http://evil.example"}})
+            ->status == 403);
   CHECK(page.Post("/api/stop", "{}", {{"Origin", page.base}})->status == 403);
-  for (const char* bad : {R"({"amount":0})", R"({"amount":-5})", R"({"amount":"5"})", R"({"amount":5,"x":1})",
-                          R"({"amount":1.5})", "[5]", "not json", R"({"amount":9007199254740992})"}) {
+  for (const char* bad :
+       {R"({"amount":0})", R"({"amount":-5})", R"({"amount":"5"})", R"({"amount":5,"x":1})",
+        R"({"amount":1.5})", "[5]", "not json", R"({"amount":9007199254740992})"}) {
     auto r = page.Control("/api/top-up", bad);
     REQUIRE(r);
     CHECK_MESSAGE(r->status == 400, bad);
@@ -126,11 +134,15 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   CHECK(Sample(*viewer_metrics, "tollstream_viewer_segments_bought_total") == 5);
   CHECK(Sample(*viewer_metrics, "tollstream_viewer_tokens_spent_total") == 25);
   CHECK(Sample(*viewer_metrics, "tollstream_viewer_contracts_total") == 2);
-  CHECK(viewer_metrics->find("tollstream_http_requests_total{route=\"/api/top-up\",status=\"403\"} 3") != std::string::npos);
+  CHECK(viewer_metrics->find(
+            "tollstream_http_requests_total{route=\"/api/top-up\",status=\"403\"} 3") !=
+        std::string::npos);
   // A close that did not reach the tracker in time (a loaded machine) is
   // retried by the node: its count may follow the viewer's by a moment.
   auto sold = HttpGet(broadcaster.url + "/metrics");
-  for (int i = 0; i < 100 && sold && Sample(*sold, "tollstream_broadcaster_contracts_closed_total") != 2; ++i) {
+  for (int i = 0;
+       i < 100 && sold && Sample(*sold, "tollstream_broadcaster_contracts_closed_total") != 2;
+       ++i) {
     std::this_thread::sleep_for(100ms);
     sold = HttpGet(broadcaster.url + "/metrics");
   }

@@ -2,13 +2,13 @@
 // only for the very file they were made from; a settled file is hashed from
 // the file and sent from it, never held in memory, and one just written is
 // read whole and signed again when asked for again.
-#include <doctest/doctest.h>
+#include "peer/broadcast/segment_source.h"
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <fstream>
 
-#include "peer/broadcast/segment_source.h"
 #include "tests/support/temp_dir.h"
 
 namespace tollstream {
@@ -19,7 +19,8 @@ std::string Sent(const SourceSegment& s) {
   if (s.bytes) return *s.bytes;
   REQUIRE(s.file);
   std::string bytes(s.file->size(), '\0');
-  REQUIRE(::pread(s.file->fd(), bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
+  REQUIRE(::pread(s.file->fd(), bytes.data(), bytes.size(), 0) ==
+          static_cast<ssize_t>(bytes.size()));
   return bytes;
 }
 

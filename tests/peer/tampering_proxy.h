@@ -18,25 +18,26 @@ namespace tollstream::test {
 class TamperingProxy {
  public:
   explicit TamperingProxy(uint64_t bad_seq) {
-    m_server.Post(R"(/v1/(\w+))", [this, bad_seq](const httplib::Request& req, httplib::Response& res) {
-      httplib::Client upstream(target());
-      auto r = upstream.Post(req.path, req.body, "application/json");
-      if (!r) {
-        res.status = 502;
-        return;
-      }
-      res.status = r->status;
-      std::string body = r->body;
-      std::string statement = r->get_header_value(kSegmentHeader);
-      if (!statement.empty()) {
-        res.set_header(kSegmentHeader, statement);
-        if (json::parse(statement)["seq"] == bad_seq) {
-          body[body.size() / 2] = static_cast<char>(body[body.size() / 2] ^ 0x5a);
-          ++tampered;
-        }
-      }
-      res.set_content(body, r->get_header_value("Content-Type"));
-    });
+    m_server.Post(R"(/v1/(\w+))",
+                  [this, bad_seq](const httplib::Request& req, httplib::Response& res) {
+                    httplib::Client upstream(target());
+                    auto r = upstream.Post(req.path, req.body, "application/json");
+                    if (!r) {
+                      res.status = 502;
+                      return;
+                    }
+                    res.status = r->status;
+                    std::string body = r->body;
+                    std::string statement = r->get_header_value(kSegmentHeader);
+                    if (!statement.empty()) {
+                      res.set_header(kSegmentHeader, statement);
+                      if (json::parse(statement)["seq"] == bad_seq) {
+                        body[body.size() / 2] = static_cast<char>(body[body.size() / 2] ^ 0x5a);
+                        ++tampered;
+                      }
+                    }
+                    res.set_content(body, r->get_header_value("Content-Type"));
+                  });
     port = m_server.bind_to_any_port("127.0.0.1");
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
   }

@@ -3,8 +3,8 @@
 #include <functional>
 
 #include "common/base/clock.h"
-#include "common/crypto/random.h"
 #include "common/base/hex.h"
+#include "common/crypto/random.h"
 #include "common/wire/signing.h"
 
 namespace tollstream::test {
@@ -47,8 +47,9 @@ std::vector<std::pair<std::string, json>> BadValues(const json& v) {
   return out;
 }
 
-void Walk(const json& node, const json::json_pointer& at, const std::string& path,
-          const std::function<void(const json::json_pointer&, const std::string&, const json&)>& visit) {
+void Walk(
+    const json& node, const json::json_pointer& at, const std::string& path,
+    const std::function<void(const json::json_pointer&, const std::string&, const json&)>& visit) {
   visit(at, path, node);
   if (!node.is_object()) return;
   for (const auto& [key, member] : node.items()) Walk(member, at / key, path + "." + key, visit);
@@ -129,7 +130,8 @@ std::vector<Mutation> MutateRequest(const json& valid, const KeyPair& signer,
   json by_other = valid;
   by_other["sig"] = ToHex(KeyPair::Generate().Sign(DigestOf(SignedKind::kRequest, valid)));
   out.push_back({"signed by another key", by_other.dump()});
-  for (auto kind : {SignedKind::kResponse, SignedKind::kContract, SignedKind::kReceipt, SignedKind::kSegment}) {
+  for (auto kind :
+       {SignedKind::kResponse, SignedKind::kContract, SignedKind::kReceipt, SignedKind::kSegment}) {
     json as_other = reused;
     as_other["sig"] = ToHex(signer.Sign(DigestOf(kind, reused)));
     out.push_back({"signed as " + std::string(DomainTag(kind)), as_other.dump()});

@@ -132,12 +132,14 @@ std::pair<int, std::string> RunCommand(std::vector<std::string> argv,
 }
 
 TrackerProcess::TrackerProcess(const std::string& data_dir, std::vector<std::string> extra_args)
-    : process([&] {
-        std::vector<std::string> argv = {BinaryPath("tracker"), "run", "--data-dir", data_dir,
-                                         "--listen", "127.0.0.1:0"};
-        argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-        return argv;
-      }(), data_dir + ".log") {
+    : process(
+          [&] {
+            std::vector<std::string> argv = {
+                BinaryPath("tracker"), "run", "--data-dir", data_dir, "--listen", "127.0.0.1:0"};
+            argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+            return argv;
+          }(),
+          data_dir + ".log") {
   auto line = process.WaitForLine("listening on ", std::chrono::seconds(20));
   if (!line) throw std::runtime_error("tracker did not start; see " + data_dir + ".log");
   url = *line;

@@ -11,8 +11,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tollstream::test {
@@ -54,8 +54,8 @@ class Process {
 };
 
 // Runs a command to completion; returns {exit status, stdout}.
-std::pair<int, std::string> RunCommand(std::vector<std::string> argv,
-                                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+std::pair<int, std::string> RunCommand(
+    std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // A tracker process on a fresh port; `url` is set once it listens.
 struct TrackerProcess {

@@ -15,7 +15,8 @@ namespace tollstream::test {
 class Serving {
  public:
   // `server` has its routes already, and outlives this.
-  explicit Serving(httplib::Server& server) : m_server(server), m_port(BindServer(server, "127.0.0.1", 0)) {
+  explicit Serving(httplib::Server& server)
+      : m_server(server), m_port(BindServer(server, "127.0.0.1", 0)) {
     REQUIRE(m_port > 0);
     m_thread = std::thread([this] { m_server.listen_after_bind(); });
     while (!m_server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "common/protocol/address.h"
-#include "common/protocol/contract.h"
-#include "common/crypto/random.h"
 #include "common/base/hex.h"
 #include "common/cli/key_file.h"
-#include "common/protocol/receipt.h"
 #include "common/client/tracker_client.h"
+#include "common/crypto/random.h"
+#include "common/protocol/address.h"
+#include "common/protocol/contract.h"
+#include "common/protocol/receipt.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -72,7 +72,8 @@ class TrackerFixture {
   }
 
  private:
-  static std::vector<std::string> WithListen(std::vector<std::string> args, const std::string& listen) {
+  static std::vector<std::string> WithListen(std::vector<std::string> args,
+                                             const std::string& listen) {
     // TrackerProcess appends --listen 127.0.0.1:0; a later --listen wins.
     args.push_back("--listen");
     args.push_back(listen);
@@ -91,18 +92,28 @@ struct Party {
   std::string address() const { return AddressOf(key.public_key()); }
 };
 
-inline Contract SignedContract(const Party& viewer, const Party& broadcaster, const PublicKey& tracker,
-                               const std::string& spend, const std::string& income, uint64_t price,
-                               uint64_t max_segments, int64_t expires) {
+inline Contract SignedContract(const Party& viewer, const Party& broadcaster,
+                               const PublicKey& tracker, const std::string& spend,
+                               const std::string& income, uint64_t price, uint64_t max_segments,
+                               int64_t expires) {
   Contract k;
-  k.terms = ContractTerms{tracker, viewer.key.public_key(), broadcaster.key.public_key(), spend,
-                          income, "news", price, max_segments, expires, RandomHex(16)};
+  k.terms = ContractTerms{tracker,
+                          viewer.key.public_key(),
+                          broadcaster.key.public_key(),
+                          spend,
+                          income,
+                          "news",
+                          price,
+                          max_segments,
+                          expires,
+                          RandomHex(16)};
   SignAsViewer(k, viewer.key);
   SignAsBroadcaster(k, broadcaster.key);
   return k;
 }
 
-inline Receipt SignedReceipt(const Party& viewer, const Contract& k, uint64_t segments, uint64_t bytes) {
+inline Receipt SignedReceipt(const Party& viewer, const Contract& k, uint64_t segments,
+                             uint64_t bytes) {
   Receipt r;
   r.contract = k.id;
   r.viewer = viewer.key.public_key();

@@ -26,7 +26,8 @@ bool Eventually(const std::function<bool()>& done) {
 
 }  // namespace
 
-TEST_CASE_FIXTURE(LedgerFixture, "audits at start, on schedule and on request; the last one is kept") {
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "audits at start, on schedule and on request; the last one is kept") {
   KeyPair c = KeyPair::Generate();
   Mint(c.public_key(), 250);
   AuditRunner audits(*store, [] { return kNow; });
@@ -57,7 +58,8 @@ TEST_CASE_FIXTURE(LedgerFixture, "audits at start, on schedule and on request; t
   CHECK(refused.error().code == ErrorCode::kUnavailable);
 }
 
-TEST_CASE_FIXTURE(LedgerFixture, "a stopped audit records nothing; a damaged ledger is recorded as not ok") {
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "a stopped audit records nothing; a damaged ledger is recorded as not ok") {
   std::atomic<bool> stop{true};
   auto stopped = AuditLedger(*store, &stop);
   REQUIRE(!stopped.ok());

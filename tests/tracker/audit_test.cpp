@@ -16,7 +16,8 @@ void Poke(KvStore& store, const std::string& key, const std::optional<std::strin
 
 }  // namespace
 
-TEST_CASE_FIXTURE(LedgerFixture, "the audit finds tokens created, lost or locked outside the rules") {
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "the audit finds tokens created, lost or locked outside the rules") {
   KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
   Mint(c.public_key(), 1000);
   std::string income = Income(b);
@@ -56,13 +57,17 @@ TEST_CASE_FIXTURE(LedgerFixture, "the audit finds tokens created, lost or locked
   };
   std::string client = AddressOf(c.public_key());
   std::vector<Case> cases = {
-      {"a balance raised", [&] { tamper(keys::Account(client), [](json& j) { j["balance"] = 501; }); }},
-      {"a balance lowered", [&] { tamper(keys::Account(income), [](json& j) { j["balance"] = 0; }); }},
+      {"a balance raised",
+       [&] { tamper(keys::Account(client), [](json& j) { j["balance"] = 501; }); }},
+      {"a balance lowered",
+       [&] { tamper(keys::Account(income), [](json& j) { j["balance"] = 0; }); }},
       {"a lock dropped", [&] { tamper(keys::Account(spend), [](json& j) { j["locked"] = 0; }); }},
       {"supply inflated", [&] { tamper(keys::kSupply, [](json& j) { j["minted"] = 2000; }); }},
       {"a journal entry lost", [&] { Poke(*store, keys::Journal(1), std::nullopt); }},
-      {"a contract overpaid", [&] { tamper(keys::Contract(ToHex(k2.id)), [](json& j) { j["paid"] = 11; }); }},
-      {"an open contract unindexed", [&] {
+      {"a contract overpaid",
+       [&] { tamper(keys::Contract(ToHex(k2.id)), [](json& j) { j["paid"] = 11; }); }},
+      {"an open contract unindexed",
+       [&] {
          auto it = store->NewIterator();
          it->Seek("x/");
          Poke(*store, std::string(it->key()), std::nullopt);

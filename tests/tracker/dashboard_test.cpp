@@ -42,12 +42,14 @@ json Ok(TrackerFixture& t, const std::string& path) {
 }
 
 // Every item of a paged route, following `next`; checks each cursor.
-std::vector<json> AllPages(TrackerFixture& t, const std::string& path, const char* items, size_t limit) {
+std::vector<json> AllPages(TrackerFixture& t, const std::string& path, const char* items,
+                           size_t limit) {
   std::vector<json> all;
   std::string after;
   char sep = path.find('?') == std::string::npos ? '?' : '&';
   for (int pages = 0; pages < 1000; ++pages) {
-    std::string query = path + sep + "limit=" + std::to_string(limit) + (after.empty() ? "" : "&after=" + after);
+    std::string query =
+        path + sep + "limit=" + std::to_string(limit) + (after.empty() ? "" : "&after=" + after);
     json page = Ok(t, query);
     REQUIRE(page[items].size() <= limit);
     for (const auto& item : page[items]) all.push_back(item);
@@ -87,12 +89,16 @@ struct SmallLedger {
     for (int i = 0; i < 5; ++i) {
       const Party& viewer = i < 3 ? c1 : c2;
       const std::string& spend = i < 3 ? spend1 : spend2;
-      contracts.push_back(SignedContract(viewer, b, tracker, spend, income, 2, 10, UnixNow() + 600 + i));
+      contracts.push_back(
+          SignedContract(viewer, b, tracker, spend, income, 2, 10, UnixNow() + 600 + i));
       auto opened = b.client->Call("openContract", {{"contract", contracts.back().ToJson()}});
       REQUIRE_MESSAGE(opened.ok(), opened.error().message);
     }
     Receipt r = SignedReceipt(c1, contracts[0], 3, 3000);
-    REQUIRE(b.client->Call("closeContract", {{"contract", ToHex(contracts[0].id)}, {"receipt", r.ToJson()}}).ok());
+    REQUIRE(
+        b.client
+            ->Call("closeContract", {{"contract", ToHex(contracts[0].id)}, {"receipt", r.ToJson()}})
+            .ok());
     REQUIRE(b.client->Call("closeContract", {{"contract", ToHex(contracts[3].id)}}).ok());
   }
 
@@ -119,7 +125,8 @@ class StateReader {
       http.Get("/dashboard/events", [this](const char* data, size_t n) {
         std::lock_guard lock(m_mutex);
         m_buffer.append(data, n);
-        for (size_t end; (end = m_buffer.find("\n\n")) != std::string::npos; m_buffer.erase(0, end + 2)) {
+        for (size_t end; (end = m_buffer.find("\n\n")) != std::string::npos;
+             m_buffer.erase(0, end + 2)) {
           std::string frame = m_buffer.substr(0, end);
           if (frame.find("event: state\n") == std::string::npos) continue;
           m_states.push_back(json::parse(frame.substr(frame.find("data: ") + 6)));
@@ -200,7 +207,8 @@ TEST_CASE("the JSON API pages accounts and contracts, each item exactly once") {
 
   // Public data only: no nonce, signature or stored answer anywhere.
   std::string everything = Ok(t, "/dashboard/api/contracts?limit=500").dump() +
-                           Ok(t, "/dashboard/api/accounts?limit=500").dump() + Ok(t, "/dashboard/api/summary").dump();
+                           Ok(t, "/dashboard/api/accounts?limit=500").dump() +
+                           Ok(t, "/dashboard/api/summary").dump();
   for (const auto& k : l.contracts) CHECK(everything.find(k.terms.nonce) == std::string::npos);
   CHECK(everything.find("sig") == std::string::npos);
   CHECK(everything.find("nonce") == std::string::npos);
@@ -230,13 +238,15 @@ TEST_CASE("bad parameters get 400 with a JSON error, and change nothing") {
       "/dashboard/api/accounts?limit=",
       "/dashboard/api/accounts?limit=99999999999999999999",
       "/dashboard/api/accounts?after=xyz",
-      "/dashboard/api/accounts?after=" "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
+      "/dashboard/api/accounts?after="
+      "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
       "/dashboard/api/accounts?limit=1&limit=2",
       "/dashboard/api/accounts?admin=1",
       "/dashboard/api/contracts?state=closed",
       "/dashboard/api/contracts?state=",
       "/dashboard/api/contracts?after=123",
-      "/dashboard/api/contracts?state=open&after=" "0000000000000000000000000000000000000000000000000000000000000000",
+      "/dashboard/api/contracts?state=open&after="
+      "0000000000000000000000000000000000000000000000000000000000000000",
       "/dashboard/api/contracts?limit=1000",
       "/dashboard/api/contract",
       "/dashboard/api/contract?id=",
@@ -278,7 +288,8 @@ TEST_CASE("the page and its assets are served with their content types, no inlin
     REQUIRE(res);
     CHECK(res->status == 200);
     CHECK(res->get_header_value("Content-Type") == a.type);
-    CHECK(res->get_header_value("Content-Security-Policy").find("default-src 'self'") != std::string::npos);
+    CHECK(res->get_header_value("Content-Security-Policy").find("default-src 'self'") !=
+          std::string::npos);
     CHECK(!res->body.empty());
   }
   auto page = http.Get("/dashboard");
@@ -300,7 +311,9 @@ TEST_CASE("the page and its assets are served with their content types, no inlin
   CHECK(missing->status == 404);
 }
 
-TEST_CASE("the event stream sends the state, and a new one after a mint; it ends when the tracker stops") {
+TEST_CASE(
+    "the event stream sends the state, and a new one after a mint; it ends when the tracker "
+    "stops") {
   TrackerFixture t;
   std::string someone = AddressOf(KeyPair::Generate().public_key());
   StateReader reader(t.url());
@@ -317,8 +330,11 @@ TEST_CASE("the event stream sends the state, and a new one after a mint; it ends
   Party b;
   b.client = t.NewClient(b.key);
   REQUIRE(b.client->Call("getIncomeAddress", json::object()).ok());
-  REQUIRE(b.client->Call("announce", {{"stream", "news.en"}, {"url", "http://127.0.0.1:9"}, {"price", 3}, {"ttl", 60}})
-              .ok());
+  REQUIRE(
+      b.client
+          ->Call("announce",
+                 {{"stream", "news.en"}, {"url", "http://127.0.0.1:9"}, {"price", 3}, {"ttl", 60}})
+          .ok());
   auto live = reader.WaitFor([](const json& s) { return s["streams"]["announcements"] == 1; });
   REQUIRE(live);
   CHECK((*live)["summary"]["live"]["streams"] == 1);
@@ -367,8 +383,8 @@ TEST_CASE("the audit state: at start, on request, on schedule") {
     CHECK(audit["ok"] == true);
   }
   SUBCASE("a bad interval is refused; --help tells of it") {
-    auto [status, out] = RunCommand({BinaryPath("tracker"), "run", "--data-dir", "/nonexistent/x", "--listen",
-                                     "127.0.0.1:0", "--audit-interval", "-1"});
+    auto [status, out] = RunCommand({BinaryPath("tracker"), "run", "--data-dir", "/nonexistent/x",
+                                     "--listen", "127.0.0.1:0", "--audit-interval", "-1"});
     CHECK(status == 2);
     auto [help_status, help] = RunCommand({BinaryPath("tracker"), "run", "--help"});
     CHECK(help_status == 0);

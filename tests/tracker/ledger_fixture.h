@@ -6,16 +6,16 @@
 #include <functional>
 #include <map>
 
-#include "common/protocol/address.h"
 #include "common/base/amount.h"
-#include "common/protocol/contract.h"
-#include "common/crypto/random.h"
 #include "common/base/hex.h"
-#include "common/store/kv_store.h"
+#include "common/crypto/random.h"
+#include "common/protocol/address.h"
+#include "common/protocol/contract.h"
 #include "common/protocol/receipt.h"
+#include "common/store/commit_pipeline.h"
+#include "common/store/kv_store.h"
 #include "tests/support/temp_dir.h"
 #include "tracker/audit.h"
-#include "common/store/commit_pipeline.h"
 #include "tracker/ledger.h"
 
 namespace tollstream::test {
@@ -27,7 +27,8 @@ class LedgerFixture {
   LedgerFixture()
       : store(std::move(*KvStore::Open(dir / "db"))),
         pipeline(std::make_unique<CommitPipeline>(*store)),
-        ledger(tracker.public_key(), LedgerConfig{/*grace_seconds=*/60, /*max_contract_seconds=*/3600}) {}
+        ledger(tracker.public_key(),
+               LedgerConfig{/*grace_seconds=*/60, /*max_contract_seconds=*/3600}) {}
 
   // Runs `op` in a transaction, committing (and waiting) only when it succeeds.
   Result<json> Apply(const std::function<Result<json>(LedgerTxn&)>& op) {
@@ -68,7 +69,9 @@ class LedgerFixture {
   }
 
   void Mint(const PublicKey& to, uint64_t amount) {
-    REQUIRE(Apply([&](LedgerTxn& t) { return ledger.Mint(t, AddressOf(to), amount, "mint", kNow); }).ok());
+    REQUIRE(Apply([&](LedgerTxn& t) {
+              return ledger.Mint(t, AddressOf(to), amount, "mint", kNow);
+            }).ok());
   }
   std::string Income(const KeyPair& b) {
     auto r = Apply([&](LedgerTxn& t) { return ledger.GetIncomeAddress(t, b.public_key(), kNow); });
@@ -86,8 +89,9 @@ class LedgerFixture {
                         const std::string& income, uint64_t price, uint64_t max_segments,
                         int64_t expires = kNow + 600) {
     Contract k;
-    k.terms = ContractTerms{tracker.public_key(), c.public_key(), b.public_key(), spend, income,
-                            "news", price, max_segments, expires, RandomHex(16)};
+    k.terms = ContractTerms{
+        tracker.public_key(), c.public_key(), b.public_key(), spend, income, "news", price,
+        max_segments,         expires,        RandomHex(16)};
     SignAsViewer(k, c);
     SignAsBroadcaster(k, b);
     return k;
@@ -108,9 +112,8 @@ class LedgerFixture {
   }
   Result<json> Close(const KeyPair& b, const Contract& k, const std::optional<Receipt>& r,
                      int64_t now = kNow + 10) {
-    return Apply([&](LedgerTxn& t) {
-      return ledger.CloseContract(t, b.public_key(), ToHex(k.id), r, now);
-    });
+    return Apply(
+        [&](LedgerTxn& t) { return ledger.CloseContract(t, b.public_key(), ToHex(k.id), r, now); });
   }
 
   TempDir dir;

@@ -36,7 +36,8 @@ std::vector<std::string> Field(const std::vector<json>& items, const char* name)
 
 }  // namespace
 
-TEST_CASE_FIXTURE(LedgerFixture, "pages list every account and contract once; the open filter the open ones") {
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "pages list every account and contract once; the open filter the open ones") {
   KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
   Mint(c.public_key(), 100000);
   std::string income = Income(b);
@@ -57,13 +58,17 @@ TEST_CASE_FIXTURE(LedgerFixture, "pages list every account and contract once; th
   }
   for (size_t limit : {size_t{1}, size_t{2}, size_t{7}, kMaxPageSize}) {
     CAPTURE(limit);
-    auto every = Walk([&](const std::string& after) { return ContractsPage(*store, ContractFilter::kAll, after, limit); });
+    auto every = Walk([&](const std::string& after) {
+      return ContractsPage(*store, ContractFilter::kAll, after, limit);
+    });
     auto ids = Field(every, "id");
     CHECK(std::set<std::string>(ids.begin(), ids.end()) == all_ids);
     CHECK(ids.size() == all_ids.size());
     CHECK(std::is_sorted(ids.begin(), ids.end()));
 
-    auto open = Walk([&](const std::string& after) { return ContractsPage(*store, ContractFilter::kOpen, after, limit); });
+    auto open = Walk([&](const std::string& after) {
+      return ContractsPage(*store, ContractFilter::kOpen, after, limit);
+    });
     auto open_list = Field(open, "id");
     CHECK(std::set<std::string>(open_list.begin(), open_list.end()) == open_ids);
     CHECK(open_list.size() == open_ids.size());
@@ -72,7 +77,8 @@ TEST_CASE_FIXTURE(LedgerFixture, "pages list every account and contract once; th
       if (i > 0) CHECK(open[i - 1]["release_at"] <= open[i]["release_at"]);
     }
 
-    auto accounts = Walk([&](const std::string& after) { return AccountsPage(*store, after, limit); });
+    auto accounts =
+        Walk([&](const std::string& after) { return AccountsPage(*store, after, limit); });
     auto addresses = Field(accounts, "address");
     CHECK(addresses.size() == 3);
     CHECK(std::set<std::string>(addresses.begin(), addresses.end()) ==
@@ -118,15 +124,20 @@ TEST_CASE_FIXTURE(LedgerFixture, "the open filter goes on after its cursor's con
   CHECK(!second->next);
 }
 
-TEST_CASE_FIXTURE(LedgerFixture, "bad cursors and limits are refused; an absent contract is not found") {
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "bad cursors and limits are refused; an absent contract is not found") {
   std::string id(64, 'a');
-  CHECK(ContractsPage(*store, ContractFilter::kAll, "", 0).error().code == ErrorCode::kInvalidField);
-  CHECK(ContractsPage(*store, ContractFilter::kAll, "", kMaxPageSize + 1).error().code == ErrorCode::kInvalidField);
-  CHECK(ContractsPage(*store, ContractFilter::kAll, "abc", 5).error().code == ErrorCode::kInvalidField);
+  CHECK(ContractsPage(*store, ContractFilter::kAll, "", 0).error().code ==
+        ErrorCode::kInvalidField);
+  CHECK(ContractsPage(*store, ContractFilter::kAll, "", kMaxPageSize + 1).error().code ==
+        ErrorCode::kInvalidField);
+  CHECK(ContractsPage(*store, ContractFilter::kAll, "abc", 5).error().code ==
+        ErrorCode::kInvalidField);
   CHECK(ContractsPage(*store, ContractFilter::kAll, std::string(64, 'A'), 5).error().code ==
         ErrorCode::kInvalidField);
   CHECK(ContractsPage(*store, ContractFilter::kAll, id, 5).ok());  // a place in id order
-  CHECK(ContractsPage(*store, ContractFilter::kOpen, id, 5).error().code == ErrorCode::kInvalidField);
+  CHECK(ContractsPage(*store, ContractFilter::kOpen, id, 5).error().code ==
+        ErrorCode::kInvalidField);
   CHECK(AccountsPage(*store, "zz", 5).error().code == ErrorCode::kInvalidField);
   CHECK(AccountsPage(*store, "", 0).error().code == ErrorCode::kInvalidField);
   CHECK(ContractView(*store, id).error().code == ErrorCode::kNotFound);

@@ -25,15 +25,42 @@ TEST_CASE_FIXTURE(LedgerFixture, "refused operations change nothing") {
     ErrorCode code;
   };
   std::vector<Case> cases = {
-      {"overdraw", [&](LedgerTxn& t) { return ledger.Transfer(t, a.public_key(), AddressOf(b.public_key()), 101, "r", kNow); }, ErrorCode::kInsufficientFunds},
-      {"to self", [&](LedgerTxn& t) { return ledger.Transfer(t, a.public_key(), AddressOf(a.public_key()), 1, "r", kNow); }, ErrorCode::kInvalidField},
-      {"to special", [&](LedgerTxn& t) { return ledger.Transfer(t, a.public_key(), spend, 1, "r", kNow); }, ErrorCode::kConflict},
-      {"mint to special", [&](LedgerTxn& t) { return ledger.Mint(t, spend, 1, "r", kNow); }, ErrorCode::kConflict},
-      {"mint past 2^53-1", [&](LedgerTxn& t) { return ledger.Mint(t, AddressOf(b.public_key()), kMaxAmount, "r", kNow); }, ErrorCode::kConflict},
-      {"deposit without funds", [&](LedgerTxn& t) { return ledger.GetSpendAddress(t, b.public_key(), 5, "r", kNow); }, ErrorCode::kInsufficientFunds},
-      {"close another's spend", [&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, a.public_key(), spend, "r", kNow); }, ErrorCode::kForbidden},
-      {"close unknown address", [&](LedgerTxn& t) { return ledger.CloseIncomeAddress(t, a.public_key(), std::string(64, 'e'), "r", kNow); }, ErrorCode::kNotFound},
-      {"close unknown contract", [&](LedgerTxn& t) { return ledger.CloseContract(t, a.public_key(), std::string(64, 'e'), std::nullopt, kNow); }, ErrorCode::kNotFound},
+      {"overdraw",
+       [&](LedgerTxn& t) {
+         return ledger.Transfer(t, a.public_key(), AddressOf(b.public_key()), 101, "r", kNow);
+       },
+       ErrorCode::kInsufficientFunds},
+      {"to self",
+       [&](LedgerTxn& t) {
+         return ledger.Transfer(t, a.public_key(), AddressOf(a.public_key()), 1, "r", kNow);
+       },
+       ErrorCode::kInvalidField},
+      {"to special",
+       [&](LedgerTxn& t) { return ledger.Transfer(t, a.public_key(), spend, 1, "r", kNow); },
+       ErrorCode::kConflict},
+      {"mint to special", [&](LedgerTxn& t) { return ledger.Mint(t, spend, 1, "r", kNow); },
+       ErrorCode::kConflict},
+      {"mint past 2^53-1",
+       [&](LedgerTxn& t) {
+         return ledger.Mint(t, AddressOf(b.public_key()), kMaxAmount, "r", kNow);
+       },
+       ErrorCode::kConflict},
+      {"deposit without funds",
+       [&](LedgerTxn& t) { return ledger.GetSpendAddress(t, b.public_key(), 5, "r", kNow); },
+       ErrorCode::kInsufficientFunds},
+      {"close another's spend",
+       [&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, a.public_key(), spend, "r", kNow); },
+       ErrorCode::kForbidden},
+      {"close unknown address",
+       [&](LedgerTxn& t) {
+         return ledger.CloseIncomeAddress(t, a.public_key(), std::string(64, 'e'), "r", kNow);
+       },
+       ErrorCode::kNotFound},
+      {"close unknown contract",
+       [&](LedgerTxn& t) {
+         return ledger.CloseContract(t, a.public_key(), std::string(64, 'e'), std::nullopt, kNow);
+       },
+       ErrorCode::kNotFound},
   };
   for (const auto& k : cases) {
     CAPTURE(k.name);
@@ -45,7 +72,8 @@ TEST_CASE_FIXTURE(LedgerFixture, "refused operations change nothing") {
   CHECK(AuditHolds());
 }
 
-TEST_CASE_FIXTURE(LedgerFixture, "special addresses: one open at a time, numbered, closed to the owner") {
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "special addresses: one open at a time, numbered, closed to the owner") {
   KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
   std::string income = Income(b);
   CHECK(Income(b) == income);  // asking again gives the same open address
@@ -55,19 +83,22 @@ TEST_CASE_FIXTURE(LedgerFixture, "special addresses: one open at a time, numbere
   CHECK(Spend(c, 100) == spend);  // a top-up
   CHECK(Balance(spend) == 300);
   CHECK(Balance(AddressOf(c.public_key())) == 200);
-  json closed = *Apply([&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
+  json closed = *Apply(
+      [&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
   CHECK(closed["paid_out"] == 300);
   CHECK(Balance(AddressOf(c.public_key())) == 500);
   CHECK(AccountOf(spend)["open"] == false);
   std::string next = Spend(c, 0);
   CHECK(next != spend);
   CHECK(next == SpecialAddress(AccountKind::kSpend, tracker.public_key(), c.public_key(), 1));
-  auto again = Apply([&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
+  auto again = Apply(
+      [&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
   CHECK(again.error().code == ErrorCode::kConflict);
   CHECK(AuditHolds());
 }
 
-TEST_CASE_FIXTURE(LedgerFixture, "a full contract cycle pays segments x price and returns the rest") {
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "a full contract cycle pays segments x price and returns the rest") {
   KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
   Mint(c.public_key(), 1000);
   std::string income = Income(b);
@@ -92,8 +123,11 @@ TEST_CASE_FIXTURE(LedgerFixture, "a full contract cycle pays segments x price an
   auto twice = Close(b, k, MakeReceipt(c, k, 12, 12000));
   CHECK(twice.error().code == ErrorCode::kConflict);
 
-  json out_b = *Apply([&](LedgerTxn& t) { return ledger.CloseIncomeAddress(t, b.public_key(), income, "r", kNow); });
-  json out_c = *Apply([&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
+  json out_b = *Apply([&](LedgerTxn& t) {
+    return ledger.CloseIncomeAddress(t, b.public_key(), income, "r", kNow);
+  });
+  json out_c = *Apply(
+      [&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
   CHECK(out_b["paid_out"] == 84);
   CHECK(out_c["paid_out"] == 516);
   CHECK(Balance(AddressOf(b.public_key())) == 84);
@@ -117,13 +151,20 @@ TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, f
     ErrorCode code;
   };
   std::vector<Case> cases = {
-      {"lock above available", MakeContract(c, b, spend, income, 10, 11), &b, kNow, ErrorCode::kInsufficientFunds},
-      {"someone else's spend address", MakeContract(c, b, other_spend, income, 1, 1), &b, kNow, ErrorCode::kForbidden},
-      {"income address as spend", MakeContract(c, b, income, income, 1, 1), &b, kNow, ErrorCode::kNotFound},
-      {"unknown income address", MakeContract(c, b, spend, std::string(64, 'e'), 1, 1), &b, kNow, ErrorCode::kNotFound},
-      {"sent by the viewer", MakeContract(c, b, spend, income, 1, 1), &c, kNow, ErrorCode::kForbidden},
-      {"expired", MakeContract(c, b, spend, income, 1, 1, kNow - 1), &b, kNow, ErrorCode::kConflict},
-      {"too far ahead", MakeContract(c, b, spend, income, 1, 1, kNow + 3601), &b, kNow, ErrorCode::kInvalidField},
+      {"lock above available", MakeContract(c, b, spend, income, 10, 11), &b, kNow,
+       ErrorCode::kInsufficientFunds},
+      {"someone else's spend address", MakeContract(c, b, other_spend, income, 1, 1), &b, kNow,
+       ErrorCode::kForbidden},
+      {"income address as spend", MakeContract(c, b, income, income, 1, 1), &b, kNow,
+       ErrorCode::kNotFound},
+      {"unknown income address", MakeContract(c, b, spend, std::string(64, 'e'), 1, 1), &b, kNow,
+       ErrorCode::kNotFound},
+      {"sent by the viewer", MakeContract(c, b, spend, income, 1, 1), &c, kNow,
+       ErrorCode::kForbidden},
+      {"expired", MakeContract(c, b, spend, income, 1, 1, kNow - 1), &b, kNow,
+       ErrorCode::kConflict},
+      {"too far ahead", MakeContract(c, b, spend, income, 1, 1, kNow + 3601), &b, kNow,
+       ErrorCode::kInvalidField},
   };
   for (const auto& k : cases) {
     CAPTURE(k.name);
@@ -137,9 +178,12 @@ TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, f
   CHECK(Open(b, fits).error().code == ErrorCode::kDuplicate);
   Contract one_more = MakeContract(c, b, spend, income, 1, 1);
   CHECK(Open(b, one_more).error().code == ErrorCode::kInsufficientFunds);
-  auto closing = Apply([&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
+  auto closing = Apply(
+      [&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
   CHECK(closing.error().code == ErrorCode::kConflict);  // a contract is open
-  auto closing_income = Apply([&](LedgerTxn& t) { return ledger.CloseIncomeAddress(t, b.public_key(), income, "r", kNow); });
+  auto closing_income = Apply([&](LedgerTxn& t) {
+    return ledger.CloseIncomeAddress(t, b.public_key(), income, "r", kNow);
+  });
   CHECK(closing_income.error().code == ErrorCode::kConflict);
   CHECK(AuditHolds());
 }
@@ -162,7 +206,8 @@ TEST_CASE_FIXTURE(LedgerFixture, "closing checks the receipt against the contrac
   Receipt forged = MakeReceipt(stranger, k, 2, 1);  // signed by someone else
   CHECK(Close(b, k, forged).error().code == ErrorCode::kForbidden);
   CHECK(Close(stranger, k, MakeReceipt(c, k, 2, 1)).error().code == ErrorCode::kForbidden);
-  CHECK(Close(b, k, MakeReceipt(c, k, 2, 1), k.terms.expires + 60).error().code == ErrorCode::kConflict);
+  CHECK(Close(b, k, MakeReceipt(c, k, 2, 1), k.terms.expires + 60).error().code ==
+        ErrorCode::kConflict);
   CHECK(Dump() == before);
 
   auto nothing = Close(b, k, std::nullopt);  // the broadcaster gives up: nothing is owed

@@ -66,7 +66,8 @@ TEST_CASE("a whole contract cycle over HTTP, with exact balances") {
   CHECK((*info)["state"] == "open");
 
   Receipt r = SignedReceipt(c, k, 40, 40 * 1024);
-  auto closed = b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", r.ToJson()}});
+  auto closed =
+      b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", r.ToJson()}});
   REQUIRE_MESSAGE(closed.ok(), closed.error().message);
   CHECK((*closed)["paid"] == 120);
 
@@ -96,7 +97,8 @@ TEST_CASE("every error class, each signed, none changing the ledger") {
   PublicKey tracker = *a.client->tracker();
   auto transfer = [&](json params) { return a.client->MakeRequest("transfer", std::move(params)); };
   json good = transfer({{"to", other.address()}, {"amount", 1}});
-  auto [before_status, before] = Raw(t, "/v1/summary", a.client->MakeRequest("summary", json::object()).dump());
+  auto [before_status, before] =
+      Raw(t, "/v1/summary", a.client->MakeRequest("summary", json::object()).dump());
   REQUIRE(before_status == 200);
 
   struct Case {
@@ -110,8 +112,9 @@ TEST_CASE("every error class, each signed, none changing the ledger") {
   changed_after_signing["params"]["amount"] = 50;
   json other_signer = good;
   other_signer["pubkey"] = other.key.public_key().ToHex();
-  json wrong_tracker = SignRequest(a.key, "transfer", KeyPair::Generate().public_key(),
-                                   {{"to", other.address()}, {"amount", 1}}, UnixNow(), RandomHex(16));
+  json wrong_tracker =
+      SignRequest(a.key, "transfer", KeyPair::Generate().public_key(),
+                  {{"to", other.address()}, {"amount", 1}}, UnixNow(), RandomHex(16));
   json stale = SignRequest(a.key, "transfer", tracker, {{"to", other.address()}, {"amount", 1}},
                            UnixNow() - 3600, RandomHex(16));
   json future = SignRequest(a.key, "transfer", tracker, {{"to", other.address()}, {"amount", 1}},
@@ -124,18 +127,32 @@ TEST_CASE("every error class, each signed, none changing the ledger") {
       {"malformed JSON", "/v1/transfer", "{\"v\":1,", 400, "malformed_json"},
       {"not an object", "/v1/transfer", "[1,2]", 400, "invalid_field"},
       {"duplicate key", "/v1/transfer", R"({"v":1,"v":1})", 400, "malformed_json"},
-      {"negative amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", -5}}).dump(), 400, "invalid_field"},
-      {"fractional amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 1.5}}).dump(), 400, "invalid_field"},
-      {"1.0 signed as 1", "/v1/transfer", [&] {
+      {"negative amount", "/v1/transfer",
+       transfer({{"to", other.address()}, {"amount", -5}}).dump(), 400, "invalid_field"},
+      {"fractional amount", "/v1/transfer",
+       transfer({{"to", other.address()}, {"amount", 1.5}}).dump(), 400, "invalid_field"},
+      {"1.0 signed as 1", "/v1/transfer",
+       [&] {
          std::string text = transfer({{"to", other.address()}, {"amount", 1}}).dump();
-         return text.replace(text.find("\"amount\":1"), 10, "\"amount\":1.0"); }(), 400, "invalid_field"},
-      {"amount over 2^53-1", "/v1/transfer", transfer({{"to", other.address()}, {"amount", uint64_t{1} << 53}}).dump(), 400, "invalid_field"},
-      {"amount as string", "/v1/transfer", transfer({{"to", other.address()}, {"amount", "1"}}).dump(), 400, "invalid_field"},
-      {"zero amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 0}}).dump(), 400, "invalid_field"},
-      {"short address", "/v1/transfer", transfer({{"to", other.address().substr(2)}, {"amount", 1}}).dump(), 400, "invalid_field"},
-      {"uppercase address", "/v1/transfer", transfer({{"to", std::string(64, 'A')}, {"amount", 1}}).dump(), 400, "invalid_field"},
-      {"missing field", "/v1/transfer", transfer({{"to", other.address()}}).dump(), 400, "invalid_field"},
-      {"extra field", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 1}, {"memo", "x"}}).dump(), 400, "invalid_field"},
+         return text.replace(text.find("\"amount\":1"), 10, "\"amount\":1.0");
+       }(),
+       400, "invalid_field"},
+      {"amount over 2^53-1", "/v1/transfer",
+       transfer({{"to", other.address()}, {"amount", uint64_t{1} << 53}}).dump(), 400,
+       "invalid_field"},
+      {"amount as string", "/v1/transfer",
+       transfer({{"to", other.address()}, {"amount", "1"}}).dump(), 400, "invalid_field"},
+      {"zero amount", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 0}}).dump(),
+       400, "invalid_field"},
+      {"short address", "/v1/transfer",
+       transfer({{"to", other.address().substr(2)}, {"amount", 1}}).dump(), 400, "invalid_field"},
+      {"uppercase address", "/v1/transfer",
+       transfer({{"to", std::string(64, 'A')}, {"amount", 1}}).dump(), 400, "invalid_field"},
+      {"missing field", "/v1/transfer", transfer({{"to", other.address()}}).dump(), 400,
+       "invalid_field"},
+      {"extra field", "/v1/transfer",
+       transfer({{"to", other.address()}, {"amount", 1}, {"memo", "x"}}).dump(), 400,
+       "invalid_field"},
       {"changed after signing", "/v1/transfer", changed_after_signing.dump(), 400, "bad_signature"},
       {"signed by another key", "/v1/transfer", other_signer.dump(), 400, "bad_signature"},
       {"another kind's signature", "/v1/transfer", as_receipt.dump(), 400, "bad_signature"},
@@ -144,10 +161,14 @@ TEST_CASE("every error class, each signed, none changing the ledger") {
       {"from the future", "/v1/transfer", future.dump(), 400, "stale_request"},
       {"unsupported version", "/v1/transfer", version.dump(), 400, "unsupported_version"},
       {"sent to another method", "/v1/mint", good.dump(), 400, "invalid_field"},
-      {"mint by a client", "/v1/mint", a.client->MakeRequest("mint", {{"to", a.address()}, {"amount", 5}}).dump(), 403, "forbidden"},
+      {"mint by a client", "/v1/mint",
+       a.client->MakeRequest("mint", {{"to", a.address()}, {"amount", 5}}).dump(), 403,
+       "forbidden"},
       {"unknown route", "/v1/steal", good.dump(), 404, "not_found"},
-      {"unknown contract", "/v1/contract", a.client->MakeRequest("contract", {{"id", std::string(64, '0')}}).dump(), 404, "not_found"},
-      {"overdraw", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 101}}).dump(), 409, "insufficient_funds"},
+      {"unknown contract", "/v1/contract",
+       a.client->MakeRequest("contract", {{"id", std::string(64, '0')}}).dump(), 404, "not_found"},
+      {"overdraw", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 101}}).dump(), 409,
+       "insufficient_funds"},
       {"body too large", "/v1/transfer", std::string(70000, ' '), 413, "body_too_large"},
   };
   for (const auto& c : cases) {
@@ -160,7 +181,8 @@ TEST_CASE("every error class, each signed, none changing the ledger") {
   }
   CHECK(BalanceOf(*a.client, a.address()) == 100);
   CHECK(BalanceOf(*a.client, other.address()) == 0);
-  auto [after_status, after] = Raw(t, "/v1/summary", a.client->MakeRequest("summary", json::object()).dump());
+  auto [after_status, after] =
+      Raw(t, "/v1/summary", a.client->MakeRequest("summary", json::object()).dump());
   CHECK(after.result == before.result);
   CHECK(t.process().running());
   auto [audit_status, audit_out] = t.Audit(/*running=*/true);
@@ -185,8 +207,9 @@ TEST_CASE("a retried request gets the first answer and is applied once") {
   CHECK(BalanceOf(*a.client, b.address()) == 10);
 
   // The same nonce on other content, properly signed, is refused.
-  json reuse = SignRequest(a.key, "transfer", *a.client->tracker(), {{"to", b.address()}, {"amount", 20}},
-                           body["ts"].get<int64_t>(), body["nonce"].get<std::string>());
+  json reuse =
+      SignRequest(a.key, "transfer", *a.client->tracker(), {{"to", b.address()}, {"amount", 20}},
+                  body["ts"].get<int64_t>(), body["nonce"].get<std::string>());
   auto refused = a.client->Send("transfer", reuse.dump(), DigestOf(SignedKind::kRequest, reuse));
   REQUIRE(refused.ok());
   CHECK(refused->status == 409);
@@ -220,7 +243,8 @@ TEST_CASE("answers are signed by the tracker and bound to the request") {
   answer["result"]["balance"] = 999;
   CHECK_FALSE(t.tracker_key().public_key().Verify(DigestOf(SignedKind::kResponse, answer), *sig));
   // The client library refuses an answer to another request.
-  CHECK_FALSE(ParseResponse(res->body, t.tracker_key().public_key(), Sha256(std::string_view("x"))).ok());
+  CHECK_FALSE(
+      ParseResponse(res->body, t.tracker_key().public_key(), Sha256(std::string_view("x"))).ok());
 }
 
 TEST_CASE("data survives a restart; the audit reads a stopped tracker") {
@@ -250,19 +274,29 @@ TEST_CASE("announce and lookup: live broadcasters of a stream, cheapest first") 
   b1.client = t.NewClient(b1.key);
   b2.client = t.NewClient(b2.key);
   c.client = t.NewClient(c.key);
-  auto no_income = b1.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 30}});
+  auto no_income = b1.client->Call(
+      "announce", {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 30}});
   CHECK(no_income.error().code == ErrorCode::kConflict);
   REQUIRE(b1.client->Call("getIncomeAddress", json::object()).ok());
   REQUIRE(b2.client->Call("getIncomeAddress", json::object()).ok());
-  REQUIRE(b1.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 30}}).ok());
-  REQUIRE(b2.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:2"}, {"price", 2}, {"ttl", 5}}).ok());
+  REQUIRE(b1.client
+              ->Call("announce",
+                     {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 30}})
+              .ok());
+  REQUIRE(b2.client
+              ->Call("announce",
+                     {{"stream", "news"}, {"url", "http://127.0.0.1:2"}, {"price", 2}, {"ttl", 5}})
+              .ok());
   auto found = c.client->Call("lookup", {{"stream", "news"}});
   REQUIRE(found.ok());
   REQUIRE((*found)["broadcasters"].size() == 2);
   CHECK((*found)["broadcasters"][0]["price"] == 2);
   CHECK((*found)["broadcasters"][0]["code"] == KeyCode(b2.key.public_key()));
   CHECK((*c.client->Call("lookup", {{"stream", "other"}}))["broadcasters"].empty());
-  REQUIRE(b1.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 0}}).ok());
+  REQUIRE(b1.client
+              ->Call("announce",
+                     {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 0}})
+              .ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(6000));  // b2's ttl of 5 s runs out
   CHECK((*c.client->Call("lookup", {{"stream", "news"}}))["broadcasters"].empty());
 }
@@ -288,7 +322,8 @@ TEST_CASE("an open contract past expiry plus grace is released by the tracker") 
   auto account = c.client->Call("account", {{"address", (*spend)["address"]}});
   CHECK((*account)["locked"] == 0);
   CHECK((*account)["balance"] == 100);
-  auto late = b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", SignedReceipt(c, k, 1, 1).ToJson()}});
+  auto late = b.client->Call("closeContract", {{"contract", ToHex(k.id)},
+                                               {"receipt", SignedReceipt(c, k, 1, 1).ToJson()}});
   CHECK(late.error().code == ErrorCode::kConflict);
   CHECK(t.Audit(true).first == 0);
 }
@@ -303,7 +338,8 @@ TEST_CASE("a slow client that never finishes its request is dropped") {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
   // Announces 1000 bytes of body, sends 10, then stalls.
-  std::string partial = "POST /v1/transfer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"v\":1,   ";
+  std::string partial =
+      "POST /v1/transfer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"v\":1,   ";
   REQUIRE(send(fd, partial.data(), partial.size(), 0) == static_cast<ssize_t>(partial.size()));
   timeval limit{30, 0};  // far above the tracker's 5 s read timeout
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));

@@ -1,9 +1,8 @@
 // Hostile input to every tracker method: each gets a clear signed JSON error
 // with the right status, the tracker stays up, and the ledger is unchanged.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <httplib.h>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,7 +37,8 @@ bool DroppedWhenSlow(int port, const std::string& path) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return false;
-  std::string partial = "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"v\":";
+  std::string partial =
+      "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"v\":";
   (void)send(fd, partial.data(), partial.size(), 0);
   timeval limit{30, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
@@ -66,7 +66,11 @@ TEST_CASE("every tracker method refuses hostile input and changes nothing") {
   std::string spend = (*c.client->Call("getSpendAddress", {{"deposit", 500}}))["address"];
   Contract open = SignedContract(c, b, tk, spend, income, 5, 10, UnixNow() + 600);
   REQUIRE(b.client->Call("openContract", {{"contract", open.ToJson()}}).ok());
-  REQUIRE(b.client->Call("announce", {{"stream", "news"}, {"url", "http://127.0.0.1:9"}, {"price", 5}, {"ttl", 600}}).ok());
+  REQUIRE(
+      b.client
+          ->Call("announce",
+                 {{"stream", "news"}, {"url", "http://127.0.0.1:9"}, {"price", 5}, {"ttl", 600}})
+          .ok());
   Contract fresh = SignedContract(c, b, tk, spend, income, 5, 10, UnixNow() + 600);
   Receipt receipt = SignedReceipt(c, open, 3, 3000);
   std::vector<std::string> addresses = {a.address(), b.address(), c.address(), income, spend};
@@ -89,14 +93,28 @@ TEST_CASE("every tracker method refuses hostile input and changes nothing") {
       {"closeIncomeAddress", &b.key, {{"address", income}}, {}},
       {"closeSpendAddress", &c.key, {{"address", spend}}, {}},
       {"openContract", &b.key, {{"contract", fresh.ToJson()}}, {}},
-      {"closeContract", &b.key, {{"contract", ToHex(open.id)}, {"receipt", receipt.ToJson()}}, {"params.receipt"}},
+      {"closeContract",
+       &b.key,
+       {{"contract", ToHex(open.id)}, {"receipt", receipt.ToJson()}},
+       {"params.receipt"}},
       {"contract", &a.key, {{"id", ToHex(open.id)}}, {}},
-      {"announce", &b.key, {{"stream", "news"}, {"url", "http://127.0.0.1:9"}, {"price", 5}, {"ttl", 60}}, {}},
+      {"announce",
+       &b.key,
+       {{"stream", "news"}, {"url", "http://127.0.0.1:9"}, {"price", 5}, {"ttl", 60}},
+       {}},
       {"lookup", &a.key, {{"stream", "news"}}, {}},
-      {"announce", &b.key,
-       {{"stream", "relayed"}, {"origin", a.key.public_key().ToHex()}, {"url", "http://127.0.0.1:9"}, {"price", 5}, {"ttl", 60}},
+      {"announce",
+       &b.key,
+       {{"stream", "relayed"},
+        {"origin", a.key.public_key().ToHex()},
+        {"url", "http://127.0.0.1:9"},
+        {"price", 5},
+        {"ttl", 60}},
        {"params.origin"}},
-      {"lookup", &a.key, {{"stream", "news"}, {"origin", b.key.public_key().ToHex()}}, {"params.origin"}},
+      {"lookup",
+       &a.key,
+       {{"stream", "news"}, {"origin", b.key.public_key().ToHex()}},
+       {"params.origin"}},
       {"audit", &a.key, json::object(), {}},
       {"summary", &a.key, json::object(), {}},
   };
@@ -107,7 +125,8 @@ TEST_CASE("every tracker method refuses hostile input and changes nothing") {
     std::optional<PublicKey> for_tracker = m.name == "handshake" ? std::nullopt : std::optional(tk);
     json valid = SignRequest(*m.signer, m.name, for_tracker, m.params, UnixNow(), RandomHex(16));
     for (const auto& mutation : MutateRequest(valid, *m.signer, m.optional)) {
-      if (m.name == "handshake" && mutation.name.find("timestamp") != std::string::npos) continue;  // exempt
+      if (m.name == "handshake" && mutation.name.find("timestamp") != std::string::npos)
+        continue;  // exempt
       CAPTURE(m.name);
       CAPTURE(mutation.name);
       ++tried;
@@ -132,11 +151,20 @@ TEST_CASE("every tracker method refuses hostile input and changes nothing") {
     json params;
     int status;
   };
-  Contract huge = SignedContract(c, b, tk, spend, income, uint64_t{1} << 26, uint64_t{1} << 27, UnixNow() + 600);
+  Contract huge = SignedContract(c, b, tk, spend, income, uint64_t{1} << 26, uint64_t{1} << 27,
+                                 UnixNow() + 600);
   for (const auto& o : std::vector<Overflow>{
-           {"mint past 2^53-1 in all", &tracker_key, "mint", {{"to", a.address()}, {"amount", kMaxAmount}}, 409},
+           {"mint past 2^53-1 in all",
+            &tracker_key,
+            "mint",
+            {{"to", a.address()}, {"amount", kMaxAmount}},
+            409},
            {"deposit of 2^53-1", &c.key, "getSpendAddress", {{"deposit", kMaxAmount}}, 409},
-           {"transfer of 2^53-1", &a.key, "transfer", {{"to", b.address()}, {"amount", kMaxAmount}}, 409},
+           {"transfer of 2^53-1",
+            &a.key,
+            "transfer",
+            {{"to", b.address()}, {"amount", kMaxAmount}},
+            409},
            {"lock of 2^53", &b.key, "openContract", {{"contract", huge.ToJson()}}, 400}}) {
     CAPTURE(o.name);
     ++tried;

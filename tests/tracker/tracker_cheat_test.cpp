@@ -18,14 +18,17 @@ TEST_CASE("cheating at the tracker is refused and moves nothing") {
   std::string income = (*b.client->Call("getIncomeAddress", json::object()))["address"];
   std::string other_income = (*other_b.client->Call("getIncomeAddress", json::object()))["address"];
   std::string spend = (*c.client->Call("getSpendAddress", {{"deposit", 500}}))["address"];
-  std::string other_spend = (*other_c.client->Call("getSpendAddress", {{"deposit", 500}}))["address"];
+  std::string other_spend =
+      (*other_c.client->Call("getSpendAddress", {{"deposit", 500}}))["address"];
   Contract k = SignedContract(c, b, tk, spend, income, 10, 20, UnixNow() + 600);
   REQUIRE(b.client->Call("openContract", {{"contract", k.ToJson()}}).ok());
-  Contract theirs = SignedContract(other_c, other_b, tk, other_spend, other_income, 10, 20, UnixNow() + 600);
+  Contract theirs =
+      SignedContract(other_c, other_b, tk, other_spend, other_income, 10, 20, UnixNow() + 600);
   REQUIRE(other_b.client->Call("openContract", {{"contract", theirs.ToJson()}}).ok());
   auto snapshot = [&] {
     json s = {{"summary", *c.client->Call("summary", json::object())}};
-    for (const auto& a : {income, spend, other_income, other_spend}) s[a] = *c.client->Call("account", {{"address", a}});
+    for (const auto& a : {income, spend, other_income, other_spend})
+      s[a] = *c.client->Call("account", {{"address", a}});
     s["k"] = *c.client->Call("contract", {{"id", ToHex(k.id)}});
     return s;
   };
@@ -44,7 +47,8 @@ TEST_CASE("cheating at the tracker is refused and moves nothing") {
   above_lock.amount = 201;  // above price x max_segments, signed by the viewer
   SignReceipt(above_lock, c.key);
   Receipt other_contract = SignedReceipt(c, theirs, 4, 4000);
-  Contract not_theirs = SignedContract(c, b, tk, other_spend, income, 1, 1, UnixNow() + 600);  // another viewer's spend
+  Contract not_theirs = SignedContract(c, b, tk, other_spend, income, 1, 1,
+                                       UnixNow() + 600);  // another viewer's spend
   Contract unsigned_by_c = SignedContract(c, b, tk, spend, income, 1, 1, UnixNow() + 600);
   unsigned_by_c.viewer_sig = b.key.Sign(unsigned_by_c.id);  // the broadcaster signs for the viewer
 
@@ -56,19 +60,71 @@ TEST_CASE("cheating at the tracker is refused and moves nothing") {
     ErrorCode code;
   };
   std::vector<Case> cases = {
-      {"close with an invented receipt", &b, "closeContract", {{"contract", ToHex(k.id)}, {"receipt", invented.ToJson()}}, ErrorCode::kForbidden},
-      {"close with a raised amount", &b, "closeContract", {{"contract", ToHex(k.id)}, {"receipt", raised.ToJson()}}, ErrorCode::kBadSignature},
-      {"close with more segments than the contract", &b, "closeContract", {{"contract", ToHex(k.id)}, {"receipt", over.ToJson()}}, ErrorCode::kInvalidField},
-      {"close with an amount above the lock", &b, "closeContract", {{"contract", ToHex(k.id)}, {"receipt", above_lock.ToJson()}}, ErrorCode::kInvalidField},
-      {"close with another contract's receipt", &b, "closeContract", {{"contract", ToHex(k.id)}, {"receipt", other_contract.ToJson()}}, ErrorCode::kInvalidField},
-      {"close someone else's contract", &b, "closeContract", {{"contract", ToHex(theirs.id)}}, ErrorCode::kForbidden},
-      {"the viewer closes for the broadcaster", &c, "closeContract", {{"contract", ToHex(k.id)}}, ErrorCode::kForbidden},
-      {"open on another viewer's spend address", &b, "openContract", {{"contract", not_theirs.ToJson()}}, ErrorCode::kForbidden},
-      {"open without the viewer's signature", &b, "openContract", {{"contract", unsigned_by_c.ToJson()}}, ErrorCode::kBadSignature},
-      {"open the same contract twice", &b, "openContract", {{"contract", k.ToJson()}}, ErrorCode::kDuplicate},
-      {"close the income address under a contract", &b, "closeIncomeAddress", {{"address", income}}, ErrorCode::kConflict},
-      {"close the spend address under a contract", &c, "closeSpendAddress", {{"address", spend}}, ErrorCode::kConflict},
-      {"close another's spend address", &b, "closeSpendAddress", {{"address", spend}}, ErrorCode::kForbidden},
+      {"close with an invented receipt",
+       &b,
+       "closeContract",
+       {{"contract", ToHex(k.id)}, {"receipt", invented.ToJson()}},
+       ErrorCode::kForbidden},
+      {"close with a raised amount",
+       &b,
+       "closeContract",
+       {{"contract", ToHex(k.id)}, {"receipt", raised.ToJson()}},
+       ErrorCode::kBadSignature},
+      {"close with more segments than the contract",
+       &b,
+       "closeContract",
+       {{"contract", ToHex(k.id)}, {"receipt", over.ToJson()}},
+       ErrorCode::kInvalidField},
+      {"close with an amount above the lock",
+       &b,
+       "closeContract",
+       {{"contract", ToHex(k.id)}, {"receipt", above_lock.ToJson()}},
+       ErrorCode::kInvalidField},
+      {"close with another contract's receipt",
+       &b,
+       "closeContract",
+       {{"contract", ToHex(k.id)}, {"receipt", other_contract.ToJson()}},
+       ErrorCode::kInvalidField},
+      {"close someone else's contract",
+       &b,
+       "closeContract",
+       {{"contract", ToHex(theirs.id)}},
+       ErrorCode::kForbidden},
+      {"the viewer closes for the broadcaster",
+       &c,
+       "closeContract",
+       {{"contract", ToHex(k.id)}},
+       ErrorCode::kForbidden},
+      {"open on another viewer's spend address",
+       &b,
+       "openContract",
+       {{"contract", not_theirs.ToJson()}},
+       ErrorCode::kForbidden},
+      {"open without the viewer's signature",
+       &b,
+       "openContract",
+       {{"contract", unsigned_by_c.ToJson()}},
+       ErrorCode::kBadSignature},
+      {"open the same contract twice",
+       &b,
+       "openContract",
+       {{"contract", k.ToJson()}},
+       ErrorCode::kDuplicate},
+      {"close the income address under a contract",
+       &b,
+       "closeIncomeAddress",
+       {{"address", income}},
+       ErrorCode::kConflict},
+      {"close the spend address under a contract",
+       &c,
+       "closeSpendAddress",
+       {{"address", spend}},
+       ErrorCode::kConflict},
+      {"close another's spend address",
+       &b,
+       "closeSpendAddress",
+       {{"address", spend}},
+       ErrorCode::kForbidden},
   };
   for (const auto& k2 : cases) {
     CAPTURE(k2.name);
@@ -79,10 +135,12 @@ TEST_CASE("cheating at the tracker is refused and moves nothing") {
   CHECK(snapshot() == before);
 
   // The honest close goes through, once.
-  auto closed = b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", honest.ToJson()}});
+  auto closed =
+      b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", honest.ToJson()}});
   REQUIRE(closed.ok());
   CHECK((*closed)["paid"] == 40);
-  auto twice = b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", honest.ToJson()}});
+  auto twice =
+      b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", honest.ToJson()}});
   CHECK(twice.error().code == ErrorCode::kConflict);
   CHECK((*c.client->Call("account", {{"address", income}}))["balance"] == 40);
   CHECK(t.Audit(true).first == 0);

@@ -71,9 +71,12 @@ TEST_CASE("kill -9 during a burst loses no answered request and applies none twi
   for (int i = 0; i < kTransferThreads; ++i) {
     threads.emplace_back([&, i] {
       while (!stop) {
-        json body = senders[i].client->MakeRequest("transfer", {{"to", sinks[i].address()}, {"amount", 1}});
-        auto first = senders[i].client->Send("transfer", body.dump(), DigestOf(SignedKind::kRequest, body));
-        auto r = first.ok() ? first : SendUntilAnswered(*senders[i].client, "transfer", body, deadline);
+        json body =
+            senders[i].client->MakeRequest("transfer", {{"to", sinks[i].address()}, {"amount", 1}});
+        auto first =
+            senders[i].client->Send("transfer", body.dump(), DigestOf(SignedKind::kRequest, body));
+        auto r =
+            first.ok() ? first : SendUntilAnswered(*senders[i].client, "transfer", body, deadline);
         if (!first.ok()) ++retried_after_crash;
         if (!r.ok() || r->status != 200) {
           fail("transfer: " + (r.ok() ? r->error->message : r.error().message));
@@ -108,8 +111,9 @@ TEST_CASE("kill -9 during a burst loses no answered request and applies none twi
         Contract k = SignedContract(c, b, tracker, spends[i], incomes[i], 3, 10, UnixNow() + 600);
         if (!call(b, "openContract", {{"contract", k.ToJson()}})) return;
         uint64_t segments = 1 + paid[i] % 10;
-        if (!call(b, "closeContract", {{"contract", ToHex(k.id)},
-                                       {"receipt", SignedReceipt(c, k, segments, 100).ToJson()}})) {
+        if (!call(b, "closeContract",
+                  {{"contract", ToHex(k.id)},
+                   {"receipt", SignedReceipt(c, k, segments, 100).ToJson()}})) {
           return;
         }
         paid[i] += 3 * segments;
@@ -156,8 +160,8 @@ TEST_CASE("kill -9 during a burst loses no answered request and applies none twi
   CHECK(audits_held == kKills);
   CHECK(checked > 100);
   MESSAGE("crashes survived: ", kKills, "; requests answered: ", answered.load(),
-          "; transfers checked after crash: ", checked, "; resent after a crash: ",
-          retried_after_crash.load());
+          "; transfers checked after crash: ", checked,
+          "; resent after a crash: ", retried_after_crash.load());
 }
 
 }  // namespace tollstream::test

@@ -64,12 +64,16 @@ TEST_CASE("closeSpendAddress racing openContract: one side wins, the ledger hold
     t.Mint(c.address(), 100);
     auto spend = c.client->Call("getSpendAddress", {{"deposit", 100}});
     auto income = b.client->Call("getIncomeAddress", json::object());
-    Contract k = SignedContract(c, b, *c.client->tracker(), (*spend)["address"], (*income)["address"],
-                                10, 10, UnixNow() + 600);
+    Contract k = SignedContract(c, b, *c.client->tracker(), (*spend)["address"],
+                                (*income)["address"], 10, 10, UnixNow() + 600);
     Result<json> open_result = MakeError(ErrorCode::kInternal, "");
     Result<json> close_result = MakeError(ErrorCode::kInternal, "");
-    std::thread opener([&] { open_result = b.client->Call("openContract", {{"contract", k.ToJson()}}); });
-    std::thread closer([&] { close_result = b2->Call("closeSpendAddress", {{"address", (*spend)["address"]}}); });
+    std::thread opener([&] {
+      open_result = b.client->Call("openContract", {{"contract", k.ToJson()}});
+    });
+    std::thread closer([&] {
+      close_result = b2->Call("closeSpendAddress", {{"address", (*spend)["address"]}});
+    });
     opener.join();
     closer.join();
     CHECK(open_result.ok() != close_result.ok());  // exactly one wins

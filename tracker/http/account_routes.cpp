@@ -1,5 +1,5 @@
-#include "common/wire/fields.h"
 #include "common/base/hex.h"
+#include "common/wire/fields.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {
@@ -29,25 +29,26 @@ void RegisterAccountRoutes(TrackerService& service) {
   Ledger& ledger = service.ledger();
 
   // mint: the operator brings tokens in. Only the tracker's own key may sign it.
-  service.AddMethod("mint", Kind::kChange, [&service, &ledger](const Request& req) -> Result<Apply> {
-    auto m = ParseMovement(req.params);
-    if (!m) return m.error();
-    if (req.signer != service.public_key()) {
-      return MakeError(ErrorCode::kForbidden, "only the tracker's own key may mint");
-    }
-    return Apply([&ledger, m = *m, ref = ToHex(req.id)](LedgerTxn& txn, int64_t now) {
-      return ledger.Mint(txn, m.to, m.amount, ref, now);
-    });
-  });
+  service.AddMethod(
+      "mint", Kind::kChange, [&service, &ledger](const Request& req) -> Result<Apply> {
+        auto m = ParseMovement(req.params);
+        if (!m) return m.error();
+        if (req.signer != service.public_key()) {
+          return MakeError(ErrorCode::kForbidden, "only the tracker's own key may mint");
+        }
+        return Apply([&ledger, m = *m, ref = ToHex(req.id)](LedgerTxn& txn, int64_t now) {
+          return ledger.Mint(txn, m.to, m.amount, ref, now);
+        });
+      });
 
   // transfer: between ordinary addresses, from the signer's own.
   service.AddMethod("transfer", Kind::kChange, [&ledger](const Request& req) -> Result<Apply> {
     auto m = ParseMovement(req.params);
     if (!m) return m.error();
-    return Apply([&ledger, m = *m, from = req.signer, ref = ToHex(req.id)](LedgerTxn& txn,
-                                                                           int64_t now) {
-      return ledger.Transfer(txn, from, m.to, m.amount, ref, now);
-    });
+    return Apply(
+        [&ledger, m = *m, from = req.signer, ref = ToHex(req.id)](LedgerTxn& txn, int64_t now) {
+          return ledger.Transfer(txn, from, m.to, m.amount, ref, now);
+        });
   });
 
   // account: any address's state. An address never seen holds nothing.
@@ -55,9 +56,8 @@ void RegisterAccountRoutes(TrackerService& service) {
     ObjectReader r(req.params, "params");
     std::string address = r.Address("address");
     if (Status s = r.Finish(); !s) return s.error();
-    return Apply([&ledger, address](LedgerTxn& txn, int64_t) {
-      return ledger.AccountInfo(txn, address);
-    });
+    return Apply(
+        [&ledger, address](LedgerTxn& txn, int64_t) { return ledger.AccountInfo(txn, address); });
   });
 }
 

@@ -1,5 +1,5 @@
-#include "common/wire/fields.h"
 #include "common/base/hex.h"
+#include "common/wire/fields.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {
@@ -21,43 +21,47 @@ void RegisterAddressRoutes(TrackerService& service) {
   Ledger& ledger = service.ledger();
 
   // getIncomeAddress: the signer's open income address, created if needed.
-  service.AddMethod("getIncomeAddress", Kind::kChange, [&ledger](const Request& req) -> Result<Apply> {
-    ObjectReader r(req.params, "params");
-    if (Status s = r.Finish(); !s) return s.error();
-    return Apply([&ledger, owner = req.signer](LedgerTxn& txn, int64_t now) {
-      return ledger.GetIncomeAddress(txn, owner, now);
-    });
-  });
+  service.AddMethod("getIncomeAddress", Kind::kChange,
+                    [&ledger](const Request& req) -> Result<Apply> {
+                      ObjectReader r(req.params, "params");
+                      if (Status s = r.Finish(); !s) return s.error();
+                      return Apply([&ledger, owner = req.signer](LedgerTxn& txn, int64_t now) {
+                        return ledger.GetIncomeAddress(txn, owner, now);
+                      });
+                    });
 
   // getSpendAddress: the signer's open spend address, created if needed, with
   // `deposit` moved into it from the signer's ordinary address.
-  service.AddMethod("getSpendAddress", Kind::kChange, [&ledger](const Request& req) -> Result<Apply> {
-    ObjectReader r(req.params, "params");
-    uint64_t deposit = r.Amount("deposit");
-    if (Status s = r.Finish(); !s) return s.error();
-    return Apply([&ledger, owner = req.signer, deposit, ref = ToHex(req.id)](LedgerTxn& txn,
-                                                                              int64_t now) {
-      return ledger.GetSpendAddress(txn, owner, deposit, ref, now);
-    });
-  });
+  service.AddMethod("getSpendAddress", Kind::kChange,
+                    [&ledger](const Request& req) -> Result<Apply> {
+                      ObjectReader r(req.params, "params");
+                      uint64_t deposit = r.Amount("deposit");
+                      if (Status s = r.Finish(); !s) return s.error();
+                      return Apply([&ledger, owner = req.signer, deposit, ref = ToHex(req.id)](
+                                       LedgerTxn& txn, int64_t now) {
+                        return ledger.GetSpendAddress(txn, owner, deposit, ref, now);
+                      });
+                    });
 
-  service.AddMethod("closeIncomeAddress", Kind::kChange, [&ledger](const Request& req) -> Result<Apply> {
-    auto address = ParseAddressParam(req.params);
-    if (!address) return address.error();
-    return Apply([&ledger, owner = req.signer, address = *address, ref = ToHex(req.id)](
-                     LedgerTxn& txn, int64_t now) {
-      return ledger.CloseIncomeAddress(txn, owner, address, ref, now);
-    });
-  });
+  service.AddMethod("closeIncomeAddress", Kind::kChange,
+                    [&ledger](const Request& req) -> Result<Apply> {
+                      auto address = ParseAddressParam(req.params);
+                      if (!address) return address.error();
+                      return Apply([&ledger, owner = req.signer, address = *address,
+                                    ref = ToHex(req.id)](LedgerTxn& txn, int64_t now) {
+                        return ledger.CloseIncomeAddress(txn, owner, address, ref, now);
+                      });
+                    });
 
-  service.AddMethod("closeSpendAddress", Kind::kChange, [&ledger](const Request& req) -> Result<Apply> {
-    auto address = ParseAddressParam(req.params);
-    if (!address) return address.error();
-    return Apply([&ledger, owner = req.signer, address = *address, ref = ToHex(req.id)](
-                     LedgerTxn& txn, int64_t now) {
-      return ledger.CloseSpendAddress(txn, owner, address, ref, now);
-    });
-  });
+  service.AddMethod("closeSpendAddress", Kind::kChange,
+                    [&ledger](const Request& req) -> Result<Apply> {
+                      auto address = ParseAddressParam(req.params);
+                      if (!address) return address.error();
+                      return Apply([&ledger, owner = req.signer, address = *address,
+                                    ref = ToHex(req.id)](LedgerTxn& txn, int64_t now) {
+                        return ledger.CloseSpendAddress(txn, owner, address, ref, now);
+                      });
+                    });
 }
 
 }  // namespace tollstream

@@ -1,7 +1,7 @@
 #include <memory>
 
-#include "common/wire/fields.h"
 #include "common/base/hex.h"
+#include "common/wire/fields.h"
 #include "tracker/http/routes.h"
 
 namespace tollstream {
@@ -30,10 +30,14 @@ class RejectedReceipts {
   void OtherContract() const { m_other_contract->Add(); }
   void Refused(ReceiptRefusal why) const {
     switch (why) {
-      case ReceiptRefusal::kNone: return;
-      case ReceiptRefusal::kWrongViewer: return m_wrong_viewer->Add();
-      case ReceiptRefusal::kTooManySegments: return m_too_many_segments->Add();
-      case ReceiptRefusal::kWrongAmount: return m_wrong_amount->Add();
+      case ReceiptRefusal::kNone:
+        return;
+      case ReceiptRefusal::kWrongViewer:
+        return m_wrong_viewer->Add();
+      case ReceiptRefusal::kTooManySegments:
+        return m_too_many_segments->Add();
+      case ReceiptRefusal::kWrongAmount:
+        return m_wrong_amount->Add();
     }
   }
 
@@ -62,38 +66,40 @@ void RegisterContractRoutes(TrackerService& service) {
     auto contract = ParseContract(contract_json, ContractSigs::kBoth, "params.contract");
     if (!contract) return contract.error();
     return Apply([&ledger, contract = std::move(*contract), caller = req.signer](LedgerTxn& txn,
-                                                                                  int64_t now) {
+                                                                                 int64_t now) {
       return ledger.OpenContract(txn, caller, contract, now);
     });
   });
 
   // closeContract: B sends C's last valid receipt (or none: nothing is owed).
-  service.AddMethod("closeContract", Kind::kChange, [&ledger, rejected](const Request& req) -> Result<Apply> {
-    ObjectReader r(req.params, "params");
-    std::string id = r.HexString("contract", 32);
-    const json* receipt_json = r.Has("receipt") ? &r.Object("receipt") : nullptr;
-    if (Status s = r.Finish(); !s) return s.error();
-    std::optional<Receipt> receipt;
-    if (receipt_json != nullptr) {
-      auto parsed = ParseReceipt(*receipt_json, "params.receipt");
-      if (!parsed) {
-        rejected->Unparsed(parsed.error());
-        return parsed.error();
-      }
-      if (ToHex(parsed->contract) != id) {
-        rejected->OtherContract();
-        return MakeError(ErrorCode::kInvalidField, "params.receipt.contract is not params.contract");
-      }
-      receipt = std::move(*parsed);
-    }
-    return Apply([&ledger, rejected, id, receipt = std::move(receipt), caller = req.signer](LedgerTxn& txn,
-                                                                                            int64_t now) {
-      ReceiptRefusal why = ReceiptRefusal::kNone;
-      auto closed = ledger.CloseContract(txn, caller, id, receipt, now, &why);
-      rejected->Refused(why);
-      return closed;
-    });
-  });
+  service.AddMethod("closeContract", Kind::kChange,
+                    [&ledger, rejected](const Request& req) -> Result<Apply> {
+                      ObjectReader r(req.params, "params");
+                      std::string id = r.HexString("contract", 32);
+                      const json* receipt_json = r.Has("receipt") ? &r.Object("receipt") : nullptr;
+                      if (Status s = r.Finish(); !s) return s.error();
+                      std::optional<Receipt> receipt;
+                      if (receipt_json != nullptr) {
+                        auto parsed = ParseReceipt(*receipt_json, "params.receipt");
+                        if (!parsed) {
+                          rejected->Unparsed(parsed.error());
+                          return parsed.error();
+                        }
+                        if (ToHex(parsed->contract) != id) {
+                          rejected->OtherContract();
+                          return MakeError(ErrorCode::kInvalidField,
+                                           "params.receipt.contract is not params.contract");
+                        }
+                        receipt = std::move(*parsed);
+                      }
+                      return Apply([&ledger, rejected, id, receipt = std::move(receipt),
+                                    caller = req.signer](LedgerTxn& txn, int64_t now) {
+                        ReceiptRefusal why = ReceiptRefusal::kNone;
+                        auto closed = ledger.CloseContract(txn, caller, id, receipt, now, &why);
+                        rejected->Refused(why);
+                        return closed;
+                      });
+                    });
 
   service.AddMethod("contract", Kind::kRead, [&ledger](const Request& req) -> Result<Apply> {
     ObjectReader r(req.params, "params");

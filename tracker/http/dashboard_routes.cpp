@@ -26,7 +26,9 @@ constexpr size_t kMaxQuotedName = 64;
 
 using Query = std::map<std::string, std::string, std::less<>>;
 
-Error Invalid(std::string message) { return MakeError(ErrorCode::kInvalidField, std::move(message)); }
+Error Invalid(std::string message) {
+  return MakeError(ErrorCode::kInvalidField, std::move(message));
+}
 
 void Reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -36,17 +38,20 @@ void Reply(httplib::Response& res, int status, const json& body) {
 }
 
 void ReplyError(httplib::Response& res, const Error& e) {
-  Reply(res, HttpStatus(e.code), {{"error", {{"code", CodeName(e.code)}, {"message", ValidUtf8(e.message)}}}});
+  Reply(res, HttpStatus(e.code),
+        {{"error", {{"code", CodeName(e.code)}, {"message", ValidUtf8(e.message)}}}});
 }
 
 // The request's query parameters, each at most once and each one of `known`.
-Result<Query> ReadQuery(const httplib::Request& req, std::initializer_list<std::string_view> known) {
+Result<Query> ReadQuery(const httplib::Request& req,
+                        std::initializer_list<std::string_view> known) {
   Query out;
   for (const auto& [name, value] : req.params) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       return Invalid("unknown parameter \"" + ValidUtf8(name.substr(0, kMaxQuotedName)) + "\"");
     }
-    if (!out.emplace(name, value).second) return Invalid("parameter " + name + " is given more than once");
+    if (!out.emplace(name, value).second)
+      return Invalid("parameter " + name + " is given more than once");
   }
   return out;
 }
@@ -72,12 +77,14 @@ std::string Get(const Query& query, std::string_view name) {
 }
 
 // Adds GET `path`, answering what `answer` returns for the request's query.
-void Api(httplib::Server& server, std::string_view path, std::function<Result<json>(const httplib::Request&)> answer) {
-  server.Get(std::string(path), [answer = std::move(answer)](const httplib::Request& req, httplib::Response& res) {
-    auto body = answer(req);
-    if (!body) return ReplyError(res, body.error());
-    Reply(res, 200, *body);
-  });
+void Api(httplib::Server& server, std::string_view path,
+         std::function<Result<json>(const httplib::Request&)> answer) {
+  server.Get(std::string(path),
+             [answer = std::move(answer)](const httplib::Request& req, httplib::Response& res) {
+               auto body = answer(req);
+               if (!body) return ReplyError(res, body.error());
+               Reply(res, 200, *body);
+             });
 }
 
 }  // namespace
@@ -131,9 +138,11 @@ void ServeDashboard(httplib::Server& server, Dashboard& dashboard) {
 
 bool IsDashboardPath(std::string_view path) {
   if (path == kEventsPath) return true;
-  if (std::find(std::begin(kApiPaths), std::end(kApiPaths), path) != std::end(kApiPaths)) return true;
+  if (std::find(std::begin(kApiPaths), std::end(kApiPaths), path) != std::end(kApiPaths))
+    return true;
   auto assets = DashboardAssets();
-  return std::any_of(assets.begin(), assets.end(), [&](const WebAsset& a) { return a.path == path; });
+  return std::any_of(assets.begin(), assets.end(),
+                     [&](const WebAsset& a) { return a.path == path; });
 }
 
 }  // namespace tollstream

@@ -30,9 +30,10 @@ struct HttpServer::Impl {
 
     for (const auto& [name, entry] : service.methods()) {
       std::string method = name;
-      server.Post("/v1/" + method, [this, method](const httplib::Request& req, httplib::Response& res) {
-        Reply(res, service.Handle(method, req.body));
-      });
+      server.Post("/v1/" + method,
+                  [this, method](const httplib::Request& req, httplib::Response& res) {
+                    Reply(res, service.Handle(method, req.body));
+                  });
     }
     // Failures found by the HTTP layer itself (no route, body too large) get
     // a signed JSON error like every other answer.
@@ -49,11 +50,11 @@ struct HttpServer::Impl {
       }
       Reply(res, service.ErrorAnswer("", MakeError(code, message)));
     });
-    server.set_exception_handler([this](const httplib::Request&, httplib::Response& res,
-                                        std::exception_ptr ep) {
-      LogError("request failed: " + ExceptionMessage(ep));
-      Reply(res, service.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
-    });
+    server.set_exception_handler(
+        [this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          LogError("request failed: " + ExceptionMessage(ep));
+          Reply(res, service.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
+        });
   }
 };
 
@@ -73,10 +74,16 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
   return bound;
 }
 
-void HttpServer::Serve() { m_impl->server.listen_after_bind(); }
+void HttpServer::Serve() {
+  m_impl->server.listen_after_bind();
+}
 
-void HttpServer::Stop() { m_impl->server.stop(); }
+void HttpServer::Stop() {
+  m_impl->server.stop();
+}
 
-httplib::Server& HttpServer::http() { return m_impl->server; }
+httplib::Server& HttpServer::http() {
+  return m_impl->server;
+}
 
 }  // namespace tollstream

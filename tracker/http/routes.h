@@ -15,7 +15,7 @@ void RegisterAccountRoutes(TrackerService& service);   // mint, transfer, accoun
 void RegisterAddressRoutes(TrackerService& service);   // get/close income and spend addresses
 void RegisterContractRoutes(TrackerService& service);  // openContract, closeContract, contract
 void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry);  // announce, lookup
-void RegisterAuditRoutes(TrackerService& service, AuditRunner& audits);  // audit, summary
+void RegisterAuditRoutes(TrackerService& service, AuditRunner& audits);        // audit, summary
 
 // Every group above.
 void RegisterAllRoutes(TrackerService& service, StreamRegistry& registry, AuditRunner& audits,

@@ -46,9 +46,8 @@ void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
     if (Status s = r.Finish(); !s) return s.error();
     a.broadcaster = req.signer.ToHex();
     a.origin = origin->ToHex();
-    return Apply([&registry, a = std::move(a), ttl, signer = req.signer](LedgerTxn& txn,
-                                                                         int64_t now) mutable
-                 -> Result<json> {
+    return Apply([&registry, a = std::move(a), ttl, signer = req.signer](
+                     LedgerTxn& txn, int64_t now) mutable -> Result<json> {
       if (ttl == 0) {
         registry.Withdraw(a.stream, a.broadcaster);
         return json{{"stream", a.stream}, {"withdrawn", true}};

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/base/amount.h"
+
+#include <doctest/doctest.h>
 
 namespace tollstream {
 

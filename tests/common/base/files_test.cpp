@@ -1,10 +1,10 @@
-#include <doctest/doctest.h>
+#include "common/base/files.h"
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <fstream>
 
-#include "common/base/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace tollstream {

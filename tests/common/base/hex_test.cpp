@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/base/hex.h"
+
+#include <doctest/doctest.h>
 
 namespace tollstream {
 

@@ -1,9 +1,10 @@
+#include "common/cli/key_file.h"
+
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 
-#include "common/cli/key_file.h"
 #include "tests/support/temp_dir.h"
 
 namespace tollstream {

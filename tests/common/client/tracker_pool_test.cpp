@@ -50,7 +50,7 @@ TEST_CASE("calls run side by side, up to the pool's size") {
   }
   for (auto& th : threads) th.join();
   CHECK(answered == 60);
-  CHECK(most.load() == 4);      // side by side, never more than four
+  CHECK(most.load() == 4);  // side by side, never more than four
   CHECK(pool.made() == 4);
   CHECK(clients.size() == 4);
   CHECK(pool.tracker() == *t.NewClient()->tracker());

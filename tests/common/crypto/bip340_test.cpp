@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/crypto/keys.h"
 #include "common/base/hex.h"
+#include "common/crypto/keys.h"
 
 namespace tollstream {
 namespace {

@@ -4,13 +4,13 @@
 #include "common/http/bind.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fcntl.h>
 #include <vector>
 
 namespace tollstream {

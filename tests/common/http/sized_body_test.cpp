@@ -94,7 +94,9 @@ TEST_CASE("an answer of any status, or one without a length, comes whole") {
   CHECK(chunked->body == std::string(1000, 'x') + std::string(1000, 'y') + std::string(1000, 'z'));
 }
 
-TEST_CASE("what is set aside: the announced size, at most kMaxSizedBody, nothing for what is not a number") {
+TEST_CASE(
+    "what is set aside: the announced size, at most kMaxSizedBody, nothing for what is not a "
+    "number") {
   CHECK(SizedBodyReservation("123") == 123);
   CHECK(SizedBodyReservation("0") == 0);
   CHECK(SizedBodyReservation(std::to_string(kMaxSizedBody)) == kMaxSizedBody);

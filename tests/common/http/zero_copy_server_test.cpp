@@ -27,7 +27,8 @@ constexpr size_t kSize = 3 * 1024 * 1024 + 17;  // more than a socket buffer hol
 
 std::string Pattern(size_t size, char salt) {
   std::string s(size, '\0');
-  for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 7 + static_cast<size_t>(salt)) % 26);
+  for (size_t i = 0; i < size; ++i)
+    s[i] = static_cast<char>('a' + (i * 7 + static_cast<size_t>(salt)) % 26);
   return s;
 }
 
@@ -42,7 +43,8 @@ struct Served {
   std::thread thread;
   int port = -1;
 
-  explicit Served(std::unique_ptr<httplib::Server> s, const std::function<void(httplib::Server&)>& configure = {})
+  explicit Served(std::unique_ptr<httplib::Server> s,
+                  const std::function<void(httplib::Server&)>& configure = {})
       : server(std::move(s)) {
     if (configure) configure(*server);
     std::ofstream(dir / "f", std::ios::binary) << file_bytes;
@@ -55,19 +57,21 @@ struct Served {
     // with ?memory=no, no bytes in memory are given.
     server->Get("/f", [this](const httplib::Request& req, httplib::Response& res) {
       size_t from = req.has_param("from") ? std::stoul(req.get_param_value("from")) : 0;
-      size_t length = req.has_param("length") ? std::stoul(req.get_param_value("length")) : kSize - from;
+      size_t length =
+          req.has_param("length") ? std::stoul(req.get_param_value("length")) : kSize - from;
       bool in_memory = req.get_param_value("memory") != "no";
-      res.set_content_provider(length, "application/octet-stream",
-                               [this, from, length, in_memory](size_t offset, size_t, httplib::DataSink& sink) {
-                                 auto mem = [&](size_t at) { return in_memory ? memory.data() + from + at : nullptr; };
-                                 if (offset < length - 1 &&
-                                     !SendFileRegion(sink, *file, static_cast<off_t>(from + offset),
-                                                     length - 1 - offset, mem(offset))) {
-                                   return false;
-                                 }
-                                 return SendFileRegion(sink, *file, static_cast<off_t>(from + length - 1), 1,
-                                                       mem(length - 1));
-                               });
+      res.set_content_provider(
+          length, "application/octet-stream",
+          [this, from, length, in_memory](size_t offset, size_t, httplib::DataSink& sink) {
+            auto mem = [&](size_t at) { return in_memory ? memory.data() + from + at : nullptr; };
+            if (offset < length - 1 &&
+                !SendFileRegion(sink, *file, static_cast<off_t>(from + offset), length - 1 - offset,
+                                mem(offset))) {
+              return false;
+            }
+            return SendFileRegion(sink, *file, static_cast<off_t>(from + length - 1), 1,
+                                  mem(length - 1));
+          });
     });
     server->Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(req.body, "application/octet-stream");
@@ -97,7 +101,8 @@ struct Served {
 
 }  // namespace
 
-TEST_CASE("a file region goes out by sendfile on a ZeroCopyServer, from memory on any other server") {
+TEST_CASE(
+    "a file region goes out by sendfile on a ZeroCopyServer, from memory on any other server") {
   {
     Served z(std::make_unique<ZeroCopyServer>());
     auto c = z.Client();
@@ -122,7 +127,8 @@ TEST_CASE("a file region goes out by sendfile on a ZeroCopyServer, from memory o
   }
 }
 
-TEST_CASE("a file region with no bytes in memory: by sendfile, or else read from the file in pieces") {
+TEST_CASE(
+    "a file region with no bytes in memory: by sendfile, or else read from the file in pieces") {
   {
     Served z(std::make_unique<ZeroCopyServer>());
     auto c = z.Client();
@@ -153,8 +159,10 @@ TEST_CASE("a file cut short after it was read: the answer is not completed") {
   CHECK_FALSE(res);  // the connection closed before the promised length
 }
 
-TEST_CASE("connections stay open for the next request, with the client's address, and bodies are read") {
-  Served z(std::make_unique<ZeroCopyServer>(), [](httplib::Server& s) { s.set_keep_alive_max_count(100); });
+TEST_CASE(
+    "connections stay open for the next request, with the client's address, and bodies are read") {
+  Served z(std::make_unique<ZeroCopyServer>(),
+           [](httplib::Server& s) { s.set_keep_alive_max_count(100); });
   auto c = z.Client();
   auto first = c.Get("/who");
   REQUIRE(first);
@@ -171,7 +179,8 @@ TEST_CASE("connections stay open for the next request, with the client's address
 }
 
 TEST_CASE("Connection: close and the keep-alive limit end a connection") {
-  Served z(std::make_unique<ZeroCopyServer>(), [](httplib::Server& s) { s.set_keep_alive_max_count(3); });
+  Served z(std::make_unique<ZeroCopyServer>(),
+           [](httplib::Server& s) { s.set_keep_alive_max_count(3); });
   auto c = z.Client();
   auto closing = c.Get("/bye");
   REQUIRE(closing);
@@ -189,7 +198,8 @@ TEST_CASE("Connection: close and the keep-alive limit end a connection") {
   CHECK(seen[3] == seen[5]);
 }
 
-TEST_CASE("stopping the server ends idle keep-alive connections without waiting out their timeout") {
+TEST_CASE(
+    "stopping the server ends idle keep-alive connections without waiting out their timeout") {
   auto z = std::make_unique<Served>(std::make_unique<ZeroCopyServer>(),
                                     [](httplib::Server& s) { s.set_keep_alive_timeout(120); });
   auto c = z->Client();

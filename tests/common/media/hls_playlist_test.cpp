@@ -1,13 +1,14 @@
-#include <doctest/doctest.h>
-
 #include "common/media/hls_playlist.h"
+
+#include <doctest/doctest.h>
 
 namespace tollstream {
 
 TEST_CASE("parses what ffmpeg writes") {
   auto p = ParseHlsPlaylist(
       "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:7\n"
-      "#EXT-X-INDEPENDENT-SEGMENTS\n#EXTINF:2.000000,\nseg007.ts\n#EXTINF:1.960000,\r\nseg008.ts\r\n"
+      "#EXT-X-INDEPENDENT-SEGMENTS\n#EXTINF:2.000000,\nseg007.ts\n#EXTINF:1.960000,\r\nseg008."
+      "ts\r\n"
       "#EXT-X-ENDLIST\n");
   REQUIRE(p.ok());
   CHECK(p->target_duration == 2);
@@ -40,10 +41,11 @@ TEST_CASE("a live playlist has no end; serializing keeps it readable") {
 }
 
 TEST_CASE("refuses what is not a media playlist") {
-  for (const char* bad : {"", "hello", "#EXTM3U\nseg.ts\n", "#EXTM3U\n#EXTINF:x,\na.ts\n",
-                          "#EXTM3U\n#EXTINF:-1,\na.ts\n", "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv.m3u8\n",
-                          "#EXTM3U\n#EXT-X-TARGETDURATION:two\n",
-                          "#EXTM3U\n#EXTINF:1,\na.ts\n#EXT-X-MEDIA-SEQUENCE:4\n"}) {
+  for (const char* bad :
+       {"", "hello", "#EXTM3U\nseg.ts\n", "#EXTM3U\n#EXTINF:x,\na.ts\n",
+        "#EXTM3U\n#EXTINF:-1,\na.ts\n", "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv.m3u8\n",
+        "#EXTM3U\n#EXT-X-TARGETDURATION:two\n",
+        "#EXTM3U\n#EXTINF:1,\na.ts\n#EXT-X-MEDIA-SEQUENCE:4\n"}) {
     CAPTURE(bad);
     CHECK_FALSE(ParseHlsPlaylist(bad).ok());
   }

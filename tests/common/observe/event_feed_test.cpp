@@ -106,7 +106,6 @@ TEST_CASE("server-sent events over HTTP") {
   CHECK(received.find("id: 1\nevent: state\ndata: {\"segments\":0}\n\n") != std::string::npos);
   CHECK(received.find("id: 2\nevent: receipt\ndata: {\"seq\":7}\n\n") != std::string::npos);
   CHECK(received.find("id: 3\nevent: state\ndata: {\"segments\":1}\n\n") != std::string::npos);
-
 }
 
 TEST_CASE("a reader that reconnects with Last-Event-ID gets only what it missed") {
@@ -129,7 +128,8 @@ TEST_CASE("a reader that reconnects with Last-Event-ID gets only what it missed"
   feed.Close();
 }
 
-TEST_CASE_TEMPLATE("open streams are limited; a closed one frees its place", Server, httplib::Server, ZeroCopyServer) {
+TEST_CASE_TEMPLATE("open streams are limited; a closed one frees its place", Server,
+                   httplib::Server, ZeroCopyServer) {
   EventFeed feed;
   feed.SetState({{"n", 1}});
   FeedServer<Server> served(feed, 1);
@@ -156,7 +156,8 @@ TEST_CASE_TEMPLATE("open streams are limited; a closed one frees its place", Ser
   first.join();
   std::string received;
   bool admitted = false;
-  for (int i = 0; i < 100 && !admitted; ++i) {  // the server notices the leaving reader within a second
+  for (int i = 0; i < 100 && !admitted;
+       ++i) {  // the server notices the leaving reader within a second
     httplib::Client third("127.0.0.1", port);
     int status = 0;
     received.clear();

@@ -51,7 +51,9 @@ TEST_CASE("gauges are read at scrape time") {
 TEST_CASE("an instrumented server counts requests by route and status") {
   Metrics m;
   httplib::Server server;
-  server.Get("/hello", [](const httplib::Request&, httplib::Response& res) { res.set_content("hi", "text/plain"); });
+  server.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("hi", "text/plain");
+  });
   InstrumentServer(server, m, [](const httplib::Request& req) {
     return req.path == "/hello" || req.path == "/metrics" ? req.path : std::string("other");
   });
@@ -71,9 +73,12 @@ TEST_CASE("an instrumented server counts requests by route and status") {
   REQUIRE(scrape);
   CHECK(scrape->get_header_value("Content-Type").find("text/plain; version=0.0.4") == 0);
   const std::string& text = scrape->body;
-  CHECK(text.find("tollstream_http_requests_total{route=\"/hello\",status=\"200\"} 3\n") != std::string::npos);
-  CHECK(text.find("tollstream_http_requests_total{route=\"other\",status=\"404\"} 1\n") != std::string::npos);
-  CHECK(text.find("tollstream_http_request_duration_seconds_count{route=\"/hello\"} 3\n") != std::string::npos);
+  CHECK(text.find("tollstream_http_requests_total{route=\"/hello\",status=\"200\"} 3\n") !=
+        std::string::npos);
+  CHECK(text.find("tollstream_http_requests_total{route=\"other\",status=\"404\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("tollstream_http_request_duration_seconds_count{route=\"/hello\"} 3\n") !=
+        std::string::npos);
   CHECK(text.find("/no/such/path") == std::string::npos);
 }
 

@@ -1,6 +1,7 @@
+#include "common/protocol/address.h"
+
 #include <doctest/doctest.h>
 
-#include "common/protocol/address.h"
 #include "common/base/hex.h"
 
 namespace tollstream {
@@ -8,7 +9,8 @@ namespace tollstream {
 TEST_CASE("address is SHA256(SHA224(pk)) of the 32 key bytes") {
   // Key of BIP-340 vector 1. SHA224 and SHA256 values computed independently:
   //   printf '%s' DFF1...A659 | xxd -r -p | openssl dgst -sha224 -binary | openssl dgst -sha256
-  auto key = PublicKey::FromHex("dff1d77f2a671c5f36183726db2341be58feae1dae2deced843240f7b502ba659");
+  auto key =
+      PublicKey::FromHex("dff1d77f2a671c5f36183726db2341be58feae1dae2deced843240f7b502ba659");
   CHECK_FALSE(key.has_value());  // 65 digits: refused
   key = PublicKey::FromHex("dff1d77f2a671c5f36183726db2341be58feae1da2deced843240f7b502ba659");
   REQUIRE(key.has_value());

@@ -1,6 +1,7 @@
+#include "common/protocol/contract.h"
+
 #include <doctest/doctest.h>
 
-#include "common/protocol/contract.h"
 #include "common/base/hex.h"
 #include "common/wire/signing.h"
 
@@ -39,7 +40,8 @@ TEST_CASE("a contract signed by both parties parses with both signatures checked
   REQUIRE(parsed.ok());
   CHECK(parsed->id == c.terms.Id());
   CHECK(parsed->terms.Lock() == 200);
-  CHECK(ToHex(parsed->id) == ToHex(SigningDigest(SignedKind::kContract, Canonical(c.terms.ToJson()))));
+  CHECK(ToHex(parsed->id) ==
+        ToHex(SigningDigest(SignedKind::kContract, Canonical(c.terms.ToJson()))));
 }
 
 TEST_CASE("contract signatures: missing, swapped, or over other terms") {

@@ -1,7 +1,8 @@
+#include "common/protocol/receipt.h"
+
 #include <doctest/doctest.h>
 
 #include "common/base/hex.h"
-#include "common/protocol/receipt.h"
 
 namespace tollstream {
 
@@ -14,7 +15,8 @@ TEST_CASE("a signed receipt parses; any change breaks it") {
   r.bytes = 3000;
   r.amount = 30;
   r.chain = r.contract;
-  for (int i = 0; i < 3; ++i) r.chain = ExtendChain(r.chain, Sha256(std::string(1000, char('a' + i))));
+  for (int i = 0; i < 3; ++i)
+    r.chain = ExtendChain(r.chain, Sha256(std::string(1000, char('a' + i))));
   SignReceipt(r, viewer);
   auto parsed = ParseReceipt(r.ToJson());
   REQUIRE(parsed.ok());

@@ -1,7 +1,8 @@
+#include "common/protocol/segment.h"
+
 #include <doctest/doctest.h>
 
 #include "common/base/hex.h"
-#include "common/protocol/segment.h"
 
 namespace tollstream {
 
@@ -21,9 +22,12 @@ TEST_CASE("a segment statement binds stream, sequence number and bytes") {
   for (const char* field : {"seq", "stream", "sha256", "duration_ms"}) {
     CAPTURE(field);
     json j = s.ToJson();
-    if (std::string(field) == "stream") j[field] = "other";
-    else if (std::string(field) == "sha256") j[field] = std::string(64, '0');
-    else j[field] = j[field].get<int64_t>() + 1;
+    if (std::string(field) == "stream")
+      j[field] = "other";
+    else if (std::string(field) == "sha256")
+      j[field] = std::string(64, '0');
+    else
+      j[field] = j[field].get<int64_t>() + 1;
     CHECK(ParseSegmentStatement(j.dump()).error().code == ErrorCode::kBadSignature);
   }
   json other = s.ToJson();

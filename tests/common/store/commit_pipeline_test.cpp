@@ -1,5 +1,6 @@
-#include <doctest/doctest.h>
+#include "common/store/commit_pipeline.h"
 
+#include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -9,9 +10,8 @@
 #include <thread>
 
 #include "common/store/kv_store.h"
-#include "tests/support/temp_dir.h"
-#include "common/store/commit_pipeline.h"
 #include "common/store/short_slice.h"
+#include "tests/support/temp_dir.h"
 
 namespace tollstream::test {
 
@@ -47,8 +47,8 @@ TEST_CASE("many concurrent submitters share synced writes and keep their order")
           std::lock_guard lock(order);
           auto current = pipeline.Read("counter");
           int n = current->has_value() ? std::stoi(**current) : 0;
-          seq = *pipeline.Submit({{"counter", std::to_string(n + 1)},
-                                  {"t" + std::to_string(t), std::to_string(i)}});
+          seq = *pipeline.Submit(
+              {{"counter", std::to_string(n + 1)}, {"t" + std::to_string(t), std::to_string(i)}});
         }
         REQUIRE(pipeline.WaitDurable(seq).ok());
       }
@@ -88,7 +88,8 @@ TEST_CASE("the writer holds a group back for an announced change, which then joi
   auto coming = pipeline.Announce();
   auto first = pipeline.Submit({{"a", "1"}});
   REQUIRE(first.ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // time for a writer that does not wait
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(50));  // time for a writer that does not wait
   CHECK(pipeline.stats().groups == 0);
   CHECK_FALSE(store->Get("a")->has_value());
   auto second = pipeline.Submit({{"b", "2"}}, &coming);
@@ -118,7 +119,8 @@ TEST_CASE("an announcement released without a change ends the wait") {
   CHECK(pipeline.stats().groups == 1);
 }
 
-TEST_CASE("a write that fails wakes its waiters with the error, and refuses every change after it") {
+TEST_CASE(
+    "a write that fails wakes its waiters with the error, and refuses every change after it") {
   TempDir dir;
   auto store = std::move(*KvStore::Open(dir / "db"));
   // Files may not grow past 1 MB from now on: a 2 MB change cannot be logged.

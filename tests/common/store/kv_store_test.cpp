@@ -1,18 +1,18 @@
-#include <doctest/doctest.h>
-#include <chrono>
-#include <thread>
-#include <signal.h>
+#include "common/store/kv_store.h"
 
+#include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "common/base/files.h"
-#include "common/store/kv_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace tollstream {
@@ -88,7 +88,9 @@ TEST_CASE("store: table files are read back whole (pread, not a memory map)") {
     REQUIRE(store.ok());
     for (int i = 0; i < kRecords; i += 100) {
       KvBatch batch;
-      for (int j = i; j < i + 100; ++j) batch.Put("k/" + std::to_string(100000 + j), std::string(300, static_cast<char>('a' + j % 26)));
+      for (int j = i; j < i + 100; ++j)
+        batch.Put("k/" + std::to_string(100000 + j),
+                  std::string(300, static_cast<char>('a' + j % 26)));
       REQUIRE((*store)->Write(batch, false).ok());
     }
   }
@@ -96,7 +98,8 @@ TEST_CASE("store: table files are read back whole (pread, not a memory map)") {
   auto store = KvStore::Open(dir / "db");
   REQUIRE(store.ok());
   bool tables = false;
-  for (const auto& f : std::filesystem::directory_iterator(dir / "db")) tables |= f.path().extension() == ".ldb";
+  for (const auto& f : std::filesystem::directory_iterator(dir / "db"))
+    tables |= f.path().extension() == ".ldb";
   CHECK(tables);
   auto value = (*store)->Get("k/" + std::to_string(100000 + 12345));
   REQUIRE(value.ok());
@@ -120,7 +123,9 @@ std::vector<uintmax_t> LogSizes(const std::string& dir) {
   return sizes;
 }
 
-TEST_CASE("store: the log grows by chunks of zeros; synced writes survive a crash, and a clean close trims it") {
+TEST_CASE(
+    "store: the log grows by chunks of zeros; synced writes survive a crash, and a clean close "
+    "trims it") {
   test::TempDir dir;
   constexpr int kWrites = 3000;  // about 3 MB of log: several chunks
   pid_t child = fork();
@@ -164,7 +169,9 @@ TEST_CASE("store: the log grows by chunks of zeros; synced writes survive a cras
   CHECK(*(*store)->Get("last") == std::optional<std::string>("x"));
 }
 
-TEST_CASE("store: a writer killed while a record spanning the log's blocks is half written loses only that record") {
+TEST_CASE(
+    "store: a writer killed while a record spanning the log's blocks is half written loses only "
+    "that record") {
   // LevelDB writes a record larger than a log block (32 KiB) as fragments,
   // each written on its own: a writer killed between them leaves the first
   // ones, then the log's zeros. The store must open, with every synced
@@ -232,13 +239,15 @@ TEST_CASE("store: a last record cut short inside the log's zeros is dropped, the
   std::string bytes = *ReadWholeFile(log);
   size_t end = bytes.find_last_not_of('\0');
   REQUIRE(end != std::string::npos);
-  std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(end) - 99, bytes.begin() + static_cast<std::ptrdiff_t>(end) + 1, '\0');
+  std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(end) - 99,
+            bytes.begin() + static_cast<std::ptrdiff_t>(end) + 1, '\0');
   std::ofstream(log, std::ios::binary | std::ios::trunc) << bytes;
 
   auto store = KvStore::Open(dir / "db");
   REQUIRE_MESSAGE(store.ok(), (store.ok() ? "" : store.error().message));
   for (int i = 0; i + 1 < kWrites; ++i) {
-    CHECK(*(*store)->Get("k" + std::to_string(i)) == std::optional<std::string>(std::string(1000, static_cast<char>('a' + i))));
+    CHECK(*(*store)->Get("k" + std::to_string(i)) ==
+          std::optional<std::string>(std::string(1000, static_cast<char>('a' + i))));
   }
   CHECK_FALSE((*store)->Get("k" + std::to_string(kWrites - 1))->has_value());
 }

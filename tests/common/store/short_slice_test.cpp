@@ -1,12 +1,14 @@
+#include "common/store/short_slice.h"
+
 #include <doctest/doctest.h>
 
 #include <thread>
 
-#include "common/store/short_slice.h"
-
 namespace tollstream::test {
 
-TEST_CASE("a thread that asks for a short slice gets it, threads it starts inherit it, others keep theirs") {
+TEST_CASE(
+    "a thread that asks for a short slice gets it, threads it starts inherit it, others keep "
+    "theirs") {
   auto before = CurrentSlice();
   std::chrono::microseconds granted{}, asked_other{};
   bool accepted = false;

@@ -1,9 +1,10 @@
+#include "common/wire/envelope.h"
+
 #include <doctest/doctest.h>
 
 #include <functional>
 #include <set>
 
-#include "common/wire/envelope.h"
 #include "common/base/hex.h"
 #include "common/wire/signing.h"
 
@@ -38,12 +39,9 @@ TEST_CASE("any changed field breaks the request signature") {
   KeyPair tracker = KeyPair::Generate();
   json original = Signed(client, tracker.public_key());
   std::vector<std::pair<std::string, json>> changes = {
-      {"/params/amount", 6},
-      {"/params/to", std::string(64, 'b')},
-      {"/ts", kTs + 1},
-      {"/nonce", std::string(32, '2')},
-      {"/method", "mint"},
-      {"/tracker", KeyPair::Generate().public_key().ToHex()},
+      {"/params/amount", 6}, {"/params/to", std::string(64, 'b')},
+      {"/ts", kTs + 1},      {"/nonce", std::string(32, '2')},
+      {"/method", "mint"},   {"/tracker", KeyPair::Generate().public_key().ToHex()},
   };
   for (const auto& [pointer, value] : changes) {
     CAPTURE(pointer);
@@ -118,9 +116,11 @@ TEST_CASE("envelope shape errors") {
 
 TEST_CASE("handshake may omit the tracker key; nothing else may") {
   KeyPair client = KeyPair::Generate();
-  json hs = SignRequest(client, "handshake", std::nullopt, json::object(), kTs, std::string(32, 'a'));
+  json hs =
+      SignRequest(client, "handshake", std::nullopt, json::object(), kTs, std::string(32, 'a'));
   CHECK(ParseRequest(hs.dump()).ok());
-  json other = SignRequest(client, "account", std::nullopt, json::object(), kTs, std::string(32, 'a'));
+  json other =
+      SignRequest(client, "account", std::nullopt, json::object(), kTs, std::string(32, 'a'));
   CHECK(ParseRequest(other.dump()).error().code == ErrorCode::kInvalidField);
 }
 
@@ -134,7 +134,8 @@ TEST_CASE("responses are checked for signer, signature and request id") {
   CHECK(ok->result["x"] == 1);
 
   CHECK_FALSE(ParseResponse(body.dump(), KeyPair::Generate().public_key(), request_id).ok());
-  CHECK_FALSE(ParseResponse(body.dump(), tracker.public_key(), Sha256(std::string_view("other"))).ok());
+  CHECK_FALSE(
+      ParseResponse(body.dump(), tracker.public_key(), Sha256(std::string_view("other"))).ok());
   json tampered = body;
   tampered["result"]["x"] = 2;
   CHECK_FALSE(ParseResponse(tampered.dump(), tracker.public_key(), request_id).ok());

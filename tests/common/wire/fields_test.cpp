@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/wire/fields.h"
+
+#include <doctest/doctest.h>
 
 namespace tollstream {
 namespace {
@@ -72,11 +72,11 @@ TEST_CASE("hex, keys, names and strings") {
     r.Key("k");
     return r.Finish();
   };
-  CHECK_FALSE(key_error(key.substr(1)).ok());                        // too short
-  CHECK_FALSE(key_error(std::string(64, 'F')).ok());                 // uppercase
-  CHECK_FALSE(key_error(std::string(63, '0') + "g").ok());           // bad digit
-  CHECK_FALSE(key_error(std::string(64, 'f')).ok());                 // not on the curve
-  CHECK_FALSE(key_error(5).ok());                                    // not a string
+  CHECK_FALSE(key_error(key.substr(1)).ok());               // too short
+  CHECK_FALSE(key_error(std::string(64, 'F')).ok());        // uppercase
+  CHECK_FALSE(key_error(std::string(63, '0') + "g").ok());  // bad digit
+  CHECK_FALSE(key_error(std::string(64, 'f')).ok());        // not on the curve
+  CHECK_FALSE(key_error(5).ok());                           // not a string
   json spaced = {{"n", "a b"}};
   ObjectReader bad_name(spaced, "p");
   bad_name.Name("n");

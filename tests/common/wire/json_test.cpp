@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "common/wire/json.h"
+
+#include <doctest/doctest.h>
 
 namespace tollstream {
 
@@ -37,10 +37,12 @@ TEST_CASE("strict parse refuses what could mean two things") {
 }
 
 TEST_CASE("canonical form: sorted keys, no whitespace, minimal escapes") {
-  auto j = ParseStrict("{ \"b\" : 1, \"a\" : [ \"x\\u0041\\n\\u0001\\/\" , false ], \"c\": {\"z\":null,\"y\":-5} }");
+  auto j = ParseStrict(
+      "{ \"b\" : 1, \"a\" : [ \"x\\u0041\\n\\u0001\\/\" , false ], \"c\": {\"z\":null,\"y\":-5} }");
   REQUIRE(j.ok());
   CHECK(Canonical(*j) == "{\"a\":[\"xA\\n\\u0001/\",false],\"b\":1,\"c\":{\"y\":-5,\"z\":null}}");
-  CHECK(CanonicalWithout(*j, "b") == "{\"a\":[\"xA\\n\\u0001/\",false],\"c\":{\"y\":-5,\"z\":null}}");
+  CHECK(CanonicalWithout(*j, "b") ==
+        "{\"a\":[\"xA\\n\\u0001/\",false],\"c\":{\"y\":-5,\"z\":null}}");
   CHECK(CanonicalWithout(json::object(), "sig") == "{}");
   // Non-ASCII text stays UTF-8, as RFC 8785 asks.
   auto u = ParseStrict(R"({"s":"\u00e9\u20ac"})");
@@ -54,7 +56,8 @@ namespace tollstream {
 
 TEST_CASE("error messages quoting input are made valid UTF-8") {
   CHECK(ValidUtf8("plain") == "plain");
-  CHECK(ValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa5") == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa5");
+  CHECK(ValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa5") ==
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa5");
   CHECK(ValidUtf8("a\xffz") == "a?z");
   CHECK(ValidUtf8("\xc3") == "?");                 // cut short
   CHECK(ValidUtf8("\xc0\xaf") == "??");            // overlong

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/wire/envelope.h"
 #include "common/base/hex.h"
+#include "common/wire/envelope.h"
 #include "common/wire/signing.h"
 
 namespace tollstream {
