@@ -29,6 +29,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/client/tracker_client.h"
 #include "common/client/tracker_pool.h"
@@ -97,25 +98,39 @@ class Broadcaster {
   }
 
  private:
-  struct Session;
+  struct Session;  // broadcaster_session.h
 
   PeerAnswer Sign(std::string_view method, const std::optional<Hash256>& request, int status,
                   json result);
   Result<json> StreamInfo(const Request& req);
   Result<json> Probe(const Request& req);
   Result<json> Offer(const Request& req);
+  // The offer `id` again (its answer was lost): the same answer; while a
+  // copy is being opened, kBusy. Else nullopt, and `id` is being opened.
+  std::optional<Result<json>> ClaimOffer(const std::string& id);
+  // Signs `contract` (its terms checked), records it, opens it at the
+  // tracker, and starts its sale.
+  Result<json> OpenSale(Contract contract, std::optional<uint64_t> from);
   PeerAnswer Segment(const Request& req);
+  // After a receipt was accepted: the next segment, "wait", or "end".
+  PeerAnswer NextStep(const std::shared_ptr<Session>& session, const Request& req);
   // The answer carrying `segment` to the viewer of `session` (locked by the
   // caller): complete only once the viewer's latest receipt, which paid for
   // the segment before, is on disk; when that write fails, the contract is
   // closed and the answer never completes.
-  PeerAnswer Delivery(const std::shared_ptr<Session>& session, const SourceSegment& segment);
+  PeerAnswer Send(const std::shared_ptr<Session>& session, const SourceSegment& segment);
   // Settles `s` (locked) when its receipt cannot be recorded; the error to answer.
   Error CannotRecord(Session& s, const Error& why);
   Result<json> Close(const Request& req);
   Result<std::shared_ptr<Session>> FindSession(const Request& req, const std::string& id);
-  // Settles `s` (locked by the caller) at the tracker with its last valid receipt.
+  std::vector<std::shared_ptr<Session>> Sessions();
+  // Settles `s` (locked by the caller) at the tracker with its last valid
+  // receipt; the tracker's signed answer (null when it closed it before).
   json Settle(Session& s, const std::string& reason);
+  // Closes contract `id` at the tracker with `receipt` (null: none). Settled:
+  // the tracker's answer, or nullopt when it had closed the contract before
+  // (kConflict, kNotFound). An error leaves it to settle later.
+  Result<std::optional<Response>> CloseAtTracker(const std::string& id, const json& receipt);
   // Refuses a replayed request (kDuplicate); records the others. `s` is locked.
   Status Admit(Session& s, const Request& req);
   void Event(const std::string& line);

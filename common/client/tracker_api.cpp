@@ -1,0 +1,131 @@
+#include "common/client/tracker_api.h"
+
+#include "common/wire/fields.h"
+
+namespace tollstream {
+namespace {
+
+Error Lacks(std::string_view method, std::string_view field) {
+  return MakeError(ErrorCode::kUpstream, "the tracker's answer to " + std::string(method) +
+                                             " lacks " + std::string(field));
+}
+
+Result<std::string> StringField(const json& result, std::string_view method,
+                                std::string_view field) {
+  auto value = FindString(result, field);
+  if (!value) return Lacks(method, field);
+  return *value;
+}
+
+Result<uint64_t> AmountField(const json& result, std::string_view method, std::string_view field) {
+  auto value = FindAmount(result, field);
+  if (!value) return Lacks(method, field);
+  return *value;
+}
+
+Result<Payout> ReadPayout(const Result<json>& answer, std::string_view method) {
+  if (!answer) return answer.error();
+  auto paid_out = AmountField(*answer, method, "paid_out");
+  auto to = StringField(*answer, method, "to");
+  auto balance = AmountField(*answer, method, "balance");
+  if (!paid_out) return paid_out.error();
+  if (!to) return to.error();
+  if (!balance) return balance.error();
+  return Payout{*paid_out, *to, *balance};
+}
+
+std::optional<Listing> ReadListing(const json& entry) {
+  auto broadcaster = PublicKey::FromHex(FindString(entry, "broadcaster").value_or(""));
+  if (!broadcaster) return std::nullopt;
+  auto origin = PublicKey::FromHex(FindString(entry, "origin").value_or(broadcaster->ToHex()));
+  auto url = FindString(entry, "url");
+  auto price = FindAmount(entry, "price");
+  auto income = FindString(entry, "income_address");
+  if (!origin || !url || !price || !income) return std::nullopt;
+  return Listing{*broadcaster, *origin, *url, *price, *income};
+}
+
+}  // namespace
+
+Result<uint64_t> TrackerApi::Balance(const std::string& address) {
+  auto answer = m_client.Call("account", {{"address", address}});
+  if (!answer) return answer.error();
+  return AmountField(*answer, "account", "balance");
+}
+
+Result<json> TrackerApi::Transfer(const std::string& to, uint64_t amount) {
+  return m_client.Call("transfer", {{"to", to}, {"amount", amount}});
+}
+
+Result<json> TrackerApi::Mint(const std::string& to, uint64_t amount) {
+  return m_client.Call("mint", {{"to", to}, {"amount", amount}});
+}
+
+Result<json> TrackerApi::Audit() {
+  return m_client.Call("audit", json::object());
+}
+
+Result<std::string> TrackerApi::GetIncomeAddress() {
+  auto answer = m_client.Call("getIncomeAddress", json::object());
+  if (!answer) return answer.error();
+  return StringField(*answer, "getIncomeAddress", "address");
+}
+
+Result<std::string> TrackerApi::GetSpendAddress(uint64_t deposit) {
+  auto answer = m_client.Call("getSpendAddress", {{"deposit", deposit}});
+  if (!answer) return answer.error();
+  return StringField(*answer, "getSpendAddress", "address");
+}
+
+Result<Payout> TrackerApi::CloseIncomeAddress(const std::string& address) {
+  return ReadPayout(m_client.Call("closeIncomeAddress", {{"address", address}}),
+                    "closeIncomeAddress");
+}
+
+Result<Payout> TrackerApi::CloseSpendAddress(const std::string& address) {
+  return ReadPayout(m_client.Call("closeSpendAddress", {{"address", address}}),
+                    "closeSpendAddress");
+}
+
+Status TrackerApi::Announce(const AnnounceParams& p) {
+  json params = {{"stream", p.stream}, {"url", p.url}, {"price", p.price}, {"ttl", p.ttl}};
+  if (p.origin) params["origin"] = p.origin->ToHex();
+  auto answer = m_client.Call("announce", std::move(params));
+  if (!answer) return answer.error();
+  return Status::Ok();
+}
+
+Result<std::vector<Listing>> TrackerApi::Lookup(const std::string& stream,
+                                                const std::optional<PublicKey>& origin) {
+  json params = {{"stream", stream}};
+  if (origin) params["origin"] = origin->ToHex();
+  auto answer = m_client.Call("lookup", std::move(params));
+  if (!answer) return answer.error();
+  std::vector<Listing> listings;
+  auto list = answer->find("broadcasters");
+  if (list == answer->end() || !list->is_array()) return listings;
+  for (const auto& entry : *list) {
+    if (auto listing = ReadListing(entry)) listings.push_back(std::move(*listing));
+  }
+  return listings;
+}
+
+Result<Response> TrackerApi::OpenContract(const json& signed_contract) {
+  return m_client.CallForAnswer("openContract", {{"contract", signed_contract}});
+}
+
+Result<ContractStatus> TrackerApi::Contract(const std::string& id_hex) {
+  auto answer = m_client.Call("contract", {{"id", id_hex}});
+  if (!answer) return answer.error();
+  auto state = StringField(*answer, "contract", "state");
+  if (!state) return state.error();
+  return ContractStatus{*state, FindAmount(*answer, "paid").value_or(0)};
+}
+
+Result<Response> TrackerApi::CloseContract(const std::string& id_hex, const json& receipt) {
+  json params = {{"contract", id_hex}};
+  if (!receipt.is_null()) params["receipt"] = receipt;
+  return m_client.CallForAnswer("closeContract", std::move(params));
+}
+
+}  // namespace tollstream
