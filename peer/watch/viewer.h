@@ -35,6 +35,8 @@
 #include "common/protocol/segment.h"
 #include "common/wire/json.h"
 #include "peer/watch/local_hls.h"
+#include "peer/watch/purchase.h"
+#include "peer/watch/viewer_figures.h"
 
 namespace tollstream {
 
@@ -60,34 +62,6 @@ struct ViewerConfig {
   std::function<void(const std::string&)> on_event;
   EventFeed* feed = nullptr;   // optional: live figures for the web page
   Metrics* metrics = nullptr;  // where to count; a private registry when null
-};
-
-// What the viewer's page shows; every amount in tokens.
-struct ViewerFigures {
-  std::string state =
-      "finding";  // finding, opening, open, waiting-top-up, settling, closed, failed
-  std::string stream;
-  std::string origin;       // the stream's origin: public key (hex)
-  std::string origin_code;  // its 6-digit code
-  std::string broadcaster;  // the source now, origin or relay: public key (hex)
-  std::string code;         // its 6-digit code
-  std::string role;         // the source's: "origin" or "relay"
-  uint64_t sources = 0;     // sources used so far
-  std::string broadcaster_url;
-  std::string income_address;  // where payments go
-  std::string contract;        // the current (or last) contract id
-  uint64_t contracts = 0;      // how many were opened
-  uint64_t price = 0;
-  uint64_t budget = 0;  // everything given to spend, top-ups included
-  uint64_t spent = 0;   // paid by receipts, over every contract
-  uint64_t segments = 0;
-  uint64_t bytes = 0;
-  std::optional<uint64_t> last_seq;
-  uint64_t returned = 0;            // deposits returned so far
-  std::optional<uint64_t> balance;  // the ordinary address, when last known
-  std::string stopped_because;
-
-  json ToJson() const;
 };
 
 struct ViewerOutcome {
@@ -119,8 +93,27 @@ class Viewer {
   ViewerFigures figures() const;
 
  private:
-  struct Contracted;
+  struct Buying;
+  // What comes after a step of buying: the contract (a source is ready),
+  // the next round of the loop, or the end.
+  enum class Step { kReady, kNext, kEnd };
+
   Result<ViewerOutcome> Buy(const std::atomic<bool>& stop);
+  // Chooses the best source not given up and asks what it holds.
+  Result<Step> Connect(Buying& b, const std::atomic<bool>& stop);
+  // Whether the chosen source sells what the tracker listed; where to start.
+  Result<Step> Examine(Buying& b, const std::atomic<bool>& stop);
+  // One contract with the chosen source, bought and settled.
+  Result<Step> BuyContract(Buying& b, const std::atomic<bool>& stop);
+  Result<Step> Settle(Buying& b, Purchase& purchase, const std::atomic<bool>& stop);
+  PurchaseHooks Hooks(Buying& b);
+  // A segment bought: kept for the local player, counted and shown.
+  Status Keep(Buying& b, const SegmentStatement& st, const std::string& bytes,
+              const Receipt& receipt);
+  // The budget is spent: waits for a top-up enough for one segment (or
+  // stop) when the viewer waits for one; false when it does not.
+  bool WaitForTopUp(uint64_t price, const std::atomic<bool>& stop);
+  uint64_t BudgetLeft() const;
   void Event(const std::string& line);
   void Alert(const std::string& message);
   // Changes the figures under the lock and publishes them.

@@ -1,0 +1,227 @@
+#include "peer/watch/purchase.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "common/base/clock.h"
+#include "common/base/hex.h"
+#include "common/client/tracker_api.h"
+#include "common/crypto/random.h"
+#include "common/protocol/address.h"
+#include "common/wire/envelope.h"
+#include "common/wire/fields.h"
+
+namespace tollstream {
+namespace {
+
+// Sleeps up to `ms`, returning early when `stop` is set.
+void Pause(const std::atomic<bool>& stop, int64_t ms) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!stop && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
+
+Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tracker) {
+  if (!result.contains("contract") || !result.contains("confirmation") ||
+      !FindAmount(result, "from")) {
+    return MakeError(ErrorCode::kUpstream,
+                     "the broadcaster's answer lacks the contract, its confirmation or where it "
+                     "starts");
+  }
+  auto signed_contract = ParseContract(result["contract"], ContractSigs::kBoth);
+  if (!signed_contract) return signed_contract.error();
+  if (signed_contract->id != ours.id) {
+    return MakeError(ErrorCode::kUpstream, "the broadcaster signed other terms than offered");
+  }
+  auto confirmation = ParseResponse(result["confirmation"].dump(), tracker, std::nullopt);
+  if (!confirmation) return confirmation.error();
+  if (confirmation->method != "openContract" || confirmation->status != 200 ||
+      FindString(confirmation->result, "contract") != ToHex(ours.id) ||
+      FindString(confirmation->result, "state") != "open") {
+    return MakeError(ErrorCode::kUpstream,
+                     "the tracker's confirmation does not show this contract open");
+  }
+  return Status::Ok();
+}
+
+int64_t ContractLifetime(uint64_t max_segments, int64_t target_seconds, int64_t longest) {
+  auto segments = static_cast<int64_t>(std::min<uint64_t>(max_segments, 100000));
+  return std::clamp<int64_t>(segments * target_seconds * 2 + 600, 600, longest);
+}
+
+Purchase::Purchase(const KeyPair& key, TrackerClient& tracker, BroadcasterClient& node,
+                   Source source, std::string stream, PurchaseHooks hooks, PurchaseLimits limits)
+    : m_key(key),
+      m_tracker(tracker),
+      m_node(node),
+      m_source(std::move(source)),
+      m_stream(std::move(stream)),
+      m_hooks(std::move(hooks)),
+      m_limits(limits) {}
+
+Status Purchase::Deposit(uint64_t amount) {
+  auto address = TrackerApi(m_tracker).GetSpendAddress(amount);
+  if (!address) return address.error();
+  m_spend_address = *address;
+  return Status::Ok();
+}
+
+void Purchase::Fail(std::string why, bool failed) {
+  m_stopped_because = std::move(why);
+  m_failed = failed;
+}
+
+bool Purchase::Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t lifetime) {
+  m_contract.terms = ContractTerms{*m_tracker.tracker(),
+                                   m_key.public_key(),
+                                   m_source.key,
+                                   m_spend_address,
+                                   m_source.income_address,
+                                   m_stream,
+                                   m_source.price,
+                                   max_segments,
+                                   UnixNow() + m_tracker.clock_offset() + lifetime,
+                                   RandomHex(kNonceBytes)};
+  SignAsViewer(m_contract, m_key);
+  m_id = ToHex(m_contract.id);
+  m_receipt.contract = m_contract.id;
+  m_receipt.viewer = m_key.public_key();
+  m_receipt.chain = m_contract.id;
+  SignReceipt(m_receipt, m_key);
+  auto opened = m_node.Offer(m_contract, from);
+  if (!opened) {
+    Fail("the broadcaster refused the contract: " + opened.error().message, m_hooks.other_source());
+    return false;
+  }
+  if (Status s = CheckOpened(*opened, m_contract, *m_tracker.tracker()); !s) {
+    Fail("the contract is not confirmed: " + s.error().message, false);
+    return false;
+  }
+  m_opened = true;
+  m_next_seq = *FindAmount(*opened, "from");
+  m_hooks.on_event("contract " + m_id + " opened (confirmed by the tracker): lock " +
+                   std::to_string(m_contract.terms.Lock()) + ", from segment " +
+                   std::to_string(m_next_seq));
+  return true;
+}
+
+Status Purchase::Accept(const SegmentStatement& st, const std::string& bytes) {
+  Status checked = CheckSegmentBytes(st, bytes);
+  if (checked && st.stream != m_stream) {
+    checked = MakeError(ErrorCode::kBadSignature, "the segment is of stream " + st.stream);
+  }
+  // A later segment than due is a skip (what was due left the source's
+  // window), marked as a discontinuity; an earlier one is never right.
+  if (checked && st.seq < m_next_seq) {
+    checked =
+        MakeError(ErrorCode::kBadSignature, "segment " + std::to_string(st.seq) + " came where " +
+                                                std::to_string(m_next_seq) + " was due");
+  }
+  if (!checked) return checked;
+  m_receipt.segments += 1;
+  m_receipt.bytes += bytes.size();
+  m_receipt.amount = m_receipt.segments * m_contract.terms.price;
+  m_receipt.chain = ExtendChain(m_receipt.chain, st.sha256);
+  SignReceipt(m_receipt, m_key);
+  m_next_seq = st.seq + 1;
+  return Status::Ok();
+}
+
+bool Purchase::OtherSourceByNow() {
+  if (Clock::now() < m_next_ask) return false;
+  m_next_ask = Clock::now() + std::chrono::seconds(2);
+  return m_hooks.other_source();
+}
+
+Status Purchase::Buy(const std::atomic<bool>& stop, int64_t target_seconds) {
+  m_last_answer = m_last_segment = m_next_ask = Clock::now();
+  // Waiting this long for a segment that is due means the source stalled.
+  m_stall = std::chrono::seconds(3 * target_seconds + 2);
+  while (m_opened && !stop) {
+    auto more = BuyNext(stop);
+    if (!more) return more.error();
+    if (!*more) break;
+  }
+  return Status::Ok();
+}
+
+Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
+  auto delivery = m_node.NextSegment(m_id, m_receipt);
+  if (!delivery) {
+    const Error& e = delivery.error();
+    auto quiet = Clock::now() - m_last_answer;
+    if (e.code == ErrorCode::kUpstream && quiet >= m_limits.source_timeout && OtherSourceByNow()) {
+      Fail("the source stopped answering: " + e.message, true);
+      return false;
+    }
+    if (e.code == ErrorCode::kUpstream && quiet < m_limits.broadcaster_timeout) {
+      Pause(stop, 500);  // the node may be restarting
+      return true;
+    }
+    Fail("the broadcaster failed: " + e.message, false);
+    m_settled = e.code == ErrorCode::kConflict || e.code == ErrorCode::kNotFound;
+    return false;
+  }
+  m_last_answer = Clock::now();
+  using Kind = BroadcasterClient::Delivery::Kind;
+  if (delivery->kind == Kind::kWait) {
+    if (Clock::now() - m_last_segment > m_stall && OtherSourceByNow()) {
+      Fail("the source stalled: no segment for " + std::to_string(m_stall.count()) + " s", true);
+      return false;
+    }
+    uint64_t retry_ms = FindAmount(delivery->result, "retry_ms").value_or(250);
+    Pause(stop, static_cast<int64_t>(std::min<uint64_t>(retry_ms, 5000)));
+    return true;
+  }
+  if (delivery->kind == Kind::kEnd) {
+    Fail(FindString(delivery->result, "reason").value_or("the contract ended"), false);
+    m_stream_ended = m_stopped_because == "the stream ended";
+    m_all_bought = m_receipt.segments == m_contract.terms.max_segments;
+    m_settled = true;
+    return false;
+  }
+  if (Status checked = Accept(delivery->statement, delivery->bytes); !checked) {
+    Fail("the broadcaster misbehaved: " + checked.error().message +
+             "; not paying for it, buying no more from " + m_source.key.ToHex(),
+         false);
+    m_hooks.on_rejected(m_stopped_because);
+    m_failed = m_hooks.other_source();
+    return false;
+  }
+  m_last_segment = Clock::now();
+  if (Status kept = m_hooks.on_bought(delivery->statement, delivery->bytes, m_receipt); !kept) {
+    return kept.error();
+  }
+  return true;
+}
+
+Settlement Purchase::Settle() {
+  if (m_opened && !m_settled) {
+    auto closed = m_node.Close(m_id, m_receipt);
+    if (!closed) {
+      m_hooks.on_event("the broadcaster did not close the contract: " + closed.error().message);
+    }
+  }
+  TrackerApi tracker(m_tracker);
+  Settlement out{m_opened ? m_receipt.amount : 0, m_receipt.segments, m_receipt.bytes, 0, {}};
+  if (m_opened) {  // the tracker's figure is the one that counts
+    auto status = tracker.Contract(m_id);
+    if (status && status->state != "open") out.paid = status->paid;
+  }
+  auto returned = tracker.CloseSpendAddress(m_spend_address);
+  if (returned) {
+    out.returned = returned->paid_out;
+    out.balance = returned->balance;
+  } else {
+    m_hooks.on_event("the deposit stays locked until the contract closes or expires: " +
+                     returned.error().message);
+    auto balance = tracker.Balance(AddressOf(m_key.public_key()));
+    if (balance) out.balance = *balance;
+  }
+  return out;
+}
+
+}  // namespace tollstream

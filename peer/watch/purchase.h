@@ -1,0 +1,144 @@
+// One contract bought from one source, in four steps:
+//   Deposit  the contract's lock moves into the viewer's spend address;
+//   Open     the viewer signs the contract and offers it to the source,
+//            which answers with the tracker's signed confirmation;
+//   Buy      segment after segment: each is checked against the origin's
+//            statement and paid with a cumulative receipt, until the
+//            contract ends, the source fails or stalls, or `stop`;
+//   Settle   the source closes the contract with the last receipt, and the
+//            spend address returns what was not paid.
+// A segment that fails its check is not paid for. A source that fails while
+// another sells leaves the purchase `failed`: the viewer continues with the
+// next best source from the next segment.
+//
+// Not thread-safe: the viewer's buying thread drives it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/base/result.h"
+#include "common/client/tracker_client.h"
+#include "common/protocol/contract.h"
+#include "common/protocol/receipt.h"
+#include "common/protocol/segment.h"
+#include "peer/watch/broadcaster_client.h"
+#include "peer/watch/sources.h"
+
+namespace tollstream {
+
+// Checks a source's answer to an offer: the same terms, signed by both, and
+// the tracker's signed confirmation that the contract is open. Errors:
+// kUpstream, or the signature check's error.
+Status CheckOpened(const json& answer, const Contract& offered, const PublicKey& tracker);
+
+// How long a contract of `max_segments` segments of `target_seconds` lives:
+// twice their playing time and ten minutes more, within 600 s and `longest`.
+int64_t ContractLifetime(uint64_t max_segments, int64_t target_seconds, int64_t longest);
+
+struct PurchaseHooks {
+  // A segment bought, checked and paid by `receipt`. An error (the viewer
+  // cannot keep it) ends the whole viewer.
+  std::function<Status(const SegmentStatement&, const std::string& bytes, const Receipt& receipt)>
+      on_bought;
+  // Whether another source sells now.
+  std::function<bool()> other_source;
+  std::function<void(const std::string&)> on_event;  // one line of progress
+  // A segment refused (not paid for): why, and that no more is bought here.
+  std::function<void(const std::string&)> on_rejected;
+};
+
+struct PurchaseLimits {
+  std::chrono::seconds source_timeout{5};        // no answer this long, and another sells: fail
+  std::chrono::seconds broadcaster_timeout{30};  // no answer this long: give the source up
+};
+
+// What settling a purchase came to.
+struct Settlement {
+  uint64_t paid = 0;  // what the tracker says was paid (the receipt's amount if it cannot tell)
+  uint64_t segments = 0;
+  uint64_t bytes = 0;
+  uint64_t returned = 0;            // the deposit's rest, back at the ordinary address
+  std::optional<uint64_t> balance;  // the ordinary address's balance, when known
+};
+
+class Purchase {
+ public:
+  // All references outlive the purchase. `tracker` has done its handshake;
+  // `node` speaks to `source`.
+  Purchase(const KeyPair& key, TrackerClient& tracker, BroadcasterClient& node, Source source,
+           std::string stream, PurchaseHooks hooks, PurchaseLimits limits = {});
+
+  // Moves `amount` into the spend address. Errors: the tracker's.
+  Status Deposit(uint64_t amount);
+  // Offers a contract for up to `max_segments` at the source's price,
+  // starting at `from` (unset: where the source says), expiring after
+  // `lifetime` seconds. Returns whether it is open; when not, why is in
+  // stopped_because(), and failed() tells whether another source sells.
+  bool Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t lifetime);
+  // Checks a delivered segment and pays it with the next receipt. Errors:
+  // kBadSignature (other bytes than signed, another stream, an earlier
+  // segment than due); nothing is paid then.
+  Status Accept(const SegmentStatement& statement, const std::string& bytes);
+  // Buys until the contract ends, the source fails, or `stop`. Segments of
+  // `target_seconds` are due that often. Errors: on_bought's.
+  Status Buy(const std::atomic<bool>& stop, int64_t target_seconds);
+  // Closes the contract through the source (unless it closed it already)
+  // and returns the spend address's rest.
+  Settlement Settle();
+
+  bool opened() const { return m_opened; }
+  // The source failed (refused, stopped answering, stalled or cheated) and
+  // another sells.
+  bool failed() const { return m_failed; }
+  // Every segment the contract covers was bought: a follow-on may continue.
+  bool all_bought() const { return m_all_bought; }
+  bool stream_ended() const { return m_stream_ended; }
+  const std::string& stopped_because() const { return m_stopped_because; }
+  const std::string& id() const { return m_id; }
+  const Contract& contract() const { return m_contract; }
+  const Receipt& receipt() const { return m_receipt; }
+  // The segment after the last one bought (where a follow-on starts).
+  uint64_t next_seq() const { return m_next_seq; }
+
+ private:
+  // Whether another source sells, asked at most every 2 s: a source that
+  // keeps stalling with none to replace it would be asked about on every
+  // poll otherwise.
+  bool OtherSourceByNow();
+  // One request for the next segment: false when the contract's buying ends.
+  Result<bool> BuyNext(const std::atomic<bool>& stop);
+  void Fail(std::string why, bool failed);
+
+  const KeyPair& m_key;
+  TrackerClient& m_tracker;
+  BroadcasterClient& m_node;
+  Source m_source;
+  std::string m_stream;
+  PurchaseHooks m_hooks;
+  PurchaseLimits m_limits;
+
+  std::string m_spend_address;
+  Contract m_contract;
+  std::string m_id;
+  Receipt m_receipt;
+  uint64_t m_next_seq = 0;
+  bool m_opened = false;
+  bool m_failed = false;
+  bool m_all_bought = false;
+  bool m_stream_ended = false;
+  bool m_settled = false;  // the source closed the contract itself
+  std::string m_stopped_because;
+
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point m_last_answer;
+  Clock::time_point m_last_segment;
+  Clock::time_point m_next_ask;
+  std::chrono::seconds m_stall{8};
+};
+
+}  // namespace tollstream

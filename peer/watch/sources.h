@@ -1,0 +1,71 @@
+// The sources a viewer can buy a stream from: the live sellers the tracker
+// lists (the stream's origin and the relays that re-sell it), of one
+// origin, within a budget, and not given up. The best is the cheapest of
+// those that answer a probe, the faster first at the same price; a probe is
+// a signed answer of no padding, then one of 64 KiB (round trip and
+// throughput).
+//
+// Not thread-safe: the viewer's buying thread uses it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/client/tracker_client.h"
+#include "common/crypto/keys.h"
+
+namespace tollstream {
+
+// One seller of the stream, as listed and probed.
+struct Source {
+  PublicKey key;
+  std::string url;
+  uint64_t price = 0;
+  std::string income_address;
+  PublicKey origin;
+  bool relay = false;
+  int64_t probe_us = 0;  // how long its probes took
+};
+
+class SourceFinder {
+ public:
+  // `tracker` has done its handshake and outlives the finder. `origin`: the
+  // stream's origin, when the viewer named one.
+  SourceFinder(TrackerClient& tracker, const KeyPair& key, std::string stream,
+               std::optional<PublicKey> origin);
+
+  // Waits up to `timeout` (or until `stop`) for sellers priced within
+  // `budget`, and settles the origin: the one named, else the only one that
+  // sells a stream of that name. Errors: the tracker's; kNotFound (none came
+  // in time); kConflict (several origins sell it: choose one). Empty when
+  // stopped.
+  Result<std::vector<Source>> WaitForSellers(uint64_t budget, std::chrono::seconds timeout,
+                                             const std::atomic<bool>& stop);
+  // The best source within `budget` among `sellers` (looked up again when
+  // empty). Errors: kNotFound when none answers.
+  Result<Source> Choose(uint64_t budget, std::vector<Source> sellers);
+  // Whether a seller other than `current`, and not given up, sells now.
+  bool HasOther(uint64_t budget, const PublicKey& current);
+  // `seller` is never chosen again.
+  void GiveUp(const PublicKey& seller) { m_given_up.insert(seller.ToHex()); }
+  bool GivenUp(const PublicKey& seller) const { return m_given_up.count(seller.ToHex()) > 0; }
+  // Settled by WaitForSellers.
+  const PublicKey& origin() const { return *m_origin; }
+
+ private:
+  Result<std::vector<Source>> LookUp(uint64_t budget);
+
+  TrackerClient& m_tracker;
+  const KeyPair& m_key;
+  std::string m_stream;
+  std::optional<PublicKey> m_origin;
+  std::set<std::string> m_given_up;
+};
+
+}  // namespace tollstream

@@ -1,0 +1,32 @@
+#include "peer/watch/viewer_figures.h"
+
+namespace tollstream {
+
+json ViewerFigures::ToJson() const {
+  json j{{"state", state},
+         {"stream", stream},
+         {"playlist", "/" + stream + ".m3u8"},
+         {"origin", origin},
+         {"origin_code", origin_code},
+         {"broadcaster", broadcaster},
+         {"code", code},
+         {"role", role},
+         {"sources", sources},
+         {"broadcaster_url", broadcaster_url},
+         {"income_address", income_address},
+         {"contract", contract},
+         {"contracts", contracts},
+         {"price", price},
+         {"budget", budget},
+         {"spent", spent},
+         {"budget_left", budget - spent},
+         {"segments", segments},
+         {"bytes", bytes},
+         {"returned", returned},
+         {"stopped_because", stopped_because}};
+  j["last_seq"] = last_seq ? json(*last_seq) : json(nullptr);
+  j["balance"] = balance ? json(*balance) : json(nullptr);
+  return j;
+}
+
+}  // namespace tollstream
