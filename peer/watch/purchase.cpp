@@ -87,10 +87,7 @@ bool Purchase::Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t
                                    RandomHex(kNonceBytes)};
   SignAsViewer(m_contract, m_key);
   m_id = ToHex(m_contract.id);
-  m_receipt.contract = m_contract.id;
-  m_receipt.viewer = m_key.public_key();
-  m_receipt.chain = m_contract.id;
-  SignReceipt(m_receipt, m_key);
+  m_book.emplace(m_contract, m_key);
   auto opened = m_node.Offer(m_contract, from);
   if (!opened) {
     Fail("the broadcaster refused the contract: " + opened.error().message, m_hooks.other_source());
@@ -101,33 +98,11 @@ bool Purchase::Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t
     return false;
   }
   m_opened = true;
-  m_next_seq = *FindAmount(*opened, "from");
+  m_book->StartAt(*FindAmount(*opened, "from"));
   m_hooks.on_event("contract " + m_id + " opened (confirmed by the tracker): lock " +
                    std::to_string(m_contract.terms.Lock()) + ", from segment " +
-                   std::to_string(m_next_seq));
+                   std::to_string(m_book->next_seq()));
   return true;
-}
-
-Status Purchase::Accept(const SegmentStatement& st, const std::string& bytes) {
-  Status checked = CheckSegmentBytes(st, bytes);
-  if (checked && st.stream != m_stream) {
-    checked = MakeError(ErrorCode::kBadSignature, "the segment is of stream " + st.stream);
-  }
-  // A later segment than due is a skip (what was due left the source's
-  // window), marked as a discontinuity; an earlier one is never right.
-  if (checked && st.seq < m_next_seq) {
-    checked =
-        MakeError(ErrorCode::kBadSignature, "segment " + std::to_string(st.seq) + " came where " +
-                                                std::to_string(m_next_seq) + " was due");
-  }
-  if (!checked) return checked;
-  m_receipt.segments += 1;
-  m_receipt.bytes += bytes.size();
-  m_receipt.amount = m_receipt.segments * m_contract.terms.price;
-  m_receipt.chain = ExtendChain(m_receipt.chain, st.sha256);
-  SignReceipt(m_receipt, m_key);
-  m_next_seq = st.seq + 1;
-  return Status::Ok();
 }
 
 bool Purchase::OtherSourceByNow() {
@@ -149,7 +124,7 @@ Status Purchase::Buy(const std::atomic<bool>& stop, int64_t target_seconds) {
 }
 
 Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
-  auto delivery = m_node.NextSegment(m_id, m_receipt);
+  auto delivery = m_node.NextSegment(m_id, m_book->receipt());
   if (!delivery) {
     const Error& e = delivery.error();
     auto quiet = Clock::now() - m_last_answer;
@@ -179,11 +154,11 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
   if (delivery->kind == Kind::kEnd) {
     Fail(FindString(delivery->result, "reason").value_or("the contract ended"), false);
     m_stream_ended = m_stopped_because == "the stream ended";
-    m_all_bought = m_receipt.segments == m_contract.terms.max_segments;
+    m_all_bought = m_book->receipt().segments == m_contract.terms.max_segments;
     m_settled = true;
     return false;
   }
-  if (Status checked = Accept(delivery->statement, delivery->bytes); !checked) {
+  if (Status checked = m_book->Pay(delivery->statement, delivery->bytes); !checked) {
     Fail("the broadcaster misbehaved: " + checked.error().message +
              "; not paying for it, buying no more from " + m_source.key.ToHex(),
          false);
@@ -192,7 +167,8 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
     return false;
   }
   m_last_segment = Clock::now();
-  if (Status kept = m_hooks.on_bought(delivery->statement, delivery->bytes, m_receipt); !kept) {
+  if (Status kept = m_hooks.on_bought(delivery->statement, delivery->bytes, m_book->receipt());
+      !kept) {
     return kept.error();
   }
   return true;
@@ -200,13 +176,14 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
 
 Settlement Purchase::Settle() {
   if (m_opened && !m_settled) {
-    auto closed = m_node.Close(m_id, m_receipt);
+    auto closed = m_node.Close(m_id, m_book->receipt());
     if (!closed) {
       m_hooks.on_event("the broadcaster did not close the contract: " + closed.error().message);
     }
   }
   TrackerApi tracker(m_tracker);
-  Settlement out{m_opened ? m_receipt.amount : 0, m_receipt.segments, m_receipt.bytes, 0, {}};
+  const Receipt& r = receipt();
+  Settlement out{m_opened ? r.amount : 0, r.segments, r.bytes, 0, {}};
   if (m_opened) {  // the tracker's figure is the one that counts
     auto status = tracker.Contract(m_id);
     if (status && status->state != "open") out.paid = status->paid;

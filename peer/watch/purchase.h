@@ -3,7 +3,7 @@
 //   Open     the viewer signs the contract and offers it to the source,
 //            which answers with the tracker's signed confirmation;
 //   Buy      segment after segment: each is checked against the origin's
-//            statement and paid with a cumulative receipt, until the
+//            statement and paid with a cumulative receipt (ReceiptBook), until the
 //            contract ends, the source fails or stalls, or `stop`;
 //   Settle   the source closes the contract with the last receipt, and the
 //            spend address returns what was not paid.
@@ -27,6 +27,7 @@
 #include "common/protocol/receipt.h"
 #include "common/protocol/segment.h"
 #include "peer/watch/broadcaster_client.h"
+#include "peer/watch/receipt_book.h"
 #include "peer/watch/sources.h"
 
 namespace tollstream {
@@ -80,10 +81,6 @@ class Purchase {
   // `lifetime` seconds. Returns whether it is open; when not, why is in
   // stopped_because(), and failed() tells whether another source sells.
   bool Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t lifetime);
-  // Checks a delivered segment and pays it with the next receipt. Errors:
-  // kBadSignature (other bytes than signed, another stream, an earlier
-  // segment than due); nothing is paid then.
-  Status Accept(const SegmentStatement& statement, const std::string& bytes);
   // Buys until the contract ends, the source fails, or `stop`. Segments of
   // `target_seconds` are due that often. Errors: on_bought's.
   Status Buy(const std::atomic<bool>& stop, int64_t target_seconds);
@@ -101,9 +98,10 @@ class Purchase {
   const std::string& stopped_because() const { return m_stopped_because; }
   const std::string& id() const { return m_id; }
   const Contract& contract() const { return m_contract; }
-  const Receipt& receipt() const { return m_receipt; }
+  // The last receipt (a zero one before the contract is offered).
+  const Receipt& receipt() const { return m_book ? m_book->receipt() : m_no_receipt; }
   // The segment after the last one bought (where a follow-on starts).
-  uint64_t next_seq() const { return m_next_seq; }
+  uint64_t next_seq() const { return m_book ? m_book->next_seq() : 0; }
 
  private:
   // Whether another source sells, asked at most every 2 s: a source that
@@ -125,8 +123,8 @@ class Purchase {
   std::string m_spend_address;
   Contract m_contract;
   std::string m_id;
-  Receipt m_receipt;
-  uint64_t m_next_seq = 0;
+  std::optional<ReceiptBook> m_book;  // once the contract is made
+  Receipt m_no_receipt;
   bool m_opened = false;
   bool m_failed = false;
   bool m_all_bought = false;
