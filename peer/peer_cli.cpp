@@ -1,36 +1,21 @@
 #include "peer/peer_cli.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdlib>
-#include <filesystem>
+#include <cstdint>
 #include <iostream>
-#include <mutex>
 #include <optional>
-#include <thread>
+#include <string>
 
 #include "common/cli/args.h"
 #include "common/cli/command_table.h"
 #include "common/cli/host_port.h"
 #include "common/cli/key_file.h"
 #include "common/cli/signal_watcher.h"
-#include "common/client/tracker_client.h"
-#include "common/observe/event_feed.h"
-#include "common/observe/log.h"
-#include "common/observe/metrics.h"
+#include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
 #include "common/wire/fields.h"
-#include "peer/broadcast/broadcaster.h"
-#include "peer/broadcast/encoder.h"
-#include "peer/broadcast/receipt_store.h"
-#include "peer/broadcast/relay_supply.h"
-#include "peer/broadcast/segment_source.h"
-#include "peer/peer_server.h"
-#include "peer/watch/local_hls.h"
-#include "peer/watch/viewer.h"
+#include "peer/node/broadcast_node.h"
+#include "peer/node/stop_flag.h"
+#include "peer/node/watch_node.h"
 
 namespace tollstream {
 namespace {
@@ -144,103 +129,9 @@ int Fail(const Error& e) {
   return Fail(e.message);
 }
 
-// Prints a line on stdout, whole.
-void Say(const std::string& line) {
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  std::cout << line << std::endl;
-}
-
-// Waits for SIGINT/SIGTERM; `stopped` turns true and wakers are notified.
-class StopFlag {
- public:
-  void Set() {
-    {
-      std::lock_guard lock(m_mutex);
-      m_stop = true;
-    }
-    m_cv.notify_all();
-  }
-  bool WaitFor(std::chrono::milliseconds d) {
-    std::unique_lock lock(m_mutex);
-    m_cv.wait_for(lock, d, [&] { return m_stop.load(); });
-    return m_stop;
-  }
-  const std::atomic<bool>& flag() const { return m_stop; }
-
- private:
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  std::atomic<bool> m_stop{false};
-};
-
-// A temporary directory removed at destruction.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& prefix) {
-    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    if (mkdtemp(pattern.data()) != nullptr) m_path = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!m_path.empty()) std::filesystem::remove_all(m_path, ec);
-  }
-  const std::string& path() const { return m_path; }
-
- private:
-  std::string m_path;
-};
-
-Result<std::unique_ptr<TrackerClient>> Connect(const std::string& url, const KeyPair& key) {
-  auto client = std::make_unique<TrackerClient>(url, key);
-  auto hello = client->Handshake();
-  if (!hello) return MakeError(hello.error().code, "tracker " + url + ": " + hello.error().message);
-  return client;
-}
-
-// What a selling node (a broadcaster, or a relay) needs before it sells: a
-// tracker client, its open income address, and its store of receipts.
-struct Seller {
-  std::unique_ptr<TrackerClient> tracker;
-  std::string income_address;
-  std::unique_ptr<ReceiptStore> store;
-};
-
-Result<Seller> PrepareSeller(const std::string& url, const KeyPair& key,
-                             const std::string& state_dir) {
-  auto tracker = Connect(url, key);
-  if (!tracker) return tracker.error();
-  auto income = (*tracker)->Call("getIncomeAddress", json::object());
-  if (!income) return MakeError(income.error().code, "getIncomeAddress: " + income.error().message);
-  auto store = ReceiptStore::Open(state_dir);
-  if (!store) {
-    return MakeError(store.error().code,
-                     store.error().message + " (is another node using " + state_dir + "?)");
-  }
-  return Seller{std::move(*tracker), (*income)["address"].get<std::string>(), std::move(*store)};
-}
-
-// Settles a selling node that stops: its announcement withdrawn, every
-// contract closed with its last receipt, its income paid out. Prints the
-// outcome (each line after `prefix`); false when the income stays put.
-bool SettleSeller(Broadcaster& seller, const std::string& income_address, const std::string& prefix,
-                  const std::function<void()>& withdraw) {
-  withdraw();
-  seller.CloseAll("the node stopped");
-  auto totals = seller.totals();
-  auto paid_out = seller.WithTracker([&](TrackerClient& c) {
-    return c.Call("closeIncomeAddress", {{"address", income_address}});
-  });
-  if (!paid_out) {
-    Say(prefix + "income stays at " + income_address + ": " + paid_out.error().message);
-    return false;
-  }
-  Say(prefix + "settled: earned " + std::to_string(totals.earned) + " for " +
-      std::to_string(totals.segments_paid) + " segments in " + std::to_string(totals.contracts) +
-      " contracts; paid out " + std::to_string((*paid_out)["paid_out"].get<uint64_t>()) + " to " +
-      (*paid_out)["to"].get<std::string>() + ", balance " +
-      std::to_string((*paid_out)["balance"].get<uint64_t>()));
-  return true;
+// The exit status of a node's run.
+int ExitStatus(const Result<int>& ran) {
+  return ran ? *ran : Fail(ran.error());
 }
 
 int Keygen(int argc, char** argv) {
@@ -257,6 +148,29 @@ int Keygen(int argc, char** argv) {
   return 0;
 }
 
+// A refusal by the tracker, with its code: "insufficient_funds: ...".
+Error Refusal(const Error& e) {
+  return MakeError(e.code, std::string(CodeName(e.code)) + ": " + e.message);
+}
+
+int Refused(const Error& e) {
+  return Fail(Refusal(e));
+}
+
+// Closes the key's spend and income addresses, moving what they hold to its
+// ordinary address; how much moved.
+Result<uint64_t> Reclaim(TrackerApi& tracker) {
+  auto spend = tracker.GetSpendAddress(0);
+  if (!spend) return spend.error();
+  auto refunded = tracker.CloseSpendAddress(*spend);
+  if (!refunded) return Refusal(refunded.error());
+  auto income = tracker.GetIncomeAddress();
+  if (!income) return income.error();
+  auto paid = tracker.CloseIncomeAddress(*income);
+  if (!paid) return Refusal(paid.error());
+  return refunded->paid_out + paid->paid_out;
+}
+
 int Wallet(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2, {"tracker", "key", "to", "amount"}, {"json"});
   if (!args) return Fail(args.error());
@@ -267,18 +181,18 @@ int Wallet(int argc, char** argv) {
   if (args->positional().size() != 1) return Fail("say balance or transfer (see --help)");
   auto key = LoadKeyFile(*key_path);
   if (!key) return Fail(key.error());
-  auto client = Connect(*url, *key);
+  auto client = ConnectTracker(*url, *key);
   if (!client) return Fail(client.error());
+  TrackerApi tracker(**client);
   std::string address = AddressOf(key->public_key());
   const std::string& action = args->positional()[0];
   if (action == "balance") {
-    auto account = (*client)->Call("account", {{"address", address}});
-    if (!account) return Fail(account.error());
+    auto balance = tracker.Balance(address);
+    if (!balance) return Fail(balance.error());
     if (args->Has("json")) {
-      std::cout << json{{"address", address}, {"balance", (*account)["balance"]}}.dump()
-                << std::endl;
+      std::cout << json{{"address", address}, {"balance", *balance}}.dump() << std::endl;
     } else {
-      std::cout << "address " << address << " balance " << (*account)["balance"] << std::endl;
+      std::cout << "address " << address << " balance " << *balance << std::endl;
     }
     return 0;
   }
@@ -288,31 +202,43 @@ int Wallet(int argc, char** argv) {
     if (!to) return Fail(to.error());
     if (!amount) return Fail(amount.error());
     if (*amount < 0) return Fail("--amount is required");
-    auto moved = (*client)->Call("transfer", {{"to", *to}, {"amount", *amount}});
-    if (!moved)
-      return Fail(std::string(CodeName(moved.error().code)) + ": " + moved.error().message);
+    auto moved = tracker.Transfer(*to, static_cast<uint64_t>(*amount));
+    if (!moved) return Refused(moved.error());
     std::cout << moved->dump() << std::endl;
     return 0;
   }
   if (action == "reclaim") {
-    uint64_t moved = 0;
-    for (const char* kind : {"Spend", "Income"}) {
-      json params = std::string(kind) == "Spend" ? json{{"deposit", 0}} : json::object();
-      auto special = (*client)->Call(std::string("get") + kind + "Address", params);
-      if (!special) return Fail(special.error());
-      auto closed = (*client)->Call(std::string("close") + kind + "Address",
-                                    {{"address", (*special)["address"]}});
-      if (!closed)
-        return Fail(std::string(CodeName(closed.error().code)) + ": " + closed.error().message);
-      moved += (*closed)["paid_out"].get<uint64_t>();
-    }
-    auto account = (*client)->Call("account", {{"address", address}});
-    if (!account) return Fail(account.error());
-    std::cout << "reclaimed " << moved << "; address " << address << " balance "
-              << (*account)["balance"] << std::endl;
+    auto moved = Reclaim(tracker);
+    if (!moved) return Fail(moved.error());
+    auto balance = tracker.Balance(address);
+    if (!balance) return Fail(balance.error());
+    std::cout << "reclaimed " << *moved << "; address " << address << " balance " << *balance
+              << std::endl;
     return 0;
   }
   return Fail("unknown wallet action '" + action + "' (see --help)");
+}
+
+constexpr const char* kBadStream = "--stream: 1 to 64 letters, digits, '.', '_' or '-'";
+
+// What every node must be given: the tracker, the key, the stream and the
+// listen address.
+struct NodeArgs {
+  std::string tracker_url;
+  std::string key_path;
+  std::string stream;
+  std::string listen;
+};
+
+Result<NodeArgs> ReadNodeArgs(const Args& args) {
+  auto url = args.Require("tracker");
+  auto key_path = args.Require("key");
+  auto stream = args.Require("stream");
+  auto listen = args.Require("listen");
+  for (const auto* r : {&url, &key_path, &stream, &listen}) {
+    if (!*r) return r->error();
+  }
+  return NodeArgs{*url, *key_path, *stream, *listen};
 }
 
 int Broadcast(int argc, char** argv) {
@@ -322,134 +248,64 @@ int Broadcast(int argc, char** argv) {
                    "segment-seconds", "state-dir", "advertise-url", "receipt-timeout", "ttl"},
                   {});
   if (!args) return Fail(args.error());
-  auto url = args->Require("tracker");
-  auto key_path = args->Require("key");
-  auto stream = args->Require("stream");
-  auto listen = args->Require("listen");
+  auto node = ReadNodeArgs(*args);
   auto price = args->Integer("price", -1, 0, int64_t{1} << 53);
   auto segment_seconds = args->Integer("segment-seconds", 2, 1, 60);
   auto receipt_timeout = args->Integer("receipt-timeout", 15, 1, 3600);
   auto ttl = args->Integer("ttl", 30, 5, 3600);
-  for (const auto* r : {&url, &key_path, &stream, &listen}) {
-    if (!*r) return Fail(r->error());
-  }
+  if (!node) return Fail(node.error());
   for (const auto* r : {&price, &segment_seconds, &receipt_timeout, &ttl}) {
     if (!*r) return Fail(r->error());
   }
   if (*price < 0) return Fail("--price is required");
-  if (!IsValidName(*stream)) return Fail("--stream: 1 to 64 letters, digits, '.', '_' or '-'");
-  if (args->Has("hls-dir") == args->Has("source"))
+  if (!IsValidName(node->stream)) return Fail(kBadStream);
+  if (args->Has("hls-dir") == args->Has("source")) {
     return Fail("give one of --hls-dir DIR or --source FILE");
-  auto where = ParseHostPort(*listen);
+  }
+  auto where = ParseHostPort(node->listen);
   if (!where) return Fail(where.error());
-  auto key = LoadKeyFile(*key_path);
+  auto key = LoadKeyFile(node->key_path);
   if (!key) return Fail(key.error());
+
+  BroadcastOptions options;
+  options.tracker_url = node->tracker_url;
+  options.stream = node->stream;
+  options.listen = *where;
+  options.price = static_cast<uint64_t>(*price);
+  options.hls_dir = args->Get("hls-dir").value_or("");
+  options.source = args->Get("source").value_or("");
+  options.playlist = args->Get("playlist").value_or("");
+  options.segment_seconds = static_cast<int>(*segment_seconds);
+  options.state_dir = args->Get("state-dir").value_or(node->key_path + ".state");
+  options.advertise_url = args->Get("advertise-url");
+  options.receipt_timeout_seconds = *receipt_timeout;
+  options.ttl = *ttl;
 
   SignalWatcher signals;
   StopFlag stop;
   signals.Start([&] { stop.Set(); });
+  BroadcastNode broadcaster(std::move(*key), std::move(options));
+  return ExitStatus(broadcaster.Run(stop));
+}
 
-  auto seller = PrepareSeller(*url, *key, args->Get("state-dir").value_or(*key_path + ".state"));
-  if (!seller) return Fail(seller.error());
-
-  std::optional<ScratchDir> encoded;  // where ffmpeg writes, with --source
-  Encoder encoder;
-  std::filesystem::path hls_dir;
-  if (auto dir = args->Get("hls-dir")) {
-    hls_dir = *dir;
-  } else {
-    encoded.emplace("tollstream-hls");
-    if (encoded->path().empty()) return Fail("cannot create a temporary directory");
-    hls_dir = encoded->path();
-    if (Status s = encoder.Start(*args->Get("source"), hls_dir, static_cast<int>(*segment_seconds));
-        !s) {
-      return Fail(s.error());
-    }
-  }
-  auto playlist = FindPlaylist(hls_dir, args->Get("playlist").value_or(""));
-  if (!playlist) return Fail(playlist.error());
-  SegmentSource source(*playlist, *stream, *key);
-
-  BroadcasterConfig config;
-  config.stream = *stream;
-  config.price = static_cast<uint64_t>(*price);
-  config.income_address = seller->income_address;
-  config.receipt_timeout_seconds = *receipt_timeout;
-  EventFeed feed;  // the status page's figures
-  Metrics metrics;
-  config.on_event = [&feed](const std::string& line) {
-    Say(line);
-    feed.Publish("log", line);
-  };
-  config.metrics = &metrics;
-  Broadcaster broadcaster(*key, std::move(seller->tracker), source, *seller->store, config);
-  broadcaster.CloseStored();
-
-  PeerServer server;
-  server.ServeBroadcaster(broadcaster, feed);
-  server.Instrument(metrics);
-  auto bound = server.Bind(*where);
-  if (!bound) return Fail(bound.error());
-  server.Start();
-  std::string advertised = args->Get("advertise-url").value_or(bound->Url());
-  Say("listening on " + bound->Url());
-  Say("status page " + bound->Url() + "/");
-  Say("broadcasting " + *stream + " at " + advertised + " price " + std::to_string(*price));
-  Say("broadcaster " + key->public_key().ToHex() + " code " + KeyCode(key->public_key()));
-  Say("income address " + config.income_address);
-
-  auto announce = [&](int64_t seconds) {
-    return broadcaster.WithTracker([&](TrackerClient& c) {
-      return c.Call(
-          "announce",
-          {{"stream", *stream}, {"url", advertised}, {"price", *price}, {"ttl", seconds}});
-    });
-  };
-  if (auto a = announce(*ttl); !a) return Fail("announce: " + a.error().message);
-  auto next_announce = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
-  // The status page: the figures when they change, with the income
-  // balance asked again whenever more was earned.
-  std::optional<uint64_t> income_balance;
-  std::optional<uint64_t> balance_for_earned;
-  json shown;
-  auto publish_status = [&] {
-    uint64_t earned = broadcaster.totals().earned;
-    if (balance_for_earned != earned) {
-      auto account = broadcaster.WithTracker([&](TrackerClient& c) {
-        return c.Call("account", {{"address", config.income_address}});
-      });
-      if (account) {
-        income_balance = FindAmount(*account, "balance");
-        balance_for_earned = earned;
-      }
-    }
-    json status = broadcaster.Snapshot();
-    status["url"] = advertised;
-    status["income_balance"] = income_balance ? json(*income_balance) : json(nullptr);
-    if (status != shown) {
-      feed.SetState(status);
-      shown = std::move(status);
-    }
-  };
-  publish_status();
-  while (!stop.WaitFor(std::chrono::milliseconds(500))) {
-    broadcaster.CloseQuiet();
-    publish_status();
-    if (std::chrono::steady_clock::now() >= next_announce) {
-      if (auto a = announce(*ttl); !a) LogWarn("announce: " + a.error().message);
-      next_announce = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
-    }
-    int status = 0;
-    if (args->Has("source") && !encoder.Running(&status) && status != 0) {
-      LogWarn("ffmpeg exited with status " + std::to_string(status));
-    }
-  }
-
-  // Shut down cleanly: no new requests, every contract settled, income paid out.
-  feed.Close();
-  server.Stop();
-  encoder.Stop();
-  return SettleSeller(broadcaster, config.income_address, "", [&] { (void)announce(0); }) ? 0 : 1;
+// The relay's options of `peer watch`, when --relay is given.
+Result<std::optional<RelayOptions>> ReadRelayArgs(const Args& args, const NodeArgs& node) {
+  bool relaying = args.Has("relay");
+  auto price = args.Integer("price", -1, 0, int64_t{1} << 53);
+  auto ttl = args.Integer("ttl", 30, 5, 3600);
+  if (!price) return price.error();
+  if (!ttl) return ttl.error();
+  if (relaying && *price < 0) return MakeError(ErrorCode::kInvalidField, "--relay needs --price");
+  if (!relaying && *price >= 0)
+    return MakeError(ErrorCode::kInvalidField, "--price is for --relay");
+  if (!relaying) return std::optional<RelayOptions>();
+  RelayOptions relay;
+  relay.tracker_url = node.tracker_url;
+  relay.stream = node.stream;
+  relay.price = static_cast<uint64_t>(*price);
+  relay.ttl = *ttl;
+  relay.state_dir = args.Get("state-dir").value_or(node.key_path + ".relay-state");
+  return std::optional<RelayOptions>(std::move(relay));
 }
 
 int Watch(int argc, char** argv) {
@@ -458,166 +314,43 @@ int Watch(int argc, char** argv) {
                            "origin", "price", "advertise-url", "state-dir", "ttl"},
                           {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
-  auto url = args->Require("tracker");
-  auto key_path = args->Require("key");
-  auto stream = args->Require("stream");
-  auto listen = args->Require("listen");
+  auto node = ReadNodeArgs(*args);
   auto budget = args->Integer("budget", -1, 0, int64_t{1} << 53);
-  for (const auto* r : {&url, &key_path, &stream, &listen}) {
-    if (!*r) return Fail(r->error());
-  }
+  if (!node) return Fail(node.error());
   if (!budget) return Fail(budget.error());
   if (*budget < 0) return Fail("--budget is required");
-  if (!IsValidName(*stream)) return Fail("--stream: 1 to 64 letters, digits, '.', '_' or '-'");
-  auto where = ParseHostPort(*listen);
+  if (!IsValidName(node->stream)) return Fail(kBadStream);
+  auto where = ParseHostPort(node->listen);
   if (!where) return Fail(where.error());
-  auto key = LoadKeyFile(*key_path);
+  auto key = LoadKeyFile(node->key_path);
   if (!key) return Fail(key.error());
-  std::optional<PublicKey> origin;
+  WatchOptions options;
   if (auto hex = args->Get("origin")) {
-    origin = PublicKey::FromHex(*hex);
-    if (!origin) return Fail("--origin: a public key, 64 hex digits");
+    options.origin = PublicKey::FromHex(*hex);
+    if (!options.origin) return Fail("--origin: a public key, 64 hex digits");
   }
-  bool relaying = args->Has("relay");
-  auto price = args->Integer("price", -1, 0, int64_t{1} << 53);
-  auto ttl = args->Integer("ttl", 30, 5, 3600);
-  if (!price) return Fail(price.error());
-  if (!ttl) return Fail(ttl.error());
-  if (relaying && *price < 0) return Fail("--relay needs --price");
-  if (!relaying && *price >= 0) return Fail("--price is for --relay");
+  auto relay = ReadRelayArgs(*args, *node);
+  if (!relay) return Fail(relay.error());
+  if (*relay) relay->value().origin = options.origin;
+  options.tracker_url = node->tracker_url;
+  options.stream = node->stream;
+  options.budget = static_cast<uint64_t>(*budget);
+  options.listen = *where;
+  options.out_path = args->Get("out").value_or("");
+  options.store_dir = args->Get("store-dir").value_or("");
+  options.exit_at_end = args->Has("exit-at-end");
+  options.relay = std::move(*relay);
+  options.advertise_url = args->Get("advertise-url");
 
   SignalWatcher signals;
   StopFlag stop;
-
-  ScratchDir scratch("tollstream-watch");
-  std::string store_dir = args->Get("store-dir").value_or(scratch.path());
-  std::error_code ec;
-  std::filesystem::create_directories(store_dir, ec);
-  if (store_dir.empty() || ec) return Fail("cannot create a directory for the segments");
-  LocalHls local(store_dir, *stream);
-  EventFeed feed;  // the page's figures
-  Metrics metrics;
   StopFlag stop_buying;  // the page's stop button, or a signal
   signals.Start([&] {
     stop.Set();
     stop_buying.Set();
   });
-
-  ViewerConfig config;
-  config.tracker_url = *url;
-  config.stream = *stream;
-  config.budget = static_cast<uint64_t>(*budget);
-  config.out_path = args->Get("out").value_or("");
-  config.on_event = Say;
-  config.feed = &feed;
-  config.metrics = &metrics;
-  config.wait_for_top_up = !args->Has("exit-at-end");
-  config.origin = origin;
-
-  // A relay: sells what the viewer bought, under its own contracts.
-  RelaySupply supply(origin);
-  Seller seller;
-  std::unique_ptr<Broadcaster> relay;
-  if (relaying) {
-    auto prepared =
-        PrepareSeller(*url, *key, args->Get("state-dir").value_or(*key_path + ".relay-state"));
-    if (!prepared) return Fail(prepared.error());
-    seller = std::move(*prepared);
-    BroadcasterConfig terms;
-    terms.stream = *stream;
-    terms.price = static_cast<uint64_t>(*price);
-    terms.income_address = seller.income_address;
-    terms.on_event = [&feed](const std::string& line) {
-      Say("relay: " + line);
-      feed.Publish("log", "relay: " + line);
-    };
-    terms.metrics = &metrics;
-    relay = std::make_unique<Broadcaster>(*key, std::move(seller.tracker), supply, *seller.store,
-                                          terms);
-    relay->CloseStored();
-    config.on_segment = [&supply](const SegmentStatement& st, const std::string& bytes) {
-      supply.Add(st, bytes);
-    };
-    config.on_finished = [&supply] { supply.SetFinished(); };
-  }
-  Viewer viewer(*key, config, local);
-  feed.SetState(viewer.figures().ToJson());
-
-  WatchControls controls;
-  controls.feed = &feed;
-  controls.status = [&viewer] { return viewer.figures().ToJson(); };
-  controls.top_up = [&viewer](uint64_t amount) { return viewer.TopUp(amount); };
-  controls.stop = [&stop_buying] { stop_buying.Set(); };
-  PeerServer server;
-  server.ServeViewer(local, controls);
-  if (relay) server.ServeSellerApi(*relay);
-  server.Instrument(metrics);
-  auto bound = server.Bind(*where);
-  if (!bound) return Fail(bound.error());
-  server.Start();
-  Say("serving " + bound->Url() + "/" + *stream + ".m3u8");
-  Say("watch page " + bound->Url() + "/");
-
-  // The relay announces itself once it holds a segment, renews, and closes
-  // the contracts of quiet viewers, until the node stops.
-  std::string advertised = args->Get("advertise-url").value_or(bound->Url());
-  std::atomic<bool> relay_done{false};
-  std::thread relay_loop;
-  auto announce = [&](int64_t seconds) {
-    return relay->WithTracker([&](TrackerClient& c) {
-      return c.Call("announce", {{"stream", *stream},
-                                 {"origin", supply.origin().ToHex()},
-                                 {"url", advertised},
-                                 {"price", *price},
-                                 {"ttl", seconds}});
-    });
-  };
-  if (relay) {
-    relay_loop = std::thread([&] {
-      bool announced = false;
-      auto next = std::chrono::steady_clock::now();
-      while (!relay_done) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        relay->CloseQuiet();
-        if (!supply.Info().available || std::chrono::steady_clock::now() < next) continue;
-        auto a = announce(*ttl);
-        if (!a) {
-          LogWarn("relay announce: " + a.error().message);
-        } else if (!announced) {
-          announced = true;
-          Say("relaying " + *stream + " of origin " + supply.origin().ToHex() + " at " +
-              advertised + " price " + std::to_string(*price));
-        }
-        next = std::chrono::steady_clock::now() + std::chrono::seconds(*ttl / 3);
-      }
-    });
-  }
-  // Stops the relay: no more announcements, every contract settled, income paid out.
-  auto stop_relay = [&]() -> bool {
-    if (!relay) return true;
-    relay_done = true;
-    if (relay_loop.joinable()) relay_loop.join();
-    return SettleSeller(*relay, seller.income_address, "relay ", [&] { (void)announce(0); });
-  };
-
-  auto outcome = viewer.Run(stop_buying.flag());
-  if (outcome && outcome->stream_ended) supply.End();
-  if (!outcome) {
-    feed.Close();
-    server.Stop();
-    stop_relay();
-    return Fail(outcome.error());
-  }
-  if (!args->Has("exit-at-end")) {
-    Say("serving what was bought until interrupted");
-    while (!stop.WaitFor(std::chrono::seconds(1))) {
-    }
-  }
-  feed.Close();
-  server.Stop();
-  bool relay_settled = stop_relay();
-  Say("bye");
-  return relay_settled ? 0 : 1;
+  WatchNode viewer(std::move(*key), std::move(options));
+  return ExitStatus(viewer.Run(stop, stop_buying));
 }
 
 }  // namespace

@@ -47,6 +47,15 @@ std::optional<Listing> ReadListing(const json& entry) {
 
 }  // namespace
 
+Result<std::unique_ptr<TrackerClient>> ConnectTracker(const std::string& url, const KeyPair& key) {
+  auto client = std::make_unique<TrackerClient>(url, key);
+  auto hello = client->Handshake();
+  if (!hello) {
+    return MakeError(hello.error().code, "tracker " + url + ": " + hello.error().message);
+  }
+  return client;
+}
+
 Result<uint64_t> TrackerApi::Balance(const std::string& address) {
   auto answer = m_client.Call("account", {{"address", address}});
   if (!answer) return answer.error();

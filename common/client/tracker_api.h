@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ struct ContractStatus {
   std::string state;  // "open", "closed" or "expired"
   uint64_t paid = 0;
 };
+
+// A client of the tracker at `url` that has done its handshake. Errors: the
+// handshake's, its message naming the tracker.
+Result<std::unique_ptr<TrackerClient>> ConnectTracker(const std::string& url, const KeyPair& key);
 
 class TrackerApi {
  public:

@@ -1,4 +1,4 @@
-#include "peer/broadcast/relay_supply.h"
+#include "peer/relay/relay_supply.h"
 
 #include <algorithm>
 

@@ -1,0 +1,140 @@
+#include "peer/node/broadcast_node.h"
+
+#include <filesystem>
+
+#include "common/client/tracker_api.h"
+#include "common/observe/event_feed.h"
+#include "common/observe/log.h"
+#include "common/observe/metrics.h"
+#include "common/protocol/address.h"
+#include "peer/broadcast/broadcaster.h"
+#include "peer/broadcast/encoder.h"
+#include "peer/broadcast/segment_source.h"
+#include "peer/node/announcer.h"
+#include "peer/node/console.h"
+#include "peer/node/scratch_dir.h"
+#include "peer/node/seller_account.h"
+#include "peer/peer_server.h"
+
+namespace tollstream {
+
+// What a running broadcasting node is made of, in the order they are made
+// (and the reverse order they go).
+struct BroadcastNode::Parts {
+  explicit Parts(SellerAccount a) : account(std::move(a)) {}
+  SellerAccount account;
+  std::optional<ScratchDir> encoded;  // where ffmpeg writes, with a source file
+  Encoder encoder;
+  std::unique_ptr<SegmentSource> source;
+  EventFeed feed;  // the status page's figures
+  Metrics metrics;
+  std::unique_ptr<Broadcaster> broadcaster;
+  PeerServer server;
+  std::string advertised;
+  std::optional<Announcer> announcer;
+  // The status page's last figures, and the income balance asked again
+  // whenever more was earned.
+  json shown;
+  std::optional<uint64_t> income_balance;
+  std::optional<uint64_t> balance_for_earned;
+};
+
+BroadcastNode::BroadcastNode(KeyPair key, BroadcastOptions options)
+    : m_key(std::move(key)), m_options(std::move(options)) {}
+
+BroadcastNode::~BroadcastNode() = default;
+
+Status BroadcastNode::Start() {
+  auto account = SellerAccount::Open(m_options.tracker_url, m_key, m_options.state_dir);
+  if (!account) return account.error();
+  m_parts = std::make_unique<Parts>(std::move(*account));
+  Parts& p = *m_parts;
+  std::filesystem::path hls_dir = m_options.hls_dir;
+  if (!m_options.source.empty()) {
+    p.encoded.emplace("tollstream-hls");
+    if (p.encoded->path().empty()) {
+      return MakeError(ErrorCode::kUnavailable, "cannot create a temporary directory");
+    }
+    hls_dir = p.encoded->path();
+    Status started = p.encoder.Start(m_options.source, hls_dir, m_options.segment_seconds);
+    if (!started) return started;
+  }
+  auto playlist = FindPlaylist(hls_dir, m_options.playlist);
+  if (!playlist) return playlist.error();
+  p.source = std::make_unique<SegmentSource>(*playlist, m_options.stream, m_key);
+
+  BroadcasterConfig config;
+  config.stream = m_options.stream;
+  config.price = m_options.price;
+  config.income_address = p.account.income_address;
+  config.receipt_timeout_seconds = m_options.receipt_timeout_seconds;
+  config.on_event = SayAndShow(p.feed);
+  config.metrics = &p.metrics;
+  p.broadcaster = std::make_unique<Broadcaster>(m_key, std::move(p.account.tracker), *p.source,
+                                                *p.account.store, config);
+  p.broadcaster->CloseStored();
+
+  p.server.ServeBroadcaster(*p.broadcaster, p.feed);
+  p.server.Instrument(p.metrics);
+  auto bound = p.server.Bind(m_options.listen);
+  if (!bound) return bound.error();
+  p.server.Start();
+  p.advertised = m_options.advertise_url.value_or(bound->Url());
+  Say("listening on " + bound->Url());
+  Say("status page " + bound->Url() + "/");
+  Say("broadcasting " + m_options.stream + " at " + p.advertised + " price " +
+      std::to_string(m_options.price));
+  Say("broadcaster " + m_key.public_key().ToHex() + " code " + KeyCode(m_key.public_key()));
+  Say("income address " + p.account.income_address);
+  p.announcer.emplace(
+      *p.broadcaster,
+      AnnounceParams{m_options.stream, p.advertised, m_options.price, m_options.ttl, {}});
+  if (Status a = p.announcer->Announce(); !a) {
+    return MakeError(a.error().code, "announce: " + a.error().message);
+  }
+  return Status::Ok();
+}
+
+Result<int> BroadcastNode::Run(StopFlag& stop) {
+  if (Status started = Start(); !started) return started.error();
+  Parts& p = *m_parts;
+  PublishStatus();
+  while (!stop.WaitFor(std::chrono::milliseconds(500))) {
+    p.broadcaster->CloseQuiet();
+    PublishStatus();
+    if (auto tried = p.announcer->RenewIfDue(); tried && !*tried) {
+      LogWarn("announce: " + tried->error().message);
+    }
+    int status = 0;
+    if (!m_options.source.empty() && !p.encoder.Running(&status) && status != 0) {
+      LogWarn("ffmpeg exited with status " + std::to_string(status));
+    }
+  }
+  // Shut down cleanly: no new requests, every contract settled, income paid out.
+  p.feed.Close();
+  p.server.Stop();
+  p.encoder.Stop();
+  return p.account.Settle(*p.broadcaster, "", [&] { p.announcer->Withdraw(); }) ? 0 : 1;
+}
+
+void BroadcastNode::PublishStatus() {
+  Parts& p = *m_parts;
+  uint64_t earned = p.broadcaster->totals().earned;
+  if (p.balance_for_earned != earned) {
+    auto balance = p.broadcaster->WithTracker(
+        [&](TrackerClient& c) { return TrackerApi(c).Balance(p.account.income_address); });
+    if (balance) {
+      p.income_balance = *balance;
+      p.balance_for_earned = earned;
+    }
+  }
+  json status = p.broadcaster->Snapshot();
+  status["url"] = p.advertised;
+  status["income_balance"] = p.income_balance ? json(*p.income_balance) : json(nullptr);
+  if (status != p.shown) {
+    p.feed.SetState(status);
+    p.shown = std::move(status);
+  }
+}
+
+}  // namespace tollstream

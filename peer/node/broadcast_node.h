@@ -1,0 +1,58 @@
+// The broadcasting node: sells the segments of a stream, read from an
+// encoder's HLS folder or from a file it encodes itself (ffmpeg, in real
+// time), to viewers who pay with signed receipts. It announces the stream
+// at the tracker and renews the announcement, serves the viewers' API, a
+// status page and /metrics, closes the contracts of quiet viewers, and
+// when told to stop withdraws the stream, closes every contract with its
+// last receipt and pays its income out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/base/result.h"
+#include "common/cli/host_port.h"
+#include "common/crypto/keys.h"
+#include "peer/node/stop_flag.h"
+
+namespace tollstream {
+
+struct BroadcastOptions {
+  std::string tracker_url;
+  std::string stream;
+  HostPort listen;
+  uint64_t price = 0;
+  std::string hls_dir;   // an encoder's output, or
+  std::string source;    // a file to encode (exactly one of the two)
+  std::string playlist;  // in hls_dir (default: its only .m3u8)
+  int segment_seconds = 2;
+  std::string state_dir;                     // open contracts and their last receipts
+  std::optional<std::string> advertise_url;  // default: the bound address
+  int64_t receipt_timeout_seconds = 15;
+  int64_t ttl = 30;
+};
+
+class BroadcastNode {
+ public:
+  BroadcastNode(KeyPair key, BroadcastOptions options);
+  ~BroadcastNode();
+
+  // Runs until `stop`, then settles. Returns the exit status: 0, or 1 when
+  // the income could not be paid out. Errors: what kept it from starting
+  // (the tracker, the state dir, the source, the listen address, the first
+  // announcement).
+  Result<int> Run(StopFlag& stop);
+
+ private:
+  struct Parts;
+  Status Start();
+  // The status page's figures, published when they change.
+  void PublishStatus();
+
+  KeyPair m_key;
+  BroadcastOptions m_options;
+  std::unique_ptr<Parts> m_parts;
+};
+
+}  // namespace tollstream

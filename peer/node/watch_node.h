@@ -1,0 +1,49 @@
+// The receiving node: buys a stream within a budget (Viewer), keeps what it
+// bought as a local HLS stream that any player reads, and serves it with
+// the viewer's page (its figures live, buttons to top up and to stop) and
+// /metrics; with a relay, it also sells what it bought. When the stream
+// ends it keeps serving until told to stop, unless asked to exit then.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/base/result.h"
+#include "common/cli/host_port.h"
+#include "common/crypto/keys.h"
+#include "peer/node/stop_flag.h"
+#include "peer/relay/relay.h"
+
+namespace tollstream {
+
+struct WatchOptions {
+  std::string tracker_url;
+  std::string stream;
+  uint64_t budget = 0;
+  HostPort listen;
+  std::string out_path;   // also every segment's bytes here, if set
+  std::string store_dir;  // the bought segments (default: a temporary directory)
+  std::optional<PublicKey> origin;
+  bool exit_at_end = false;
+  std::optional<RelayOptions> relay;         // sell on what is bought
+  std::optional<std::string> advertise_url;  // the relay's (default: the bound address)
+};
+
+class WatchNode {
+ public:
+  WatchNode(KeyPair key, WatchOptions options);
+
+  // Buys until the stream ends, the budget is spent, or `stop_buying`
+  // (the page's stop button, or a signal); then serves what it bought until
+  // `stop` (at once with exit_at_end), and settles the relay. Returns the
+  // exit status: 0, or 1 when the relay's income could not be paid out.
+  // Errors: what kept it from starting, or from buying at all.
+  Result<int> Run(StopFlag& stop, StopFlag& stop_buying);
+
+ private:
+  KeyPair m_key;
+  WatchOptions m_options;
+};
+
+}  // namespace tollstream
