@@ -3,6 +3,7 @@
 #include "common/base/amount.h"
 #include "common/base/hex.h"
 #include "common/protocol/address.h"
+#include "tracker/ledger_keys.h"
 
 namespace tollstream {
 namespace {
@@ -153,7 +154,7 @@ Result<json> Ledger::Transfer(LedgerTxn& txn, const PublicKey& from, const std::
 
 Result<json> Ledger::GetSpecialAddress(LedgerTxn& txn, AccountKind kind, const PublicKey& owner,
                                        int64_t now, bool* created) {
-  std::string index_key = keys::Owner(KindName(kind), owner);
+  std::string index_key = keys::Owner(kind, owner);
   auto index = Load<OwnerIndex>(txn, index_key);
   if (!index) return index.error();
   OwnerIndex idx = index->value_or(OwnerIndex{});
@@ -408,7 +409,7 @@ Result<json> Ledger::CloseSpecial(LedgerTxn& txn, AccountKind kind, const Public
     }
     txn.PutJson(keys::kSupply, supply->ToJson());
   }
-  std::string index_key = keys::Owner(KindName(kind), owner);
+  std::string index_key = keys::Owner(kind, owner);
   auto index = Load<OwnerIndex>(txn, index_key);
   if (!index) return index.error();
   if (!index->has_value() || (*index)->address != address) {

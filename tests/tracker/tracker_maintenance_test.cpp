@@ -5,7 +5,7 @@
 // second earlier.
 #include "common/wire/envelope.h"
 #include "tests/tracker/ledger_fixture.h"
-#include "tracker/ledger_records.h"
+#include "tracker/ledger_keys.h"
 #include "tracker/tracker_service.h"
 
 namespace tollstream::test {

@@ -2,7 +2,7 @@
 
 #include "common/wire/fields.h"
 #include "tracker/http/routes.h"
-#include "tracker/ledger_records.h"
+#include "tracker/ledger_keys.h"
 
 namespace tollstream {
 namespace {
@@ -16,7 +16,7 @@ bool IsHttpUrl(std::string_view url) {
 
 // The open income address of `owner`, or "" when it has none.
 Result<std::string> OpenIncomeAddress(const LedgerTxn& txn, const PublicKey& owner) {
-  auto raw = txn.GetJson(keys::Owner("income", owner));
+  auto raw = txn.GetJson(keys::Owner(AccountKind::kIncome, owner));
   if (!raw) return raw.error();
   if (!raw->has_value()) return std::string();
   auto index = OwnerIndex::FromJson(**raw);
