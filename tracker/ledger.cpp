@@ -186,6 +186,14 @@ Result<json> Ledger::GetIncomeAddress(LedgerTxn& txn, const PublicKey& owner, in
   return account;
 }
 
+Result<std::optional<std::string>> Ledger::OpenIncomeAddress(const LedgerTxn& txn,
+                                                             const PublicKey& owner) const {
+  auto index = Load<OwnerIndex>(txn, keys::Owner(AccountKind::kIncome, owner));
+  if (!index) return index.error();
+  if (!index->has_value() || (*index)->address.empty()) return std::optional<std::string>();
+  return std::optional<std::string>((*index)->address);
+}
+
 Result<json> Ledger::GetSpendAddress(LedgerTxn& txn, const PublicKey& owner, uint64_t deposit,
                                      const std::string& ref, int64_t now) {
   bool created = false;
