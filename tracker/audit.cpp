@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/base/amount.h"
+#include "tracker/ledger_keys.h"
 #include "tracker/ledger_records.h"
 
 namespace tollstream {
@@ -33,22 +34,27 @@ class Auditor {
     m_report.ok = false;
   }
 
-  // Calls `visit(key, parsed value)` for each record under `prefix`.
-  template <typename Visit>
-  Status Scan(std::string_view prefix, Visit visit) {
+  // Calls `visit(parsed key, parsed value)` for each record in `range`,
+  // its key parsed by `parse`.
+  template <typename Parse, typename Visit>
+  Status Scan(const keys::KeyRange& range, Parse parse, Visit visit) {
     auto it = m_store.NewIterator(*m_snapshot);
     size_t seen = 0;
-    for (it->Seek(prefix); it->Valid() && it->key().substr(0, prefix.size()) == prefix;
-         it->Next()) {
+    for (it->Seek(range.first); it->Valid() && range.Contains(it->key()); it->Next()) {
       if (++seen % kStopCheckEvery == 0 && m_stop != nullptr && m_stop->load()) {
         return MakeError(ErrorCode::kUnavailable, "the audit was stopped");
+      }
+      auto key = parse(it->key());
+      if (!key) {
+        Problem("key " + std::string(it->key()) + " is malformed");
+        continue;
       }
       json value = json::parse(it->value(), nullptr, /*allow_exceptions=*/false);
       if (value.is_discarded() && !it->value().empty()) {
         Problem("record " + std::string(it->key()) + " does not parse");
         continue;
       }
-      visit(it->key(), value);
+      visit(*key, value);
     }
     return it->status();
   }
@@ -70,11 +76,11 @@ class Auditor {
   Status ReplayJournal() {
     uint64_t expected_seq = 0;
     uint64_t minted = 0;
-    Status s = Scan("j/", [&](std::string_view key, const json& value) {
+    Status s = Scan(keys::kJournal, keys::ParseJournalKey, [&](uint64_t seq, const json& value) {
       auto e = JournalEntry::FromJson(value);
       if (!e) return Problem(e.error().message);
       if (e->seq != expected_seq) {
-        Problem("journal entry " + std::string(key) + " has seq " + std::to_string(e->seq) +
+        Problem("journal entry " + keys::Journal(seq) + " has seq " + std::to_string(e->seq) +
                 ", expected " + std::to_string(expected_seq));
       }
       expected_seq = e->seq + 1;
@@ -105,11 +111,11 @@ class Auditor {
   }
 
   Status CheckContracts() {
-    return Scan("c/", [&](std::string_view key, const json& value) {
+    return Scan(keys::kContracts, keys::ParseContractKey, [&](const auto& id, const json& value) {
       auto c = ContractRecord::FromJson(value);
       if (!c) return Problem(c.error().message);
-      std::string where = "contract " + std::string(key.substr(2));
-      if (c->id != key.substr(2)) Problem(where + " is stored under another id");
+      std::string where = "contract " + id;
+      if (c->id != id) Problem(where + " is stored under another id");
       if (c->lock != c->terms.Lock()) Problem(where + " locks other than price x max_segments");
       switch (c->state) {
         case ContractState::kOpen:
@@ -137,13 +143,13 @@ class Auditor {
 
   Status CheckReleaseIndex() {
     size_t listed = 0;
-    Status s = Scan("x/", [&](std::string_view key, const json&) {
+    Status s = Scan(keys::kReleases, keys::ParseReleaseKey, [&](const auto& key, const json&) {
       ++listed;
-      std::string id(key.substr(19));
+      const std::string& id = key.id;
       auto it = m_open_release.find(id);
       if (it == m_open_release.end()) {
         Problem("release index lists " + id + ", which is not an open contract");
-      } else if (HexU64(static_cast<uint64_t>(it->second)) != key.substr(2, 16)) {
+      } else if (it->second != key.release_at) {
         Problem("release index has the wrong time for " + id);
       }
     });
@@ -157,12 +163,12 @@ class Auditor {
 
   Status CheckAccounts() {
     uint64_t sum = 0;
-    Status s = Scan("a/", [&](std::string_view key, const json& value) {
+    Status s = Scan(keys::kAccounts, keys::ParseAccountKey, [&](auto address, const json& value) {
       auto a = Account::FromJson(value);
       if (!a) return Problem(a.error().message);
       ++m_report.accounts;
       std::string where = std::string(KindName(a->kind)) + " address " + a->address;
-      if (a->address != key.substr(2)) Problem(where + " is stored under another key");
+      if (a->address != address) Problem(where + " is stored under another key");
       sum = CheckedAdd(sum, a->balance).value_or(kMaxAmount + 1);
       auto replayed = m_replayed.find(a->address);
       uint64_t expected = replayed == m_replayed.end() ? 0 : replayed->second;

@@ -46,6 +46,9 @@ class Ledger {
   Result<json> Transfer(LedgerTxn& txn, const PublicKey& from, const std::string& to,
                         uint64_t amount, const std::string& ref, int64_t now);
   Result<json> GetIncomeAddress(LedgerTxn& txn, const PublicKey& owner, int64_t now);
+  // The open income address of `owner`; nullopt when it has none.
+  Result<std::optional<std::string>> OpenIncomeAddress(const LedgerTxn& txn,
+                                                       const PublicKey& owner) const;
   Result<json> GetSpendAddress(LedgerTxn& txn, const PublicKey& owner, uint64_t deposit,
                                const std::string& ref, int64_t now);
   // `contract` carries both checked signatures; `caller` signed the request.

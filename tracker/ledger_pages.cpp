@@ -4,6 +4,7 @@
 
 #include "common/base/hex.h"
 #include "common/protocol/address.h"
+#include "tracker/ledger_keys.h"
 
 namespace tollstream {
 namespace {
@@ -43,28 +44,34 @@ Result<std::optional<T>> Load(const KvStore& store, const KvSnapshot& snapshot,
   return std::optional<T>(std::move(*parsed));
 }
 
-bool HasPrefix(std::string_view key, std::string_view prefix) {
-  return key.substr(0, prefix.size()) == prefix;
+// The parsed `key` of a record the ledger wrote, or an Error.
+template <typename T>
+Result<T> KeyParts(std::optional<T> parsed, std::string_view key) {
+  if (!parsed)
+    return MakeError(ErrorCode::kInternal, "ledger key " + std::string(key) + " is malformed");
+  return std::move(*parsed);
 }
 
-// Walks the keys under `prefix` from `from`, skipping `skip` (the cursor's own
-// key), and calls `take(key, value)` for up to `limit` of them. When another
-// key under `prefix` follows the last one taken, `page.next` is that one's
-// cursor: the last part of its key (an address or a contract id).
+// Walks the keys of `range` from `from`, skipping `skip` (the cursor's own
+// key), and calls `take(key, value)` for up to `limit` of them; `take`
+// returns the cursor of the item it took (its address or contract id). When
+// another key of `range` follows the last one taken, `page.next` is the last
+// one's cursor.
 template <typename Take>
-Status Walk(KvIterator& it, std::string_view prefix, const std::string& from,
+Status Walk(KvIterator& it, const keys::KeyRange& range, const std::string& from,
             const std::string& skip, size_t limit, LedgerPage& page, Take take) {
   it.Seek(from);
   if (it.Valid() && !skip.empty() && it.key() == skip) it.Next();
   size_t taken = 0;
   std::string last;
-  for (; it.Valid() && HasPrefix(it.key(), prefix); it.Next()) {
+  for (; it.Valid() && range.Contains(it.key()); it.Next()) {
     if (taken == limit) {
       page.next = std::move(last);
       break;
     }
-    if (Status s = take(it.key(), it.value()); !s) return s;
-    last = std::string(it.key().substr(it.key().rfind('/') + 1));
+    Result<std::string> cursor = take(it.key(), it.value());
+    if (!cursor) return cursor.error();
+    last = std::move(*cursor);
     ++taken;
   }
   return it.status();
@@ -106,12 +113,14 @@ Result<LedgerPage> AccountsPage(const KvStore& store, const std::string& after, 
   auto snapshot = store.Snapshot();
   auto it = store.NewIterator(*snapshot);
   std::string from = keys::Account(after);
-  Status s = Walk(*it, "a/", from, after.empty() ? "" : from, limit, page,
-                  [&](std::string_view key, std::string_view value) -> Status {
+  Status s = Walk(*it, keys::kAccounts, from, after.empty() ? "" : from, limit, page,
+                  [&](std::string_view key, std::string_view value) -> Result<std::string> {
+                    auto address = KeyParts(keys::ParseAccountKey(key), key);
+                    if (!address) return address.error();
                     auto account = Parse<Account>(key, value);
                     if (!account) return account.error();
                     page.items.push_back(account->ToJson());
-                    return Status::Ok();
+                    return address;
                   });
   if (!s) return s.error();
   return page;
@@ -128,12 +137,14 @@ Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
   auto it = store.NewIterator(*snapshot);
   if (filter == ContractFilter::kAll) {
     std::string from = keys::Contract(after);
-    Status s = Walk(*it, "c/", from, after.empty() ? "" : from, limit, page,
-                    [&](std::string_view key, std::string_view value) -> Status {
+    Status s = Walk(*it, keys::kContracts, from, after.empty() ? "" : from, limit, page,
+                    [&](std::string_view key, std::string_view value) -> Result<std::string> {
+                      auto id = KeyParts(keys::ParseContractKey(key), key);
+                      if (!id) return id.error();
                       auto c = Parse<ContractRecord>(key, value);
                       if (!c) return c.error();
                       page.items.push_back(PublicContract(*c));
-                      return Status::Ok();
+                      return id;
                     });
     if (!s) return s.error();
     return page;
@@ -141,7 +152,7 @@ Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
   // Open contracts are the release index, x/<release time>/<id>: the cursor's
   // place in it comes from its record (kept, with its release time, after
   // it closes).
-  std::string from = "x/";
+  std::string from(keys::kReleases.first);
   std::string skip;
   if (!after.empty()) {
     auto cursor = Load<ContractRecord>(store, *snapshot, keys::Contract(after));
@@ -149,16 +160,18 @@ Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
     if (!cursor->has_value()) return Invalid("after names no contract");
     from = skip = keys::Release((*cursor)->release_at, after);
   }
-  Status s = Walk(*it, "x/", from, skip, limit, page,
-                  [&](std::string_view key, std::string_view) -> Status {
-                    std::string id(key.substr(key.rfind('/') + 1));
+  Status s = Walk(*it, keys::kReleases, from, skip, limit, page,
+                  [&](std::string_view key, std::string_view) -> Result<std::string> {
+                    auto release = KeyParts(keys::ParseReleaseKey(key), key);
+                    if (!release) return release.error();
+                    const std::string& id = release->id;
                     auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(id));
                     if (!c) return c.error();
                     if (!c->has_value())
                       return MakeError(ErrorCode::kInternal,
                                        "the release index names a missing contract " + id);
                     page.items.push_back(PublicContract(**c));
-                    return Status::Ok();
+                    return id;
                   });
   if (!s) return s.error();
   return page;

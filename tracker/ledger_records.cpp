@@ -29,37 +29,6 @@ constexpr int64_t kMaxTime = int64_t{1} << 40;
 
 }  // namespace
 
-std::string HexU64(uint64_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, n >>= 4) out[static_cast<size_t>(i)] = kDigits[n & 0xf];
-  return out;
-}
-
-namespace keys {
-std::string Account(const std::string& address) {
-  return "a/" + address;
-}
-std::string Owner(std::string_view kind, const PublicKey& owner) {
-  return "o/" + std::string(kind) + "/" + owner.ToHex();
-}
-std::string Contract(const std::string& id_hex) {
-  return "c/" + id_hex;
-}
-std::string Release(int64_t release_at, const std::string& id_hex) {
-  return "x/" + HexU64(static_cast<uint64_t>(release_at)) + "/" + id_hex;
-}
-std::string Journal(uint64_t seq) {
-  return "j/" + HexU64(seq);
-}
-std::string Answer(const PublicKey& signer, const std::string& nonce) {
-  return "q/" + signer.ToHex() + nonce;
-}
-std::string AnswerByTime(int64_t ts, const PublicKey& signer, const std::string& nonce) {
-  return "t/" + HexU64(static_cast<uint64_t>(ts)) + "/" + signer.ToHex() + nonce;
-}
-}  // namespace keys
-
 std::string_view KindName(AccountKind kind) {
   switch (kind) {
     case AccountKind::kOrdinary:

@@ -1,16 +1,6 @@
-// The records of the ledger and where they live in the store.
-//
-// Key layout (all keys ASCII; numbers as 16 zero-padded lowercase hex digits,
-// so that byte order is numeric order):
-//   a/<address>              Account
-//   o/<income|spend>/<pk>    OwnerIndex: the owner's current special address
-//   c/<contract id>          ContractRecord
-//   x/<release time>/<id>    an open contract, by the time its lock is released
-//   j/<seq>                  JournalEntry: one movement of tokens
-//   m/supply                 {"minted": n, "journal_next": seq}
-//   m/totals                 Totals
-//   q/<pubkey><nonce>        the answer to an applied request (retries get it again)
-//   t/<ts>/<pubkey><nonce>   the same requests by timestamp, for pruning
+// The records of the ledger, as stored: each one's JSON form, read back
+// strictly (a record that does not parse is an Error, kInternal). Where each
+// record lives, its key, is in tracker/ledger_keys.h.
 #pragma once
 
 #include <cstdint>
@@ -23,20 +13,6 @@
 #include "common/wire/json.h"
 
 namespace tollstream {
-
-std::string HexU64(uint64_t n);
-
-namespace keys {
-std::string Account(const std::string& address);
-std::string Owner(std::string_view kind, const PublicKey& owner);
-std::string Contract(const std::string& id_hex);
-std::string Release(int64_t release_at, const std::string& id_hex);
-std::string Journal(uint64_t seq);
-inline constexpr const char* kSupply = "m/supply";
-inline constexpr const char* kTotals = "m/totals";
-std::string Answer(const PublicKey& signer, const std::string& nonce);
-std::string AnswerByTime(int64_t ts, const PublicKey& signer, const std::string& nonce);
-}  // namespace keys
 
 enum class AccountKind { kOrdinary, kIncome, kSpend };
 std::string_view KindName(AccountKind kind);

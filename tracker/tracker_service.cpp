@@ -4,7 +4,7 @@
 #include "common/base/hex.h"
 #include "common/observe/log.h"
 #include "common/wire/signing.h"
-#include "tracker/ledger_records.h"
+#include "tracker/ledger_keys.h"
 
 namespace tollstream {
 namespace {
@@ -184,26 +184,60 @@ Result<json> TrackerService::ApplyRead(const Apply& apply, int64_t now) {
   return result;
 }
 
+namespace {
+
+// The ids of up to `most` open contracts due for release at `now`, soonest first.
+Result<std::vector<std::string>> DueContracts(const KvStore& store, int64_t now, size_t most) {
+  std::vector<std::string> due;
+  auto it = store.NewIterator();
+  for (it->Seek(keys::kReleases.first);
+       it->Valid() && keys::kReleases.Contains(it->key()) && due.size() < most; it->Next()) {
+    auto release = keys::ParseReleaseKey(it->key());
+    if (!release) continue;  // no key the ledger writes (the audit reports it)
+    if (release->release_at > now) break;
+    due.push_back(std::move(release->id));
+  }
+  if (Status s = it->status(); !s) return s.error();
+  return due;
+}
+
+// The two keys of a stored answer.
+struct AnswerKeys {
+  std::string by_time;
+  std::string answer;
+};
+
+// The keys of up to `most` stored answers to requests stamped before
+// `horizon`, oldest first.
+Result<std::vector<AnswerKeys>> AnswersBefore(const KvStore& store, int64_t horizon, size_t most) {
+  std::vector<AnswerKeys> old;
+  auto it = store.NewIterator();
+  for (it->Seek(keys::kAnswersByTime.first);
+       it->Valid() && keys::kAnswersByTime.Contains(it->key()) && old.size() < most; it->Next()) {
+    auto by_time = keys::ParseAnswerByTimeKey(it->key());
+    if (!by_time) continue;  // no key the ledger writes
+    if (by_time->ts >= horizon) break;
+    old.push_back({std::string(it->key()), std::move(by_time->answer)});
+  }
+  if (Status s = it->status(); !s) return s.error();
+  return old;
+}
+
+}  // namespace
+
 Result<TrackerService::Maintenance> TrackerService::RunMaintenance(int64_t now) {
   Maintenance done;
   // Contracts due for release, oldest first, in small batches.
   for (;;) {
-    std::vector<std::string> due;
-    auto it = m_store.NewIterator();
-    for (it->Seek("x/"); it->Valid() && due.size() < kMaintenanceBatch; it->Next()) {
-      std::string_view key = it->key();
-      if (key.substr(0, 2) != "x/") break;
-      if (key.substr(2, 16) > HexU64(static_cast<uint64_t>(now))) break;
-      due.emplace_back(key.substr(19));
-    }
-    if (Status s = it->status(); !s) return s.error();
-    if (due.empty()) break;
+    auto due = DueContracts(m_store, now, kMaintenanceBatch);
+    if (!due) return due.error();
+    if (due->empty()) break;
     uint64_t seq = 0;
     size_t released_before = done.released;
     {
       std::lock_guard lock(m_ledger_mutex);
       LedgerTxn txn(*m_pipeline);
-      for (const auto& id : due) {
+      for (const auto& id : *due) {
         auto expired = m_ledger.ExpireContract(txn, id, now);
         if (expired) ++done.released;  // else closed meanwhile, or not yet on disk
       }
@@ -219,30 +253,23 @@ Result<TrackerService::Maintenance> TrackerService::RunMaintenance(int64_t now) 
   // beyond the accepted skew, so any retry is refused as stale anyway.
   int64_t horizon = now - m_config.max_clock_skew - kAnswerMarginSeconds;
   if (horizon > 0) {
-    std::vector<std::string> old;
-    auto it = m_store.NewIterator();
-    for (it->Seek("t/"); it->Valid() && old.size() < 16 * kMaintenanceBatch; it->Next()) {
-      std::string_view key = it->key();
-      if (key.substr(0, 2) != "t/" || key.substr(2, 16) >= HexU64(static_cast<uint64_t>(horizon)))
-        break;
-      old.emplace_back(key);
-    }
-    if (Status s = it->status(); !s) return s.error();
-    if (!old.empty()) {
+    auto old = AnswersBefore(m_store, horizon, 16 * kMaintenanceBatch);
+    if (!old) return old.error();
+    if (!old->empty()) {
       uint64_t seq = 0;
       {
         std::lock_guard lock(m_ledger_mutex);
         LedgerTxn txn(*m_pipeline);
-        for (const auto& key : old) {
-          txn.Delete(key);
-          txn.Delete("q/" + key.substr(19));
+        for (const auto& stale : *old) {
+          txn.Delete(stale.by_time);
+          txn.Delete(stale.answer);
         }
         auto committed = txn.Commit();
         if (!committed) return committed.error();
         seq = *committed;
       }
       if (Status s = m_pipeline->WaitDurable(seq); !s) return s.error();
-      done.pruned = old.size();
+      done.pruned = old->size();
     }
   }
   return done;

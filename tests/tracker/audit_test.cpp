@@ -1,5 +1,5 @@
 #include "tests/tracker/ledger_fixture.h"
-#include "tracker/ledger_records.h"
+#include "tracker/ledger_keys.h"
 
 namespace tollstream::test {
 namespace {

@@ -135,6 +135,26 @@ TEST_CASE_FIXTURE(LedgerFixture,
   CHECK(AuditHolds());
 }
 
+TEST_CASE_FIXTURE(LedgerFixture, "an owner's open income address is known from open to close") {
+  KeyPair b = KeyPair::Generate();
+  auto open_income = [&] {
+    LedgerTxn view(*pipeline);
+    auto found = ledger.OpenIncomeAddress(view, b.public_key());
+    REQUIRE(found.ok());
+    return *found;
+  };
+  CHECK_FALSE(open_income().has_value());
+  std::string income = Income(b);
+  CHECK(open_income() == income);
+  REQUIRE(Apply([&](LedgerTxn& t) {
+            return ledger.CloseIncomeAddress(t, b.public_key(), income, "close", kNow);
+          }).ok());
+  CHECK_FALSE(open_income().has_value());
+  std::string next = Income(b);
+  CHECK(next != income);
+  CHECK(open_income() == next);
+}
+
 TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, funds and time") {
   KeyPair b = KeyPair::Generate(), c = KeyPair::Generate(), other = KeyPair::Generate();
   Mint(c.public_key(), 1000);

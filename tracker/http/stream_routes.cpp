@@ -2,7 +2,6 @@
 
 #include "common/wire/fields.h"
 #include "tracker/http/routes.h"
-#include "tracker/ledger_records.h"
 
 namespace tollstream {
 namespace {
@@ -14,26 +13,17 @@ bool IsHttpUrl(std::string_view url) {
   return url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
 }
 
-// The open income address of `owner`, or "" when it has none.
-Result<std::string> OpenIncomeAddress(const LedgerTxn& txn, const PublicKey& owner) {
-  auto raw = txn.GetJson(keys::Owner("income", owner));
-  if (!raw) return raw.error();
-  if (!raw->has_value()) return std::string();
-  auto index = OwnerIndex::FromJson(**raw);
-  if (!index) return index.error();
-  return index->address;
-}
-
 }  // namespace
 
 void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
   using Apply = TrackerService::Apply;
   using Kind = TrackerService::Kind;
+  Ledger& ledger = service.ledger();
 
   // announce: B publishes (or renews, or with ttl 0 withdraws) a stream it
   // sells, paid to its open income address: its own (no `origin`, or its
   // own key) or, as a relay, the stream of `origin`.
-  service.AddMethod("announce", Kind::kRead, [&registry](const Request& req) -> Result<Apply> {
+  service.AddMethod("announce", Kind::kRead, [&](const Request& req) -> Result<Apply> {
     ObjectReader r(req.params, "params");
     Announcement a;
     a.stream = r.Name("stream");
@@ -46,19 +36,19 @@ void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
     if (Status s = r.Finish(); !s) return s.error();
     a.broadcaster = req.signer.ToHex();
     a.origin = origin->ToHex();
-    return Apply([&registry, a = std::move(a), ttl, signer = req.signer](
+    return Apply([&registry, &ledger, a = std::move(a), ttl, signer = req.signer](
                      LedgerTxn& txn, int64_t now) mutable -> Result<json> {
       if (ttl == 0) {
         registry.Withdraw(a.stream, a.broadcaster);
         return json{{"stream", a.stream}, {"withdrawn", true}};
       }
-      auto income = OpenIncomeAddress(txn, signer);
+      auto income = ledger.OpenIncomeAddress(txn, signer);
       if (!income) return income.error();
-      if (income->empty()) {
+      if (!income->has_value()) {
         return MakeError(ErrorCode::kConflict,
                          "announce needs an open income address: call getIncomeAddress first");
       }
-      a.income_address = *income;
+      a.income_address = **income;
       a.expires = now + ttl;
       if (Status s = registry.Announce(a, now); !s) return s.error();
       return a.ToJson();
@@ -68,21 +58,22 @@ void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
   // lookup: the live sellers of a stream (of one origin, when `origin` is
   // given), origins and relays, cheapest first. A seller whose announced
   // income address has closed since is left out.
-  service.AddMethod("lookup", Kind::kRead, [&registry](const Request& req) -> Result<Apply> {
+  service.AddMethod("lookup", Kind::kRead, [&](const Request& req) -> Result<Apply> {
     ObjectReader r(req.params, "params");
     std::string stream = r.Name("stream");
     std::optional<PublicKey> origin = r.Has("origin") ? r.Key("origin") : std::nullopt;
     if (Status s = r.Finish(); !s) return s.error();
     std::string origin_hex = origin ? origin->ToHex() : "";
-    return Apply([&registry, stream, origin_hex](LedgerTxn& txn, int64_t now) -> Result<json> {
-      json list = json::array();
-      for (const auto& a : registry.Lookup(stream, now, origin_hex)) {
-        auto income = OpenIncomeAddress(txn, *PublicKey::FromHex(a.broadcaster));
-        if (!income) return income.error();
-        if (*income == a.income_address) list.push_back(a.ToJson());
-      }
-      return json{{"stream", stream}, {"broadcasters", std::move(list)}};
-    });
+    return Apply(
+        [&registry, &ledger, stream, origin_hex](LedgerTxn& txn, int64_t now) -> Result<json> {
+          json list = json::array();
+          for (const auto& a : registry.Lookup(stream, now, origin_hex)) {
+            auto income = ledger.OpenIncomeAddress(txn, *PublicKey::FromHex(a.broadcaster));
+            if (!income) return income.error();
+            if (*income == a.income_address) list.push_back(a.ToJson());
+          }
+          return json{{"stream", stream}, {"broadcasters", std::move(list)}};
+        });
   });
 }
 
