@@ -1,10 +1,10 @@
 #include "peer/watch/purchase.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "common/base/clock.h"
 #include "common/base/hex.h"
+#include "common/base/pause.h"
 #include "common/client/tracker_api.h"
 #include "common/crypto/random.h"
 #include "common/protocol/address.h"
@@ -12,17 +12,7 @@
 #include "common/wire/fields.h"
 
 namespace tollstream {
-namespace {
-
-// Sleeps up to `ms`, returning early when `stop` is set.
-void Pause(const std::atomic<bool>& stop, int64_t ms) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!stop && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tracker) {
   if (!result.contains("contract") || !result.contains("confirmation") ||
@@ -133,7 +123,7 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
       return false;
     }
     if (e.code == ErrorCode::kUpstream && quiet < m_limits.broadcaster_timeout) {
-      Pause(stop, 500);  // the node may be restarting
+      PauseUnless(stop, 500);  // the node may be restarting
       return true;
     }
     Fail("the broadcaster failed: " + e.message, false);
@@ -148,7 +138,7 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
       return false;
     }
     uint64_t retry_ms = FindAmount(delivery->result, "retry_ms").value_or(250);
-    Pause(stop, static_cast<int64_t>(std::min<uint64_t>(retry_ms, 5000)));
+    PauseUnless(stop, static_cast<int64_t>(std::min<uint64_t>(retry_ms, 5000)));
     return true;
   }
   if (delivery->kind == Kind::kEnd) {

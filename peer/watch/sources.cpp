@@ -1,9 +1,10 @@
 #include "peer/watch/sources.h"
 
 #include <algorithm>
-#include <thread>
 
+#include "common/base/pause.h"
 #include "common/client/tracker_api.h"
+#include "common/wire/fields.h"
 #include "peer/watch/broadcaster_client.h"
 
 namespace tollstream {
@@ -13,6 +14,17 @@ constexpr size_t kMostProbed = 8;
 constexpr int kProbeTimeoutMs = 3000;
 
 }  // namespace
+
+Status CheckSells(const json& info, const Source& listed, const PublicKey& origin) {
+  if (FindString(info, "income_address") != listed.income_address) {
+    return MakeError(ErrorCode::kUpstream,
+                     "the broadcaster names another income address than the tracker");
+  }
+  if (FindString(info, "origin").value_or(listed.key.ToHex()) != origin.ToHex()) {
+    return MakeError(ErrorCode::kUpstream, "the broadcaster sells the stream of another origin");
+  }
+  return Status::Ok();
+}
 
 SourceFinder::SourceFinder(TrackerClient& tracker, const KeyPair& key, std::string stream,
                            std::optional<PublicKey> origin)
@@ -44,8 +56,7 @@ Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
                                                  "\" sells within a budget of " +
                                                  std::to_string(budget));
     }
-    for (int i = 0; i < 25 && !stop; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    PauseUnless(stop, 500);
   }
   if (stop || m_origin) return sellers;
   std::set<std::string> origins;

@@ -19,6 +19,7 @@
 #include "common/base/result.h"
 #include "common/client/tracker_client.h"
 #include "common/crypto/keys.h"
+#include "common/wire/json.h"
 
 namespace tollstream {
 
@@ -32,6 +33,11 @@ struct Source {
   bool relay = false;
   int64_t probe_us = 0;  // how long its probes took
 };
+
+// Whether a source's own description of what it sells (its `stream`
+// answer) agrees with its listing: the same income address, the same origin.
+// Errors: kUpstream.
+Status CheckSells(const json& info, const Source& listed, const PublicKey& origin);
 
 class SourceFinder {
  public:

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include "common/base/amount.h"
 #include "common/base/hex.h"
+#include "common/base/pause.h"
 #include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
 #include "common/wire/fields.h"
@@ -223,19 +223,11 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
   // A stream announced before its first segment is written: wait for it.
   while (info && !FindBool(*info, "available").value_or(false) && !stop &&
          std::chrono::steady_clock::now() < b.give_up) {
-    for (int i = 0; i < 25 && !stop; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    PauseUnless(stop, 500);
     info = b.node->Stream(m_config.stream);
   }
   if (stop) return Step::kEnd;
-  Status usable = info ? Status::Ok() : Status(info.error());
-  if (usable && FindString(*info, "income_address") != s.income_address) {
-    usable = MakeError(ErrorCode::kUpstream,
-                       "the broadcaster names another income address than the tracker");
-  }
-  if (usable && FindString(*info, "origin").value_or(s.key.ToHex()) != b.finder.origin().ToHex()) {
-    usable = MakeError(ErrorCode::kUpstream, "the broadcaster sells the stream of another origin");
-  }
+  Status usable = info ? CheckSells(*info, s, b.finder.origin()) : Status(info.error());
   if (!usable) {
     if (b.first && !b.finder.HasOther(m_config.budget, s.key)) return usable.error();
     Event("giving up " + s.key.ToHex() + ": " + usable.error().message);
