@@ -207,7 +207,7 @@ Result<json> Broadcaster::OpenSale(Contract contract, std::optional<uint64_t> fr
     return e;
   }
   auto session = std::make_shared<Session>(contract, std::move(signed_contract), *start);
-  session->last_heard = SteadySeconds();
+  session->last_heard = SteadyMillis();
   session->offer_answer = json{{"contract", session->contract_json},
                                {"confirmation", opened->signed_body},
                                {"from", *start}};
@@ -259,7 +259,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   std::lock_guard lock(s.mutex);
   if (s.sale.closed()) return fail(Refuse("contract " + id + " is closed"));
   if (Status fresh = Admit(s, req); !fresh) return fail(fresh.error());
-  s.last_heard = SteadySeconds();
+  s.last_heard = SteadyMillis();
   const auto& pending = s.sale.pending();
   Sale::Check check = s.sale.OnReceipt(*receipt, pending && pending->Sendable());
   switch (check.verdict) {

@@ -27,8 +27,9 @@ struct Broadcaster::Session {
   Sale sale;
   json offer_answer;  // the answer to the offer, for a viewer that asks again
   ReplayGuard requests;
-  int64_t last_heard = 0;  // steady seconds
+  int64_t last_heard = 0;  // steady milliseconds
   uint64_t saved = 0;      // the ticket of the newest record of the paid receipt
+  bool settled = false;    // the tracker has it closed (the sale closes first)
 };
 
 }  // namespace tollstream

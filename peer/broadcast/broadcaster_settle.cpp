@@ -36,6 +36,7 @@ json Broadcaster::Settle(Session& s, const std::string& reason) {
             "); kept on disk to retry");
     return nullptr;
   }
+  s.settled = true;
   (void)m_store.Remove(s.id);
   const std::optional<Response>& closed = *answer;
   uint64_t earned = closed ? closed->result.value("paid", uint64_t{0}) : 0;
@@ -76,12 +77,16 @@ size_t Broadcaster::CloseStored() {
 
 size_t Broadcaster::CloseQuiet() {
   size_t closed = 0;
-  int64_t now = SteadySeconds();
+  int64_t now = SteadyMillis();
   for (auto& s : Sessions()) {
     std::lock_guard lock(s->mutex);
+    // Listed above, then settled by a request's thread while this one waited
+    // for the lock: settled once, it is neither retried nor counted again.
+    if (s->settled) continue;
     if (s->sale.closed()) {
       Settle(*s, "retrying the close");  // an earlier close did not reach the tracker
-    } else if (now - s->last_heard >= m_config.receipt_timeout_seconds) {
+    } else if (now - s->last_heard >= m_config.receipt_timeout_seconds * 1000) {
+      // Nothing heard for the whole timeout, to the millisecond.
       Settle(*s, s->sale.QuietReason());
       ++closed;
     }

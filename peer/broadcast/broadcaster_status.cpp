@@ -8,7 +8,7 @@ namespace tollstream {
 json Broadcaster::Snapshot() {
   Totals t = totals();
   json viewers = json::array();
-  int64_t now = SteadySeconds();
+  int64_t now = SteadyMillis();
   for (auto& s : Sessions()) {
     json row;
     std::unique_lock lock(s->mutex, std::try_to_lock);
@@ -22,7 +22,7 @@ json Broadcaster::Snapshot() {
              {"bytes", s->sale.paid().bytes},
              {"amount", s->sale.paid().amount},
              {"next_seq", s->sale.next_seq()},
-             {"quiet_seconds", now - s->last_heard}};
+             {"quiet_seconds", (now - s->last_heard) / 1000}};
       lock.unlock();
       std::lock_guard cache(m_mutex);
       m_status_cache[s->id] = row;

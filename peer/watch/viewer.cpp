@@ -176,11 +176,14 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   }
   ViewerOutcome& outcome = b.outcome;
   if (stop && outcome.stopped_because.empty()) outcome.stopped_because = "stopped";
-  if (!b.announced) Event("stopped buying: " + outcome.stopped_because);
+  // The state first: whoever hears that the node stopped buying finds it
+  // closed, refusing top-ups.
   Update([&](ViewerFigures& f) {
     f.state = "closed";
     f.stopped_because = outcome.stopped_because;
+    m_finished = true;
   });
+  if (!b.announced) Event("stopped buying: " + outcome.stopped_because);
   m_local.End();
   return outcome;
 }

@@ -1,4 +1,6 @@
-// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+// A fresh directory under $TMPDIR, removed with everything in it on
+// destruction, unless TOLLSTREAM_KEEP_TEST_DIRS is set in the environment:
+// then it stays, with the logs of the processes a test ran in it.
 #pragma once
 
 #include <filesystem>
