@@ -138,6 +138,10 @@ class Auditor {
           break;
       }
       m_paid += c->paid;
+      m_charged += c->charged;
+      if (c->charged != 0 && c->charged != c->terms.price) {
+        Problem(where + " charged other than one segment's price on opening");
+      }
     });
   }
 
@@ -216,7 +220,8 @@ class Auditor {
     }
     uint64_t all = m_report.contracts_open + m_report.contracts_closed + m_report.contracts_expired;
     if (totals.contracts_opened != all || totals.contracts_closed != m_report.contracts_closed ||
-        totals.contracts_expired != m_report.contracts_expired || totals.paid != m_paid) {
+        totals.contracts_expired != m_report.contracts_expired || totals.paid != m_paid ||
+        totals.charged != m_charged) {
       Problem("the totals record disagrees with the contracts");
     }
     return Status::Ok();
@@ -228,6 +233,7 @@ class Auditor {
   AuditReport m_report;
   Supply m_supply;
   uint64_t m_paid = 0;
+  uint64_t m_charged = 0;
   std::map<std::string, uint64_t> m_replayed;     // address -> balance from the journal
   std::map<std::string, uint64_t> m_open_locks;   // spend address -> sum of open locks
   std::map<std::string, uint64_t> m_open_counts;  // special address -> open contracts

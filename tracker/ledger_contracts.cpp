@@ -1,6 +1,8 @@
-// The Ledger's rules for contracts: opening one locks tokens in the viewer's
-// spend address; closing it with a receipt pays the broadcaster's income
-// address and releases the rest; expiring it releases the whole lock.
+// The Ledger's rules for contracts: opening one pays the broadcaster's
+// income address an opening charge of one segment's price and locks
+// price x max_segments in the viewer's spend address; closing it with a
+// receipt pays the broadcaster what the receipt covers and releases the
+// rest; expiring it releases the whole lock. The charge is never returned.
 #include "common/base/amount.h"
 #include "common/base/hex.h"
 #include "tracker/ledger.h"
@@ -143,11 +145,24 @@ Result<json> Ledger::OpenContract(LedgerTxn& txn, const PublicKey& caller, const
       LoadOpenSpecial(txn, AccountKind::kIncome, t.income_address, t.broadcaster, "income_address");
   if (!income) return income.error();
 
+  // The opening charge (one segment's price) goes to the broadcaster now and
+  // is never returned: whatever the viewer does next, the one segment that
+  // may travel unpaid is paid for.
   uint64_t lock = t.Lock();
-  if (spend->balance - spend->locked < lock) {
+  uint64_t charge = t.price;
+  if (spend->balance - spend->locked < lock || spend->balance - spend->locked - lock < charge) {
     return MakeError(ErrorCode::kInsufficientFunds,
                      "the spend address has " + std::to_string(spend->balance - spend->locked) +
-                         " available, the contract locks " + std::to_string(lock));
+                         " available, the contract locks " + std::to_string(lock) +
+                         " and charges " + std::to_string(charge) + " on opening");
+  }
+  if (charge > 0) {
+    auto supply = LoadOrDefault<Supply>(txn, keys::kSupply);
+    if (!supply) return supply.error();
+    if (Status m = Move(txn, *supply, "charge", *spend, *income, charge, id, now); !m) {
+      return m.error();
+    }
+    txn.PutJson(keys::kSupply, supply->ToJson());
   }
   spend->locked += lock;
   spend->open_contracts += 1;
@@ -155,6 +170,7 @@ Result<json> Ledger::OpenContract(LedgerTxn& txn, const PublicKey& caller, const
   auto totals = LoadOrDefault<Totals>(txn, keys::kTotals);
   if (!totals) return totals.error();
   totals->contracts_opened += 1;
+  totals->charged = CheckedAdd(totals->charged, charge).value_or(kMaxAmount);
 
   ContractRecord rec;
   rec.terms = t;
@@ -163,6 +179,7 @@ Result<json> Ledger::OpenContract(LedgerTxn& txn, const PublicKey& caller, const
   rec.broadcaster_sig = ToHex(*contract.broadcaster_sig);
   rec.state = ContractState::kOpen;
   rec.lock = lock;
+  rec.charged = charge;
   rec.opened = now;
   rec.release_at = t.expires + m_config.grace_seconds;
   StoreAccount(txn, *spend);
@@ -174,6 +191,7 @@ Result<json> Ledger::OpenContract(LedgerTxn& txn, const PublicKey& caller, const
       {"contract", id},
       {"state", "open"},
       {"lock", lock},
+      {"charged", charge},
       {"expires", t.expires},
       {"release_at", rec.release_at},
       {"spend",

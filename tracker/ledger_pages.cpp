@@ -199,6 +199,7 @@ json PublicContract(const ContractRecord& c) {
           {"price", t.price},
           {"max_segments", t.max_segments},
           {"lock", c.lock},
+          {"charged", c.charged},
           {"expires", t.expires},
           {"opened", c.opened},
           {"release_at", c.release_at},

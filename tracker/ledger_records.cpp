@@ -117,6 +117,7 @@ json ContractRecord::ToJson() const {
           {"broadcaster_sig", broadcaster_sig},
           {"state", StateName(state)},
           {"lock", lock},
+          {"charged", charged},
           {"opened", opened},
           {"release_at", release_at},
           {"settled", settled},
@@ -136,6 +137,7 @@ Result<ContractRecord> ContractRecord::FromJson(const json& j) {
   c.broadcaster_sig = r.HexString("broadcaster_sig", 64);
   auto state = StateFromName(r.String("state", 1, 16));
   c.lock = r.Amount("lock");
+  if (r.Has("charged")) c.charged = r.Amount("charged");  // absent in older records
   c.opened = r.Integer("opened", 0, kMaxTime);
   c.release_at = r.Integer("release_at", 0, kMaxTime);
   c.settled = r.Integer("settled", 0, kMaxTime);
@@ -167,7 +169,8 @@ json Totals::ToJson() const {
           {"contracts_expired", contracts_expired},
           {"segments", segments},
           {"bytes", bytes},
-          {"paid", paid}};
+          {"paid", paid},
+          {"charged", charged}};
 }
 
 Result<Totals> Totals::FromJson(const json& j) {
@@ -179,6 +182,7 @@ Result<Totals> Totals::FromJson(const json& j) {
   t.segments = r.Amount("segments");
   t.bytes = r.Amount("bytes");
   t.paid = r.Amount("paid");
+  if (r.Has("charged")) t.charged = r.Amount("charged");  // absent in older records
   if (Status s = r.Finish(); !s) return Corrupt("totals", s);
   return t;
 }

@@ -58,6 +58,7 @@ struct ContractRecord {
   std::string broadcaster_sig;
   ContractState state = ContractState::kOpen;
   uint64_t lock = 0;
+  uint64_t charged = 0;  // the opening charge paid to the income address (0 before it existed)
   int64_t opened = 0;
   int64_t release_at = 0;  // expires + grace: when an open contract is released
   int64_t settled = 0;     // when it was closed or expired
@@ -85,12 +86,14 @@ struct Totals {
   uint64_t segments = 0;
   uint64_t bytes = 0;
   uint64_t paid = 0;
+  uint64_t charged = 0;  // opening charges
   json ToJson() const;
   static Result<Totals> FromJson(const json& j);
 };
 
 // Movement kinds: mint (from ""), transfer, deposit (ordinary -> spend),
-// pay (spend -> income, at close), payout (income -> ordinary),
+// charge (spend -> income, at open), pay (spend -> income, at close),
+// payout (income -> ordinary),
 // refund (spend -> ordinary).
 struct JournalEntry {
   uint64_t seq = 0;

@@ -67,6 +67,9 @@ void DeclareTrackerGauges(Metrics& metrics, const KvStore& store, StreamRegistry
          [](const LedgerFigures& f) { return f.supply.minted; });
   ledger("tollstream_tracker_tokens_paid", "Tokens paid to broadcasters by closed contracts.",
          [](const LedgerFigures& f) { return f.totals.paid; });
+  ledger("tollstream_tracker_tokens_charged",
+         "Tokens paid to broadcasters as opening charges (one segment's price per contract).",
+         [](const LedgerFigures& f) { return f.totals.charged; });
   ledger("tollstream_tracker_segments_paid", "Segments paid for by closed contracts.",
          [](const LedgerFigures& f) { return f.totals.segments; });
   ledger("tollstream_tracker_bytes_paid", "Bytes paid for by closed contracts.",

@@ -32,7 +32,7 @@ void DeclareMetrics(Metrics& m) {
   m.DeclareCounter("tollstream_broadcaster_contracts_closed_total",
                    "Contracts settled at the tracker.");
   m.DeclareCounter("tollstream_broadcaster_tokens_earned_total",
-                   "Tokens the tracker paid for settled contracts.");
+                   "Tokens the tracker paid: opening charges, and settled contracts.");
 }
 
 }  // namespace
@@ -211,15 +211,18 @@ Result<json> Broadcaster::OpenSale(Contract contract, std::optional<uint64_t> fr
   session->offer_answer = json{{"contract", session->contract_json},
                                {"confirmation", opened->signed_body},
                                {"from", *start}};
+  uint64_t charged = opened->result.value("charged", uint64_t{0});
   {
     std::lock_guard lock(m_mutex);
     m_sessions[id] = session;
     ++m_totals.contracts;
+    m_totals.earned += charged;
   }
   m_opened.Add();
+  m_earned.Add(charged);
   Event("contract " + id + " opened with viewer " + KeyCode(t.viewer) + ": up to " +
         std::to_string(t.max_segments) + " segments at " + std::to_string(t.price) +
-        ", from segment " + std::to_string(*start));
+        ", from segment " + std::to_string(*start) + "; opening charge " + std::to_string(charged));
   return session->offer_answer;
 }
 

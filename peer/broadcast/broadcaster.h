@@ -83,7 +83,7 @@ class Broadcaster {
     size_t open = 0;
     uint64_t contracts = 0;
     uint64_t segments_paid = 0;
-    uint64_t earned = 0;  // paid at the tracker for closed contracts
+    uint64_t earned = 0;  // paid at the tracker: opening charges, and closed contracts
   };
   Totals totals();
   // What the status page shows: the stream, the totals, and each open

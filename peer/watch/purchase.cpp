@@ -37,6 +37,12 @@ Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tr
   return Status::Ok();
 }
 
+uint64_t ContractSegments(uint64_t budget_left, uint64_t price, uint64_t most) {
+  if (price == 0) return std::min<uint64_t>(1'000'000, most);
+  uint64_t whole = budget_left / price;  // segments, the charge among them
+  return whole < 2 ? 0 : std::min(whole - 1, most);
+}
+
 int64_t ContractLifetime(uint64_t max_segments, int64_t target_seconds, int64_t longest) {
   auto segments = static_cast<int64_t>(std::min<uint64_t>(max_segments, 100000));
   return std::clamp<int64_t>(segments * target_seconds * 2 + 600, 600, longest);

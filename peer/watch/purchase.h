@@ -1,7 +1,10 @@
 // One contract bought from one source, in four steps:
-//   Deposit  the contract's lock moves into the viewer's spend address;
+//   Deposit  the contract's lock and its opening charge move into the
+//            viewer's spend address;
 //   Open     the viewer signs the contract and offers it to the source,
-//            which answers with the tracker's signed confirmation;
+//            which answers with the tracker's signed confirmation; the
+//            tracker has paid the source the opening charge (one segment's
+//            price, never returned);
 //   Buy      segment after segment: each is checked against the origin's
 //            statement and paid with a cumulative receipt (ReceiptBook), until the
 //            contract ends, the source fails or stalls, or `stop`;
@@ -36,6 +39,11 @@ namespace tollstream {
 // the tracker's signed confirmation that the contract is open. Errors:
 // kUpstream, or the signature check's error.
 Status CheckOpened(const json& answer, const Contract& offered, const PublicKey& tracker);
+
+// How many segments a contract at `price` buys with `budget_left`: as many
+// as its lock and the opening charge (one segment's price) leave whole, at
+// most `most`; 0 when the budget does not pay for the charge and one segment.
+uint64_t ContractSegments(uint64_t budget_left, uint64_t price, uint64_t most);
 
 // How long a contract of `max_segments` segments of `target_seconds` lives:
 // twice their playing time and ten minutes more, within 600 s and `longest`.
@@ -89,6 +97,9 @@ class Purchase {
   Settlement Settle();
 
   bool opened() const { return m_opened; }
+  // The opening charge the tracker paid the source from the deposit (one
+  // segment's price), once open: never returned.
+  uint64_t charged() const { return m_opened ? m_contract.terms.price : 0; }
   // The source failed (refused, stopped answering, stalled or cheated) and
   // another sells.
   bool failed() const { return m_failed; }

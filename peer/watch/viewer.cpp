@@ -13,6 +13,7 @@
 #include "peer/watch/broadcaster_client.h"
 #include "peer/watch/purchase.h"
 #include "peer/watch/sources.h"
+#include "peer/watch/viewer_buying.h"
 
 namespace tollstream {
 
@@ -28,7 +29,8 @@ Viewer::Viewer(KeyPair key, ViewerConfig config, LocalHls& local)
   m_bought =
       counter("tollstream_viewer_segments_bought_total", "Segments bought, checked and paid for.");
   m_bytes_bought = counter("tollstream_viewer_bytes_bought_total", "Bytes of the segments bought.");
-  m_spent = counter("tollstream_viewer_tokens_spent_total", "Tokens signed over in receipts.");
+  m_spent = counter("tollstream_viewer_tokens_spent_total",
+                    "Tokens spent: opening charges, and what receipts signed over.");
   m_rejected =
       counter("tollstream_viewer_segments_rejected_total",
               "Segments refused: a bad signature, other bytes than signed, or out of order.");
@@ -37,17 +39,6 @@ Viewer::Viewer(KeyPair key, ViewerConfig config, LocalHls& local)
 }
 
 Viewer::~Viewer() = default;
-
-template <typename F>
-void Viewer::Update(F change) {
-  json state;
-  {
-    std::lock_guard lock(m_mutex);
-    change(m_figures);
-    state = m_figures.ToJson();
-  }
-  if (m_config.feed) m_config.feed->SetState(std::move(state));
-}
 
 ViewerFigures Viewer::figures() const {
   std::lock_guard lock(m_mutex);
@@ -62,39 +53,6 @@ void Viewer::Event(const std::string& line) {
 void Viewer::Alert(const std::string& message) {
   if (m_config.on_event) m_config.on_event("ALERT " + message);
   if (m_config.feed) m_config.feed->Publish("alert", message);
-}
-
-Result<json> Viewer::TopUp(uint64_t amount) {
-  if (amount == 0 || amount > kMaxAmount) {
-    return MakeError(ErrorCode::kInvalidField, "amount: a whole number of tokens from 1 to 2^53-1");
-  }
-  // What the budget has yet to deposit comes from the ordinary address.
-  TrackerClient tracker(m_config.tracker_url, m_key);
-  if (auto hello = tracker.Handshake(); !hello) return hello.error();
-  auto balance_now = TrackerApi(tracker).Balance(AddressOf(m_key.public_key()));
-  if (!balance_now) return balance_now.error();
-  uint64_t balance = *balance_now;
-  std::unique_lock lock(m_mutex);
-  if (m_finished) return MakeError(ErrorCode::kConflict, "the viewer has stopped buying");
-  if (m_figures.budget > kMaxAmount - amount) {
-    return MakeError(ErrorCode::kInvalidField, "the budget would pass 2^53-1 tokens");
-  }
-  uint64_t to_deposit = m_figures.budget + amount - m_figures.spent - m_in_spend;
-  if (balance < to_deposit) {
-    return MakeError(ErrorCode::kInsufficientFunds, "the address holds " + std::to_string(balance) +
-                                                        " tokens; the budget would need " +
-                                                        std::to_string(to_deposit) +
-                                                        " more from it");
-  }
-  m_figures.budget += amount;
-  m_figures.balance = balance;
-  json state = m_figures.ToJson();
-  lock.unlock();
-  m_topped_up.notify_all();
-  if (m_config.feed) m_config.feed->SetState(state);
-  Event("budget topped up by " + std::to_string(amount) + " to " +
-        std::to_string(state["budget"].get<uint64_t>()));
-  return state;
 }
 
 Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
@@ -119,29 +77,6 @@ Result<ViewerOutcome> Viewer::Run(const std::atomic<bool>& stop) {
     Alert(why);
   }
   return out;
-}
-
-// What one run of buying carries from contract to contract.
-struct Viewer::Buying {
-  Buying(TrackerClient& t, SourceFinder& f) : tracker(t), finder(f) {}
-  TrackerClient& tracker;
-  SourceFinder& finder;
-  std::vector<Source> sellers;                    // found at the start, for the first choice
-  int64_t max_contract = 3600;                    // the tracker's longest contract, in seconds
-  std::chrono::steady_clock::time_point give_up;  // for a stream that has no segment yet
-  std::optional<Source> source;
-  std::unique_ptr<BroadcasterClient> node;
-  std::optional<uint64_t> from;  // where the next contract starts (unset: live edge, or start)
-  int64_t target = 2;            // the segments' duration, in seconds
-  bool first = true;
-  bool announced = false;  // "stopped buying" was said
-  std::ofstream out;
-  ViewerOutcome outcome;
-};
-
-uint64_t Viewer::BudgetLeft() const {
-  std::lock_guard lock(m_mutex);
-  return m_figures.budget - m_figures.spent;
 }
 
 Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
@@ -251,18 +186,6 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
   return Step::kReady;
 }
 
-bool Viewer::WaitForTopUp(uint64_t price, const std::atomic<bool>& stop) {
-  if (!m_config.wait_for_top_up) return false;
-  // The state first: whoever hears the alert finds the node waiting.
-  Update([](ViewerFigures& f) { f.state = "waiting-top-up"; });
-  Alert("the budget is spent: top up to keep watching");
-  std::unique_lock lock(m_mutex);
-  while (!stop && m_figures.budget - m_figures.spent < price) {
-    m_topped_up.wait_for(lock, std::chrono::milliseconds(200));
-  }
-  return true;
-}
-
 PurchaseHooks Viewer::Hooks(Buying& b) {
   PurchaseHooks hooks;
   hooks.on_bought = [this, &b](const SegmentStatement& st, const std::string& bytes,
@@ -310,19 +233,18 @@ Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& by
 }
 
 Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& stop) {
-  // The contract locks as much of the budget left as buys whole segments.
   uint64_t price = b.source->price;
-  uint64_t max_segments =
-      std::min<uint64_t>(price == 0 ? 1'000'000 : BudgetLeft() / price, m_config.contract_segments);
+  uint64_t max_segments = ContractSegments(BudgetLeft(), price, m_config.contract_segments);
   if (max_segments == 0) {
-    if (WaitForTopUp(price, stop)) return Step::kNext;
+    if (WaitForTopUp(2 * price, stop)) return Step::kNext;  // the charge and a segment
     b.outcome.stopped_because = "the budget is spent";
     return Step::kEnd;
   }
   Purchase purchase(m_key, b.tracker, *b.node, *b.source, m_config.stream, Hooks(b),
                     PurchaseLimits{std::chrono::seconds(m_config.source_timeout_seconds),
                                    std::chrono::seconds(m_config.broadcaster_timeout_seconds)});
-  if (Status deposited = purchase.Deposit(price * max_segments); !deposited) {
+  auto deposited = Deposit(b, purchase, max_segments);
+  if (!deposited) {
     if (b.first) return deposited.error();
     b.outcome.stopped_because =
         "cannot deposit for a follow-on contract: " + deposited.error().message;
@@ -331,15 +253,19 @@ Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& sto
   }
   {
     std::lock_guard lock(m_mutex);
-    m_in_spend = price * max_segments;
+    max_segments = *deposited;
+    m_in_spend = price * (max_segments + 1);
   }
   if (purchase.Open(max_segments, b.from,
                     ContractLifetime(max_segments, b.target, b.max_contract))) {
     m_contracts->Add();
+    m_spent->Add(purchase.charged());
     Update([&](ViewerFigures& f) {
       f.state = "open";
       f.contract = purchase.id();
       f.contracts += 1;
+      f.spent += purchase.charged();  // the broadcaster's at once, whatever comes next
+      m_in_spend -= purchase.charged();
     });
   }
   b.first = false;
@@ -353,7 +279,7 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
   if (stop && outcome.stopped_because.empty()) outcome.stopped_because = "stopped";
   // All its segments bought: go on while the budget pays for more, or a top-up may come.
   bool follow_on = purchase.all_bought() && !stop &&
-                   (m_config.wait_for_top_up || BudgetLeft() >= b.source->price);
+                   (m_config.wait_for_top_up || BudgetLeft() >= 2 * b.source->price);
   // The source failed and another sells: continue there from the next segment.
   bool switching = purchase.failed() && !stop;
   if (switching) {
@@ -366,7 +292,7 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
   }
   Update([](ViewerFigures& f) { f.state = "settling"; });
   Settlement settled = purchase.Settle();
-  outcome.spent += settled.paid;
+  outcome.spent += settled.paid + purchase.charged();
   outcome.segments += settled.segments;
   outcome.bytes += settled.bytes;
   outcome.returned += settled.returned;
@@ -388,6 +314,12 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
   }
   outcome.stopped_because.clear();
   if (purchase.opened()) b.from = purchase.next_seq();
+  if (purchase.opened() && purchase.receipt().segments == 0 && !purchase.stream_ended()) {
+    // It kept the opening charge and delivered nothing: never again.
+    Event("giving up " + b.source->key.ToHex() + ": it took the opening charge of " +
+          std::to_string(purchase.charged()) + " and delivered nothing");
+    switching = true;
+  }
   if (switching) {
     b.finder.GiveUp(b.source->key);
     b.source.reset();

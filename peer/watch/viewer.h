@@ -110,10 +110,15 @@ class Viewer {
   // A segment bought: kept for the local player, counted and shown.
   Status Keep(Buying& b, const SegmentStatement& st, const std::string& bytes,
               const Receipt& receipt);
-  // The budget is spent: waits for a top-up enough for one segment (or
-  // stop) when the viewer waits for one; false when it does not.
-  bool WaitForTopUp(uint64_t price, const std::atomic<bool>& stop);
+  // The budget is spent: waits for a top-up that leaves `needed` (or stop)
+  // when the viewer waits for one; false when it does not.
+  bool WaitForTopUp(uint64_t needed, const std::atomic<bool>& stop);
   uint64_t BudgetLeft() const;
+  // Deposits the lock and opening charge of a contract of `max_segments`;
+  // a follow-on that the address cannot fund shrinks to what it can (a
+  // deposit locked by a dead source is not back yet). Returns the segments
+  // deposited for. Errors: the tracker's.
+  Result<uint64_t> Deposit(Buying& b, Purchase& purchase, uint64_t max_segments);
   void Event(const std::string& line);
   void Alert(const std::string& message);
   // Changes the figures under the lock and publishes them.

@@ -37,7 +37,7 @@ class BenchViewer {
     if ((*found)["broadcasters"].empty()) return fail("lookup", "no broadcaster");
     const json& b = (*found)["broadcasters"][0];
     uint64_t price = b["price"];
-    uint64_t deposit = price * max_segments;
+    uint64_t deposit = price * (max_segments + 1);  // the lock and the opening charge
     if (deposit > 0) {
       auto minted = op.Call("mint", {{"to", v.m_party.address()}, {"amount", deposit}});
       if (!minted) return fail("mint", minted.error().message);

@@ -63,7 +63,7 @@ bool BuildLedger(const std::string& data_dir, const KeyPair& tracker, std::vecto
     auto seq = txn.Commit();
     return seq.ok() && pipeline.WaitDurable(*seq).ok();
   };
-  uint64_t per_pair = (contracts / keys.size() + 1) * kPrice * kMaxSegments + 100'000;
+  uint64_t per_pair = (contracts / keys.size() + 1) * kPrice * (kMaxSegments + 1) + 100'000;
   if (!apply([&](LedgerTxn& txn) {
         for (auto& k : keys) {
           if (!ledger.Mint(txn, AddressOf(k.c.public_key()), per_pair, "bench", now)) return false;

@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   for (auto& p : pairs) {
     p.b.client = tracker.NewClient(p.b.key);
     p.c.client = tracker.NewClient(p.c.key);
-    uint64_t deposit = kPrice * kMaxSegments * kCyclesPerPair;
+    uint64_t deposit = kPrice * (kMaxSegments + 1) * kCyclesPerPair;  // locks and charges
     if (!op->Call("mint", {{"to", p.c.address()}, {"amount", deposit}})) return 1;
     if (!p.c.client->Call("getSpendAddress", {{"deposit", deposit}})) return 1;
     if (!p.b.client->Call("getIncomeAddress", json::object())) return 1;

@@ -169,7 +169,7 @@ async function main() {
   await status.goto(statusUrl);
   await status.waitForSelector(`#sessions tr[data-contract="${contract}"]`, { timeout: 15000 });
   assert.equal(await status.textContent('#viewers'), '1');
-  assert.equal(await status.textContent('#income-balance'), '0');  // asked of the tracker: nothing settled yet
+  assert.equal(await status.textContent('#income-balance'), '3');  // asked of the tracker: the opening charge, nothing settled yet
   assert.ok(Number(await status.textContent(`#sessions tr[data-contract="${contract}"] td.segments`)) >= 2);
   await status.screenshot({ path: path.join(artifacts, 'broadcast.png') });
 
@@ -188,9 +188,10 @@ async function main() {
   assert.equal(ledger.status, 200, JSON.stringify(ledger.body));
   console.log('ledger contract:', JSON.stringify(ledger.body));
   assert.equal(ledger.body.state, 'closed');
-  assert.equal(String(ledger.body.paid), figures.spent);
+  assert.equal(String(ledger.body.paid + ledger.body.charged), figures.spent);
   assert.equal(String(ledger.body.segments), figures.segments);
-  assert.equal(Number(figures.spent), Number(figures.segments) * 3);
+  assert.equal(ledger.body.charged, 3);  // the opening charge: one segment's price
+  assert.equal(Number(figures.spent), Number(figures.segments) * 3 + 3);
   const wallet = JSON.parse(execFileSync(peerBin, ['wallet', '--tracker', trackerUrl, '--key', path.join(work, 'c.key'),
     'balance', '--json']).toString());
   assert.equal(String(wallet.balance), figures.balance);
@@ -202,7 +203,7 @@ async function main() {
   const row = dashboard.locator(`tr[data-id="${contract}"]`);
   await row.waitFor({ timeout: 15000 });
   assert.equal((await row.locator('td.state').textContent()).trim(), 'closed');
-  assert.equal((await row.locator('td.paid').textContent()).trim(), figures.spent);
+  assert.equal((await row.locator('td.paid').textContent()).trim(), String(ledger.body.paid));
   await dashboard.screenshot({ path: path.join(artifacts, 'dashboard.png'), fullPage: true });
 
   // The nodes' metrics parse as Prometheus text and moved with the traffic.

@@ -189,8 +189,9 @@ def test(binary, work_dir):
                            ("tollstream_tracker_contracts_expired", 0), ("tollstream_tracker_contracts_open", 0),
                            ("tollstream_tracker_tokens_minted", 1000), ("tollstream_tracker_tokens_paid", 12),
                            ("tollstream_tracker_segments_paid", 4), ("tollstream_tracker_bytes_paid", 4000),
-                           # mint, 3 transfers, deposit, pay
-                           ("tollstream_tracker_journal_entries", 6)):
+                           ("tollstream_tracker_tokens_charged", 3),
+                           # mint, 3 transfers, deposit, the opening charge, pay
+                           ("tollstream_tracker_journal_entries", 7)):
         equal(moved(name), expected, name)
     groups, changes = moved("tollstream_tracker_commit_groups"), moved("tollstream_tracker_commit_changes")
     # every transfer (refused or not), the mint, the deposit, the contract's opening and closing

@@ -22,13 +22,13 @@ struct HandViewer {
     price = b["price"];
     node = std::make_unique<BroadcasterClient>(b["url"], party.key, tracker_key, broadcaster);
   }
-  // Opens a contract for `max_segments`; returns its id.
-  std::string Open(uint64_t max_segments) {
+  // Opens a contract for `max_segments` from segment `from`; returns its id.
+  std::string Open(uint64_t max_segments, uint64_t from = 0) {
     contract.terms = ContractTerms{
         tracker_key, party.key.public_key(), broadcaster,     spend,        income, "demo",
         price,       max_segments,           UnixNow() + 600, RandomHex(16)};
     SignAsViewer(contract, party.key);
-    auto opened = node->Offer(contract, 0);
+    auto opened = node->Offer(contract, from);
     REQUIRE_MESSAGE(opened.ok(), opened.error().message);
     receipt = Receipt{};
     receipt.contract = contract.id;
@@ -51,7 +51,10 @@ struct HandViewer {
     receipt.chain = ExtendChain(receipt.chain, d.statement.sha256);
     SignReceipt(receipt, party.key);
   }
-  json ContractState() { return *party.client->Call("contract", {{"id", ToHex(contract.id)}}); }
+  json ContractState() { return ContractState(ToHex(contract.id)); }
+  json ContractState(const std::string& id) {
+    return *party.client->Call("contract", {{"id", id}});
+  }
 
   Party party;
   PublicKey tracker_key, broadcaster;
@@ -62,12 +65,16 @@ struct HandViewer {
   Receipt receipt;
 };
 
-inline json WaitForState(HandViewer& v, const std::string& state, std::chrono::seconds timeout) {
+// The state of contract `id` (default: the last opened) once it is `state`,
+// or as it is after `timeout`.
+inline json WaitForState(HandViewer& v, const std::string& state, std::chrono::seconds timeout,
+                         std::string id = {}) {
+  if (id.empty()) id = ToHex(v.contract.id);
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  json c = v.ContractState();
+  json c = v.ContractState(id);
   while (c["state"] != state && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(100ms);
-    c = v.ContractState();
+    c = v.ContractState(id);
   }
   return c;
 }

@@ -52,6 +52,52 @@ TEST_CASE(
   CHECK(t.Audit(true).first == 0);
 }
 
+TEST_CASE(
+    "a viewer that opens a contract per segment and never sends a receipt pays the list price per "
+    "segment: the opening charge") {
+  constexpr uint64_t kContracts = 30;
+  constexpr uint64_t kPrice = 3;
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeTestVideo(hls, static_cast<int>(2 * kContracts));  // 2 s segments
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess broadcaster(t, b, "demo", kPrice, {"--hls-dir", hls, "--receipt-timeout", "1"},
+                                 dir / "b.log");
+  // Enough for every contract's lock and charge at once.
+  HandViewer v(t, "demo", kContracts * 2 * kPrice);
+
+  // Each contract takes one segment, the next one, and is never paid for.
+  std::vector<std::string> ids;
+  uint64_t delivered = 0;
+  for (uint64_t seq = 0; seq < kContracts; ++seq) {
+    ids.push_back(v.Open(1, seq));
+    auto d = v.Ask(v.receipt);
+    REQUIRE(d.kind == BroadcasterClient::Delivery::Kind::kSegment);
+    CHECK(d.statement.seq == seq);
+    delivered += 1;
+  }
+  // The broadcaster closes each at its receipt timeout with no segment paid;
+  // what the seller keeps is the opening charges.
+  uint64_t paid = 0, charged = 0;
+  for (const auto& id : ids) {
+    json c = WaitForState(v, "closed", 30s, id);
+    REQUIRE(c["state"] == "closed");
+    CHECK(c["segments"] == 0);
+    paid += c["paid"].get<uint64_t>();
+    charged += c["charged"].get<uint64_t>();
+  }
+  json income = *v.party.client->Call("account", {{"address", v.income}});
+  uint64_t earned = income["balance"];
+  CHECK(earned == paid + charged);
+  MESSAGE("cheating attempts: " << kContracts << " free-loading contracts took " << delivered
+                                << " segments; the seller earned " << earned << " ("
+                                << static_cast<double>(earned) / static_cast<double>(delivered)
+                                << " per segment, list price " << kPrice << ")");
+  CHECK(earned >= delivered * kPrice);
+  CHECK(t.Audit(true).first == 0);
+}
+
 TEST_CASE("a replayed request changes nothing; a repeated offer gets the first answer") {
   TempDir dir;
   std::string hls = dir / "hls";
@@ -191,8 +237,9 @@ TEST_CASE("a tampered segment is caught by its signature and not paid for") {
   CHECK(out.find("ALERT the broadcaster misbehaved") != std::string::npos);
   CHECK(out.find("segment 3: the bytes received do not match") != std::string::npos);
   CHECK(proxy.tampered >= 1);
-  CHECK(out.find("settled: paid 12 for 3 segments, returned 88") != std::string::npos);
-  CHECK(Balance(t, c.address()) == 88);
+  // Three segments and the opening charge, one segment's price.
+  CHECK(out.find("settled: paid 16 for 3 segments, returned 84") != std::string::npos);
+  CHECK(Balance(t, c.address()) == 84);
   CHECK(t.Audit(true).first == 0);
 }
 

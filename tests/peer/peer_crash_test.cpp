@@ -52,14 +52,15 @@ TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after 
   }
   CHECK(contract["chain"] == ToHex(chain));
 
-  // The viewer learns the contract is closed and gets the rest of its deposit back.
+  // The viewer learns the contract is closed and gets the rest of its
+  // deposit back: all but the receipts and the opening charge (2).
   CHECK(viewer.process.Wait(90s) == 0);
-  CHECK(viewer.process.output().find("returned " + std::to_string(100 - 2 * paid_segments)) !=
+  CHECK(viewer.process.output().find("returned " + std::to_string(100 - 2 * paid_segments - 2)) !=
         std::string::npos);
-  CHECK(Balance(t, c.address()) == 100 - 2 * paid_segments);
+  CHECK(Balance(t, c.address()) == 100 - 2 * paid_segments - 2);
   broadcaster->process.Signal(SIGINT);
   CHECK(broadcaster->process.Wait(30s) == 0);
-  CHECK(Balance(t, b.address()) == 2 * paid_segments);
+  CHECK(Balance(t, b.address()) == 2 * paid_segments + 2);
   CHECK(t.Audit(true).first == 0);
   MESSAGE("bought ", bought, " segments before the kill; the stored receipt paid ", paid_segments);
   encoder->Signal(SIGTERM);
@@ -97,18 +98,20 @@ TEST_CASE(
   uint64_t paid = contract["paid"];
   CHECK(paid >= 3);  // at least the first segment was paid for
   json spend = *checker->Call("account", {{"address", contract["terms"]["spend_address"]}});
+  uint64_t charged = contract["charged"];
+  CHECK(charged == 3);  // the opening charge: one segment's price
   CHECK(spend["locked"] == 0);
-  CHECK(spend["balance"] == 60 - paid);
+  CHECK(spend["balance"] == 60 - paid - charged);
 
   // The viewer's owner takes the rest back.
   auto [status, out] =
       RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", c.path, "reclaim"});
   CHECK(status == 0);
-  CHECK(out.find("reclaimed " + std::to_string(60 - paid)) != std::string::npos);
-  CHECK(Balance(t, c.address()) == 100 - paid);
+  CHECK(out.find("reclaimed " + std::to_string(60 - paid - charged)) != std::string::npos);
+  CHECK(Balance(t, c.address()) == 100 - paid - charged);
   broadcaster.process.Signal(SIGINT);
   CHECK(broadcaster.process.Wait(30s) == 0);
-  CHECK(Balance(t, b.address()) == paid);
+  CHECK(Balance(t, b.address()) == paid + charged);
   CHECK(t.Audit(true).first == 0);
   encoder->Signal(SIGTERM);
 }

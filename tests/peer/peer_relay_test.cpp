@@ -119,12 +119,13 @@ TEST_CASE("origin -> relay -> viewer: the origin's bytes, each hop paid exactly"
   CHECK(ReadWholeFile(dir / "out.ts") == f.all);
 
   f.Stop(relay);
-  // The viewer paid the relay 6 x 4; the relay paid the origin 6 x 6.
+  // The viewer paid the relay 6 x 4; the relay paid the origin 6 x 6; each
+  // contract also paid its seller an opening charge of one segment's price.
   CHECK(PaidTo(t, out, r.key.public_key()) == 24);
   CHECK(PaidTo(t, relay.viewer.process.output(), o.key.public_key()) == 36);
-  CHECK(Balance(t, c.address()) == 100 - 24);
-  CHECK(Balance(t, r.address()) == 100 - 36 + 24);
-  CHECK(Balance(t, o.address()) == 36);
+  CHECK(Balance(t, c.address()) == 100 - 24 - 4);
+  CHECK(Balance(t, r.address()) == 100 - 36 - 6 + 24 + 4);
+  CHECK(Balance(t, o.address()) == 36 + 6);
   CHECK(t.Audit(true).first == 0);
 }
 
@@ -236,7 +237,7 @@ TEST_CASE(
   f.Stop(relay);
   CHECK(PaidTo(t, out, r.key.public_key()) == 2 * 4);  // not the altered one
   CHECK(PaidTo(t, out, o.key.public_key()) == 4 * 6);
-  CHECK(Balance(t, c.address()) == 100 - 8 - 24);
+  CHECK(Balance(t, c.address()) == 100 - 8 - 24 - 4 - 6);  // and two opening charges
   CHECK(t.Audit(true).first == 0);
 }
 

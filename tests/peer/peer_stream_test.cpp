@@ -44,10 +44,12 @@ TEST_CASE("a 20-second video: bytes, frames and balances are exact") {
   CHECK(served.size() > 1000);
   CHECK(served == original);
 
-  // Exact money: the viewer paid segments x price, the rest came back.
-  uint64_t paid = source.bytes.size() * price;
-  // The lock of the largest contract the budget pays, of at most 100 segments.
-  uint64_t deposit = std::min<uint64_t>(budget / price, 100) * price;
+  // Exact money: the viewer paid segments x price and the opening charge of
+  // its one contract (one segment's price); the rest came back.
+  uint64_t paid = (source.bytes.size() + 1) * price;
+  // The lock of the largest contract the budget pays (of at most 100
+  // segments), and its opening charge.
+  uint64_t deposit = (std::min<uint64_t>(budget / price - 1, 100) + 1) * price;
   CHECK(*settled == "paid " + std::to_string(paid) + " for " + std::to_string(source.bytes.size()) +
                         " segments, returned " + std::to_string(deposit - paid) + ", balance " +
                         std::to_string(budget + 500 - paid));

@@ -55,18 +55,19 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   KeyFile c = NewKeyFile(dir / "c.key");
   t.Mint(c.address(), 100);
   BroadcasterProcess broadcaster(t, b, "vod", 5, {"--hls-dir", vod}, dir / "b.log");
-  ViewerProcess viewer(t, c, "vod", 10, {}, dir / "c.log");
+  ViewerProcess viewer(t, c, "vod", 15, {}, dir / "c.log");
   Page page(viewer.playlist_url);
 
-  // Two segments spend the budget; the node waits for a top-up.
+  // Two segments and the contract's opening charge (one segment's price)
+  // spend the budget; the node waits for a top-up.
   REQUIRE_MESSAGE(viewer.process.WaitForLine("ALERT the budget is spent", 60s).has_value(),
                   viewer.process.output());
   json before = page.Status();
   CHECK(before["state"] == "waiting-top-up");
   CHECK(before["segments"] == 2);
-  CHECK(before["spent"] == 10);
+  CHECK(before["spent"] == 15);
   CHECK(before["budget_left"] == 0);
-  CHECK(before["balance"] == 90);
+  CHECK(before["balance"] == 85);
   CHECK(before["code"] == KeyCode(b.key.public_key()));
   // The page hears of it: the node's event stream carries the alert.
   std::string events;
@@ -98,25 +99,26 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
     CHECK_MESSAGE(r->status == 400, bad);
     CHECK(ErrorCodeOf(r) == "invalid_field");
   }
-  auto too_much = page.Control("/api/top-up", R"({"amount":91})");
+  auto too_much = page.Control("/api/top-up", R"({"amount":86})");
   REQUIRE(too_much);
   CHECK(too_much->status == 409);
   CHECK(ErrorCodeOf(too_much) == "insufficient_funds");
   json unchanged = page.Status();
-  CHECK(unchanged["budget"] == 10);
+  CHECK(unchanged["budget"] == 15);
   CHECK(unchanged["state"] == "waiting-top-up");
-  CHECK(Balance(t, c.address()) == 90);
+  CHECK(Balance(t, c.address()) == 85);
 
-  // A top-up of three segments' worth: a follow-on contract from segment 2.
-  auto topped = page.Control("/api/top-up", R"({"amount":15})");
+  // A top-up of four segments' worth: a follow-on contract from segment 2
+  // (three segments and its opening charge).
+  auto topped = page.Control("/api/top-up", R"({"amount":20})");
   REQUIRE(topped);
   CHECK(topped->status == 200);
-  CHECK(json::parse(topped->body)["budget"] == 25);
+  CHECK(json::parse(topped->body)["budget"] == 35);
   REQUIRE(viewer.process.WaitForLine("ALERT the budget is spent", 60s).has_value());
   CHECK(viewer.process.output().find("from segment 2\n") != std::string::npos);
   json after = page.Status();
   CHECK(after["segments"] == 5);
-  CHECK(after["spent"] == 25);
+  CHECK(after["spent"] == 35);
   CHECK(after["contracts"] == 2);
 
   // The local stream: segments 0 to 4, once each, in order, no discontinuity.
@@ -132,7 +134,7 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   auto viewer_metrics = HttpGet(page.base + "/metrics");
   REQUIRE(viewer_metrics.has_value());
   CHECK(Sample(*viewer_metrics, "tollstream_viewer_segments_bought_total") == 5);
-  CHECK(Sample(*viewer_metrics, "tollstream_viewer_tokens_spent_total") == 25);
+  CHECK(Sample(*viewer_metrics, "tollstream_viewer_tokens_spent_total") == 35);
   CHECK(Sample(*viewer_metrics, "tollstream_viewer_contracts_total") == 2);
   CHECK(viewer_metrics->find(
             "tollstream_http_requests_total{route=\"/api/top-up\",status=\"403\"} 3") !=
@@ -149,7 +151,7 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   REQUIRE(sold.has_value());
   CHECK(Sample(*sold, "tollstream_broadcaster_receipts_accepted_total") == 5);
   CHECK(Sample(*sold, "tollstream_broadcaster_contracts_closed_total").value_or(0) == 2);
-  CHECK(Sample(*sold, "tollstream_broadcaster_tokens_earned_total") == 25);
+  CHECK(Sample(*sold, "tollstream_broadcaster_tokens_earned_total") == 35);
 
   // Stop: nothing is open, the node keeps serving what it bought.
   auto stopped = page.Control("/api/stop", "{}");
@@ -158,8 +160,8 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   REQUIRE(viewer.process.WaitForLine("stopped buying: stopped", 30s).has_value());
   json closed = page.Status();
   CHECK(closed["state"] == "closed");
-  CHECK(closed["balance"] == 75);
-  CHECK(Balance(t, c.address()) == 75);
+  CHECK(closed["balance"] == 65);
+  CHECK(Balance(t, c.address()) == 65);
   CHECK(page.Control("/api/top-up", R"({"amount":5})")->status == 409);  // stopped: no more buying
   CHECK(HttpGet(viewer.playlist_url).has_value());
 
@@ -167,7 +169,7 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   CHECK(viewer.process.Wait(30s) == 0);
   broadcaster.process.Signal(SIGINT);
   CHECK(broadcaster.process.Wait(30s) == 0);
-  CHECK(Balance(t, b.address()) == 25);
+  CHECK(Balance(t, b.address()) == 35);
   CHECK(t.Audit(true).first == 0);
 }
 

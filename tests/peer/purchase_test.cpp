@@ -102,6 +102,18 @@ TEST_CASE("a contract lives twice its playing time and ten minutes more, within 
   CHECK(ContractLifetime(uint64_t{1} << 62, 60, 86400) == 86400);  // no overflow
 }
 
+TEST_CASE("a contract buys what its lock and opening charge leave whole") {
+  // price, budget left, most -> segments
+  CHECK(ContractSegments(300, 3, 100) == 99);   // 99 locked, 1 charged
+  CHECK(ContractSegments(300, 3, 50) == 50);    // at most `most`
+  CHECK(ContractSegments(302, 3, 1000) == 99);  // whole segments only
+  CHECK(ContractSegments(6, 3, 100) == 1);      // the charge and one segment
+  CHECK(ContractSegments(5, 3, 100) == 0);      // not even that
+  CHECK(ContractSegments(0, 3, 100) == 0);
+  CHECK(ContractSegments(0, 0, 100) == 100);  // free: the budget is no limit
+  CHECK(ContractSegments(0, 0, 5'000'000) == 1'000'000);
+}
+
 TEST_CASE("the receipt book pays each checked segment, and nothing else") {
   Parties p;
   Contract c = p.Offered(/*price=*/4);

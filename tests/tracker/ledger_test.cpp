@@ -98,7 +98,8 @@ TEST_CASE_FIXTURE(LedgerFixture,
 }
 
 TEST_CASE_FIXTURE(LedgerFixture,
-                  "a full contract cycle pays segments x price and returns the rest") {
+                  "a full contract cycle: one segment's price charged at opening, segments x "
+                  "price paid at closing, the rest returned") {
   KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
   Mint(c.public_key(), 1000);
   std::string income = Income(b);
@@ -107,15 +108,17 @@ TEST_CASE_FIXTURE(LedgerFixture,
   auto opened = Open(b, k);
   REQUIRE(opened.ok());
   CHECK((*opened)["lock"] == 350);
+  CHECK((*opened)["charged"] == 7);
   CHECK(AccountOf(spend)["locked"] == 350);
-  CHECK(AccountOf(spend)["available"] == 250);
+  CHECK(AccountOf(spend)["available"] == 243);
+  CHECK(Balance(income) == 7);  // the opening charge, the broadcaster's at once
 
   auto closed = Close(b, k, MakeReceipt(c, k, 12, 12000));
   REQUIRE(closed.ok());
   CHECK((*closed)["paid"] == 84);
   CHECK((*closed)["released"] == 266);
-  CHECK(Balance(income) == 84);
-  CHECK(Balance(spend) == 516);
+  CHECK(Balance(income) == 91);
+  CHECK(Balance(spend) == 509);
   CHECK(AccountOf(spend)["locked"] == 0);
   CHECK(AccountOf(income)["segments"] == 12);
   CHECK(AccountOf(income)["bytes"] == 12000);
@@ -128,10 +131,10 @@ TEST_CASE_FIXTURE(LedgerFixture,
   });
   json out_c = *Apply(
       [&](LedgerTxn& t) { return ledger.CloseSpendAddress(t, c.public_key(), spend, "r", kNow); });
-  CHECK(out_b["paid_out"] == 84);
-  CHECK(out_c["paid_out"] == 516);
-  CHECK(Balance(AddressOf(b.public_key())) == 84);
-  CHECK(Balance(AddressOf(c.public_key())) == 916);
+  CHECK(out_b["paid_out"] == 91);
+  CHECK(out_c["paid_out"] == 509);
+  CHECK(Balance(AddressOf(b.public_key())) == 91);
+  CHECK(Balance(AddressOf(c.public_key())) == 909);
   CHECK(AuditHolds());
 }
 
@@ -173,6 +176,8 @@ TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, f
   std::vector<Case> cases = {
       {"lock above available", MakeContract(c, b, spend, income, 10, 11), &b, kNow,
        ErrorCode::kInsufficientFunds},
+      {"lock and opening charge above available", MakeContract(c, b, spend, income, 10, 10), &b,
+       kNow, ErrorCode::kInsufficientFunds},
       {"someone else's spend address", MakeContract(c, b, other_spend, income, 1, 1), &b, kNow,
        ErrorCode::kForbidden},
       {"income address as spend", MakeContract(c, b, income, income, 1, 1), &b, kNow,
@@ -193,7 +198,7 @@ TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, f
     CHECK(r.error().code == k.code);
     CHECK(Dump() == before);
   }
-  Contract fits = MakeContract(c, b, spend, income, 10, 10);
+  Contract fits = MakeContract(c, b, spend, income, 10, 9);  // 90 locked, 10 charged
   REQUIRE(Open(b, fits).ok());
   CHECK(Open(b, fits).error().code == ErrorCode::kDuplicate);
   Contract one_more = MakeContract(c, b, spend, income, 1, 1);
@@ -233,7 +238,7 @@ TEST_CASE_FIXTURE(LedgerFixture, "closing checks the receipt against the contrac
   auto nothing = Close(b, k, std::nullopt);  // the broadcaster gives up: nothing is owed
   REQUIRE(nothing.ok());
   CHECK((*nothing)["paid"] == 0);
-  CHECK(Balance(spend) == 1000);
+  CHECK(Balance(spend) == 990);  // all but the opening charge
   CHECK(AuditHolds());
 }
 
@@ -242,7 +247,7 @@ TEST_CASE_FIXTURE(LedgerFixture, "an open contract past expiry + grace is releas
   Mint(c.public_key(), 100);
   std::string income = Income(b);
   std::string spend = Spend(c, 100);
-  Contract k = MakeContract(c, b, spend, income, 10, 10, kNow + 100);
+  Contract k = MakeContract(c, b, spend, income, 10, 9, kNow + 100);
   REQUIRE(Open(b, k).ok());
   std::string id = ToHex(k.id);
   auto early = Apply([&](LedgerTxn& t) { return ledger.ExpireContract(t, id, kNow + 159); });
@@ -250,7 +255,7 @@ TEST_CASE_FIXTURE(LedgerFixture, "an open contract past expiry + grace is releas
   auto released = Apply([&](LedgerTxn& t) { return ledger.ExpireContract(t, id, kNow + 160); });
   REQUIRE(released.ok());
   CHECK(AccountOf(spend)["locked"] == 0);
-  CHECK(Balance(spend) == 100);
+  CHECK(Balance(spend) == 90);  // the lock returns; the opening charge does not
   LedgerTxn view(*pipeline);
   CHECK((*ledger.ContractInfo(view, id))["state"] == "expired");
   CHECK(AuditHolds());

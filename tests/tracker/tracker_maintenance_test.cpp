@@ -21,9 +21,9 @@ bool Has(const KvStore& store, const std::string& key) {
 
 TEST_CASE_FIXTURE(LedgerFixture, "maintenance releases the contracts due, and only those") {
   KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
-  Mint(c.public_key(), 200);
+  Mint(c.public_key(), 220);
   std::string income = Income(b);
-  std::string spend = Spend(c, 200);
+  std::string spend = Spend(c, 220);  // two locks of 100, two opening charges of 10
   Contract soon = MakeContract(c, b, spend, income, 10, 10, kNow + 100);
   Contract later = MakeContract(c, b, spend, income, 10, 10, kNow + 200);
   REQUIRE(Open(b, later).ok());

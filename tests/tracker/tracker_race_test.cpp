@@ -13,10 +13,11 @@ TEST_CASE("many parallel contracts against one spend address never lock more tha
   TrackerFixture t;
   Party c;
   c.client = t.NewClient(c.key);
-  t.Mint(c.address(), 1000);
-  auto spend = c.client->Call("getSpendAddress", {{"deposit", 1000}});
+  t.Mint(c.address(), 1100);
+  auto spend = c.client->Call("getSpendAddress", {{"deposit", 1100}});
   REQUIRE(spend.ok());
-  constexpr int kBroadcasters = 8, kEach = 8;  // 64 contracts locking 100 each: 10 fit
+  // 64 contracts, each locking 100 and charging 10 on opening: 10 fit.
+  constexpr int kBroadcasters = 8, kEach = 8;
   std::vector<Party> bs(kBroadcasters);
   std::vector<std::string> incomes(kBroadcasters);
   for (int i = 0; i < kBroadcasters; ++i) {
@@ -61,8 +62,8 @@ TEST_CASE("closeSpendAddress racing openContract: one side wins, the ledger hold
     c.client = t.NewClient(c.key);
     b.client = t.NewClient(b.key);
     auto b2 = t.NewClient(c.key);  // the viewer's second connection
-    t.Mint(c.address(), 100);
-    auto spend = c.client->Call("getSpendAddress", {{"deposit", 100}});
+    t.Mint(c.address(), 110);      // a lock of 100 and an opening charge of 10
+    auto spend = c.client->Call("getSpendAddress", {{"deposit", 110}});
     auto income = b.client->Call("getIncomeAddress", json::object());
     Contract k = SignedContract(c, b, *c.client->tracker(), (*spend)["address"],
                                 (*income)["address"], 10, 10, UnixNow() + 600);
@@ -84,7 +85,7 @@ TEST_CASE("closeSpendAddress racing openContract: one side wins, the ledger hold
       ++closes_won;
       CHECK(open_result.error().code == ErrorCode::kConflict);
       auto back = c.client->Call("account", {{"address", c.address()}});
-      CHECK((*back)["balance"] == 100);
+      CHECK((*back)["balance"] == 110);
     }
   }
   MESSAGE("opens won ", opens_won, ", closes won ", closes_won);

@@ -59,6 +59,7 @@
   function renderLedger(ledger) {
     $('minted').textContent = number(ledger.minted);
     $('paid').textContent = number(ledger.paid);
+    $('charged').textContent = number(ledger.charged);
     $('segments').textContent = number(ledger.segments);
     $('bytes').textContent = bytes(ledger.bytes);
     $('bytes').title = number(ledger.bytes) + ' bytes';

@@ -1,0 +1,78 @@
+// The viewer's budget: what is left of it, top-ups, the wait for one, and
+// the deposit of each contract within it.
+#include "common/base/amount.h"
+#include "common/client/tracker_api.h"
+#include "common/protocol/address.h"
+#include "peer/watch/viewer.h"
+#include "peer/watch/viewer_buying.h"
+
+namespace tollstream {
+
+uint64_t Viewer::BudgetLeft() const {
+  std::lock_guard lock(m_mutex);
+  return m_figures.budget - m_figures.spent;
+}
+
+Result<json> Viewer::TopUp(uint64_t amount) {
+  if (amount == 0 || amount > kMaxAmount) {
+    return MakeError(ErrorCode::kInvalidField, "amount: a whole number of tokens from 1 to 2^53-1");
+  }
+  // What the budget has yet to deposit comes from the ordinary address.
+  TrackerClient tracker(m_config.tracker_url, m_key);
+  if (auto hello = tracker.Handshake(); !hello) return hello.error();
+  auto balance_now = TrackerApi(tracker).Balance(AddressOf(m_key.public_key()));
+  if (!balance_now) return balance_now.error();
+  uint64_t balance = *balance_now;
+  std::unique_lock lock(m_mutex);
+  if (m_finished) return MakeError(ErrorCode::kConflict, "the viewer has stopped buying");
+  if (m_figures.budget > kMaxAmount - amount) {
+    return MakeError(ErrorCode::kInvalidField, "the budget would pass 2^53-1 tokens");
+  }
+  uint64_t to_deposit = m_figures.budget + amount - m_figures.spent - m_in_spend;
+  if (balance < to_deposit) {
+    return MakeError(ErrorCode::kInsufficientFunds, "the address holds " + std::to_string(balance) +
+                                                        " tokens; the budget would need " +
+                                                        std::to_string(to_deposit) +
+                                                        " more from it");
+  }
+  m_figures.budget += amount;
+  m_figures.balance = balance;
+  json state = m_figures.ToJson();
+  lock.unlock();
+  m_topped_up.notify_all();
+  if (m_config.feed) m_config.feed->SetState(state);
+  Event("budget topped up by " + std::to_string(amount) + " to " +
+        std::to_string(state["budget"].get<uint64_t>()));
+  return state;
+}
+
+bool Viewer::WaitForTopUp(uint64_t needed, const std::atomic<bool>& stop) {
+  if (!m_config.wait_for_top_up) return false;
+  // The state first: whoever hears the alert finds the node waiting.
+  Update([](ViewerFigures& f) { f.state = "waiting-top-up"; });
+  Alert("the budget is spent: top up to keep watching");
+  std::unique_lock lock(m_mutex);
+  while (!stop && m_figures.budget - m_figures.spent < needed) {
+    m_topped_up.wait_for(lock, std::chrono::milliseconds(200));
+  }
+  return true;
+}
+
+Result<uint64_t> Viewer::Deposit(Buying& b, Purchase& purchase, uint64_t max_segments) {
+  uint64_t price = b.source->price;
+  Status deposited = purchase.Deposit(price * (max_segments + 1));  // the lock and the charge
+  if (deposited) return max_segments;
+  if (b.first || deposited.error().code != ErrorCode::kInsufficientFunds) {
+    return deposited.error();
+  }
+  // A deposit locked by a source that died with its contract open is not
+  // back yet: a smaller contract, within what the address holds.
+  auto balance = TrackerApi(b.tracker).Balance(AddressOf(m_key.public_key()));
+  if (!balance) return deposited.error();
+  uint64_t fits = ContractSegments(std::min(*balance, BudgetLeft()), price, max_segments);
+  if (fits == 0) return deposited.error();
+  if (Status smaller = purchase.Deposit(price * (fits + 1)); !smaller) return smaller.error();
+  return fits;
+}
+
+}  // namespace tollstream
