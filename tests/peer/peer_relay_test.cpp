@@ -2,6 +2,8 @@
 // Every segment carries the origin's signature however it travels; a viewer
 // picks the cheapest source that answers its probes, and when its source dies
 // or cheats it continues from the next segment with another one.
+#include <set>
+
 #include "tests/peer/peer_fixture.h"
 #include "tests/peer/tampering_proxy.h"
 
@@ -43,6 +45,20 @@ uint64_t PaidTo(TrackerFixture& t, const std::string& output, const PublicKey& s
     if (c && (*c)["terms"]["broadcaster"] == seller.ToHex()) paid += (*c)["paid"].get<uint64_t>();
   }
   return paid;
+}
+
+// How many contracts the viewer whose output is `output` opened with `seller`.
+uint64_t ContractsWith(TrackerFixture& t, const std::string& output, const PublicKey& seller) {
+  auto client = t.NewClient();
+  std::set<std::string> ids;
+  size_t at = 0;
+  while ((at = output.find("contract ", at)) != std::string::npos) {
+    std::string id = output.substr(at + 9, 64);
+    at += 9;
+    auto c = client->Call("contract", {{"id", id}});
+    if (c && (*c)["terms"]["broadcaster"] == seller.ToHex()) ids.insert(id);
+  }
+  return ids.size();
 }
 
 // Waits until `process` has printed `text` anywhere (lines already read included).
@@ -238,6 +254,38 @@ TEST_CASE(
   CHECK(PaidTo(t, out, r.key.public_key()) == 2 * 4);  // not the altered one
   CHECK(PaidTo(t, out, o.key.public_key()) == 4 * 6);
   CHECK(Balance(t, c.address()) == 100 - 8 - 24 - 4 - 6);  // and two opening charges
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE(
+    "a relay that takes the opening charge and delivers nothing is given up: no second contract, "
+    "the stream continues from the origin") {
+  FinishedStream f;
+  auto [dir, t, o, r, c] = std::tie(f.dir, f.t, f.o, f.r, f.c);
+  // The relay's announced URL leads through a proxy that opens contracts
+  // but lets no segment through.
+  TamperingProxy proxy(1000);
+  proxy.withhold_segments = true;
+  RelayProcess relay(t, r, "vod", 100, 4, dir / "r.log", {"--advertise-url", proxy.url()});
+  proxy.SetTarget(relay.viewer.playlist_url.substr(0, relay.viewer.playlist_url.find('/', 7)));
+  REQUIRE(Printed(relay.viewer.process, "stopped buying: the stream ended", 60s));
+
+  ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  REQUIRE_MESSAGE(viewer.process.Wait(90s) == 0, viewer.process.output());
+  std::string out = viewer.process.output();
+  INFO(out);
+  CHECK(proxy.withheld >= 1);
+  CHECK(out.find("giving up " + r.key.public_key().ToHex() +
+                 ": it took the opening charge of 4 and delivered nothing") != std::string::npos);
+  CHECK(ContractsWith(t, out, r.key.public_key()) == 1);
+  // Every segment once, in order, all from the origin.
+  CHECK(ReadWholeFile(dir / "out.ts") == f.all);
+
+  f.Stop(relay);
+  CHECK(PaidTo(t, out, r.key.public_key()) == 0);
+  CHECK(PaidTo(t, out, o.key.public_key()) == 6 * 6);
+  // What the viewer lost to the relay: its opening charge, one segment's price.
+  CHECK(Balance(t, c.address()) == 100 - 4 - 36 - 6);
   CHECK(t.Audit(true).first == 0);
 }
 

@@ -1,6 +1,8 @@
 // A proxy in front of a broadcasting node that flips a byte in the middle of
 // segment `bad_seq` on its way to the viewer, leaving its signed statement as
-// it was: what a dishonest relay or a hostile network would do.
+// it was: what a dishonest relay or a hostile network would do. With
+// `withhold_segments`, it passes everything on but the segments, which never
+// arrive: a seller that opens contracts and delivers nothing.
 #pragma once
 
 #include <httplib.h>
@@ -20,6 +22,11 @@ class TamperingProxy {
   explicit TamperingProxy(uint64_t bad_seq) {
     m_server.Post(R"(/v1/(\w+))",
                   [this, bad_seq](const httplib::Request& req, httplib::Response& res) {
+                    if (withhold_segments && req.path == "/v1/segment") {
+                      ++withheld;
+                      res.status = 502;
+                      return;
+                    }
                     httplib::Client upstream(target());
                     auto r = upstream.Post(req.path, req.body, "application/json");
                     if (!r) {
@@ -52,6 +59,8 @@ class TamperingProxy {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
   int port = 0;
   std::atomic<int> tampered{0};
+  std::atomic<bool> withhold_segments{false};
+  std::atomic<int> withheld{0};
 
  private:
   std::string target() {
