@@ -132,8 +132,14 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
       PauseUnless(stop, 500);  // the node may be restarting
       return true;
     }
+    if (e.code == ErrorCode::kNotFound) {
+      Fail("the source no longer holds the contract: " + e.message, false);
+      m_lost = true;
+      m_settled = true;
+      return false;
+    }
     Fail("the broadcaster failed: " + e.message, false);
-    m_settled = e.code == ErrorCode::kConflict || e.code == ErrorCode::kNotFound;
+    m_settled = e.code == ErrorCode::kConflict;
     return false;
   }
   m_last_answer = Clock::now();

@@ -103,6 +103,10 @@ class Purchase {
   // The source failed (refused, stopped answering, stalled or cheated) and
   // another sells.
   bool failed() const { return m_failed; }
+  // The source answered that it holds the contract no more: it restarted
+  // (and settled it from the receipt it stored) or closed it. A new
+  // contract may continue with it from next_seq().
+  bool lost() const { return m_lost; }
   // Every segment the contract covers was bought: a follow-on may continue.
   bool all_bought() const { return m_all_bought; }
   bool stream_ended() const { return m_stream_ended; }
@@ -138,6 +142,7 @@ class Purchase {
   Receipt m_no_receipt;
   bool m_opened = false;
   bool m_failed = false;
+  bool m_lost = false;
   bool m_all_bought = false;
   bool m_stream_ended = false;
   bool m_settled = false;  // the source closed the contract itself

@@ -131,6 +131,10 @@ Result<Viewer::Step> Viewer::Connect(Buying& b, const std::atomic<bool>& stop) {
   b.sellers.clear();
   if (!chosen) {
     if (b.first) return chosen.error();
+    if (std::chrono::steady_clock::now() < b.renew_until && !stop) {
+      PauseUnless(stop, 1000);  // a source that lost the contract may be restarting
+      return Step::kNext;
+    }
     b.outcome.stopped_because = chosen.error().message;
     return Step::kEnd;
   }
@@ -286,6 +290,13 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
     follow_on = true;
     Event("switching source: " + outcome.stopped_because);
   }
+  // The source lost the contract (it restarted, or closed it): a new one,
+  // with it or the next best, from the next segment.
+  bool renewing = purchase.lost() && !stop;
+  if (renewing) {
+    follow_on = true;
+    Event("renewing: " + outcome.stopped_because);
+  }
   if (!follow_on) {
     Event("stopped buying: " + outcome.stopped_because);
     b.announced = true;
@@ -320,10 +331,19 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
           std::to_string(purchase.charged()) + " and delivered nothing");
     switching = true;
   }
-  if (switching) {
-    b.finder.GiveUp(b.source->key);
-    b.source.reset();
+  if (renewing && !switching && ++b.losses[b.source->key.ToHex()] >= kMostLosses) {
+    Event("giving up " + b.source->key.ToHex() + ": it lost " + std::to_string(kMostLosses) +
+          " contracts");
+    switching = true;
+  }
+  if (switching) b.finder.GiveUp(b.source->key);
+  if (switching || renewing) {
+    b.source.reset();  // found again at the tracker, where a restarted source announces anew
     b.node.reset();
+  }
+  if (renewing && !switching) {
+    b.renew_until = std::chrono::steady_clock::now() +
+                    std::chrono::seconds(m_config.broadcaster_timeout_seconds);
   }
   return Step::kNext;
 }

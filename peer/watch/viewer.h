@@ -97,6 +97,8 @@ class Viewer {
   // What comes after a step of buying: the contract (a source is ready),
   // the next round of the loop, or the end.
   enum class Step { kReady, kNext, kEnd };
+  // Contracts a seller may lose (by restarting) before it is given up.
+  static constexpr int kMostLosses = 3;
 
   Result<ViewerOutcome> Buy(const std::atomic<bool>& stop);
   // Chooses the best source not given up and asks what it holds.

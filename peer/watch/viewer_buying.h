@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/client/tracker_client.h"
@@ -25,7 +27,11 @@ struct Viewer::Buying {
   std::optional<Source> source;
   std::unique_ptr<BroadcasterClient> node;
   std::optional<uint64_t> from;  // where the next contract starts (unset: live edge, or start)
-  int64_t target = 2;            // the segments' duration, in seconds
+  // After a source lost a contract: until then, no answering source is
+  // waited for (the source may be restarting), not the end.
+  std::chrono::steady_clock::time_point renew_until;
+  std::map<std::string, int> losses;  // contracts lost, by seller key
+  int64_t target = 2;                 // the segments' duration, in seconds
   bool first = true;
   bool announced = false;  // "stopped buying" was said
   std::ofstream out;

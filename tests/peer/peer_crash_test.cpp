@@ -1,13 +1,39 @@
-// A broadcaster killed with kill -9 mid-stream closes the contract with its
-// stored receipt when it starts again.
+// A broadcaster that restarts, killed with kill -9 or stopped cleanly,
+// settles what it held and its viewers carry on under new contracts.
+#include <set>
+
 #include "tests/peer/peer_fixture.h"
 
 namespace tollstream::test {
+namespace {
 
-TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after a restart") {
+// The sequence numbers of the segments a viewer's output says it bought.
+std::vector<uint64_t> BoughtSeqs(const std::string& output) {
+  std::vector<uint64_t> seqs;
+  for (size_t pos = 0; (pos = output.find("\nsegment ", pos)) != std::string::npos; ++pos) {
+    seqs.push_back(std::stoull(output.substr(pos + 9)));
+  }
+  return seqs;
+}
+
+// The contract ids a viewer's output says it opened.
+std::vector<std::string> OpenedContracts(const std::string& output) {
+  std::vector<std::string> ids;
+  for (size_t pos = 0; (pos = output.find("\ncontract ", pos)) != std::string::npos; ++pos) {
+    std::string id = output.substr(pos + 10, 64);
+    if (output.compare(pos + 10 + 64, 8, " opened ") == 0) ids.push_back(id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a broadcaster killed mid-stream closes with its stored receipt after a restart, and its "
+    "viewer carries on under a new contract; a clean restart too") {
   TempDir dir;
   std::string live = dir / "live";
-  auto encoder = StartLiveEncoder(live, 30);
+  auto encoder = StartLiveEncoder(live, 44);
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile c = NewKeyFile(dir / "c.key");
@@ -22,16 +48,10 @@ TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after 
   REQUIRE(opened.has_value());
   std::string id = opened->substr(0, 64);
   uint64_t from = std::stoull(opened->substr(opened->rfind(' ') + 1));
-  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
-  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
-  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  for (int i = 0; i < 3; ++i) REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
   broadcaster->process.Signal(SIGKILL);
   REQUIRE(broadcaster->process.Wait(10s) == 128 + SIGKILL);
-  size_t bought = 0;
-  for (size_t pos = 0; (pos = viewer.process.output().find("\nsegment ", pos)) != std::string::npos;
-       ++pos) {
-    ++bought;
-  }
+  size_t bought = BoughtSeqs(viewer.process.output()).size();
 
   broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b2.log", listen);
   auto stored = broadcaster->process.output();
@@ -52,18 +72,53 @@ TEST_CASE("a broadcaster killed mid-stream closes with its stored receipt after 
   }
   CHECK(contract["chain"] == ToHex(chain));
 
-  // The viewer learns the contract is closed and gets the rest of its
-  // deposit back: all but the receipts and the opening charge (2).
-  CHECK(viewer.process.Wait(90s) == 0);
-  CHECK(viewer.process.output().find("returned " + std::to_string(100 - 2 * paid_segments - 2)) !=
-        std::string::npos);
-  CHECK(Balance(t, c.address()) == 100 - 2 * paid_segments - 2);
+  // The viewer finds the contract gone and opens another with the
+  // restarted node, from the segment after the last it bought.
+  REQUIRE(viewer.process.WaitForLine("renewing: the source no longer holds the contract", 60s)
+              .has_value());
+  auto reopened = viewer.process.WaitForLine("contract ", 30s);
+  REQUIRE(reopened.has_value());
+  CHECK(std::stoull(reopened->substr(reopened->rfind(' ') + 1)) == from + bought);
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+
+  // A clean restart: the node settles at its stop, the viewer renews again.
+  broadcaster->process.Signal(SIGINT);
+  REQUIRE(broadcaster->process.Wait(30s) == 0);
+  broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b3.log", listen);
+
+  REQUIRE_MESSAGE(viewer.process.Wait(120s) == 0, viewer.process.output());
+  std::string out = viewer.process.output();
+  INFO(out);
+  CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
+  // No gap and no segment twice, across the three contracts.
+  std::vector<uint64_t> seqs = BoughtSeqs(out);
+  REQUIRE(!seqs.empty());
+  for (size_t i = 0; i < seqs.size(); ++i) CHECK(seqs[i] == from + i);
+  CHECK(seqs.back() == source.playlist.media_sequence + ReadSource(live).bytes.size() - 1);
+  // What the tracker settled: each segment paid at most once, only the one
+  // in flight at the kill unpaid, and one opening charge per contract.
+  std::vector<std::string> ids = OpenedContracts(out);
+  CHECK(ids.size() == 3);
+  uint64_t paid = 0, segments = 0, charged = 0;
+  for (const auto& k : ids) {
+    json settled = *checker->Call("contract", {{"id", k}});
+    CHECK(settled["state"] == "closed");
+    paid += settled["paid"].get<uint64_t>();
+    segments += settled["segments"].get<uint64_t>();
+    charged += settled["charged"].get<uint64_t>();
+  }
+  CHECK(segments <= seqs.size());
+  CHECK(segments + 1 >= seqs.size());
+  CHECK(paid == 2 * segments);
+  CHECK(charged == 2 * ids.size());
+  CHECK(Balance(t, c.address()) == 100 - paid - charged);
   broadcaster->process.Signal(SIGINT);
   CHECK(broadcaster->process.Wait(30s) == 0);
-  CHECK(Balance(t, b.address()) == 2 * paid_segments + 2);
+  CHECK(Balance(t, b.address()) == paid + charged);
   CHECK(t.Audit(true).first == 0);
-  MESSAGE("bought ", bought, " segments before the kill; the stored receipt paid ", paid_segments);
-  encoder->Signal(SIGTERM);
+  MESSAGE("bought ", bought, " segments before the kill; the stored receipt paid ", paid_segments,
+          "; ", seqs.size(), " segments in all under ", ids.size(), " contracts");
+  encoder->Wait(60s);
 }
 
 }  // namespace tollstream::test
