@@ -108,8 +108,9 @@ options:
   --out FILE              also write every segment's bytes to FILE
   --store-dir DIR         where bought segments are kept (default: a
                           temporary directory removed at exit)
-  --origin KEY            the origin's public key (default: the only origin
-                          that sells a stream of that name)
+  --origin KEY            the origin's public key (default: of the origins
+                          that sell a stream of that name, the one live
+                          longest at the tracker)
   --relay                 also sell the segments bought, at --price P tokens
                           each, under ordinary contracts paid to this key's
                           income address; announced at the tracker as a relay

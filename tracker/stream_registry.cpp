@@ -13,6 +13,7 @@ json Announcement::ToJson() const {
             {"price", price},
             {"income_address", income_address},
             {"expires", expires},
+            {"since", since},
             {"origin", origin},
             {"role", origin == broadcaster ? "origin" : "relay"}};
   if (auto key = PublicKey::FromHex(broadcaster)) j["code"] = KeyCode(*key);
@@ -44,9 +45,11 @@ Status StreamRegistry::Announce(Announcement a, int64_t now) {
   auto& by_key = m_streams[a.stream];
   auto it = by_key.find(a.broadcaster);
   if (it != by_key.end()) {
+    a.since = it->second.since;
     it->second = std::move(a);
     return Status::Ok();
   }
+  a.since = now;
   if (m_total >= m_limits.max_total) {
     if (by_key.empty()) m_streams.erase(a.stream);
     return MakeError(ErrorCode::kBusy, "the tracker holds as many announcements as it accepts");

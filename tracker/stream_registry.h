@@ -29,6 +29,7 @@ struct Announcement {
   uint64_t price = 0;       // tokens per segment
   std::string income_address;
   int64_t expires = 0;  // unix seconds
+  int64_t since = 0;    // unix seconds: when first announced (renewals keep it)
 
   json ToJson() const;
 };

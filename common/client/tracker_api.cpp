@@ -42,7 +42,9 @@ std::optional<Listing> ReadListing(const json& entry) {
   auto price = FindAmount(entry, "price");
   auto income = FindString(entry, "income_address");
   if (!origin || !url || !price || !income) return std::nullopt;
-  return Listing{*broadcaster, *origin, *url, *price, *income};
+  auto since = static_cast<int64_t>(
+      std::min<uint64_t>(FindAmount(entry, "since").value_or(0), uint64_t{1} << 62));
+  return Listing{*broadcaster, *origin, *url, *price, *income, since};
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ struct Listing {
   std::string url;
   uint64_t price = 0;
   std::string income_address;
+  int64_t since = 0;  // unix seconds: when first announced (0: not said)
   bool relay() const { return origin != broadcaster; }
 };
 

@@ -1,6 +1,9 @@
 #include "peer/watch/sources.h"
 
 #include <algorithm>
+#include <future>
+#include <limits>
+#include <map>
 
 #include "common/base/pause.h"
 #include "common/client/tracker_api.h"
@@ -10,8 +13,34 @@
 namespace tollstream {
 namespace {
 
-constexpr size_t kMostProbed = 8;
-constexpr int kProbeTimeoutMs = 3000;
+constexpr size_t kMostProbed = 16;
+constexpr int kProbeTimeoutMs = 2000;
+
+// Of the origins among `sellers`, the one whose own announcement has been
+// live longest (an origin listed only through relays counts as newest);
+// equal ages go to the smaller key. Says in `note` who else sells the name.
+PublicKey LongestLive(const std::vector<Source>& sellers, const std::string& stream,
+                      std::string& note) {
+  std::map<std::string, int64_t> since;  // origin hex -> its own announcement's age
+  for (const auto& s : sellers) {
+    auto [it, added] = since.emplace(s.origin.ToHex(), std::numeric_limits<int64_t>::max());
+    if (!s.relay) it->second = std::min(it->second, s.since);
+  }
+  auto best = std::min_element(since.begin(), since.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second < b.second : a.first < b.first;
+  });
+  PublicKey chosen = *PublicKey::FromHex(best->first);
+  if (since.size() > 1) {
+    note = std::to_string(since.size()) + " origins sell a stream named \"" + stream +
+           "\": buying from " + best->first + " code " + KeyCode(chosen) +
+           ", live longest; the others:";
+    for (const auto& [hex, at] : since) {
+      if (hex != best->first) note += " " + hex + " code " + KeyCode(*PublicKey::FromHex(hex));
+    }
+    note += " (name one with --origin)";
+  }
+  return chosen;
+}
 
 }  // namespace
 
@@ -36,7 +65,8 @@ Result<std::vector<Source>> SourceFinder::LookUp(uint64_t budget) {
   std::vector<Source> out;
   for (const Listing& l : *listed) {
     if (l.price > budget || GivenUp(l.broadcaster)) continue;
-    out.push_back(Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0});
+    out.push_back(
+        Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since});
   }
   return out;
 }
@@ -59,14 +89,8 @@ Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
     PauseUnless(stop, 500);
   }
   if (stop || m_origin) return sellers;
-  std::set<std::string> origins;
-  for (const auto& s : sellers) origins.insert(s.origin.ToHex());
-  if (origins.size() > 1) {
-    return MakeError(ErrorCode::kConflict, std::to_string(origins.size()) +
-                                               " origins sell a stream named \"" + m_stream +
-                                               "\": choose one with --origin");
-  }
-  m_origin = sellers.front().origin;
+  m_origin = LongestLive(sellers, m_stream, m_note);
+  std::erase_if(sellers, [this](const Source& s) { return s.origin != *m_origin; });
   return sellers;
 }
 
@@ -76,16 +100,27 @@ Result<Source> SourceFinder::Choose(uint64_t budget, std::vector<Source> sellers
     if (!found) return found.error();
     sellers = std::move(*found);
   }
-  std::vector<Source> answered;
+  // Every candidate at once: sources that do not answer cost one deadline
+  // in all, not one each. Origins first, so that no crowd of relays keeps
+  // the origin from being probed.
+  std::stable_partition(sellers.begin(), sellers.end(), [](const Source& s) { return !s.relay; });
+  std::vector<std::future<std::optional<Source>>> probes;
   for (auto& s : sellers) {
-    if (answered.size() >= kMostProbed || GivenUp(s.key)) continue;
-    BroadcasterClient probe(s.url, m_key, *m_tracker.tracker(), s.key, m_tracker.clock_offset(),
-                            kProbeTimeoutMs);
-    auto small = probe.Probe(0);
-    auto large = small ? probe.Probe(64 * 1024) : small;
-    if (!large) continue;
-    s.probe_us = small->count() + large->count();
-    answered.push_back(s);
+    if (probes.size() >= kMostProbed || GivenUp(s.key)) continue;
+    probes.push_back(std::async(std::launch::async, [this, s]() -> std::optional<Source> {
+      BroadcasterClient probe(s.url, m_key, *m_tracker.tracker(), s.key, m_tracker.clock_offset(),
+                              kProbeTimeoutMs);
+      auto small = probe.Probe(0);
+      auto large = small ? probe.Probe(64 * 1024) : small;
+      if (!large) return std::nullopt;
+      Source probed = s;
+      probed.probe_us = small->count() + large->count();
+      return probed;
+    }));
+  }
+  std::vector<Source> answered;
+  for (auto& p : probes) {
+    if (auto s = p.get()) answered.push_back(std::move(*s));
   }
   if (answered.empty()) {
     return MakeError(ErrorCode::kNotFound, "no other source of \"" + m_stream + "\" answers");

@@ -32,6 +32,7 @@ struct Source {
   PublicKey origin;
   bool relay = false;
   int64_t probe_us = 0;  // how long its probes took
+  int64_t since = 0;     // when the tracker first saw it announce (unix seconds)
 };
 
 // Whether a source's own description of what it sells (its `stream`
@@ -47,14 +48,16 @@ class SourceFinder {
                std::optional<PublicKey> origin);
 
   // Waits up to `timeout` (or until `stop`) for sellers priced within
-  // `budget`, and settles the origin: the one named, else the only one that
-  // sells a stream of that name. Errors: the tracker's; kNotFound (none came
-  // in time); kConflict (several origins sell it: choose one). Empty when
-  // stopped.
+  // `budget`, and settles the origin: the one named, else, of the origins
+  // that sell a stream of that name, the one whose own announcement has
+  // been live longest (names are first-come; `note()` then says who else
+  // sells it). Errors: the tracker's; kNotFound (none came in time). Empty
+  // when stopped.
   Result<std::vector<Source>> WaitForSellers(uint64_t budget, std::chrono::seconds timeout,
                                              const std::atomic<bool>& stop);
   // The best source within `budget` among `sellers` (looked up again when
-  // empty). Errors: kNotFound when none answers.
+  // empty), every candidate probed at once, each within a short deadline.
+  // Errors: kNotFound when none answers.
   Result<Source> Choose(uint64_t budget, std::vector<Source> sellers);
   // Whether a seller other than `current`, and not given up, sells now.
   bool HasOther(uint64_t budget, const PublicKey& current);
@@ -63,6 +66,8 @@ class SourceFinder {
   bool GivenUp(const PublicKey& seller) const { return m_given_up.count(seller.ToHex()) > 0; }
   // Settled by WaitForSellers.
   const PublicKey& origin() const { return *m_origin; }
+  // How the origin was chosen among several of one name; empty otherwise.
+  const std::string& note() const { return m_note; }
 
  private:
   Result<std::vector<Source>> LookUp(uint64_t budget);
@@ -72,6 +77,7 @@ class SourceFinder {
   std::string m_stream;
   std::optional<PublicKey> m_origin;
   std::set<std::string> m_given_up;
+  std::string m_note;
 };
 
 }  // namespace tollstream

@@ -96,6 +96,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   b.sellers = std::move(*sellers);
   const PublicKey& origin = finder.origin();
   Event("origin " + origin.ToHex() + " code " + KeyCode(origin));
+  if (!finder.note().empty()) Event(finder.note());
   Update([&](ViewerFigures& f) {
     f.origin = origin.ToHex();
     f.origin_code = KeyCode(origin);
