@@ -1,5 +1,7 @@
 #include "peer/watch/local_hls.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 namespace tollstream {
@@ -10,12 +12,18 @@ LocalHls::LocalHls(std::filesystem::path dir, std::string stream)
 Status LocalHls::Add(uint64_t seq, const std::string& bytes, int64_t duration_ms) {
   std::string name = std::to_string(seq) + ".ts";
   std::filesystem::path tmp = m_dir / (name + ".part");
+  std::error_code ec;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) return MakeError(ErrorCode::kUnavailable, "cannot write " + tmp.string());
+    out.close();  // a full disk may show only here
+    if (!out) {
+      int err = errno;
+      std::filesystem::remove(tmp, ec);
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot write " + tmp.string() + ": " + std::strerror(err));
+    }
   }
-  std::error_code ec;
   std::filesystem::rename(tmp, m_dir / name, ec);
   if (ec) return MakeError(ErrorCode::kUnavailable, "cannot write " + name + ": " + ec.message());
   std::lock_guard lock(m_mutex);

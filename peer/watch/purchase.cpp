@@ -171,7 +171,12 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
   m_last_segment = Clock::now();
   if (Status kept = m_hooks.on_bought(delivery->statement, delivery->bytes, m_book->receipt());
       !kept) {
-    return kept.error();
+    // Paid for but not kept (a full disk?): settle, then stop with the error.
+    Fail("cannot keep segment " + std::to_string(delivery->statement.seq) + ": " +
+             kept.error().message,
+         false);
+    m_keep_error = kept.error();
+    return false;
   }
   return true;
 }

@@ -107,6 +107,9 @@ class Purchase {
   // (and settled it from the receipt it stored) or closed it. A new
   // contract may continue with it from next_seq().
   bool lost() const { return m_lost; }
+  // Why a bought segment could not be kept (on_bought's error), which
+  // ended the buying; the contract is settled as usual.
+  const std::optional<Error>& keep_error() const { return m_keep_error; }
   // Every segment the contract covers was bought: a follow-on may continue.
   bool all_bought() const { return m_all_bought; }
   bool stream_ended() const { return m_stream_ended; }
@@ -143,6 +146,7 @@ class Purchase {
   bool m_opened = false;
   bool m_failed = false;
   bool m_lost = false;
+  std::optional<Error> m_keep_error;
   bool m_all_bought = false;
   bool m_stream_ended = false;
   bool m_settled = false;  // the source closed the contract itself

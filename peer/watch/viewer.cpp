@@ -1,7 +1,9 @@
 #include "peer/watch/viewer.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 
 #include "common/base/amount.h"
@@ -103,6 +105,10 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   });
   if (!m_config.out_path.empty()) {
     b.out.open(m_config.out_path, std::ios::binary | std::ios::trunc);
+    if (!b.out.is_open()) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot write " + m_config.out_path + ": " + std::strerror(errno));
+    }
   }
   while (!stop) {
     auto next = b.source ? Step::kReady : Connect(b, stop);
@@ -208,8 +214,14 @@ Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& by
                     const Receipt& receipt) {
   if (Status s = m_local.Add(st.seq, bytes, st.duration_ms); !s) return s;
   if (m_config.on_segment) m_config.on_segment(st, bytes);
-  if (b.out.is_open()) b.out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  b.out.flush();
+  if (b.out.is_open()) {
+    b.out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    b.out.flush();
+    if (!b.out) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot write " + m_config.out_path + ": " + std::strerror(errno));
+    }
+  }
   uint64_t price = b.source->price;
   uint64_t size = bytes.size();
   uint64_t left = 0;
@@ -322,6 +334,7 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
         std::to_string(outcome.returned) + ", balance " + std::to_string(outcome.balance));
   if (!follow_on) {
     outcome.stream_ended = purchase.stream_ended();
+    if (purchase.keep_error()) return *purchase.keep_error();  // settled: now say it
     return Step::kEnd;
   }
   outcome.stopped_because.clear();
