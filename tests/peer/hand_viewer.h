@@ -24,18 +24,24 @@ struct HandViewer {
   }
   // Opens a contract for `max_segments` from segment `from`; returns its id.
   std::string Open(uint64_t max_segments, uint64_t from = 0) {
+    auto opened = TryOpen(max_segments, from);
+    REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+    return ToHex(contract.id);
+  }
+  // Offers a new contract; returns the seller's answer or refusal.
+  Result<json> TryOpen(uint64_t max_segments, uint64_t from = 0) {
     contract.terms = ContractTerms{
         tracker_key, party.key.public_key(), broadcaster,     spend,        income, "demo",
         price,       max_segments,           UnixNow() + 600, RandomHex(16)};
     SignAsViewer(contract, party.key);
     auto opened = node->Offer(contract, from);
-    REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+    if (!opened) return opened;
     receipt = Receipt{};
     receipt.contract = contract.id;
     receipt.viewer = party.key.public_key();
     receipt.chain = contract.id;
     SignReceipt(receipt, party.key);
-    return ToHex(contract.id);
+    return opened;
   }
   // Asks for the next segment with `r`; returns the delivery.
   BroadcasterClient::Delivery Ask(const Receipt& r) {
