@@ -1,7 +1,10 @@
 #include "peer/peer_server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 
+#include <cctype>
 #include <charconv>
 #include <set>
 #include <span>
@@ -11,19 +14,62 @@
 #include "common/base/files.h"
 #include "common/http/bind.h"
 #include "common/http/events.h"
+#include "common/http/json_reply.h"
 #include "common/http/server_metrics.h"
+#include "common/http/server_tuning.h"
 #include "common/http/web_assets.h"
 #include "common/http/zero_copy_server.h"
-#include "common/observe/log.h"
+#include "common/rpc/http_endpoint.h"
 #include "common/wire/fields.h"
 #include "peer/broadcast/broadcaster.h"
-#include "peer/http_reply.h"
 #include "peer/watch/local_hls.h"
 
 namespace tollstream {
 
 std::span<const WebAsset> PeerWatchAssets();
 std::span<const WebAsset> PeerBroadcastAssets();
+
+namespace {
+
+// A node's server (its pages, a viewer's local stream): a write may take 10 s,
+// and a quiet connection is kept 10 s.
+ServerTuning PageTuning() {
+  ServerTuning t;
+  t.write_timeout_seconds = 10;
+  t.keep_alive_timeout_seconds = 10;
+  return t;
+}
+
+// The broadcaster's API. A connection is kept after a delivered segment only
+// (every other answer asks the client to close it; see WriteAnswer), and
+// waits a second at most for the next request: a viewer waiting for the
+// next segment of a live stream holds no worker thread.
+EndpointOptions SellerApi() {
+  EndpointOptions o;
+  o.tuning = PageTuning();
+  o.tuning.keep_alive_max_count = 1000;
+  o.tuning.keep_alive_timeout_seconds = 1;
+  o.connections = ConnectionPolicy::kCloseUnlessPayload;
+  o.not_found = EndpointOptions::NotFound::kApiPaths;  // the pages' paths: an empty 404
+  o.wording = EndpointOptions::Wording::kRoute;
+  return o;
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// Whether `host` is an IPv4 address or a bracketed IPv6 address.
+bool IpLiteral(const std::string& host) {
+  unsigned char address[sizeof(in6_addr)];
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), address) == 1;
+  }
+  return inet_pton(AF_INET, host.c_str(), address) == 1;
+}
+
+}  // namespace
 
 struct PeerServer::Impl {
   ZeroCopyServer server;  // segments go out from files' pages (sendfile)
@@ -40,25 +86,48 @@ struct PeerServer::Impl {
     for (const auto& a : assets) routes.insert(std::string(a.path));
     ServeAssets(server, assets);
   }
+  bool viewer = false;  // the viewer's routes are served: check every request's Host
+
+  // Whether `host` (a Host header) names the node as its own page does: a
+  // loopback name or the listening address, with the port.
+  bool OwnHost(const std::string& host) const {
+    std::string port = ":" + std::to_string(bound.port);
+    return host == "127.0.0.1" + port || host == "localhost" + port || host == "[::1]" + port ||
+           host == Lower(bound.host) + port;
+  }
   // Whether a control request comes from the node's own page (see the header).
   bool FromOwnPage(const httplib::Request& req) const {
     if (!req.has_header("X-Tollstream-Control")) return false;
     std::string host = req.get_header_value("Host");
-    std::string port = ":" + std::to_string(bound.port);
-    bool known = host == "127.0.0.1" + port || host == "localhost" + port ||
-                 host == "[::1]" + port || host == bound.host + port;
-    if (!known) return false;
+    if (!OwnHost(host)) return false;
     return !req.has_header("Origin") || req.get_header_value("Origin") == "http://" + host;
   }
-
-  Impl() {
-    server.new_task_queue = [] { return new httplib::ThreadPool(64); };
-    server.set_tcp_nodelay(true);
-    server.set_payload_max_length(64 * 1024);
-    server.set_read_timeout(5, 0);
-    server.set_write_timeout(10, 0);
-    server.set_keep_alive_timeout(10);
+  // Whether a request's Host names the node (see the header). A request
+  // without one is no browser's, and a browser is what a rebound name fools.
+  bool HostNamesNode(const httplib::Request& req) const {
+    if (!req.has_header("Host")) return true;
+    std::string host = Lower(req.get_header_value("Host"));
+    std::string port = ":" + std::to_string(bound.port);
+    bool no_port = host.find(':') == std::string::npos || host.back() == ']';
+    if (bound.port == 80 && no_port) host += port;
+    if (OwnHost(host)) return true;
+    return host.ends_with(port) && IpLiteral(host.substr(0, host.size() - port.size()));
   }
+  // Runs before routing: false when it refused the request (see the header).
+  bool Admit(const httplib::Request& req, httplib::Response& res) const {
+    if (!viewer || req.path.starts_with("/v1/") || HostNamesNode(req)) return true;
+    std::string port = std::to_string(bound.port);
+    ReplyJson(res, 403,
+              {{"error",
+                {{"code", "wrong_host"},
+                 {"message", "this node answers only to a Host that names it: 127.0.0.1:" + port +
+                                 ", localhost:" + port + ", [::1]:" + port +
+                                 ", its --listen address or an IP address, with port " + port +
+                                 " (another name may be one a web page pointed here)"}}}});
+    return false;
+  }
+
+  Impl() { Tune(server, PageTuning()); }
 };
 
 PeerServer::PeerServer() : m_impl(std::make_unique<Impl>()) {}
@@ -75,68 +144,20 @@ void PeerServer::ServeBroadcaster(Broadcaster& b, EventFeed& feed) {
 }
 
 void PeerServer::ServeSellerApi(Broadcaster& b) {
-  auto& s = m_impl->server;
-  for (const char* path : {"/v1/stream", "/v1/probe", "/v1/offer", "/v1/segment", "/v1/close"}) {
-    m_impl->routes.insert(path);
-  }
-  // A connection is kept after a delivered segment only (every other answer
-  // asks the client to close it; see WriteAnswer), and waits a second at
-  // most for the next request: a viewer waiting for the next segment of a
-  // live stream holds no worker thread.
-  s.set_keep_alive_max_count(1000);
-  s.set_keep_alive_timeout(1);
-  s.Post("/v1/stream", [&b](const httplib::Request& req, httplib::Response& res) {
-    WriteAnswer(res, b.Handle("stream", req.body));
-  });
-  s.Post("/v1/probe", [&b](const httplib::Request& req, httplib::Response& res) {
-    WriteAnswer(res, b.Handle("probe", req.body));
-  });
-  s.Post("/v1/offer", [&b](const httplib::Request& req, httplib::Response& res) {
-    WriteAnswer(res, b.Handle("offer", req.body));
-  });
-  s.Post("/v1/segment", [&b](const httplib::Request& req, httplib::Response& res) {
-    WriteAnswer(res, b.Handle("segment", req.body));
-  });
-  s.Post("/v1/close", [&b](const httplib::Request& req, httplib::Response& res) {
-    WriteAnswer(res, b.Handle("close", req.body));
-  });
-  s.set_error_handler([&b](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.has_header("Content-Length")) return;
-    if (req.path.rfind("/v1/", 0) != 0 && res.status == 404) return;  // not the API: an empty 404
-    ErrorCode code = res.status == 413   ? ErrorCode::kBodyTooLarge
-                     : res.status == 404 ? ErrorCode::kNotFound
-                     : res.status >= 500 ? ErrorCode::kInternal
-                                         : ErrorCode::kInvalidField;
-    WriteAnswer(res, b.ErrorAnswer("", MakeError(code, "HTTP " + std::to_string(res.status) +
-                                                           " for " + req.method + " " + req.path)));
-  });
-  s.set_exception_handler(
-      [&b](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        LogError("request failed: " + ExceptionMessage(ep));
-        WriteAnswer(res, b.ErrorAnswer("", MakeError(ErrorCode::kInternal, "internal error")));
-      });
+  b.api().ForEachMethod([&](const std::string& name) { m_impl->routes.insert("/v1/" + name); });
+  ServeSigned(m_impl->server, b.api(), SellerApi());
 }
-
-namespace {
-
-void ReplyJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json");
-}
-
-void ReplyError(httplib::Response& res, const Error& e) {
-  ReplyJson(res, HttpStatus(e.code),
-            {{"error", {{"code", CodeName(e.code)}, {"message", e.message}}}});
-}
-
-}  // namespace
 
 void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
   auto& s = m_impl->server;
   Impl* impl = m_impl.get();
   std::string escaped;  // stream names hold [A-Za-z0-9._-]: only '.' means more in a regex
   for (char c : local.stream()) escaped += c == '.' ? std::string("\\.") : std::string(1, c);
+  impl->viewer = true;
+  s.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
+    return impl->Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                 : httplib::Server::HandlerResponse::Handled;
+  });
   m_impl->routes.insert("/" + local.stream() + ".m3u8");
   m_impl->segment_prefix = "/" + local.stream() + "/";
   s.Get("/" + escaped + R"(\.m3u8)", [&local](const httplib::Request&, httplib::Response& res) {
@@ -201,13 +222,17 @@ void PeerServer::Instrument(Metrics& metrics) {
       "tollstream_peer_file_bytes_sent_total",
       "Bytes sent straight from files in the kernel's cache (sendfile), not copied from memory.");
   impl->server.CountFileBytes(&metrics.counter("tollstream_peer_file_bytes_sent_total"));
-  InstrumentServer(impl->server, metrics, [impl](const httplib::Request& req) -> std::string {
+  auto route_of = [impl](const httplib::Request& req) -> std::string {
     if (impl->routes.count(req.path)) return req.path;
     const std::string& prefix = impl->segment_prefix;
     if (!prefix.empty() && req.path.compare(0, prefix.size(), prefix) == 0)
       return prefix + "<seq>.ts";
     return "other";
-  });
+  };
+  InstrumentServer(impl->server, metrics, route_of,
+                   [impl](const httplib::Request& req, httplib::Response& res) {
+                     return impl->Admit(req, res);
+                   });
 }
 
 Result<HostPort> PeerServer::Bind(const HostPort& where) {

@@ -1,17 +1,24 @@
 // The HTTP servers of the peer nodes (cpp-httplib).
 //
-// Broadcaster: POST /v1/stream, /v1/offer, /v1/segment, /v1/close (the
-// viewers' API); GET / (the status page), /events (its server-sent events).
+// Broadcaster: POST /v1/stream, /v1/probe, /v1/offer, /v1/segment, /v1/close
+// (the viewers' API); GET / (the status page), /events (its server-sent events).
 // Viewer: GET /<stream>.m3u8 (the local playlist) and /<stream>/<seq>.ts;
 // GET / (the player page), /events, /api/status; POST /api/top-up and
 // /api/stop (the page's buttons).
 // Both: GET /metrics once Instrument() is called.
 //
+// The viewer answers only to a Host that names it, against DNS rebinding (a
+// web page whose own name its owner pointed at 127.0.0.1 would otherwise
+// read the node's figures and segments as its own): 127.0.0.1, localhost,
+// [::1], its listening address or any IP address, with its port. Any other
+// Host gets 403 `wrong_host` on every route but the seller API (/v1/, which
+// a relay serves to viewers whatever name they use).
+//
 // The viewer's control routes act only for the node's own pages: they need
 // the header X-Tollstream-Control (which a cross-site form cannot send, and
 // a cross-site script only after a CORS preflight the node never grants), a
-// Host naming the node by a loopback name or its listening address (against
-// DNS rebinding), and, when the browser sends an Origin, that same origin.
+// Host naming the node by a loopback name or its listening address, and,
+// when the browser sends an Origin, that same origin.
 #pragma once
 
 #include <functional>

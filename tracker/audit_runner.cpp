@@ -57,12 +57,37 @@ Result<AuditReport> AuditRunner::Run(const std::string& trigger) {
   return report;
 }
 
-void AuditRunner::StartSchedule(int64_t interval_seconds) {
-  m_thread = std::thread([this, interval_seconds] { Schedule(interval_seconds); });
+Status AuditRunner::RunAtStart() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_holder = Holder::kScheduled;
+  }
+  auto report = Run("start");
+  if (!report) return report.error();
+  if (report->ok) return Status::Ok();
+  std::string problems;
+  for (size_t i = 0; i < report->problems.size() && i < 3; ++i) {
+    problems += (i == 0 ? "" : "; ") + report->problems[i];
+  }
+  if (report->problems.size() > 3) {
+    problems += "; and " + std::to_string(report->problems.size() - 3) + " more";
+  }
+  return MakeError(ErrorCode::kConflict, "the ledger does not pass its audit: " + problems);
 }
 
-void AuditRunner::Schedule(int64_t interval_seconds) {
-  std::string trigger = "start";
+void AuditRunner::StartSchedule(int64_t interval_seconds, bool now) {
+  if (!now && interval_seconds == 0) return;
+  m_thread = std::thread([this, interval_seconds, now] { Schedule(interval_seconds, now); });
+}
+
+void AuditRunner::Schedule(int64_t interval_seconds, bool now) {
+  std::string trigger = now ? "start" : "schedule";
+  if (!now) {
+    std::unique_lock lock(m_mutex);
+    if (m_changed.wait_for(lock, std::chrono::seconds(interval_seconds),
+                           [&] { return m_stop.load(); }))
+      return;
+  }
   for (;;) {
     bool mine = false;
     {

@@ -1,4 +1,5 @@
-// The ledger audit as a running tracker does it: once at start, then every
+// The ledger audit as a running tracker does it: once at start, before it
+// serves (RunAtStart: a ledger that does not pass is not served), then every
 // interval, and whenever the `audit` method asks. One audit runs at a time,
 // each on a snapshot of the store, so requests never wait behind it. The last
 // finished audit is kept for the dashboard and /metrics.
@@ -49,9 +50,15 @@ class AuditRunner {
   // running), kUnavailable (the store cannot be read, or the runner stops).
   Result<AuditReport> RunRequested();
 
-  // Audits at once in the background, then every `interval_seconds` (0: only
-  // at once). Call at most once.
-  void StartSchedule(int64_t interval_seconds);
+  // Audits now, in the caller's thread, recorded as the audit at "start".
+  // Errors: kUnavailable (the ledger cannot be read: damage or I/O, named),
+  // kConflict (it does not hold: the message names its first problems).
+  Status RunAtStart();
+
+  // Audits in the background every `interval_seconds` (0: never again),
+  // the first time at once when `now` (without RunAtStart, that is the
+  // audit at start). Call at most once.
+  void StartSchedule(int64_t interval_seconds, bool now = true);
   // Ends the schedule and any running audit; returns once they have ended.
   void Stop();
 
@@ -61,7 +68,7 @@ class AuditRunner {
  private:
   enum class Holder { kNone, kScheduled, kRequested };
   Result<AuditReport> Run(const std::string& trigger);
-  void Schedule(int64_t interval_seconds);
+  void Schedule(int64_t interval_seconds, bool now);
 
   const KvStore& m_store;
   std::function<int64_t()> m_clock;

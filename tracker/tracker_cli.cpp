@@ -1,33 +1,18 @@
 #include "tracker/tracker_cli.h"
 
-#include <sys/stat.h>
-
-#include <chrono>
-#include <condition_variable>
-#include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 #include "common/cli/args.h"
 #include "common/cli/command_table.h"
 #include "common/cli/host_port.h"
 #include "common/cli/key_file.h"
-#include "common/cli/signal_watcher.h"
-#include "common/client/tracker_client.h"
-#include "common/observe/log.h"
+#include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
 #include "common/store/kv_store.h"
 #include "tracker/audit.h"
-#include "tracker/audit_runner.h"
-#include "tracker/dashboard.h"
-#include "tracker/http/dashboard_routes.h"
-#include "tracker/http/http_server.h"
-#include "tracker/http/routes.h"
-#include "tracker/stream_registry.h"
-#include "tracker/tracker_metrics.h"
-#include "tracker/tracker_service.h"
+#include "tracker/tracker_data.h"
+#include "tracker/tracker_node.h"
 
 namespace tollstream {
 namespace {
@@ -35,6 +20,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: tracker <command> [options]
 
 commands:
+  init    create a new tracker: its key and an empty ledger
   run     serve the tracker
   keygen  create a tracker key
   mint    bring new tokens into an ordinary address
@@ -45,14 +31,17 @@ Run `tracker <command> --help` for a command's options.
 
 constexpr const char* kRunHelp = R"(usage: tracker run --data-dir DIR --listen HOST:PORT [options]
 
-Serves the tracker. DIR holds the tracker key (tracker.key, created on first
-start) and the ledger (ledger/). Prints "listening on URL" once it accepts
+Serves the tracker. DIR holds the tracker key (tracker.key) and the ledger
+(ledger/), both made by `tracker init`: run never creates them, and refuses
+to start when either is missing or the ledger is damaged. It audits the
+ledger first and refuses to serve one that does not pass (this takes about
+as long as `tracker audit`). Prints "listening on URL" once it accepts
 requests; stops cleanly on SIGINT or SIGTERM. Besides the signed methods
 (POST /v1/<method>) it serves the operator's dashboard at URL/dashboard
 (read-only, unsigned) and Prometheus metrics at URL/metrics.
 
 options:
-  --data-dir DIR               data directory (created if missing)
+  --data-dir DIR               data directory (made by `tracker init`)
   --listen HOST:PORT           address to listen on; port 0 picks a free port
   --grace SECONDS              how long after its expiry an open contract is
                                released back to the spend address (default 300)
@@ -63,6 +52,14 @@ options:
   --maintenance-interval S     seconds between release/prune passes (default 1)
   --audit-interval S           seconds between background audits of the ledger
                                (default 3600); 0 audits only at start
+)";
+
+constexpr const char* kInitHelp = R"(usage: tracker init --data-dir DIR
+
+Creates a new tracker in DIR (created if missing): its key, DIR/tracker.key
+(mode 0600; a key already there, e.g. from `tracker keygen`, is kept), and
+an empty ledger, DIR/ledger. Refuses when DIR/ledger exists. Prints the
+tracker's public key, address and 6-digit code. Then: tracker run.
 )";
 
 constexpr const char* kKeygenHelp = R"(usage: tracker keygen (--data-dir DIR | --out FILE)
@@ -95,10 +92,6 @@ int Fail(const Error& e) {
   return Fail(e.message);
 }
 
-std::string KeyPath(const std::string& dir) {
-  return dir + "/tracker.key";
-}
-
 void PrintKey(const KeyPair& key) {
   std::cout << "public key: " << key.public_key().ToHex() << "\n"
             << "address:    " << AddressOf(key.public_key()) << "\n"
@@ -128,88 +121,31 @@ int Run(int argc, char** argv) {
        {&grace, &max_contract, &skew, &threads, &max_body, &interval, &audit_interval}) {
     if (!*r) return Fail(r->error());
   }
+  TrackerNodeOptions options;
+  options.data_dir = *dir;
+  options.listen = *hp;
+  options.service.max_clock_skew = *skew;
+  options.service.ledger.grace_seconds = *grace;
+  options.service.ledger.max_contract_seconds = *max_contract;
+  options.http.threads = static_cast<size_t>(*threads);
+  options.http.max_body_bytes = static_cast<size_t>(*max_body);
+  options.maintenance_interval_seconds = *interval;
+  options.audit_interval_seconds = *audit_interval;
+  if (Status s = RunTracker(options); !s) return Fail(s.error());
+  return 0;
+}
 
-  std::error_code ec;
-  std::filesystem::create_directories(*dir, ec);
-  if (ec) return Fail("cannot create " + *dir + ": " + ec.message());
-  auto key = LoadOrCreateKeyFile(KeyPath(*dir));
-  if (!key) return Fail(key.error());
-  KvStore::Options store_options;
-  // Every contract cycle rewrites the same few records (the two addresses,
-  // supply, totals): a larger memtable drops more superseded versions before
-  // they reach a table file, and flushes and compacts less often. It costs
-  // up to twice this much memory, and a longer log replay at start.
-  store_options.write_buffer_bytes = 32 << 20;
-  auto store = KvStore::Open(*dir + "/ledger", store_options);
-  if (!store) return Fail(store.error().message + " (is another tracker using " + *dir + "?)");
-
-  ServiceConfig config;
-  config.max_clock_skew = *skew;
-  config.ledger.grace_seconds = *grace;
-  config.ledger.max_contract_seconds = *max_contract;
-  SignalWatcher signals;  // before any thread starts, so all inherit the mask
-  TrackerService service(*key, **store, config);
-  StreamRegistry registry;
-  auto clock = [&service] { return service.Now(); };
-  AuditRunner audits(**store, clock);
-  RegisterAllRoutes(service, registry, audits, static_cast<size_t>(*max_body));
-  Dashboard dashboard(service, registry, audits);
-
-  HttpOptions http;
-  http.threads = static_cast<size_t>(*threads);
-  http.max_body_bytes = static_cast<size_t>(*max_body);
-  HttpServer server(service, http);
-  InstrumentServer(server.http(), service.metrics(), TrackerRouteOf(service));
-  DeclareTrackerGauges(service.metrics(), **store, registry, audits, clock);
-  ServeDashboard(server.http(), dashboard);
-  auto port = server.Bind(hp->host, hp->port);
-  if (!port) return Fail(port.error());
-
-  std::mutex stop_mutex;
-  std::condition_variable stop_cv;
-  bool stopping = false;
-  signals.Start([&] {
-    LogInfo("signal received; stopping");
-    {
-      std::lock_guard lock(stop_mutex);
-      stopping = true;
-    }
-    stop_cv.notify_all();
-    audits.Stop();     // a running audit ends early
-    dashboard.Stop();  // event streams end
-    server.Stop();
-  });
-  std::thread maintenance([&] {
-    std::unique_lock lock(stop_mutex);
-    while (!stop_cv.wait_for(lock, std::chrono::seconds(*interval), [&] { return stopping; })) {
-      lock.unlock();
-      auto done = service.RunMaintenance(service.Now());
-      if (!done) {
-        LogError("maintenance: " + done.error().message);
-      } else if (done->released > 0) {
-        LogInfo("released " + std::to_string(done->released) + " expired contract(s)");
-      }
-      lock.lock();
-    }
-  });
-
-  dashboard.Start();
-  audits.StartSchedule(*audit_interval);
-
-  HostPort bound{hp->host, *port};
-  LogInfo("tracker " + service.public_key().ToHex() + " (code " + KeyCode(service.public_key()) +
-          ") data in " + *dir);
-  std::cout << "listening on " << bound.Url() << std::endl;
-  server.Serve();
-  {
-    std::lock_guard lock(stop_mutex);
-    stopping = true;
-  }
-  stop_cv.notify_all();
-  maintenance.join();
-  audits.Stop();
-  dashboard.Stop();
-  LogInfo("stopped");
+int Init(int argc, char** argv) {
+  auto args = Args::Parse(argc, argv, 2, {"data-dir"}, {});
+  if (!args) return Fail(args.error());
+  auto dir = args->Require("data-dir");
+  if (!dir) return Fail(dir.error());
+  bool key_created = false;
+  auto data = InitTrackerData(*dir, KvStore::Options{}, &key_created);
+  if (!data) return Fail(data.error());
+  std::cout << "key file:   " << TrackerKeyPath(*dir) << (key_created ? "" : " (kept)") << "\n"
+            << "ledger:     " << TrackerLedgerPath(*dir) << " (empty)\n";
+  PrintKey(data->key);
   return 0;
 }
 
@@ -221,7 +157,7 @@ int Keygen(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::create_directories(*dir, ec);
     if (ec) return Fail("cannot create " + *dir + ": " + ec.message());
-    path = KeyPath(*dir);
+    path = TrackerKeyPath(*dir);
   } else if (auto out = args->Get("out")) {
     path = *out;
   } else {
@@ -246,7 +182,7 @@ int Mint(int argc, char** argv) {
   if (!to) return Fail(to.error());
   if (!amount) return Fail(amount.error());
   if (*amount < 0) return Fail("--amount is required");
-  auto key = LoadKeyFile(KeyPath(*dir));
+  auto key = LoadKeyFile(TrackerKeyPath(*dir));
   if (!key) return Fail(key.error());
   TrackerClient client(*url, *key);
   client.Pin(key->public_key());
@@ -254,7 +190,7 @@ int Mint(int argc, char** argv) {
     return Fail(hs.error().message + " (is " + *url + " the tracker whose key is in " + *dir +
                 "?)");
   }
-  auto result = client.Call("mint", {{"to", *to}, {"amount", *amount}});
+  auto result = TrackerApi(client).Mint(*to, static_cast<uint64_t>(*amount));
   if (!result)
     return Fail(std::string(CodeName(result.error().code)) + ": " + result.error().message);
   std::cout << result->dump(2) << std::endl;
@@ -268,7 +204,7 @@ int Audit(int argc, char** argv) {
   if (auto url = args->Get("tracker")) {
     TrackerClient client(*url, KeyPair::Generate());  // anyone may ask for an audit
     if (auto hs = client.Handshake(); !hs) return Fail(hs.error());
-    auto result = client.Call("audit", json::object());
+    auto result = TrackerApi(client).Audit();
     if (!result) return Fail(result.error());
     report = *result;
   } else if (auto dir = args->Get("data-dir")) {
@@ -276,8 +212,10 @@ int Audit(int argc, char** argv) {
     options.create_if_missing = false;
     auto store = KvStore::Open(*dir + "/ledger", options);
     if (!store) {
-      return Fail(store.error().message +
-                  " (a running tracker holds its ledger: use --tracker URL to audit it)");
+      bool in_use = store.error().message.find("in use by another process") != std::string::npos;
+      return Fail(
+          store.error().message +
+          (in_use ? "; a running tracker holds its ledger: use --tracker URL to audit it" : ""));
     }
     auto result = AuditLedger(**store);
     if (!result) return Fail(result.error());
@@ -292,7 +230,8 @@ int Audit(int argc, char** argv) {
 }  // namespace
 
 int TrackerMain(int argc, char** argv) {
-  static constexpr CliCommand kCommands[] = {{"run", kRunHelp, Run},
+  static constexpr CliCommand kCommands[] = {{"init", kInitHelp, Init},
+                                             {"run", kRunHelp, Run},
                                              {"keygen", kKeygenHelp, Keygen},
                                              {"mint", kMintHelp, Mint},
                                              {"audit", kAuditHelp, Audit}};

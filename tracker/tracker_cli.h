@@ -1,4 +1,5 @@
-// The `tracker` command: run, keygen, mint, audit.
+// The `tracker` command: its options; `run` starts the tracker (tracker_node.h),
+// `keygen`, `mint` and `audit` are done here.
 #pragma once
 
 namespace tollstream {

@@ -107,7 +107,7 @@ void DeclareTrackerGauges(Metrics& metrics, const KvStore& store, StreamRegistry
 RouteOf TrackerRouteOf(const TrackerService& service) {
   return [&service](const httplib::Request& req) -> std::string {
     std::string_view path = req.path;
-    if (path.starts_with("/v1/") && service.methods().contains(path.substr(4))) return req.path;
+    if (path.starts_with("/v1/") && service.rpc().Has(path.substr(4))) return req.path;
     if (path == "/metrics" || IsDashboardPath(path)) return req.path;
     return "other";
   };

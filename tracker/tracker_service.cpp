@@ -3,7 +3,6 @@
 #include "common/base/clock.h"
 #include "common/base/hex.h"
 #include "common/observe/log.h"
-#include "common/wire/signing.h"
 #include "tracker/ledger_keys.h"
 
 namespace tollstream {
@@ -38,7 +37,9 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
       m_store(store),
       m_config(config),
       m_ledger(m_key.public_key(), config.ledger),
-      m_pipeline(std::make_unique<CommitPipeline>(store, config.commit_gather)) {
+      m_pipeline(std::make_unique<CommitPipeline>(store, config.commit_gather)),
+      m_rpc(ServiceRules{m_key, m_key.public_key(), config.max_clock_skew, 0,
+                         [this](const json& body) { CountRefusal(body); }}) {
   m_metrics.DeclareCounter("tollstream_tracker_refusals_total",
                            "Requests refused (signed error answers), by error code.", {"code"});
   for (size_t i = 0; i < m_refusals.size(); ++i) {
@@ -64,16 +65,10 @@ int64_t TrackerService::Now() const {
 }
 
 void TrackerService::AddMethod(std::string method, Kind kind, Prepare prepare) {
-  m_methods[std::move(method)] = {kind, std::move(prepare)};
-}
-
-Answer TrackerService::Sign(json body) const {
-  SignInPlace(SignedKind::kResponse, m_key, body);
-  Answer answer;
-  answer.status = body["status"].get<int>();
-  if (answer.status != 200) CountRefusal(body);
-  answer.body = body.dump();
-  return answer;
+  m_rpc.AddHandler(
+      std::move(method),
+      [this, kind, prepare = std::move(prepare)](Call& call) { return Run(call, kind, prepare); },
+      kind == Kind::kChange ? m_pipeline.get() : nullptr);
 }
 
 void TrackerService::CountRefusal(const json& body) const {
@@ -86,49 +81,25 @@ void TrackerService::CountRefusal(const json& body) const {
   if (Metrics::Counter* counter = m_refusals[static_cast<size_t>(*known)]) counter->Add();
 }
 
-Answer TrackerService::ErrorAnswer(std::string_view method, const Error& error) const {
-  return Sign(ErrorBody(method, public_key(), std::nullopt, Now(), error));
-}
-
-Answer TrackerService::Handle(std::string_view method, std::string_view body) {
-  int64_t now = Now();
-  auto entry = m_methods.find(method);
-  if (entry == m_methods.end()) {
-    return ErrorAnswer(method, MakeError(ErrorCode::kNotFound, "no method " + std::string(method)));
-  }
-  const auto& [kind, prepare] = entry->second;
-  std::optional<CommitPipeline::Announcement> coming;
-  if (kind == Kind::kChange) coming.emplace(m_pipeline->Announce());
-  auto request = ParseRequest(body);
-  if (!request) {
-    coming.reset();
-    return ErrorAnswer(method, request.error());
-  }
-  const Request& req = *request;
-  auto refuse = [&](Error error) {
-    if (coming) coming->Release();  // nothing to wait for
-    return Sign(ErrorBody(method, public_key(), req.id, now, error));
-  };
-  if (Status s = CheckRequest(req, method, public_key(), now, m_config.max_clock_skew); !s) {
-    return refuse(s.error());
-  }
+Answer TrackerService::Run(Call& call, Kind kind, const Prepare& prepare) {
+  const Request& req = call.request();
   auto apply = prepare(req);
-  if (!apply) return refuse(apply.error());
-
+  if (!apply) return call.Refuse(apply.error());
   if (kind == Kind::kChange) {
-    auto answer = ApplyChange(req, *apply, now, *coming);  // the whole body, stored for retries
-    if (!answer) return refuse(answer.error());
-    return Sign(std::move(*answer));
+    // The whole body, stored for retries.
+    auto answer = ApplyChange(req, *apply, call.now(), *call.announcement());
+    if (!answer) return call.Refuse(answer.error());
+    return call.Sign(std::move(*answer));
   }
   Result<json> result = MakeError(ErrorCode::kInternal, "not run");
   if (kind == Kind::kRead) {
-    result = ApplyRead(*apply, now);
+    result = ApplyRead(*apply, call.now());
   } else {
     LedgerTxn none(*m_pipeline);
-    result = (*apply)(none, now);
+    result = (*apply)(none, call.now());
   }
-  if (!result) return refuse(result.error());
-  return Sign(ResponseBody(method, public_key(), req.id, now, 200, std::move(*result)));
+  if (!result) return call.Refuse(result.error());
+  return call.Ok(std::move(*result));
 }
 
 // Returns the complete unsigned answer body (success or refusal), or an Error

@@ -1,8 +1,9 @@
-// The tracker's request pipeline, independent of HTTP.
+// The tracker's request pipeline, independent of HTTP: a SignedService
+// (common/rpc/signed_service.h) whose methods work on the ledger.
 //
-// For each request: parse and check the envelope (signature, tracker key,
-// clock skew), let the method prepare its work (validate parameters, check
-// nested signatures: all outside any lock), then apply it:
+// For each request: parse and check the envelope (signature, the tracker's
+// own key, clock skew), let the method prepare its work (validate
+// parameters, check nested signatures: all outside any lock), then apply it:
 //   - kChange methods run one at a time under the ledger lock. The answer of
 //     every applied request (success or refusal) is stored with the change,
 //     keyed by signer and nonce: an exact retry gets the first answer again,
@@ -10,6 +11,8 @@
 //     once the change is on disk (group commit).
 //   - kRead methods read the newest state, and answer once it is on disk.
 //   - kStateless methods touch no ledger state.
+// A kChange request is announced to the commit pipeline as it arrives, before
+// it is parsed and checked, so that a group commit under way waits for it.
 // Every answer, refusals included, is signed by the tracker key, and every
 // refusal is counted by its code in the service's metrics registry
 // (tollstream_tracker_refusals_total; an exact retry answered with its stored
@@ -19,10 +22,8 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +32,7 @@
 #include "common/base/result.h"
 #include "common/crypto/keys.h"
 #include "common/observe/metrics.h"
+#include "common/rpc/signed_service.h"
 #include "common/store/commit_pipeline.h"
 #include "common/store/kv_store.h"
 #include "common/wire/envelope.h"
@@ -47,11 +49,6 @@ struct ServiceConfig {
   std::chrono::microseconds commit_gather{1000};
 };
 
-struct Answer {
-  int status = 200;
-  std::string body;
-};
-
 class TrackerService {
  public:
   enum class Kind { kChange, kRead, kStateless };
@@ -65,13 +62,12 @@ class TrackerService {
 
   // Registers `method` (served at POST /v1/<method>). Not thread-safe: call before serving.
   void AddMethod(std::string method, Kind kind, Prepare prepare);
-  const std::map<std::string, std::pair<Kind, Prepare>, std::less<>>& methods() const {
-    return m_methods;
-  }
+  // The methods, as the HTTP endpoint serves them (common/rpc/http_endpoint.h).
+  const SignedService& rpc() const { return m_rpc; }
 
-  Answer Handle(std::string_view method, std::string_view body);
-  // A signed error answer for failures found before a request is parsed (404, 413, 500).
-  Answer ErrorAnswer(std::string_view method, const Error& error) const;
+  Answer Handle(std::string_view method, std::string_view body) const {
+    return m_rpc.Handle(method, body);
+  }
 
   // Releases contracts whose release time has passed and forgets stored
   // answers too old to be retried. Returns how many of each it handled.
@@ -93,10 +89,11 @@ class TrackerService {
   int64_t Now() const;
 
  private:
+  // A checked request of a method of `kind`: prepared, applied, answered.
+  Answer Run(Call& call, Kind kind, const Prepare& prepare);
   Result<json> ApplyChange(const Request& request, const Apply& apply, int64_t now,
                            CommitPipeline::Announcement& coming);
   Result<json> ApplyRead(const Apply& apply, int64_t now);
-  Answer Sign(json body) const;
   void CountRefusal(const json& body) const;
 
   Metrics m_metrics;
@@ -108,7 +105,7 @@ class TrackerService {
   Ledger m_ledger;
   std::unique_ptr<CommitPipeline> m_pipeline;
   std::mutex m_ledger_mutex;
-  std::map<std::string, std::pair<Kind, Prepare>, std::less<>> m_methods;
+  SignedService m_rpc;
 };
 
 }  // namespace tollstream

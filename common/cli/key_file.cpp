@@ -10,12 +10,52 @@
 #include <cstring>
 
 #include "common/base/hex.h"
+#include "common/crypto/sha.h"
 
 namespace tollstream {
 namespace {
 
+constexpr std::string_view kFormat = "tollstream-key-v1";
+constexpr size_t kSecretDigits = 64;
+constexpr size_t kCheckDigits = 8;
+
 Error FileError(const std::string& path, const std::string& what) {
   return MakeError(ErrorCode::kInvalidField, "key file " + path + ": " + what);
+}
+
+// The check a key file carries after the secret (see the header).
+std::string CheckOf(const SecretBytes& secret) {
+  Hash256 digest = Sha256(std::span<const uint8_t>(secret));
+  std::string check = ToHex(std::span<const uint8_t>(digest.data(), kCheckDigits / 2));
+  OPENSSL_cleanse(digest.data(), digest.size());
+  return check;
+}
+
+// The secret in a key file's line (its line end removed).
+Result<SecretBytes> ParseLine(const std::string& path, std::string_view line) {
+  if (!line.starts_with(kFormat)) {  // the first format: the secret alone
+    auto secret = FromHexFixed<32>(line);
+    if (!secret) {
+      return FileError(path, "does not hold a key (\"" + std::string(kFormat) +
+                                 " <64 hex digits> <8 hex digits>\", or 64 hex digits)");
+    }
+    return *secret;
+  }
+  std::string_view rest = line.substr(kFormat.size());
+  bool shaped = rest.size() == 1 + kSecretDigits + 1 + kCheckDigits && rest[0] == ' ' &&
+                rest[1 + kSecretDigits] == ' ';
+  auto secret = shaped ? FromHexFixed<32>(rest.substr(1, kSecretDigits)) : std::nullopt;
+  if (!secret) {
+    return FileError(path, "is damaged: it does not read \"" + std::string(kFormat) +
+                               " <64 hex digits> <8 hex digits>\"; restore it from a backup");
+  }
+  if (CheckOf(*secret) != rest.substr(2 + kSecretDigits)) {
+    OPENSSL_cleanse(secret->data(), secret->size());
+    return FileError(path,
+                     "is damaged: its check digits do not match its key (a digit was changed); "
+                     "restore it from a backup");
+  }
+  return *secret;
 }
 
 std::string Errno() {
@@ -29,7 +69,7 @@ Result<KeyPair> CreateKeyFile(const std::string& path) {
   if (fd < 0) return FileError(path, "cannot create: " + Errno());
   KeyPair pair = KeyPair::Generate();
   SecretBytes secret = pair.secret();
-  std::string line = ToHex(secret) + "\n";
+  std::string line = std::string(kFormat) + " " + ToHex(secret) + " " + CheckOf(secret) + "\n";
   OPENSSL_cleanse(secret.data(), secret.size());
   // The umask may have narrowed the mode; make it exactly 0600.
   bool ok = ::fchmod(fd, 0600) == 0 &&
@@ -66,9 +106,9 @@ Result<KeyPair> LoadKeyFile(const std::string& path) {
   if (n < 0) return FileError(path, "cannot read: " + Errno());
   std::string_view text(buf, static_cast<size_t>(n));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  auto secret = FromHexFixed<32>(text);
+  auto secret = ParseLine(path, text);
   OPENSSL_cleanse(buf, sizeof(buf));
-  if (!secret) return FileError(path, "does not hold a 64-hex-digit secret key");
+  if (!secret) return secret.error();
   auto pair = KeyPair::FromSecret(*secret);
   OPENSSL_cleanse(secret->data(), secret->size());
   if (!pair) return FileError(path, "holds an invalid secret key");

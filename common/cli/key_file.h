@@ -1,5 +1,10 @@
-// Key files: one line, the secret key as 64 lowercase hex digits. Created with
-// mode 0600; a key file that group or others may read or write is refused.
+// Key files. Written as one line,
+//   tollstream-key-v1 <the secret key: 64 lowercase hex digits> <check: 8 hex digits>
+// where the check is the first 4 bytes of SHA-256 of the secret's 32 bytes,
+// so that a changed digit makes the file an error (damaged), not another
+// key. Files of the first format, one line of the 64 hex digits alone, still
+// load (nothing checks them). Created with mode 0600; a key file that group
+// or others may read or write is refused.
 #pragma once
 
 #include <string>
@@ -13,7 +18,7 @@ namespace tollstream {
 Result<KeyPair> CreateKeyFile(const std::string& path);
 
 // Reads the key in `path`. Errors: missing or unreadable file, permissions
-// wider than 0600, malformed content.
+// wider than 0600, malformed content, a check that does not match the key.
 Result<KeyPair> LoadKeyFile(const std::string& path);
 
 // Loads `path`, creating it first when it does not exist.

@@ -1,5 +1,6 @@
-// The client side of the tracker protocol: signs requests, sends them, checks
-// that each answer is signed by the pinned tracker key and echoes the request.
+// The client side of the tracker protocol (a SignedClient): signs requests,
+// sends them, checks that each answer is signed by the pinned tracker key and
+// echoes the request.
 //
 // Retries: a request that got no answer (connection refused, reset, timeout)
 // is sent again with the same body, nonce and signature, which the tracker
@@ -8,13 +9,13 @@
 // Not thread-safe: use one client per thread.
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/base/result.h"
 #include "common/crypto/keys.h"
+#include "common/rpc/signed_client.h"
 #include "common/wire/envelope.h"
 #include "common/wire/json.h"
 
@@ -37,8 +38,8 @@ class TrackerClient {
   Result<json> Handshake();
   void Pin(const PublicKey& tracker) { m_tracker = tracker; }
   const std::optional<PublicKey>& tracker() const { return m_tracker; }
-  const KeyPair& key() const { return m_key; }
-  const std::string& url() const { return m_url; }
+  const KeyPair& key() const { return m_client.key(); }
+  const std::string& url() const { return m_client.url(); }
 
   // Calls `method`; returns its result, or the tracker's error (its code and
   // message), or kUpstream when no valid answer came. Precondition: a pinned key.
@@ -53,16 +54,11 @@ class TrackerClient {
                         const std::optional<Hash256>& request_id);
 
   // Tracker clock minus local clock, learned by Handshake.
-  int64_t clock_offset() const { return m_clock_offset; }
+  int64_t clock_offset() const { return m_client.clock_offset(); }
 
  private:
-  struct Transport;
-  std::string m_url;
-  KeyPair m_key;
-  Options m_options;
+  SignedClient m_client;
   std::optional<PublicKey> m_tracker;
-  int64_t m_clock_offset = 0;
-  std::unique_ptr<Transport> m_transport;
 };
 
 }  // namespace tollstream

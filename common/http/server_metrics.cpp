@@ -15,14 +15,15 @@ thread_local std::optional<Clock::time_point> t_started;
 
 }  // namespace
 
-void InstrumentServer(httplib::Server& server, Metrics& metrics, RouteOf route_of) {
+void InstrumentServer(httplib::Server& server, Metrics& metrics, RouteOf route_of, Gate gate) {
   metrics.DeclareCounter("tollstream_http_requests_total",
                          "HTTP requests answered, by route and status.", {"route", "status"});
   metrics.DeclareHistogram("tollstream_http_request_duration_seconds",
                            "Time from routing a request to the end of its answer, by route.",
                            {"route"}, Metrics::LatencyBuckets());
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server.set_pre_routing_handler([gate](const httplib::Request& req, httplib::Response& res) {
     t_started = Clock::now();
+    if (gate && !gate(req, res)) return httplib::Server::HandlerResponse::Handled;
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_logger([&metrics, route_of](const httplib::Request& req,

@@ -12,6 +12,7 @@
 namespace httplib {
 class Server;
 struct Request;
+struct Response;
 }  // namespace httplib
 
 namespace tollstream {
@@ -20,8 +21,13 @@ namespace tollstream {
 // "other", so that clients cannot grow the label set.
 using RouteOf = std::function<std::string(const httplib::Request&)>;
 
-// Installs the server's pre-routing handler and logger (replacing any) and
-// the GET /metrics route. `metrics` outlives the server.
-void InstrumentServer(httplib::Server& server, Metrics& metrics, RouteOf route_of);
+// A check every request passes before it is routed: false when it has
+// answered the request itself (in the response), which is then not routed.
+using Gate = std::function<bool(const httplib::Request&, httplib::Response&)>;
+
+// Installs the server's pre-routing handler (which runs `gate`, when given)
+// and logger, replacing any, and the GET /metrics route. Requests the gate
+// answers are counted and timed too. `metrics` outlives the server.
+void InstrumentServer(httplib::Server& server, Metrics& metrics, RouteOf route_of, Gate gate = {});
 
 }  // namespace tollstream

@@ -1,11 +1,15 @@
-// A broadcaster's signed statement of one segment, sent with its bytes:
+// The stream origin's signed statement of one segment, sent with its bytes:
 //
-//   { "stream": name, "broadcaster": PK_B, "seq": media sequence number,
-//     "sha256": 64 hex, "size": bytes, "duration_ms": n, "sig": sig by PK_B }
+//   { "stream": name, "broadcaster": PK of the origin, "seq": media sequence
+//     number, "sha256": 64 hex, "size": bytes, "duration_ms": n,
+//     "sig": sig by that key }
 //
-// It names no contract or buyer, so the same statement travels with the
-// segment wherever it goes. A receiver checks the signature, that the stream
-// and sequence number are the ones it asked for, and the hash of the bytes.
+// It names no contract, seller or buyer, so the same statement travels with
+// the segment wherever it goes: a relay forwards the origin's statements
+// unchanged; over HTTP it rides in the header kSegmentHeader of the answer
+// that carries the bytes. A receiver checks that "broadcaster" is the
+// stream's origin, the signature, that the stream and sequence number are
+// the ones it asked for, and the hash of the bytes.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +21,8 @@
 #include "common/wire/json.h"
 
 namespace tollstream {
+
+inline constexpr const char* kSegmentHeader = "X-Tollstream-Segment";
 
 struct SegmentStatement {
   std::string stream;

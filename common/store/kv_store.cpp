@@ -1,20 +1,15 @@
 #include "common/store/kv_store.h"
 
-#include <fcntl.h>
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/env.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/helpers/memenv.h>
 #include <leveldb/write_batch.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstring>
+#include <filesystem>
 
-#include "common/base/files.h"
+#include "common/store/file_env.h"
 
 namespace tollstream {
 namespace {
@@ -25,6 +20,29 @@ leveldb::Slice AsSlice(std::string_view s) {
 
 Error StoreError(const leveldb::Status& s) {
   return MakeError(ErrorCode::kUnavailable, "storage: " + s.ToString());
+}
+
+// Why the store in `path` could not be opened, in words that name the cause.
+Error OpenError(const std::string& path, const leveldb::Status& s) {
+  std::string what = s.ToString();
+  auto says = [&](std::string_view text) { return what.find(text) != std::string::npos; };
+  std::string why;
+  if (s.IsCorruption()) {
+    why = "the store in " + path + " is damaged (" + what + ")";
+  } else if (says("/LOCK: Resource temporarily unavailable") || says("/LOCK: already held")) {
+    why = "the store in " + path + " is in use by another process (it holds " + path + "/LOCK)";
+  } else {  // I/O: permission denied, no space left on device, ...
+    why = "cannot open the store in " + path + ": " + what;
+  }
+  return MakeError(ErrorCode::kUnavailable, why);
+}
+
+// Every read checks the checksums of the blocks it reads: a changed byte in
+// a table file is an error (Corruption), never a changed value.
+leveldb::ReadOptions Checked() {
+  leveldb::ReadOptions ro;
+  ro.verify_checksums = true;
+  return ro;
 }
 
 }  // namespace
@@ -91,231 +109,6 @@ class LevelDbIterator final : public KvIterator {
   std::unique_ptr<leveldb::Iterator> m_it;
 };
 
-// A table file read with pread(2) instead of a memory map.
-class PreadFile final : public leveldb::RandomAccessFile {
- public:
-  PreadFile(std::string name, int fd) : m_name(std::move(name)), m_fd(fd) {}
-  ~PreadFile() override { ::close(m_fd); }
-  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
-                       char* scratch) const override {
-    size_t got = 0;
-    while (got < n) {
-      ssize_t r = ::pread(m_fd, scratch + got, n - got, static_cast<off_t>(offset + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) return leveldb::Status::IOError(m_name, std::strerror(errno));
-      if (r == 0) break;
-      got += static_cast<size_t>(r);
-    }
-    *result = leveldb::Slice(scratch, got);
-    return leveldb::Status::OK();
-  }
-
- private:
-  std::string m_name;
-  int m_fd;
-};
-
-leveldb::Status PosixError(const std::string& name, int error) {
-  return error == ENOENT ? leveldb::Status::NotFound(name, std::strerror(error))
-                         : leveldb::Status::IOError(name, std::strerror(error));
-}
-
-// LevelDB's write-ahead log, written into space that already holds zeros.
-//
-// A synced write appends to the log and calls fdatasync. When the append
-// grows the file, fdatasync must also write the file's new size and the
-// blocks allocated for it: two or three writes to the disk instead of one.
-// This file grows a chunk of zeros at a time instead and overwrites them,
-// so that most syncs write only the data: a synced write of a small
-// record took 0.13-0.15 ms here instead of 0.18-0.23 ms. LevelDB's log
-// reader skips zeros after the last whole record, but not after a record a
-// killed writer left half written: before a log is read to recover it, the
-// environment cuts it where its records end (LogEnd), so that LevelDB sees
-// what it sees after a crash without zeros. Close trims them.
-class PreallocatedLogFile final : public leveldb::WritableFile {
- public:
-  static constexpr off_t kChunk = 1 << 20;
-  static constexpr size_t kBuffer = 64 << 10;
-
-  PreallocatedLogFile(std::string name, int fd) : m_name(std::move(name)), m_fd(fd) {}
-  ~PreallocatedLogFile() override {
-    if (m_fd >= 0) (void)Close();
-  }
-
-  leveldb::Status Append(const leveldb::Slice& data) override {
-    m_buffer.append(data.data(), data.size());
-    return m_buffer.size() >= kBuffer ? Flush() : leveldb::Status::OK();
-  }
-
-  leveldb::Status Flush() override {
-    if (m_buffer.empty()) return leveldb::Status::OK();
-    off_t end = m_written + static_cast<off_t>(m_buffer.size());
-    while (end > m_zeroed) {
-      if (leveldb::Status s = Extend(); !s.ok()) return s;
-    }
-    if (leveldb::Status s = WriteAt(m_buffer.data(), m_buffer.size(), m_written); !s.ok()) return s;
-    m_written = end;
-    m_buffer.clear();
-    return leveldb::Status::OK();
-  }
-
-  leveldb::Status Sync() override {
-    if (leveldb::Status s = Flush(); !s.ok()) return s;
-    if (::fdatasync(m_fd) != 0) return PosixError(m_name, errno);
-    return leveldb::Status::OK();
-  }
-
-  leveldb::Status Close() override {
-    leveldb::Status s = Flush();
-    if (s.ok() && m_zeroed > m_written && ::ftruncate(m_fd, m_written) != 0) {
-      s = PosixError(m_name, errno);
-    }
-    if (::close(m_fd) != 0 && s.ok()) s = PosixError(m_name, errno);
-    m_fd = -1;
-    return s;
-  }
-
- private:
-  // Zeros written, not allocated: space that fallocate reserves is marked
-  // unwritten, and its first overwrite would change the file's metadata.
-  leveldb::Status Extend() {
-    static const std::string zeros(kBuffer, '\0');
-    for (off_t at = m_zeroed; at < m_zeroed + kChunk; at += static_cast<off_t>(zeros.size())) {
-      if (leveldb::Status s = WriteAt(zeros.data(), zeros.size(), at); !s.ok()) return s;
-    }
-    m_zeroed += kChunk;
-    return leveldb::Status::OK();
-  }
-
-  leveldb::Status WriteAt(const char* data, size_t size, off_t at) {
-    while (size > 0) {
-      ssize_t n = ::pwrite(m_fd, data, size, at);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return PosixError(m_name, errno);
-      data += n;
-      size -= static_cast<size_t>(n);
-      at += n;
-    }
-    return leveldb::Status::OK();
-  }
-
-  std::string m_name;
-  int m_fd;
-  std::string m_buffer;
-  off_t m_written = 0;  // the log's length
-  off_t m_zeroed = 0;   // the file's length: the log, then zeros
-};
-
-// CRC-32C (Castagnoli), which LevelDB's log records carry, masked.
-uint32_t Crc32c(const unsigned char* data, size_t n, uint32_t crc = 0) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) != 0 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  crc = ~crc;
-  for (size_t i = 0; i < n; ++i) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
-
-uint32_t UnmaskCrc(uint32_t masked) {
-  uint32_t rotated = masked - 0xa282ead8u;
-  return (rotated >> 17) | (rotated << 15);
-}
-
-// Where the records of a log that PreallocatedLogFile wrote end: at the
-// first header of zeros (no record is of type zero), or at a last record
-// cut short by its writer's death, when nothing but zeros follows it.
-// Anything else, corruption included, is left for LevelDB to read.
-//
-// LevelDB reads a log that ends in the middle of a record split over its
-// blocks as a record its writer did not finish, and drops it; followed by
-// zeros, it would call it corruption and refuse to open.
-size_t LogEnd(const std::string& log) {
-  constexpr size_t kBlock = 32768, kHeader = 7;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(log.data());
-  size_t pos = 0;
-  while (pos < log.size()) {
-    size_t in_block = kBlock - pos % kBlock;
-    if (in_block < kHeader) {  // the block's zero trailer
-      pos += in_block;
-      continue;
-    }
-    if (pos + kHeader > log.size()) return log.size();
-    const unsigned char* h = bytes + pos;
-    size_t length = h[4] | (size_t{h[5]} << 8);
-    unsigned char type = h[6];
-    if (type == 0 && length == 0) return pos;
-    if (pos + kHeader + length > log.size()) return log.size();
-    uint32_t stored =
-        h[0] | (uint32_t{h[1]} << 8) | (uint32_t{h[2]} << 16) | (uint32_t{h[3]} << 24);
-    if (UnmaskCrc(stored) != Crc32c(h + kHeader, length, Crc32c(&type, 1))) {
-      bool zeros_after =
-          std::all_of(log.begin() + static_cast<std::ptrdiff_t>(pos + kHeader + length), log.end(),
-                      [](char c) { return c == 0; });
-      return zeros_after ? pos : log.size();
-    }
-    pos += kHeader + length;
-  }
-  return log.size();
-}
-
-// LevelDB's default environment maps table files into memory (up to 1,000 of
-// them on 64-bit systems): a full scan, such as an audit, then leaves every
-// page it read in the process's resident set. This one reads them with
-// pread instead, so that memory is the block cache and what the OS caches
-// outside the process. Its write-ahead logs are PreallocatedLogFiles.
-class PreadEnv final : public leveldb::EnvWrapper {
- public:
-  PreadEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
-  leveldb::Status NewWritableFile(const std::string& name,
-                                  leveldb::WritableFile** result) override {
-    if (!name.ends_with(".log")) return target()->NewWritableFile(name, result);
-    int fd = ::open(name.c_str(), O_TRUNC | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      *result = nullptr;
-      return PosixError(name, errno);
-    }
-    *result = new PreallocatedLogFile(name, fd);
-    return leveldb::Status::OK();
-  }
-  // A log is read to recover what it holds, by the store that holds the
-  // lock: what follows its last whole record is cut off first (LogEnd).
-  leveldb::Status NewSequentialFile(const std::string& name,
-                                    leveldb::SequentialFile** result) override {
-    if (name.ends_with(".log")) {
-      auto log = ReadWholeFile(name);
-      if (log) {
-        size_t end = LogEnd(*log);
-        if (end < log->size() && ::truncate(name.c_str(), static_cast<off_t>(end)) != 0) {
-          *result = nullptr;
-          return PosixError(name, errno);
-        }
-      }
-    }
-    return target()->NewSequentialFile(name, result);
-  }
-  leveldb::Status NewRandomAccessFile(const std::string& name,
-                                      leveldb::RandomAccessFile** result) override {
-    int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      *result = nullptr;
-      return PosixError(name, errno);
-    }
-    *result = new PreadFile(name, fd);
-    return leveldb::Status::OK();
-  }
-};
-
-leveldb::Env* FileEnv() {
-  static PreadEnv* env = new PreadEnv;  // lives as long as the process, like Env::Default()
-  return env;
-}
-
 }  // namespace
 
 struct KvStore::Impl {
@@ -332,6 +125,13 @@ KvStore::~KvStore() {
 }
 
 Result<std::unique_ptr<KvStore>> KvStore::Open(const std::string& path, const Options& options) {
+  // Asked before LevelDB, which makes the directory, its LOCK and LOG first.
+  std::error_code ec;
+  if (!options.create_if_missing && !options.in_memory &&
+      !std::filesystem::exists(path + "/CURRENT", ec)) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "there is no store in " + path + " (" + path + "/CURRENT does not exist)");
+  }
   auto impl = std::make_unique<Impl>();
   leveldb::Options opts;
   opts.create_if_missing = options.create_if_missing;
@@ -349,14 +149,14 @@ Result<std::unique_ptr<KvStore>> KvStore::Open(const std::string& path, const Op
   }
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(opts, path, &db);
-  if (!s.ok()) return StoreError(s);
+  if (!s.ok()) return OpenError(path, s);
   impl->db.reset(db);
   return std::unique_ptr<KvStore>(new KvStore(std::move(impl)));
 }
 
 Result<std::optional<std::string>> KvStore::Get(std::string_view key) const {
   std::string value;
-  leveldb::Status s = m_impl->db->Get(leveldb::ReadOptions(), AsSlice(key), &value);
+  leveldb::Status s = m_impl->db->Get(Checked(), AsSlice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return StoreError(s);
   return std::optional<std::string>(std::move(value));
@@ -364,7 +164,7 @@ Result<std::optional<std::string>> KvStore::Get(std::string_view key) const {
 
 Result<std::optional<std::string>> KvStore::Get(std::string_view key,
                                                 const KvSnapshot& snapshot) const {
-  leveldb::ReadOptions ro;
+  leveldb::ReadOptions ro = Checked();
   ro.snapshot = snapshot.get();
   std::string value;
   leveldb::Status s = m_impl->db->Get(ro, AsSlice(key), &value);
@@ -386,11 +186,11 @@ std::shared_ptr<const KvSnapshot> KvStore::Snapshot() const {
 }
 
 std::unique_ptr<KvIterator> KvStore::NewIterator() const {
-  return std::make_unique<LevelDbIterator>(m_impl->db->NewIterator(leveldb::ReadOptions()));
+  return std::make_unique<LevelDbIterator>(m_impl->db->NewIterator(Checked()));
 }
 
 std::unique_ptr<KvIterator> KvStore::NewIterator(const KvSnapshot& snapshot) const {
-  leveldb::ReadOptions ro;
+  leveldb::ReadOptions ro = Checked();
   ro.snapshot = snapshot.get();
   ro.fill_cache = false;
   return std::make_unique<LevelDbIterator>(m_impl->db->NewIterator(ro));

@@ -1,9 +1,11 @@
 // A durable ordered key-value store (LevelDB behind a small interface; the
-// LevelDB headers appear only in kv_store.cpp).
+// LevelDB headers appear only in kv_store.cpp and file_env.cpp).
 //
 // Keys and values are byte strings. Reads distinguish "absent" (nullopt) from
-// failure (an Error: I/O or corruption). Thread-safe: any number of threads
-// may read, write and iterate at once.
+// failure (an Error: I/O or corruption). Every read verifies the checksums
+// of what it reads, and the store is opened with LevelDB's paranoid checks:
+// a changed byte on disk is an error, never another value. Thread-safe: any
+// number of threads may read, write and iterate at once.
 #pragma once
 
 #include <memory>
@@ -61,8 +63,11 @@ class KvStore {
     size_t write_buffer_bytes = 4 << 20;
   };
 
-  // Opens (or creates) the store in directory `path`. Errors: kUnavailable
-  // (locked by another process, I/O error, corruption).
+  // Opens the store in directory `path`, creating it only when
+  // `create_if_missing`. Errors: kUnavailable, with a message that names
+  // the cause: no store there, the store in use by another process (its
+  // LOCK held), damage (corruption), or the I/O error (permission denied,
+  // no space left on device, ...).
   static Result<std::unique_ptr<KvStore>> Open(const std::string& path, const Options& options);
   static Result<std::unique_ptr<KvStore>> Open(const std::string& path) {
     return Open(path, Options{});

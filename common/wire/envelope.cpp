@@ -65,11 +65,7 @@ Result<Request> ParseRequestObject(const json& body) {
   }
   if (Status s = r.Finish(); !s) return s.error();
   // Checked before the signature: a fraction has no canonical form here.
-  if (auto where = FindNonInteger(body)) {
-    return MakeError(
-        ErrorCode::kInvalidField,
-        *where + " must be a whole number (the protocol has no fractions or exponents)");
-  }
+  if (auto problem = FindNonInteger(body)) return MakeError(ErrorCode::kInvalidField, *problem);
   req.id = DigestOf(SignedKind::kRequest, body);
   if (!req.signer.Verify(req.id, sig)) {
     return BadSignature("the request signature does not verify against its pubkey");

@@ -1,5 +1,7 @@
 #include "common/wire/fields.h"
 
+#include <cmath>
+
 #include "common/base/amount.h"
 #include "common/base/hex.h"
 #include "common/protocol/address.h"
@@ -119,10 +121,11 @@ uint64_t ObjectReader::Amount(std::string_view key) {
   }
   if (v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() < 0) {
     Fail(key, "must not be negative");
-  } else if (v->is_number_float()) {
+  } else if (v->is_number_float() &&
+             std::fabs(v->get<double>()) <= static_cast<double>(kMaxAmount)) {
     Fail(key, "must be a whole number from 0 to 2^53-1, without fraction or exponent");
-  } else if (v->is_number()) {
-    Fail(key, "must be at most 2^53-1 (9007199254740991)");
+  } else if (v->is_number()) {  // 2^64 and beyond are parsed as floating-point numbers
+    Fail(key, "is out of range: at most 2^53-1 (9007199254740991)");
   } else {
     Fail(key, "must be an integer");
   }

@@ -1,5 +1,6 @@
 #include "common/wire/json.h"
 
+#include <cmath>
 #include <vector>
 
 namespace tollstream {
@@ -105,7 +106,14 @@ Result<json> ParseStrict(std::string_view text, size_t max_depth) {
 }
 
 std::optional<std::string> FindNonInteger(const json& value, const std::string& path) {
-  if (value.is_number_float()) return path.empty() ? std::string("(the value)") : path;
+  if (value.is_number_float()) {
+    std::string where = path.empty() ? std::string("(the value)") : path;
+    // 2^53-1, the largest whole number the protocol has; a double holds it exactly.
+    if (std::fabs(value.get<double>()) > 9007199254740991.0) {
+      return where + " is out of range (the protocol's numbers are whole numbers from 0 to 2^53-1)";
+    }
+    return where + " must be a whole number (the protocol has no fractions or exponents)";
+  }
   if (value.is_object()) {
     for (const auto& [key, member] : value.items()) {
       auto found = FindNonInteger(member, path.empty() ? key : path + "." + key);

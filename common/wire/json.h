@@ -24,8 +24,12 @@ inline constexpr size_t kMaxJsonDepth = 16;
 // Errors: kMalformedJson, with the byte offset and what was wrong.
 Result<json> ParseStrict(std::string_view text, size_t max_depth = kMaxJsonDepth);
 
-// The path ("params.amount", "a[2]") of the first number in `value` that is
-// not an integer, or nullopt. The protocol has no fractional numbers.
+// The first number in `value` that is not an integer, named by its path
+// ("params.amount", "a[2]") and with why it is refused: "<path> must be a
+// whole number …" (a fraction or an exponent), or "<path> is out of range …"
+// (beyond 2^53-1, such as 2^64, which no 64-bit integer holds and the
+// parser keeps as a floating-point number). nullopt when there is none. The
+// protocol has no fractional numbers.
 std::optional<std::string> FindNonInteger(const json& value, const std::string& path = "");
 
 // `text` with every byte that is not part of valid UTF-8 replaced by '?'.

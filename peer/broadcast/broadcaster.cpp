@@ -8,7 +8,6 @@
 #include "common/client/tracker_api.h"
 #include "common/observe/log.h"
 #include "common/wire/fields.h"
-#include "common/wire/signing.h"
 #include "peer/broadcast/broadcaster_session.h"
 
 namespace tollstream {
@@ -59,7 +58,13 @@ Broadcaster::Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, Se
       m_receipts_rejected(m_metrics.counter("tollstream_broadcaster_receipts_rejected_total")),
       m_opened(m_metrics.counter("tollstream_broadcaster_contracts_opened_total")),
       m_closed(m_metrics.counter("tollstream_broadcaster_contracts_closed_total")),
-      m_earned(m_metrics.counter("tollstream_broadcaster_tokens_earned_total")) {
+      m_earned(m_metrics.counter("tollstream_broadcaster_tokens_earned_total")),
+      m_api(ServiceRules{m_key, m_tracker_key, m_config.max_clock_skew, m_clock_offset, {}}) {
+  m_api.AddMethod("stream", [this](const Request& req) { return StreamInfo(req); });
+  m_api.AddMethod("probe", [this](const Request& req) { return Probe(req); });
+  m_api.AddMethod("offer", [this](const Request& req) { return Offer(req); });
+  m_api.AddHandler("segment", [this](Call& call) { return Segment(call.request()); });
+  m_api.AddMethod("close", [this](const Request& req) { return Close(req); });
   m_metrics.DeclareGauge("tollstream_broadcaster_contracts_open",
                          "Contracts open with viewers now.", [this] {
                            std::lock_guard lock(m_mutex);
@@ -71,40 +76,15 @@ int64_t Broadcaster::Now() const {
   return UnixNow() + m_clock_offset;
 }
 
-PeerAnswer Broadcaster::Sign(std::string_view method, const std::optional<Hash256>& request,
-                             int status, json result) {
-  json body = ResponseBody(method, m_key.public_key(), request, Now(), status, std::move(result));
-  SignInPlace(SignedKind::kResponse, m_key, body);
-  PeerAnswer a;
-  a.status = status;
-  a.body = body.dump();
-  return a;
+Answer Broadcaster::Sign(std::string_view method, const std::optional<Hash256>& request, int status,
+                         json result) {
+  return m_api.Sign(
+      ResponseBody(method, m_key.public_key(), request, Now(), status, std::move(result)));
 }
 
-PeerAnswer Broadcaster::ErrorAnswer(std::string_view method, const Error& error,
-                                    const std::optional<Hash256>& request) {
-  json body = ErrorBody(method, m_key.public_key(), request, Now(), error);
-  SignInPlace(SignedKind::kResponse, m_key, body);
-  return PeerAnswer{
-      HttpStatus(error.code), "application/json", body.dump(), nullptr, nullptr, {}, {}};
-}
-
-PeerAnswer Broadcaster::Handle(std::string_view method, std::string_view body) {
-  auto parsed = ParseRequest(body);
-  if (!parsed) return ErrorAnswer(method, parsed.error());
-  const Request& req = *parsed;
-  auto refuse = [&](const Error& e) { return ErrorAnswer(method, e, req.id); };
-  if (Status s = CheckRequest(req, method, m_tracker_key, Now(), m_config.max_clock_skew); !s) {
-    return refuse(s.error());
-  }
-  if (method == "segment") return Segment(req);
-  Result<json> result = MakeError(ErrorCode::kNotFound, "no method " + std::string(method));
-  if (method == "stream") result = StreamInfo(req);
-  if (method == "probe") result = Probe(req);
-  if (method == "offer") result = Offer(req);
-  if (method == "close") result = Close(req);
-  if (!result) return refuse(result.error());
-  return Sign(method, req.id, 200, std::move(*result));
+Answer Broadcaster::ErrorAnswer(std::string_view method, const Error& error,
+                                const std::optional<Hash256>& request) {
+  return m_api.SignError(method, error, request);
 }
 
 Result<json> Broadcaster::Probe(const Request& req) {
@@ -244,7 +224,7 @@ Result<std::shared_ptr<Broadcaster::Session>> Broadcaster::FindSession(const Req
   return session;
 }
 
-PeerAnswer Broadcaster::Segment(const Request& req) {
+Answer Broadcaster::Segment(const Request& req) {
   auto fail = [&](const Error& e) { return ErrorAnswer("segment", e, req.id); };
   ObjectReader r(req.params, "params");
   std::string id = r.HexString("contract", 32);
@@ -295,7 +275,7 @@ PeerAnswer Broadcaster::Segment(const Request& req) {
   return NextStep(*found, req);
 }
 
-PeerAnswer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Request& req) {
+Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Request& req) {
   Session& s = *session;
   std::optional<SourceSegment> segment;
   SourceInfo info;
@@ -329,17 +309,16 @@ PeerAnswer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const 
               {{"state", "wait"}, {"next", s.sale.next_seq()}, {"retry_ms", retry_ms}});
 }
 
-PeerAnswer Broadcaster::Send(const std::shared_ptr<Session>& session,
-                             const SourceSegment& segment) {
+Answer Broadcaster::Send(const std::shared_ptr<Session>& session, const SourceSegment& segment) {
   m_served.Add();
   m_served_bytes.Add(segment.statement.size);
-  PeerAnswer a{200,
-               "application/octet-stream",
-               "",
-               segment.bytes,
-               segment.file,
-               {{kSegmentHeader, segment.statement.ToJson().dump()}},
-               {}};
+  Answer a{200,
+           "application/octet-stream",
+           "",
+           segment.bytes,
+           segment.file,
+           {{kSegmentHeader, segment.statement.ToJson().dump()}},
+           {}};
   a.complete_when = [this, ticket = session->saved, weak = std::weak_ptr<Session>(session)] {
     Status saved = m_store.WaitSaved(ticket);
     if (saved) return true;

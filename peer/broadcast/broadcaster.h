@@ -1,5 +1,6 @@
-// The broadcasting node's side of the exchange with viewers (B's HTTP API,
-// independent of HTTP itself). Methods, each a signed request from a viewer:
+// The broadcasting node's side of the exchange with viewers: B's signed
+// service (common/rpc/signed_service.h), independent of HTTP itself.
+// Methods, each a signed request from a viewer:
 //
 //   stream   what B sells: price, income address, origin, the segments it holds
 //   probe    a signed answer padded to the size asked (at most 256 KiB), by
@@ -36,10 +37,10 @@
 #include "common/observe/metrics.h"
 #include "common/protocol/contract.h"
 #include "common/protocol/receipt.h"
+#include "common/rpc/signed_service.h"
 #include "common/wire/envelope.h"
 #include "peer/broadcast/receipt_store.h"
 #include "peer/broadcast/segment_supply.h"
-#include "peer/peer_answer.h"
 
 namespace tollstream {
 
@@ -66,10 +67,8 @@ class Broadcaster {
   Broadcaster(KeyPair key, std::unique_ptr<TrackerClient> tracker, SegmentSupply& source,
               ReceiptStore& store, BroadcasterConfig config);
 
-  PeerAnswer Handle(std::string_view method, std::string_view body);
-  // The signed refusal of a request (`request`: its id, when it parsed).
-  PeerAnswer ErrorAnswer(std::string_view method, const Error& error,
-                         const std::optional<Hash256>& request = std::nullopt);
+  // The methods above, served by the node's HTTP server.
+  const SignedService& api() const { return m_api; }
 
   // Closes the contracts an earlier run left in the store, each with its
   // last valid receipt. Returns how many were settled.
@@ -100,8 +99,11 @@ class Broadcaster {
  private:
   struct Session;  // broadcaster_session.h
 
-  PeerAnswer Sign(std::string_view method, const std::optional<Hash256>& request, int status,
-                  json result);
+  Answer Sign(std::string_view method, const std::optional<Hash256>& request, int status,
+              json result);
+  // The signed refusal of a request (`request`: its id).
+  Answer ErrorAnswer(std::string_view method, const Error& error,
+                     const std::optional<Hash256>& request);
   Result<json> StreamInfo(const Request& req);
   Result<json> Probe(const Request& req);
   Result<json> Offer(const Request& req);
@@ -111,14 +113,14 @@ class Broadcaster {
   // Signs `contract` (its terms checked), records it, opens it at the
   // tracker, and starts its sale.
   Result<json> OpenSale(Contract contract, std::optional<uint64_t> from);
-  PeerAnswer Segment(const Request& req);
+  Answer Segment(const Request& req);
   // After a receipt was accepted: the next segment, "wait", or "end".
-  PeerAnswer NextStep(const std::shared_ptr<Session>& session, const Request& req);
+  Answer NextStep(const std::shared_ptr<Session>& session, const Request& req);
   // The answer carrying `segment` to the viewer of `session` (locked by the
   // caller): complete only once the viewer's latest receipt, which paid for
   // the segment before, is on disk; when that write fails, the contract is
   // closed and the answer never completes.
-  PeerAnswer Send(const std::shared_ptr<Session>& session, const SourceSegment& segment);
+  Answer Send(const std::shared_ptr<Session>& session, const SourceSegment& segment);
   // Settles `s` (locked) when its receipt cannot be recorded; the error to answer.
   Error CannotRecord(Session& s, const Error& why);
   Result<json> Close(const Request& req);
@@ -160,6 +162,7 @@ class Broadcaster {
   Metrics::Counter& m_opened;
   Metrics::Counter& m_closed;
   Metrics::Counter& m_earned;
+  SignedService m_api;
 };
 
 }  // namespace tollstream

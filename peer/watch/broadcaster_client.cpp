@@ -1,70 +1,45 @@
 #include "peer/watch/broadcaster_client.h"
 
-#include <httplib.h>
-
-#include "common/base/clock.h"
-#include "common/crypto/random.h"
-#include "common/http/sized_body.h"
 #include "common/wire/fields.h"
 #include "common/wire/signing.h"
-#include "peer/peer_answer.h"
 
 namespace tollstream {
+namespace {
 
-struct BroadcasterClient::Transport {
-  Transport(const std::string& url, int timeout_ms) : client(url) {
-    client.set_tcp_nodelay(true);
-    client.set_keep_alive(true);
-    auto t = std::chrono::milliseconds(timeout_ms);
-    client.set_connection_timeout(t);
-    client.set_read_timeout(t);
-    client.set_write_timeout(t);
-  }
-  httplib::Client client;
-};
+SignedClient::Options ClientOptions(int timeout_ms) {
+  SignedClient::Options o;
+  o.timeout_ms = timeout_ms;
+  o.sized_answers = true;  // a segment comes whole, in one buffer
+  o.peer = "the broadcaster";
+  o.answer_header = kSegmentHeader;
+  return o;
+}
+
+}  // namespace
 
 BroadcasterClient::BroadcasterClient(std::string url, KeyPair key, PublicKey tracker,
                                      PublicKey broadcaster, int64_t clock_offset, int timeout_ms)
-    : m_url(std::move(url)),
-      m_key(std::move(key)),
+    : m_client(std::move(url), std::move(key), ClientOptions(timeout_ms)),
       m_tracker(tracker),
       m_broadcaster(broadcaster),
-      m_origin(broadcaster),
-      m_clock_offset(clock_offset),
-      m_transport(std::make_unique<Transport>(m_url, timeout_ms)) {}
+      m_origin(broadcaster) {
+  m_client.set_clock_offset(clock_offset);
+}
 
 BroadcasterClient::~BroadcasterClient() = default;
 
 json BroadcasterClient::MakeRequest(const std::string& method, json params) const {
-  return SignRequest(m_key, method, m_tracker, std::move(params), UnixNow() + m_clock_offset,
-                     RandomHex(kNonceBytes));
+  return m_client.MakeRequest(method, m_tracker, std::move(params));
 }
 
 Result<BroadcasterClient::RawAnswer> BroadcasterClient::Post(const std::string& method,
                                                              const std::string& body) {
-  httplib::Request req;
-  req.method = "POST";
-  req.path = "/v1/" + method;
-  req.body = body;
-  req.set_header("Content-Type", "application/json");
-  auto res =
-      SendSized(m_transport->client, std::move(req));  // a segment comes whole, in one buffer
-  if (!res) {
-    return MakeError(ErrorCode::kUpstream, "no answer from the broadcaster at " + m_url + " (" +
-                                               httplib::to_string(res.error()) + ")");
-  }
-  return RawAnswer{res->status, res->get_header_value("Content-Type"), std::move(res->body),
-                   res->get_header_value(kSegmentHeader)};
+  return m_client.Post(method, body);
 }
 
 Result<json> BroadcasterClient::Call(const std::string& method, json params) {
-  json body = MakeRequest(method, std::move(params));
-  Hash256 id = DigestOf(SignedKind::kRequest, body);
-  auto raw = Post(method, body.dump());
-  if (!raw) return raw.error();
-  auto answer = ParseResponse(raw->body, m_broadcaster, id);
+  auto answer = m_client.Call(method, m_tracker, std::move(params), m_broadcaster);
   if (!answer) return answer.error();
-  if (answer->error) return *answer->error;
   return std::move(answer->result);
 }
 
@@ -95,16 +70,12 @@ Result<BroadcasterClient::Delivery> BroadcasterClient::NextSegment(const std::st
                                                                    const Receipt& receipt) {
   json body = MakeRequest("segment", {{"contract", contract_id}, {"receipt", receipt.ToJson()}});
   Hash256 id = DigestOf(SignedKind::kRequest, body);
-  std::string text = body.dump();
-  Result<RawAnswer> raw = MakeError(ErrorCode::kUpstream, "not sent");
-  for (int attempt = 0; attempt < 2; ++attempt) {  // the same body again: the node resends
-    raw = Post("segment", text);
-    if (raw) break;
-  }
+  // Sent twice at most, the same bytes: the node sends the same segment again.
+  auto raw = m_client.Post("segment", body.dump(), 2);
   if (!raw) return raw.error();
   Delivery d;
   if (raw->status == 200 && raw->content_type == "application/octet-stream") {
-    auto statement = ParseSegmentStatement(raw->segment_header);
+    auto statement = ParseSegmentStatement(raw->header);
     if (!statement)
       return MakeError(ErrorCode::kBadSignature, "segment statement: " + statement.error().message);
     if (statement->broadcaster != m_origin) {

@@ -1,13 +1,14 @@
-// A viewer's client for a broadcasting node's API (see broadcast/broadcaster.h).
-// Every answer is checked: signed by the expected broadcaster and echoing the
-// request; a delivered segment's statement is signed by the stream's origin
-// (the broadcaster itself, unless it is a relay: see ExpectOrigin).
+// A viewer's client for a broadcasting node's API (see broadcast/broadcaster.h),
+// a SignedClient. Every answer is checked: signed by the expected broadcaster
+// and echoing the request; a delivered segment's statement is signed by the
+// stream's origin (the broadcaster itself, unless it is a relay: see
+// ExpectOrigin). A `segment` request that gets no answer is sent once more,
+// the same bytes; other requests are sent once.
 //
 // Not thread-safe: one client per thread.
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "common/protocol/contract.h"
 #include "common/protocol/receipt.h"
 #include "common/protocol/segment.h"
+#include "common/rpc/signed_client.h"
 #include "common/wire/envelope.h"
 
 namespace tollstream {
@@ -48,27 +50,19 @@ class BroadcasterClient {
   // The viewer leaves; the broadcaster settles with this receipt (or the last valid one).
   Result<json> Close(const std::string& contract_id, const Receipt& receipt);
 
-  // Sends a signed request for `method` and returns the raw HTTP answer; for tests.
-  struct RawAnswer {
-    int status = 0;
-    std::string content_type;
-    std::string body;
-    std::string segment_header;
-  };
+  // Sends a signed request for `method` and returns the raw HTTP answer
+  // (`header`: the segment's statement, when it carries one); for tests.
+  using RawAnswer = SignedClient::RawAnswer;
   Result<RawAnswer> Post(const std::string& method, const std::string& body);
   json MakeRequest(const std::string& method, json params) const;
 
  private:
   Result<json> Call(const std::string& method, json params);
 
-  struct Transport;
-  std::string m_url;
-  KeyPair m_key;
+  SignedClient m_client;
   PublicKey m_tracker;
   PublicKey m_broadcaster;
   PublicKey m_origin;
-  int64_t m_clock_offset;
-  std::unique_ptr<Transport> m_transport;
 };
 
 }  // namespace tollstream

@@ -103,6 +103,7 @@ async function main() {
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
     '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', source]);
 
+  execFileSync(trackerBin, ['init', '--data-dir', path.join(work, 'tracker')]);
   const tracker = start('tracker', trackerBin, ['run', '--data-dir', path.join(work, 'tracker'), '--listen', '127.0.0.1:0']);
   const trackerUrl = await waitLine(tracker, 'listening on ');
   execFileSync(peerBin, ['keygen', '--out', path.join(work, 'b.key')]);

@@ -128,8 +128,7 @@ def test(binary, work_dir):
     tracker = tracker_process.TrackerProcess(binary, data_dir, os.path.join(work_dir, "tracker.log"))
     try:
         url = tracker.wait_url(STARTUP_TIMEOUT)
-        with open(os.path.join(data_dir, "tracker.key")) as f:
-            tracker_key = tc.Key(f.read().strip())
+        tracker_key = tc.Key(tracker_process.read_tracker_key(data_dir))
         before, _ = scrape(url)
         traffic(url, tracker_key)
         # A request is counted once its answer has gone out, so a scrape on a

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <thread>
 
-#include "peer/peer_answer.h"
+#include "common/protocol/segment.h"
 #include "tests/peer/hand_viewer.h"
 #include "tests/peer/tampering_proxy.h"
 
@@ -115,7 +115,7 @@ TEST_CASE("a replayed request changes nothing; a repeated offer gets the first a
   json first = v.node->MakeRequest("segment", {{"contract", id}, {"receipt", v.receipt.ToJson()}});
   auto sent = v.node->Post("segment", first.dump());
   REQUIRE(sent.ok());
-  auto d0 = ParseSegmentStatement(sent->segment_header);
+  auto d0 = ParseSegmentStatement(sent->header);
   REQUIRE(d0.ok());
   BroadcasterClient::Delivery delivered{BroadcasterClient::Delivery::Kind::kSegment, *d0,
                                         sent->body, nullptr};

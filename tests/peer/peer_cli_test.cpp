@@ -95,7 +95,7 @@ TEST_CASE("every command answers --help; wrong use is refused with a reason") {
     CHECK(status == 0);
     CHECK(out.find("usage:") != std::string::npos);
   }
-  for (std::string command : {"run", "keygen", "mint", "audit"}) {
+  for (std::string command : {"init", "run", "keygen", "mint", "audit"}) {
     CAPTURE(command);
     auto [status, out] = RunCommand({BinaryPath("tracker"), command, "--help"});
     CHECK(status == 0);

@@ -1,8 +1,9 @@
 // The viewing node's page API, with real processes: the figures, the top-up
 // that continues the stream under a follow-on contract, the stop button, and
 // the refusals of control requests that do not come from the node's own page
-// (each refusal changes nothing). Also its /metrics, and the broadcaster's
-// status figures.
+// (each refusal changes nothing). Also its /metrics, the broadcaster's
+// status figures, and every route refused to a Host that does not name the
+// node (DNS rebinding).
 #include "tests/peer/peer_fixture.h"
 
 namespace tollstream::test {
@@ -171,6 +172,77 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   CHECK(broadcaster.process.Wait(30s) == 0);
   CHECK(Balance(t, b.address()) == 35);
   CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("every route of the viewer answers only to a Host that names it (DNS rebinding)") {
+  TempDir dir;
+  std::string vod = dir / "vod";
+  MakeTestVideo(vod, 4);  // 2 segments
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  BroadcasterProcess broadcaster(t, b, "vod", 5, {"--hls-dir", vod}, dir / "b.log");
+  ViewerProcess viewer(t, c, "vod", 50, {}, dir / "c.log");
+  REQUIRE_MESSAGE(viewer.process.WaitForLine("stopped buying: ", 60s).has_value(),
+                  viewer.process.output());
+  Page page(viewer.playlist_url);
+  std::string port = page.host.substr(page.host.find(':') + 1);
+  httplib::Client http(page.base);
+  http.set_read_timeout(10, 0);
+  // A GET with `host`; /events is read until its first event only.
+  auto get = [&](const std::string& path, const std::string& host) {
+    int status = 0;
+    std::string body;
+    http.Get(
+        path, {{"Host", host}},
+        [&](const httplib::Response& r) {
+          status = r.status;
+          return true;
+        },
+        [&](const char* data, size_t n) {
+          body.append(data, n);
+          return path != "/events" || status != 200;
+        });
+    return std::pair<int, std::string>{status, body};
+  };
+
+  for (const char* path : {"/", "/api/status", "/vod.m3u8", "/vod/0.ts", "/events", "/style.css",
+                           "/page.js", "/watch.js", "/hls.js", "/metrics", "/no-such-path"}) {
+    CAPTURE(path);
+    for (std::string host : std::vector<std::string>{
+             "evil.example:" + port, "EVIL.example:" + port, "evil.example",
+             "127.0.0.1.evil.example:" + port, "localhost.:" + port, "127.0.0.1:1", "localhost"}) {
+      CAPTURE(host);
+      auto [status, body] = get(path, host);
+      CHECK(status == 403);
+      auto error = json::parse(body, nullptr, false);
+      REQUIRE(error.is_object());
+      CHECK(error["error"]["code"] == "wrong_host");
+    }
+    int expected = std::string(path) == "/no-such-path" ? 404 : 200;
+    for (std::string host : {"127.0.0.1:" + port, "localhost:" + port, "LocalHost:" + port,
+                             "[::1]:" + port, "192.0.2.7:" + port, "[2001:db8::1]:" + port}) {
+      CAPTURE(host);
+      CHECK(get(path, host).first == expected);
+    }
+  }
+  // A control request from another Host is refused before it is looked at.
+  auto top_up = page.Post("/api/top-up", R"({"amount":5})",
+                          {{"X-Tollstream-Control", "1"}, {"Host", "evil.example:" + port}});
+  REQUIRE(top_up);
+  CHECK(top_up->status == 403);
+  CHECK(ErrorCodeOf(top_up) == "wrong_host");
+  // A player given the node's address by IP or by loopback name plays it.
+  CHECK(FrameChecksums(viewer.playlist_url) ==
+        FrameChecksums("http://localhost:" + port + "/vod.m3u8"));
+  CHECK(page.Status()["segments"] == 2);
+  CHECK(CounterValue(page.base, "tollstream_viewer_segments_bought_total") == 2);
+
+  viewer.process.Signal(SIGINT);
+  CHECK(viewer.process.Wait(30s) == 0);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
 }
 
 }  // namespace tollstream::test

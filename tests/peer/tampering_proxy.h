@@ -12,8 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "common/protocol/segment.h"
 #include "common/wire/json.h"
-#include "peer/peer_answer.h"
 
 namespace tollstream::test {
 

@@ -196,8 +196,7 @@ def test_live(binary, work_dir):
     clients = []
     try:
         url = tracker_proc.wait_url()
-        with open(os.path.join(data_dir, "tracker.key")) as f:
-            tracker_key = tc.Key(f.read().strip())
+        tracker_key = tc.Key(tracker_process.read_tracker_key(data_dir))
         viewer_key = tc.Key.generate()
         broadcaster_key = tc.Key.generate()
         T = tc.TrackerClient(url, tracker_key)
@@ -270,6 +269,20 @@ def live_cycle(T, V, B, tracker_key):
                    body=b'{"v":1,', request_id=None)
     expect_refusal(V, V.build_request("account", {"address": V.key.address}), 404, "not_found", "unknown route",
                    route="noSuchMethod", request_id=None)
+    # `v` is read first: 1.0 is another version, not a malformed number.
+    v10 = V.build_request("account", {"address": V.key.address})
+    expect_refusal(V, v10, 400, "unsupported_version", "v 1.0",
+                   body=json.dumps(dict(v10, v=1.0)).encode("utf-8"), request_id=None)
+    # 2^64 is a whole number, out of range: the message says so.
+    big = V.build_request("transfer", {"to": B.key.address, "amount": 1})
+    big_body = json.dumps(dict(big, params=dict(big["params"], amount=2 ** 64))).encode("utf-8")
+    refusal = expect_refusal(V, big, 400, "invalid_field", "amount 2^64", body=big_body, request_id=None)
+    check.that("params.amount is out of range" in refusal["error"]["message"],
+               "2^64 is refused as out of range: %r" % refusal["error"]["message"])
+    # The request's Content-Type is not checked (any is accepted).
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/octet-stream"):
+        answer = V.send(V.build_request("account", {"address": V.key.address}), content_type=content_type)
+        check.equal(answer["status"], 200, "a request sent as %s" % content_type)
 
     # -- overdraft: a stored ledger refusal ---------------------------------------
     overdraft = V.build_request("transfer", {"to": B.key.address, "amount": 100000})

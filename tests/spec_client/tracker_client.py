@@ -286,13 +286,15 @@ class TrackerClient:
 
     # -- transport --
 
-    def post_raw(self, route: str, body: bytes):
-        """POST body to /v1/<route>; returns (HTTP status, raw answer bytes)."""
+    def post_raw(self, route: str, body: bytes, content_type: str = "application/json"):
+        """POST body to /v1/<route>; returns (HTTP status, raw answer bytes).
+
+        The tracker does not look at the Content-Type (openapi.yaml)."""
         req = urllib.request.Request(
             self.base_url + "/v1/" + route,
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": content_type},
         )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
@@ -341,7 +343,8 @@ class TrackerClient:
             raise ProtocolError("success answer method %r for route %r" % (answer["method"], route))
         return answer
 
-    def send(self, request: dict, route: str = None, body: bytes = None, expected_request="auto") -> dict:
+    def send(self, request: dict, route: str = None, body: bytes = None, expected_request="auto",
+             content_type: str = "application/json") -> dict:
         """Send a signed request; return the checked answer (refusals included).
 
         body overrides the bytes sent (default: canonical JSON of request);
@@ -352,7 +355,7 @@ class TrackerClient:
             body = canonical(request)
         if expected_request == "auto":
             expected_request = self.request_id(request)
-        status, raw = self.post_raw(route, body)
+        status, raw = self.post_raw(route, body, content_type)
         return self.check_answer(status, raw, route, expected_request)
 
     def call(self, method: str, params: dict) -> dict:

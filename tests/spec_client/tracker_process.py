@@ -3,6 +3,7 @@ loopback port in a process group of its own, found by the "listening on URL"
 line it prints, and always ended by stop() (SIGTERM, then SIGKILL after 10 s,
 to the whole group)."""
 
+import hashlib
 import os
 import queue
 import signal
@@ -15,8 +16,28 @@ class StartupError(Exception):
     """The tracker did not come up; the message says how."""
 
 
+def read_tracker_key(data_dir):
+    """The tracker's secret key, as hex, from DATA_DIR/tracker.key: one line
+    "tollstream-key-v1 <64 hex digits> <8 hex digits>", the last the first 4
+    bytes of SHA-256 of the key's bytes (or, in the first format, the 64 hex
+    digits alone)."""
+    with open(os.path.join(data_dir, "tracker.key")) as f:
+        fields = f.read().split()
+    if len(fields) == 1:
+        return fields[0]
+    if len(fields) != 3 or fields[0] != "tollstream-key-v1":
+        raise ValueError("tracker.key: not a key file")
+    if hashlib.sha256(bytes.fromhex(fields[1])).hexdigest()[:8] != fields[2]:
+        raise ValueError("tracker.key: its check does not match its key")
+    return fields[1]
+
+
 class TrackerProcess:
+    """A new tracker (`tracker init`) in data_dir, then `tracker run`."""
+
     def __init__(self, binary, data_dir, log_path, extra_args=()):
+        subprocess.run([binary, "init", "--data-dir", data_dir], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(
             [binary, "run", "--data-dir", data_dir, "--listen", "127.0.0.1:0", *extra_args],

@@ -131,7 +131,8 @@ std::pair<int, std::string> RunCommand(std::vector<std::string> argv,
   return {status, out};
 }
 
-TrackerProcess::TrackerProcess(const std::string& data_dir, std::vector<std::string> extra_args)
+TrackerProcess::TrackerProcess(const std::string& data_dir, std::vector<std::string> extra_args,
+                               std::chrono::seconds startup)
     : process(
           [&] {
             std::vector<std::string> argv = {
@@ -140,7 +141,7 @@ TrackerProcess::TrackerProcess(const std::string& data_dir, std::vector<std::str
             return argv;
           }(),
           data_dir + ".log") {
-  auto line = process.WaitForLine("listening on ", std::chrono::seconds(20));
+  auto line = process.WaitForLine("listening on ", startup);
   if (!line) throw std::runtime_error("tracker did not start; see " + data_dir + ".log");
   url = *line;
 }

@@ -57,9 +57,12 @@ class Process {
 std::pair<int, std::string> RunCommand(
     std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-// A tracker process on a fresh port; `url` is set once it listens.
+// `tracker run` on `data_dir` (made by `tracker init`) on a fresh port; `url`
+// is set once it listens, which it does after its audit at start: `startup`
+// bounds the wait.
 struct TrackerProcess {
-  TrackerProcess(const std::string& data_dir, std::vector<std::string> extra_args = {});
+  TrackerProcess(const std::string& data_dir, std::vector<std::string> extra_args = {},
+                 std::chrono::seconds startup = std::chrono::seconds(20));
   std::string url;
   Process process;
 };

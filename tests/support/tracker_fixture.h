@@ -1,5 +1,5 @@
-// A real tracker process on a free loopback port with a fresh data directory,
-// and clients that talk to it.
+// A real tracker process on a free loopback port with a fresh data directory
+// (made by `tracker init`), and clients that talk to it.
 #pragma once
 
 #include <memory>
@@ -22,6 +22,8 @@ class TrackerFixture {
  public:
   explicit TrackerFixture(std::vector<std::string> extra_args = {})
       : m_args(std::move(extra_args)) {
+    auto [status, out] = RunCommand({BinaryPath("tracker"), "init", "--data-dir", data_dir()});
+    if (status != 0) throw std::runtime_error("tracker init failed: " + out);
     Start();
   }
 

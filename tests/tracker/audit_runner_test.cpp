@@ -1,5 +1,7 @@
-// The tracker's audits: one at start, then on schedule and on request, the
-// last one kept; a stopped runner ends at once and refuses new requests.
+// The tracker's audits: one at start (in the background, or before serving:
+// RunAtStart, which refuses a ledger that does not hold), then on schedule
+// and on request, the last one kept; a stopped runner ends at once and
+// refuses new requests.
 #include "tracker/audit_runner.h"
 
 #include <doctest/doctest.h>
@@ -79,6 +81,29 @@ TEST_CASE_FIXTURE(LedgerFixture,
   CHECK(last->trigger == "request");
   CHECK(!last->ok());
   CHECK(!last->ToJson()["report"]["problems"].empty());
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "the audit before serving: passed, then scheduled; or refused") {
+  KeyPair c = KeyPair::Generate();
+  Mint(c.public_key(), 10);
+  {
+    AuditRunner audits(*store, [] { return kNow; });
+    REQUIRE(audits.RunAtStart().ok());
+    CHECK(audits.last()->trigger == "start");
+    CHECK(audits.last()->ok());
+    audits.StartSchedule(1, /*now=*/false);  // the next one on schedule, not at once
+    REQUIRE(Eventually([&] { return audits.last()->trigger == "schedule"; }));
+  }
+  KvBatch damage;
+  damage.Put("m/supply", json{{"minted", 11}, {"journal_next", 1}}.dump());
+  REQUIRE(store->Write(damage, true).ok());
+  AuditRunner audits(*store, [] { return kNow; });
+  Status refused = audits.RunAtStart();
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::kConflict);
+  CHECK(refused.error().message.rfind("the ledger does not pass its audit: ", 0) == 0);
+  CHECK(refused.error().message.find(audits.last()->report->problems.front()) != std::string::npos);
+  CHECK(audits.last()->trigger == "start");
 }
 
 }  // namespace tollstream::test

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "common/http/events.h"
+#include "common/http/json_reply.h"
 #include "common/http/web_assets.h"
 
 namespace tollstream {
@@ -28,18 +29,6 @@ using Query = std::map<std::string, std::string, std::less<>>;
 
 Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidField, std::move(message));
-}
-
-void Reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_content(body.dump(), "application/json");
-}
-
-void ReplyError(httplib::Response& res, const Error& e) {
-  Reply(res, HttpStatus(e.code),
-        {{"error", {{"code", CodeName(e.code)}, {"message", ValidUtf8(e.message)}}}});
 }
 
 // The request's query parameters, each at most once and each one of `known`.
@@ -83,7 +72,7 @@ void Api(httplib::Server& server, std::string_view path,
              [answer = std::move(answer)](const httplib::Request& req, httplib::Response& res) {
                auto body = answer(req);
                if (!body) return ReplyError(res, body.error());
-               Reply(res, 200, *body);
+               ReplyJson(res, 200, *body);
              });
 }
 

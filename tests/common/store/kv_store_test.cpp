@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "common/base/files.h"
+#include "common/base/hex.h"
+#include "common/crypto/sha.h"
 #include "tests/support/temp_dir.h"
 
 namespace tollstream {
@@ -58,13 +60,66 @@ TEST_CASE("store: data survives reopening; a second opener is refused") {
     auto second = KvStore::Open(dir / "db");
     REQUIRE_FALSE(second.ok());
     CHECK(second.error().code == ErrorCode::kUnavailable);
+    CHECK(second.error().message == "the store in " + dir / "db" +
+                                        " is in use by another process (it holds " + dir / "db" +
+                                        "/LOCK)");
   }
   auto again = KvStore::Open(dir / "db");
   REQUIRE(again.ok());
   CHECK((*again)->Get("k")->value() == "v");
   KvStore::Options no_create;
   no_create.create_if_missing = false;
-  CHECK_FALSE(KvStore::Open(dir / "missing", no_create).ok());
+  auto missing = KvStore::Open(dir / "missing", no_create);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message == "there is no store in " + dir / "missing" + " (" +
+                                       dir / "missing" + "/CURRENT does not exist)");
+  CHECK_FALSE(std::filesystem::exists(dir / "missing"));
+}
+
+TEST_CASE("store: a changed byte in a table file is an error, never another value") {
+  test::TempDir dir;
+  // Hashes: nothing for LevelDB's compression to shorten, so the value lies
+  // in the table file as written.
+  std::string value = "value-";
+  for (const char* part : {"a", "b", "c", "d"}) value += ToHex(Sha256(std::string_view(part)));
+  {
+    auto store = KvStore::Open(dir / "db");
+    REQUIRE(store.ok());
+    KvBatch b;
+    b.Put("a/1", value);
+    b.Put("a/2", "other");
+    REQUIRE((*store)->Write(b, true).ok());
+  }
+  REQUIRE(KvStore::Open(dir / "db").ok());  // recovery writes the log into a table file
+  std::string table;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "db")) {
+    if (entry.path().extension() == ".ldb") table = entry.path();
+  }
+  REQUIRE_FALSE(table.empty());
+  auto bytes = ReadWholeFile(table);
+  REQUIRE(bytes.has_value());
+  auto at = bytes->find(value);
+  REQUIRE(at != std::string::npos);
+  (*bytes)[at + 10] = (*bytes)[at + 10] == '0' ? '1' : '0';
+  std::ofstream(table, std::ios::binary | std::ios::trunc) << *bytes;
+
+  auto store = KvStore::Open(dir / "db");
+  REQUIRE(store.ok());
+  auto read = (*store)->Get("a/1");
+  REQUIRE_FALSE(read.ok());
+  CHECK(read.error().code == ErrorCode::kUnavailable);
+  CHECK(read.error().message.find("Corruption") != std::string::npos);
+  auto snapshot = (*store)->Snapshot();
+  CHECK_FALSE((*store)->Get("a/1", *snapshot).ok());
+  std::vector<std::unique_ptr<KvIterator>> iterators;
+  iterators.push_back((*store)->NewIterator());
+  iterators.push_back((*store)->NewIterator(*snapshot));
+  for (auto& it : iterators) {
+    size_t seen = 0;
+    for (it->Seek(""); it->Valid(); it->Next()) ++seen;
+    CHECK(seen == 0);  // the block holding both records cannot be read
+    CHECK_FALSE(it->status().ok());
+  }
 }
 
 TEST_CASE("store: in-memory mode writes nothing to disk") {

@@ -114,6 +114,37 @@ TEST_CASE("envelope shape errors") {
   CHECK(ParseRequest("{").error().code == ErrorCode::kMalformedJson);
 }
 
+TEST_CASE("numbers that are not the protocol's integers: which code, which message") {
+  KeyPair client = KeyPair::Generate();
+  KeyPair tracker = KeyPair::Generate();
+  std::string good = Signed(client, tracker.public_key()).dump();
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return ParseRequest(text.replace(at, from.size(), to));
+  };
+  // `v` is read first: 1.0 is another version.
+  auto version = with("\"v\":1", "\"v\":1.0");
+  REQUIRE_FALSE(version.ok());
+  CHECK(version.error().code == ErrorCode::kUnsupportedVersion);
+  struct Case {
+    const char* amount;
+    const char* message;
+  };
+  for (const auto& c : std::vector<Case>{{"1.0", "params.amount must be a whole number"},
+                                         {"1e3", "params.amount must be a whole number"},
+                                         {"18446744073709551616", "params.amount is out of range"},
+                                         {"-18446744073709551616", "params.amount is out of range"},
+                                         {"1e300", "params.amount is out of range"}}) {
+    CAPTURE(c.amount);
+    auto req = with("\"amount\":5", std::string("\"amount\":") + c.amount);
+    REQUIRE_FALSE(req.ok());
+    CHECK(req.error().code == ErrorCode::kInvalidField);
+    CHECK(req.error().message.find(c.message) == 0);
+  }
+}
+
 TEST_CASE("handshake may omit the tracker key; nothing else may") {
   KeyPair client = KeyPair::Generate();
   json hs =

@@ -36,7 +36,9 @@ TEST_CASE("amounts: integers from 0 to 2^53-1, nothing else") {
                                         {"1.5", "whole number"},
                                         {"1e3", "whole number"},
                                         {"9007199254740992", "2^53-1"},
-                                        {"18446744073709551616", "whole number"},
+                                        {"18446744073709551616", "out of range"},
+                                        {"-18446744073709551616", "out of range"},
+                                        {"1e300", "out of range"},
                                         {"\"5\"", "integer"},
                                         {"null", "integer"},
                                         {"true", "integer"}}) {

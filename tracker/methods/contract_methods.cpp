@@ -2,7 +2,7 @@
 
 #include "common/base/hex.h"
 #include "common/wire/fields.h"
-#include "tracker/http/routes.h"
+#include "tracker/methods/methods.h"
 
 namespace tollstream {
 namespace {
@@ -52,7 +52,7 @@ class RejectedReceipts {
 
 }  // namespace
 
-void RegisterContractRoutes(TrackerService& service) {
+void RegisterContractMethods(TrackerService& service) {
   using Apply = TrackerService::Apply;
   using Kind = TrackerService::Kind;
   Ledger& ledger = service.ledger();

@@ -1,9 +1,9 @@
 #include "common/wire/fields.h"
-#include "tracker/http/routes.h"
+#include "tracker/methods/methods.h"
 
 namespace tollstream {
 
-void RegisterAuditRoutes(TrackerService& service, AuditRunner& audits) {
+void RegisterAuditMethods(TrackerService& service, AuditRunner& audits) {
   using Apply = TrackerService::Apply;
   using Kind = TrackerService::Kind;
 

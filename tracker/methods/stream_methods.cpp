@@ -1,7 +1,7 @@
 #include <optional>
 
 #include "common/wire/fields.h"
-#include "tracker/http/routes.h"
+#include "tracker/methods/methods.h"
 
 namespace tollstream {
 namespace {
@@ -15,7 +15,7 @@ bool IsHttpUrl(std::string_view url) {
 
 }  // namespace
 
-void RegisterStreamRoutes(TrackerService& service, StreamRegistry& registry) {
+void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
   using Apply = TrackerService::Apply;
   using Kind = TrackerService::Kind;
   Ledger& ledger = service.ledger();

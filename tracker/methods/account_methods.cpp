@@ -1,6 +1,6 @@
 #include "common/base/hex.h"
 #include "common/wire/fields.h"
-#include "tracker/http/routes.h"
+#include "tracker/methods/methods.h"
 
 namespace tollstream {
 namespace {
@@ -25,7 +25,7 @@ Result<Movement> ParseMovement(const json& params) {
 
 }  // namespace
 
-void RegisterAccountRoutes(TrackerService& service) {
+void RegisterAccountMethods(TrackerService& service) {
   Ledger& ledger = service.ledger();
 
   // mint: the operator brings tokens in. Only the tracker's own key may sign it.

@@ -1,10 +1,10 @@
 #include "common/protocol/address.h"
 #include "common/wire/fields.h"
-#include "tracker/http/routes.h"
+#include "tracker/methods/methods.h"
 
 namespace tollstream {
 
-void RegisterSessionRoutes(TrackerService& service, size_t max_body_bytes) {
+void RegisterSessionMethods(TrackerService& service, size_t max_body_bytes) {
   // handshake: the client learns (and pins) the tracker's key. The answer
   // echoes the client's request id, so it also proves the key is live.
   service.AddMethod(
@@ -30,14 +30,14 @@ void RegisterSessionRoutes(TrackerService& service, size_t max_body_bytes) {
       });
 }
 
-void RegisterAllRoutes(TrackerService& service, StreamRegistry& registry, AuditRunner& audits,
-                       size_t max_body_bytes) {
-  RegisterSessionRoutes(service, max_body_bytes);
-  RegisterAccountRoutes(service);
-  RegisterAddressRoutes(service);
-  RegisterContractRoutes(service);
-  RegisterStreamRoutes(service, registry);
-  RegisterAuditRoutes(service, audits);
+void RegisterAllMethods(TrackerService& service, StreamRegistry& registry, AuditRunner& audits,
+                        size_t max_body_bytes) {
+  RegisterSessionMethods(service, max_body_bytes);
+  RegisterAccountMethods(service);
+  RegisterAddressMethods(service);
+  RegisterContractMethods(service);
+  RegisterStreamMethods(service, registry);
+  RegisterAuditMethods(service, audits);
 }
 
 }  // namespace tollstream

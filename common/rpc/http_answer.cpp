@@ -1,33 +1,23 @@
-#include "peer/http_reply.h"
+#include "common/rpc/http_answer.h"
 
 #include <httplib.h>
 #include <unistd.h>
 
+#include "common/http/json_reply.h"
 #include "common/http/zero_copy_server.h"
 
 namespace tollstream {
+namespace {
 
-void WriteAnswer(httplib::Response& res, const PeerAnswer& a) {
-  bool segment = a.bytes || a.file;
-  if (segment && a.size() == 0 && a.complete_when && !a.complete_when()) {
-    res.status = 503;
-    res.set_header("Connection", "close");
-    res.set_content("the answer could not be completed\n", "text/plain");
-    return;
-  }
-  res.status = a.status;
-  for (const auto& [name, value] : a.headers) res.set_header(name, value);
-  if (!segment) {
-    res.set_header("Connection", "close");
-    res.set_content(a.body, a.content_type);
-    return;
-  }
-  auto bytes = a.bytes;  // both kept alive until the provider is done
-  auto file = a.file;
-  auto complete_when = a.complete_when;
-  uint64_t size = a.size();
+// Sends the payload of `a` (bytes or a file region) with its conditions.
+void SetPayload(httplib::Response& res, Answer& a) {
+  auto bytes = std::move(a.bytes);  // both kept alive until the provider is done
+  auto file = std::move(a.file);
+  auto complete_when = std::move(a.complete_when);
+  uint64_t size = bytes ? bytes->size() : file->size();
   res.set_content_provider(
-      size, a.content_type, [=](size_t offset, size_t length, httplib::DataSink& sink) {
+      size, std::string(a.content_type),
+      [=](size_t offset, size_t length, httplib::DataSink& sink) {
         bool from_file = file && file->Unchanged();
         if (!from_file && !bytes) return false;
         auto send = [&](size_t from, size_t n) {
@@ -51,6 +41,27 @@ void WriteAnswer(httplib::Response& res, const PeerAnswer& a) {
         }
         return file->Unchanged() && sink.write(&last, 1);
       });
+}
+
+}  // namespace
+
+void WriteAnswer(httplib::Response& res, Answer a, ConnectionPolicy policy) {
+  bool payload = a.has_payload();
+  bool close = policy == ConnectionPolicy::kCloseUnlessPayload;
+  if (payload && a.size() == 0 && a.complete_when && !a.complete_when()) {
+    res.status = 503;
+    if (close) res.set_header("Connection", "close");
+    res.set_content("the answer could not be completed\n", "text/plain");
+    return;
+  }
+  res.status = a.status;
+  for (auto& [name, value] : a.headers) res.set_header(name, value);
+  if (!payload) {
+    if (close) res.set_header("Connection", "close");
+    SetBody(res, std::move(a.body), a.content_type);
+    return;
+  }
+  SetPayload(res, a);
 }
 
 }  // namespace tollstream

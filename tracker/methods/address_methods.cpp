@@ -1,6 +1,6 @@
 #include "common/base/hex.h"
 #include "common/wire/fields.h"
-#include "tracker/http/routes.h"
+#include "tracker/methods/methods.h"
 
 namespace tollstream {
 namespace {
@@ -17,7 +17,7 @@ Result<std::string> ParseAddressParam(const json& params) {
 
 }  // namespace
 
-void RegisterAddressRoutes(TrackerService& service) {
+void RegisterAddressMethods(TrackerService& service) {
   Ledger& ledger = service.ledger();
 
   // getIncomeAddress: the signer's open income address, created if needed.

@@ -3,9 +3,9 @@
 // its last byte waits for the answer's condition; a segment read from a
 // file goes out from the file while it is the version read, from memory
 // once it changed; one with no bytes in memory goes out from its file, and
-// never whole once the file changed; every answer but a delivered segment
-// asks the client to close the connection.
-#include "peer/http_reply.h"
+// never whole once the file changed; under kCloseUnlessPayload, every
+// answer but a delivered segment asks the client to close the connection.
+#include "common/rpc/http_answer.h"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -30,15 +30,15 @@ struct Served {
   Server server;
   std::optional<test::Serving> serving;
   int port = 0;
-  explicit Served(std::function<PeerAnswer()> answer,
+  explicit Served(std::function<Answer()> answer,
                   const std::function<void(Server&)>& configure = {}) {
     server.set_keep_alive_max_count(100);
     if (configure) configure(server);
     server.Post("/answer", [answer](const httplib::Request&, httplib::Response& res) {
-      WriteAnswer(res, answer());
+      WriteAnswer(res, answer(), ConnectionPolicy::kCloseUnlessPayload);
     });
     server.Get("/answer", [answer](const httplib::Request&, httplib::Response& res) {
-      WriteAnswer(res, answer());
+      WriteAnswer(res, answer(), ConnectionPolicy::kCloseUnlessPayload);
     });
     serving.emplace(server);
     port = serving->port();
@@ -58,7 +58,7 @@ TEST_CASE_TEMPLATE("a segment's answer is complete only once its condition holds
   std::promise<bool> condition;
   std::shared_future<bool> holds = condition.get_future().share();
   Served<Server> served([&] {
-    PeerAnswer a{200, "application/octet-stream", "", bytes, file, {}, {}};
+    Answer a{200, "application/octet-stream", "", bytes, file, {}, {}};
     a.complete_when = [holds] { return holds.get(); };
     return a;
   });
@@ -91,7 +91,7 @@ TEST_CASE_TEMPLATE("a segment's answer is complete only once its condition holds
 TEST_CASE("a segment whose condition fails is never complete") {
   auto bytes = std::make_shared<const std::string>(100000, 's');
   Served served([&] {
-    PeerAnswer a{200, "application/octet-stream", "", bytes, nullptr, {}, {}};
+    Answer a{200, "application/octet-stream", "", bytes, nullptr, {}, {}};
     a.complete_when = [] { return false; };
     return a;
   });
@@ -113,7 +113,7 @@ TEST_CASE("a segment read from a file goes out from the file while it is the ver
   Metrics::Counter& sent = metrics.counter("sent");
   Served<ZeroCopyServer> served(
       [&] {
-        PeerAnswer a{200, "application/octet-stream", "", bytes, file, {}, {}};
+        Answer a{200, "application/octet-stream", "", bytes, file, {}, {}};
         a.complete_when = [] { return true; };
         return a;
       },
@@ -148,7 +148,7 @@ TEST_CASE_TEMPLATE(
   // The test's hook for the moment between the body and its last byte.
   std::function<void()> before_last = [] {};
   Served<Server> served([&] {
-    PeerAnswer a{200, "application/octet-stream", "", nullptr, file, {}, {}};
+    Answer a{200, "application/octet-stream", "", nullptr, file, {}, {}};
     a.complete_when = [&] {
       before_last();
       return true;
@@ -174,7 +174,7 @@ TEST_CASE_TEMPLATE(
 
 TEST_CASE("every answer but a segment asks the client to close the connection") {
   Served served([] {
-    return PeerAnswer{200, "application/json", "{\"state\":\"wait\"}", nullptr, nullptr, {}, {}};
+    return Answer{200, "application/json", "{\"state\":\"wait\"}", nullptr, nullptr, {}, {}};
   });
   httplib::Client client("127.0.0.1", served.port);
   client.set_keep_alive(true);

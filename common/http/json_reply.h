@@ -1,0 +1,30 @@
+// Unsigned JSON answers over cpp-httplib: what a node's own pages and the
+// tracker's dashboard read (plain GET and the page's controls), beside the
+// signed methods.
+//
+// Every reply carries `Cache-Control: no-store` and
+// `X-Content-Type-Options: nosniff`. A refusal is
+// {"error": {"code", "message"}} with the status of its code
+// (common/base/error.h); its message is made valid UTF-8.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/base/error.h"
+#include "common/wire/json.h"
+
+namespace httplib {
+struct Response;
+}
+
+namespace tollstream {
+
+void ReplyJson(httplib::Response& res, int status, const json& body);
+void ReplyError(httplib::Response& res, const Error& error);
+
+// Sets the body and its Content-Type, moving `body` in (cpp-httplib's
+// set_content copies it).
+void SetBody(httplib::Response& res, std::string&& body, std::string_view content_type);
+
+}  // namespace tollstream

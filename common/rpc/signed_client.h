@@ -1,0 +1,84 @@
+// The client side of a signed service (common/rpc/signed_service.h): signs
+// requests, sends them to POST /v1/<method>, and checks that each answer is
+// a signed envelope by the expected key that echoes the request.
+//
+// Retries: a request that got no answer (connection refused, reset, timeout)
+// is sent again with the same bytes (body, nonce, signature), up to
+// `attempts` sends in all, so that a service that keeps answers by signer
+// and nonce answers a retry with its first answer.
+//
+// Not thread-safe: use one client per thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/base/result.h"
+#include "common/crypto/keys.h"
+#include "common/wire/envelope.h"
+#include "common/wire/json.h"
+
+namespace tollstream {
+
+class SignedClient {
+ public:
+  struct Options {
+    int timeout_ms = 10000;  // to connect, and for each read and write
+    int attempts = 1;        // sends of one request in all, when none is answered
+    int retry_delay_ms = 0;  // before the second send; doubles each time
+    // A large answer (a payload) is read into one buffer sized from its
+    // Content-Length (common/http/sized_body.h).
+    bool sized_answers = false;
+    std::string_view peer = "the server";  // names it in errors: "no answer from <peer> at URL"
+    std::string_view answer_header;        // a header of the answer kept in RawAnswer::header
+  };
+
+  SignedClient(std::string url, KeyPair key, Options options);
+  ~SignedClient();
+
+  // A signed request body for `method`, naming `tracker` (when given),
+  // stamped with the local clock plus clock_offset(), with a fresh nonce.
+  json MakeRequest(std::string_view method, const std::optional<PublicKey>& tracker,
+                   json params) const;
+
+  // The answer as it came, any status.
+  struct RawAnswer {
+    int status = 0;
+    std::string content_type;
+    std::string body;
+    std::string header;  // Options::answer_header's value ("" when absent)
+  };
+  // Sends `body` to /v1/<method>, the same bytes again while no answer
+  // comes: `attempts` sends in all (Options::attempts when 0).
+  // Errors: kUpstream, when none was answered.
+  Result<RawAnswer> Post(std::string_view method, const std::string& body, int attempts = 0);
+
+  // Post, then the answer checked: a signed envelope, by `signer` (when
+  // given), answering `request` (when given). Any status.
+  Result<Response> Send(std::string_view method, const std::string& body,
+                        const std::optional<PublicKey>& signer,
+                        const std::optional<Hash256>& request);
+  // A signed request for `method` sent and its answer checked (signed by
+  // `signer`, echoing the request): the whole answer when its status is 200,
+  // else its error (code and message), or kUpstream when no valid answer came.
+  Result<Response> Call(std::string_view method, const std::optional<PublicKey>& tracker,
+                        json params, const std::optional<PublicKey>& signer);
+
+  // The difference to add to the local clock (the tracker's, learned at a handshake).
+  int64_t clock_offset() const { return m_clock_offset; }
+  void set_clock_offset(int64_t seconds) { m_clock_offset = seconds; }
+  const KeyPair& key() const { return m_key; }
+  const std::string& url() const { return m_url; }
+
+ private:
+  struct Transport;
+  std::string m_url;
+  KeyPair m_key;
+  Options m_options;
+  int64_t m_clock_offset = 0;
+  std::unique_ptr<Transport> m_transport;
+};
+
+}  // namespace tollstream

@@ -1,0 +1,139 @@
+// SignedClient against a signed service over real HTTP on a free loopback
+// port: calls answered and checked (the signer, the request echoed); an
+// answer by another key refused; refusals passed on with their codes; the
+// same bytes sent again when no answer came; no answer at all named in the
+// error; a payload and a header of the answer kept as they came.
+#include "common/rpc/signed_client.h"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "common/http/bind.h"
+#include "common/rpc/http_endpoint.h"
+#include "common/wire/signing.h"
+#include "tests/support/serving.h"
+
+namespace tollstream::test {
+namespace {
+
+struct Served {
+  KeyPair key = KeyPair::Generate();
+  KeyPair tracker = KeyPair::Generate();
+  SignedService service{ServiceRules{key, tracker.public_key(), 120, 0, {}}};
+  std::atomic<int> calls{0};
+  std::mutex mutex;
+  std::set<std::string> nonces;  // of the requests "once" saw
+  httplib::Server server;
+  std::optional<Serving> serving;
+
+  Served() {
+    service.AddMethod("echo", [](const Request& req) -> Result<json> { return req.params; });
+    service.AddMethod("refuse", [](const Request&) -> Result<json> {
+      return MakeError(ErrorCode::kForbidden, "not you");
+    });
+    // once: drops the connection before the end of its first answer, answers the second.
+    service.AddHandler("once", [this](Call& call) {
+      {
+        std::lock_guard lock(mutex);
+        nonces.insert(call.request().nonce);
+      }
+      if (calls++ > 0) return call.Ok(json::object());
+      Answer cut;
+      cut.bytes = std::make_shared<const std::string>(1000, 'x');
+      cut.complete_when = [] { return false; };
+      return cut;
+    });
+    service.AddHandler("bytes", [](Call&) {
+      Answer a;
+      a.content_type = "application/octet-stream";
+      a.bytes = std::make_shared<const std::string>(100000, 'b');
+      a.headers.emplace_back("X-Statement", "signed elsewhere");
+      return a;
+    });
+    ServeSigned(server, service, {});
+    serving.emplace(server);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(serving->port()); }
+};
+
+}  // namespace
+
+TEST_CASE("a call's answer is checked and its result or refusal passed on") {
+  Served s;
+  SignedClient client(s.url(), KeyPair::Generate(), {});
+  auto answer = client.Call("echo", s.tracker.public_key(), {{"x", 1}}, s.key.public_key());
+  REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+  CHECK(answer->result == json{{"x", 1}});
+  CHECK(answer->signer == s.key.public_key());
+
+  auto refused = client.Call("refuse", s.tracker.public_key(), json::object(), s.key.public_key());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::kForbidden);
+
+  auto other =
+      client.Call("echo", s.tracker.public_key(), json::object(), KeyPair::Generate().public_key());
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.error().code == ErrorCode::kUpstream);
+
+  json request = client.MakeRequest("echo", s.tracker.public_key(), json::object());
+  auto wrong_id = client.Send("echo", request.dump(), s.key.public_key(),
+                              DigestOf(SignedKind::kRequest, client.MakeRequest("echo", {}, {})));
+  REQUIRE_FALSE(wrong_id.ok());
+  CHECK(wrong_id.error().code == ErrorCode::kUpstream);
+}
+
+TEST_CASE("a request with no answer is sent again, the same bytes") {
+  Served s;
+  SignedClient::Options options;
+  options.attempts = 2;
+  SignedClient client(s.url(), KeyPair::Generate(), options);
+  auto answer = client.Call("once", s.tracker.public_key(), json::object(), s.key.public_key());
+  REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+  CHECK(s.calls == 2);
+  CHECK(s.nonces.size() == 1);  // the same request twice
+
+  SignedClient once(s.url(), KeyPair::Generate(), {});  // one send only
+  s.calls = 0;
+  auto lost = once.Call("once", s.tracker.public_key(), json::object(), s.key.public_key());
+  REQUIRE_FALSE(lost.ok());
+  CHECK(lost.error().code == ErrorCode::kUpstream);
+}
+
+TEST_CASE("no answer at all is an upstream error that names the peer") {
+  httplib::Server closed;
+  int port = BindServer(closed, "127.0.0.1", 0);  // bound, never served
+  REQUIRE(port > 0);
+  closed.stop();
+  SignedClient::Options options;
+  options.timeout_ms = 500;
+  options.attempts = 3;
+  options.retry_delay_ms = 1;
+  options.peer = "the toy";
+  SignedClient client("http://127.0.0.1:" + std::to_string(port), KeyPair::Generate(), options);
+  auto answer = client.Call("echo", std::nullopt, json::object(), std::nullopt);
+  REQUIRE_FALSE(answer.ok());
+  CHECK(answer.error().code == ErrorCode::kUpstream);
+  CHECK(answer.error().message.starts_with("no answer from the toy at http://127.0.0.1:"));
+}
+
+TEST_CASE("a payload comes whole, with the header asked for") {
+  Served s;
+  SignedClient::Options options;
+  options.sized_answers = true;
+  options.answer_header = "X-Statement";
+  SignedClient client(s.url(), KeyPair::Generate(), options);
+  json request = client.MakeRequest("bytes", s.tracker.public_key(), json::object());
+  auto raw = client.Post("bytes", request.dump());
+  REQUIRE(raw.ok());
+  CHECK(raw->status == 200);
+  CHECK(raw->content_type == "application/octet-stream");
+  CHECK(raw->body == std::string(100000, 'b'));
+  CHECK(raw->header == "signed elsewhere");
+}
+
+}  // namespace tollstream::test

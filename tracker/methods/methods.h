@@ -1,0 +1,25 @@
+// The tracker's methods, one group per file. Each Register* adds its methods
+// to the service; the HTTP endpoint (common/rpc/http_endpoint.h) serves every
+// method at POST /v1/<method>.
+// A method's Prepare validates params (and any nested signature) and returns
+// the work to apply; business rules live in Ledger.
+#pragma once
+
+#include "tracker/audit_runner.h"
+#include "tracker/stream_registry.h"
+#include "tracker/tracker_service.h"
+
+namespace tollstream {
+
+void RegisterSessionMethods(TrackerService& service, size_t max_body_bytes);  // handshake
+void RegisterAccountMethods(TrackerService& service);   // mint, transfer, account
+void RegisterAddressMethods(TrackerService& service);   // get/close income and spend addresses
+void RegisterContractMethods(TrackerService& service);  // openContract, closeContract, contract
+void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry);  // announce, lookup
+void RegisterAuditMethods(TrackerService& service, AuditRunner& audits);        // audit, summary
+
+// Every group above.
+void RegisterAllMethods(TrackerService& service, StreamRegistry& registry, AuditRunner& audits,
+                        size_t max_body_bytes);
+
+}  // namespace tollstream

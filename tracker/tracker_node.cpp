@@ -1,0 +1,163 @@
+#include "tracker/tracker_node.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/cli/key_file.h"
+#include "common/cli/signal_watcher.h"
+#include "common/http/bind.h"
+#include "common/observe/log.h"
+#include "common/protocol/address.h"
+#include "common/rpc/http_endpoint.h"
+#include "common/store/kv_store.h"
+#include "tracker/audit_runner.h"
+#include "tracker/dashboard.h"
+#include "tracker/http/dashboard_routes.h"
+#include "tracker/methods/methods.h"
+#include "tracker/stream_registry.h"
+#include "tracker/tracker_data.h"
+#include "tracker/tracker_metrics.h"
+
+namespace tollstream {
+namespace {
+
+// Why `tracker run` refuses the ledger in `dir` that failed its audit at start.
+std::string NotServed(const Status& audited, const std::string& dir) {
+  return audited.error().message + " (in " + dir + "; `tracker audit --data-dir " + dir +
+         "` shows the whole report)";
+}
+
+// After an error opening a store: who may hold it, when another process does.
+std::string InUseHint(const Error& e, const std::string& dir) {
+  bool in_use = e.message.find("in use by another process") != std::string::npos;
+  return in_use ? "; is another tracker running on " + dir + "?" : "";
+}
+
+Result<TrackerData> OpenDataDir(const std::string& dir) {
+  KvStore::Options store_options;
+  // Every contract cycle rewrites the same few records (the two addresses,
+  // supply, totals): a larger memtable drops more superseded versions before
+  // they reach a table file, and flushes and compacts less often. It costs
+  // up to twice this much memory, and a longer log replay at start.
+  store_options.write_buffer_bytes = 32 << 20;
+  auto data = OpenTrackerData(dir, store_options);
+  if (!data)
+    return MakeError(data.error().code, data.error().message + InUseHint(data.error(), dir));
+  return data;
+}
+
+// What serves: the service and its methods, the registry of streams, the
+// audits, the dashboard and the HTTP server, wired together.
+class Tracker {
+ public:
+  Tracker(const TrackerNodeOptions& options, TrackerData& data)
+      : m_options(options),
+        m_service(data.key, *data.ledger, options.service),
+        m_audits(*data.ledger, [this] { return m_service.Now(); }),
+        m_dashboard(m_service, m_registry, m_audits) {
+    RegisterAllMethods(m_service, m_registry, m_audits, options.http.max_body_bytes);
+    EndpointOptions endpoint;
+    endpoint.tuning = options.http;
+    ServeSigned(m_server, m_service.rpc(), endpoint);
+    InstrumentServer(m_server, m_service.metrics(), TrackerRouteOf(m_service));
+    DeclareTrackerGauges(m_service.metrics(), *data.ledger, m_registry, m_audits,
+                         [this] { return m_service.Now(); });
+    ServeDashboard(m_server, m_dashboard);
+  }
+
+  // A ledger that does not pass its audit is not served.
+  Status AuditAtStart() { return m_audits.RunAtStart(); }
+
+  Result<int> Bind(const HostPort& where) {
+    int port = BindServer(m_server, where.host, where.port);
+    if (port < 0) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot listen on " + where.host + ":" + std::to_string(where.port));
+    }
+    return port;
+  }
+
+  // Serves until a signal comes to `signals`, then stops.
+  void Serve(SignalWatcher& signals, const HostPort& bound) {
+    signals.Start([this] {
+      LogInfo("signal received; stopping");
+      StopMaintenance();
+      m_audits.Stop();     // a running audit ends early
+      m_dashboard.Stop();  // event streams end
+      m_server.stop();
+    });
+    std::thread maintenance([this] { Maintain(); });
+    m_dashboard.Start();
+    m_audits.StartSchedule(m_options.audit_interval_seconds, /*now=*/false);  // done at start
+    const PublicKey& key = m_service.public_key();
+    LogInfo("tracker " + key.ToHex() + " (code " + KeyCode(key) + ") data in " +
+            m_options.data_dir);
+    std::cout << "listening on " << bound.Url() << std::endl;
+    m_server.listen_after_bind();
+    StopMaintenance();
+    maintenance.join();
+    m_audits.Stop();
+    m_dashboard.Stop();
+    LogInfo("stopped");
+  }
+
+ private:
+  // Releases expired contracts and prunes old answers, every interval, until stopped.
+  void Maintain() {
+    std::unique_lock lock(m_stop_mutex);
+    auto interval = std::chrono::seconds(m_options.maintenance_interval_seconds);
+    while (!m_stop_cv.wait_for(lock, interval, [this] { return m_stopping; })) {
+      lock.unlock();
+      auto done = m_service.RunMaintenance(m_service.Now());
+      if (!done) {
+        LogError("maintenance: " + done.error().message);
+      } else if (done->released > 0) {
+        LogInfo("released " + std::to_string(done->released) + " expired contract(s)");
+      }
+      lock.lock();
+    }
+  }
+
+  void StopMaintenance() {
+    {
+      std::lock_guard lock(m_stop_mutex);
+      m_stopping = true;
+    }
+    m_stop_cv.notify_all();
+  }
+
+  const TrackerNodeOptions& m_options;
+  TrackerService m_service;
+  StreamRegistry m_registry;
+  AuditRunner m_audits;
+  Dashboard m_dashboard;
+  httplib::Server m_server;
+  std::mutex m_stop_mutex;
+  std::condition_variable m_stop_cv;
+  bool m_stopping = false;
+};
+
+}  // namespace
+
+Status RunTracker(const TrackerNodeOptions& options) {
+  auto data = OpenDataDir(options.data_dir);
+  if (!data) return data.error();
+  SignalWatcher signals;  // before any thread starts, so all inherit the mask
+  Tracker tracker(options, *data);
+  if (Status audited = tracker.AuditAtStart(); !audited) {
+    return MakeError(ErrorCode::kInternal, NotServed(audited, options.data_dir));
+  }
+  auto port = tracker.Bind(options.listen);
+  if (!port) return port.error();
+  tracker.Serve(signals, HostPort{options.listen.host, *port});
+  return Status::Ok();
+}
+
+}  // namespace tollstream
