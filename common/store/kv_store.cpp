@@ -1,20 +1,15 @@
 #include "common/store/kv_store.h"
 
-#include <fcntl.h>
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/env.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/helpers/memenv.h>
 #include <leveldb/write_batch.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstring>
+#include <thread>
 
-#include "common/base/files.h"
+#include "common/store/file_env.h"
 
 namespace tollstream {
 namespace {
@@ -25,6 +20,10 @@ leveldb::Slice AsSlice(std::string_view s) {
 
 Error StoreError(const leveldb::Status& s) {
   return MakeError(ErrorCode::kUnavailable, "storage: " + s.ToString());
+}
+
+Error Closed() {
+  return MakeError(ErrorCode::kUnavailable, "storage: the store is closed (being reopened)");
 }
 
 }  // namespace
@@ -54,13 +53,31 @@ void KvBatch::Clear() {
   m_impl->batch.Clear();
 }
 
+// One opening of the store: the database and what it uses.
+struct KvStore::Impl {
+  std::unique_ptr<leveldb::Env> mem_env;  // outlives db
+  std::unique_ptr<FileEnv> file_env;      // outlives db
+  std::unique_ptr<const leveldb::FilterPolicy> filter;
+  std::unique_ptr<leveldb::Cache> cache;
+  std::unique_ptr<leveldb::DB> db;
+  ~Impl() { db.reset(); }  // before the env, cache and filter it uses
+};
+
+// A snapshot keeps the opening it was taken of: its reads go there, even
+// after the store was reopened. Null `db`: taken of a closed store.
 class KvSnapshot {
  public:
-  KvSnapshot(leveldb::DB* db, const leveldb::Snapshot* snapshot) : m_db(db), m_snapshot(snapshot) {}
-  ~KvSnapshot() { m_db->ReleaseSnapshot(m_snapshot); }
+  KvSnapshot(std::shared_ptr<const void> owner, leveldb::DB* db)
+      : m_owner(std::move(owner)), m_db(db), m_snapshot(db ? db->GetSnapshot() : nullptr) {}
+  ~KvSnapshot() {
+    if (m_db) m_db->ReleaseSnapshot(m_snapshot);
+  }
+  leveldb::DB* db() const { return m_db; }
+  const std::shared_ptr<const void>& owner() const { return m_owner; }
   const leveldb::Snapshot* get() const { return m_snapshot; }
 
  private:
+  std::shared_ptr<const void> m_owner;
   leveldb::DB* m_db;
   const leveldb::Snapshot* m_snapshot;
 };
@@ -69,7 +86,8 @@ namespace {
 
 class LevelDbIterator final : public KvIterator {
  public:
-  explicit LevelDbIterator(leveldb::Iterator* it) : m_it(it) {}
+  LevelDbIterator(std::shared_ptr<const void> owner, leveldb::Iterator* it)
+      : m_owner(std::move(owner)), m_it(it) {}
   void Seek(std::string_view key) override { m_it->Seek(AsSlice(key)); }
   bool Valid() const override { return m_it->Valid(); }
   void Next() override { m_it->Next(); }
@@ -88,251 +106,30 @@ class LevelDbIterator final : public KvIterator {
   }
 
  private:
+  std::shared_ptr<const void> m_owner;  // outlives m_it
   std::unique_ptr<leveldb::Iterator> m_it;
 };
 
-// A table file read with pread(2) instead of a memory map.
-class PreadFile final : public leveldb::RandomAccessFile {
+// An iterator over a closed store: empty, and says so.
+class ClosedIterator final : public KvIterator {
  public:
-  PreadFile(std::string name, int fd) : m_name(std::move(name)), m_fd(fd) {}
-  ~PreadFile() override { ::close(m_fd); }
-  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
-                       char* scratch) const override {
-    size_t got = 0;
-    while (got < n) {
-      ssize_t r = ::pread(m_fd, scratch + got, n - got, static_cast<off_t>(offset + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) return leveldb::Status::IOError(m_name, std::strerror(errno));
-      if (r == 0) break;
-      got += static_cast<size_t>(r);
-    }
-    *result = leveldb::Slice(scratch, got);
-    return leveldb::Status::OK();
-  }
-
- private:
-  std::string m_name;
-  int m_fd;
+  void Seek(std::string_view) override {}
+  bool Valid() const override { return false; }
+  void Next() override {}
+  std::string_view key() const override { return {}; }
+  std::string_view value() const override { return {}; }
+  Status status() const override { return Closed(); }
 };
-
-leveldb::Status PosixError(const std::string& name, int error) {
-  return error == ENOENT ? leveldb::Status::NotFound(name, std::strerror(error))
-                         : leveldb::Status::IOError(name, std::strerror(error));
-}
-
-// LevelDB's write-ahead log, written into space that already holds zeros.
-//
-// A synced write appends to the log and calls fdatasync. When the append
-// grows the file, fdatasync must also write the file's new size and the
-// blocks allocated for it: two or three writes to the disk instead of one.
-// This file grows a chunk of zeros at a time instead and overwrites them,
-// so that most syncs write only the data: a synced write of a small
-// record took 0.13-0.15 ms here instead of 0.18-0.23 ms. LevelDB's log
-// reader skips zeros after the last whole record, but not after a record a
-// killed writer left half written: before a log is read to recover it, the
-// environment cuts it where its records end (LogEnd), so that LevelDB sees
-// what it sees after a crash without zeros. Close trims them.
-class PreallocatedLogFile final : public leveldb::WritableFile {
- public:
-  static constexpr off_t kChunk = 1 << 20;
-  static constexpr size_t kBuffer = 64 << 10;
-
-  PreallocatedLogFile(std::string name, int fd) : m_name(std::move(name)), m_fd(fd) {}
-  ~PreallocatedLogFile() override {
-    if (m_fd >= 0) (void)Close();
-  }
-
-  leveldb::Status Append(const leveldb::Slice& data) override {
-    m_buffer.append(data.data(), data.size());
-    return m_buffer.size() >= kBuffer ? Flush() : leveldb::Status::OK();
-  }
-
-  leveldb::Status Flush() override {
-    if (m_buffer.empty()) return leveldb::Status::OK();
-    off_t end = m_written + static_cast<off_t>(m_buffer.size());
-    while (end > m_zeroed) {
-      if (leveldb::Status s = Extend(); !s.ok()) return s;
-    }
-    if (leveldb::Status s = WriteAt(m_buffer.data(), m_buffer.size(), m_written); !s.ok()) return s;
-    m_written = end;
-    m_buffer.clear();
-    return leveldb::Status::OK();
-  }
-
-  leveldb::Status Sync() override {
-    if (leveldb::Status s = Flush(); !s.ok()) return s;
-    if (::fdatasync(m_fd) != 0) return PosixError(m_name, errno);
-    return leveldb::Status::OK();
-  }
-
-  leveldb::Status Close() override {
-    leveldb::Status s = Flush();
-    if (s.ok() && m_zeroed > m_written && ::ftruncate(m_fd, m_written) != 0) {
-      s = PosixError(m_name, errno);
-    }
-    if (::close(m_fd) != 0 && s.ok()) s = PosixError(m_name, errno);
-    m_fd = -1;
-    return s;
-  }
-
- private:
-  // Zeros written, not allocated: space that fallocate reserves is marked
-  // unwritten, and its first overwrite would change the file's metadata.
-  leveldb::Status Extend() {
-    static const std::string zeros(kBuffer, '\0');
-    for (off_t at = m_zeroed; at < m_zeroed + kChunk; at += static_cast<off_t>(zeros.size())) {
-      if (leveldb::Status s = WriteAt(zeros.data(), zeros.size(), at); !s.ok()) return s;
-    }
-    m_zeroed += kChunk;
-    return leveldb::Status::OK();
-  }
-
-  leveldb::Status WriteAt(const char* data, size_t size, off_t at) {
-    while (size > 0) {
-      ssize_t n = ::pwrite(m_fd, data, size, at);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return PosixError(m_name, errno);
-      data += n;
-      size -= static_cast<size_t>(n);
-      at += n;
-    }
-    return leveldb::Status::OK();
-  }
-
-  std::string m_name;
-  int m_fd;
-  std::string m_buffer;
-  off_t m_written = 0;  // the log's length
-  off_t m_zeroed = 0;   // the file's length: the log, then zeros
-};
-
-// CRC-32C (Castagnoli), which LevelDB's log records carry, masked.
-uint32_t Crc32c(const unsigned char* data, size_t n, uint32_t crc = 0) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) != 0 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  crc = ~crc;
-  for (size_t i = 0; i < n; ++i) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
-
-uint32_t UnmaskCrc(uint32_t masked) {
-  uint32_t rotated = masked - 0xa282ead8u;
-  return (rotated >> 17) | (rotated << 15);
-}
-
-// Where the records of a log that PreallocatedLogFile wrote end: at the
-// first header of zeros (no record is of type zero), or at a last record
-// cut short by its writer's death, when nothing but zeros follows it.
-// Anything else, corruption included, is left for LevelDB to read.
-//
-// LevelDB reads a log that ends in the middle of a record split over its
-// blocks as a record its writer did not finish, and drops it; followed by
-// zeros, it would call it corruption and refuse to open.
-size_t LogEnd(const std::string& log) {
-  constexpr size_t kBlock = 32768, kHeader = 7;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(log.data());
-  size_t pos = 0;
-  while (pos < log.size()) {
-    size_t in_block = kBlock - pos % kBlock;
-    if (in_block < kHeader) {  // the block's zero trailer
-      pos += in_block;
-      continue;
-    }
-    if (pos + kHeader > log.size()) return log.size();
-    const unsigned char* h = bytes + pos;
-    size_t length = h[4] | (size_t{h[5]} << 8);
-    unsigned char type = h[6];
-    if (type == 0 && length == 0) return pos;
-    if (pos + kHeader + length > log.size()) return log.size();
-    uint32_t stored =
-        h[0] | (uint32_t{h[1]} << 8) | (uint32_t{h[2]} << 16) | (uint32_t{h[3]} << 24);
-    if (UnmaskCrc(stored) != Crc32c(h + kHeader, length, Crc32c(&type, 1))) {
-      bool zeros_after =
-          std::all_of(log.begin() + static_cast<std::ptrdiff_t>(pos + kHeader + length), log.end(),
-                      [](char c) { return c == 0; });
-      return zeros_after ? pos : log.size();
-    }
-    pos += kHeader + length;
-  }
-  return log.size();
-}
-
-// LevelDB's default environment maps table files into memory (up to 1,000 of
-// them on 64-bit systems): a full scan, such as an audit, then leaves every
-// page it read in the process's resident set. This one reads them with
-// pread instead, so that memory is the block cache and what the OS caches
-// outside the process. Its write-ahead logs are PreallocatedLogFiles.
-class PreadEnv final : public leveldb::EnvWrapper {
- public:
-  PreadEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
-  leveldb::Status NewWritableFile(const std::string& name,
-                                  leveldb::WritableFile** result) override {
-    if (!name.ends_with(".log")) return target()->NewWritableFile(name, result);
-    int fd = ::open(name.c_str(), O_TRUNC | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      *result = nullptr;
-      return PosixError(name, errno);
-    }
-    *result = new PreallocatedLogFile(name, fd);
-    return leveldb::Status::OK();
-  }
-  // A log is read to recover what it holds, by the store that holds the
-  // lock: what follows its last whole record is cut off first (LogEnd).
-  leveldb::Status NewSequentialFile(const std::string& name,
-                                    leveldb::SequentialFile** result) override {
-    if (name.ends_with(".log")) {
-      auto log = ReadWholeFile(name);
-      if (log) {
-        size_t end = LogEnd(*log);
-        if (end < log->size() && ::truncate(name.c_str(), static_cast<off_t>(end)) != 0) {
-          *result = nullptr;
-          return PosixError(name, errno);
-        }
-      }
-    }
-    return target()->NewSequentialFile(name, result);
-  }
-  leveldb::Status NewRandomAccessFile(const std::string& name,
-                                      leveldb::RandomAccessFile** result) override {
-    int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      *result = nullptr;
-      return PosixError(name, errno);
-    }
-    *result = new PreadFile(name, fd);
-    return leveldb::Status::OK();
-  }
-};
-
-leveldb::Env* FileEnv() {
-  static PreadEnv* env = new PreadEnv;  // lives as long as the process, like Env::Default()
-  return env;
-}
 
 }  // namespace
 
-struct KvStore::Impl {
-  std::unique_ptr<leveldb::Env> mem_env;  // outlives db
-  std::unique_ptr<const leveldb::FilterPolicy> filter;
-  std::unique_ptr<leveldb::Cache> cache;
-  std::unique_ptr<leveldb::DB> db;
-};
+KvStore::KvStore(std::string path, Options options, std::shared_ptr<Impl> impl)
+    : m_path(std::move(path)), m_options(options), m_impl(std::move(impl)) {}
 
-KvStore::KvStore(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
-
-KvStore::~KvStore() {
-  m_impl->db.reset();  // before the env, cache and filter it uses
-}
+KvStore::~KvStore() = default;
 
 Result<std::unique_ptr<KvStore>> KvStore::Open(const std::string& path, const Options& options) {
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_shared<Impl>();
   leveldb::Options opts;
   opts.create_if_missing = options.create_if_missing;
   opts.paranoid_checks = true;
@@ -345,18 +142,67 @@ Result<std::unique_ptr<KvStore>> KvStore::Open(const std::string& path, const Op
     impl->mem_env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
     opts.env = impl->mem_env.get();
   } else {
-    opts.env = FileEnv();
+    impl->file_env = std::make_unique<FileEnv>();
+    opts.env = impl->file_env->env();
   }
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(opts, path, &db);
   if (!s.ok()) return StoreError(s);
   impl->db.reset(db);
-  return std::unique_ptr<KvStore>(new KvStore(std::move(impl)));
+  return std::unique_ptr<KvStore>(new KvStore(path, options, std::move(impl)));
+}
+
+std::shared_ptr<KvStore::Impl> KvStore::Current() const {
+  std::unique_lock lock(m_mutex);
+  m_reopened.wait(lock, [&] { return !m_reopening; });
+  return m_impl;
+}
+
+Status KvStore::Reopen(std::chrono::milliseconds drain) {
+  if (m_options.in_memory) return Status::Ok();
+  std::lock_guard reopening(m_reopen_mutex);
+  if (Status room = CheckRoomToOpen(m_path); !room) return room;
+  std::shared_ptr<Impl> old;
+  {
+    std::lock_guard lock(m_mutex);
+    m_reopening = true;  // what starts now waits
+    old = std::move(m_impl);
+  }
+  Status reopened = SwapOpening(std::move(old), drain);
+  {
+    std::lock_guard lock(m_mutex);
+    m_reopening = false;
+  }
+  m_reopened.notify_all();
+  return reopened;
+}
+
+Status KvStore::SwapOpening(std::shared_ptr<Impl> old, std::chrono::milliseconds drain) {
+  if (old) {
+    // Nothing new takes hold of it now; wait for what holds it to let go.
+    auto deadline = std::chrono::steady_clock::now() + drain;
+    while (old.use_count() > 1) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        std::lock_guard lock(m_mutex);
+        m_impl = std::move(old);
+        return MakeError(ErrorCode::kBusy, "storage: still being read; not reopened");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    old.reset();  // closed: its lock on the directory is released
+  }
+  auto fresh = Open(m_path, m_options);
+  if (!fresh) return fresh.error();
+  std::lock_guard lock(m_mutex);
+  m_impl = std::move((*fresh)->m_impl);
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> KvStore::Get(std::string_view key) const {
+  auto impl = Current();
+  if (!impl) return Closed();
   std::string value;
-  leveldb::Status s = m_impl->db->Get(leveldb::ReadOptions(), AsSlice(key), &value);
+  leveldb::Status s = impl->db->Get(leveldb::ReadOptions(), AsSlice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return StoreError(s);
   return std::optional<std::string>(std::move(value));
@@ -364,36 +210,50 @@ Result<std::optional<std::string>> KvStore::Get(std::string_view key) const {
 
 Result<std::optional<std::string>> KvStore::Get(std::string_view key,
                                                 const KvSnapshot& snapshot) const {
+  if (!snapshot.db()) return Closed();
   leveldb::ReadOptions ro;
   ro.snapshot = snapshot.get();
   std::string value;
-  leveldb::Status s = m_impl->db->Get(ro, AsSlice(key), &value);
+  leveldb::Status s = snapshot.db()->Get(ro, AsSlice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return StoreError(s);
   return std::optional<std::string>(std::move(value));
 }
 
 Status KvStore::Write(const KvBatch& batch, bool sync) {
+  auto impl = Current();
+  if (!impl) return Closed();
   leveldb::WriteOptions wo;
   wo.sync = sync;
-  leveldb::Status s = m_impl->db->Write(wo, &batch.m_impl->batch);
-  if (!s.ok()) return StoreError(s);
-  return Status::Ok();
+  leveldb::Status s = impl->db->Write(wo, &batch.m_impl->batch);
+  if (s.ok()) return Status::Ok();
+  if (impl->file_env && impl->file_env->sync_failed()) {
+    return MakeError(ErrorCode::kInternal,
+                     "storage: " + s.ToString() + " (a sync failed: the outcome is unknown)");
+  }
+  return StoreError(s);
 }
 
 std::shared_ptr<const KvSnapshot> KvStore::Snapshot() const {
-  return std::make_shared<const KvSnapshot>(m_impl->db.get(), m_impl->db->GetSnapshot());
+  auto impl = Current();
+  leveldb::DB* db = impl ? impl->db.get() : nullptr;
+  return std::make_shared<const KvSnapshot>(std::move(impl), db);
 }
 
 std::unique_ptr<KvIterator> KvStore::NewIterator() const {
-  return std::make_unique<LevelDbIterator>(m_impl->db->NewIterator(leveldb::ReadOptions()));
+  auto impl = Current();
+  if (!impl) return std::make_unique<ClosedIterator>();
+  leveldb::Iterator* it = impl->db->NewIterator(leveldb::ReadOptions());
+  return std::make_unique<LevelDbIterator>(std::move(impl), it);
 }
 
 std::unique_ptr<KvIterator> KvStore::NewIterator(const KvSnapshot& snapshot) const {
+  if (!snapshot.db()) return std::make_unique<ClosedIterator>();
   leveldb::ReadOptions ro;
   ro.snapshot = snapshot.get();
   ro.fill_cache = false;
-  return std::make_unique<LevelDbIterator>(m_impl->db->NewIterator(ro));
+  // The iterator holds what the snapshot holds.
+  return std::make_unique<LevelDbIterator>(snapshot.owner(), snapshot.db()->NewIterator(ro));
 }
 
 }  // namespace tollstream
