@@ -20,6 +20,7 @@ Result<json> Dashboard::Summary() const {
   auto live = m_registry.List(m_service.Now(), 0);
   auto last = m_audits.last();
   const PublicKey& key = m_service.public_key();
+  auto store = m_service.pipeline().health();
   return json{
       {"tracker", {{"pubkey", key.ToHex()}, {"address", AddressOf(key)}, {"code", KeyCode(key)}}},
       {"ledger", figures->ToJson()},
@@ -27,8 +28,11 @@ Result<json> Dashboard::Summary() const {
        {{"streams", live.streams},
         {"broadcasters", live.broadcasters},
         {"announcements", live.announcements}}},
-      {"audit",
-       {{"running", m_audits.running()}, {"last", last ? last->ToJson() : json(nullptr)}}}};
+      {"audit", {{"running", m_audits.running()}, {"last", last ? last->ToJson() : json(nullptr)}}},
+      {"store",
+       {{"ok", store.ok},
+        {"error", store.ok ? json(nullptr) : json(store.error)},
+        {"failures", store.failures}}}};
 }
 
 json Dashboard::Streams(size_t limit) const {

@@ -29,8 +29,9 @@ class Dashboard {
   Dashboard(const Dashboard&) = delete;
   Dashboard& operator=(const Dashboard&) = delete;
 
-  // The tracker's key, the ledger's figures, the live counts and the audit
-  // state. Errors: those of ReadFigures.
+  // The tracker's key, the ledger's figures, the live counts, the audit
+  // state and the store's (whether it takes writes). Errors: those of
+  // ReadFigures.
   Result<json> Summary() const;
   // The live counts and the first `limit` announcements (by stream, then key).
   json Streams(size_t limit) const;

@@ -32,7 +32,7 @@ Result<uint64_t> LedgerTxn::Commit(CommitPipeline::Announcement* fulfils) {
   writes.reserve(m_writes.size());
   for (auto& [key, value] : m_writes) writes.push_back(KvWrite{key, std::move(value)});
   m_writes.clear();
-  return m_pipeline.Submit(std::move(writes), fulfils);
+  return m_pipeline.Submit(std::move(writes), fulfils, m_epoch);
 }
 
 }  // namespace tollstream

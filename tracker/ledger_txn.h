@@ -1,6 +1,8 @@
 // A change to the ledger being built: reads see the transaction's own writes,
 // then everything submitted before it. Nothing reaches the pipeline until
-// Commit(); a transaction that is dropped changes nothing.
+// Commit(); a transaction that is dropped changes nothing. Its reads belong
+// to the pipeline's epoch at its creation: if a failed write ends that
+// epoch, Commit is refused.
 //
 // Not thread-safe; used under the ledger lock.
 #pragma once
@@ -18,7 +20,8 @@ namespace tollstream {
 
 class LedgerTxn {
  public:
-  explicit LedgerTxn(CommitPipeline& pipeline) : m_pipeline(pipeline) {}
+  explicit LedgerTxn(CommitPipeline& pipeline) : m_pipeline(pipeline), m_epoch(pipeline.epoch()) {}
+  uint64_t epoch() const { return m_epoch; }
 
   Result<std::optional<std::string>> Get(const std::string& key) const;
   // The record at `key` parsed as JSON; nullopt when absent.
@@ -39,6 +42,7 @@ class LedgerTxn {
 
  private:
   CommitPipeline& m_pipeline;
+  const uint64_t m_epoch;
   std::map<std::string, std::optional<std::string>> m_writes;
 };
 

@@ -27,7 +27,8 @@ Result<TrackerData> InitTrackerData(const std::string& dir, const KvStore::Optio
                                     bool* key_created) {
   std::string ledger = TrackerLedgerPath(dir);
   std::error_code ec;
-  if (fs::exists(ledger, ec)) {
+  // An empty directory (a disk of its own, mounted there) is taken.
+  if (fs::exists(ledger, ec) && !(fs::is_directory(ledger, ec) && fs::is_empty(ledger, ec))) {
     return MakeError(ErrorCode::kConflict, ledger + " exists already: " + dir +
                                                " holds a tracker; init creates new ones only");
   }

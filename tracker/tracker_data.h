@@ -24,9 +24,11 @@ std::string TrackerLedgerPath(const std::string& dir);  // DIR/ledger
 
 // A new tracker in `dir`: creates the directory if missing, the key unless
 // DIR/tracker.key exists (`tracker keygen` may have made it; it is kept),
-// and an empty ledger. `*key_created` says whether the key is new. Errors:
-// DIR/ledger exists already (a tracker lives there), the key file cannot be
-// read, anything cannot be created.
+// and an empty ledger (in DIR/ledger, which may exist as an empty
+// directory: a disk of its own mounted there). `*key_created` says whether
+// the key is new. Errors: DIR/ledger exists and is not an empty directory
+// (a tracker lives there), the key file cannot be read, anything cannot be
+// created.
 Result<TrackerData> InitTrackerData(const std::string& dir, const KvStore::Options& options,
                                     bool* key_created);
 

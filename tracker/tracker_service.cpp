@@ -30,6 +30,18 @@ std::optional<StoredAnswer> FromJson(const json& j) {
   return StoredAnswer{j["id"].get<std::string>(), j["answer"]};
 }
 
+// An error of the store (a read or write failed) rather than a refusal.
+bool IsStorageError(const Error& e) {
+  return e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kInternal;
+}
+
+// `e` as the answer to a change that may have been applied before.
+Error OutcomeUnknown(const Error& e) {
+  if (e.code != ErrorCode::kUnavailable) return e;
+  return MakeError(ErrorCode::kInternal, "whether this request was applied is unknown (" +
+                                             e.message + "): send it again later");
+}
+
 }  // namespace
 
 TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config)
@@ -56,6 +68,13 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
       "tollstream_tracker_commit_changes",
       "Changes to the ledger written since start (changes / groups: the mean group).",
       [this] { return static_cast<double>(m_pipeline->stats().changes); });
+  m_metrics.DeclareGauge("tollstream_tracker_store_ok",
+                         "1 while the ledger's store takes writes; 0 from a failed write until "
+                         "the store is reopened and written again.",
+                         [this] { return m_pipeline->health().ok ? 1.0 : 0.0; });
+  m_metrics.DeclareGauge("tollstream_tracker_store_failures",
+                         "Failed writes of the ledger's store since start.",
+                         [this] { return static_cast<double>(m_pipeline->health().failures); });
 }
 
 TrackerService::~TrackerService() = default;
@@ -103,55 +122,69 @@ Answer TrackerService::Run(Call& call, Kind kind, const Prepare& prepare) {
 }
 
 // Returns the complete unsigned answer body (success or refusal), or an Error
-// when nothing could be recorded (storage failure, nonce reused).
+// when nothing could be recorded (storage failure, nonce reused). An error
+// with 503 `unavailable` means the request was not applied and never will
+// be; where that cannot be told (the stored answer cannot be read, or the
+// outcome of a failed write is unknown), the error is kInternal and says so.
 Result<json> TrackerService::ApplyChange(const Request& req, const Apply& apply, int64_t now,
                                          CommitPipeline::Announcement& coming) {
   std::string answer_key = keys::Answer(req.signer, req.nonce);
   std::string request_id = ToHex(req.id);
-  uint64_t seq = 0;
-  json answer;
-  {
-    std::lock_guard lock(m_ledger_mutex);
-    LedgerTxn txn(*m_pipeline);
-    auto stored = txn.GetJson(answer_key);
-    if (!stored) return stored.error();
-    if (stored->has_value()) {
-      auto previous = FromJson(**stored);
-      if (!previous)
-        return MakeError(ErrorCode::kInternal, "stored answer " + answer_key + " is damaged");
-      if (previous->request_id != request_id) {
-        return MakeError(ErrorCode::kDuplicate,
-                         "nonce " + req.nonce + " was used by another request");
-      }
-      answer = std::move(previous->body);
-      seq = m_pipeline->last_submitted();  // the first answer may still be on its way to disk
-    } else {
-      auto result = apply(txn, now);
-      if (result) {
-        answer = ResponseBody(req.method, public_key(), req.id, now, 200, std::move(*result));
+  for (int pass = 0;; ++pass) {
+    std::optional<uint64_t> seq;  // the change submitted, if any
+    uint64_t epoch = 0;           // when none: the epoch the stored answer was read in
+    json answer;
+    {
+      std::lock_guard lock(m_ledger_mutex);
+      LedgerTxn txn(*m_pipeline);
+      epoch = txn.epoch();
+      auto stored = txn.GetJson(answer_key);
+      if (!stored) return OutcomeUnknown(stored.error());
+      if (stored->has_value()) {
+        auto previous = FromJson(**stored);
+        if (!previous)
+          return MakeError(ErrorCode::kInternal, "stored answer " + answer_key + " is damaged");
+        if (previous->request_id != request_id) {
+          return MakeError(ErrorCode::kDuplicate,
+                           "nonce " + req.nonce + " was used by another request");
+        }
+        answer = std::move(previous->body);
       } else {
-        txn.Discard();  // a refusal changes nothing but the record of its answer
-        answer = ErrorBody(req.method, public_key(), req.id, now, result.error());
+        auto result = apply(txn, now);
+        if (!result && IsStorageError(result.error())) return result.error();  // not stored
+        if (result) {
+          answer = ResponseBody(req.method, public_key(), req.id, now, 200, std::move(*result));
+        } else {
+          txn.Discard();  // a refusal changes nothing but the record of its answer
+          answer = ErrorBody(req.method, public_key(), req.id, now, result.error());
+        }
+        txn.PutJson(answer_key, ToJson(StoredAnswer{request_id, answer}));
+        txn.Put(keys::AnswerByTime(req.ts, req.signer, req.nonce), "");
+        auto committed = txn.Commit(&coming);
+        if (!committed) return committed.error();
+        seq = *committed;
       }
-      txn.PutJson(answer_key, ToJson(StoredAnswer{request_id, answer}));
-      txn.Put(keys::AnswerByTime(req.ts, req.signer, req.nonce), "");
-      auto committed = txn.Commit(&coming);
-      if (!committed) return committed.error();
-      seq = *committed;
     }
+    coming.Release();  // a retry submits nothing
+    if (seq) {
+      if (Status s = m_pipeline->WaitDurable(*seq); !s) return s.error();
+      return answer;
+    }
+    // A retry's first answer may still be on its way to disk. If a failed
+    // write dropped what it read, it is looked up again, on disk now.
+    Status durable = m_pipeline->WaitReadDurable(epoch);
+    if (durable) return answer;
+    if (pass > 0) return OutcomeUnknown(durable.error());
   }
-  coming.Release();  // a retry submits nothing
-  if (Status s = m_pipeline->WaitDurable(seq); !s) return s.error();
-  return answer;
 }
 
 Result<json> TrackerService::ApplyRead(const Apply& apply, int64_t now) {
   // What is read may have been submitted but not yet written: answer only
-  // once it is on disk, so no answer ever shows a state a crash could undo.
-  uint64_t seq = m_pipeline->last_submitted();
+  // once it is on disk, so no answer ever shows a state a crash could undo
+  // (or that a failed write dropped).
   LedgerTxn view(*m_pipeline);
   auto result = apply(view, now);
-  if (Status s = m_pipeline->WaitDurable(seq); !s) return s.error();
+  if (Status s = m_pipeline->WaitReadDurable(view.epoch()); !s) return s.error();
   return result;
 }
 

@@ -23,8 +23,9 @@ enum class ErrorCode {
   kDuplicate,           // 409: it exists already (contract id, nonce reused with other content)
   kBodyTooLarge,        // 413: the body is over the size limit
   kBusy,                // 429: a limited resource is in use; try again later
-  kInternal,            // 500: a bug or an unexpected failure; nothing was applied
-  kUnavailable,         // 503: storage failed; the node refuses all changes until restarted
+  kInternal,            // 500: a bug or an unexpected failure; nothing was applied, unless the
+                        //      message says the outcome is unknown (a storage sync failed)
+  kUnavailable,         // 503: storage failed or is recovering; nothing was applied, nor will be
   kUpstream,            // 502: a node this one depends on answered badly or not at all
 };
 

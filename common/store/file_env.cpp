@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "common/base/files.h"
 
@@ -43,7 +45,8 @@ leveldb::Status PosixError(const std::string& name, int error) {
                          : leveldb::Status::IOError(name, std::strerror(error));
 }
 
-// LevelDB's write-ahead log, written into space that already holds zeros.
+// LevelDB's write-ahead log, written into space that already holds zeros,
+// and stopped at its first failure.
 //
 // A synced write appends to the log and calls fdatasync. When the append
 // grows the file, fdatasync must also write the file's new size and the
@@ -55,28 +58,44 @@ leveldb::Status PosixError(const std::string& name, int error) {
 // killed writer left half written: before a log is read to recover it, the
 // environment cuts it where its records end (LogEnd), so that LevelDB sees
 // what it sees after a crash without zeros. Close trims them.
+//
+// A write that fails (no room for the next chunk, an I/O error) ends the
+// file: what it buffered is dropped, and nothing is written to it again,
+// not by a later append nor at close. LevelDB answers the failed write with
+// an error but goes on appending to the same log after a failed append;
+// the record it refused is then at most partly in the file, the last thing
+// in it, and recovery drops it (LogEnd, then LevelDB's reader, which drops
+// a record cut short at the end of a log). It can never be completed
+// later, which would apply a change its writer was told had failed. A
+// failed sync comes after the whole record was written: that is reported
+// (`sync_failed`), because the record may then be read back.
 class PreallocatedLogFile final : public leveldb::WritableFile {
  public:
   static constexpr off_t kChunk = 1 << 20;
   static constexpr size_t kBuffer = 64 << 10;
 
-  PreallocatedLogFile(std::string name, int fd) : m_name(std::move(name)), m_fd(fd) {}
+  PreallocatedLogFile(std::string name, int fd, std::atomic<bool>& sync_failed)
+      : m_name(std::move(name)), m_fd(fd), m_sync_failed(sync_failed) {}
   ~PreallocatedLogFile() override {
     if (m_fd >= 0) (void)Close();
   }
 
   leveldb::Status Append(const leveldb::Slice& data) override {
+    if (!m_failure.ok()) return m_failure;
     m_buffer.append(data.data(), data.size());
     return m_buffer.size() >= kBuffer ? Flush() : leveldb::Status::OK();
   }
 
   leveldb::Status Flush() override {
+    if (!m_failure.ok()) return m_failure;
     if (m_buffer.empty()) return leveldb::Status::OK();
     off_t end = m_written + static_cast<off_t>(m_buffer.size());
     while (end > m_zeroed) {
-      if (leveldb::Status s = Extend(); !s.ok()) return s;
+      if (leveldb::Status s = Extend(); !s.ok()) return Fail(s);
     }
-    if (leveldb::Status s = WriteAt(m_buffer.data(), m_buffer.size(), m_written); !s.ok()) return s;
+    if (leveldb::Status s = WriteAt(m_buffer.data(), m_buffer.size(), m_written); !s.ok()) {
+      return Fail(s);
+    }
     m_written = end;
     m_buffer.clear();
     return leveldb::Status::OK();
@@ -84,7 +103,10 @@ class PreallocatedLogFile final : public leveldb::WritableFile {
 
   leveldb::Status Sync() override {
     if (leveldb::Status s = Flush(); !s.ok()) return s;
-    if (::fdatasync(m_fd) != 0) return PosixError(m_name, errno);
+    if (::fdatasync(m_fd) != 0) {
+      m_sync_failed = true;
+      return Fail(PosixError(m_name, errno));
+    }
     return leveldb::Status::OK();
   }
 
@@ -99,6 +121,12 @@ class PreallocatedLogFile final : public leveldb::WritableFile {
   }
 
  private:
+  leveldb::Status Fail(leveldb::Status s) {
+    m_failure = s;
+    std::string().swap(m_buffer);
+    return s;
+  }
+
   // Zeros written, not allocated: space that fallocate reserves is marked
   // unwritten, and its first overwrite would change the file's metadata.
   leveldb::Status Extend() {
@@ -124,6 +152,8 @@ class PreallocatedLogFile final : public leveldb::WritableFile {
 
   std::string m_name;
   int m_fd;
+  std::atomic<bool>& m_sync_failed;
+  leveldb::Status m_failure;  // the first failure; then nothing more is written
   std::string m_buffer;
   off_t m_written = 0;  // the log's length
   off_t m_zeroed = 0;   // the file's length: the log, then zeros
@@ -194,7 +224,8 @@ size_t LogEnd(const std::string& log) {
 // outside the process. Its write-ahead logs are PreallocatedLogFiles.
 class PreadEnv final : public leveldb::EnvWrapper {
  public:
-  PreadEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+  explicit PreadEnv(std::atomic<bool>& sync_failed)
+      : leveldb::EnvWrapper(leveldb::Env::Default()), m_sync_failed(sync_failed) {}
   leveldb::Status NewWritableFile(const std::string& name,
                                   leveldb::WritableFile** result) override {
     if (!name.ends_with(".log")) return target()->NewWritableFile(name, result);
@@ -203,7 +234,7 @@ class PreadEnv final : public leveldb::EnvWrapper {
       *result = nullptr;
       return PosixError(name, errno);
     }
-    *result = new PreallocatedLogFile(name, fd);
+    *result = new PreallocatedLogFile(name, fd, m_sync_failed);
     return leveldb::Status::OK();
   }
   // A log is read to recover what it holds, by the store that holds the
@@ -232,13 +263,54 @@ class PreadEnv final : public leveldb::EnvWrapper {
     *result = new PreadFile(name, fd);
     return leveldb::Status::OK();
   }
+
+ private:
+  std::atomic<bool>& m_sync_failed;
 };
 
 }  // namespace
 
-leveldb::Env* FileEnv() {
-  static PreadEnv* env = new PreadEnv;  // lives as long as the process, like Env::Default()
-  return env;
+struct FileEnv::Impl {
+  std::atomic<bool> sync_failed{false};
+  PreadEnv env{sync_failed};
+};
+
+FileEnv::FileEnv() : m_impl(std::make_unique<Impl>()) {}
+FileEnv::~FileEnv() = default;
+
+leveldb::Env* FileEnv::env() const {
+  return &m_impl->env;
+}
+
+bool FileEnv::sync_failed() const {
+  return m_impl->sync_failed;
+}
+
+Status CheckRoomToOpen(const std::string& dir) {
+  // The logs' records become one table at most their size (their files
+  // also hold zeros), then come a new log's first chunk, the manifest and
+  // CURRENT.
+  uint64_t need = PreallocatedLogFile::kChunk + (256 << 10);
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+    if (f.path().extension() == ".log") need += f.file_size(ec);
+    if (ec) break;
+  }
+  if (ec) return MakeError(ErrorCode::kUnavailable, "cannot read " + dir + ": " + ec.message());
+  std::string scratch = dir + "/room-check.tmp";  // no name LevelDB gives its files
+  int fd = ::open(scratch.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot create " + scratch + ": " + std::strerror(errno));
+  }
+  int error = ::posix_fallocate(fd, 0, static_cast<off_t>(need));
+  ::close(fd);
+  ::unlink(scratch.c_str());
+  if (error != 0) {
+    return MakeError(ErrorCode::kUnavailable, "no room for " + std::to_string(need) + " bytes in " +
+                                                  dir + ": " + std::strerror(error));
+  }
+  return Status::Ok();
 }
 
 }  // namespace tollstream

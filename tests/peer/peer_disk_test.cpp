@@ -1,34 +1,12 @@
 // A viewer whose disk fills: it settles its contract, gets its deposit back
 // and exits with an error that names the cause, never with a truncated
 // file and status 0. Runs as root (a small tmpfs is mounted for the test);
-// otherwise it is skipped with the reason printed.
-#include <sys/mount.h>
-#include <unistd.h>
-
-#include <cstdlib>
-
+// otherwise it is skipped (exit 77) with the reason printed.
 #include "tests/peer/peer_fixture.h"
+#include "tests/support/small_disk.h"
 
 namespace tollstream::test {
 namespace {
-
-// A tmpfs of `kib` KiB mounted at `dir` for the life of the object.
-class SmallDisk {
- public:
-  SmallDisk(const std::string& dir, int kib) : m_dir(dir) {
-    std::filesystem::create_directories(dir);
-    std::string options = "size=" + std::to_string(kib) + "k";
-    m_mounted = mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0;
-  }
-  ~SmallDisk() {
-    if (m_mounted) umount2(m_dir.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return m_mounted; }
-
- private:
-  std::string m_dir;
-  bool m_mounted = false;
-};
 
 // Runs a viewer of an 8-segment recording with `args` until it exits;
 // checks it failed naming the full disk, settled, and holds no deposit.
@@ -71,22 +49,16 @@ void ViewerOnFullDisk(const std::string& dir, const std::vector<std::string>& ar
 TEST_CASE("a viewer whose --out disk fills settles, returns the deposit and fails loudly") {
   TempDir dir;
   std::string small = dir / "small";
-  SmallDisk disk(small, 96);  // two segments of the test video, not three
-  if (!disk.mounted()) {
-    MESSAGE("skipped: mounting a tmpfs needs root (this test runs as root in CI)");
-    return;
-  }
+  SmallDisk::SkipUnlessAvailable();
+  SmallDisk disk(small, 96 << 10);  // two segments of the test video, not three
   ViewerOnFullDisk(dir.path(), {"--out", small + "/out.ts"});
 }
 
 TEST_CASE("a viewer whose --store-dir fills settles, returns the deposit and fails loudly") {
   TempDir dir;
   std::string small = dir / "small";
-  SmallDisk disk(small, 96);
-  if (!disk.mounted()) {
-    MESSAGE("skipped: mounting a tmpfs needs root (this test runs as root in CI)");
-    return;
-  }
+  SmallDisk::SkipUnlessAvailable();
+  SmallDisk disk(small, 96 << 10);
   ViewerOnFullDisk(dir.path(), {"--store-dir", small + "/store"});
 }
 

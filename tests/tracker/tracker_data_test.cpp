@@ -81,6 +81,20 @@ TEST_CASE("tracker init makes a new tracker, keeps a key made before, never over
   CHECK(kept.status == 0);
   Contains(kept.out, "key file:   " + keyed + "/tracker.key (kept)\n");
   CHECK(LoadKeyFile(keyed + "/tracker.key")->public_key() == made_key->public_key());
+
+  // An empty ledger directory (a disk mounted there) is taken; one that
+  // holds anything is not.
+  std::string mounted = dir / "mounted";
+  fs::create_directories(mounted + "/ledger");
+  CHECK(Tracker("init", mounted, dir / "mounted.err").status == 0);
+  CHECK(fs::exists(mounted + "/ledger/CURRENT"));
+  std::string used = dir / "used";
+  fs::create_directories(used + "/ledger");
+  std::ofstream(used + "/ledger/notes") << "mine";
+  Outcome refused = Tracker("init", used, dir / "used.err");
+  CHECK(refused.status == 2);
+  Contains(refused.err, used + "/ledger exists already");
+  CHECK_FALSE(fs::exists(used + "/tracker.key"));
 }
 
 TEST_CASE("tracker run creates nothing: a missing directory, key, ledger or CURRENT is refused") {

@@ -70,6 +70,17 @@
     $('journal-entries').textContent = number(ledger.journal_entries);
   }
 
+  // Whether the ledger's store takes writes: after a failed write (a full
+  // disk) changes are refused until the tracker could reopen it.
+  function renderStore(store) {
+    const badge = $('store-state');
+    badge.textContent = store.ok ? 'store ok' : 'store failing';
+    badge.className = 'state ' + (store.ok ? 'ok' : 'failed');
+    $('store-error').textContent = store.ok
+      ? ''
+      : `changes refused until the store is reopened: ${store.error}`;
+  }
+
   function renderAudit(audit) {
     const badge = $('audit-state');
     const last = audit.last;
@@ -120,6 +131,7 @@
     $('tracker-code').textContent = s.tracker.code;
     $('tracker-key').textContent = s.tracker.pubkey;
     renderLedger(s.ledger);
+    renderStore(s.store);
     renderAudit(s.audit);
     renderStreams(state.streams);
     const ledger = JSON.stringify(s.ledger);
