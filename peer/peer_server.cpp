@@ -1,7 +1,6 @@
 #include "peer/peer_server.h"
 
 #include <arpa/inet.h>
-#include <httplib.h>
 #include <netinet/in.h>
 
 #include <cctype>
@@ -12,13 +11,11 @@
 
 #include "common/base/error.h"
 #include "common/base/files.h"
-#include "common/http/bind.h"
 #include "common/http/events.h"
+#include "common/http/http_server.h"
 #include "common/http/json_reply.h"
 #include "common/http/server_metrics.h"
-#include "common/http/server_tuning.h"
 #include "common/http/web_assets.h"
-#include "common/http/zero_copy_server.h"
 #include "common/rpc/http_endpoint.h"
 #include "common/wire/fields.h"
 #include "peer/broadcast/broadcaster.h"
@@ -72,13 +69,13 @@ bool IpLiteral(const std::string& host) {
 }  // namespace
 
 struct PeerServer::Impl {
-  ZeroCopyServer server;  // segments go out from files' pages (sendfile)
+  HttpServer server;  // segments go out from files' pages (sendfile)
   std::thread thread;
   std::set<std::string> routes;  // the paths served, as metric labels
   std::string segment_prefix;    // the viewer's segments: "/<stream>/"
   HostPort bound;
 
-  void Get(const std::string& path, httplib::Server::Handler handler) {
+  void Get(const std::string& path, HttpServer::Handler handler) {
     routes.insert(path);
     server.Get(path, std::move(handler));
   }
@@ -96,17 +93,17 @@ struct PeerServer::Impl {
            host == Lower(bound.host) + port;
   }
   // Whether a control request comes from the node's own page (see the header).
-  bool FromOwnPage(const httplib::Request& req) const {
-    if (!req.has_header("X-Tollstream-Control")) return false;
-    std::string host = req.get_header_value("Host");
+  bool FromOwnPage(const HttpRequest& req) const {
+    if (!req.HasHeader("X-Tollstream-Control")) return false;
+    std::string host = req.Header("Host");
     if (!OwnHost(host)) return false;
-    return !req.has_header("Origin") || req.get_header_value("Origin") == "http://" + host;
+    return !req.HasHeader("Origin") || req.Header("Origin") == "http://" + host;
   }
   // Whether a request's Host names the node (see the header). A request
   // without one is no browser's, and a browser is what a rebound name fools.
-  bool HostNamesNode(const httplib::Request& req) const {
-    if (!req.has_header("Host")) return true;
-    std::string host = Lower(req.get_header_value("Host"));
+  bool HostNamesNode(const HttpRequest& req) const {
+    if (!req.HasHeader("Host")) return true;
+    std::string host = Lower(req.Header("Host"));
     std::string port = ":" + std::to_string(bound.port);
     bool no_port = host.find(':') == std::string::npos || host.back() == ']';
     if (bound.port == 80 && no_port) host += port;
@@ -114,7 +111,7 @@ struct PeerServer::Impl {
     return host.ends_with(port) && IpLiteral(host.substr(0, host.size() - port.size()));
   }
   // Runs before routing: false when it refused the request (see the header).
-  bool Admit(const httplib::Request& req, httplib::Response& res) const {
+  bool Admit(const HttpRequest& req, HttpResponse& res) const {
     if (!viewer || req.path.starts_with("/v1/") || HostNamesNode(req)) return true;
     std::string port = std::to_string(bound.port);
     ReplyJson(res, 403,
@@ -127,7 +124,7 @@ struct PeerServer::Impl {
     return false;
   }
 
-  Impl() { Tune(server, PageTuning()); }
+  Impl() { server.Tune(PageTuning()); }
 };
 
 PeerServer::PeerServer() : m_impl(std::make_unique<Impl>()) {}
@@ -154,42 +151,40 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
   std::string escaped;  // stream names hold [A-Za-z0-9._-]: only '.' means more in a regex
   for (char c : local.stream()) escaped += c == '.' ? std::string("\\.") : std::string(1, c);
   impl->viewer = true;
-  s.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
-    return impl->Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
-                                 : httplib::Server::HandlerResponse::Handled;
+  s.SetPreRouting([impl](const HttpRequest& req, HttpResponse& res) {
+    return impl->Admit(req, res) ? HttpServer::Routed::kUnhandled : HttpServer::Routed::kHandled;
   });
   m_impl->routes.insert("/" + local.stream() + ".m3u8");
   m_impl->segment_prefix = "/" + local.stream() + "/";
-  s.Get("/" + escaped + R"(\.m3u8)", [&local](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-cache");
-    res.set_content(local.Playlist(), "application/vnd.apple.mpegurl");
+  s.Get("/" + escaped + R"(\.m3u8)", [&local](const HttpRequest&, HttpResponse& res) {
+    res.SetHeader("Cache-Control", "no-cache");
+    res.SetContent(local.Playlist(), "application/vnd.apple.mpegurl");
   });
-  s.Get("/" + escaped + R"(/(\d{1,19})\.ts)",
-        [&local](const httplib::Request& req, httplib::Response& res) {
-          uint64_t seq = 0;
-          std::string digits = req.matches[1].str();
-          auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
-          auto path = ec == std::errc() ? local.SegmentPath(seq) : std::nullopt;
-          auto data = path ? ReadWholeFile(*path) : std::nullopt;
-          if (!data) {
-            res.status = 404;
-            res.set_content("no such segment\n", "text/plain");
-            return;
-          }
-          res.set_content(std::move(*data), "video/mp2t");
-        });
+  s.Get("/" + escaped + R"(/(\d{1,19})\.ts)", [&local](const HttpRequest& req, HttpResponse& res) {
+    uint64_t seq = 0;
+    std::string digits = req.matches[1].str();
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+    auto path = ec == std::errc() ? local.SegmentPath(seq) : std::nullopt;
+    auto data = path ? ReadWholeFile(*path) : std::nullopt;
+    if (!data) {
+      res.status = 404;
+      res.SetContent("no such segment\n", "text/plain");
+      return;
+    }
+    res.SetContent(std::move(*data), "video/mp2t");
+  });
   m_impl->Assets(PeerWatchAssets());
   if (controls.feed) {
     m_impl->routes.insert("/events");
     ServeEvents(s, "/events", *controls.feed);
   }
-  m_impl->Get("/api/status", [controls](const httplib::Request&, httplib::Response& res) {
+  m_impl->Get("/api/status", [controls](const HttpRequest&, HttpResponse& res) {
     ReplyJson(res, 200, controls.status ? controls.status() : json::object());
   });
   // A control route: served to the node's own page only (see the header).
-  auto control = [impl](const std::string& path, httplib::Server::Handler handler) {
+  auto control = [impl](const std::string& path, HttpServer::Handler handler) {
     impl->routes.insert(path);
-    impl->server.Post(path, [impl, handler](const httplib::Request& req, httplib::Response& res) {
+    impl->server.Post(path, [impl, handler](const HttpRequest& req, HttpResponse& res) {
       if (!impl->FromOwnPage(req)) {
         return ReplyError(res, MakeError(ErrorCode::kForbidden,
                                          "control requests come from the node's own page only"));
@@ -197,7 +192,7 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
       handler(req, res);
     });
   };
-  control("/api/top-up", [controls](const httplib::Request& req, httplib::Response& res) {
+  control("/api/top-up", [controls](const HttpRequest& req, HttpResponse& res) {
     json body = json::parse(req.body, nullptr, false);
     auto amount = body.is_object() ? FindAmount(body, "amount") : std::nullopt;
     if (!amount || body.size() != 1) {
@@ -209,7 +204,7 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
     if (!topped) return ReplyError(res, topped.error());
     ReplyJson(res, 200, *topped);
   });
-  control("/api/stop", [controls](const httplib::Request&, httplib::Response& res) {
+  control("/api/stop", [controls](const HttpRequest&, HttpResponse& res) {
     controls.stop();
     ReplyJson(res, 200, {{"stopping", true}});
   });
@@ -222,21 +217,20 @@ void PeerServer::Instrument(Metrics& metrics) {
       "tollstream_peer_file_bytes_sent_total",
       "Bytes sent straight from files in the kernel's cache (sendfile), not copied from memory.");
   impl->server.CountFileBytes(&metrics.counter("tollstream_peer_file_bytes_sent_total"));
-  auto route_of = [impl](const httplib::Request& req) -> std::string {
+  auto route_of = [impl](const HttpRequest& req) -> std::string {
     if (impl->routes.count(req.path)) return req.path;
     const std::string& prefix = impl->segment_prefix;
     if (!prefix.empty() && req.path.compare(0, prefix.size(), prefix) == 0)
       return prefix + "<seq>.ts";
     return "other";
   };
-  InstrumentServer(impl->server, metrics, route_of,
-                   [impl](const httplib::Request& req, httplib::Response& res) {
-                     return impl->Admit(req, res);
-                   });
+  InstrumentServer(
+      impl->server, metrics, route_of,
+      [impl](const HttpRequest& req, HttpResponse& res) { return impl->Admit(req, res); });
 }
 
 Result<HostPort> PeerServer::Bind(const HostPort& where) {
-  int port = BindServer(m_impl->server, where.host, where.port);
+  int port = m_impl->server.Bind(where.host, where.port);
   if (port < 0) {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot listen on " + where.host + ":" + std::to_string(where.port));
@@ -246,12 +240,12 @@ Result<HostPort> PeerServer::Bind(const HostPort& where) {
 }
 
 void PeerServer::Start() {
-  m_impl->thread = std::thread([this] { m_impl->server.listen_after_bind(); });
+  m_impl->thread = std::thread([this] { m_impl->server.Run(); });
 }
 
 void PeerServer::Stop() {
   if (m_impl->thread.joinable()) {
-    m_impl->server.stop();
+    m_impl->server.Stop();
     m_impl->thread.join();
   }
 }

@@ -1,13 +1,12 @@
 #include "tracker/tracker_metrics.h"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <mutex>
 #include <optional>
 
+#include "common/http/http_server.h"
 #include "tracker/http/dashboard_routes.h"
 #include "tracker/ledger_pages.h"
 
@@ -105,7 +104,7 @@ void DeclareTrackerGauges(Metrics& metrics, const KvStore& store, StreamRegistry
 }
 
 RouteOf TrackerRouteOf(const TrackerService& service) {
-  return [&service](const httplib::Request& req) -> std::string {
+  return [&service](const HttpRequest& req) -> std::string {
     std::string_view path = req.path;
     if (path.starts_with("/v1/") && service.rpc().Has(path.substr(4))) return req.path;
     if (path == "/metrics" || IsDashboardPath(path)) return req.path;

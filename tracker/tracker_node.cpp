@@ -1,7 +1,5 @@
 #include "tracker/tracker_node.h"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -12,7 +10,7 @@
 
 #include "common/cli/key_file.h"
 #include "common/cli/signal_watcher.h"
-#include "common/http/bind.h"
+#include "common/http/http_server.h"
 #include "common/observe/log.h"
 #include "common/protocol/address.h"
 #include "common/rpc/http_endpoint.h"
@@ -76,7 +74,7 @@ class Tracker {
   Status AuditAtStart() { return m_audits.RunAtStart(); }
 
   Result<int> Bind(const HostPort& where) {
-    int port = BindServer(m_server, where.host, where.port);
+    int port = m_server.Bind(where.host, where.port);
     if (port < 0) {
       return MakeError(ErrorCode::kUnavailable,
                        "cannot listen on " + where.host + ":" + std::to_string(where.port));
@@ -91,7 +89,7 @@ class Tracker {
       StopMaintenance();
       m_audits.Stop();     // a running audit ends early
       m_dashboard.Stop();  // event streams end
-      m_server.stop();
+      m_server.Stop();
     });
     std::thread maintenance([this] { Maintain(); });
     m_dashboard.Start();
@@ -100,7 +98,7 @@ class Tracker {
     LogInfo("tracker " + key.ToHex() + " (code " + KeyCode(key) + ") data in " +
             m_options.data_dir);
     std::cout << "listening on " << bound.Url() << std::endl;
-    m_server.listen_after_bind();
+    m_server.Run();
     StopMaintenance();
     maintenance.join();
     m_audits.Stop();
@@ -138,7 +136,7 @@ class Tracker {
   StreamRegistry m_registry;
   AuditRunner m_audits;
   Dashboard m_dashboard;
-  httplib::Server m_server;
+  HttpServer m_server;
   std::mutex m_stop_mutex;
   std::condition_variable m_stop_cv;
   bool m_stopping = false;

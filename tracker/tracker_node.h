@@ -11,7 +11,7 @@
 
 #include "common/base/result.h"
 #include "common/cli/host_port.h"
-#include "common/http/server_tuning.h"
+#include "common/http/http_server.h"
 #include "tracker/tracker_service.h"
 
 namespace tollstream {

@@ -24,6 +24,7 @@ constexpr std::array kCodes = {
     CodeInfo{ErrorCode::kConflict, "conflict", 409},
     CodeInfo{ErrorCode::kDuplicate, "duplicate", 409},
     CodeInfo{ErrorCode::kBodyTooLarge, "body_too_large", 413},
+    CodeInfo{ErrorCode::kHeaderTooLarge, "header_too_large", 431},
     CodeInfo{ErrorCode::kBusy, "busy", 429},
     CodeInfo{ErrorCode::kInternal, "internal", 500},
     CodeInfo{ErrorCode::kUpstream, "upstream", 502},
@@ -34,8 +35,8 @@ const CodeInfo& InfoOf(ErrorCode code) {
   for (const auto& info : kCodes) {
     if (info.code == code) return info;
   }
-  static_assert(kCodes[13].code == ErrorCode::kInternal);
-  return kCodes[13];  // unreachable: every enumerator is in the table
+  static_assert(kCodes[14].code == ErrorCode::kInternal);
+  return kCodes[14];  // unreachable: every enumerator is in the table
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ enum class ErrorCode {
   kConflict,            // 409: the state does not allow it (closed, open contracts, expired)
   kDuplicate,           // 409: it exists already (contract id, nonce reused with other content)
   kBodyTooLarge,        // 413: the body is over the size limit
+  kHeaderTooLarge,      // 431: the request line or header block is over its limit
   kBusy,                // 429: a limited resource is in use; try again later
   kInternal,            // 500: a bug or an unexpected failure; nothing was applied, unless the
                         //      message says the outcome is unknown (a storage sync failed)

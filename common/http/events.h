@@ -15,16 +15,14 @@
 
 #include "common/observe/event_feed.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace tollstream {
+
+class HttpServer;
 
 inline constexpr size_t kMaxEventStreams = 16;
 
 // Adds GET `path`. `feed` outlives the server.
-void ServeEvents(httplib::Server& server, const std::string& path, EventFeed& feed,
+void ServeEvents(HttpServer& server, const std::string& path, EventFeed& feed,
                  size_t max_streams = kMaxEventStreams);
 
 }  // namespace tollstream

@@ -1,24 +1,21 @@
 #include "common/http/json_reply.h"
 
-#include <httplib.h>
+#include "common/http/http_server.h"
 
 namespace tollstream {
 
-void SetBody(httplib::Response& res, std::string&& body, std::string_view content_type) {
-  res.body = std::move(body);
-  auto old = res.headers.equal_range("Content-Type");
-  res.headers.erase(old.first, old.second);
-  res.set_header("Content-Type", std::string(content_type));
+void SetBody(HttpResponse& res, std::string&& body, std::string_view content_type) {
+  res.SetContent(std::move(body), content_type);
 }
 
-void ReplyJson(httplib::Response& res, int status, const json& body) {
+void ReplyJson(HttpResponse& res, int status, const json& body) {
   res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Content-Type-Options", "nosniff");
+  res.SetHeader("Cache-Control", "no-store");
+  res.SetHeader("X-Content-Type-Options", "nosniff");
   SetBody(res, body.dump(), "application/json");
 }
 
-void ReplyError(httplib::Response& res, const Error& error) {
+void ReplyError(HttpResponse& res, const Error& error) {
   ReplyJson(res, HttpStatus(error.code),
             {{"error", {{"code", CodeName(error.code)}, {"message", ValidUtf8(error.message)}}}});
 }

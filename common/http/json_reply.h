@@ -1,4 +1,4 @@
-// Unsigned JSON answers over cpp-httplib: what a node's own pages and the
+// Unsigned JSON answers over HTTP: what a node's own pages and the
 // tracker's dashboard read (plain GET and the page's controls), beside the
 // signed methods.
 //
@@ -12,19 +12,15 @@
 #include <string_view>
 
 #include "common/base/error.h"
+#include "common/http/http_message.h"
 #include "common/wire/json.h"
-
-namespace httplib {
-struct Response;
-}
 
 namespace tollstream {
 
-void ReplyJson(httplib::Response& res, int status, const json& body);
-void ReplyError(httplib::Response& res, const Error& error);
+void ReplyJson(HttpResponse& res, int status, const json& body);
+void ReplyError(HttpResponse& res, const Error& error);
 
-// Sets the body and its Content-Type, moving `body` in (cpp-httplib's
-// set_content copies it).
-void SetBody(httplib::Response& res, std::string&& body, std::string_view content_type);
+// Sets the body and its Content-Type, moving `body` in.
+void SetBody(HttpResponse& res, std::string&& body, std::string_view content_type);
 
 }  // namespace tollstream

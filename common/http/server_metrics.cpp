@@ -1,9 +1,9 @@
 #include "common/http/server_metrics.h"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <optional>
+
+#include "common/http/http_server.h"
 
 namespace tollstream {
 namespace {
@@ -15,19 +15,18 @@ thread_local std::optional<Clock::time_point> t_started;
 
 }  // namespace
 
-void InstrumentServer(httplib::Server& server, Metrics& metrics, RouteOf route_of, Gate gate) {
+void InstrumentServer(HttpServer& server, Metrics& metrics, RouteOf route_of, Gate gate) {
   metrics.DeclareCounter("tollstream_http_requests_total",
                          "HTTP requests answered, by route and status.", {"route", "status"});
   metrics.DeclareHistogram("tollstream_http_request_duration_seconds",
                            "Time from routing a request to the end of its answer, by route.",
                            {"route"}, Metrics::LatencyBuckets());
-  server.set_pre_routing_handler([gate](const httplib::Request& req, httplib::Response& res) {
+  server.SetPreRouting([gate](const HttpRequest& req, HttpResponse& res) {
     t_started = Clock::now();
-    if (gate && !gate(req, res)) return httplib::Server::HandlerResponse::Handled;
-    return httplib::Server::HandlerResponse::Unhandled;
+    if (gate && !gate(req, res)) return HttpServer::Routed::kHandled;
+    return HttpServer::Routed::kUnhandled;
   });
-  server.set_logger([&metrics, route_of](const httplib::Request& req,
-                                         const httplib::Response& res) {
+  server.SetLogger([&metrics, route_of](const HttpRequest& req, const HttpResponse& res) {
     std::string route = route_of(req);
     metrics.counter("tollstream_http_requests_total", {route, std::to_string(res.status)}).Add();
     // Requests refused before routing (malformed, too large) are counted, not timed.
@@ -37,9 +36,9 @@ void InstrumentServer(httplib::Server& server, Metrics& metrics, RouteOf route_o
       t_started.reset();
     }
   });
-  server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-store");
-    res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  server.Get("/metrics", [&metrics](const HttpRequest&, HttpResponse& res) {
+    res.SetHeader("Cache-Control", "no-store");
+    res.SetContent(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

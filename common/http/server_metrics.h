@@ -7,27 +7,22 @@
 #include <functional>
 #include <string>
 
+#include "common/http/http_server.h"
 #include "common/observe/metrics.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace tollstream {
 
 // The route label of a request: one of a known set (the served paths), or
 // "other", so that clients cannot grow the label set.
-using RouteOf = std::function<std::string(const httplib::Request&)>;
+using RouteOf = std::function<std::string(const HttpRequest&)>;
 
 // A check every request passes before it is routed: false when it has
 // answered the request itself (in the response), which is then not routed.
-using Gate = std::function<bool(const httplib::Request&, httplib::Response&)>;
+using Gate = std::function<bool(const HttpRequest&, HttpResponse&)>;
 
 // Installs the server's pre-routing handler (which runs `gate`, when given)
 // and logger, replacing any, and the GET /metrics route. Requests the gate
 // answers are counted and timed too. `metrics` outlives the server.
-void InstrumentServer(httplib::Server& server, Metrics& metrics, RouteOf route_of, Gate gate = {});
+void InstrumentServer(HttpServer& server, Metrics& metrics, RouteOf route_of, Gate gate = {});
 
 }  // namespace tollstream

@@ -6,11 +6,9 @@
 #include <span>
 #include <string_view>
 
-namespace httplib {
-class Server;
-}
-
 namespace tollstream {
+
+class HttpServer;
 
 struct WebAsset {
   std::string_view path;  // URL path, e.g. "/" or "/hls.js"
@@ -21,6 +19,6 @@ struct WebAsset {
 // Adds GET routes for `assets` (which live as long as the program). Every
 // answer forbids framing (the pages carry buttons that spend tokens) and
 // limits scripts, media and connections to the node itself.
-void ServeAssets(httplib::Server& server, std::span<const WebAsset> assets);
+void ServeAssets(HttpServer& server, std::span<const WebAsset> assets);
 
 }  // namespace tollstream

@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "common/base/clock.h"
-#include "common/http/bind.h"
+#include "common/http/http_server.h"
 #include "common/wire/signing.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/cycle_load.h"
@@ -54,20 +54,18 @@ json StatelessAnswer(std::string_view method, const std::string& body, const Key
 
 int BareServer(bool stateless) {
   KeyPair key = KeyPair::Generate();
-  httplib::Server server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  server.set_tcp_nodelay(true);
+  HttpServer server;
   std::string answer(600, 'x');  // about the size of a tracker answer
-  server.Post(R"(/v1/(\w+))", [&](const httplib::Request& req, httplib::Response& res) {
-    if (!stateless) return res.set_content(answer, "application/json");
+  server.Post(R"(/v1/(\w+))", [&](const HttpRequest& req, HttpResponse& res) {
+    if (!stateless) return res.SetContent(answer, "application/json");
     json body = StatelessAnswer(req.matches[1].str(), req.body, key);
     SignInPlace(SignedKind::kResponse, key, body);
     res.status = body["status"].get<int>();
-    res.set_content(body.dump(), "application/json");
+    res.SetContent(body.dump(), "application/json");
   });
-  int port = BindServer(server, "127.0.0.1", 0);
+  int port = server.Bind("127.0.0.1", 0);
   std::cout << "listening on http://127.0.0.1:" << port << std::endl;
-  server.listen_after_bind();
+  server.Run();
   return 0;
 }
 

@@ -1,7 +1,5 @@
 #include "tracker/http/dashboard_routes.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <functional>
@@ -9,6 +7,7 @@
 #include <span>
 
 #include "common/http/events.h"
+#include "common/http/http_server.h"
 #include "common/http/json_reply.h"
 #include "common/http/web_assets.h"
 
@@ -32,8 +31,7 @@ Error Invalid(std::string message) {
 }
 
 // The request's query parameters, each at most once and each one of `known`.
-Result<Query> ReadQuery(const httplib::Request& req,
-                        std::initializer_list<std::string_view> known) {
+Result<Query> ReadQuery(const HttpRequest& req, std::initializer_list<std::string_view> known) {
   Query out;
   for (const auto& [name, value] : req.params) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
@@ -66,10 +64,10 @@ std::string Get(const Query& query, std::string_view name) {
 }
 
 // Adds GET `path`, answering what `answer` returns for the request's query.
-void Api(httplib::Server& server, std::string_view path,
-         std::function<Result<json>(const httplib::Request&)> answer) {
+void Api(HttpServer& server, std::string_view path,
+         std::function<Result<json>(const HttpRequest&)> answer) {
   server.Get(std::string(path),
-             [answer = std::move(answer)](const httplib::Request& req, httplib::Response& res) {
+             [answer = std::move(answer)](const HttpRequest& req, HttpResponse& res) {
                auto body = answer(req);
                if (!body) return ReplyError(res, body.error());
                ReplyJson(res, 200, *body);
@@ -78,21 +76,21 @@ void Api(httplib::Server& server, std::string_view path,
 
 }  // namespace
 
-void ServeDashboard(httplib::Server& server, Dashboard& dashboard) {
+void ServeDashboard(HttpServer& server, Dashboard& dashboard) {
   const KvStore& store = dashboard.store();
-  Api(server, "/dashboard/api/summary", [&dashboard](const httplib::Request& req) -> Result<json> {
+  Api(server, "/dashboard/api/summary", [&dashboard](const HttpRequest& req) -> Result<json> {
     auto query = ReadQuery(req, {});
     if (!query) return query.error();
     return dashboard.Summary();
   });
-  Api(server, "/dashboard/api/streams", [&dashboard](const httplib::Request& req) -> Result<json> {
+  Api(server, "/dashboard/api/streams", [&dashboard](const HttpRequest& req) -> Result<json> {
     auto query = ReadQuery(req, {"limit"});
     if (!query) return query.error();
     auto limit = ReadLimit(*query);
     if (!limit) return limit.error();
     return dashboard.Streams(*limit);
   });
-  Api(server, "/dashboard/api/accounts", [&store](const httplib::Request& req) -> Result<json> {
+  Api(server, "/dashboard/api/accounts", [&store](const HttpRequest& req) -> Result<json> {
     auto query = ReadQuery(req, {"after", "limit"});
     if (!query) return query.error();
     auto limit = ReadLimit(*query);
@@ -101,7 +99,7 @@ void ServeDashboard(httplib::Server& server, Dashboard& dashboard) {
     if (!page) return page.error();
     return page->ToJson("accounts");
   });
-  Api(server, "/dashboard/api/contracts", [&store](const httplib::Request& req) -> Result<json> {
+  Api(server, "/dashboard/api/contracts", [&store](const HttpRequest& req) -> Result<json> {
     auto query = ReadQuery(req, {"state", "after", "limit"});
     if (!query) return query.error();
     auto limit = ReadLimit(*query);
@@ -115,7 +113,7 @@ void ServeDashboard(httplib::Server& server, Dashboard& dashboard) {
     out["state"] = state;
     return out;
   });
-  Api(server, "/dashboard/api/contract", [&store](const httplib::Request& req) -> Result<json> {
+  Api(server, "/dashboard/api/contract", [&store](const HttpRequest& req) -> Result<json> {
     auto query = ReadQuery(req, {"id"});
     if (!query) return query.error();
     if (!query->contains("id")) return Invalid("id is required");

@@ -21,14 +21,12 @@
 
 #include "tracker/dashboard.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace tollstream {
 
+class HttpServer;
+
 // Adds the routes above. `dashboard` outlives the server.
-void ServeDashboard(httplib::Server& server, Dashboard& dashboard);
+void ServeDashboard(HttpServer& server, Dashboard& dashboard);
 
 // True for the paths above.
 bool IsDashboardPath(std::string_view path);

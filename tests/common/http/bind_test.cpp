@@ -1,17 +1,16 @@
-// BindServer's listen queue holds many pending connections: connection
-// attempts complete even before the server accepts any (cpp-httplib alone
-// listens with a backlog of 5, and the kernel drops the rest).
-#include "common/http/bind.h"
-
+// HttpServer::Bind: its listen queue holds many pending connections
+// (connection attempts complete even before the server accepts any), and a
+// port in use is refused, not shared.
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <vector>
+
+#include "common/http/http_server.h"
 
 namespace tollstream {
 namespace {
@@ -50,26 +49,22 @@ int ConnectMany(int port, int count) {
 
 }  // namespace
 
-TEST_CASE("a server bound with BindServer queues many pending connections") {
-  httplib::Server server;
-  int port = BindServer(server, "127.0.0.1", 0);
+TEST_CASE("a bound server queues many pending connections") {
+  HttpServer server;
+  int port = server.Bind("127.0.0.1", 0);
   REQUIRE(port > 0);
   // Nothing accepts: every connection must wait in the listen queue.
   CHECK(ConnectMany(port, 64) == 64);
 }
 
-TEST_CASE("cpp-httplib's own binding queues only a handful (why BindServer exists)") {
-  httplib::Server server;
-  int port = server.bind_to_any_port("127.0.0.1");
+TEST_CASE("Bind reports a port it cannot bind") {
+  HttpServer first, second;
+  int port = first.Bind("127.0.0.1", 0);
   REQUIRE(port > 0);
-  CHECK(ConnectMany(port, 64) < 16);
-}
-
-TEST_CASE("BindServer reports a port it cannot bind") {
-  httplib::Server first, second;
-  int port = BindServer(first, "127.0.0.1", 0);
-  REQUIRE(port > 0);
-  CHECK(BindServer(second, "127.0.0.1", port) == -1);
+  CHECK(second.Bind("127.0.0.1", port) == -1);
+  HttpServer v6;
+  int port6 = v6.Bind("::1", 0);
+  CHECK(port6 > 0);
 }
 
 }  // namespace tollstream

@@ -20,29 +20,32 @@ constexpr size_t kSize = 3 * 1024 * 1024 + 17;
 
 // Answers of each kind, served until destroyed.
 struct Served {
-  httplib::Server server;
+  HttpServer server;
   std::string big = std::string(kSize, 'b');
   std::optional<Serving> serving;
   int port = -1;
 
   Served() {
-    server.Get("/big", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(big, "application/octet-stream");
+    ServerTuning tuning;
+    tuning.max_body_bytes = 2 * kSize;
+    server.Tune(tuning);
+    server.Get("/big", [this](const HttpRequest&, HttpResponse& res) {
+      res.SetContent(big, "application/octet-stream");
     });
-    server.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content(req.body, "application/octet-stream");
+    server.Post("/echo", [](const HttpRequest& req, HttpResponse& res) {
+      res.SetContent(req.body, "application/octet-stream");
     });
-    server.Get("/missing", [](const httplib::Request&, httplib::Response& res) {
+    server.Get("/missing", [](const HttpRequest&, HttpResponse& res) {
       res.status = 404;
-      res.set_content("no such thing\n", "text/plain");
+      res.SetContent("no such thing\n", "text/plain");
     });
-    server.Get("/chunked", [](const httplib::Request&, httplib::Response& res) {
-      res.set_chunked_content_provider("text/plain", [](size_t offset, httplib::DataSink& sink) {
+    server.Get("/chunked", [](const HttpRequest&, HttpResponse& res) {
+      res.SetChunkedProvider("text/plain", [](size_t offset, DataSink& sink) {
         if (offset >= 3000) {
-          sink.done();
+          sink.Done();
           return true;
         }
-        sink.write(std::string(1000, static_cast<char>('x' + offset / 1000)).data(), 1000);
+        sink.Write(std::string(1000, static_cast<char>('x' + offset / 1000)).data(), 1000);
         return true;
       });
     });

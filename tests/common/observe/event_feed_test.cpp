@@ -1,8 +1,7 @@
 // The event feed and its server-sent-events route: a newcomer gets the state
 // and the kept events; a reader sees new events as they come, over real HTTP;
 // a reconnecting reader (Last-Event-ID) gets only what it missed; closing
-// the feed ends every stream; a reader that leaves frees its place, on a
-// plain cpp-httplib server and on the nodes' ZeroCopyServer alike.
+// the feed ends every stream; a reader that leaves frees its place.
 #include "common/observe/event_feed.h"
 
 #include <doctest/doctest.h>
@@ -12,16 +11,15 @@
 #include <thread>
 
 #include "common/http/events.h"
-#include "common/http/zero_copy_server.h"
+#include "common/http/http_server.h"
 #include "tests/support/serving.h"
 
 namespace tollstream {
 
 using namespace std::chrono_literals;
 
-// `feed` served at /events on a free loopback port, until destroyed, by a
-// plain cpp-httplib server or by the nodes' ZeroCopyServer.
-template <typename Server = httplib::Server>
+// `feed` served at /events on a free loopback port, until destroyed.
+template <typename Server = HttpServer>
 struct FeedServer {
   explicit FeedServer(EventFeed& feed, size_t max_streams = kMaxEventStreams) {
     ServeEvents(server, "/events", feed, max_streams);
@@ -128,11 +126,10 @@ TEST_CASE("a reader that reconnects with Last-Event-ID gets only what it missed"
   feed.Close();
 }
 
-TEST_CASE_TEMPLATE("open streams are limited; a closed one frees its place", Server,
-                   httplib::Server, ZeroCopyServer) {
+TEST_CASE("open streams are limited; a closed one frees its place") {
   EventFeed feed;
   feed.SetState({{"n", 1}});
-  FeedServer<Server> served(feed, 1);
+  FeedServer<> served(feed, 1);
   int port = served.port;
 
   std::atomic<bool> leave{false};

@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "common/http/bind.h"
+#include "common/http/http_server.h"
 #include "common/http/server_metrics.h"
 
 namespace tollstream {
@@ -50,17 +50,16 @@ TEST_CASE("gauges are read at scrape time") {
 
 TEST_CASE("an instrumented server counts requests by route and status") {
   Metrics m;
-  httplib::Server server;
-  server.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("hi", "text/plain");
-  });
-  InstrumentServer(server, m, [](const httplib::Request& req) {
+  HttpServer server;
+  server.Get("/hello",
+             [](const HttpRequest&, HttpResponse& res) { res.SetContent("hi", "text/plain"); });
+  InstrumentServer(server, m, [](const HttpRequest& req) {
     return req.path == "/hello" || req.path == "/metrics" ? req.path : std::string("other");
   });
-  int port = BindServer(server, "127.0.0.1", 0);
+  int port = server.Bind("127.0.0.1", 0);
   REQUIRE(port > 0);
-  std::thread t([&] { server.listen_after_bind(); });
-  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::thread t([&] { server.Run(); });
+  while (!server.IsRunning()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   httplib::Client client("127.0.0.1", port);
   // One connection, so one worker: a request is counted (after its answer
   // is sent) before the next one on the connection is read.
@@ -68,7 +67,7 @@ TEST_CASE("an instrumented server counts requests by route and status") {
   for (int i = 0; i < 3; ++i) REQUIRE(client.Get("/hello"));
   REQUIRE(client.Get("/no/such/path/123"));
   auto scrape = client.Get("/metrics");
-  server.stop();
+  server.Stop();
   t.join();
   REQUIRE(scrape);
   CHECK(scrape->get_header_value("Content-Type").find("text/plain; version=0.0.4") == 0);

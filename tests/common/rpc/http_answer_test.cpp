@@ -1,5 +1,4 @@
-// WriteAnswer on a real cpp-httplib server over loopback, a plain one and
-// the nodes' ZeroCopyServer: a delivered segment's bytes travel at once but
+// WriteAnswer on a real HttpServer over loopback: a delivered segment's bytes travel at once but
 // its last byte waits for the answer's condition; a segment read from a
 // file goes out from the file while it is the version read, from memory
 // once it changed; one with no bytes in memory goes out from its file, and
@@ -18,26 +17,28 @@
 #include <thread>
 
 #include "common/base/files.h"
-#include "common/http/zero_copy_server.h"
+#include "common/http/http_server.h"
 #include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"
 
 namespace tollstream {
 namespace {
 
-template <typename Server = httplib::Server>
+template <typename Server = HttpServer>
 struct Served {
   Server server;
   std::optional<test::Serving> serving;
   int port = 0;
   explicit Served(std::function<Answer()> answer,
                   const std::function<void(Server&)>& configure = {}) {
-    server.set_keep_alive_max_count(100);
+    ServerTuning tuning;
+    tuning.keep_alive_max_count = 100;
+    server.Tune(tuning);
     if (configure) configure(server);
-    server.Post("/answer", [answer](const httplib::Request&, httplib::Response& res) {
+    server.Post("/answer", [answer](const HttpRequest&, HttpResponse& res) {
       WriteAnswer(res, answer(), ConnectionPolicy::kCloseUnlessPayload);
     });
-    server.Get("/answer", [answer](const httplib::Request&, httplib::Response& res) {
+    server.Get("/answer", [answer](const HttpRequest&, HttpResponse& res) {
       WriteAnswer(res, answer(), ConnectionPolicy::kCloseUnlessPayload);
     });
     serving.emplace(server);
@@ -47,8 +48,7 @@ struct Served {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("a segment's answer is complete only once its condition holds", Server,
-                   httplib::Server, ZeroCopyServer) {
+TEST_CASE("a segment's answer is complete only once its condition holds") {
   test::TempDir dir;
   std::ofstream(dir / "segment.ts") << std::string(1 << 20, 's');
   std::optional<FileStamp> stamp;
@@ -57,7 +57,7 @@ TEST_CASE_TEMPLATE("a segment's answer is complete only once its condition holds
       std::make_shared<const std::string>(*ReadWholeFile(dir / "segment.ts", &stamp, &file));
   std::promise<bool> condition;
   std::shared_future<bool> holds = condition.get_future().share();
-  Served<Server> served([&] {
+  Served<> served([&] {
     Answer a{200, "application/octet-stream", "", bytes, file, {}, {}};
     a.complete_when = [holds] { return holds.get(); };
     return a;
@@ -111,13 +111,13 @@ TEST_CASE("a segment read from a file goes out from the file while it is the ver
   Metrics metrics;
   metrics.DeclareCounter("sent", "test");
   Metrics::Counter& sent = metrics.counter("sent");
-  Served<ZeroCopyServer> served(
+  Served<> served(
       [&] {
         Answer a{200, "application/octet-stream", "", bytes, file, {}, {}};
         a.complete_when = [] { return true; };
         return a;
       },
-      [&](ZeroCopyServer& s) { s.CountFileBytes(&sent); });
+      [&](HttpServer& s) { s.CountFileBytes(&sent); });
   httplib::Client client("127.0.0.1", served.port);
   auto res = client.Get("/answer");
   REQUIRE(res);
@@ -136,9 +136,7 @@ TEST_CASE("a segment read from a file goes out from the file while it is the ver
   CHECK(sent.value() == bytes->size() - 1);
 }
 
-TEST_CASE_TEMPLATE(
-    "a segment with no bytes in memory goes out from its file, never whole once it changed", Server,
-    httplib::Server, ZeroCopyServer) {
+TEST_CASE("a segment with no bytes in memory goes out from its file, never whole once it changed") {
   test::TempDir dir;
   std::string path = dir / "segment.ts";
   const std::string version(3 << 20, 'a');
@@ -147,7 +145,7 @@ TEST_CASE_TEMPLATE(
   REQUIRE(file != nullptr);
   // The test's hook for the moment between the body and its last byte.
   std::function<void()> before_last = [] {};
-  Served<Server> served([&] {
+  Served<> served([&] {
     Answer a{200, "application/octet-stream", "", nullptr, file, {}, {}};
     a.complete_when = [&] {
       before_last();

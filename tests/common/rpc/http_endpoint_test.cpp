@@ -24,7 +24,7 @@ struct Served {
   KeyPair tracker = KeyPair::Generate();
   KeyPair client = KeyPair::Generate();
   SignedService service{ServiceRules{key, tracker.public_key(), 120, 0, {}}};
-  httplib::Server server;
+  HttpServer server;
   std::optional<Serving> serving;
 
   explicit Served(EndpointOptions options = {}) {
@@ -34,8 +34,8 @@ struct Served {
     options.tuning.threads = 4;
     options.tuning.max_body_bytes = 4096;
     ServeSigned(server, service, options);
-    server.Get("/page", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("a page", "text/plain");
+    server.Get("/page", [](const HttpRequest&, HttpResponse& res) {
+      res.SetContent("a page", "text/plain");
     });
     serving.emplace(server);
   }

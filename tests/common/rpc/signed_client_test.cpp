@@ -13,7 +13,7 @@
 #include <optional>
 #include <set>
 
-#include "common/http/bind.h"
+#include "common/http/http_server.h"
 #include "common/rpc/http_endpoint.h"
 #include "common/wire/signing.h"
 #include "tests/support/serving.h"
@@ -28,7 +28,7 @@ struct Served {
   std::atomic<int> calls{0};
   std::mutex mutex;
   std::set<std::string> nonces;  // of the requests "once" saw
-  httplib::Server server;
+  HttpServer server;
   std::optional<Serving> serving;
 
   Served() {
@@ -105,10 +105,10 @@ TEST_CASE("a request with no answer is sent again, the same bytes") {
 }
 
 TEST_CASE("no answer at all is an upstream error that names the peer") {
-  httplib::Server closed;
-  int port = BindServer(closed, "127.0.0.1", 0);  // bound, never served
+  HttpServer closed;
+  int port = closed.Bind("127.0.0.1", 0);  // bound, never served
   REQUIRE(port > 0);
-  closed.stop();
+  closed.Stop();
   SignedClient::Options options;
   options.timeout_ms = 500;
   options.attempts = 3;
