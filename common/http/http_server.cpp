@@ -2,15 +2,12 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <regex>
-#include <thread>
+#include <string_view>
 #include <vector>
 
 #include "common/http/connection_loop.h"
@@ -72,7 +69,7 @@ struct HttpServer::Impl final : ConnectionLoop::Answerer {
 
   // Runs the route of `req`; false when none serves its method and path.
   bool RouteRequest(HttpRequest& req, HttpResponse& res) {
-    const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
+    std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
     for (const Route& r : routes) {
       if (r.method != method) continue;
       if (r.literal ? req.path != r.pattern : !std::regex_match(req.path, req.matches, r.regex)) {

@@ -4,15 +4,11 @@
 
 namespace tollstream {
 
-void SetBody(HttpResponse& res, std::string&& body, std::string_view content_type) {
-  res.SetContent(std::move(body), content_type);
-}
-
 void ReplyJson(HttpResponse& res, int status, const json& body) {
   res.status = status;
   res.SetHeader("Cache-Control", "no-store");
   res.SetHeader("X-Content-Type-Options", "nosniff");
-  SetBody(res, body.dump(), "application/json");
+  res.SetContent(body.dump(), "application/json");
 }
 
 void ReplyError(HttpResponse& res, const Error& error) {

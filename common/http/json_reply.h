@@ -20,7 +20,4 @@ namespace tollstream {
 void ReplyJson(HttpResponse& res, int status, const json& body);
 void ReplyError(HttpResponse& res, const Error& error);
 
-// Sets the body and its Content-Type, moving `body` in.
-void SetBody(HttpResponse& res, std::string&& body, std::string_view content_type);
-
 }  // namespace tollstream

@@ -22,6 +22,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+constexpr size_t kChunkLine = 64;  // a chunk's size line, extensions included
+
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -76,12 +78,24 @@ bool RequestParser::Fail(int status, std::string reason) {
   return false;
 }
 
-bool RequestParser::TakeLine(std::string_view data, size_t& used, size_t limit, int status,
-                             const std::string& why) {
+bool RequestParser::LineTooLong() {
+  switch (m_state) {
+    case State::kRequestLine:
+      return Fail(
+          431, "the request line is over " + std::to_string(m_limits.max_request_line) + " bytes");
+    case State::kChunkSize:
+      return Fail(400, "a malformed chunk size line");
+    default:
+      return Fail(
+          431, "the header block is over " + std::to_string(m_limits.max_header_bytes) + " bytes");
+  }
+}
+
+bool RequestParser::TakeLine(std::string_view data, size_t& used, size_t limit) {
   size_t lf = data.find('\n', used);
   size_t end = lf == std::string_view::npos ? data.size() : lf;
   size_t room = limit > m_line.size() ? limit - m_line.size() : 0;
-  if (end - used > room) return Fail(status, why);
+  if (end - used > room) return LineTooLong();
   m_line.append(data.substr(used, end - used));
   used = lf == std::string_view::npos ? data.size() : lf + 1;
   if (lf == std::string_view::npos) return false;
@@ -101,11 +115,7 @@ size_t RequestParser::Feed(std::string_view data) {
         size_t limit =
             first ? m_limits.max_request_line
                   : m_limits.max_header_bytes - std::min(m_header_bytes, m_limits.max_header_bytes);
-        std::string why = first ? "the request line is over " +
-                                      std::to_string(m_limits.max_request_line) + " bytes"
-                                : "the header block is over " +
-                                      std::to_string(m_limits.max_header_bytes) + " bytes";
-        if (!TakeLine(data, used, limit, 431, why)) {
+        if (!TakeLine(data, used, limit)) {
           if (failed()) return used;
           break;
         }
@@ -142,7 +152,7 @@ size_t RequestParser::Feed(std::string_view data) {
         break;
       }
       case State::kChunkSize: {
-        if (!TakeLine(data, used, 64, 400, "a malformed chunk size line")) {
+        if (!TakeLine(data, used, kChunkLine)) {
           if (failed()) return used;
           break;
         }

@@ -55,9 +55,10 @@ class RequestParser {
  private:
   bool Fail(int status, std::string reason);
   // Takes a line ending in LF from `data` into m_line; true once complete.
-  // Fails with `status` and `why` when the line is over `limit` bytes.
-  bool TakeLine(std::string_view data, size_t& used, size_t limit, int status,
-                const std::string& why);
+  // Fails (LineTooLong) when the line is over `limit` bytes.
+  bool TakeLine(std::string_view data, size_t& used, size_t limit);
+  // The refusal of a line over its limit, by what the line is.
+  bool LineTooLong();
   bool RequestLine(std::string_view line);
   bool HeaderLine(std::string_view line);
   bool EndOfHeaders();

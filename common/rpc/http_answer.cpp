@@ -56,7 +56,7 @@ void WriteAnswer(HttpResponse& res, Answer a, ConnectionPolicy policy) {
   for (auto& [name, value] : a.headers) res.SetHeader(name, value);
   if (!payload) {
     if (close) res.SetHeader("Connection", "close");
-    SetBody(res, std::move(a.body), a.content_type);
+    res.SetContent(std::move(a.body), a.content_type);
     return;
   }
   SetPayload(res, a);

@@ -14,8 +14,6 @@
 namespace tollstream::test {
 namespace {
 
-constexpr uint64_t kMB = 1'000'000;
-
 // The sequence numbers of the segments a viewer's output says it bought.
 std::vector<uint64_t> BoughtSeqs(const std::string& output) {
   std::vector<uint64_t> seqs;
@@ -187,16 +185,7 @@ TEST_CASE(
   bool alive = broadcaster.process.running();
   MESSAGE(f.Describe());
   REQUIRE(alive);
-  const PushOutcome& line = f.long_line;
-  CHECK((line.status == 431 || (line.status == 0 && line.closed)));
-  CHECK(line.sent <= 1 * kMB);
-  CHECK(f.many_lines.status == 431);
-  CHECK(f.chunked.status == 413);
-  CHECK(f.chunked.sent <= 1 * kMB);
-  CHECK(f.declared.status == 413);
-  CHECK(f.declared.seconds < 2);
-  CHECK(f.rss_peak < f.rss_before + 20 * kMB);
-  CHECK(f.rss_after < f.rss_before + 20 * kMB);
+  CheckOversizedRefused(f);
   CHECK(HttpGet(broadcaster.url + "/metrics").has_value());
 }
 

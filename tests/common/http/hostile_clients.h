@@ -140,6 +140,10 @@ struct OversizeFigures {
   std::string Describe() const;
 };
 OversizeFigures SendOversized(int port, const std::string& path, pid_t pid);
+// Checks that each was refused (431, 413) having taken in at most about
+// 1 MB, the declared one at once, and that the server's memory grew by
+// less than 20 MB.
+void CheckOversizedRefused(const OversizeFigures& f);
 
 // ---- A legitimate client meanwhile --------------------------------------------
 

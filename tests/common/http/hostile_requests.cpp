@@ -1,5 +1,6 @@
 // The oversized requests of hostile_clients.h: each sent until the server
 // answers or closes, counting the bytes that got out before that.
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -200,6 +201,20 @@ std::string OversizeFigures::Describe() const {
          "\n200,000 header lines: " + many_lines.Describe() +
          "\na 200 MB chunked body: " + chunked.Describe() +
          "\nContent-Length: 200000000: " + declared.Describe() + "\n" + memory;
+}
+
+void CheckOversizedRefused(const OversizeFigures& f) {
+  constexpr uint64_t kMB = 1'000'000;
+  const PushOutcome& line = f.long_line;
+  CHECK((line.status == 431 || (line.status == 0 && line.closed)));
+  CHECK(line.sent <= 1 * kMB);
+  CHECK(f.many_lines.status == 431);
+  CHECK(f.chunked.status == 413);
+  CHECK(f.chunked.sent <= 1 * kMB);
+  CHECK(f.declared.status == 413);
+  CHECK(f.declared.seconds < 2);
+  CHECK(f.rss_peak < f.rss_before + 20 * kMB);
+  CHECK(f.rss_after < f.rss_before + 20 * kMB);
 }
 
 }  // namespace tollstream::test
