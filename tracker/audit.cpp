@@ -22,6 +22,7 @@ class Auditor {
     if (Status s = ReplayJournal(); !s) return s.error();
     if (Status s = CheckContracts(); !s) return s.error();
     if (Status s = CheckReleaseIndex(); !s) return s.error();
+    if (Status s = CheckOpenByAddressIndex(); !s) return s.error();
     if (Status s = CheckAccounts(); !s) return s.error();
     if (Status s = CheckTotals(); !s) return s.error();
     m_report.ok = m_report.problems.empty();
@@ -123,7 +124,7 @@ class Auditor {
           m_open_locks[c->terms.spend_address] += c->lock;
           ++m_open_counts[c->terms.spend_address];
           ++m_open_counts[c->terms.income_address];
-          m_open_release[c->id] = c->release_at;
+          m_open[c->id] = {c->release_at, c->terms.spend_address, c->terms.income_address};
           if (c->paid != 0) Problem(where + " is open but has paid");
           break;
         case ContractState::kClosed:
@@ -150,17 +151,39 @@ class Auditor {
     Status s = Scan(keys::kReleases, keys::ParseReleaseKey, [&](const auto& key, const json&) {
       ++listed;
       const std::string& id = key.id;
-      auto it = m_open_release.find(id);
-      if (it == m_open_release.end()) {
+      auto it = m_open.find(id);
+      if (it == m_open.end()) {
         Problem("release index lists " + id + ", which is not an open contract");
-      } else if (it->second != key.release_at) {
+      } else if (it->second.release_at != key.release_at) {
         Problem("release index has the wrong time for " + id);
       }
     });
     if (!s) return s;
-    if (listed != m_open_release.size()) {
+    if (listed != m_open.size()) {
       Problem("release index lists " + std::to_string(listed) + " contracts, " +
-              std::to_string(m_open_release.size()) + " are open");
+              std::to_string(m_open.size()) + " are open");
+    }
+    return Status::Ok();
+  }
+
+  // Every open contract is listed under its spend and its income address, and nothing else.
+  Status CheckOpenByAddressIndex() {
+    size_t listed = 0;
+    Status s =
+        Scan(keys::kOpenByAddress, keys::ParseOpenByAddressKey, [&](const auto& key, const json&) {
+          ++listed;
+          auto it = m_open.find(key.id);
+          if (it == m_open.end()) {
+            Problem("the index by address lists " + key.id + ", which is not an open contract");
+          } else if (key.address != it->second.spend && key.address != it->second.income) {
+            Problem("the index by address lists " + key.id + " under " + key.address +
+                    ", not one of its addresses");
+          }
+        });
+    if (!s) return s;
+    if (listed != 2 * m_open.size()) {
+      Problem("the index by address has " + std::to_string(listed) + " entries, " +
+              std::to_string(2 * m_open.size()) + " expected (two per open contract)");
     }
     return Status::Ok();
   }
@@ -237,7 +260,11 @@ class Auditor {
   std::map<std::string, uint64_t> m_replayed;     // address -> balance from the journal
   std::map<std::string, uint64_t> m_open_locks;   // spend address -> sum of open locks
   std::map<std::string, uint64_t> m_open_counts;  // special address -> open contracts
-  std::map<std::string, int64_t> m_open_release;  // open contract id -> release time
+  struct OpenContract {
+    int64_t release_at = 0;
+    std::string spend, income;  // its addresses
+  };
+  std::map<std::string, OpenContract> m_open;  // by id
 };
 
 }  // namespace

@@ -113,6 +113,8 @@ void WriteSettled(LedgerTxn& txn, const std::string& id, const ContractRecord& r
   StoreAccount(txn, p.income);
   txn.PutJson(keys::Contract(id), rec.ToJson());
   txn.Delete(keys::Release(rec.release_at, id));
+  txn.Delete(keys::OpenByAddress(rec.terms.spend_address, id));
+  txn.Delete(keys::OpenByAddress(rec.terms.income_address, id));
   txn.PutJson(keys::kTotals, p.totals.ToJson());
 }
 
@@ -186,6 +188,8 @@ Result<json> Ledger::OpenContract(LedgerTxn& txn, const PublicKey& caller, const
   StoreAccount(txn, *income);
   txn.PutJson(keys::Contract(id), rec.ToJson());
   txn.Put(keys::Release(rec.release_at, id), "");
+  txn.Put(keys::OpenByAddress(contract.terms.spend_address, id), "");
+  txn.Put(keys::OpenByAddress(contract.terms.income_address, id), "");
   txn.PutJson(keys::kTotals, totals->ToJson());
   return json{
       {"contract", id},

@@ -87,6 +87,18 @@ std::string Release(int64_t release_at, std::string_view id_hex) {
   return Joined(kReleases.first, HexTime(release_at), kSeparator, id_hex);
 }
 
+std::string OpenByAddress(std::string_view address, std::string_view id_hex) {
+  return Joined(kOpenByAddress.first, address, kSeparator, id_hex);
+}
+
+std::string OpenByAddressFirst(std::string_view address) {
+  return Joined(kOpenByAddress.first, address, kSeparator);
+}
+
+std::string OpenByAddressLimit(std::string_view address) {
+  return Joined(kOpenByAddress.first, address, "0");  // '0' is the byte after '/'
+}
+
 std::string Journal(uint64_t seq) {
   return Joined(kJournal.first, HexU64(seq));
 }
@@ -114,6 +126,15 @@ std::optional<ReleaseKey> ParseReleaseKey(std::string_view key) {
   auto id = TakeHex(key, kHashDigits);
   if (!id || !key.empty()) return std::nullopt;
   return ReleaseKey{*release_at, std::string(*id)};
+}
+
+std::optional<OpenByAddressKey> ParseOpenByAddressKey(std::string_view key) {
+  if (!TakeLiteral(key, kOpenByAddress.first)) return std::nullopt;
+  auto address = TakeHex(key, kHashDigits);
+  if (!address || !TakeLiteral(key, kSeparator)) return std::nullopt;
+  auto id = TakeHex(key, kHashDigits);
+  if (!id || !key.empty()) return std::nullopt;
+  return OpenByAddressKey{std::string(*address), std::string(*id)};
 }
 
 std::optional<uint64_t> ParseJournalKey(std::string_view key) {

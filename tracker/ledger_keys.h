@@ -8,9 +8,11 @@
 //   o/<income|spend>/<pk>    OwnerIndex: the owner's current special address
 //   c/<contract id>          ContractRecord
 //   x/<release time>/<id>    an open contract, by the time its lock is released
+//   p/<address>/<id>         an open contract, under its spend and its income address
 //   j/<seq>                  JournalEntry: one movement of tokens
 //   m/supply                 Supply: {"minted": n, "journal_next": seq}
 //   m/totals                 Totals
+//   m/indexes                {"open_by_address": true} once the p/ index is built
 //   q/<pubkey><nonce>        the answer to an applied request (retries get it again)
 //   t/<ts>/<pubkey><nonce>   the same requests by timestamp, for pruning
 //
@@ -42,7 +44,8 @@ inline constexpr KeyRange kAccounts{"a/", "a0"};  // '0' is the byte after '/'
 inline constexpr KeyRange kOwners{"o/", "o0"};
 inline constexpr KeyRange kContracts{"c/", "c0"};
 inline constexpr KeyRange kReleases{"x/", "x0"};  // soonest release first
-inline constexpr KeyRange kJournal{"j/", "j0"};   // in seq order
+inline constexpr KeyRange kOpenByAddress{"p/", "p0"};
+inline constexpr KeyRange kJournal{"j/", "j0"};  // in seq order
 inline constexpr KeyRange kAnswers{"q/", "q0"};
 inline constexpr KeyRange kAnswersByTime{"t/", "t0"};  // oldest request first
 
@@ -51,15 +54,26 @@ std::string Account(std::string_view address);
 std::string Owner(AccountKind kind, const PublicKey& owner);
 std::string Contract(std::string_view id_hex);
 std::string Release(int64_t release_at, std::string_view id_hex);
+std::string OpenByAddress(std::string_view address, std::string_view id_hex);
+// The first key of `address`'s entries in kOpenByAddress, and the key after its last.
+std::string OpenByAddressFirst(std::string_view address);
+std::string OpenByAddressLimit(std::string_view address);
 std::string Journal(uint64_t seq);
 inline constexpr const char* kSupply = "m/supply";
 inline constexpr const char* kTotals = "m/totals";
+inline constexpr const char* kIndexes = "m/indexes";
 std::string Answer(const PublicKey& signer, std::string_view nonce);
 std::string AnswerByTime(int64_t ts, const PublicKey& signer, std::string_view nonce);
 
 // The parts of a release key.
 struct ReleaseKey {
   int64_t release_at = 0;
+  std::string id;  // the contract's id, hex
+};
+
+// The parts of an open-by-address key.
+struct OpenByAddressKey {
+  std::string address;
   std::string id;  // the contract's id, hex
 };
 
@@ -72,6 +86,7 @@ struct AnswerByTimeKey {
 std::optional<std::string> ParseAccountKey(std::string_view key);   // the address
 std::optional<std::string> ParseContractKey(std::string_view key);  // the contract's id
 std::optional<ReleaseKey> ParseReleaseKey(std::string_view key);
+std::optional<OpenByAddressKey> ParseOpenByAddressKey(std::string_view key);
 std::optional<uint64_t> ParseJournalKey(std::string_view key);  // the seq
 std::optional<AnswerByTimeKey> ParseAnswerByTimeKey(std::string_view key);
 

@@ -77,6 +77,19 @@ Status Walk(KvIterator& it, const keys::KeyRange& range, const std::string& from
   return it.status();
 }
 
+// Adds contract `id`, which the index `index` names, to `page`; returns its
+// id as the cursor. A contract the index names must exist.
+Result<std::string> AddIndexed(const KvStore& store, const KvSnapshot& snapshot,
+                               const std::string& id, const char* index, LedgerPage& page) {
+  auto c = Load<ContractRecord>(store, snapshot, keys::Contract(id));
+  if (!c) return c.error();
+  if (!c->has_value()) {
+    return MakeError(ErrorCode::kInternal, std::string(index) + " names a missing contract " + id);
+  }
+  page.items.push_back(PublicContract(**c));
+  return id;
+}
+
 }  // namespace
 
 uint64_t LedgerFigures::contracts_open() const {
@@ -164,14 +177,32 @@ Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
                   [&](std::string_view key, std::string_view) -> Result<std::string> {
                     auto release = KeyParts(keys::ParseReleaseKey(key), key);
                     if (!release) return release.error();
-                    const std::string& id = release->id;
-                    auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(id));
-                    if (!c) return c.error();
-                    if (!c->has_value())
-                      return MakeError(ErrorCode::kInternal,
-                                       "the release index names a missing contract " + id);
-                    page.items.push_back(PublicContract(**c));
-                    return id;
+                    return AddIndexed(store, *snapshot, release->id, "the release index", page);
+                  });
+  if (!s) return s.error();
+  return page;
+}
+
+Result<LedgerPage> OpenContractsOf(const KvStore& store, const std::string& address,
+                                   const std::string& after, size_t limit) {
+  if (!IsLowerHex(address, kIdHexDigits)) {
+    return Invalid("address must be an address (64 lowercase hex digits)");
+  }
+  if (!after.empty() && !IsLowerHex(after, kIdHexDigits)) {
+    return Invalid("after must be a contract id (64 lowercase hex digits)");
+  }
+  if (Status s = CheckLimit(limit); !s) return s.error();
+  LedgerPage page;
+  auto snapshot = store.Snapshot();
+  auto it = store.NewIterator(*snapshot);
+  std::string first = keys::OpenByAddressFirst(address);
+  std::string last = keys::OpenByAddressLimit(address);
+  std::string from = after.empty() ? first : keys::OpenByAddress(address, after);
+  Status s = Walk(*it, keys::KeyRange{first, last}, from, after.empty() ? "" : from, limit, page,
+                  [&](std::string_view key, std::string_view) -> Result<std::string> {
+                    auto entry = KeyParts(keys::ParseOpenByAddressKey(key), key);
+                    if (!entry) return entry.error();
+                    return AddIndexed(store, *snapshot, entry->id, "the index by address", page);
                   });
   if (!s) return s.error();
   return page;

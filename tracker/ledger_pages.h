@@ -62,6 +62,13 @@ enum class ContractFilter {
 Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
                                  const std::string& after, size_t limit);
 
+// The open contracts (PublicContract) of `address`, a spend or an income
+// address, in id order from the one after contract `after` ("" for the
+// first page). Errors: kInvalidField (`address` or `after` malformed,
+// `limit` not in 1..kMaxPageSize), kUnavailable, kInternal.
+Result<LedgerPage> OpenContractsOf(const KvStore& store, const std::string& address,
+                                   const std::string& after, size_t limit);
+
 // One contract (PublicContract). Errors: kInvalidField (not an id),
 // kNotFound, kUnavailable, kInternal.
 Result<json> ContractView(const KvStore& store, const std::string& id);

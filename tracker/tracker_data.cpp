@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/cli/key_file.h"
+#include "tracker/ledger_indexes.h"
 
 namespace tollstream {
 namespace {
@@ -41,6 +42,7 @@ Result<TrackerData> InitTrackerData(const std::string& dir, const KvStore::Optio
   create.create_if_missing = true;
   auto store = KvStore::Open(ledger, create);
   if (!store) return store.error();
+  if (Status built = BuildMissingIndexes(**store); !built) return built.error();
   return TrackerData{*key, std::move(*store)};
 }
 
@@ -73,6 +75,7 @@ Result<TrackerData> OpenTrackerData(const std::string& dir, const KvStore::Optio
   open.create_if_missing = false;
   auto store = KvStore::Open(ledger, open);
   if (!store) return store.error();
+  if (Status built = BuildMissingIndexes(**store); !built) return built.error();
   return TrackerData{*key, std::move(*store)};
 }
 

@@ -133,6 +133,31 @@ Result<ContractStatus> TrackerApi::Contract(const std::string& id_hex) {
   return ContractStatus{*state, FindAmount(*answer, "paid").value_or(0)};
 }
 
+Result<std::vector<OpenContractEntry>> TrackerApi::OpenContracts(const std::string& address) {
+  std::vector<OpenContractEntry> out;
+  json params = {{"address", address}, {"limit", 500}};
+  for (;;) {
+    auto answer = m_client.Call("openContracts", params);
+    if (!answer) return answer.error();
+    const json* list = answer->contains("contracts") ? &(*answer)["contracts"] : nullptr;
+    if (list == nullptr || !list->is_array()) {
+      return MakeError(ErrorCode::kUpstream, "openContracts: the answer has no contracts list");
+    }
+    for (const json& c : *list) {
+      auto id = FindString(c, "id");
+      auto stream = FindString(c, "stream");
+      auto viewer = PublicKey::FromHex(FindString(c, "viewer").value_or(""));
+      if (!id || !stream || !viewer) {
+        return MakeError(ErrorCode::kUpstream, "openContracts: an entry does not parse");
+      }
+      out.push_back({*id, *stream, *viewer});
+    }
+    auto next = FindString(*answer, "next");
+    if (!next) return out;
+    params["after"] = *next;
+  }
+}
+
 Result<Response> TrackerApi::CloseContract(const std::string& id_hex, const json& receipt) {
   json params = {{"contract", id_hex}};
   if (!receipt.is_null()) params["receipt"] = receipt;

@@ -52,6 +52,13 @@ struct ContractStatus {
   uint64_t paid = 0;
 };
 
+// An open contract as `openContracts` lists it.
+struct OpenContractEntry {
+  std::string id;  // hex
+  std::string stream;
+  PublicKey viewer;
+};
+
 // A client of the tracker at `url` that has done its handshake. Errors: the
 // handshake's, its message naming the tracker.
 Result<std::unique_ptr<TrackerClient>> ConnectTracker(const std::string& url, const KeyPair& key);
@@ -86,6 +93,9 @@ class TrackerApi {
   // viewer's proof that it is open).
   Result<Response> OpenContract(const json& signed_contract);
   Result<ContractStatus> Contract(const std::string& id_hex);
+  // Every open contract of `address` (a spend or income address), page by
+  // page. An entry that does not parse is an error.
+  Result<std::vector<OpenContractEntry>> OpenContracts(const std::string& address);
   // Closes a contract with `receipt` (null: none, nothing is paid); the
   // whole signed answer, to show a third party.
   Result<Response> CloseContract(const std::string& id_hex, const json& receipt);

@@ -72,6 +72,12 @@ TEST_CASE_FIXTURE(LedgerFixture,
          it->Seek("x/");
          Poke(*store, std::string(it->key()), std::nullopt);
        }},
+      {"an open contract missing under its income address",
+       [&] { Poke(*store, keys::OpenByAddress(income, ToHex(k.id)), std::nullopt); }},
+      {"a closed contract listed under an address",
+       [&] { Poke(*store, keys::OpenByAddress(spend, ToHex(k2.id)), ""); }},
+      {"an open contract listed under another address",
+       [&] { Poke(*store, keys::OpenByAddress(client, ToHex(k.id)), ""); }},
       {"an account record lost", [&] { Poke(*store, keys::Account(income), std::nullopt); }},
   };
   for (const auto& c2 : cases) {

@@ -43,6 +43,10 @@ TEST_CASE("each builder makes exactly the bytes of the format on disk") {
       {Release(0, kId), "x/0000000000000000/" + kId},
       {Release(1700000300, kId), "x/000000006553f22c/" + kId},
       {Release(kMaxTime, kId), "x/7fffffffffffffff/" + kId},
+      {OpenByAddress(kAddress, kId), "p/" + kAddress + "/" + kId},
+      {OpenByAddressFirst(kAddress), "p/" + kAddress + "/"},
+      {OpenByAddressLimit(kAddress), "p/" + kAddress + "0"},
+      {kIndexes, "m/indexes"},
       {Journal(0), "j/0000000000000000"},
       {Journal(255), "j/00000000000000ff"},
       {Journal(std::numeric_limits<uint64_t>::max()), "j/ffffffffffffffff"},
@@ -61,6 +65,16 @@ TEST_CASE("each parser gives back the parts its builder was given") {
   for (const std::string& address : {kAddress, std::string(64, '0'), std::string(64, 'f')}) {
     CHECK(ParseAccountKey(Account(address)) == address);
     CHECK(ParseContractKey(Contract(address)) == address);
+    auto open = ParseOpenByAddressKey(OpenByAddress(address, kId));
+    REQUIRE(open.has_value());
+    CHECK(open->address == address);
+    CHECK(open->id == kId);
+    // Its entries lie between its first and limit keys, and no other address's.
+    std::string first = OpenByAddressFirst(address), limit = OpenByAddressLimit(address);
+    KeyRange own{first, limit};
+    CHECK(own.Contains(OpenByAddress(address, std::string(64, 'f'))));
+    CHECK(own.Contains(OpenByAddress(address, std::string(64, '0'))));
+    CHECK_FALSE(own.Contains(OpenByAddress(kId, kId)));
   }
   for (int64_t t : {int64_t{0}, int64_t{1}, int64_t{1700000000}, kMaxTime}) {
     CAPTURE(t);
@@ -107,6 +121,7 @@ TEST_CASE("every key lies in its kind's range and in no other") {
       {&kOwners, Owner(AccountKind::kSpend, Pk())},
       {&kContracts, Contract(kId)},
       {&kReleases, Release(kMaxTime, std::string(64, 'f'))},
+      {&kOpenByAddress, OpenByAddress(std::string(64, 'f'), std::string(64, 'f'))},
       {&kJournal, Journal(std::numeric_limits<uint64_t>::max())},
       {&kAnswers, Answer(Pk(), kNonce)},
       {&kAnswersByTime, AnswerByTime(kMaxTime, Pk(), kNonce)},
@@ -120,7 +135,7 @@ TEST_CASE("every key lies in its kind's range and in no other") {
       if (other.range != own.range) CHECK_FALSE(other.range->Contains(own.key));
     }
   }
-  for (const char* meta : {kSupply, kTotals}) {
+  for (const char* meta : {kSupply, kTotals, kIndexes}) {
     for (const auto& kind : kinds) CHECK_FALSE(kind.range->Contains(meta));
   }
 }
@@ -131,6 +146,7 @@ TEST_CASE("a key no builder makes parses to nullopt") {
   Parses contract = [](std::string_view k) { return ParseContractKey(k).has_value(); };
   Parses release = [](std::string_view k) { return ParseReleaseKey(k).has_value(); };
   Parses journal = [](std::string_view k) { return ParseJournalKey(k).has_value(); };
+  Parses open = [](std::string_view k) { return ParseOpenByAddressKey(k).has_value(); };
   Parses by_time = [](std::string_view k) { return ParseAnswerByTimeKey(k).has_value(); };
   const std::string upper_id = "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF";
   std::string bad_hex = kId;
@@ -158,6 +174,12 @@ TEST_CASE("a key no builder makes parses to nullopt") {
       {"contract: not hex", &contract, "c/" + bad_hex},
       {"release: another prefix", &release, "t/" + time + kId},
       {"release: the prefix alone", &release, "x/"},
+      {"open: another prefix", &open, "x/" + kAddress + "/" + kId},
+      {"open: no id", &open, "p/" + kAddress + "/"},
+      {"open: no separator", &open, "p/" + kAddress + kId},
+      {"open: an id digit short", &open, "p/" + kAddress + "/" + kId.substr(1)},
+      {"open: a byte over", &open, "p/" + kAddress + "/" + kId + "0"},
+      {"open: uppercase", &open, "p/" + upper_id + "/" + kId},
       {"release: no id", &release, "x/" + time},
       {"release: no separator", &release, "x/000000006553f100" + kId},
       {"release: a short time", &release, "x/00000006553f100/" + kId},

@@ -103,6 +103,50 @@ TEST_CASE_FIXTURE(LedgerFixture,
   CHECK(text.find("chain") == std::string::npos);
 }
 
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "the open contracts of an address: exactly its own, in id order, by pages") {
+  KeyPair b = KeyPair::Generate(), b2 = KeyPair::Generate(), c = KeyPair::Generate();
+  Mint(c.public_key(), 100000);
+  std::string income = Income(b), other_income = Income(b2);
+  std::string spend = Spend(c, 50000);
+  std::set<std::string> open_b, open_b2;
+  for (int i = 0; i < 17; ++i) {
+    bool second = i % 4 == 1;
+    const KeyPair& seller = second ? b2 : b;
+    Contract k = MakeContract(c, seller, spend, second ? other_income : income, 2, 10,
+                              kNow + 100 + (i * 7) % 17);
+    REQUIRE(Open(seller, k).ok());
+    if (i % 5 == 0) {
+      REQUIRE(Close(seller, k, MakeReceipt(c, k, 1, 100)).ok());
+    } else {
+      (second ? open_b2 : open_b).insert(ToHex(k.id));
+    }
+  }
+  CHECK(AuditHolds());  // the index by address included
+  std::set<std::string> both = open_b;
+  both.insert(open_b2.begin(), open_b2.end());
+  for (size_t limit : {size_t{1}, size_t{3}, kMaxPageSize}) {
+    CAPTURE(limit);
+    auto list = [&](const std::string& address) {
+      return Field(Walk([&](const std::string& after) {
+                     return OpenContractsOf(*store, address, after, limit);
+                   }),
+                   "id");
+    };
+    for (const auto& [address, expected] :
+         {std::pair{income, open_b}, std::pair{other_income, open_b2}, std::pair{spend, both}}) {
+      auto ids = list(address);
+      CHECK(std::vector<std::string>(expected.begin(), expected.end()) == ids);  // sorted
+    }
+    CHECK(list(AddressOf(c.public_key())).empty());
+  }
+  CHECK(OpenContractsOf(*store, "abc", "", 5).error().code == ErrorCode::kInvalidField);
+  CHECK(OpenContractsOf(*store, income, "xyz", 5).error().code == ErrorCode::kInvalidField);
+  CHECK(OpenContractsOf(*store, income, "", 0).error().code == ErrorCode::kInvalidField);
+  CHECK(OpenContractsOf(*store, income, "", kMaxPageSize + 1).error().code ==
+        ErrorCode::kInvalidField);
+}
+
 TEST_CASE_FIXTURE(LedgerFixture, "the open filter goes on after its cursor's contract closed") {
   KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
   Mint(c.public_key(), 1000);

@@ -65,12 +65,24 @@ TEST_CASE("a whole contract cycle over HTTP, with exact balances") {
   auto info = c.client->Call("contract", {{"id", ToHex(k.id)}});
   REQUIRE(info.ok());
   CHECK((*info)["state"] == "open");
+  // Listed open under both its addresses, and under no other.
+  for (const std::string address : {(*income)["address"], (*spend)["address"]}) {
+    auto listed = c.client->Call("openContracts", {{"address", address}});
+    REQUIRE_MESSAGE(listed.ok(), listed.error().message);
+    REQUIRE((*listed)["contracts"].size() == 1);
+    CHECK((*listed)["contracts"][0]["id"] == ToHex(k.id));
+    CHECK((*listed)["next"].is_null());
+  }
+  CHECK((*c.client->Call("openContracts", {{"address", c.address()}}))["contracts"].empty());
 
   Receipt r = SignedReceipt(c, k, 40, 40 * 1024);
   auto closed =
       b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", r.ToJson()}});
   REQUIRE_MESSAGE(closed.ok(), closed.error().message);
   CHECK((*closed)["paid"] == 120);
+  auto after = b.client->Call("openContracts", {{"address", (*income)["address"]}});
+  REQUIRE(after.ok());
+  CHECK((*after)["contracts"].empty());
 
   auto out_b = b.client->Call("closeIncomeAddress", {{"address", (*income)["address"]}});
   auto out_c = c.client->Call("closeSpendAddress", {{"address", (*spend)["address"]}});
@@ -166,6 +178,11 @@ TEST_CASE("every error class, each signed, none changing the ledger") {
        a.client->MakeRequest("mint", {{"to", a.address()}, {"amount", 5}}).dump(), 403,
        "forbidden"},
       {"unknown route", "/v1/steal", good.dump(), 404, "not_found"},
+      {"not an address", "/v1/openContracts",
+       a.client->MakeRequest("openContracts", {{"address", "xyz"}}).dump(), 400, "invalid_field"},
+      {"a page too long", "/v1/openContracts",
+       a.client->MakeRequest("openContracts", {{"address", a.address()}, {"limit", 501}}).dump(),
+       400, "invalid_field"},
       {"unknown contract", "/v1/contract",
        a.client->MakeRequest("contract", {{"id", std::string(64, '0')}}).dump(), 404, "not_found"},
       {"overdraw", "/v1/transfer", transfer({{"to", other.address()}, {"amount", 101}}).dump(), 409,

@@ -194,18 +194,37 @@ TEST_CASE("a changed byte in a table file: the tracker refuses to start, serving
   CHECK(audit_status == 2);
 }
 
-TEST_CASE("a ledger that does not pass its audit is not served") {
-  TrackerFixture t;
+namespace {
+
+// The ledger of `t`, a tracker that minted once and stopped.
+std::unique_ptr<KvStore> StoppedLedger(TrackerFixture& t) {
   t.Mint(AddressOf(KeyPair::Generate().public_key()), 10);
   REQUIRE(t.Stop() == 0);
+  KvStore::Options options;
+  options.create_if_missing = false;
+  auto store = KvStore::Open(t.data_dir() + "/ledger", options);
+  REQUIRE(store.ok());
+  return std::move(*store);
+}
+
+}  // namespace
+
+TEST_CASE("a tracker's ledger has its indexes built when it is opened") {
+  TrackerFixture t;
+  auto store = StoppedLedger(t);
+  auto marker = store->Get("m/indexes");
+  REQUIRE(marker.ok());
+  REQUIRE(marker->has_value());
+  CHECK(json::parse(**marker)["open_by_address"] == true);
+}
+
+TEST_CASE("a ledger that does not pass its audit is not served") {
+  TrackerFixture t;
   {
-    KvStore::Options options;
-    options.create_if_missing = false;
-    auto store = KvStore::Open(t.data_dir() + "/ledger", options);
-    REQUIRE(store.ok());
+    auto store = StoppedLedger(t);
     KvBatch damage;  // more minted than the balances hold
     damage.Put("m/supply", json{{"minted", 11}, {"journal_next", 1}}.dump());
-    REQUIRE((*store)->Write(damage, true).ok());
+    REQUIRE(store->Write(damage, true).ok());
   }
   TempDir dir;
   Outcome r = Tracker("run", t.data_dir(), dir / "run.err");

@@ -2,6 +2,7 @@
 
 #include "common/base/hex.h"
 #include "common/wire/fields.h"
+#include "tracker/ledger_pages.h"
 #include "tracker/methods/methods.h"
 
 namespace tollstream {
@@ -107,6 +108,23 @@ void RegisterContractMethods(TrackerService& service) {
     if (Status s = r.Finish(); !s) return s.error();
     return Apply([&ledger, id](LedgerTxn& txn, int64_t) { return ledger.ContractInfo(txn, id); });
   });
+
+  // openContracts: the open contracts of a spend or income address, a page
+  // at a time, as committed (a seller that lost its records finds its
+  // contracts here).
+  service.AddMethod(
+      "openContracts", Kind::kStateless, [&service](const Request& req) -> Result<Apply> {
+        ObjectReader r(req.params, "params");
+        std::string address = r.HexString("address", 32);
+        std::string after = r.Has("after") ? r.HexString("after", 32) : "";
+        uint64_t limit = r.Has("limit") ? r.Amount("limit") : kDefaultPageSize;
+        if (Status s = r.Finish(); !s) return s.error();
+        return Apply([&service, address, after, limit](LedgerTxn&, int64_t) -> Result<json> {
+          auto page = OpenContractsOf(service.store(), address, after, static_cast<size_t>(limit));
+          if (!page) return page.error();
+          return page->ToJson("contracts");
+        });
+      });
 }
 
 }  // namespace tollstream
