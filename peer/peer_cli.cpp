@@ -107,7 +107,9 @@ segment: the local stream has no gap and no segment twice.
 options:
   --out FILE              also write every segment's bytes to FILE
   --store-dir DIR         where bought segments are kept (default: a
-                          temporary directory removed at exit)
+                          temporary directory removed at exit); a viewer
+                          restarted with the same DIR resumes at the first
+                          segment its earlier run had not paid for
   --origin KEY            the origin's public key (default: of the origins
                           that sell a stream of that name, the one live
                           longest at the tracker)

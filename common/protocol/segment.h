@@ -24,6 +24,13 @@ namespace tollstream {
 
 inline constexpr const char* kSegmentHeader = "X-Tollstream-Segment";
 
+// The reasons a seller gives with the "end" answer to a segment request
+// (the contract is settled, no segment follows).
+inline constexpr std::string_view kEndStreamEnded = "the stream ended";
+inline constexpr std::string_view kEndAllDelivered = "the contract's segments are all delivered";
+// The seller is stopping cleanly: it may come back, under a new contract.
+inline constexpr std::string_view kEndSellerStopped = "the broadcaster stopped";
+
 struct SegmentStatement {
   std::string stream;
   PublicKey broadcaster;

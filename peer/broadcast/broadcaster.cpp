@@ -134,6 +134,7 @@ Result<json> Broadcaster::Offer(const Request& req) {
   if (Status s = CheckOffer(contract->terms, req.signer, ours); !s) return s.error();
   std::string id = ToHex(contract->id);
   if (auto again = ClaimOffer(id)) return std::move(*again);
+  if (m_stopping) return MakeError(ErrorCode::kUnavailable, "this node is stopping");
   struct OpeningGuard {
     Broadcaster* self;
     std::string id;
@@ -279,7 +280,7 @@ Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Requ
   Session& s = *session;
   std::optional<SourceSegment> segment;
   SourceInfo info;
-  if (!s.sale.AllPaid()) {
+  if (!s.sale.AllPaid() && !m_stopping) {
     (void)m_source.Refresh();
     info = m_source.Info();
     segment = m_source.Get(s.sale.Due(info));
@@ -293,7 +294,9 @@ Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Requ
   if (Status st = m_store.WaitSaved(s.saved); !st) {
     return ErrorAnswer("segment", CannotRecord(s, st.error()), req.id);
   }
-  if (auto reason = s.sale.EndReason(info)) {
+  std::optional<std::string> reason = s.sale.EndReason(info);
+  if (!reason && m_stopping) reason = std::string(kEndSellerStopped);
+  if (reason) {
     json closed = Settle(s, *reason);
     return Sign("segment", req.id, 200,
                 {{"state", "end"},

@@ -13,6 +13,11 @@
 //            "wait" (not written yet), or "end" (the contract is settled)
 //   close    the viewer leaves: B closes the contract with the last receipt
 //
+// A clean stop (Drain) loses no payment a viewer is about to send: B offers
+// no new contracts and sends no further segments, takes the receipt each
+// viewer sends with its next request, and answers it "end" with the reason
+// kEndSellerStopped; only then are the contracts closed.
+//
 // At most one delivered segment is ever unpaid: B sends segment n+1 only
 // after a receipt that covers segment n. A receipt that does not match what
 // was delivered, or none within the receipt timeout, ends the contract: B
@@ -22,6 +27,8 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -70,11 +77,19 @@ class Broadcaster {
   // The methods above, served by the node's HTTP server.
   const SignedService& api() const { return m_api; }
 
-  // Closes the contracts an earlier run left in the store, each with its
-  // last valid receipt. Returns how many were settled.
+  // Closes the contracts an earlier run left: those in the store, each with
+  // its last valid receipt, and those of this stream and income address
+  // open at the tracker that the store does not hold (their records were
+  // lost), without a receipt, so that their deposits come back now rather
+  // than at expiry. Call before serving. Returns how many were settled.
   size_t CloseStored();
   // Closes the contracts whose viewer sent nothing within the receipt timeout.
   size_t CloseQuiet();
+  // The first step of a clean stop: no new contracts and no further
+  // segments; each viewer's next request pays with its receipt and is
+  // answered "end". Waits until no viewer owes for a segment delivered, at
+  // most `grace`; returns how many still owe.
+  size_t Drain(std::chrono::milliseconds grace);
   // Closes every open contract (at shutdown).
   void CloseAll(const std::string& reason);
 
@@ -133,6 +148,9 @@ class Broadcaster {
   // the tracker's answer, or nullopt when it had closed the contract before
   // (kConflict, kNotFound). An error leaves it to settle later.
   Result<std::optional<Response>> CloseAtTracker(const std::string& id, const json& receipt);
+  // CloseStored's second part: the contracts open at the tracker that
+  // neither `stored` nor anything else here holds. Returns how many closed.
+  size_t CloseUnrecorded(const std::vector<StoredContract>& stored);
   // Refuses a replayed request (kDuplicate); records the others. `s` is locked.
   Status Admit(Session& s, const Request& req);
   void Event(const std::string& line);
@@ -149,7 +167,8 @@ class Broadcaster {
   BroadcasterConfig m_config;
   std::mutex m_mutex;  // guards m_sessions and m_totals
   std::map<std::string, std::shared_ptr<Session>> m_sessions;
-  std::set<std::string> m_opening;  // ids of offers being opened at the tracker
+  std::set<std::string> m_opening;      // ids of offers being opened at the tracker
+  std::atomic<bool> m_stopping{false};  // Drain has begun
   Totals m_totals;
   std::map<std::string, json> m_status_cache;  // guarded by m_mutex
 

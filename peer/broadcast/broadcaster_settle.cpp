@@ -1,5 +1,8 @@
 // The broadcaster's contracts closed at the tracker: one when its sale ends,
 // every quiet one, all at shutdown, and those a previous run left on disk.
+#include <set>
+#include <thread>
+
 #include "common/base/clock.h"
 #include "common/client/tracker_api.h"
 #include "common/observe/log.h"
@@ -60,7 +63,7 @@ size_t Broadcaster::CloseStored() {
     LogError("cannot read stored contracts: " + stored.error().message);
     return 0;
   }
-  size_t settled = 0;
+  size_t settled = CloseUnrecorded(*stored);
   for (const auto& c : *stored) {
     auto answer = CloseAtTracker(c.id, c.receipt);
     if (!answer) {
@@ -73,6 +76,31 @@ size_t Broadcaster::CloseStored() {
     Event("contract " + c.id + " closed from the stored receipt: paid " + std::to_string(paid));
   }
   return settled;
+}
+
+size_t Broadcaster::CloseUnrecorded(const std::vector<StoredContract>& stored) {
+  auto open = WithTracker(
+      [&](TrackerClient& c) { return TrackerApi(c).OpenContracts(m_config.income_address); });
+  if (!open) {
+    LogWarn("cannot list this node's open contracts at the tracker: " + open.error().message);
+    return 0;
+  }
+  std::set<std::string> recorded;
+  for (const auto& c : stored) recorded.insert(c.id);
+  size_t closed = 0;
+  for (const OpenContractEntry& c : *open) {
+    if (c.stream != m_config.stream || recorded.count(c.id) > 0) continue;
+    auto answer = CloseAtTracker(c.id, nullptr);
+    if (!answer) {
+      LogWarn("unrecorded contract " + c.id + ": close failed: " + answer.error().message);
+      continue;
+    }
+    ++closed;
+    Event("contract " + c.id +
+          " was open at the tracker with no record here (a lost state directory?): closed "
+          "without a receipt");
+  }
+  return closed;
 }
 
 size_t Broadcaster::CloseQuiet() {
@@ -92,6 +120,20 @@ size_t Broadcaster::CloseQuiet() {
     }
   }
   return closed;
+}
+
+size_t Broadcaster::Drain(std::chrono::milliseconds grace) {
+  m_stopping = true;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    size_t owing = 0;
+    for (auto& s : Sessions()) {
+      std::lock_guard lock(s->mutex);
+      if (!s->sale.closed() && s->sale.pending()) ++owing;
+    }
+    if (owing == 0 || std::chrono::steady_clock::now() >= deadline) return owing;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 void Broadcaster::CloseAll(const std::string& reason) {

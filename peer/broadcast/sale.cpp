@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "common/protocol/segment.h"
+
 namespace tollstream {
 namespace {
 
@@ -120,8 +122,9 @@ void Sale::Delivered(const SourceSegment& segment) {
 }
 
 std::optional<std::string> Sale::EndReason(const SourceInfo& held) const {
-  if (AllPaid()) return "the contract's segments are all delivered";
-  if (held.ended && (!held.available || m_next_seq > held.last)) return "the stream ended";
+  if (AllPaid()) return std::string(kEndAllDelivered);
+  if (held.ended && (!held.available || m_next_seq > held.last))
+    return std::string(kEndStreamEnded);
   return std::nullopt;
 }
 

@@ -110,11 +110,13 @@ Result<int> BroadcastNode::Run(StopFlag& stop) {
       LogWarn("ffmpeg exited with status " + std::to_string(status));
     }
   }
-  // Shut down cleanly: no new requests, every contract settled, income paid out.
+  // Shut down cleanly: the receipts owed taken, every contract settled,
+  // income paid out; the server answers until then.
   p.feed.Close();
-  p.server.Stop();
   p.encoder.Stop();
-  return p.account.Settle(*p.broadcaster, "", [&] { p.announcer->Withdraw(); }) ? 0 : 1;
+  bool settled = p.account.Settle(*p.broadcaster, "", [&] { p.announcer->Withdraw(); });
+  p.server.Stop();
+  return settled ? 0 : 1;
 }
 
 void BroadcastNode::PublishStatus() {

@@ -24,6 +24,10 @@ Result<SellerAccount> SellerAccount::Open(const std::string& url, const KeyPair&
 bool SellerAccount::Settle(Broadcaster& seller, const std::string& prefix,
                            const std::function<void()>& withdraw) const {
   withdraw();
+  if (size_t owing = seller.Drain(kStopGrace); owing > 0) {
+    Say(prefix + std::to_string(owing) + " viewers did not pay their last segment within " +
+        std::to_string(kStopGrace.count() / 1000) + " s; closing at their last receipt");
+  }
   seller.CloseAll("the node stopped");
   auto totals = seller.totals();
   auto paid_out = seller.WithTracker(

@@ -3,6 +3,7 @@
 // store of contracts and their last receipts.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,6 +14,10 @@
 #include "peer/broadcast/receipt_store.h"
 
 namespace tollstream {
+
+// How long a stopping node waits for the receipts of segments it delivered:
+// a viewer sends its receipt as soon as a segment arrives.
+inline constexpr std::chrono::milliseconds kStopGrace{3000};
 
 struct SellerAccount {
   std::unique_ptr<TrackerClient> tracker;  // handed to the Broadcaster that sells
@@ -25,9 +30,10 @@ struct SellerAccount {
                                     const std::string& state_dir);
 
   // Settles `seller` as its node stops: `withdraw` (its announcement) first,
-  // then every contract closed with its last receipt, then its income paid
-  // out. Prints the outcome, each line after `prefix`; false when the
-  // income stays put.
+  // then the viewers' receipts for segments already delivered awaited (at
+  // most kStopGrace, see Broadcaster::Drain), then every contract closed
+  // with its last receipt, then its income paid out. Prints the outcome, each line after `prefix`;
+  // false when the income stays put.
   bool Settle(Broadcaster& seller, const std::string& prefix,
               const std::function<void()>& withdraw) const;
 };

@@ -37,6 +37,7 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   config.metrics = &metrics;
   config.wait_for_top_up = !m_options.exit_at_end;
   config.origin = m_options.origin;
+  config.resume_dir = m_options.store_dir;  // none in a temporary directory
   std::unique_ptr<Relay> relay;
   if (m_options.relay) {
     auto opened = Relay::Open(m_key, *m_options.relay, feed, metrics);

@@ -155,7 +155,8 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
   }
   if (delivery->kind == Kind::kEnd) {
     Fail(FindString(delivery->result, "reason").value_or("the contract ended"), false);
-    m_stream_ended = m_stopped_because == "the stream ended";
+    m_stream_ended = m_stopped_because == kEndStreamEnded;
+    m_lost = m_stopped_because == kEndSellerStopped;  // it may come back: a new contract then
     m_all_bought = m_book->receipt().segments == m_contract.terms.max_segments;
     m_settled = true;
     return false;

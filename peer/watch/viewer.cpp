@@ -21,6 +21,7 @@ namespace tollstream {
 
 Viewer::Viewer(KeyPair key, ViewerConfig config, LocalHls& local)
     : m_key(std::move(key)), m_config(std::move(config)), m_local(local) {
+  if (!m_config.resume_dir.empty()) m_resume.emplace(m_config.resume_dir);
   m_figures.stream = m_config.stream;
   m_figures.budget = m_config.budget;
   Metrics& m = m_config.metrics ? *m_config.metrics : m_own_metrics;
@@ -194,7 +195,34 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
   if (b.first && !b.from && FindBool(*info, "available").value_or(false) && !finished) {
     b.from = FindAmount(*info, "last");
   }
+  if (b.first && m_resume) {
+    if (auto ended = Resume(b, *info)) return *ended;
+  }
   return Step::kReady;
+}
+
+std::optional<Viewer::Step> Viewer::Resume(Buying& b, const json& info) {
+  auto kept = m_resume->Load();
+  if (!kept) Event("not resuming: " + kept.error().message);
+  if (!kept || !*kept || (*kept)->stream != m_config.stream ||
+      (*kept)->origin != b.source->origin) {
+    return std::nullopt;
+  }
+  bool finished =
+      FindBool(info, "ended").value_or(false) || FindBool(info, "finished").value_or(false);
+  ResumeStart start =
+      StartAfter(**kept, FindAmount(info, "first"), FindAmount(info, "last"), finished);
+  if (start.bought_to_end) {
+    b.outcome.stopped_because = "an earlier run bought this stream to its end";
+    b.outcome.stream_ended = true;
+    return Step::kEnd;
+  }
+  if (start.from) {
+    b.from = start.from;
+    Event("resuming at segment " + std::to_string(*start.from) +
+          ": an earlier run paid for the segments before it");
+  }
+  return std::nullopt;
 }
 
 PurchaseHooks Viewer::Hooks(Buying& b) {
@@ -213,6 +241,9 @@ PurchaseHooks Viewer::Hooks(Buying& b) {
 Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& bytes,
                     const Receipt& receipt) {
   if (Status s = m_local.Add(st.seq, bytes, st.duration_ms); !s) return s;
+  if (m_resume) {
+    if (Status s = m_resume->Save({m_config.stream, st.broadcaster, st.seq + 1}); !s) return s;
+  }
   if (m_config.on_segment) m_config.on_segment(st, bytes);
   if (b.out.is_open()) {
     b.out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

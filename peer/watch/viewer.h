@@ -36,6 +36,7 @@
 #include "common/wire/json.h"
 #include "peer/watch/local_hls.h"
 #include "peer/watch/purchase.h"
+#include "peer/watch/resume_file.h"
 #include "peer/watch/viewer_figures.h"
 
 namespace tollstream {
@@ -58,6 +59,10 @@ struct ViewerConfig {
   // contracts. A source that dies with its contract open keeps that much
   // locked until the contract is released (expiry + the tracker's grace).
   uint64_t contract_segments = 100;
+  // Where to keep the resume point (peer/watch/resume_file.h), if set: the
+  // store directory the user named, so that a restarted viewer buys on
+  // from the first segment its earlier run had not paid for.
+  std::string resume_dir;
   // One line per event (the CLI prints them on stdout).
   std::function<void(const std::string&)> on_event;
   EventFeed* feed = nullptr;   // optional: live figures for the web page
@@ -105,6 +110,10 @@ class Viewer {
   Result<Step> Connect(Buying& b, const std::atomic<bool>& stop);
   // Whether the chosen source sells what the tracker listed; where to start.
   Result<Step> Examine(Buying& b, const std::atomic<bool>& stop);
+  // On the first contract: starts `b.from` where an earlier run stopped
+  // paying (the resume point) while the source holds that segment, or ends
+  // when that run bought a finished stream to its end.
+  std::optional<Step> Resume(Buying& b, const json& info);
   // One contract with the chosen source, bought and settled.
   Result<Step> BuyContract(Buying& b, const std::atomic<bool>& stop);
   Result<Step> Settle(Buying& b, Purchase& purchase, const std::atomic<bool>& stop);
@@ -130,6 +139,7 @@ class Viewer {
   KeyPair m_key;
   ViewerConfig m_config;
   LocalHls& m_local;
+  std::optional<ResumeFile> m_resume;
   mutable std::mutex m_mutex;  // guards the members below
   ViewerFigures m_figures;
   uint64_t m_in_spend = 0;  // the open contract's deposit not yet paid by receipts

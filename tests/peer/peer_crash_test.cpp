@@ -2,6 +2,7 @@
 // settles what it held and its viewers carry on under new contracts.
 #include <set>
 
+#include "tests/peer/hand_viewer.h"
 #include "tests/peer/peer_fixture.h"
 
 namespace tollstream::test {
@@ -16,14 +17,22 @@ std::vector<uint64_t> BoughtSeqs(const std::string& output) {
   return seqs;
 }
 
-// The contract ids a viewer's output says it opened.
-std::vector<std::string> OpenedContracts(const std::string& output) {
-  std::vector<std::string> ids;
+struct Opened {
+  std::string id;
+  uint64_t from = 0;  // the first segment it bought
+};
+
+// The contracts a viewer's output says it opened.
+std::vector<Opened> OpenedContracts(const std::string& output) {
+  std::vector<Opened> opened;
   for (size_t pos = 0; (pos = output.find("\ncontract ", pos)) != std::string::npos; ++pos) {
     std::string id = output.substr(pos + 10, 64);
-    if (output.compare(pos + 10 + 64, 8, " opened ") == 0) ids.push_back(id);
+    if (output.compare(pos + 10 + 64, 8, " opened ") != 0) continue;
+    size_t end = output.find('\n', pos + 1);
+    size_t last_space = output.rfind(' ', end);
+    opened.push_back({id, std::stoull(output.substr(last_space + 1))});
   }
-  return ids;
+  return opened;
 }
 
 }  // namespace
@@ -96,16 +105,20 @@ TEST_CASE(
   for (size_t i = 0; i < seqs.size(); ++i) CHECK(seqs[i] == from + i);
   CHECK(seqs.back() == source.playlist.media_sequence + ReadSource(live).bytes.size() - 1);
   // What the tracker settled: each segment paid at most once, only the one
-  // in flight at the kill unpaid, and one opening charge per contract.
-  std::vector<std::string> ids = OpenedContracts(out);
-  CHECK(ids.size() == 3);
+  // in flight at the kill unpaid (a clean stop takes the receipt owed
+  // before it closes), and one opening charge per contract.
+  std::vector<Opened> ids = OpenedContracts(out);
+  REQUIRE(ids.size() == 3);
   uint64_t paid = 0, segments = 0, charged = 0;
-  for (const auto& k : ids) {
-    json settled = *checker->Call("contract", {{"id", k}});
+  for (size_t k = 0; k < ids.size(); ++k) {
+    json settled = *checker->Call("contract", {{"id", ids[k].id}});
     CHECK(settled["state"] == "closed");
     paid += settled["paid"].get<uint64_t>();
     segments += settled["segments"].get<uint64_t>();
     charged += settled["charged"].get<uint64_t>();
+    if (k == 0) continue;  // the one killed
+    uint64_t delivered = (k + 1 < ids.size() ? ids[k + 1].from : seqs.back() + 1) - ids[k].from;
+    CHECK_MESSAGE(settled["segments"] == delivered, "contract ", k + 1);
   }
   CHECK(segments <= seqs.size());
   CHECK(segments + 1 >= seqs.size());
@@ -169,6 +182,98 @@ TEST_CASE(
   CHECK(Balance(t, b.address()) == paid + charged);
   CHECK(t.Audit(true).first == 0);
   encoder->Signal(SIGTERM);
+}
+
+}  // namespace tollstream::test
+
+namespace tollstream::test {
+
+TEST_CASE(
+    "a broadcaster restarted with its state directory lost closes the contracts the tracker holds "
+    "open for it") {
+  TempDir dir;
+  std::string vod = dir / "vod";
+  MakeTestVideo(vod, 8);
+  std::this_thread::sleep_for(2500ms);  // the files settle before they are signed
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  std::string state = dir / "b.state";
+  std::vector<std::string> args = {"--hls-dir", vod, "--state-dir", state};
+  auto broadcaster = std::make_unique<BroadcasterProcess>(t, b, "demo", 2, args, dir / "b.log");
+  std::string listen = broadcaster->url.substr(7);
+  HandViewer v(t, "demo", 100);
+  std::string id = v.Open(4);
+  auto d = v.Ask(v.receipt);
+  REQUIRE(d.kind == BroadcasterClient::Delivery::Kind::kSegment);
+  v.Pay(d);
+  (void)v.Ask(v.receipt);  // the receipt is on disk before the next segment leaves
+  json spend = *v.party.client->Call("account", {{"address", v.spend}});
+  CHECK(spend["locked"] == 8);
+
+  broadcaster->process.Signal(SIGKILL);
+  REQUIRE(broadcaster->process.Wait(10s) == 128 + SIGKILL);
+  std::filesystem::remove_all(state);
+  broadcaster = std::make_unique<BroadcasterProcess>(t, b, "demo", 2, args, dir / "b2.log", listen);
+  CHECK(broadcaster->process.output().find("contract " + id +
+                                           " was open at the tracker with no record here") !=
+        std::string::npos);
+  json contract = v.ContractState(id);
+  CHECK(contract["state"] == "closed");
+  CHECK(contract["paid"] == 0);  // without its receipt, nothing more is owed
+  spend = *v.party.client->Call("account", {{"address", v.spend}});
+  CHECK(spend["locked"] == 0);  // the deposit is free now, not at expiry
+  broadcaster->process.Signal(SIGINT);
+  CHECK(broadcaster->process.Wait(30s) == 0);
+  CHECK(t.Audit(true).first == 0);
+}
+
+}  // namespace tollstream::test
+
+namespace tollstream::test {
+
+TEST_CASE(
+    "a viewer restarted with its store directory buys on from the first segment its earlier run "
+    "had not paid for") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 24);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 200);
+  BroadcasterProcess broadcaster(t, b, "live", 2, {"--hls-dir", live, "--receipt-timeout", "2"},
+                                 dir / "b.log");
+  REQUIRE(WaitForSegments(live, 2, 60s));
+  std::string store = dir / "store";
+  auto first = std::make_unique<ViewerProcess>(
+      t, c, "live", 60, std::vector<std::string>{"--store-dir", store}, dir / "c.log");
+  for (int i = 0; i < 3; ++i) REQUIRE(first->process.WaitForLine("segment ", 30s).has_value());
+  first->process.Signal(SIGKILL);
+  REQUIRE(first->process.Wait(10s) == 128 + SIGKILL);
+  std::vector<uint64_t> before = BoughtSeqs(first->process.output());
+  REQUIRE(!before.empty());
+  auto kept = ReadWholeFile(store + "/resume.json");
+  REQUIRE(kept.has_value());
+  uint64_t next = json::parse(*kept)["next"];
+  // Written before a segment is shown: at most the one being shown is not printed yet.
+  CHECK(next >= before.back() + 1);
+  CHECK(next <= before.back() + 2);
+
+  ViewerProcess second(t, c, "live", 60, {"--store-dir", store, "--exit-at-end"}, dir / "c2.log");
+  REQUIRE_MESSAGE(second.process.Wait(120s) == 0, second.process.output());
+  std::string out = second.process.output();
+  INFO(out);
+  CHECK(out.find("resuming at segment " + std::to_string(next)) != std::string::npos);
+  std::vector<uint64_t> after = BoughtSeqs(out);
+  REQUIRE(!after.empty());
+  CHECK(after.front() == next);  // none paid twice, none skipped
+  CHECK(after.back() ==
+        ReadSource(live).playlist.media_sequence + ReadSource(live).bytes.size() - 1);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  CHECK(t.Audit(true).first == 0);
+  MESSAGE("the first run bought " << before.size() << " segments (to " << before.back()
+                                  << "); the restarted one began at " << after.front());
 }
 
 }  // namespace tollstream::test
