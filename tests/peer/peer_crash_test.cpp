@@ -277,3 +277,42 @@ TEST_CASE(
 }
 
 }  // namespace tollstream::test
+
+namespace tollstream::test {
+
+TEST_CASE("a clean stop takes the receipt for the segment delivered last, then ends the contract") {
+  TempDir dir;
+  std::string vod = dir / "vod";
+  MakeTestVideo(vod, 8);
+  std::this_thread::sleep_for(2500ms);  // the files settle before they are signed
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess broadcaster(t, b, "demo", 2, {"--hls-dir", vod}, dir / "b.log");
+  HandViewer v(t, "demo", 100);
+  std::string id = v.Open(4);
+  auto d = v.Ask(v.receipt);
+  REQUIRE(d.kind == BroadcasterClient::Delivery::Kind::kSegment);
+  v.Pay(d);  // delivered, its receipt not sent yet
+  HandViewer late(t, "demo", 100);
+
+  broadcaster.process.Signal(SIGINT);
+  std::this_thread::sleep_for(500ms);  // stopping: withdrawn, no new offers, no further segment
+  auto listed = late.party.client->Call("lookup", {{"stream", "demo"}});
+  REQUIRE(listed.ok());
+  CHECK((*listed)["broadcasters"].empty());
+  auto refused = late.TryOpen(4);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::kUnavailable);
+  auto end = v.Ask(v.receipt);
+  REQUIRE(end.kind == BroadcasterClient::Delivery::Kind::kEnd);
+  CHECK(end.result["reason"] == std::string(kEndSellerStopped));
+  CHECK(end.result["paid"] == 2);
+  REQUIRE(broadcaster.process.Wait(30s) == 0);
+  json contract = v.ContractState(id);
+  CHECK(contract["state"] == "closed");
+  CHECK(contract["segments"] == 1);  // the segment delivered last is paid
+  CHECK(contract["paid"] == 2);
+  CHECK(t.Audit(true).first == 0);
+}
+
+}  // namespace tollstream::test
