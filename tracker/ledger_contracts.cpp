@@ -23,6 +23,11 @@ Status CheckTerms(const ContractTerms& t, const PublicKey& caller, const PublicK
   if (t.tracker != tracker) {
     return MakeError(ErrorCode::kWrongTracker, "the contract names another tracker");
   }
+  if (t.viewer == t.broadcaster) {
+    return MakeError(
+        ErrorCode::kInvalidField,
+        "params.contract.terms.viewer is the broadcaster: a key cannot buy from itself");
+  }
   if (t.expires <= now) return Conflict("the contract expired at " + std::to_string(t.expires));
   if (t.expires > now + config.max_contract_seconds) {
     return MakeError(ErrorCode::kInvalidField, "params.contract.terms.expires is more than " +

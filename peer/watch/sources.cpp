@@ -64,7 +64,10 @@ Result<std::vector<Source>> SourceFinder::LookUp(uint64_t budget) {
   if (!listed) return listed.error();
   std::vector<Source> out;
   for (const Listing& l : *listed) {
-    if (l.price > budget || GivenUp(l.broadcaster)) continue;
+    // Never itself: a relay whose source died finds its own announcement.
+    if (l.price > budget || GivenUp(l.broadcaster) || l.broadcaster == m_key.public_key()) {
+      continue;
+    }
     out.push_back(
         Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since});
   }

@@ -190,6 +190,45 @@ TEST_CASE(
   CHECK(t.Audit(true).first == 0);
 }
 
+TEST_CASE("the origin dies under a relay and its viewer: the relay never buys from itself") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 30);
+  TrackerFixture t;
+  KeyFile o = NewKeyFile(dir / "o.key");
+  KeyFile r = NewKeyFile(dir / "r.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(r.address(), 1000);
+  t.Mint(c.address(), 1000);
+  REQUIRE(WaitForSegments(live, 1, 30s));
+  BroadcasterProcess origin(t, o, "live", 6, {"--hls-dir", live}, dir / "o.log");
+  RelayProcess relay(t, r, "live", 1000, 4, dir / "r.log");
+  ViewerProcess viewer(t, c, "live", 1000, {}, dir / "c.log");
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  origin.process.Signal(SIGKILL);
+  REQUIRE(origin.process.Wait(10s) == 128 + SIGKILL);
+  // Long enough for the relay to look for another source (after 5 s of
+  // silence when another one sells): its own announcement is the only one.
+  std::this_thread::sleep_for(12s);
+  std::string out = relay.viewer.process.output();
+  INFO(out);
+  // It never chose itself as a source, and no contract has it on both sides
+  // (the tracker refuses one: a key cannot buy from itself).
+  auto client = t.NewClient();
+  for (size_t at = 0; (at = out.find("contract ", at)) != std::string::npos;) {
+    at += 9;
+    auto k = client->Call("contract", {{"id", out.substr(at, 64)}});
+    if (k) CHECK((*k)["terms"]["viewer"] != (*k)["terms"]["broadcaster"]);
+  }
+  CHECK(out.find("broadcaster " + r.key.public_key().ToHex()) == std::string::npos);
+  CHECK(out.find("relay " + r.key.public_key().ToHex()) == std::string::npos);
+  relay.viewer.process.Signal(SIGINT);
+  CHECK(relay.viewer.process.Wait(60s) == 0);
+  viewer.process.Signal(SIGINT);
+  CHECK(viewer.process.Wait(60s) == 0);
+  encoder->Signal(SIGTERM);
+}
+
 TEST_CASE("a relay that stalls (its own source froze) is left for another source, without a gap") {
   TempDir dir;
   std::string live = dir / "live";

@@ -165,6 +165,7 @@ TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, f
   std::string income = Income(b);
   std::string spend = Spend(c, 100);
   std::string other_spend = Spend(other, 500);
+  std::string other_income = Income(other);
   auto before = Dump();
   struct Case {
     const char* name;
@@ -190,6 +191,8 @@ TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, f
        ErrorCode::kConflict},
       {"too far ahead", MakeContract(c, b, spend, income, 1, 1, kNow + 3601), &b, kNow,
        ErrorCode::kInvalidField},
+      {"a key buying from itself", MakeContract(other, other, other_spend, other_income, 1, 1),
+       &other, kNow, ErrorCode::kInvalidField},
   };
   for (const auto& k : cases) {
     CAPTURE(k.name);
