@@ -68,7 +68,9 @@ options:
   --segment-seconds S     segment length with --source (default 2)
   --state-dir DIR         where open contracts and their last receipts are
                           kept, to close them after a crash (default FILE.state)
-  --advertise-url URL     the URL viewers use (default http://HOST:PORT)
+  --advertise-url URL     the URL viewers use (default http://HOST:PORT of
+                          --listen; listening on 0.0.0.0 or [::], the
+                          address of this machine that faces the tracker)
   --receipt-timeout S     close a contract whose viewer sends no receipt for
                           S seconds (default 15)
   --ttl S                 announcement time-to-live (default 30; renewed at S/3)

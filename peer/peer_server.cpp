@@ -230,10 +230,11 @@ void PeerServer::Instrument(Metrics& metrics) {
 }
 
 Result<HostPort> PeerServer::Bind(const HostPort& where) {
-  int port = m_impl->server.Bind(where.host, where.port);
+  std::string why;
+  int port = m_impl->server.Bind(where.host, where.port, &why);
   if (port < 0) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot listen on " + where.host + ":" + std::to_string(where.port));
+    return MakeError(ErrorCode::kUnavailable, "cannot listen on " + where.host + ":" +
+                                                  std::to_string(where.port) + ": " + why);
   }
   m_impl->bound = HostPort{where.host, port};
   return m_impl->bound;

@@ -74,10 +74,11 @@ class Tracker {
   Status AuditAtStart() { return m_audits.RunAtStart(); }
 
   Result<int> Bind(const HostPort& where) {
-    int port = m_server.Bind(where.host, where.port);
+    std::string why;
+    int port = m_server.Bind(where.host, where.port, &why);
     if (port < 0) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "cannot listen on " + where.host + ":" + std::to_string(where.port));
+      return MakeError(ErrorCode::kUnavailable, "cannot listen on " + where.host + ":" +
+                                                    std::to_string(where.port) + ": " + why);
     }
     return port;
   }

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <regex>
 #include <string_view>
 #include <vector>
@@ -158,7 +160,7 @@ void HttpServer::CountFileBytes(Metrics::Counter* counter) {
   m_impl->file_bytes = counter;
 }
 
-int HttpServer::Bind(const std::string& host, int port) {
+int HttpServer::Bind(const std::string& host, int port, std::string* why) {
   RaiseOpenFileLimit();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -166,23 +168,34 @@ int HttpServer::Bind(const std::string& host, int port) {
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
   std::string service = std::to_string(port);
-  if (::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found) != 0) {
+  int resolved =
+      ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+  if (resolved != 0) {
+    if (why) *why = std::string("cannot resolve the address: ") + ::gai_strerror(resolved);
     return -1;
   }
   int fd = -1;
+  int err = 0;
   for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
     fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      err = errno;
+      continue;
+    }
     int yes = 1;
     // Not SO_REUSEPORT: a second server on a port in use must fail to bind.
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+      err = errno;
       ::close(fd);
       fd = -1;
     }
   }
   ::freeaddrinfo(found);
-  if (fd < 0) return -1;
+  if (fd < 0) {
+    if (why) *why = std::strerror(err);
+    return -1;
+  }
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);

@@ -78,9 +78,10 @@ class HttpServer {
   void CountFileBytes(Metrics::Counter* counter);
 
   // Binds `host`:`port` (0: a free port) and listens. Returns the port, or
-  // -1 (the address is taken or not this machine's). Also raises the
-  // process's limit of open files to its hard limit.
-  int Bind(const std::string& host, int port);
+  // -1 (the address is taken or not this machine's), with the reason in
+  // `*why` when given ("Address already in use"). Also raises the process's
+  // limit of open files to its hard limit.
+  int Bind(const std::string& host, int port, std::string* why = nullptr);
   // Serves until Stop(); returns once every worker finished.
   void Run();
   // Ends Run(): stops accepting, closes idle connections at once; answers

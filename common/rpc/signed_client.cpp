@@ -56,8 +56,18 @@ struct SignedClient::Transport {
   httplib::Client client;
 };
 
+namespace {
+
+// `url` without the slashes a user may end it with ("http://host:port/").
+std::string WithoutTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+}  // namespace
+
 SignedClient::SignedClient(std::string url, KeyPair key, Options options)
-    : m_url(std::move(url)),
+    : m_url(WithoutTrailingSlashes(std::move(url))),
       m_key(std::move(key)),
       m_options(options),
       m_transport(std::make_unique<Transport>(m_url, options.timeout_ms)) {}

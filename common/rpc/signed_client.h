@@ -35,6 +35,7 @@ class SignedClient {
     std::string_view answer_header;        // a header of the answer kept in RawAnswer::header
   };
 
+  // `url`: http://host:port, a trailing slash allowed.
   SignedClient(std::string url, KeyPair key, Options options);
   ~SignedClient();
 

@@ -10,6 +10,7 @@
 #include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/encoder.h"
 #include "peer/broadcast/segment_source.h"
+#include "peer/node/advertised_url.h"
 #include "peer/node/announcer.h"
 #include "peer/node/console.h"
 #include "peer/node/scratch_dir.h"
@@ -78,9 +79,15 @@ Status BroadcastNode::Start() {
   p.server.Instrument(p.metrics);
   auto bound = p.server.Bind(m_options.listen);
   if (!bound) return bound.error();
+  auto advertised = AdvertisedUrl(*bound, m_options.advertise_url, m_options.tracker_url);
+  if (!advertised) return advertised.error();
+  p.advertised = *advertised;
   p.server.Start();
-  p.advertised = m_options.advertise_url.value_or(bound->Url());
   Say("listening on " + bound->Url());
+  if (!m_options.advertise_url && IsWildcardHost(bound->host)) {
+    Say("announcing " + p.advertised +
+        ": the address that faces the tracker (--advertise-url names another)");
+  }
   Say("status page " + bound->Url() + "/");
   Say("broadcasting " + m_options.stream + " at " + p.advertised + " price " +
       std::to_string(m_options.price));

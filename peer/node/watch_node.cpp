@@ -4,6 +4,7 @@
 
 #include "common/observe/event_feed.h"
 #include "common/observe/metrics.h"
+#include "peer/node/advertised_url.h"
 #include "peer/node/console.h"
 #include "peer/node/scratch_dir.h"
 #include "peer/peer_server.h"
@@ -62,10 +63,12 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   server.Instrument(metrics);
   auto bound = server.Bind(m_options.listen);
   if (!bound) return bound.error();
+  auto advertised = AdvertisedUrl(*bound, m_options.advertise_url, m_options.tracker_url);
+  if (relay && !advertised) return advertised.error();
   server.Start();
   Say("serving " + bound->Url() + "/" + m_options.stream + ".m3u8");
   Say("watch page " + bound->Url() + "/");
-  if (relay) relay->Start(m_options.advertise_url.value_or(bound->Url()));
+  if (relay) relay->Start(*advertised);
 
   auto outcome = viewer.Run(stop_buying.flag());
   if (outcome && outcome->stream_ended && relay) relay->End();

@@ -113,4 +113,36 @@ TEST_CASE("every command answers --help; wrong use is refused with a reason") {
   CHECK(RunCommand({BinaryPath("peer"), "frobnicate"}).first == 2);
 }
 
+TEST_CASE(
+    "listening on every address announces the address facing the tracker; a port in use says so") {
+  TempDir dir;
+  std::string vod = dir / "vod";
+  MakeTestVideo(vod, 4);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess wide(t, b, "demo", 1, {"--hls-dir", vod}, dir / "b.log", "0.0.0.0:0");
+  std::string port = wide.url.substr(wide.url.rfind(':') + 1);
+  std::string facing = "http://127.0.0.1:" + port;  // the tracker is on loopback
+  CHECK(wide.process.output().find("announcing " + facing + ": the address that faces") !=
+        std::string::npos);
+  auto listed = t.NewClient()->Call("lookup", {{"stream", "demo"}});
+  REQUIRE(listed.ok());
+  REQUIRE((*listed)["broadcasters"].size() == 1);
+  CHECK((*listed)["broadcasters"][0]["url"] == facing);
+
+  // A second node on the same port: refused at once, with the reason.
+  KeyFile b2 = NewKeyFile(dir / "b2.key");
+  Process second(
+      {BinaryPath("peer"), "broadcast", "--tracker", t.url() + "/", "--key", b2.path, "--stream",
+       "other", "--listen", "127.0.0.1:" + port, "--price", "1", "--hls-dir", vod},
+      dir / "b2.err");
+  CHECK(second.Wait(60s) != 0);
+  auto err = ReadWholeFile(dir / "b2.err");
+  REQUIRE(err.has_value());
+  CHECK(err->find("cannot listen on 127.0.0.1:" + port + ": Address already in use") !=
+        std::string::npos);
+  wide.process.Signal(SIGINT);
+  CHECK(wide.process.Wait(30s) == 0);
+}
+
 }  // namespace tollstream::test

@@ -94,6 +94,11 @@ TEST_CASE("typed calls pass the tracker's refusals on with their codes") {
   auto connected = ConnectTracker(t.url(), p.key);
   REQUIRE(connected.ok());
   CHECK((*connected)->tracker() == p.client->tracker());
+  for (const std::string& slashed : {t.url() + "/", t.url() + "//"}) {  // as often typed
+    auto also = ConnectTracker(slashed, p.key);
+    REQUIRE_MESSAGE(also.ok(), also.error().message);
+    CHECK(TrackerApi(**also).Balance(std::string(64, 'a')).ok());
+  }
   t.Stop();
   auto nowhere = ConnectTracker(t.url(), p.key);
   REQUIRE_FALSE(nowhere.ok());

@@ -61,7 +61,9 @@ TEST_CASE("Bind reports a port it cannot bind") {
   HttpServer first, second;
   int port = first.Bind("127.0.0.1", 0);
   REQUIRE(port > 0);
-  CHECK(second.Bind("127.0.0.1", port) == -1);
+  std::string why;
+  CHECK(second.Bind("127.0.0.1", port, &why) == -1);
+  CHECK(why == "Address already in use");
   HttpServer v6;
   int port6 = v6.Bind("::1", 0);
   CHECK(port6 > 0);
