@@ -16,6 +16,7 @@
 #include "peer/node/broadcast_node.h"
 #include "peer/node/stop_flag.h"
 #include "peer/node/watch_node.h"
+#include "peer/streams_cli.h"
 
 namespace tollstream {
 namespace {
@@ -26,6 +27,7 @@ commands:
   keygen     create a key file
   wallet     show the balance of your address, or transfer tokens
   broadcast  sell the segments of a stream
+  streams    list the streams live at a tracker
   watch      buy a stream and serve it to a local player
 
 Run `peer <command> --help` for a command's options.
@@ -74,6 +76,9 @@ options:
   --receipt-timeout S     close a contract whose viewer sends no receipt for
                           S seconds (default 15)
   --ttl S                 announcement time-to-live (default 30; renewed at S/3)
+  --title TEXT            the stream's title in the tracker's directory
+                          (`peer streams`; at most 100 bytes)
+  --description TEXT      a description beside it (at most 1000 bytes)
 )";
 
 constexpr const char* kWatchHelp =
@@ -106,7 +111,14 @@ fails the origin's signature (not paid for), the node settles that contract
 at the last receipt and continues with the next best source from the next
 segment: the local stream has no gap and no segment twice.
 
+A stream that is not live, or that the budget cannot pay (a contract takes
+twice the price to open: the opening charge and the first segment), is an
+error at once, naming the live streams the name may be a slip for; a stream
+announced but not started yet is waited for (60 s), with word every 3 s.
+
 options:
+  --wait S                wait up to S seconds for the stream to be
+                          announced (default 0: ask the tracker once)
   --out FILE              also write every segment's bytes to FILE
   --store-dir DIR         where bought segments are kept (default: a
                           temporary directory removed at exit); a viewer
@@ -247,11 +259,11 @@ Result<NodeArgs> ReadNodeArgs(const Args& args) {
 }
 
 int Broadcast(int argc, char** argv) {
-  auto args =
-      Args::Parse(argc, argv, 2,
-                  {"tracker", "key", "stream", "listen", "price", "hls-dir", "source", "playlist",
-                   "segment-seconds", "state-dir", "advertise-url", "receipt-timeout", "ttl"},
-                  {});
+  auto args = Args::Parse(argc, argv, 2,
+                          {"tracker", "key", "stream", "listen", "price", "hls-dir", "source",
+                           "playlist", "segment-seconds", "state-dir", "advertise-url",
+                           "receipt-timeout", "ttl", "title", "description"},
+                          {});
   if (!args) return Fail(args.error());
   auto node = ReadNodeArgs(*args);
   auto price = args->Integer("price", -1, 0, int64_t{1} << 53);
@@ -267,12 +279,18 @@ int Broadcast(int argc, char** argv) {
   if (args->Has("hls-dir") == args->Has("source")) {
     return Fail("give one of --hls-dir DIR or --source FILE");
   }
+  std::string title = args->Get("title").value_or("");
+  std::string description = args->Get("description").value_or("");
+  if (title.size() > 100) return Fail("--title: at most 100 bytes");
+  if (description.size() > 1000) return Fail("--description: at most 1000 bytes");
   auto where = ParseHostPort(node->listen);
   if (!where) return Fail(where.error());
   auto key = LoadKeyFile(node->key_path);
   if (!key) return Fail(key.error());
 
   BroadcastOptions options;
+  options.title = std::move(title);
+  options.description = std::move(description);
   options.tracker_url = node->tracker_url;
   options.stream = node->stream;
   options.listen = *where;
@@ -316,13 +334,15 @@ Result<std::optional<RelayOptions>> ReadRelayArgs(const Args& args, const NodeAr
 int Watch(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2,
                           {"tracker", "key", "stream", "budget", "listen", "out", "store-dir",
-                           "origin", "price", "advertise-url", "state-dir", "ttl"},
+                           "origin", "price", "advertise-url", "state-dir", "ttl", "wait"},
                           {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
   auto node = ReadNodeArgs(*args);
   auto budget = args->Integer("budget", -1, 0, int64_t{1} << 53);
+  auto wait = args->Integer("wait", 0, 0, 3600);
   if (!node) return Fail(node.error());
   if (!budget) return Fail(budget.error());
+  if (!wait) return Fail(wait.error());
   if (*budget < 0) return Fail("--budget is required");
   if (!IsValidName(node->stream)) return Fail(kBadStream);
   auto where = ParseHostPort(node->listen);
@@ -344,6 +364,7 @@ int Watch(int argc, char** argv) {
   options.out_path = args->Get("out").value_or("");
   options.store_dir = args->Get("store-dir").value_or("");
   options.exit_at_end = args->Has("exit-at-end");
+  options.wait_for_stream_seconds = *wait;
   options.relay = std::move(*relay);
   options.advertise_url = args->Get("advertise-url");
 
@@ -364,6 +385,7 @@ int PeerMain(int argc, char** argv) {
   static constexpr CliCommand kCommands[] = {{"keygen", kKeygenHelp, Keygen},
                                              {"wallet", kWalletHelp, Wallet},
                                              {"broadcast", kBroadcastHelp, Broadcast},
+                                             {"streams", kStreamsHelp, StreamsCommand},
                                              {"watch", kWatchHelp, Watch}};
   return RunCommandTable("peer", kUsage, kCommands, argc, argv);
 }

@@ -1,4 +1,4 @@
-// The `peer` command: keygen, wallet, broadcast, watch.
+// The `peer` command: keygen, wallet, broadcast, streams, watch.
 #pragma once
 
 namespace tollstream {

@@ -1,6 +1,7 @@
 #include "tracker/stream_registry.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/crypto/keys.h"
 
@@ -18,8 +19,28 @@ json Announcement::ToJson() const {
             {"role", origin == broadcaster ? "origin" : "relay"}};
   if (auto key = PublicKey::FromHex(broadcaster)) j["code"] = KeyCode(*key);
   if (auto key = PublicKey::FromHex(origin)) j["origin_code"] = KeyCode(*key);
+  if (!title.empty()) j["title"] = title;
+  if (!description.empty()) j["description"] = description;
   return j;
 }
+
+json DirectoryEntry::ToJson() const {
+  json j = {{"stream", stream},           {"origin", origin}, {"title", title},
+            {"description", description}, {"price", price},   {"sellers", sellers},
+            {"origin_live", origin_live}, {"since", since}};
+  if (auto key = PublicKey::FromHex(origin)) j["origin_code"] = KeyCode(*key);
+  return j;
+}
+
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
 
 void StreamRegistry::DropExpired(int64_t now) {
   if (now == m_last_sweep) return;  // at most one sweep a second
@@ -106,6 +127,41 @@ StreamRegistry::Listing StreamRegistry::List(int64_t now, size_t limit) {
     }
   }
   return out;
+}
+
+std::pair<std::vector<DirectoryEntry>, size_t> StreamRegistry::Directory(int64_t now,
+                                                                         const std::string& query,
+                                                                         size_t limit) {
+  std::lock_guard lock(m_mutex);
+  DropExpired(now);
+  std::string wanted = Lower(query);
+  std::vector<DirectoryEntry> out;
+  size_t matched = 0;
+  for (const auto& [stream, by_key] : m_streams) {
+    std::map<std::string, DirectoryEntry> by_origin;
+    for (const auto& [key, a] : by_key) {
+      DirectoryEntry& e = by_origin[a.origin];
+      if (e.sellers == 0 || a.price < e.price) e.price = a.price;
+      if (e.sellers == 0 || a.since < e.since) e.since = a.since;
+      ++e.sellers;
+      if (a.broadcaster == a.origin) {
+        e.origin_live = true;
+        e.title = a.title;
+        e.description = a.description;
+      }
+    }
+    for (auto& [origin, e] : by_origin) {
+      e.stream = stream;
+      e.origin = origin;
+      if (!wanted.empty() && Lower(stream).find(wanted) == std::string::npos &&
+          Lower(e.title).find(wanted) == std::string::npos) {
+        continue;
+      }
+      ++matched;
+      if (out.size() < limit) out.push_back(std::move(e));
+    }
+  }
+  return {std::move(out), matched};
 }
 
 size_t StreamRegistry::size(int64_t now) {

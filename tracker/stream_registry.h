@@ -28,11 +28,30 @@ struct Announcement {
   std::string url;          // the broadcaster node's base URL
   uint64_t price = 0;       // tokens per segment
   std::string income_address;
-  int64_t expires = 0;  // unix seconds
-  int64_t since = 0;    // unix seconds: when first announced (renewals keep it)
+  int64_t expires = 0;      // unix seconds
+  int64_t since = 0;        // unix seconds: when first announced (renewals keep it)
+  std::string title;        // set by the origin; may be empty
+  std::string description;  // likewise
 
   json ToJson() const;
 };
+
+// One stream of the directory: a name and its origin, with what its sellers
+// (the origin and its relays) announced.
+struct DirectoryEntry {
+  std::string stream;
+  std::string origin;              // public key hex
+  std::string title, description;  // the origin's, when it is live; else empty
+  uint64_t price = 0;              // the lowest of its sellers
+  size_t sellers = 0;              // the origin, if live, and its relays
+  bool origin_live = false;
+  int64_t since = 0;  // the earliest `since` of its sellers
+
+  json ToJson() const;
+};
+
+inline constexpr size_t kMaxTitleBytes = 100;
+inline constexpr size_t kMaxDescriptionBytes = 1000;
 
 class StreamRegistry {
  public:
@@ -61,6 +80,12 @@ class StreamRegistry {
     std::vector<Announcement> first;
   };
   Listing List(int64_t now, size_t limit);
+
+  // The live streams whose name or title contains `query` (ASCII letters
+  // compared without case; empty: every stream), by name then origin: the
+  // first `limit`, and how many matched in all. Walks every announcement.
+  std::pair<std::vector<DirectoryEntry>, size_t> Directory(int64_t now, const std::string& query,
+                                                           size_t limit);
 
  private:
   void DropExpired(int64_t now);

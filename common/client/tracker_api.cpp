@@ -101,9 +101,31 @@ Result<Payout> TrackerApi::CloseSpendAddress(const std::string& address) {
 Status TrackerApi::Announce(const AnnounceParams& p) {
   json params = {{"stream", p.stream}, {"url", p.url}, {"price", p.price}, {"ttl", p.ttl}};
   if (p.origin) params["origin"] = p.origin->ToHex();
+  if (!p.title.empty()) params["title"] = p.title;
+  if (!p.description.empty()) params["description"] = p.description;
   auto answer = m_client.Call("announce", std::move(params));
   if (!answer) return answer.error();
   return Status::Ok();
+}
+
+Result<std::vector<StreamEntry>> TrackerApi::Streams(const std::string& query, uint64_t limit) {
+  json params = {{"limit", limit}};
+  if (!query.empty()) params["query"] = query;
+  auto answer = m_client.Call("streams", std::move(params));
+  if (!answer) return answer.error();
+  std::vector<StreamEntry> out;
+  auto list = answer->find("streams");
+  if (list == answer->end() || !list->is_array()) return out;
+  for (const json& e : *list) {
+    auto origin = PublicKey::FromHex(FindString(e, "origin").value_or(""));
+    auto stream = FindString(e, "stream");
+    if (!origin || !stream) continue;
+    out.push_back({*stream, *origin, FindString(e, "title").value_or(""),
+                   FindString(e, "description").value_or(""), FindAmount(e, "price").value_or(0),
+                   FindAmount(e, "sellers").value_or(0),
+                   static_cast<int64_t>(FindAmount(e, "since").value_or(0))});
+  }
+  return out;
 }
 
 Result<std::vector<Listing>> TrackerApi::Lookup(const std::string& stream,

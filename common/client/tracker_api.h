@@ -44,6 +44,17 @@ struct AnnounceParams {
   uint64_t price = 0;
   int64_t ttl = 0;
   std::optional<PublicKey> origin;  // a relay names its origin
+  std::string title, description;   // the origin's, for the directory (empty: none)
+};
+
+// One live stream of the directory (`streams`).
+struct StreamEntry {
+  std::string stream;
+  PublicKey origin;
+  std::string title, description;
+  uint64_t price = 0;  // the lowest of its sellers
+  uint64_t sellers = 0;
+  int64_t since = 0;
 };
 
 // A contract as the tracker shows it.
@@ -85,6 +96,9 @@ class TrackerApi {
   Result<Payout> CloseSpendAddress(const std::string& address);
 
   Status Announce(const AnnounceParams& params);
+  // The live streams whose name or title contains `query` (empty: all), by
+  // name, at most `limit`. An entry that does not parse is left out.
+  Result<std::vector<StreamEntry>> Streams(const std::string& query, uint64_t limit = 500);
   // The live sellers of `stream` (of `origin`, when given). A listing that
   // does not parse is left out.
   Result<std::vector<Listing>> Lookup(const std::string& stream,

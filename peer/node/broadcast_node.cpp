@@ -93,9 +93,13 @@ Status BroadcastNode::Start() {
       std::to_string(m_options.price));
   Say("broadcaster " + m_key.public_key().ToHex() + " code " + KeyCode(m_key.public_key()));
   Say("income address " + p.account.income_address);
-  p.announcer.emplace(
-      *p.broadcaster,
-      AnnounceParams{m_options.stream, p.advertised, m_options.price, m_options.ttl, {}});
+  p.announcer.emplace(*p.broadcaster, AnnounceParams{m_options.stream,
+                                                     p.advertised,
+                                                     m_options.price,
+                                                     m_options.ttl,
+                                                     {},
+                                                     m_options.title,
+                                                     m_options.description});
   if (Status a = p.announcer->Announce(); !a) {
     return MakeError(a.error().code, "announce: " + a.error().message);
   }

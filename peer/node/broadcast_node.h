@@ -31,6 +31,7 @@ struct BroadcastOptions {
   std::optional<std::string> advertise_url;  // default: the bound address
   int64_t receipt_timeout_seconds = 15;
   int64_t ttl = 30;
+  std::string title, description;  // for the tracker's directory
 };
 
 class BroadcastNode {

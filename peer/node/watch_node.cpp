@@ -39,6 +39,7 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   config.wait_for_top_up = !m_options.exit_at_end;
   config.origin = m_options.origin;
   config.resume_dir = m_options.store_dir;  // none in a temporary directory
+  config.find_timeout_seconds = m_options.wait_for_stream_seconds;
   std::unique_ptr<Relay> relay;
   if (m_options.relay) {
     auto opened = Relay::Open(m_key, *m_options.relay, feed, metrics);

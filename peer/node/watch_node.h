@@ -26,6 +26,7 @@ struct WatchOptions {
   std::string store_dir;  // the bought segments (default: a temporary directory)
   std::optional<PublicKey> origin;
   bool exit_at_end = false;
+  int64_t wait_for_stream_seconds = 0;       // for the stream to be announced (0: ask once)
   std::optional<RelayOptions> relay;         // sell on what is bought
   std::optional<std::string> advertise_url;  // the relay's (default: the bound address)
 };

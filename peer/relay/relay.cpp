@@ -41,7 +41,7 @@ void Relay::Loop(const std::string& url) {
     if (!m_supply.Info().available) continue;
     if (!m_announcer) {
       m_announcer.emplace(*m_seller, AnnounceParams{m_options.stream, url, m_options.price,
-                                                    m_options.ttl, m_supply.origin()});
+                                                    m_options.ttl, m_supply.origin(), "", ""});
     }
     auto tried = m_announcer->RenewIfDue();
     if (!tried) continue;

@@ -9,6 +9,7 @@
 #include "common/client/tracker_api.h"
 #include "common/wire/fields.h"
 #include "peer/watch/broadcaster_client.h"
+#include "peer/watch/no_seller.h"
 
 namespace tollstream {
 namespace {
@@ -59,15 +60,22 @@ SourceFinder::SourceFinder(TrackerClient& tracker, const KeyPair& key, std::stri
                            std::optional<PublicKey> origin)
     : m_tracker(tracker), m_key(key), m_stream(std::move(stream)), m_origin(origin) {}
 
-Result<std::vector<Source>> SourceFinder::LookUp(uint64_t budget) {
+Result<std::vector<Listing>> SourceFinder::Listed() {
   auto listed = TrackerApi(m_tracker).Lookup(m_stream, m_origin);
+  if (!listed) return listed.error();
+  // Never itself: a relay whose source died finds its own announcement.
+  std::erase_if(*listed, [this](const Listing& l) {
+    return GivenUp(l.broadcaster) || l.broadcaster == m_key.public_key();
+  });
+  return listed;
+}
+
+Result<std::vector<Source>> SourceFinder::LookUp(uint64_t budget) {
+  auto listed = Listed();
   if (!listed) return listed.error();
   std::vector<Source> out;
   for (const Listing& l : *listed) {
-    // Never itself: a relay whose source died finds its own announcement.
-    if (l.price > budget || GivenUp(l.broadcaster) || l.broadcaster == m_key.public_key()) {
-      continue;
-    }
+    if (l.price > budget) continue;
     out.push_back(
         Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since});
   }
@@ -80,14 +88,22 @@ Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
   auto give_up = std::chrono::steady_clock::now() + timeout;
   std::vector<Source> sellers;
   while (!stop) {
-    auto found = LookUp(budget);
-    if (!found) return found.error();
-    sellers = std::move(*found);
+    auto listed = Listed();
+    if (!listed) return listed.error();
+    // A first contract takes the opening charge and a segment: twice the price.
+    for (const Listing& l : *listed) {
+      if (l.price > budget / 2) continue;
+      sellers.push_back(
+          Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since});
+    }
     if (!sellers.empty()) break;
-    if (std::chrono::steady_clock::now() > give_up) {
-      return MakeError(ErrorCode::kNotFound, "no live broadcaster of \"" + m_stream +
-                                                 "\" sells within a budget of " +
-                                                 std::to_string(budget));
+    if (std::chrono::steady_clock::now() >= give_up) {
+      std::vector<StreamEntry> live;
+      if (listed->empty()) {
+        auto directory = TrackerApi(m_tracker).Streams("");
+        if (directory) live = std::move(*directory);
+      }
+      return NoSellerError(m_stream, m_origin, budget, *listed, live);
     }
     PauseUnless(stop, 500);
   }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/client/tracker_api.h"
 #include "common/client/tracker_client.h"
 #include "common/crypto/keys.h"
 #include "common/wire/json.h"
@@ -47,12 +48,14 @@ class SourceFinder {
   SourceFinder(TrackerClient& tracker, const KeyPair& key, std::string stream,
                std::optional<PublicKey> origin);
 
-  // Waits up to `timeout` (or until `stop`) for sellers priced within
-  // `budget`, and settles the origin: the one named, else, of the origins
-  // that sell a stream of that name, the one whose own announcement has
-  // been live longest (names are first-come; `note()` then says who else
-  // sells it). Errors: the tracker's; kNotFound (none came in time). Empty
-  // when stopped.
+  // Waits up to `timeout` (0: asks once) or until `stop` for sellers whose
+  // first contract (an opening charge and a segment: twice the price) the
+  // `budget` pays, and settles the origin: the one named, else, of the
+  // origins that sell a stream of that name, the one whose own announcement
+  // has been live longest (names are first-come; `note()` then says who
+  // else sells it). Errors: the tracker's; kNotFound (no such stream live,
+  // with the names it may be a slip for), kInsufficientFunds (too dear for
+  // the budget): see no_seller.h. Empty when stopped.
   Result<std::vector<Source>> WaitForSellers(uint64_t budget, std::chrono::seconds timeout,
                                              const std::atomic<bool>& stop);
   // The best source within `budget` among `sellers` (looked up again when
@@ -70,6 +73,8 @@ class SourceFinder {
   const std::string& note() const { return m_note; }
 
  private:
+  // The tracker's sellers of the stream, less this key and those given up.
+  Result<std::vector<Listing>> Listed();
   Result<std::vector<Source>> LookUp(uint64_t budget);
 
   TrackerClient& m_tracker;

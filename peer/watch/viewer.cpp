@@ -91,7 +91,8 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   SourceFinder finder(tracker, m_key, m_config.stream, m_config.origin);
   auto find_timeout = std::chrono::seconds(m_config.find_timeout_seconds);
   Buying b(tracker, finder);
-  b.give_up = std::chrono::steady_clock::now() + find_timeout;
+  b.give_up = std::chrono::steady_clock::now() + find_timeout +
+              std::chrono::seconds(m_config.start_timeout_seconds);
   b.max_contract = static_cast<int64_t>(FindAmount(*hello, "max_contract_seconds").value_or(3600));
   auto sellers = finder.WaitForSellers(m_config.budget, find_timeout, stop);
   if (!sellers) return sellers.error();
@@ -165,64 +166,6 @@ Result<Viewer::Step> Viewer::Connect(Buying& b, const std::atomic<bool>& stop) {
     f.sources += 1;
   });
   return Examine(b, stop);
-}
-
-Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
-  const Source& s = *b.source;
-  auto info = b.node->Stream(m_config.stream);
-  // A stream announced before its first segment is written: wait for it.
-  while (info && !FindBool(*info, "available").value_or(false) && !stop &&
-         std::chrono::steady_clock::now() < b.give_up) {
-    PauseUnless(stop, 500);
-    info = b.node->Stream(m_config.stream);
-  }
-  if (stop) return Step::kEnd;
-  Status usable = info ? CheckSells(*info, s, b.finder.origin()) : Status(info.error());
-  if (!usable) {
-    if (b.first && !b.finder.HasOther(m_config.budget, s.key)) return usable.error();
-    Event("giving up " + s.key.ToHex() + ": " + usable.error().message);
-    b.finder.GiveUp(s.key);
-    b.source.reset();
-    return Step::kNext;
-  }
-  b.target = static_cast<int64_t>(
-      std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
-  // The first contract starts at the live edge of a live stream, else at
-  // the start (a relay still buying a finished recording says so).
-  bool finished =
-      FindBool(*info, "ended").value_or(false) || FindBool(*info, "finished").value_or(false);
-  if (finished && m_config.on_finished) m_config.on_finished();
-  if (b.first && !b.from && FindBool(*info, "available").value_or(false) && !finished) {
-    b.from = FindAmount(*info, "last");
-  }
-  if (b.first && m_resume) {
-    if (auto ended = Resume(b, *info)) return *ended;
-  }
-  return Step::kReady;
-}
-
-std::optional<Viewer::Step> Viewer::Resume(Buying& b, const json& info) {
-  auto kept = m_resume->Load();
-  if (!kept) Event("not resuming: " + kept.error().message);
-  if (!kept || !*kept || (*kept)->stream != m_config.stream ||
-      (*kept)->origin != b.source->origin) {
-    return std::nullopt;
-  }
-  bool finished =
-      FindBool(info, "ended").value_or(false) || FindBool(info, "finished").value_or(false);
-  ResumeStart start =
-      StartAfter(**kept, FindAmount(info, "first"), FindAmount(info, "last"), finished);
-  if (start.bought_to_end) {
-    b.outcome.stopped_because = "an earlier run bought this stream to its end";
-    b.outcome.stream_ended = true;
-    return Step::kEnd;
-  }
-  if (start.from) {
-    b.from = start.from;
-    Event("resuming at segment " + std::to_string(*start.from) +
-          ": an earlier run paid for the segments before it");
-  }
-  return std::nullopt;
 }
 
 PurchaseHooks Viewer::Hooks(Buying& b) {

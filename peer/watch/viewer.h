@@ -46,7 +46,8 @@ struct ViewerConfig {
   std::string stream;
   uint64_t budget = 0;
   std::string out_path;                      // also append every segment's bytes here, if set
-  int64_t find_timeout_seconds = 60;         // how long to wait for a live broadcaster
+  int64_t find_timeout_seconds = 0;          // how long to wait for the stream's announcement
+  int64_t start_timeout_seconds = 60;        // ... then for its first segment
   int64_t broadcaster_timeout_seconds = 30;  // no answer this long: give the node up
   int64_t source_timeout_seconds = 5;        // ... or this long, when another source sells
   std::optional<PublicKey> origin;           // the stream's origin (else: the only one named)
@@ -130,6 +131,8 @@ class Viewer {
   // deposit locked by a dead source is not back yet). Returns the segments
   // deposited for. Errors: the tracker's.
   Result<uint64_t> Deposit(Buying& b, Purchase& purchase, uint64_t max_segments);
+  // The first deposit is more than the key's balance: what it holds, and how to get more.
+  Error NotEnoughTokens(Buying& b, uint64_t deposit);
   void Event(const std::string& line);
   void Alert(const std::string& message);
   // Changes the figures under the lock and publishes them.

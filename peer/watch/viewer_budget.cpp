@@ -58,13 +58,25 @@ bool Viewer::WaitForTopUp(uint64_t needed, const std::atomic<bool>& stop) {
   return true;
 }
 
+Error Viewer::NotEnoughTokens(Buying& b, uint64_t deposit) {
+  std::string address = AddressOf(m_key.public_key());
+  auto balance = TrackerApi(b.tracker).Balance(address);
+  return MakeError(ErrorCode::kInsufficientFunds,
+                   "the first contract's deposit of " + std::to_string(deposit) +
+                       " is more than the balance of " +
+                       (balance ? std::to_string(*balance) : std::string("this key")) + " at " +
+                       address +
+                       ": get tokens by a transfer to that address (`peer wallet transfer` from "
+                       "another key) or from the tracker's operator (`tracker mint`), or lower "
+                       "--budget");
+}
+
 Result<uint64_t> Viewer::Deposit(Buying& b, Purchase& purchase, uint64_t max_segments) {
   uint64_t price = b.source->price;
   Status deposited = purchase.Deposit(price * (max_segments + 1));  // the lock and the charge
   if (deposited) return max_segments;
-  if (b.first || deposited.error().code != ErrorCode::kInsufficientFunds) {
-    return deposited.error();
-  }
+  if (deposited.error().code != ErrorCode::kInsufficientFunds) return deposited.error();
+  if (b.first) return NotEnoughTokens(b, price * (max_segments + 1));
   // A deposit locked by a source that died with its contract open is not
   // back yet: a smaller contract, within what the address holds.
   auto balance = TrackerApi(b.tracker).Balance(AddressOf(m_key.public_key()));

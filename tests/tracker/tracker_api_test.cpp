@@ -319,6 +319,69 @@ TEST_CASE("announce and lookup: live broadcasters of a stream, cheapest first") 
   CHECK((*c.client->Call("lookup", {{"stream", "news"}}))["broadcasters"].empty());
 }
 
+TEST_CASE("streams: the directory of live streams, by name, searched without case") {
+  TrackerFixture t;
+  Party o1, o2, relay, c;
+  for (Party* p : {&o1, &o2, &relay}) {
+    p->client = t.NewClient(p->key);
+    REQUIRE(p->client->Call("getIncomeAddress", json::object()).ok());
+  }
+  c.client = t.NewClient(c.key);
+  auto announce = [](Party& p, json params) {
+    if (!params.contains("ttl")) params["ttl"] = 30;
+    auto answer = p.client->Call("announce", params);
+    REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+  };
+  announce(o1, {{"stream", "Evening-News"},
+                {"url", "http://127.0.0.1:1"},
+                {"price", 5},
+                {"title", "The evening <news>"},
+                {"description", "Every day at six."}});
+  announce(relay, {{"stream", "Evening-News"},
+                   {"url", "http://127.0.0.1:2"},
+                   {"price", 3},
+                   {"origin", o1.key.public_key().ToHex()}});
+  announce(o2, {{"stream", "chess"}, {"url", "http://127.0.0.1:3"}, {"price", 1}});
+
+  auto all = c.client->Call("streams", json::object());
+  REQUIRE(all.ok());
+  CHECK((*all)["matched"] == 2);
+  REQUIRE((*all)["streams"].size() == 2);
+  const json& news = (*all)["streams"][0];  // by name: "Evening-News" < "chess" in byte order
+  CHECK(news["stream"] == "Evening-News");
+  CHECK(news["origin"] == o1.key.public_key().ToHex());
+  CHECK(news["origin_code"] == KeyCode(o1.key.public_key()));
+  CHECK(news["title"] == "The evening <news>");  // as given: pages show it escaped
+  CHECK(news["description"] == "Every day at six.");
+  CHECK(news["price"] == 3);  // the cheapest seller, the relay
+  CHECK(news["sellers"] == 2);
+  CHECK(news["origin_live"] == true);
+  for (const char* query : {"EVENING", "news>", "vening-n"}) {
+    CAPTURE(query);
+    auto found = c.client->Call("streams", {{"query", query}});
+    REQUIRE(found.ok());
+    REQUIRE((*found)["streams"].size() == 1);
+    CHECK((*found)["streams"][0]["stream"] == "Evening-News");
+  }
+  auto chess = c.client->Call("streams", {{"query", "Chess"}, {"limit", 1}});
+  REQUIRE(chess.ok());
+  CHECK((*chess)["streams"][0]["title"] == "");
+  CHECK((*c.client->Call("streams", {{"query", "opera"}}))["streams"].empty());
+  CHECK(c.client->Call("streams", {{"limit", 0}}).error().code == ErrorCode::kInvalidField);
+  CHECK(c.client->Call("streams", {{"limit", 501}}).error().code == ErrorCode::kInvalidField);
+  CHECK(o2.client
+            ->Call("announce", {{"stream", "chess"},
+                                {"url", "http://127.0.0.1:3"},
+                                {"price", 1},
+                                {"ttl", 30},
+                                {"title", std::string(101, 't')}})
+            .error()
+            .code == ErrorCode::kInvalidField);
+  // Withdrawn: gone from the directory.
+  announce(o2, {{"stream", "chess"}, {"url", "http://127.0.0.1:3"}, {"price", 1}, {"ttl", 0}});
+  CHECK((*c.client->Call("streams", json::object()))["matched"] == 1);
+}
+
 TEST_CASE("an open contract past expiry plus grace is released by the tracker") {
   TrackerFixture t({"--grace", "1"});
   Party b, c;

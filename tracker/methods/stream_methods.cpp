@@ -8,9 +8,33 @@ namespace {
 
 constexpr int64_t kMinTtl = 5;
 constexpr int64_t kMaxTtl = 3600;
+constexpr uint64_t kDefaultDirectorySize = 100;
+constexpr uint64_t kMaxDirectorySize = 500;
 
 bool IsHttpUrl(std::string_view url) {
   return url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
+}
+
+// streams: the directory of live streams, by name, whose name or title
+// contains `query` (without case).
+void RegisterDirectory(TrackerService& service, StreamRegistry& registry) {
+  using Apply = TrackerService::Apply;
+  using Kind = TrackerService::Kind;
+  service.AddMethod("streams", Kind::kStateless, [&](const Request& req) -> Result<Apply> {
+    ObjectReader r(req.params, "params");
+    std::string query = r.Has("query") ? r.String("query", 0, kMaxTitleBytes) : "";
+    uint64_t limit = r.Has("limit") ? r.Amount("limit") : kDefaultDirectorySize;
+    if (r.ok() && (limit == 0 || limit > kMaxDirectorySize)) {
+      r.Fail("limit", "must be from 1 to " + std::to_string(kMaxDirectorySize));
+    }
+    if (Status s = r.Finish(); !s) return s.error();
+    return Apply([&registry, query, limit](LedgerTxn&, int64_t now) -> Result<json> {
+      auto [entries, matched] = registry.Directory(now, query, static_cast<size_t>(limit));
+      json list = json::array();
+      for (const auto& e : entries) list.push_back(e.ToJson());
+      return json{{"streams", std::move(list)}, {"matched", matched}};
+    });
+  });
 }
 
 }  // namespace
@@ -30,6 +54,8 @@ void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
     a.url = r.String("url", 8, 256);
     a.price = r.Amount("price");
     int64_t ttl = r.Integer("ttl", 0, kMaxTtl);
+    if (r.Has("title")) a.title = r.String("title", 0, kMaxTitleBytes);
+    if (r.Has("description")) a.description = r.String("description", 0, kMaxDescriptionBytes);
     std::optional<PublicKey> origin = r.Has("origin") ? r.Key("origin") : req.signer;
     if (r.ok() && !IsHttpUrl(a.url)) r.Fail("url", "must start with http:// or https://");
     if (r.ok() && ttl != 0 && ttl < kMinTtl) r.Fail("ttl", "must be 0 (withdraw) or at least 5");
@@ -75,6 +101,7 @@ void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
           return json{{"stream", stream}, {"broadcasters", std::move(list)}};
         });
   });
+  RegisterDirectory(service, registry);
 }
 
 }  // namespace tollstream

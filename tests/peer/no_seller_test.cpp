@@ -1,0 +1,50 @@
+// Why a viewer finds no seller, said precisely: the names a wrong one may be
+// a slip for, another origin of the name, or a price the budget cannot pay.
+#include "peer/watch/no_seller.h"
+
+#include <doctest/doctest.h>
+
+namespace tollstream::test {
+
+TEST_CASE("close names: case, containment and two letters apart, each once") {
+  std::vector<std::string> live = {"live", "Live-2", "news", "chess", "live", "lve", "opera"};
+  CHECK(CloseNames("Live", live) == std::vector<std::string>{"live", "Live-2", "lve"});
+  CHECK(CloseNames("newz", live) == std::vector<std::string>{"news"});
+  CHECK(CloseNames("chess-club", live) == std::vector<std::string>{"chess"});
+  CHECK(CloseNames("football", live).empty());
+  CHECK(CloseNames("news", live).empty());  // the name itself is no suggestion
+}
+
+TEST_CASE("the error names the cause: no such stream, another origin, or the price") {
+  PublicKey origin = KeyPair::Generate().public_key();
+  PublicKey other = KeyPair::Generate().public_key();
+  std::vector<StreamEntry> live = {{"live", other, "", "", 2, 1, 0},
+                                   {"news", other, "", "", 2, 1, 0}};
+
+  Error missing = NoSellerError("Live", std::nullopt, 100, {}, live);
+  CHECK(missing.code == ErrorCode::kNotFound);
+  CHECK(missing.message ==
+        "no stream named \"Live\" is live at this tracker; did you mean \"live\"? (`peer "
+        "streams --tracker URL` lists what is live)");
+
+  Error nothing = NoSellerError("Live", std::nullopt, 100, {}, {});
+  CHECK(nothing.message.find("is live at this tracker; none is") != std::string::npos);
+
+  Error wrong_origin = NoSellerError("live", origin, 100, {}, live);
+  CHECK(wrong_origin.code == ErrorCode::kNotFound);
+  CHECK(wrong_origin.message == "no seller of \"live\" by origin code " + KeyCode(origin) +
+                                    " is live; other origins sell that name: code " +
+                                    KeyCode(other));
+
+  Listing dear{other, other, "http://127.0.0.1:1", 60, std::string(64, 'a'), 0};
+  Listing dearer = dear;
+  dearer.price = 90;
+  Error price = NoSellerError("live", std::nullopt, 100, {dearer, dear}, live);
+  CHECK(price.code == ErrorCode::kInsufficientFunds);
+  CHECK(price.message ==
+        "\"live\" sells at 60 a segment at the cheapest; a contract takes 120 to open with its "
+        "first segment (an opening charge of one segment's price, and the segment): more than "
+        "--budget 100");
+}
+
+}  // namespace tollstream::test
