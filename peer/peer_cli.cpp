@@ -17,6 +17,7 @@
 #include "peer/node/stop_flag.h"
 #include "peer/node/watch_node.h"
 #include "peer/streams_cli.h"
+#include "peer/watch/origin_choice.h"
 
 namespace tollstream {
 namespace {
@@ -124,7 +125,9 @@ options:
                           temporary directory removed at exit); a viewer
                           restarted with the same DIR resumes at the first
                           segment its earlier run had not paid for
-  --origin KEY            the origin's public key (default: of the origins
+  --origin KEY            the origin: its public key, its 6-digit code, or
+                          the first 6 or more hex digits of its key, as
+                          `peer streams` shows them (default: of the origins
                           that sell a stream of that name, the one live
                           longest at the tracker)
   --relay                 also sell the segments bought, at --price P tokens
@@ -350,9 +353,12 @@ int Watch(int argc, char** argv) {
   auto key = LoadKeyFile(node->key_path);
   if (!key) return Fail(key.error());
   WatchOptions options;
-  if (auto hex = args->Get("origin")) {
-    options.origin = PublicKey::FromHex(*hex);
-    if (!options.origin) return Fail("--origin: a public key, 64 hex digits");
+  if (auto spec = args->Get("origin")) {
+    if (IsWholeKey(*spec)) {
+      options.origin = PublicKey::FromHex(*spec);
+    } else {
+      options.origin_spec = *spec;  // a code or a key's first digits, resolved at start
+    }
   }
   auto relay = ReadRelayArgs(*args, *node);
   if (!relay) return Fail(relay.error());

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "common/client/tracker_api.h"
 #include "common/observe/event_feed.h"
 #include "common/observe/metrics.h"
 #include "peer/node/advertised_url.h"
@@ -9,6 +10,7 @@
 #include "peer/node/scratch_dir.h"
 #include "peer/peer_server.h"
 #include "peer/watch/local_hls.h"
+#include "peer/watch/origin_choice.h"
 #include "peer/watch/viewer.h"
 
 namespace tollstream {
@@ -16,7 +18,22 @@ namespace tollstream {
 WatchNode::WatchNode(KeyPair key, WatchOptions options)
     : m_key(std::move(key)), m_options(std::move(options)) {}
 
+Status WatchNode::ResolveOrigin() {
+  if (m_options.origin_spec.empty()) return Status::Ok();
+  auto tracker = ConnectTracker(m_options.tracker_url, m_key);
+  if (!tracker) return tracker.error();
+  auto live = TrackerApi(**tracker).Streams(m_options.stream);
+  if (!live) return live.error();
+  auto origin = ChooseOrigin(m_options.origin_spec, m_options.stream, *live);
+  if (!origin) return origin.error();
+  m_options.origin = *origin;
+  if (m_options.relay) m_options.relay->origin = *origin;
+  Say("--origin " + m_options.origin_spec + ": " + origin->ToHex() + " code " + KeyCode(*origin));
+  return Status::Ok();
+}
+
 Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
+  if (Status resolved = ResolveOrigin(); !resolved) return resolved.error();
   ScratchDir scratch("tollstream-watch");
   std::string store_dir = m_options.store_dir.empty() ? scratch.path() : m_options.store_dir;
   std::error_code ec;

@@ -25,6 +25,7 @@ struct WatchOptions {
   std::string out_path;   // also every segment's bytes here, if set
   std::string store_dir;  // the bought segments (default: a temporary directory)
   std::optional<PublicKey> origin;
+  std::string origin_spec;  // --origin as a code or key prefix, resolved at start
   bool exit_at_end = false;
   int64_t wait_for_stream_seconds = 0;       // for the stream to be announced (0: ask once)
   std::optional<RelayOptions> relay;         // sell on what is bought
@@ -43,6 +44,10 @@ class WatchNode {
   Result<int> Run(StopFlag& stop, StopFlag& stop_buying);
 
  private:
+  // --origin given as a code or a key's first digits: the one origin it
+  // names, from the tracker's directory.
+  Status ResolveOrigin();
+
   KeyPair m_key;
   WatchOptions m_options;
 };

@@ -102,6 +102,16 @@ TEST_CASE(
         std::string::npos);
   CHECK(out.find("broadcaster " + older_key) != std::string::npos);
   CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
+
+  // The other one, named by the code the viewer printed: bought from it.
+  std::string newer_key = second.key.public_key().ToHex();
+  std::string code = KeyCode(second.key.public_key());
+  ViewerProcess chosen(t, c, "news", 20, {"--exit-at-end", "--origin", code}, dir / "c2.log");
+  REQUIRE_MESSAGE(chosen.process.Wait(90s) == 0, chosen.process.output());
+  std::string picked = chosen.process.output();
+  CHECK(picked.find("--origin " + code + ": " + newer_key) != std::string::npos);
+  CHECK(picked.find("broadcaster " + newer_key) != std::string::npos);
+  CHECK(picked.find("broadcaster " + older_key) == std::string::npos);
   CHECK(t.Audit(true).first == 0);
 }
 
