@@ -129,8 +129,26 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
       return false;
     }
     if (e.code == ErrorCode::kUpstream && quiet < m_limits.broadcaster_timeout) {
-      PauseUnless(stop, 500);  // the node may be restarting
+      if (Clock::now() >= m_next_word) {  // the node may be restarting: say so, now and then
+        m_next_word = Clock::now() + std::chrono::seconds(3);
+        m_hooks.on_event(
+            "the source does not answer: reconnecting (" +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(quiet).count()) +
+            " s of " + std::to_string(m_limits.broadcaster_timeout.count()) + ")");
+      }
+      PauseUnless(stop, 500);
       return true;
+    }
+    if (e.code == ErrorCode::kUpstream) {
+      // Gone for the whole timeout: looked for again at the tracker, with the
+      // others; the contract closes when it comes back, or at its expiry.
+      Fail("the source stopped answering for " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(quiet).count()) +
+               " s",
+           false);
+      m_lost = true;
+      m_settled = true;
+      return false;
     }
     if (e.code == ErrorCode::kNotFound) {
       Fail("the source no longer holds the contract: " + e.message, false);

@@ -156,6 +156,7 @@ class Purchase {
   Clock::time_point m_last_answer;
   Clock::time_point m_last_segment;
   Clock::time_point m_next_ask;
+  Clock::time_point m_next_word;  // when to say again that the source is silent
   std::chrono::seconds m_stall{8};
 };
 

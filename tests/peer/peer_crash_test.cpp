@@ -316,3 +316,46 @@ TEST_CASE("a clean stop takes the receipt for the segment delivered last, then e
 }
 
 }  // namespace tollstream::test
+
+namespace tollstream::test {
+
+TEST_CASE(
+    "a broadcaster killed and back 10 s later: the viewer says it is reconnecting, resumes, and "
+    "its local playlist has no gap") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 36);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 200);
+  std::vector<std::string> args = {"--hls-dir", live, "--state-dir", dir / "b.state"};
+  auto broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b.log");
+  std::string listen = broadcaster->url.substr(7);
+  REQUIRE(WaitForSegments(live, 2, 60s));
+  ViewerProcess viewer(t, c, "live", 150, {"--exit-at-end"}, dir / "c.log");
+  for (int i = 0; i < 2; ++i) REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  broadcaster->process.Signal(SIGKILL);
+  REQUIRE(broadcaster->process.Wait(10s) == 128 + SIGKILL);
+  REQUIRE(viewer.process.WaitForLine("the source does not answer: reconnecting", 15s).has_value());
+  std::this_thread::sleep_for(10s);
+  broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b2.log", listen);
+
+  REQUIRE_MESSAGE(viewer.process.Wait(120s) == 0, viewer.process.output());
+  std::string out = viewer.process.output();
+  INFO(out);
+  CHECK(out.find("renewing: ") != std::string::npos);
+  CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
+  // Every segment from the first bought to the stream's last, once, in order.
+  std::vector<uint64_t> seqs = BoughtSeqs(out);
+  REQUIRE(seqs.size() >= 2);
+  for (size_t i = 1; i < seqs.size(); ++i) CHECK(seqs[i] == seqs[i - 1] + 1);
+  encoder->Wait(60s);
+  SourceSegments source = ReadSource(live);
+  CHECK(seqs.back() == source.playlist.media_sequence + source.bytes.size() - 1);
+  broadcaster->process.Signal(SIGINT);
+  CHECK(broadcaster->process.Wait(30s) == 0);
+  CHECK(t.Audit(true).first == 0);
+}
+
+}  // namespace tollstream::test
