@@ -20,10 +20,10 @@ struct Refusal {
 Refusal WatchRefused(TrackerFixture& t, const KeyFile& key, const std::string& stream,
                      uint64_t budget, const std::string& log) {
   auto started = std::chrono::steady_clock::now();
-  Process viewer({BinaryPath("peer"), "watch", "--tracker", t.url(), "--key", key.path, "--stream",
-                  stream, "--budget", std::to_string(budget), "--listen", "127.0.0.1:0",
-                  "--exit-at-end"},
-                 log);
+  Process viewer(
+      {BinaryPath("peer"), "watch", "--tracker", t.url(), "--key", key.path, "--stream", stream,
+       "--budget", std::to_string(budget), "--listen", "127.0.0.1:0", "--exit-at-end"},
+      log);
   int status = viewer.Wait(20s);  // it waited 60 s before it was told at once
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   return {status, ReadWholeFile(log).value_or(""), took.count()};
@@ -112,8 +112,8 @@ TEST_CASE("a viewer that cannot buy is told why at once, and the specific reason
 
   Refusal too_poor = WatchRefused(t, poor, "news", 100, dir / "c3.log");
   CHECK(too_poor.status == 2);
-  CHECK(too_poor.err.find("is more than the balance of 10 at " + poor.address() +
-                          ": get tokens") != std::string::npos);
+  CHECK(too_poor.err.find("is more than the balance of 10 at " + poor.address() + ": get tokens") !=
+        std::string::npos);
   CHECK(Balance(t, poor.address()) == 10);  // nothing moved
   MESSAGE("refused after " << wrong_name.seconds << " s (no such stream), " << too_dear.seconds
                            << " s (price), " << too_poor.seconds << " s (balance)");
@@ -133,8 +133,8 @@ TEST_CASE("a stream announced before its first segment is waited for, with word 
   t.Mint(c.address(), 100);
   BroadcasterProcess broadcaster(t, b, "soon", 1, {"--hls-dir", hls}, dir / "b.log");
   ViewerProcess viewer(t, c, "soon", 50, {}, dir / "c.log");
-  auto word = viewer.process.WaitForLine("waiting for \"soon\" to start: announced, no segment yet",
-                                         20s);
+  auto word =
+      viewer.process.WaitForLine("waiting for \"soon\" to start: announced, no segment yet", 20s);
   CHECK(word.has_value());
   viewer.process.Signal(SIGINT);
   CHECK(viewer.process.Wait(30s) == 0);
