@@ -96,8 +96,10 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
     }
   }
   feed.Close();
-  server.Stop();
+  // The relay settles while the server still answers: its viewers' last
+  // receipts arrive during its clean stop (Broadcaster::Drain).
   bool relay_settled = !relay || relay->Stop();
+  server.Stop();
   if (!outcome) return outcome.error();
   Say("bye");
   return relay_settled ? 0 : 1;
