@@ -140,6 +140,7 @@ std::pair<std::vector<DirectoryEntry>, size_t> StreamRegistry::Directory(int64_t
   for (const auto& [stream, by_key] : m_streams) {
     std::map<std::string, DirectoryEntry> by_origin;
     for (const auto& [key, a] : by_key) {
+      if (a.expires <= now) continue;  // the sweep runs once a second at most
       DirectoryEntry& e = by_origin[a.origin];
       if (e.sellers == 0 || a.price < e.price) e.price = a.price;
       if (e.sellers == 0 || a.since < e.since) e.since = a.since;

@@ -10,7 +10,8 @@
 //     another request with a used nonce is refused. The answer is sent only
 //     once the change is on disk (group commit).
 //   - kRead methods read the newest state, and answer once it is on disk.
-//   - kStateless methods touch no ledger state.
+//   - kStateless methods get no ledger transaction: they read no ledger
+//     state, or only what is committed (a snapshot of the store).
 // A kChange request is announced to the commit pipeline as it arrives, before
 // it is parsed and checked, so that a group commit under way waits for it.
 // Every answer, refusals included, is signed by the tracker key, and every

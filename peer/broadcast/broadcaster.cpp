@@ -134,7 +134,6 @@ Result<json> Broadcaster::Offer(const Request& req) {
   if (Status s = CheckOffer(contract->terms, req.signer, ours); !s) return s.error();
   std::string id = ToHex(contract->id);
   if (auto again = ClaimOffer(id)) return std::move(*again);
-  if (m_stopping) return MakeError(ErrorCode::kUnavailable, "this node is stopping");
   struct OpeningGuard {
     Broadcaster* self;
     std::string id;
@@ -147,13 +146,25 @@ Result<json> Broadcaster::Offer(const Request& req) {
 }
 
 std::optional<Result<json>> Broadcaster::ClaimOffer(const std::string& id) {
-  std::lock_guard lock(m_mutex);
-  auto it = m_sessions.find(id);
-  if (it != m_sessions.end()) {
-    std::lock_guard session_lock(it->second->mutex);
-    if (!it->second->offer_answer.is_null()) return Result<json>(it->second->offer_answer);
+  std::shared_ptr<Session> existing;
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_sessions.find(id);
+    if (it != m_sessions.end()) existing = it->second;
   }
-  if (!m_opening.insert(id).second) {
+  // A session's lock is never taken under m_mutex: Settle takes them the
+  // other way round.
+  if (existing) {
+    std::lock_guard session_lock(existing->mutex);
+    if (!existing->offer_answer.is_null()) return Result<json>(existing->offer_answer);
+  }
+  std::lock_guard lock(m_mutex);
+  // Under m_mutex, as Drain sets it: an offer is either refused here or
+  // waited for by Drain.
+  if (m_stopping) {
+    return Result<json>(MakeError(ErrorCode::kUnavailable, "this node is stopping"));
+  }
+  if (m_sessions.count(id) > 0 || !m_opening.insert(id).second) {
     return Result<json>(
         MakeError(ErrorCode::kBusy, "this offer is being opened; ask again shortly"));
   }
@@ -280,10 +291,10 @@ Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Requ
   Session& s = *session;
   std::optional<SourceSegment> segment;
   SourceInfo info;
-  if (!s.sale.AllPaid() && !m_stopping) {
+  if (!s.sale.AllPaid()) {
     (void)m_source.Refresh();
-    info = m_source.Info();
-    segment = m_source.Get(s.sale.Due(info));
+    info = m_source.Info();  // also when stopping: the stream may have ended
+    if (!m_stopping) segment = m_source.Get(s.sale.Due(info));
   }
   if (segment) {
     s.sale.Delivered(*segment);

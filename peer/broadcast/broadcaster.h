@@ -87,8 +87,9 @@ class Broadcaster {
   size_t CloseQuiet();
   // The first step of a clean stop: no new contracts and no further
   // segments; each viewer's next request pays with its receipt and is
-  // answered "end". Waits until no viewer owes for a segment delivered, at
-  // most `grace`; returns how many still owe.
+  // answered "end". Waits until no viewer owes for a segment delivered and
+  // no offer let in before is still being opened, at most `grace`; returns
+  // how many viewers still owe.
   size_t Drain(std::chrono::milliseconds grace);
   // Closes every open contract (at shutdown).
   void CloseAll(const std::string& reason);
@@ -123,7 +124,8 @@ class Broadcaster {
   Result<json> Probe(const Request& req);
   Result<json> Offer(const Request& req);
   // The offer `id` again (its answer was lost): the same answer; while a
-  // copy is being opened, kBusy. Else nullopt, and `id` is being opened.
+  // copy is being opened, kBusy; a new offer while stopping, kUnavailable.
+  // Else nullopt, and `id` is being opened.
   std::optional<Result<json>> ClaimOffer(const std::string& id);
   // Signs `contract` (its terms checked), records it, opens it at the
   // tracker, and starts its sale.
@@ -168,7 +170,7 @@ class Broadcaster {
   std::mutex m_mutex;  // guards m_sessions and m_totals
   std::map<std::string, std::shared_ptr<Session>> m_sessions;
   std::set<std::string> m_opening;      // ids of offers being opened at the tracker
-  std::atomic<bool> m_stopping{false};  // Drain has begun
+  std::atomic<bool> m_stopping{false};  // Drain has begun (set under m_mutex)
   Totals m_totals;
   std::map<std::string, json> m_status_cache;  // guarded by m_mutex
 

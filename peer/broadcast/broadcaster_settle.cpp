@@ -123,15 +123,24 @@ size_t Broadcaster::CloseQuiet() {
 }
 
 size_t Broadcaster::Drain(std::chrono::milliseconds grace) {
-  m_stopping = true;
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
   auto deadline = std::chrono::steady_clock::now() + grace;
   for (;;) {
-    size_t owing = 0;
+    size_t owing = 0, opening = 0;
     for (auto& s : Sessions()) {
       std::lock_guard lock(s->mutex);
       if (!s->sale.closed() && s->sale.pending()) ++owing;
     }
-    if (owing == 0 || std::chrono::steady_clock::now() >= deadline) return owing;
+    {
+      std::lock_guard lock(m_mutex);
+      opening = m_opening.size();  // offers let in before the stop: their sessions come
+    }
+    if ((owing == 0 && opening == 0) || std::chrono::steady_clock::now() >= deadline) {
+      return owing;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

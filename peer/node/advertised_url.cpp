@@ -17,12 +17,19 @@ Error NoRoute(const std::string& why) {
                        why + "): name it with --advertise-url http://HOST:PORT");
 }
 
-// The tracker's HOST:PORT in "http://HOST:PORT[/]".
+// The tracker's host and port in "http[s]://HOST[:PORT][/...]".
 Result<HostPort> TrackerHostPort(std::string url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.compare(0, kScheme.size(), kScheme) == 0) url.erase(0, kScheme.size());
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return ParseHostPort(url);
+  std::string port = "80";
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (url.compare(0, scheme.size(), scheme) == 0) {
+      url.erase(0, scheme.size());
+      if (scheme == "https://") port = "443";
+    }
+  }
+  url = url.substr(0, url.find('/'));
+  bool has_port = !url.empty() && url.back() != ']' && url.find(':') != std::string::npos &&
+                  (url.front() == '[' || url.find(':') == url.rfind(':'));
+  return ParseHostPort(has_port ? url : url + ":" + port);
 }
 
 // The local address of a route to `to`: a UDP socket "connected" to it

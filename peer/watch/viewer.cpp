@@ -313,8 +313,10 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
   }
   outcome.stopped_because.clear();
   if (purchase.opened()) b.from = purchase.next_seq();
-  if (purchase.opened() && purchase.receipt().segments == 0 && !purchase.stream_ended()) {
-    // It kept the opening charge and delivered nothing: never again.
+  if (purchase.opened() && purchase.receipt().segments == 0 && !purchase.stream_ended() &&
+      purchase.stopped_because() != kEndSellerStopped) {
+    // It kept the opening charge and delivered nothing: never again (a
+    // clean stop just after the opening excepted: it may come back).
     Event("giving up " + b.source->key.ToHex() + ": it took the opening charge of " +
           std::to_string(purchase.charged()) + " and delivered nothing");
     switching = true;

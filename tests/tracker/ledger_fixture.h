@@ -17,6 +17,7 @@
 #include "tests/support/temp_dir.h"
 #include "tracker/audit.h"
 #include "tracker/ledger.h"
+#include "tracker/ledger_indexes.h"
 
 namespace tollstream::test {
 
@@ -28,7 +29,9 @@ class LedgerFixture {
       : store(std::move(*KvStore::Open(dir / "db"))),
         pipeline(std::make_unique<CommitPipeline>(*store)),
         ledger(tracker.public_key(),
-               LedgerConfig{/*grace_seconds=*/60, /*max_contract_seconds=*/3600}) {}
+               LedgerConfig{/*grace_seconds=*/60, /*max_contract_seconds=*/3600}) {
+    REQUIRE(BuildMissingIndexes(*store).ok());  // as a tracker's ledger: its indexes built
+  }
 
   // Runs `op` in a transaction, committing (and waiting) only when it succeeds.
   Result<json> Apply(const std::function<Result<json>(LedgerTxn&)>& op) {

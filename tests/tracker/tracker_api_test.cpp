@@ -377,6 +377,16 @@ TEST_CASE("streams: the directory of live streams, by name, searched without cas
                                 {"title", std::string(101, 't')}})
             .error()
             .code == ErrorCode::kInvalidField);
+  for (const char* forged : {"Chess\nnews  code 123456  1 a segment", "\x1b[2Jchess"}) {
+    CHECK(o2.client
+              ->Call("announce", {{"stream", "chess"},
+                                  {"url", "http://127.0.0.1:3"},
+                                  {"price", 1},
+                                  {"ttl", 30},
+                                  {"title", forged}})
+              .error()
+              .code == ErrorCode::kInvalidField);
+  }
   // Withdrawn: gone from the directory.
   announce(o2, {{"stream", "chess"}, {"url", "http://127.0.0.1:3"}, {"price", 1}, {"ttl", 0}});
   CHECK((*c.client->Call("streams", json::object()))["matched"] == 1);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <optional>
 
 #include "common/wire/fields.h"
@@ -10,6 +11,13 @@ constexpr int64_t kMinTtl = 5;
 constexpr int64_t kMaxTtl = 3600;
 constexpr uint64_t kDefaultDirectorySize = 100;
 constexpr uint64_t kMaxDirectorySize = 500;
+
+// Whether `text` holds a byte below 0x20, or DEL: a title shown in a
+// terminal must not move the cursor or print lines of its own.
+bool HasControl(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
 
 bool IsHttpUrl(std::string_view url) {
   return url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
@@ -56,6 +64,10 @@ void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
     int64_t ttl = r.Integer("ttl", 0, kMaxTtl);
     if (r.Has("title")) a.title = r.String("title", 0, kMaxTitleBytes);
     if (r.Has("description")) a.description = r.String("description", 0, kMaxDescriptionBytes);
+    if (r.ok() && HasControl(a.title)) r.Fail("title", "must not hold control characters");
+    if (r.ok() && HasControl(a.description)) {
+      r.Fail("description", "must not hold control characters");
+    }
     std::optional<PublicKey> origin = r.Has("origin") ? r.Key("origin") : req.signer;
     if (r.ok() && !IsHttpUrl(a.url)) r.Fail("url", "must start with http:// or https://");
     if (r.ok() && ttl != 0 && ttl < kMinTtl) r.Fail("ttl", "must be 0 (withdraw) or at least 5");
