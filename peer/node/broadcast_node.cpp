@@ -89,8 +89,6 @@ Status BroadcastNode::Start() {
         ": the address that faces the tracker (--advertise-url names another)");
   }
   Say("status page " + bound->Url() + "/");
-  Say("broadcasting " + m_options.stream + " at " + p.advertised + " price " +
-      std::to_string(m_options.price));
   Say("broadcaster " + m_key.public_key().ToHex() + " code " + KeyCode(m_key.public_key()));
   Say("income address " + p.account.income_address);
   p.announcer.emplace(*p.broadcaster, AnnounceParams{m_options.stream,
@@ -103,6 +101,9 @@ Status BroadcastNode::Start() {
   if (Status a = p.announcer->Announce(); !a) {
     return MakeError(a.error().code, "announce: " + a.error().message);
   }
+  // Said once the tracker lists it: from now on a viewer finds it.
+  Say("broadcasting " + m_options.stream + " at " + p.advertised + " price " +
+      std::to_string(m_options.price));
   return Status::Ok();
 }
 
