@@ -14,9 +14,11 @@
 #include "common/protocol/address.h"
 #include "common/wire/fields.h"
 #include "peer/node/broadcast_node.h"
+#include "peer/node/console.h"
 #include "peer/node/stop_flag.h"
 #include "peer/node/watch_node.h"
 #include "peer/streams_cli.h"
+#include "peer/wallet_cli.h"
 #include "peer/watch/origin_choice.h"
 
 namespace tollstream {
@@ -38,18 +40,6 @@ constexpr const char* kKeygenHelp = R"(usage: peer keygen --out FILE
 
 Creates a key file (mode 0600) and prints its public key, its address and
 its 6-digit code (compare codes aloud to be sure of a key).
-)";
-
-constexpr const char* kWalletHelp = R"(usage: peer wallet --tracker URL --key FILE balance [--json]
-       peer wallet --tracker URL --key FILE transfer --to ADDRESS --amount N
-       peer wallet --tracker URL --key FILE reclaim
-
-balance   the balance of the key's ordinary address; with --json prints
-          {"address": ..., "balance": N}
-transfer  moves N tokens from the key's address to ADDRESS
-reclaim   closes the key's spend and income addresses, moving what they hold
-          to its ordinary address (after a node was killed before it could
-          settle; refused while a contract on them is still open)
 )";
 
 constexpr const char* kBroadcastHelp =
@@ -120,6 +110,9 @@ announced but not started yet is waited for (60 s), with word every 3 s.
 options:
   --wait S                wait up to S seconds for the stream to be
                           announced (default 0: ask the tracker once)
+  --reconnect S           a source that stops answering is waited for S
+                          seconds, saying so every 3 s, then looked for
+                          again at the tracker for S more (default 30)
   --out FILE              also write every segment's bytes to FILE
   --store-dir DIR         where bought segments are kept (default: a
                           temporary directory removed at exit); a viewer
@@ -140,10 +133,7 @@ options:
   --ttl S                 the relay's announcement time-to-live (default 30)
 )";
 
-int Fail(const std::string& message) {
-  std::cerr << "peer: " << message << "\n";
-  return 2;
-}
+using ::tollstream::Fail;  // peer/node/console.h
 
 int Fail(const Error& e) {
   return Fail(e.message);
@@ -166,77 +156,6 @@ int Keygen(int argc, char** argv) {
             << "address:    " << AddressOf(key->public_key()) << "\n"
             << "code:       " << KeyCode(key->public_key()) << "\n";
   return 0;
-}
-
-// A refusal by the tracker, with its code: "insufficient_funds: ...".
-Error Refusal(const Error& e) {
-  return MakeError(e.code, std::string(CodeName(e.code)) + ": " + e.message);
-}
-
-int Refused(const Error& e) {
-  return Fail(Refusal(e));
-}
-
-// Closes the key's spend and income addresses, moving what they hold to its
-// ordinary address; how much moved.
-Result<uint64_t> Reclaim(TrackerApi& tracker) {
-  auto spend = tracker.GetSpendAddress(0);
-  if (!spend) return spend.error();
-  auto refunded = tracker.CloseSpendAddress(*spend);
-  if (!refunded) return Refusal(refunded.error());
-  auto income = tracker.GetIncomeAddress();
-  if (!income) return income.error();
-  auto paid = tracker.CloseIncomeAddress(*income);
-  if (!paid) return Refusal(paid.error());
-  return refunded->paid_out + paid->paid_out;
-}
-
-int Wallet(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2, {"tracker", "key", "to", "amount"}, {"json"});
-  if (!args) return Fail(args.error());
-  auto url = args->Require("tracker");
-  auto key_path = args->Require("key");
-  if (!url) return Fail(url.error());
-  if (!key_path) return Fail(key_path.error());
-  if (args->positional().size() != 1) return Fail("say balance or transfer (see --help)");
-  auto key = LoadKeyFile(*key_path);
-  if (!key) return Fail(key.error());
-  auto client = ConnectTracker(*url, *key);
-  if (!client) return Fail(client.error());
-  TrackerApi tracker(**client);
-  std::string address = AddressOf(key->public_key());
-  const std::string& action = args->positional()[0];
-  if (action == "balance") {
-    auto balance = tracker.Balance(address);
-    if (!balance) return Fail(balance.error());
-    if (args->Has("json")) {
-      std::cout << json{{"address", address}, {"balance", *balance}}.dump() << std::endl;
-    } else {
-      std::cout << "address " << address << " balance " << *balance << std::endl;
-    }
-    return 0;
-  }
-  if (action == "transfer") {
-    auto to = args->Require("to");
-    auto amount = args->Integer("amount", -1, 1, int64_t{1} << 53);
-    if (!to) return Fail(to.error());
-    if (!amount) return Fail(amount.error());
-    if (*amount < 0) return Fail("--amount is required");
-    auto moved = tracker.Transfer(*to, static_cast<uint64_t>(*amount));
-    if (!moved) return Refused(moved.error());
-    std::cout << moved->dump() << std::endl;
-    return 0;
-  }
-  if (action == "reclaim") {
-    auto moved = Reclaim(tracker);
-    if (!moved) return Fail(moved.error());
-    auto balance = tracker.Balance(address);
-    if (!balance) return Fail(balance.error());
-    std::cout << "reclaimed " << *moved << "; address " << address << " balance " << *balance
-              << std::endl;
-    return 0;
-  }
-  return Fail("unknown wallet action '" + action + "' (see --help)");
 }
 
 constexpr const char* kBadStream = "--stream: 1 to 64 letters, digits, '.', '_' or '-'";
@@ -335,17 +254,20 @@ Result<std::optional<RelayOptions>> ReadRelayArgs(const Args& args, const NodeAr
 }
 
 int Watch(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2,
-                          {"tracker", "key", "stream", "budget", "listen", "out", "store-dir",
-                           "origin", "price", "advertise-url", "state-dir", "ttl", "wait"},
-                          {"exit-at-end", "relay"});
+  auto args =
+      Args::Parse(argc, argv, 2,
+                  {"tracker", "key", "stream", "budget", "listen", "out", "store-dir", "origin",
+                   "price", "advertise-url", "state-dir", "ttl", "wait", "reconnect"},
+                  {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
   auto node = ReadNodeArgs(*args);
   auto budget = args->Integer("budget", -1, 0, int64_t{1} << 53);
   auto wait = args->Integer("wait", 0, 0, 3600);
+  auto reconnect = args->Integer("reconnect", 30, 1, 3600);
   if (!node) return Fail(node.error());
   if (!budget) return Fail(budget.error());
   if (!wait) return Fail(wait.error());
+  if (!reconnect) return Fail(reconnect.error());
   if (*budget < 0) return Fail("--budget is required");
   if (!IsValidName(node->stream)) return Fail(kBadStream);
   auto where = ParseHostPort(node->listen);
@@ -371,6 +293,7 @@ int Watch(int argc, char** argv) {
   options.store_dir = args->Get("store-dir").value_or("");
   options.exit_at_end = args->Has("exit-at-end");
   options.wait_for_stream_seconds = *wait;
+  options.reconnect_seconds = *reconnect;
   options.relay = std::move(*relay);
   options.advertise_url = args->Get("advertise-url");
 
@@ -389,7 +312,7 @@ int Watch(int argc, char** argv) {
 
 int PeerMain(int argc, char** argv) {
   static constexpr CliCommand kCommands[] = {{"keygen", kKeygenHelp, Keygen},
-                                             {"wallet", kWalletHelp, Wallet},
+                                             {"wallet", kWalletHelp, WalletCommand},
                                              {"broadcast", kBroadcastHelp, Broadcast},
                                              {"streams", kStreamsHelp, StreamsCommand},
                                              {"watch", kWatchHelp, Watch}};

@@ -8,15 +8,11 @@
 #include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
 #include "common/wire/json.h"
+#include "peer/node/console.h"
 
 namespace tollstream {
 
 namespace {
-
-int Fail(const std::string& message) {
-  std::cerr << "peer: " << message << "\n";
-  return 2;
-}
 
 // "3 h 12 min", "4 min", "20 s".
 std::string LiveFor(int64_t seconds) {

@@ -18,4 +18,9 @@ std::function<void(const std::string&)> SayAndShow(EventFeed& feed, std::string 
   };
 }
 
+int Fail(const std::string& message) {
+  std::cerr << "peer: " << message << "\n";
+  return 2;
+}
+
 }  // namespace tollstream

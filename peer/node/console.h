@@ -11,6 +11,10 @@ namespace tollstream {
 
 void Say(const std::string& line);
 
+// A command that cannot go on: "peer: <message>" on stderr; returns the
+// exit status for wrong use or a refusal, 2.
+int Fail(const std::string& message);
+
 // A node's progress lines: said on stdout and published to its page's
 // `feed` as "log" events, each after `prefix`. `feed` outlives the result.
 std::function<void(const std::string&)> SayAndShow(EventFeed& feed, std::string prefix = "");

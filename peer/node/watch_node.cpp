@@ -1,6 +1,8 @@
 #include "peer/node/watch_node.h"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "common/client/tracker_api.h"
 #include "common/observe/event_feed.h"
@@ -22,9 +24,20 @@ Status WatchNode::ResolveOrigin() {
   if (m_options.origin_spec.empty()) return Status::Ok();
   auto tracker = ConnectTracker(m_options.tracker_url, m_key);
   if (!tracker) return tracker.error();
-  auto live = TrackerApi(**tracker).Streams(m_options.stream);
-  if (!live) return live.error();
-  auto origin = ChooseOrigin(m_options.origin_spec, m_options.stream, *live);
+  // Asked again, as for the stream itself, while --wait allows.
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(m_options.wait_for_stream_seconds);
+  Result<PublicKey> origin = MakeError(ErrorCode::kNotFound, "not asked");
+  for (;;) {
+    auto live = TrackerApi(**tracker).Streams(m_options.stream);
+    if (!live) return live.error();
+    origin = ChooseOrigin(m_options.origin_spec, m_options.stream, *live);
+    if (origin || origin.error().code != ErrorCode::kNotFound ||
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
   if (!origin) return origin.error();
   m_options.origin = *origin;
   if (m_options.relay) m_options.relay->origin = *origin;
@@ -57,6 +70,7 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   config.origin = m_options.origin;
   config.resume_dir = m_options.store_dir;  // none in a temporary directory
   config.find_timeout_seconds = m_options.wait_for_stream_seconds;
+  config.broadcaster_timeout_seconds = m_options.reconnect_seconds;
   std::unique_ptr<Relay> relay;
   if (m_options.relay) {
     auto opened = Relay::Open(m_key, *m_options.relay, feed, metrics);

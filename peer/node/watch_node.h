@@ -28,6 +28,7 @@ struct WatchOptions {
   std::string origin_spec;  // --origin as a code or key prefix, resolved at start
   bool exit_at_end = false;
   int64_t wait_for_stream_seconds = 0;       // for the stream to be announced (0: ask once)
+  int64_t reconnect_seconds = 30;            // a silent source is waited for, then looked for
   std::optional<RelayOptions> relay;         // sell on what is bought
   std::optional<std::string> advertise_url;  // the relay's (default: the bound address)
 };

@@ -359,3 +359,34 @@ TEST_CASE(
 }
 
 }  // namespace tollstream::test
+
+namespace tollstream::test {
+
+TEST_CASE("a source gone for good: after --reconnect S and S more of looking, the viewer stops") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 30);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  BroadcasterProcess broadcaster(t, b, "live", 2, {"--hls-dir", live}, dir / "b.log");
+  REQUIRE(WaitForSegments(live, 2, 60s));
+  ViewerProcess viewer(t, c, "live", 60, {"--exit-at-end", "--reconnect", "3"}, dir / "c.log");
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  broadcaster.process.Signal(SIGKILL);
+  REQUIRE(broadcaster.process.Wait(10s) == 128 + SIGKILL);
+  auto gone = std::chrono::steady_clock::now();
+  // With the default of 30 s it would wait 60 s in all.
+  REQUIRE_MESSAGE(viewer.process.Wait(40s) == 0, viewer.process.output());
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - gone;
+  std::string out = viewer.process.output();
+  INFO(out);
+  CHECK(out.find("the source does not answer: reconnecting (") != std::string::npos);
+  CHECK(out.find("renewing: the source stopped answering for 3 s") != std::string::npos);
+  CHECK(out.find("stopped buying: ") != std::string::npos);
+  MESSAGE("the viewer stopped " << took.count() << " s after its source was killed");
+  encoder->Signal(SIGTERM);
+}
+
+}  // namespace tollstream::test
