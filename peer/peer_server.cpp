@@ -9,6 +9,7 @@
 #include <span>
 #include <thread>
 
+#include "common/base/ascii.h"
 #include "common/base/error.h"
 #include "common/base/files.h"
 #include "common/http/events.h"
@@ -52,11 +53,6 @@ EndpointOptions SellerApi() {
   return o;
 }
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // Whether `host` is an IPv4 address or a bracketed IPv6 address.
 bool IpLiteral(const std::string& host) {
   unsigned char address[sizeof(in6_addr)];
@@ -90,7 +86,7 @@ struct PeerServer::Impl {
   bool OwnHost(const std::string& host) const {
     std::string port = ":" + std::to_string(bound.port);
     return host == "127.0.0.1" + port || host == "localhost" + port || host == "[::1]" + port ||
-           host == Lower(bound.host) + port;
+           host == AsciiLower(bound.host) + port;
   }
   // Whether a control request comes from the node's own page (see the header).
   bool FromOwnPage(const HttpRequest& req) const {
@@ -103,7 +99,7 @@ struct PeerServer::Impl {
   // without one is no browser's, and a browser is what a rebound name fools.
   bool HostNamesNode(const HttpRequest& req) const {
     if (!req.HasHeader("Host")) return true;
-    std::string host = Lower(req.Header("Host"));
+    std::string host = AsciiLower(req.Header("Host"));
     std::string port = ":" + std::to_string(bound.port);
     bool no_port = host.find(':') == std::string::npos || host.back() == ']';
     if (bound.port == 80 && no_port) host += port;

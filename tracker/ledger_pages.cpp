@@ -44,6 +44,14 @@ Result<std::optional<T>> Load(const KvStore& store, const KvSnapshot& snapshot,
   return std::optional<T>(std::move(*parsed));
 }
 
+// A page of contracts after `after` ("" or a contract id), of `limit` items.
+Status CheckContractPage(const std::string& after, size_t limit) {
+  if (!after.empty() && !IsLowerHex(after, kIdHexDigits)) {
+    return Invalid("after must be a contract id (64 lowercase hex digits)");
+  }
+  return CheckLimit(limit);
+}
+
 // The parsed `key` of a record the ledger wrote, or an Error.
 template <typename T>
 Result<T> KeyParts(std::optional<T> parsed, std::string_view key) {
@@ -141,10 +149,7 @@ Result<LedgerPage> AccountsPage(const KvStore& store, const std::string& after, 
 
 Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
                                  const std::string& after, size_t limit) {
-  if (!after.empty() && !IsLowerHex(after, kIdHexDigits)) {
-    return Invalid("after must be a contract id (64 lowercase hex digits)");
-  }
-  if (Status s = CheckLimit(limit); !s) return s.error();
+  if (Status s = CheckContractPage(after, limit); !s) return s.error();
   LedgerPage page;
   auto snapshot = store.Snapshot();
   auto it = store.NewIterator(*snapshot);
@@ -188,10 +193,7 @@ Result<LedgerPage> OpenContractsOf(const KvStore& store, const std::string& addr
   if (!IsLowerHex(address, kIdHexDigits)) {
     return Invalid("address must be an address (64 lowercase hex digits)");
   }
-  if (!after.empty() && !IsLowerHex(after, kIdHexDigits)) {
-    return Invalid("after must be a contract id (64 lowercase hex digits)");
-  }
-  if (Status s = CheckLimit(limit); !s) return s.error();
+  if (Status s = CheckContractPage(after, limit); !s) return s.error();
   LedgerPage page;
   auto snapshot = store.Snapshot();
   auto it = store.NewIterator(*snapshot);

@@ -1,8 +1,8 @@
 #include "tracker/stream_registry.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "common/base/ascii.h"
 #include "common/crypto/keys.h"
 
 namespace tollstream {
@@ -31,16 +31,6 @@ json DirectoryEntry::ToJson() const {
   if (auto key = PublicKey::FromHex(origin)) j["origin_code"] = KeyCode(*key);
   return j;
 }
-
-namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
 
 void StreamRegistry::DropExpired(int64_t now) {
   if (now == m_last_sweep) return;  // at most one sweep a second
@@ -134,7 +124,7 @@ std::pair<std::vector<DirectoryEntry>, size_t> StreamRegistry::Directory(int64_t
                                                                          size_t limit) {
   std::lock_guard lock(m_mutex);
   DropExpired(now);
-  std::string wanted = Lower(query);
+  std::string wanted = AsciiLower(query);
   std::vector<DirectoryEntry> out;
   size_t matched = 0;
   for (const auto& [stream, by_key] : m_streams) {
@@ -154,8 +144,8 @@ std::pair<std::vector<DirectoryEntry>, size_t> StreamRegistry::Directory(int64_t
     for (auto& [origin, e] : by_origin) {
       e.stream = stream;
       e.origin = origin;
-      if (!wanted.empty() && Lower(stream).find(wanted) == std::string::npos &&
-          Lower(e.title).find(wanted) == std::string::npos) {
+      if (!wanted.empty() && AsciiLower(stream).find(wanted) == std::string::npos &&
+          AsciiLower(e.title).find(wanted) == std::string::npos) {
         continue;
       }
       ++matched;

@@ -1,15 +1,11 @@
 #include "peer/watch/no_seller.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/base/ascii.h"
 
 namespace tollstream {
 namespace {
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // The edit distance between `a` and `b`, or `bound` + 1 once it exceeds `bound`.
 size_t Distance(const std::string& a, const std::string& b, size_t bound) {
@@ -32,10 +28,10 @@ size_t Distance(const std::string& a, const std::string& b, size_t bound) {
 
 std::vector<std::string> CloseNames(const std::string& wanted,
                                     const std::vector<std::string>& live) {
-  std::string w = Lower(wanted);
+  std::string w = AsciiLower(wanted);
   std::vector<std::string> out;
   for (const auto& name : live) {
-    std::string n = Lower(name);
+    std::string n = AsciiLower(name);
     bool close = n == w || (!w.empty() && n.find(w) != std::string::npos) ||
                  (!n.empty() && w.find(n) != std::string::npos) || Distance(n, w, 2) <= 2;
     if (close && name != wanted && std::find(out.begin(), out.end(), name) == out.end()) {

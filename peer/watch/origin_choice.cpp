@@ -1,8 +1,8 @@
 #include "peer/watch/origin_choice.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "common/base/ascii.h"
 #include "common/base/hex.h"
 
 namespace tollstream {
@@ -25,8 +25,7 @@ bool IsWholeKey(const std::string& spec) {
 Result<PublicKey> ChooseOrigin(const std::string& spec, const std::string& stream,
                                const std::vector<StreamEntry>& live) {
   if (auto key = PublicKey::FromHex(spec)) return *key;
-  std::string wanted = spec;
-  for (char& c : wanted) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string wanted = AsciiLower(spec);
   if (wanted.size() < kShortest || wanted.size() > 64 || !IsLowerHex(wanted, wanted.size())) {
     return MakeError(ErrorCode::kInvalidField,
                      "--origin: a public key (64 hex digits), an origin's 6-digit code, or the "

@@ -43,6 +43,17 @@ PublicKey LongestLive(const std::vector<Source>& sellers, const std::string& str
   return chosen;
 }
 
+// The sources among `listed` that ask at most `price` a segment.
+std::vector<Source> PricedWithin(const std::vector<Listing>& listed, uint64_t price) {
+  std::vector<Source> out;
+  for (const Listing& l : listed) {
+    if (l.price > price) continue;
+    out.push_back(
+        Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since});
+  }
+  return out;
+}
+
 }  // namespace
 
 Status CheckSells(const json& info, const Source& listed, const PublicKey& origin) {
@@ -73,13 +84,7 @@ Result<std::vector<Listing>> SourceFinder::Listed() {
 Result<std::vector<Source>> SourceFinder::LookUp(uint64_t budget) {
   auto listed = Listed();
   if (!listed) return listed.error();
-  std::vector<Source> out;
-  for (const Listing& l : *listed) {
-    if (l.price > budget) continue;
-    out.push_back(
-        Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since});
-  }
-  return out;
+  return PricedWithin(*listed, budget);
 }
 
 Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
@@ -91,11 +96,7 @@ Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
     auto listed = Listed();
     if (!listed) return listed.error();
     // A first contract takes the opening charge and a segment: twice the price.
-    for (const Listing& l : *listed) {
-      if (l.price > budget / 2) continue;
-      sellers.push_back(
-          Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since});
-    }
+    sellers = PricedWithin(*listed, budget / 2);
     if (!sellers.empty()) break;
     if (std::chrono::steady_clock::now() >= give_up) {
       std::vector<StreamEntry> live;

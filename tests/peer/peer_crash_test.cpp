@@ -8,6 +8,20 @@
 namespace tollstream::test {
 namespace {
 
+// A live stream of `seconds` being encoded into `live`, a tracker, a
+// broadcaster's key `b` and a viewer's key `c` holding `funds`.
+struct LiveSale {
+  LiveSale(int seconds, uint64_t funds) : encoder(StartLiveEncoder(live, seconds)) {
+    t.Mint(c.address(), funds);
+  }
+  TempDir dir;
+  std::string live = dir / "live";
+  std::unique_ptr<Process> encoder;
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+};
+
 // The sequence numbers of the segments a viewer's output says it bought.
 std::vector<uint64_t> BoughtSeqs(const std::string& output) {
   std::vector<uint64_t> seqs;
@@ -40,13 +54,8 @@ std::vector<Opened> OpenedContracts(const std::string& output) {
 TEST_CASE(
     "a broadcaster killed mid-stream closes with its stored receipt after a restart, and its "
     "viewer carries on under a new contract; a clean restart too") {
-  TempDir dir;
-  std::string live = dir / "live";
-  auto encoder = StartLiveEncoder(live, 44);
-  TrackerFixture t;
-  KeyFile b = NewKeyFile(dir / "b.key");
-  KeyFile c = NewKeyFile(dir / "c.key");
-  t.Mint(c.address(), 100);
+  LiveSale sale(44, 100);
+  auto& [dir, live, encoder, t, b, c] = sale;
   std::vector<std::string> args = {"--hls-dir", live, "--state-dir", dir / "b.state"};
   auto broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b.log");
   std::string listen = broadcaster->url.substr(7);  // the same address after the restart
@@ -134,19 +143,10 @@ TEST_CASE(
   encoder->Wait(60s);
 }
 
-}  // namespace tollstream::test
-
-namespace tollstream::test {
-
 TEST_CASE(
     "a viewer killed mid-stream: the contract closes at its last receipt, the deposit comes back") {
-  TempDir dir;
-  std::string live = dir / "live";
-  auto encoder = StartLiveEncoder(live, 30);
-  TrackerFixture t;
-  KeyFile b = NewKeyFile(dir / "b.key");
-  KeyFile c = NewKeyFile(dir / "c.key");
-  t.Mint(c.address(), 100);
+  LiveSale sale(30, 100);
+  auto& [dir, live, encoder, t, b, c] = sale;
   BroadcasterProcess broadcaster(t, b, "live", 3, {"--hls-dir", live, "--receipt-timeout", "2"},
                                  dir / "b.log");
   ViewerProcess viewer(t, c, "live", 60, {}, dir / "c.log");
@@ -183,10 +183,6 @@ TEST_CASE(
   CHECK(t.Audit(true).first == 0);
   encoder->Signal(SIGTERM);
 }
-
-}  // namespace tollstream::test
-
-namespace tollstream::test {
 
 TEST_CASE(
     "a broadcaster restarted with its state directory lost closes the contracts the tracker holds "
@@ -227,20 +223,11 @@ TEST_CASE(
   CHECK(t.Audit(true).first == 0);
 }
 
-}  // namespace tollstream::test
-
-namespace tollstream::test {
-
 TEST_CASE(
     "a viewer restarted with its store directory buys on from the first segment its earlier run "
     "had not paid for") {
-  TempDir dir;
-  std::string live = dir / "live";
-  auto encoder = StartLiveEncoder(live, 24);
-  TrackerFixture t;
-  KeyFile b = NewKeyFile(dir / "b.key");
-  KeyFile c = NewKeyFile(dir / "c.key");
-  t.Mint(c.address(), 200);
+  LiveSale sale(24, 200);
+  auto& [dir, live, encoder, t, b, c] = sale;
   BroadcasterProcess broadcaster(t, b, "live", 2, {"--hls-dir", live, "--receipt-timeout", "2"},
                                  dir / "b.log");
   REQUIRE(WaitForSegments(live, 2, 60s));
@@ -275,10 +262,6 @@ TEST_CASE(
   MESSAGE("the first run bought " << before.size() << " segments (to " << before.back()
                                   << "); the restarted one began at " << after.front());
 }
-
-}  // namespace tollstream::test
-
-namespace tollstream::test {
 
 TEST_CASE("a clean stop takes the receipt for the segment delivered last, then ends the contract") {
   TempDir dir;
@@ -315,20 +298,11 @@ TEST_CASE("a clean stop takes the receipt for the segment delivered last, then e
   CHECK(t.Audit(true).first == 0);
 }
 
-}  // namespace tollstream::test
-
-namespace tollstream::test {
-
 TEST_CASE(
     "a broadcaster killed and back 10 s later: the viewer says it is reconnecting, resumes, and "
     "its local playlist has no gap") {
-  TempDir dir;
-  std::string live = dir / "live";
-  auto encoder = StartLiveEncoder(live, 36);
-  TrackerFixture t;
-  KeyFile b = NewKeyFile(dir / "b.key");
-  KeyFile c = NewKeyFile(dir / "c.key");
-  t.Mint(c.address(), 200);
+  LiveSale sale(36, 200);
+  auto& [dir, live, encoder, t, b, c] = sale;
   std::vector<std::string> args = {"--hls-dir", live, "--state-dir", dir / "b.state"};
   auto broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b.log");
   std::string listen = broadcaster->url.substr(7);
@@ -358,18 +332,9 @@ TEST_CASE(
   CHECK(t.Audit(true).first == 0);
 }
 
-}  // namespace tollstream::test
-
-namespace tollstream::test {
-
 TEST_CASE("a source gone for good: after --reconnect S and S more of looking, the viewer stops") {
-  TempDir dir;
-  std::string live = dir / "live";
-  auto encoder = StartLiveEncoder(live, 30);
-  TrackerFixture t;
-  KeyFile b = NewKeyFile(dir / "b.key");
-  KeyFile c = NewKeyFile(dir / "c.key");
-  t.Mint(c.address(), 100);
+  LiveSale sale(30, 100);
+  auto& [dir, live, encoder, t, b, c] = sale;
   BroadcasterProcess broadcaster(t, b, "live", 2, {"--hls-dir", live}, dir / "b.log");
   REQUIRE(WaitForSegments(live, 2, 60s));
   ViewerProcess viewer(t, c, "live", 60, {"--exit-at-end", "--reconnect", "3"}, dir / "c.log");
