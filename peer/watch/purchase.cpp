@@ -150,6 +150,9 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
       m_settled = true;
       return false;
     }
+    if (e.code == ErrorCode::kBadSignature) {  // a statement not the origin's, as Pay below
+      return Misbehaved(e.message);
+    }
     if (e.code == ErrorCode::kNotFound) {
       Fail("the source no longer holds the contract: " + e.message, false);
       m_lost = true;
@@ -180,12 +183,7 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
     return false;
   }
   if (Status checked = m_book->Pay(delivery->statement, delivery->bytes); !checked) {
-    Fail("the broadcaster misbehaved: " + checked.error().message +
-             "; not paying for it, buying no more from " + m_source.key.ToHex(),
-         false);
-    m_hooks.on_rejected(m_stopped_because);
-    m_failed = m_hooks.other_source();
-    return false;
+    return Misbehaved(checked.error().message);
   }
   m_last_segment = Clock::now();
   if (Status kept = m_hooks.on_bought(delivery->statement, delivery->bytes, m_book->receipt());
@@ -198,6 +196,15 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
     return false;
   }
   return true;
+}
+
+bool Purchase::Misbehaved(const std::string& what) {
+  Fail("the broadcaster misbehaved: " + what + "; not paying for it, buying no more from " +
+           m_source.key.ToHex(),
+       false);
+  m_hooks.on_rejected(m_stopped_because);
+  m_failed = m_hooks.other_source();
+  return false;
 }
 
 Settlement Purchase::Settle() {

@@ -128,6 +128,9 @@ class Purchase {
   bool OtherSourceByNow();
   // One request for the next segment: false when the contract's buying ends.
   Result<bool> BuyNext(const std::atomic<bool>& stop);
+  // The source sent what fails the origin's checks (`what`): nothing paid,
+  // nothing more bought from it, another source tried if one sells. False.
+  bool Misbehaved(const std::string& what);
   void Fail(std::string why, bool failed);
 
   const KeyPair& m_key;

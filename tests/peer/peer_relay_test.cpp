@@ -297,6 +297,37 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a free relay that signs the segments itself is not paid, dropped, and the viewer buys the "
+    "whole stream from the origin") {
+  FinishedStream f;
+  auto [dir, t, o, r, c] = std::tie(f.dir, f.t, f.o, f.r, f.c);
+  // The relay's announced URL leads through a proxy that signs every
+  // statement with the relay's own key: it poses as the origin, at price 0.
+  TamperingProxy proxy(0);
+  proxy.resign_with = r.key;
+  RelayProcess relay(t, r, "vod", 100, 0, dir / "r.log", {"--advertise-url", proxy.url()});
+  proxy.SetTarget(relay.viewer.playlist_url.substr(0, relay.viewer.playlist_url.find('/', 7)));
+  REQUIRE(Printed(relay.viewer.process, "stopped buying: the stream ended", 60s));
+
+  ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
+  REQUIRE_MESSAGE(viewer.process.Wait(90s) == 0, viewer.process.output());
+  std::string out = viewer.process.output();
+  INFO(out);
+  CHECK(proxy.tampered >= 1);
+  CHECK(out.find("relay " + r.key.public_key().ToHex()) != std::string::npos);  // tried first
+  CHECK(out.find("ALERT the broadcaster misbehaved: the segment is not signed by the stream's "
+                 "origin") != std::string::npos);
+  CHECK(out.find("switching source: ") != std::string::npos);
+  CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
+  CHECK(ReadWholeFile(dir / "out.ts") == f.all);  // every segment, from the origin
+
+  f.Stop(relay);
+  CHECK(PaidTo(t, out, r.key.public_key()) == 0);
+  CHECK(PaidTo(t, out, o.key.public_key()) == 6 * 6);
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE(
     "a relay that takes the opening charge and delivers nothing is given up: no second contract, "
     "the stream continues from the origin") {
   FinishedStream f;
