@@ -73,7 +73,7 @@ options:
 )";
 
 constexpr const char* kWatchHelp =
-    R"(usage: peer watch --tracker URL --key FILE --stream NAME --budget N
+    R"(usage: peer watch --tracker URL --key FILE [--stream NAME] --budget N
                   --listen 127.0.0.1:PORT [--out FILE] [--exit-at-end]
                   [--origin KEY] [--relay --price P [--advertise-url URL]]
 
@@ -84,7 +84,9 @@ http://127.0.0.1:PORT/NAME.m3u8 for any player. Prints progress as it goes.
 
 http://127.0.0.1:PORT/ is a page that plays the stream and shows the figures
 live (segments, tokens spent, budget left, the broadcaster's code, receipts),
-with buttons to top up the budget and to stop watching. When the budget is
+with buttons to top up the budget and to stop watching. Without --stream,
+the page lists the tracker's live streams (searchable) and buys the one
+clicked. When buying fails (no source left), the page can retry. When the budget is
 spent it waits for a top-up; a top-up starts a follow-on contract at the next
 segment. GET /metrics gives the node's figures in the Prometheus format.
 
@@ -169,10 +171,12 @@ struct NodeArgs {
   std::string listen;
 };
 
-Result<NodeArgs> ReadNodeArgs(const Args& args) {
+// `stream_required`: false for `peer watch`, which may choose it on its page.
+Result<NodeArgs> ReadNodeArgs(const Args& args, bool stream_required = true) {
   auto url = args.Require("tracker");
   auto key_path = args.Require("key");
-  auto stream = args.Require("stream");
+  Result<std::string> stream =
+      stream_required ? args.Require("stream") : args.Get("stream").value_or("");
   auto listen = args.Require("listen");
   for (const auto* r : {&url, &key_path, &stream, &listen}) {
     if (!*r) return r->error();
@@ -260,7 +264,7 @@ int Watch(int argc, char** argv) {
                    "price", "advertise-url", "state-dir", "ttl", "wait", "reconnect"},
                   {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
-  auto node = ReadNodeArgs(*args);
+  auto node = ReadNodeArgs(*args, /*stream_required=*/false);
   auto budget = args->Integer("budget", -1, 0, int64_t{1} << 53);
   auto wait = args->Integer("wait", 0, 0, 3600);
   auto reconnect = args->Integer("reconnect", 30, 1, 3600);
@@ -269,7 +273,12 @@ int Watch(int argc, char** argv) {
   if (!wait) return Fail(wait.error());
   if (!reconnect) return Fail(reconnect.error());
   if (*budget < 0) return Fail("--budget is required");
-  if (!IsValidName(node->stream)) return Fail(kBadStream);
+  if (!node->stream.empty() && !IsValidName(node->stream)) return Fail(kBadStream);
+  if (node->stream.empty()) {
+    for (const char* needs : {"relay", "origin"}) {
+      if (args->Has(needs)) return Fail(std::string("--") + needs + " needs --stream");
+    }
+  }
   auto where = ParseHostPort(node->listen);
   if (!where) return Fail(where.error());
   auto key = LoadKeyFile(node->key_path);

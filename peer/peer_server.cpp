@@ -62,13 +62,18 @@ bool IpLiteral(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), address) == 1;
 }
 
+void NoSuch(HttpResponse& res, const char* what) {
+  res.status = 404;
+  res.SetContent(what, "text/plain");
+}
+
 }  // namespace
 
 struct PeerServer::Impl {
   HttpServer server;  // segments go out from files' pages (sendfile)
   std::thread thread;
   std::set<std::string> routes;  // the paths served, as metric labels
-  std::string segment_prefix;    // the viewer's segments: "/<stream>/"
+  LocalHls* local = nullptr;     // the viewer's stream, when served
   HostPort bound;
 
   void Get(const std::string& path, HttpServer::Handler handler) {
@@ -144,31 +149,29 @@ void PeerServer::ServeSellerApi(Broadcaster& b) {
 void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
   auto& s = m_impl->server;
   Impl* impl = m_impl.get();
-  std::string escaped;  // stream names hold [A-Za-z0-9._-]: only '.' means more in a regex
-  for (char c : local.stream()) escaped += c == '.' ? std::string("\\.") : std::string(1, c);
   impl->viewer = true;
+  impl->local = &local;
   s.SetPreRouting([impl](const HttpRequest& req, HttpResponse& res) {
     return impl->Admit(req, res) ? HttpServer::Routed::kUnhandled : HttpServer::Routed::kHandled;
   });
-  m_impl->routes.insert("/" + local.stream() + ".m3u8");
-  m_impl->segment_prefix = "/" + local.stream() + "/";
-  s.Get("/" + escaped + R"(\.m3u8)", [&local](const HttpRequest&, HttpResponse& res) {
+  // The stream's name may be chosen on the page after the server starts:
+  // the routes take any name, and serve the stream's alone.
+  s.Get(R"(/([A-Za-z0-9._-]{1,64})\.m3u8)", [&local](const HttpRequest& req, HttpResponse& res) {
+    if (req.matches[1].str() != local.stream()) return NoSuch(res, "no such stream\n");
     res.SetHeader("Cache-Control", "no-cache");
     res.SetContent(local.Playlist(), "application/vnd.apple.mpegurl");
   });
-  s.Get("/" + escaped + R"(/(\d{1,19})\.ts)", [&local](const HttpRequest& req, HttpResponse& res) {
-    uint64_t seq = 0;
-    std::string digits = req.matches[1].str();
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
-    auto path = ec == std::errc() ? local.SegmentPath(seq) : std::nullopt;
-    auto data = path ? ReadWholeFile(*path) : std::nullopt;
-    if (!data) {
-      res.status = 404;
-      res.SetContent("no such segment\n", "text/plain");
-      return;
-    }
-    res.SetContent(std::move(*data), "video/mp2t");
-  });
+  s.Get(R"(/([A-Za-z0-9._-]{1,64})/(\d{1,19})\.ts)",
+        [&local](const HttpRequest& req, HttpResponse& res) {
+          if (req.matches[1].str() != local.stream()) return NoSuch(res, "no such segment\n");
+          uint64_t seq = 0;
+          std::string digits = req.matches[2].str();
+          auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+          auto path = ec == std::errc() ? local.SegmentPath(seq) : std::nullopt;
+          auto data = path ? ReadWholeFile(*path) : std::nullopt;
+          if (!data) return NoSuch(res, "no such segment\n");
+          res.SetContent(std::move(*data), "video/mp2t");
+        });
   m_impl->Assets(PeerWatchAssets());
   if (controls.feed) {
     m_impl->routes.insert("/events");
@@ -177,6 +180,10 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
   m_impl->Get("/api/status", [controls](const HttpRequest&, HttpResponse& res) {
     ReplyJson(res, 200, controls.status ? controls.status() : json::object());
   });
+  ServeControls(impl, controls);
+}
+
+void PeerServer::ServeControls(Impl* impl, const WatchControls& controls) {
   // A control route: served to the node's own page only (see the header).
   auto control = [impl](const std::string& path, HttpServer::Handler handler) {
     impl->routes.insert(path);
@@ -204,6 +211,28 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
     controls.stop();
     ReplyJson(res, 200, {{"stopping", true}});
   });
+  impl->Get("/api/streams", [controls](const HttpRequest& req, HttpResponse& res) {
+    auto listed = controls.streams(req.Param("query"));
+    if (!listed) return ReplyError(res, listed.error());
+    ReplyJson(res, 200, *listed);
+  });
+  control("/api/watch", [controls](const HttpRequest& req, HttpResponse& res) {
+    json body = json::parse(req.body, nullptr, false);
+    auto stream = body.is_object() ? FindString(body, "stream") : std::nullopt;
+    auto origin = body.is_object() ? FindString(body, "origin") : std::nullopt;
+    if (!stream || !origin || body.size() != 2) {
+      return ReplyError(res, MakeError(ErrorCode::kInvalidField,
+                                       "the body must be {\"stream\": NAME, \"origin\": KEY}"));
+    }
+    if (Status chosen = controls.watch(*stream, *origin); !chosen) {
+      return ReplyError(res, chosen.error());
+    }
+    ReplyJson(res, 200, {{"watching", *stream}});
+  });
+  control("/api/retry", [controls](const HttpRequest&, HttpResponse& res) {
+    if (Status asked = controls.retry(); !asked) return ReplyError(res, asked.error());
+    ReplyJson(res, 200, {{"retrying", true}});
+  });
 }
 
 void PeerServer::Instrument(Metrics& metrics) {
@@ -215,9 +244,12 @@ void PeerServer::Instrument(Metrics& metrics) {
   impl->server.CountFileBytes(&metrics.counter("tollstream_peer_file_bytes_sent_total"));
   auto route_of = [impl](const HttpRequest& req) -> std::string {
     if (impl->routes.count(req.path)) return req.path;
-    const std::string& prefix = impl->segment_prefix;
-    if (!prefix.empty() && req.path.compare(0, prefix.size(), prefix) == 0)
-      return prefix + "<seq>.ts";
+    if (impl->local == nullptr) return "other";
+    std::string stream = impl->local->stream();
+    if (stream.empty()) return "other";
+    if (req.path == "/" + stream + ".m3u8") return req.path;
+    std::string prefix = "/" + stream + "/";
+    if (req.path.compare(0, prefix.size(), prefix) == 0) return prefix + "<seq>.ts";
     return "other";
   };
   InstrumentServer(

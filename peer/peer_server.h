@@ -3,8 +3,9 @@
 // Broadcaster: POST /v1/stream, /v1/probe, /v1/offer, /v1/segment, /v1/close
 // (the viewers' API); GET / (the status page), /events (its server-sent events).
 // Viewer: GET /<stream>.m3u8 (the local playlist) and /<stream>/<seq>.ts;
-// GET / (the player page), /events, /api/status; POST /api/top-up and
-// /api/stop (the page's buttons).
+// GET / (the player page), /events, /api/status, /api/streams?query= (the
+// tracker's directory, for a node started without a stream); POST
+// /api/top-up, /api/stop, /api/watch and /api/retry (the page's buttons).
 // Both: GET /metrics once Instrument() is called.
 //
 // The viewer answers only to a Host that names it, against DNS rebinding (a
@@ -42,6 +43,11 @@ struct WatchControls {
   std::function<json()> status;                  // the figures now
   std::function<Result<json>(uint64_t)> top_up;  // adds tokens to the budget
   std::function<void()> stop;                    // stop buying; settle
+  // The live streams whose name or title holds the query (the directory).
+  std::function<Result<json>(const std::string&)> streams;
+  // Starts buying a stream of the directory: its name and origin key (hex).
+  std::function<Status(const std::string&, const std::string&)> watch;
+  std::function<Status()> retry;  // buys again after buying failed
 };
 
 class PeerServer {
@@ -66,6 +72,8 @@ class PeerServer {
 
  private:
   struct Impl;
+  // The viewer's page's buttons and the directory it lists.
+  static void ServeControls(Impl* impl, const WatchControls& controls);
   std::unique_ptr<Impl> m_impl;
 };
 

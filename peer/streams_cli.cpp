@@ -34,16 +34,7 @@ int StreamsCommand(int argc, char** argv) {
   if (!streams) return Fail(streams.error().message);
   if (args->Has("json")) {
     json list = json::array();
-    for (const auto& s : *streams) {
-      list.push_back({{"stream", s.stream},
-                      {"origin", s.origin.ToHex()},
-                      {"origin_code", KeyCode(s.origin)},
-                      {"title", s.title},
-                      {"description", s.description},
-                      {"price", s.price},
-                      {"sellers", s.sellers},
-                      {"since", s.since}});
-    }
+    for (const auto& s : *streams) list.push_back(s.ToJson());
     std::cout << list.dump() << std::endl;
     return 0;
   }
@@ -54,8 +45,9 @@ int StreamsCommand(int argc, char** argv) {
   int64_t now = UnixNow();
   for (const auto& s : *streams) {
     std::cout << s.stream << "  code " << KeyCode(s.origin) << "  " << s.price << " a segment  "
-              << s.sellers << (s.sellers == 1 ? " seller" : " sellers") << "  live "
-              << LiveFor(now - s.since) << (s.title.empty() ? "" : "  " + s.title) << "\n";
+              << s.sellers << (s.sellers == 1 ? " seller  " : " sellers  ") << s.viewers
+              << (s.viewers == 1 ? " viewer" : " viewers") << "  live " << LiveFor(now - s.since)
+              << (s.title.empty() ? "" : "  " + s.title) << "\n";
   }
   std::cout.flush();
   return 0;

@@ -69,6 +69,12 @@ Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
 Result<LedgerPage> OpenContractsOf(const KvStore& store, const std::string& address,
                                    const std::string& after, size_t limit);
 
+// How many open contracts of `address` (an income address) are on `stream`,
+// counting at most `most`: a walk of the address's index entries, reading
+// each contract. Errors: kUnavailable, kInternal.
+Result<uint64_t> CountOpenOnStream(const KvStore& store, const std::string& address,
+                                   const std::string& stream, uint64_t most);
+
 // One contract (PublicContract). Errors: kInvalidField (not an id),
 // kNotFound, kUnavailable, kInternal.
 Result<json> ContractView(const KvStore& store, const std::string& id);

@@ -27,7 +27,7 @@ json Announcement::ToJson() const {
 json DirectoryEntry::ToJson() const {
   json j = {{"stream", stream},           {"origin", origin}, {"title", title},
             {"description", description}, {"price", price},   {"sellers", sellers},
-            {"origin_live", origin_live}, {"since", since}};
+            {"origin_live", origin_live}, {"since", since},   {"viewers", viewers}};
   if (auto key = PublicKey::FromHex(origin)) j["origin_code"] = KeyCode(*key);
   return j;
 }
@@ -135,6 +135,7 @@ std::pair<std::vector<DirectoryEntry>, size_t> StreamRegistry::Directory(int64_t
       if (e.sellers == 0 || a.price < e.price) e.price = a.price;
       if (e.sellers == 0 || a.since < e.since) e.since = a.since;
       ++e.sellers;
+      e.income_addresses.push_back(a.income_address);
       if (a.broadcaster == a.origin) {
         e.origin_live = true;
         e.title = a.title;

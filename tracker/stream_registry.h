@@ -45,7 +45,9 @@ struct DirectoryEntry {
   uint64_t price = 0;              // the lowest of its sellers
   size_t sellers = 0;              // the origin, if live, and its relays
   bool origin_live = false;
-  int64_t since = 0;  // the earliest `since` of its sellers
+  int64_t since = 0;                          // the earliest `since` of its sellers
+  std::vector<std::string> income_addresses;  // its sellers' (not listed)
+  uint64_t viewers = 0;  // open contracts on the stream with its sellers (set by the caller)
 
   json ToJson() const;
 };

@@ -108,6 +108,18 @@ Status TrackerApi::Announce(const AnnounceParams& p) {
   return Status::Ok();
 }
 
+json StreamEntry::ToJson() const {
+  return {{"stream", stream},
+          {"origin", origin.ToHex()},
+          {"origin_code", KeyCode(origin)},
+          {"title", title},
+          {"description", description},
+          {"price", price},
+          {"sellers", sellers},
+          {"since", since},
+          {"viewers", viewers}};
+}
+
 Result<std::vector<StreamEntry>> TrackerApi::Streams(const std::string& query, uint64_t limit) {
   json params = {{"limit", limit}};
   if (!query.empty()) params["query"] = query;
@@ -123,7 +135,8 @@ Result<std::vector<StreamEntry>> TrackerApi::Streams(const std::string& query, u
     out.push_back({*stream, *origin, FindString(e, "title").value_or(""),
                    FindString(e, "description").value_or(""), FindAmount(e, "price").value_or(0),
                    FindAmount(e, "sellers").value_or(0),
-                   static_cast<int64_t>(FindAmount(e, "since").value_or(0))});
+                   static_cast<int64_t>(FindAmount(e, "since").value_or(0)),
+                   FindAmount(e, "viewers").value_or(0)});
   }
   return out;
 }

@@ -55,6 +55,10 @@ struct StreamEntry {
   uint64_t price = 0;  // the lowest of its sellers
   uint64_t sellers = 0;
   int64_t since = 0;
+  uint64_t viewers = 0;  // open contracts on it now
+
+  // As `peer streams --json` prints it, with the origin's code.
+  json ToJson() const;
 };
 
 // A contract as the tracker shows it.

@@ -120,6 +120,9 @@ std::string HlsPlaylist::Serialize() const {
   out += "#EXT-X-TARGETDURATION:" + std::to_string(target) + "\n";
   out += "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(media_sequence) + "\n";
   if (!ended) out += "#EXT-X-PLAYLIST-TYPE:EVENT\n";
+  if (start_before_end_ms > 0) {
+    out += "#EXT-X-START:TIME-OFFSET=-" + FormatDuration(start_before_end_ms) + "\n";
+  }
   for (const auto& s : segments) {
     if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
     out += "#EXTINF:" + FormatDuration(s.duration_ms) + ",\n" + s.uri + "\n";

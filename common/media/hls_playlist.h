@@ -4,6 +4,8 @@
 //   #EXT-X-VERSION:3
 //   #EXT-X-TARGETDURATION:<seconds>
 //   #EXT-X-MEDIA-SEQUENCE:<number of the first segment>
+//   [#EXT-X-PLAYLIST-TYPE:EVENT]  (written while the stream is not finished)
+//   [#EXT-X-START:TIME-OFFSET=-<seconds>]  (written when set: where a player starts)
 //   [#EXT-X-DISCONTINUITY]     (before a segment that does not follow the one before)
 //   #EXTINF:<duration seconds, decimal>,[title]
 //   <segment URI>
@@ -35,6 +37,9 @@ struct HlsPlaylist {
   int64_t target_duration = 0;  // seconds
   uint64_t media_sequence = 0;
   bool ended = false;  // #EXT-X-ENDLIST seen
+  // Written only: a player opening the playlist starts this long before its
+  // end (a live stream's edge); 0: at its start, as players do by default.
+  int64_t start_before_end_ms = 0;
   std::vector<HlsSegment> segments;
 
   std::string Serialize() const;

@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/client/tracker_api.h"
@@ -45,19 +48,51 @@ Status WatchNode::ResolveOrigin() {
   return Status::Ok();
 }
 
-Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
-  if (Status resolved = ResolveOrigin(); !resolved) return resolved.error();
-  ScratchDir scratch("tollstream-watch");
-  std::string store_dir = m_options.store_dir.empty() ? scratch.path() : m_options.store_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(store_dir, ec);
-  if (store_dir.empty() || ec) {
-    return MakeError(ErrorCode::kUnavailable, "cannot create a directory for the segments");
+// The viewer buying now, if any, and whether the page may ask it to buy
+// again (a retry starts another viewer).
+class CurrentViewer {
+ public:
+  void Set(std::shared_ptr<Viewer> viewer) {
+    std::lock_guard lock(m_mutex);
+    m_viewer = std::move(viewer);
+    m_can_retry = false;
   }
-  LocalHls local(store_dir, m_options.stream);
-  EventFeed feed;  // the page's figures
-  Metrics metrics;
+  std::shared_ptr<Viewer> Get() {
+    std::lock_guard lock(m_mutex);
+    return m_viewer;
+  }
+  void SetCanRetry(bool can) {
+    std::lock_guard lock(m_mutex);
+    m_can_retry = can;
+  }
+  // The page's figures: the viewer's, with `can_retry`.
+  std::optional<json> Figures() {
+    std::lock_guard lock(m_mutex);
+    if (!m_viewer) return std::nullopt;
+    json j = m_viewer->figures().ToJson();
+    j["can_retry"] = m_can_retry;
+    return j;
+  }
 
+ private:
+  std::mutex m_mutex;
+  std::shared_ptr<Viewer> m_viewer;
+  bool m_can_retry = false;
+};
+
+namespace {
+
+// The page's figures while no stream is chosen yet.
+json Choosing(uint64_t budget) {
+  ViewerFigures f;
+  f.state = "choosing";
+  f.budget = budget;
+  return f.ToJson();
+}
+
+}  // namespace
+
+ViewerConfig WatchNode::Config(EventFeed& feed, Metrics& metrics) const {
   ViewerConfig config;
   config.tracker_url = m_options.tracker_url;
   config.stream = m_options.stream;
@@ -71,6 +106,24 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   config.resume_dir = m_options.store_dir;  // none in a temporary directory
   config.find_timeout_seconds = m_options.wait_for_stream_seconds;
   config.broadcaster_timeout_seconds = m_options.reconnect_seconds;
+  return config;
+}
+
+Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
+  if (!m_options.stream.empty()) {
+    if (Status resolved = ResolveOrigin(); !resolved) return resolved.error();
+  }
+  ScratchDir scratch("tollstream-watch");
+  std::string store_dir = m_options.store_dir.empty() ? scratch.path() : m_options.store_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(store_dir, ec);
+  if (store_dir.empty() || ec) {
+    return MakeError(ErrorCode::kUnavailable, "cannot create a directory for the segments");
+  }
+  LocalHls local(store_dir, m_options.stream);
+  EventFeed feed;  // the page's figures
+  Metrics metrics;
+  ViewerConfig config = Config(feed, metrics);
   std::unique_ptr<Relay> relay;
   if (m_options.relay) {
     auto opened = Relay::Open(m_key, *m_options.relay, feed, metrics);
@@ -81,28 +134,42 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
     };
     config.on_finished = [&relay] { relay->SetFinished(); };
   }
-  Viewer viewer(m_key, config, local);
-  feed.SetState(viewer.figures().ToJson());
-
-  WatchControls controls;
-  controls.feed = &feed;
-  controls.status = [&viewer] { return viewer.figures().ToJson(); };
-  controls.top_up = [&viewer](uint64_t amount) { return viewer.TopUp(amount); };
-  controls.stop = [&stop_buying] { stop_buying.Set(); };
+  CurrentViewer current;
+  PageChoices choices;
   PeerServer server;
-  server.ServeViewer(local, controls);
+  server.ServeViewer(local, Controls(current, choices, stop_buying, feed));
   if (relay) server.ServeSellerApi(relay->seller());
   server.Instrument(metrics);
   auto bound = server.Bind(m_options.listen);
   if (!bound) return bound.error();
   auto advertised = AdvertisedUrl(*bound, m_options.advertise_url, m_options.tracker_url);
   if (relay && !advertised) return advertised.error();
+  if (m_options.stream.empty()) {
+    feed.SetState(Choosing(m_options.budget));
+  } else {
+    choices.Given();
+  }
   server.Start();
-  Say("serving " + bound->Url() + "/" + m_options.stream + ".m3u8");
-  Say("watch page " + bound->Url() + "/");
-  if (relay) relay->Start(*advertised);
-
-  auto outcome = viewer.Run(stop_buying.flag());
+  std::string serving = bound->Url() + "/";
+  if (m_options.stream.empty()) {
+    Say("watch page " + serving);
+    Say("choose a stream on the watch page");
+    auto chosen = choices.WaitForStream(stop_buying.flag());
+    if (chosen) {
+      local.SetStream(chosen->name);
+      config.stream = m_options.stream = chosen->name;
+      config.origin = m_options.origin = chosen->origin;
+      Say("serving " + serving + m_options.stream + ".m3u8");
+    }
+  } else {
+    Say("serving " + serving + m_options.stream + ".m3u8");
+    Say("watch page " + serving);
+  }
+  Result<ViewerOutcome> outcome = ViewerOutcome{};
+  if (!m_options.stream.empty()) {
+    if (relay) relay->Start(*advertised);
+    outcome = Buy(config, local, current, choices, stop_buying, feed);
+  }
   if (outcome && outcome->stream_ended && relay) relay->End();
   if (outcome && !m_options.exit_at_end) {
     Say("serving what was bought until interrupted");
@@ -117,6 +184,61 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   if (!outcome) return outcome.error();
   Say("bye");
   return relay_settled ? 0 : 1;
+}
+
+Result<ViewerOutcome> WatchNode::Buy(ViewerConfig config, LocalHls& local, CurrentViewer& current,
+                                     PageChoices& choices, StopFlag& stop_buying, EventFeed& feed) {
+  for (;;) {
+    auto viewer = std::make_shared<Viewer>(m_key, config, local);
+    current.Set(viewer);
+    auto outcome = viewer->Run(stop_buying.flag());
+    // Buying stopped for another reason than the stream's end or the
+    // viewer's own stop (a failure, no source left): the page can retry
+    // while the node serves on.
+    if (m_options.exit_at_end || stop_buying.flag() || (outcome && outcome->stream_ended)) {
+      return outcome;
+    }
+    Say("the watch page can retry");
+    current.SetCanRetry(true);
+    if (auto figures = current.Figures()) feed.SetState(std::move(*figures));
+    if (!choices.WaitForRetry(stop_buying.flag())) return outcome;
+    Say("retrying");
+    local.Reopen();
+    // On from the segment after the last one kept, from the same origin,
+    // with what is left of the budget (the new run's figures count from here).
+    ViewerFigures last = viewer->figures();
+    config.budget = last.budget - last.spent;
+    if (auto origin = PublicKey::FromHex(last.origin)) config.origin = *origin;
+    config.continue_after = local.last_seq();
+  }
+}
+
+WatchControls WatchNode::Controls(CurrentViewer& current, PageChoices& choices,
+                                  StopFlag& stop_buying, EventFeed& feed) {
+  WatchControls controls;
+  controls.feed = &feed;
+  uint64_t budget = m_options.budget;
+  controls.status = [&current, budget] { return current.Figures().value_or(Choosing(budget)); };
+  controls.top_up = [&current](uint64_t amount) -> Result<json> {
+    auto viewer = current.Get();
+    if (!viewer) return MakeError(ErrorCode::kConflict, "choose a stream first");
+    return viewer->TopUp(amount);
+  };
+  controls.stop = [&stop_buying] { stop_buying.Set(); };
+  controls.streams = [this](const std::string& query) -> Result<json> {
+    auto tracker = ConnectTracker(m_options.tracker_url, m_key);
+    if (!tracker) return tracker.error();
+    auto listed = TrackerApi(**tracker).Streams(query);
+    if (!listed) return listed.error();
+    json list = json::array();
+    for (const auto& s : *listed) list.push_back(s.ToJson());
+    return json{{"streams", std::move(list)}};
+  };
+  controls.watch = [&choices](const std::string& stream, const std::string& origin) {
+    return choices.Choose(stream, origin);
+  };
+  controls.retry = [&choices] { return choices.AskRetry(); };
+  return controls;
 }
 
 }  // namespace tollstream

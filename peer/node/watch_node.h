@@ -12,14 +12,21 @@
 #include "common/base/result.h"
 #include "common/cli/host_port.h"
 #include "common/crypto/keys.h"
+#include "common/observe/event_feed.h"
+#include "common/observe/metrics.h"
+#include "peer/node/page_choices.h"
 #include "peer/node/stop_flag.h"
+#include "peer/peer_server.h"
 #include "peer/relay/relay.h"
+#include "peer/watch/viewer.h"
 
 namespace tollstream {
 
+class CurrentViewer;
+
 struct WatchOptions {
   std::string tracker_url;
-  std::string stream;
+  std::string stream;  // empty: chosen on the watch page, from the tracker's directory
   uint64_t budget = 0;
   HostPort listen;
   std::string out_path;   // also every segment's bytes here, if set
@@ -37,14 +44,24 @@ class WatchNode {
  public:
   WatchNode(KeyPair key, WatchOptions options);
 
-  // Buys until the stream ends, the budget is spent, or `stop_buying`
-  // (the page's stop button, or a signal); then serves what it bought until
-  // `stop` (at once with exit_at_end), and settles the relay. Returns the
-  // exit status: 0, or 1 when the relay's income could not be paid out.
-  // Errors: what kept it from starting, or from buying at all.
+  // Without a stream, serves the watch page's directory until a stream is
+  // chosen there. Buys until the stream ends, the budget is spent, or
+  // `stop_buying` (the page's stop button, or a signal); when buying stops
+  // short (a failure, no source left), waits for the page's retry (unless
+  // exit_at_end). Then serves what it
+  // bought until `stop` (at once with exit_at_end), and settles the relay.
+  // Returns the exit status: 0, or 1 when the relay's income could not be
+  // paid out. Errors: what kept it from starting, or from buying at all.
   Result<int> Run(StopFlag& stop, StopFlag& stop_buying);
 
  private:
+  ViewerConfig Config(EventFeed& feed, Metrics& metrics) const;
+  // Buys with `config`, again from where it stopped each time the page
+  // asks to retry after buying stopped short (a failure, no source left).
+  Result<ViewerOutcome> Buy(ViewerConfig config, LocalHls& local, CurrentViewer& current,
+                            PageChoices& choices, StopFlag& stop_buying, EventFeed& feed);
+  WatchControls Controls(CurrentViewer& current, PageChoices& choices, StopFlag& stop_buying,
+                         EventFeed& feed);
   // --origin given as a code or a key's first digits: the one origin it
   // names, from the tracker's directory.
   Status ResolveOrigin();

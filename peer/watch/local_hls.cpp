@@ -1,5 +1,6 @@
 #include "peer/watch/local_hls.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -28,6 +29,7 @@ Status LocalHls::Add(uint64_t seq, const std::string& bytes, int64_t duration_ms
   if (ec) return MakeError(ErrorCode::kUnavailable, "cannot write " + name + ": " + ec.message());
   std::lock_guard lock(m_mutex);
   if (m_playlist.segments.empty()) m_playlist.media_sequence = seq;
+  m_longest_ms = std::max(m_longest_ms, duration_ms);
   bool jump = !m_playlist.segments.empty() && seq != m_playlist.segments.back().seq + 1;
   m_playlist.segments.push_back(HlsSegment{seq, duration_ms, m_stream + "/" + name, jump});
   return Status::Ok();
@@ -38,9 +40,31 @@ void LocalHls::End() {
   m_playlist.ended = true;
 }
 
+void LocalHls::Reopen() {
+  std::lock_guard lock(m_mutex);
+  m_playlist.ended = false;
+}
+
+std::string LocalHls::stream() {
+  std::lock_guard lock(m_mutex);
+  return m_stream;
+}
+
+void LocalHls::SetStream(std::string stream) {
+  std::lock_guard lock(m_mutex);
+  m_stream = std::move(stream);
+}
+
 std::string LocalHls::Playlist() {
   std::lock_guard lock(m_mutex);
+  m_playlist.start_before_end_ms = m_playlist.ended ? 0 : 3 * m_longest_ms;
   return m_playlist.Serialize();
+}
+
+std::optional<uint64_t> LocalHls::last_seq() {
+  std::lock_guard lock(m_mutex);
+  if (m_playlist.segments.empty()) return std::nullopt;
+  return m_playlist.segments.back().seq;
 }
 
 std::optional<std::filesystem::path> LocalHls::SegmentPath(uint64_t seq) {

@@ -64,6 +64,9 @@ struct ViewerConfig {
   // store directory the user named, so that a restarted viewer buys on
   // from the first segment its earlier run had not paid for.
   std::string resume_dir;
+  // The last segment an earlier run of this node kept (a retry): the first
+  // contract starts after it, while the source holds it.
+  std::optional<uint64_t> continue_after;
   // One line per event (the CLI prints them on stdout).
   std::function<void(const std::string&)> on_event;
   EventFeed* feed = nullptr;   // optional: live figures for the web page
@@ -112,7 +115,8 @@ class Viewer {
   // Whether the chosen source sells what the tracker listed; where to start.
   Result<Step> Examine(Buying& b, const std::atomic<bool>& stop);
   // On the first contract: starts `b.from` where an earlier run stopped
-  // paying (the resume point) while the source holds that segment, or ends
+  // paying (the resume point, or after continue_after) while the source
+  // holds that segment, or ends
   // when that run bought a finished stream to its end.
   std::optional<Step> Resume(Buying& b, const json& info);
   // One contract with the chosen source, bought and settled.

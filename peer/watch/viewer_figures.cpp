@@ -17,6 +17,7 @@ json ViewerFigures::ToJson() const {
          {"contract", contract},
          {"contracts", contracts},
          {"price", price},
+         {"segment_seconds", segment_seconds},
          {"budget", budget},
          {"spent", spent},
          {"budget_left", budget - spent},

@@ -12,8 +12,8 @@ namespace tollstream {
 
 // What the viewer's page shows; every amount in tokens.
 struct ViewerFigures {
-  std::string state =
-      "finding";  // finding, opening, open, waiting-top-up, settling, closed, failed
+  std::string state = "finding";  // choosing (no stream yet), finding, opening, open,
+                                  // waiting-top-up, settling, closed, failed
   std::string stream;
   std::string origin;       // the stream's origin: public key (hex)
   std::string origin_code;  // its 6-digit code
@@ -26,8 +26,9 @@ struct ViewerFigures {
   std::string contract;        // the current (or last) contract id
   uint64_t contracts = 0;      // how many were opened
   uint64_t price = 0;
-  uint64_t budget = 0;  // everything given to spend, top-ups included
-  uint64_t spent = 0;   // paid by receipts, over every contract
+  uint64_t segment_seconds = 0;  // the stream's target duration, once a source said it
+  uint64_t budget = 0;           // everything given to spend, top-ups included
+  uint64_t spent = 0;            // paid by receipts, over every contract
   uint64_t segments = 0;
   uint64_t bytes = 0;
   std::optional<uint64_t> last_seq;

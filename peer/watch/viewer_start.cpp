@@ -43,6 +43,7 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
   }
   b.target = static_cast<int64_t>(
       std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
+  Update([&](ViewerFigures& f) { f.segment_seconds = static_cast<uint64_t>(b.target); });
   // The first contract starts at the live edge of a live stream, else at
   // the start (a relay still buying a finished recording says so).
   bool finished =
@@ -51,14 +52,20 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
   if (b.first && !b.from && FindBool(*info, "available").value_or(false) && !finished) {
     b.from = FindAmount(*info, "last");
   }
-  if (b.first && m_resume) {
+  if (b.first && (m_resume || m_config.continue_after)) {
     if (auto ended = Resume(b, *info)) return *ended;
   }
   return Step::kReady;
 }
 
 std::optional<Viewer::Step> Viewer::Resume(Buying& b, const json& info) {
-  auto kept = m_resume->Load();
+  Result<std::optional<ResumePoint>> kept = std::optional<ResumePoint>();
+  if (m_config.continue_after) {
+    kept = std::optional<ResumePoint>(
+        ResumePoint{m_config.stream, b.source->origin, *m_config.continue_after + 1});
+  } else {
+    kept = m_resume->Load();
+  }
   if (!kept) Event("not resuming: " + kept.error().message);
   if (!kept || !*kept || (*kept)->stream != m_config.stream ||
       (*kept)->origin != b.source->origin) {

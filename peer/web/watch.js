@@ -1,15 +1,25 @@
-// The viewer's page: plays what the node bought (hls.js, or the browser's own
-// HLS support) and shows the node's figures as they arrive over server-sent
-// events. It never polls: every change comes from /events.
+// The viewer's page. Started without a stream, the node has it list the
+// tracker's live streams (searchable) and buy the one clicked. Then it plays
+// what the node bought (hls.js, or the browser's own HLS support) with the
+// money in view (paid so far, time left at this price), the technical
+// figures folded away below. Figures arrive over server-sent events; only
+// the directory is fetched, every few seconds while it shows.
 'use strict';
 
 // Uses page.js ($, setText, prepend), loaded before it.
 let player = null;
+let listing = null;  // the directory's refresh timer, while it shows
+let canRetry = false;  // buying stopped short: the node buys again when asked
 
-function showAlert(message) {
-  const box = $('alert');
-  box.textContent = message;
-  box.hidden = false;
+function showAlert(message, canRetry) {
+  setText('alert-text', message);
+  $('retry').hidden = !canRetry;
+  $('alert').hidden = false;
+}
+
+function clearAlert() {
+  $('alert').hidden = true;
+  $('retry').hidden = true;
 }
 
 function startPlayer(playlist) {
@@ -35,30 +45,56 @@ function startPlayer(playlist) {
   video.play().catch(() => { /* autoplay refused: the controls remain */ });
 }
 
+// "1 h 5 min", "12 min", "40 s".
+function duration(seconds) {
+  if (seconds >= 3600) return Math.floor(seconds / 3600) + ' h ' + Math.floor((seconds % 3600) / 60) + ' min';
+  if (seconds >= 60) return Math.floor(seconds / 60) + ' min';
+  return Math.floor(seconds) + ' s';
+}
+
+// What the screen says before it plays, or when it stops.
+function screenNote(s) {
+  switch (s.state) {
+    case 'finding': return 'Looking for a source…';
+    case 'opening': return 'Opening a contract…';
+    case 'waiting-top-up': return 'The budget is spent: top up to go on.';
+    case 'failed': return 'Stopped: ' + s.stopped_because;
+    case 'closed': return s.segments > 0 ? '' : 'Stopped: ' + s.stopped_because;
+    default: return s.segments > 0 ? '' : 'Buying the first segment…';
+  }
+}
+
 function showState(s) {
-  document.title = 'tollstream · ' + s.stream;
-  setText('stream', s.stream);
+  canRetry = s.can_retry === true;
+  const choosing = s.state === 'choosing';
+  $('directory').hidden = !choosing;
+  $('watching').hidden = choosing;
+  setText('heading', choosing ? 'Choose a stream' : s.stream);
+  document.title = 'tollstream · ' + (choosing ? 'choose a stream' : s.stream);
   const state = $('state');
   state.textContent = s.state;
   state.className = 'state ' + s.state;
-  setText('segments', s.segments);
-  setText('bytes', s.bytes);
-  setText('spent', s.spent);
+  if (choosing) {
+    if (listing === null) { listStreams(); listing = setInterval(listStreams, 5000); }
+    return;
+  }
+  if (listing !== null) { clearInterval(listing); listing = null; }
+  for (const id of ['stream', 'segments', 'bytes', 'spent', 'budget', 'price', 'returned', 'balance', 'broadcaster',
+    'code', 'role', 'contract']) setText(id, s[id]);
   setText('budget-left', s.budget_left);
-  setText('budget', s.budget);
-  setText('price', s.price);
-  setText('returned', s.returned);
-  setText('balance', s.balance);
-  setText('broadcaster', s.broadcaster);
-  setText('code', s.code);
   setText('origin-code', s.origin_code);
-  setText('role', s.role);
   setText('income-address', s.income_address);
-  setText('contract', s.contract);
   setText('stopped-because', s.stopped_because);
+  setText('time-left', s.price > 0 && s.segment_seconds > 0
+    ? duration(Math.floor(s.budget_left / s.price) * s.segment_seconds) : null);
+  const note = screenNote(s);
+  $('screen-note').textContent = note;
+  $('screen-note').hidden = note === '';
   const done = s.state === 'closed' || s.state === 'failed';
   $('stop').disabled = done;
   $('top-up').disabled = done;
+  if (s.can_retry) showAlert(s.stopped_because, true);
+  else if (s.state !== 'waiting-top-up' && s.state !== 'failed') clearAlert();
   if (s.segments > 0) startPlayer(s.playlist);
 }
 
@@ -71,17 +107,77 @@ async function control(path, body) {
       body: JSON.stringify(body),
     });
     const answer = await res.json();
-    if (!res.ok) $('control-note').textContent = answer.error ? answer.error.message : 'refused';
+    if (!res.ok) return answer.error ? answer.error.message : 'refused';
   } catch (e) {
-    $('control-note').textContent = 'the node did not answer: ' + e;
+    return 'the node did not answer: ' + e;
+  }
+  return '';
+}
+
+// "live 5 min", from a unix time.
+function liveFor(since) {
+  return 'live ' + duration(Math.max(0, Date.now() / 1000 - since));
+}
+
+function streamItem(e) {
+  const li = document.createElement('li');
+  li.dataset.stream = e.stream;
+  const text = document.createElement('div');
+  const title = document.createElement('strong');
+  title.textContent = e.title || e.stream;
+  const about = document.createElement('span');
+  about.className = 'sub';
+  about.textContent = e.stream + ' · code ' + e.origin_code + ' · ' + e.price + ' tokens a segment · ' +
+    e.viewers + (e.viewers === 1 ? ' viewer' : ' viewers') + ' · ' + liveFor(e.since);
+  text.append(title, document.createElement('br'), about);
+  if (e.description) {
+    const p = document.createElement('p');
+    p.textContent = e.description;
+    text.append(p);
+  }
+  const button = document.createElement('button');
+  button.textContent = 'Watch';
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const refused = await control('/api/watch', { stream: e.stream, origin: e.origin });
+    if (refused) { showAlert(refused, false); button.disabled = false; }
+  });
+  li.append(text, button);
+  return li;
+}
+
+async function listStreams() {
+  const query = $('search').value.trim();
+  try {
+    const res = await fetch('/api/streams?query=' + encodeURIComponent(query));
+    const answer = await res.json();
+    if (!res.ok) { showAlert('the tracker did not list the streams: ' + answer.error.message, false); return; }
+    if (query !== $('search').value.trim()) return;  // typed on meanwhile: a newer listing follows
+    clearAlert();
+    $('streams').replaceChildren(...answer.streams.map(streamItem));
+    $('streams-empty').hidden = answer.streams.length > 0;
+    $('streams-empty').textContent = query === '' ? 'No stream is live right now. This list refreshes by itself.'
+      : 'No live stream matches "' + query + '".';
+  } catch (e) {
+    showAlert('the node did not answer: ' + e, false);
   }
 }
 
-$('top-up').addEventListener('click', () => {
-  const amount = Number($('top-up-amount').value);
-  control('/api/top-up', { amount });
+let typing = null;
+$('search').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(listStreams, 250); });
+$('top-up').addEventListener('click', async () => {
+  const refused = await control('/api/top-up', { amount: Number($('top-up-amount').value) });
+  $('control-note').textContent = refused;
 });
-$('stop').addEventListener('click', () => control('/api/stop', {}));
+$('stop').addEventListener('click', async () => { $('control-note').textContent = await control('/api/stop', {}); });
+$('retry').addEventListener('click', async () => {
+  const refused = await control('/api/retry', {});
+  if (refused) { showAlert(refused, true); return; }
+  clearAlert();
+  // The playlist had ended: the player starts again on the one that goes on.
+  if (player !== null && player !== 'none' && player !== 'native') player.destroy();
+  player = null;
+});
 
 const events = new EventSource('/events');
 events.addEventListener('state', (e) => showState(JSON.parse(e.data)));
@@ -91,6 +187,6 @@ events.addEventListener('receipt', (e) => {
           ' segments, ' + r.amount + ' tokens');
 });
 events.addEventListener('log', (e) => prepend($('log'), JSON.parse(e.data)));
-events.addEventListener('alert', (e) => showAlert(JSON.parse(e.data)));
+events.addEventListener('alert', (e) => showAlert(JSON.parse(e.data), canRetry));
 events.onerror = () => { $('control-note').textContent = 'reconnecting to the node…'; };
 events.onopen = () => { $('control-note').textContent = ''; };

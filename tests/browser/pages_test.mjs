@@ -12,7 +12,13 @@
 //     balance), and the tracker's dashboard shows the contract.
 //   - Both nodes' /metrics parse as Prometheus text (tests/metrics/
 //     node_scrapes_check.py) and their counters moved with the traffic.
-// A screenshot of each page is saved in the artifacts directory.
+//   - A viewing node started without a stream lists the three live streams
+//     on its page (titles escaped, codes, viewers now); a search narrows the
+//     list; a click buys and plays the stream; the "budget is spent" alert
+//     clears after a top-up.
+//   - Every page fits a phone (390 px wide): no horizontal overflow.
+// Screenshots of each page at 1280×800 and 390×844 are saved in the
+// artifacts directory.
 //
 // usage: node pages_test.mjs BUILD_DIR ARTIFACTS_DIR
 import { spawn, execFileSync } from 'node:child_process';
@@ -90,9 +96,75 @@ async function cleanup() {
   rmSync(work, { recursive: true, force: true });
 }
 
+// Whether the page fits a phone's width (no sideways scrolling); saves
+// screenshots at both sizes.
+async function checkSizes(page, name) {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: path.join(artifacts, `${name}-1280.png`) });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const fit = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  console.log(`${name} at 390 px: scrollWidth ${fit.scroll}, clientWidth ${fit.client}`);
+  assert.ok(fit.scroll <= fit.client, `${name} overflows sideways at 390 px: ${fit.scroll} > ${fit.client}`);
+  await page.screenshot({ path: path.join(artifacts, `${name}-390.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 async function getJson(url) {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
+}
+
+// A viewing node started without a stream: its page lists the live
+// streams; a search narrows them; a click buys one, which plays; the
+// alert that the budget is spent clears after a top-up.
+async function chooseOnPage(context, trackerUrl, work) {
+  const key = execFileSync(peerBin, ['keygen', '--out', path.join(work, 'd.key')]).toString();
+  execFileSync(trackerBin, ['mint', '--data-dir', path.join(work, 'tracker'), '--tracker', trackerUrl,
+    '--to', /address:\s+(\S+)/.exec(key)[1], '--amount', '200']);
+  // A budget of 15 at 3 a segment: the opening charge and 4 segments.
+  const chooser = start('chooser', peerBin, ['watch', '--tracker', trackerUrl, '--key', path.join(work, 'd.key'),
+    '--budget', '15', '--listen', '127.0.0.1:0']);
+  const pageUrl = await waitLine(chooser, 'watch page ');
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => document.querySelectorAll('#streams li').length === 3, null, { timeout: 15000 });
+  assert.equal(await page.textContent('#state'), 'choosing');
+  const pattern = page.locator('#streams li[data-stream="pattern"]');
+  assert.match(await pattern.textContent(), /Test pattern/);
+  assert.match(await pattern.textContent(), /3 tokens a segment · 1 viewer · live /);  // the first viewer's contract
+  // A title is shown as text, never as markup.
+  assert.match(await page.locator('#streams li[data-stream="chess"] strong').textContent(), /^Blitz <b>chess<\/b>$/);
+  assert.equal(await page.locator('#streams li[data-stream="chess"] b').count(), 0);
+  await checkSizes(page, 'directory');
+  await page.fill('#search', 'BLITZ');
+  await page.waitForFunction(() => document.querySelectorAll('#streams li').length === 1, null, { timeout: 10000 });
+  assert.equal(await page.getAttribute('#streams li', 'data-stream'), 'chess');
+  await page.fill('#search', 'opera');
+  await page.waitForFunction(() => !document.getElementById('streams-empty').hidden, null, { timeout: 10000 });
+  await page.fill('#search', '');
+  await page.waitForFunction(() => document.querySelectorAll('#streams li').length === 3, null, { timeout: 10000 });
+
+  await page.click('#streams li[data-stream="pattern"] button');
+  await page.waitForFunction(() => document.getElementById('state').textContent === 'waiting-top-up', null,
+    { timeout: 60000 });
+  await page.waitForFunction(() => !document.getElementById('alert').hidden, null, { timeout: 10000 });
+  assert.match(await page.textContent('#alert-text'), /budget/);
+  await checkSizes(page, 'watch-budget-spent');
+  await page.fill('#top-up-amount', '60');
+  await page.click('#top-up');
+  await page.waitForFunction(() => document.getElementById('alert').hidden, null, { timeout: 15000 });
+  await page.waitForFunction(() => document.getElementById('video').currentTime > 4, null, { timeout: 60000, polling: 250 });
+  console.log(`chosen on the page: video.currentTime ${(await page.evaluate(() => document.getElementById('video').currentTime)).toFixed(2)} s`);
+  assert.equal(await page.textContent('#heading'), 'pattern');
+  assert.notEqual(await page.textContent('#time-left'), '–');
+  const playlist = await (await fetch(`${pageUrl}pattern.m3u8`)).text();
+  assert.match(playlist, /#EXT-X-START:TIME-OFFSET=-6\.000\n/);  // a player opened late starts near the live edge
+  assert.deepEqual(errors, []);
+  await page.close();
 }
 
 async function main() {
@@ -113,9 +185,22 @@ async function main() {
     '--to', viewerAddress, '--amount', '1000']);
 
   const broadcaster = start('broadcaster', peerBin, ['broadcast', '--tracker', trackerUrl, '--key', path.join(work, 'b.key'),
-    '--stream', 'pattern', '--listen', '127.0.0.1:0', '--price', '3', '--source', source]);
+    '--stream', 'pattern', '--listen', '127.0.0.1:0', '--price', '3', '--source', source, '--title', 'Test pattern']);
   const statusUrl = await waitLine(broadcaster, 'status page ');
   const broadcasterCode = (await waitLine(broadcaster, 'broadcaster ')).split(' code ')[1];
+  // Two more streams for the directory, from a recording already cut into HLS.
+  const vod = path.join(work, 'vod');
+  mkdirSync(vod);
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', source, '-t', '8', '-c', 'copy',
+    '-f', 'hls', '-hls_time', '2', '-hls_list_size', '0', path.join(vod, 'index.m3u8')]);
+  const others = [];
+  for (const [stream, title] of [['news', 'Evening news'], ['chess', 'Blitz <b>chess</b>']]) {
+    execFileSync(peerBin, ['keygen', '--out', path.join(work, `${stream}.key`)]);
+    const p = start(stream, peerBin, ['broadcast', '--tracker', trackerUrl, '--key', path.join(work, `${stream}.key`),
+      '--stream', stream, '--listen', '127.0.0.1:0', '--price', '1', '--hls-dir', vod, '--title', title]);
+    await waitLine(p, 'broadcasting ');
+    others.push(p);
+  }
 
   const viewer = start('viewer', peerBin, ['watch', '--tracker', trackerUrl, '--key', path.join(work, 'c.key'),
     '--stream', 'pattern', '--budget', '300', '--listen', '127.0.0.1:0']);
@@ -162,7 +247,7 @@ async function main() {
   await watch.fill('#top-up-amount', '30');
   await watch.click('#top-up');
   await watch.waitForFunction(() => document.getElementById('budget').textContent === '330', null, { timeout: 15000 });
-  await watch.screenshot({ path: path.join(artifacts, 'watch.png') });
+  await checkSizes(watch, 'watch');
   const contract = await watch.textContent('#contract');
 
   // The broadcaster's status page shows the viewer's contract.
@@ -172,7 +257,8 @@ async function main() {
   assert.equal(await status.textContent('#viewers'), '1');
   assert.equal(await status.textContent('#income-balance'), '3');  // asked of the tracker: the opening charge, nothing settled yet
   assert.ok(Number(await status.textContent(`#sessions tr[data-contract="${contract}"] td.segments`)) >= 2);
-  await status.screenshot({ path: path.join(artifacts, 'broadcast.png') });
+  await checkSizes(status, 'broadcast');
+  await chooseOnPage(context, trackerUrl, work);
 
   // Stop watching: the contract closes and the deposit returns.
   await watch.click('#stop');
@@ -182,7 +268,7 @@ async function main() {
     ['segments', 'spent', 'returned', 'balance', 'budget', 'budget-left', 'contract', 'bytes']
       .map((id) => [id, document.getElementById(id).textContent])));
   console.log('page figures:', JSON.stringify(figures));
-  await watch.screenshot({ path: path.join(artifacts, 'watch-closed.png') });
+  await checkSizes(watch, 'watch-closed');
 
   // The figures equal the tracker's ledger.
   const ledger = await getJson(`${trackerUrl}/dashboard/api/contract?id=${contract}`);
@@ -205,7 +291,7 @@ async function main() {
   await row.waitFor({ timeout: 15000 });
   assert.equal((await row.locator('td.state').textContent()).trim(), 'closed');
   assert.equal((await row.locator('td.paid').textContent()).trim(), String(ledger.body.paid));
-  await dashboard.screenshot({ path: path.join(artifacts, 'dashboard.png'), fullPage: true });
+  await checkSizes(dashboard, 'dashboard');
 
   // The nodes' metrics parse as Prometheus text and moved with the traffic.
   await scrape(watchUrl, 'viewer-after.prom');
@@ -219,7 +305,7 @@ async function main() {
   assert.deepEqual(pageErrors, []);
 
   // Every process stops cleanly; the ledger holds.
-  for (const p of [viewer, broadcaster]) {
+  for (const p of [viewer, broadcaster, ...others, ...children.filter((c) => c.name === 'chooser')]) {
     p.child.kill('SIGINT');
     assert.equal(await exited(p, 30000), 0, `${p.name} exit\n${p.stderr}`);
   }

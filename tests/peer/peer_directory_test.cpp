@@ -55,7 +55,7 @@ TEST_CASE("peer streams lists the live streams with codes and titles; a search n
   CHECK(status == 0);
   INFO(out);
   CHECK(out.find("chess  code " + KeyCode(keys[1].key.public_key()) +
-                 "  1 a segment  1 seller  live ") != std::string::npos);
+                 "  1 a segment  1 seller  0 viewers  live ") != std::string::npos);
   CHECK(out.find("Blitz <chess>") != std::string::npos);
   CHECK(out.find("cooking  code " + KeyCode(keys[2].key.public_key())) != std::string::npos);
   CHECK(out.find("news  code " + KeyCode(keys[0].key.public_key()) + "  5 a segment") !=

@@ -245,4 +245,102 @@ TEST_CASE("every route of the viewer answers only to a Host that names it (DNS r
   CHECK(broadcaster.process.Wait(30s) == 0);
 }
 
+TEST_CASE("started without a stream, the page lists the directory and buys the stream chosen") {
+  TempDir dir;
+  std::string vod = dir / "vod";
+  MakeTestVideo(vod, 8);
+  TrackerFixture t;
+  KeyFile news = NewKeyFile(dir / "news.key");
+  KeyFile chess = NewKeyFile(dir / "chess.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  BroadcasterProcess b1(t, news, "news", 2, {"--hls-dir", vod, "--title", "Evening news"},
+                        dir / "news.log");
+  BroadcasterProcess b2(t, chess, "chess", 1, {"--hls-dir", vod, "--title", "Blitz"},
+                        dir / "chess.log");
+  Process viewer({BinaryPath("peer"), "watch", "--tracker", t.url(), "--key", c.path, "--budget",
+                  "50", "--listen", "127.0.0.1:0", "--exit-at-end"},
+                 dir / "c.log");
+  auto url = viewer.WaitForLine("watch page ", 30s);
+  REQUIRE(url.has_value());
+  Page page(*url);
+  CHECK(page.Status()["state"] == "choosing");
+  auto listed = HttpGet(page.base + "/api/streams?query=BLITZ");
+  REQUIRE(listed.has_value());
+  json found = json::parse(*listed)["streams"];
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["stream"] == "chess");
+  CHECK(found[0]["origin_code"] == KeyCode(chess.key.public_key()));
+  CHECK(json::parse(*HttpGet(page.base + "/api/streams"))["streams"].size() == 2);
+  // Nothing is bought before a choice; a wrong one is refused and changes nothing.
+  CHECK(ErrorCodeOf(page.Control("/api/top-up", R"({"amount": 5})")) == "conflict");
+  CHECK(ErrorCodeOf(page.Control("/api/watch", R"({"stream": "chess"})")) == "invalid_field");
+  CHECK(ErrorCodeOf(page.Control("/api/watch", R"({"stream": "chess", "origin": "00"})")) ==
+        "invalid_field");
+  CHECK(ErrorCodeOf(page.Post("/api/watch", found[0].dump(), {})) == "forbidden");
+  CHECK(page.Status()["state"] == "choosing");
+  CHECK(Balance(t, c.address()) == 100);
+
+  json choice = {{"stream", "chess"}, {"origin", found[0]["origin"]}};
+  auto chosen = page.Control("/api/watch", choice.dump());
+  REQUIRE(chosen);
+  CHECK(chosen->status == 200);
+  CHECK(ErrorCodeOf(page.Control("/api/watch", choice.dump())) == "conflict");  // one stream
+  REQUIRE(viewer.WaitForLine("serving " + page.base + "/chess.m3u8", 30s).has_value());
+  CHECK(viewer.Wait(60s) == 0);  // the 8-second recording, bought to its end
+  std::string out = viewer.output();
+  INFO(out);
+  CHECK(out.find("segment 3 ") != std::string::npos);
+  CHECK(Balance(t, c.address()) == 100 - 1 - 4);  // the opening charge and 4 segments at 1
+  for (auto* b : {&b1, &b2}) b->process.Signal(SIGINT);
+  for (auto* b : {&b1, &b2}) CHECK(b->process.Wait(30s) == 0);
+}
+
+TEST_CASE("a source gone for good: the page's retry buys on after the last segment kept") {
+  TempDir dir;
+  std::string live = dir / "live";
+  auto encoder = StartLiveEncoder(live, 50);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 200);  // the dead contract's deposit may be locked still at the retry
+  std::vector<std::string> args = {"--hls-dir", live, "--state-dir", dir / "b.state"};
+  auto broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b.log");
+  std::string listen = broadcaster->url.substr(7);
+  REQUIRE(WaitForSegments(live, 2, 60s));
+  ViewerProcess viewer(t, c, "live", 60, {"--reconnect", "2"}, dir / "c.log");
+  Page page(viewer.playlist_url);
+  REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
+  CHECK(ErrorCodeOf(page.Control("/api/retry", "{}")) == "conflict");  // nothing to retry
+  broadcaster->process.Signal(SIGKILL);
+  REQUIRE(broadcaster->process.Wait(10s) == 128 + SIGKILL);
+  REQUIRE(viewer.process.WaitForLine("the watch page can retry", 30s).has_value());
+  json stopped = page.Status();
+  CHECK(stopped["can_retry"] == true);
+  uint64_t last = stopped["last_seq"];
+  CHECK(HttpGet(viewer.playlist_url)->find("#EXT-X-ENDLIST") != std::string::npos);
+
+  broadcaster = std::make_unique<BroadcasterProcess>(t, b, "live", 2, args, dir / "b2.log", listen);
+  CHECK(ErrorCodeOf(page.Post("/api/retry", "{}", {})) == "forbidden");
+  auto retried = page.Control("/api/retry", "{}");
+  REQUIRE(retried);
+  CHECK(retried->status == 200);
+  REQUIRE(viewer.process.WaitForLine("retrying", 10s).has_value());
+  auto next = viewer.process.WaitForLine("segment ", 30s);
+  REQUIRE_MESSAGE(next.has_value(), viewer.process.output());
+  CHECK(std::stoull(*next) > last);
+  CHECK(page.Status()["can_retry"] == false);
+  auto playlist = ParseHlsPlaylist(*HttpGet(viewer.playlist_url));
+  REQUIRE(playlist.ok());
+  CHECK_FALSE(playlist->ended);  // it goes on
+  for (size_t i = 1; i < playlist->segments.size(); ++i) {
+    CHECK(playlist->segments[i].seq > playlist->segments[i - 1].seq);  // none twice
+  }
+  viewer.process.Signal(SIGINT);
+  CHECK(viewer.process.Wait(30s) == 0);
+  broadcaster->process.Signal(SIGINT);
+  CHECK(broadcaster->process.Wait(30s) == 0);
+  encoder->Signal(SIGTERM);
+}
+
 }  // namespace tollstream::test

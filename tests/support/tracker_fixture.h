@@ -97,14 +97,14 @@ struct Party {
 inline Contract SignedContract(const Party& viewer, const Party& broadcaster,
                                const PublicKey& tracker, const std::string& spend,
                                const std::string& income, uint64_t price, uint64_t max_segments,
-                               int64_t expires) {
+                               int64_t expires, const std::string& stream = "news") {
   Contract k;
   k.terms = ContractTerms{tracker,
                           viewer.key.public_key(),
                           broadcaster.key.public_key(),
                           spend,
                           income,
-                          "news",
+                          stream,
                           price,
                           max_segments,
                           expires,

@@ -6,7 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "common/base/clock.h"
 #include "common/wire/signing.h"
@@ -390,6 +394,60 @@ TEST_CASE("streams: the directory of live streams, by name, searched without cas
   // Withdrawn: gone from the directory.
   announce(o2, {{"stream", "chess"}, {"url", "http://127.0.0.1:3"}, {"price", 1}, {"ttl", 0}});
   CHECK((*c.client->Call("streams", json::object()))["matched"] == 1);
+}
+
+TEST_CASE("streams: a stream's viewers are its open contracts with its sellers") {
+  TrackerFixture t;
+  Party origin, relay, c1, c2, c3;
+  std::map<Party*, std::string> income;
+  for (Party* p : {&origin, &relay}) {
+    p->client = t.NewClient(p->key);
+    auto answer = p->client->Call("getIncomeAddress", json::object());
+    REQUIRE(answer.ok());
+    income[p] = (*answer)["address"];
+  }
+  PublicKey tracker = t.tracker_key().public_key();
+  auto announce = [](Party& p, json params) {
+    params["ttl"] = 30;
+    params["url"] = "http://127.0.0.1:1";
+    params["price"] = 2;
+    REQUIRE(p.client->Call("announce", params).ok());
+  };
+  announce(origin, {{"stream", "live"}});
+  announce(origin, {{"stream", "other"}});
+  announce(relay, {{"stream", "live"}, {"origin", origin.key.public_key().ToHex()}});
+  auto viewers = [&c1](const std::string& stream) {
+    auto found = c1.client->Call("streams", {{"query", stream}});
+    REQUIRE(found.ok());
+    for (const auto& e : (*found)["streams"]) {
+      if (e["stream"] == stream) return e["viewers"].get<uint64_t>();
+    }
+    FAIL("not listed: " << stream);
+    return uint64_t{0};
+  };
+  // c1 and c2 buy "live" (one from the origin, one from the relay); c3 buys "other".
+  std::vector<Contract> opened;
+  for (auto [viewer, seller, stream] :
+       {std::tuple{&c1, &origin, "live"}, std::tuple{&c2, &relay, "live"},
+        std::tuple{&c3, &origin, "other"}}) {
+    viewer->client = t.NewClient(viewer->key);
+    CHECK(viewers("live") == std::min<size_t>(opened.size(), 2));
+    t.Mint(viewer->address(), 100);
+    auto spend = viewer->client->Call("getSpendAddress", {{"deposit", 50}});
+    REQUIRE(spend.ok());
+    Contract k = SignedContract(*viewer, *seller, tracker, (*spend)["address"], income[seller], 2,
+                                10, UnixNow() + 600, stream);
+    REQUIRE(seller->client->Call("openContract", {{"contract", k.ToJson()}}).ok());
+    opened.push_back(k);
+  }
+  CHECK(viewers("live") == 2);
+  CHECK(viewers("other") == 1);
+  // Closed: no longer a viewer.
+  Receipt r = SignedReceipt(c1, opened[0], 1, 1000);
+  REQUIRE(origin.client
+              ->Call("closeContract", {{"contract", ToHex(opened[0].id)}, {"receipt", r.ToJson()}})
+              .ok());
+  CHECK(viewers("live") == 1);
 }
 
 TEST_CASE("an open contract past expiry plus grace is released by the tracker") {

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "common/wire/fields.h"
+#include "tracker/ledger_pages.h"
 #include "tracker/methods/methods.h"
 
 namespace tollstream {
@@ -11,6 +12,8 @@ constexpr int64_t kMinTtl = 5;
 constexpr int64_t kMaxTtl = 3600;
 constexpr uint64_t kDefaultDirectorySize = 100;
 constexpr uint64_t kMaxDirectorySize = 500;
+// A stream's viewers are counted up to this many (a listing's cost is bounded).
+constexpr uint64_t kMostViewersCounted = 10000;
 
 // Whether `text` holds a byte below 0x20, or DEL: a title shown in a
 // terminal must not move the cursor or print lines of its own.
@@ -26,6 +29,7 @@ bool IsHttpUrl(std::string_view url) {
 // streams: the directory of live streams, by name, whose name or title
 // contains `query` (without case).
 void RegisterDirectory(TrackerService& service, StreamRegistry& registry) {
+  const KvStore& store = service.store();
   using Apply = TrackerService::Apply;
   using Kind = TrackerService::Kind;
   service.AddMethod("streams", Kind::kStateless, [&](const Request& req) -> Result<Apply> {
@@ -36,10 +40,17 @@ void RegisterDirectory(TrackerService& service, StreamRegistry& registry) {
       r.Fail("limit", "must be from 1 to " + std::to_string(kMaxDirectorySize));
     }
     if (Status s = r.Finish(); !s) return s.error();
-    return Apply([&registry, query, limit](LedgerTxn&, int64_t now) -> Result<json> {
+    return Apply([&registry, &store, query, limit](LedgerTxn&, int64_t now) -> Result<json> {
       auto [entries, matched] = registry.Directory(now, query, static_cast<size_t>(limit));
       json list = json::array();
-      for (const auto& e : entries) list.push_back(e.ToJson());
+      for (auto& e : entries) {
+        for (const auto& address : e.income_addresses) {
+          auto n = CountOpenOnStream(store, address, e.stream, kMostViewersCounted - e.viewers);
+          if (!n) return n.error();
+          e.viewers += *n;
+        }
+        list.push_back(e.ToJson());
+      }
       return json{{"streams", std::move(list)}, {"matched", matched}};
     });
   });

@@ -40,6 +40,18 @@ TEST_CASE("a live playlist has no end; serializing keeps it readable") {
   CHECK(ParseHlsPlaylist(p.Serialize())->ended);
 }
 
+TEST_CASE("a start point before the end is written for players, and ignored by the parser") {
+  HlsPlaylist p;
+  p.segments = {{0, 2000, "a/0.ts", false}};
+  CHECK(p.Serialize().find("#EXT-X-START") == std::string::npos);
+  p.start_before_end_ms = 6000;
+  std::string text = p.Serialize();
+  CHECK(text.find("#EXT-X-START:TIME-OFFSET=-6.000\n") != std::string::npos);
+  auto back = ParseHlsPlaylist(text);
+  REQUIRE(back.ok());
+  CHECK(back->segments.size() == 1);
+}
+
 TEST_CASE("refuses what is not a media playlist") {
   for (const char* bad :
        {"", "hello", "#EXTM3U\nseg.ts\n", "#EXTM3U\n#EXTINF:x,\na.ts\n",
