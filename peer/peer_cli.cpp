@@ -104,14 +104,16 @@ fails the origin's signature (not paid for), the node settles that contract
 at the last receipt and continues with the next best source from the next
 segment: the local stream has no gap and no segment twice.
 
-A stream that is not live, or that the budget cannot pay (a contract takes
-twice the price to open: the opening charge and the first segment), is an
-error at once, naming the live streams the name may be a slip for; a stream
+A stream that is not live, sold above --max-price, or that the budget
+cannot pay (a contract takes twice the price to open: the opening charge
+and the first segment), is an error at once, naming the live streams the name may be a slip for; a stream
 announced but not started yet is waited for (60 s), with word every 3 s.
 
 options:
   --wait S                wait up to S seconds for the stream to be
                           announced (default 0: ask the tracker once)
+  --max-price P           buy from no seller asking more than P tokens a
+                          segment (default: any price the budget pays)
   --reconnect S           a source that stops answering is waited for S
                           seconds, saying so every 3 s, then looked for
                           again at the tracker for S more (default 30)
@@ -261,17 +263,19 @@ int Watch(int argc, char** argv) {
   auto args =
       Args::Parse(argc, argv, 2,
                   {"tracker", "key", "stream", "budget", "listen", "out", "store-dir", "origin",
-                   "price", "advertise-url", "state-dir", "ttl", "wait", "reconnect"},
+                   "price", "advertise-url", "state-dir", "ttl", "wait", "reconnect", "max-price"},
                   {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
   auto node = ReadNodeArgs(*args, /*stream_required=*/false);
   auto budget = args->Integer("budget", -1, 0, int64_t{1} << 53);
   auto wait = args->Integer("wait", 0, 0, 3600);
   auto reconnect = args->Integer("reconnect", 30, 1, 3600);
+  auto max_price = args->Integer("max-price", -1, 0, int64_t{1} << 53);
   if (!node) return Fail(node.error());
   if (!budget) return Fail(budget.error());
   if (!wait) return Fail(wait.error());
   if (!reconnect) return Fail(reconnect.error());
+  if (!max_price) return Fail(max_price.error());
   if (*budget < 0) return Fail("--budget is required");
   if (!node->stream.empty() && !IsValidName(node->stream)) return Fail(kBadStream);
   if (node->stream.empty()) {
@@ -303,6 +307,7 @@ int Watch(int argc, char** argv) {
   options.exit_at_end = args->Has("exit-at-end");
   options.wait_for_stream_seconds = *wait;
   options.reconnect_seconds = *reconnect;
+  if (*max_price >= 0) options.max_price = static_cast<uint64_t>(*max_price);
   options.relay = std::move(*relay);
   options.advertise_url = args->Get("advertise-url");
 

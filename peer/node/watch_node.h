@@ -32,7 +32,8 @@ struct WatchOptions {
   std::string out_path;   // also every segment's bytes here, if set
   std::string store_dir;  // the bought segments (default: a temporary directory)
   std::optional<PublicKey> origin;
-  std::string origin_spec;  // --origin as a code or key prefix, resolved at start
+  std::optional<uint64_t> max_price;  // the most a segment may cost
+  std::string origin_spec;            // --origin as a code or key prefix, resolved at start
   bool exit_at_end = false;
   int64_t wait_for_stream_seconds = 0;       // for the stream to be announced (0: ask once)
   int64_t reconnect_seconds = 30;            // a silent source is waited for, then looked for

@@ -42,11 +42,17 @@ std::vector<std::string> CloseNames(const std::string& wanted,
 }
 
 Error NoSellerError(const std::string& stream, const std::optional<PublicKey>& origin,
-                    uint64_t budget, const std::vector<Listing>& listed,
-                    const std::vector<StreamEntry>& live) {
+                    uint64_t budget, std::optional<uint64_t> max_price,
+                    const std::vector<Listing>& listed, const std::vector<StreamEntry>& live) {
   if (!listed.empty()) {
     uint64_t cheapest = listed.front().price;
     for (const auto& l : listed) cheapest = std::min(cheapest, l.price);
+    if (max_price && cheapest > *max_price) {
+      return MakeError(ErrorCode::kInsufficientFunds,
+                       "\"" + stream + "\" sells at " + std::to_string(cheapest) +
+                           " a segment at the cheapest: more than --max-price " +
+                           std::to_string(*max_price));
+    }
     return MakeError(ErrorCode::kInsufficientFunds,
                      "\"" + stream + "\" sells at " + std::to_string(cheapest) +
                          " a segment at the cheapest; a contract takes " +

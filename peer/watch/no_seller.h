@@ -20,11 +20,13 @@ std::vector<std::string> CloseNames(const std::string& wanted,
                                     const std::vector<std::string>& live);
 
 // The error for a viewer of `stream` (of `origin`, when named) with
-// `budget`, when `listed` (the tracker's sellers of the name, the viewer
-// itself left out) holds none it can buy from. kNotFound (no seller; the
-// directory `live` suggests close names), kInsufficientFunds (the price).
+// `budget` and at most `max_price` a segment (when set), when `listed` (the
+// tracker's sellers of the name, the viewer itself left out) holds none it
+// can buy from. kNotFound (no seller; the directory `live` suggests close
+// names), kInsufficientFunds (the price: above --max-price, or more than
+// the budget pays).
 Error NoSellerError(const std::string& stream, const std::optional<PublicKey>& origin,
-                    uint64_t budget, const std::vector<Listing>& listed,
-                    const std::vector<StreamEntry>& live);
+                    uint64_t budget, std::optional<uint64_t> max_price,
+                    const std::vector<Listing>& listed, const std::vector<StreamEntry>& live);
 
 }  // namespace tollstream

@@ -68,8 +68,12 @@ Status CheckSells(const json& info, const Source& listed, const PublicKey& origi
 }
 
 SourceFinder::SourceFinder(TrackerClient& tracker, const KeyPair& key, std::string stream,
-                           std::optional<PublicKey> origin)
-    : m_tracker(tracker), m_key(key), m_stream(std::move(stream)), m_origin(origin) {}
+                           std::optional<PublicKey> origin, std::optional<uint64_t> max_price)
+    : m_tracker(tracker),
+      m_key(key),
+      m_stream(std::move(stream)),
+      m_origin(origin),
+      m_max_price(max_price) {}
 
 Result<std::vector<Listing>> SourceFinder::Listed() {
   auto listed = TrackerApi(m_tracker).Lookup(m_stream, m_origin);
@@ -84,7 +88,7 @@ Result<std::vector<Listing>> SourceFinder::Listed() {
 Result<std::vector<Source>> SourceFinder::LookUp(uint64_t budget) {
   auto listed = Listed();
   if (!listed) return listed.error();
-  return PricedWithin(*listed, budget);
+  return PricedWithin(*listed, std::min(budget, m_max_price.value_or(budget)));
 }
 
 Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
@@ -96,7 +100,7 @@ Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
     auto listed = Listed();
     if (!listed) return listed.error();
     // A first contract takes the opening charge and a segment: twice the price.
-    sellers = PricedWithin(*listed, budget / 2);
+    sellers = PricedWithin(*listed, std::min(budget / 2, m_max_price.value_or(budget)));
     if (!sellers.empty()) break;
     if (std::chrono::steady_clock::now() >= give_up) {
       std::vector<StreamEntry> live;
@@ -104,7 +108,7 @@ Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
         auto directory = TrackerApi(m_tracker).Streams("");
         if (directory) live = std::move(*directory);
       }
-      return NoSellerError(m_stream, m_origin, budget, *listed, live);
+      return NoSellerError(m_stream, m_origin, budget, m_max_price, *listed, live);
     }
     PauseUnless(stop, 500);
   }

@@ -45,8 +45,9 @@ class SourceFinder {
  public:
   // `tracker` has done its handshake and outlives the finder. `origin`: the
   // stream's origin, when the viewer named one.
+  // `max_price`: the most a segment may cost (the viewer's --max-price).
   SourceFinder(TrackerClient& tracker, const KeyPair& key, std::string stream,
-               std::optional<PublicKey> origin);
+               std::optional<PublicKey> origin, std::optional<uint64_t> max_price = std::nullopt);
 
   // Waits up to `timeout` (0: asks once) or until `stop` for sellers whose
   // first contract (an opening charge and a segment: twice the price) the
@@ -81,6 +82,7 @@ class SourceFinder {
   const KeyPair& m_key;
   std::string m_stream;
   std::optional<PublicKey> m_origin;
+  std::optional<uint64_t> m_max_price;
   std::set<std::string> m_given_up;
   std::string m_note;
 };

@@ -88,7 +88,7 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
   if (!hello) return hello.error();
   Update([](ViewerFigures& f) { f.state = "finding"; });
   // The sellers of the stream: its origin and its relays.
-  SourceFinder finder(tracker, m_key, m_config.stream, m_config.origin);
+  SourceFinder finder(tracker, m_key, m_config.stream, m_config.origin, m_config.max_price);
   auto find_timeout = std::chrono::seconds(m_config.find_timeout_seconds);
   Buying b(tracker, finder);
   b.give_up = std::chrono::steady_clock::now() + find_timeout +

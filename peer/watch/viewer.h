@@ -51,6 +51,7 @@ struct ViewerConfig {
   int64_t broadcaster_timeout_seconds = 30;  // no answer this long: give the node up
   int64_t source_timeout_seconds = 5;        // ... or this long, when another source sells
   std::optional<PublicKey> origin;           // the stream's origin (else: the only one named)
+  std::optional<uint64_t> max_price;         // the most a segment may cost (--max-price)
   // Called with each segment bought, after its checks (a relay sells it on).
   std::function<void(const SegmentStatement&, const std::string&)> on_segment;
   // Called when a source says the stream is a finished recording.

@@ -21,16 +21,16 @@ TEST_CASE("the error names the cause: no such stream, another origin, or the pri
   std::vector<StreamEntry> live = {{"live", other, "", "", 2, 1, 0},
                                    {"news", other, "", "", 2, 1, 0}};
 
-  Error missing = NoSellerError("Live", std::nullopt, 100, {}, live);
+  Error missing = NoSellerError("Live", std::nullopt, 100, std::nullopt, {}, live);
   CHECK(missing.code == ErrorCode::kNotFound);
   CHECK(missing.message ==
         "no stream named \"Live\" is live at this tracker; did you mean \"live\"? (`peer "
         "streams --tracker URL` lists what is live)");
 
-  Error nothing = NoSellerError("Live", std::nullopt, 100, {}, {});
+  Error nothing = NoSellerError("Live", std::nullopt, 100, std::nullopt, {}, {});
   CHECK(nothing.message.find("is live at this tracker; none is") != std::string::npos);
 
-  Error wrong_origin = NoSellerError("live", origin, 100, {}, live);
+  Error wrong_origin = NoSellerError("live", origin, 100, std::nullopt, {}, live);
   CHECK(wrong_origin.code == ErrorCode::kNotFound);
   CHECK(wrong_origin.message == "no seller of \"live\" by origin code " + KeyCode(origin) +
                                     " is live; other origins sell that name: code " +
@@ -39,12 +39,16 @@ TEST_CASE("the error names the cause: no such stream, another origin, or the pri
   Listing dear{other, other, "http://127.0.0.1:1", 60, std::string(64, 'a'), 0};
   Listing dearer = dear;
   dearer.price = 90;
-  Error price = NoSellerError("live", std::nullopt, 100, {dearer, dear}, live);
+  Error price = NoSellerError("live", std::nullopt, 100, std::nullopt, {dearer, dear}, live);
   CHECK(price.code == ErrorCode::kInsufficientFunds);
   CHECK(price.message ==
         "\"live\" sells at 60 a segment at the cheapest; a contract takes 120 to open with its "
         "first segment (an opening charge of one segment's price, and the segment): more than "
         "--budget 100");
+  Error capped = NoSellerError("live", std::nullopt, 1000, 50, {dearer, dear}, live);
+  CHECK(capped.code == ErrorCode::kInsufficientFunds);
+  CHECK(capped.message ==
+        "\"live\" sells at 60 a segment at the cheapest: more than --max-price 50");
 }
 
 }  // namespace tollstream::test

@@ -18,12 +18,14 @@ struct Refusal {
   double seconds = 0;
 };
 Refusal WatchRefused(TrackerFixture& t, const KeyFile& key, const std::string& stream,
-                     uint64_t budget, const std::string& log) {
+                     uint64_t budget, const std::string& log, std::vector<std::string> extra = {}) {
   auto started = std::chrono::steady_clock::now();
-  Process viewer(
-      {BinaryPath("peer"), "watch", "--tracker", t.url(), "--key", key.path, "--stream", stream,
-       "--budget", std::to_string(budget), "--listen", "127.0.0.1:0", "--exit-at-end"},
-      log);
+  std::vector<std::string> argv = {
+      BinaryPath("peer"), "watch",       "--tracker",    t.url(),    "--key",
+      key.path,           "--stream",    stream,         "--budget", std::to_string(budget),
+      "--listen",         "127.0.0.1:0", "--exit-at-end"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  Process viewer(argv, log);
   int status = viewer.Wait(20s);  // it waited 60 s before it was told at once
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   return {status, ReadWholeFile(log).value_or(""), took.count()};
@@ -109,6 +111,12 @@ TEST_CASE("a viewer that cannot buy is told why at once, and the specific reason
   CHECK(too_dear.err.find("\"news\" sells at 5 a segment at the cheapest; a contract takes 10 "
                           "to open with its first segment") != std::string::npos);
   CHECK(too_dear.err.find("more than --budget 9") != std::string::npos);
+
+  Refusal above_max = WatchRefused(t, c, "news", 100, dir / "c4.log", {"--max-price", "4"});
+  CHECK(above_max.status == 2);
+  CHECK(above_max.err.find(
+            "\"news\" sells at 5 a segment at the cheapest: more than --max-price 4") !=
+        std::string::npos);
 
   Refusal too_poor = WatchRefused(t, poor, "news", 100, dir / "c3.log");
   CHECK(too_poor.status == 2);
