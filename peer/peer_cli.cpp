@@ -12,6 +12,7 @@
 #include "common/cli/signal_watcher.h"
 #include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
+#include "common/protocol/address_text.h"
 #include "common/wire/fields.h"
 #include "peer/node/broadcast_node.h"
 #include "peer/node/console.h"
@@ -122,7 +123,8 @@ options:
                           temporary directory removed at exit); a viewer
                           restarted with the same DIR resumes at the first
                           segment its earlier run had not paid for
-  --origin KEY            the origin: its public key, its 6-digit code, or
+  --origin KEY            the origin: its public key (tollpub1… or 64 hex
+                          digits), its 6-digit code, or
                           the first 6 or more hex digits of its key, as
                           `peer streams` shows them (default: of the origins
                           that sell a stream of that name, the one live
@@ -155,10 +157,7 @@ int Keygen(int argc, char** argv) {
   if (!out) return Fail(out.error());
   auto key = CreateKeyFile(*out);
   if (!key) return Fail(key.error());
-  std::cout << "key file:   " << *out << "\n"
-            << "public key: " << key->public_key().ToHex() << "\n"
-            << "address:    " << AddressOf(key->public_key()) << "\n"
-            << "code:       " << KeyCode(key->public_key()) << "\n";
+  std::cout << "key file:         " << *out << "\n" << KeyLines(key->public_key());
   return 0;
 }
 
@@ -289,8 +288,10 @@ int Watch(int argc, char** argv) {
   if (!key) return Fail(key.error());
   WatchOptions options;
   if (auto spec = args->Get("origin")) {
-    if (IsWholeKey(*spec)) {
-      options.origin = PublicKey::FromHex(*spec);
+    if (IsWholeKey(*spec) || spec->starts_with(kKeyPrefix)) {
+      auto origin = ParseKeyText(*spec);
+      if (!origin) return Fail("--origin: " + origin.error().message);
+      options.origin = *origin;
     } else {
       options.origin_spec = *spec;  // a code or a key's first digits, resolved at start
     }

@@ -9,6 +9,7 @@
 #include "common/cli/key_file.h"
 #include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
+#include "common/protocol/address_text.h"
 #include "common/store/kv_store.h"
 #include "tracker/audit.h"
 #include "tracker/tracker_data.h"
@@ -73,6 +74,9 @@ constexpr const char* kMintHelp =
 
 Signs a mint request with the tracker key in DIR and sends it to the running
 tracker at URL, which must be the one with that key. Prints the result.
+ADDRESS is an address's human form, toll1… (`peer wallet address` prints a
+key's); a public key, hex, or a mistyped address is refused before
+anything is sent.
 )";
 
 constexpr const char* kAuditHelp = R"(usage: tracker audit (--data-dir DIR | --tracker URL)
@@ -93,9 +97,7 @@ int Fail(const Error& e) {
 }
 
 void PrintKey(const KeyPair& key) {
-  std::cout << "public key: " << key.public_key().ToHex() << "\n"
-            << "address:    " << AddressOf(key.public_key()) << "\n"
-            << "code:       " << KeyCode(key.public_key()) << "\n";
+  std::cout << KeyLines(key.public_key());
 }
 
 int Run(int argc, char** argv) {
@@ -182,6 +184,8 @@ int Mint(int argc, char** argv) {
   if (!to) return Fail(to.error());
   if (!amount) return Fail(amount.error());
   if (*amount < 0) return Fail("--amount is required");
+  auto address = ParseAddressText(*to);  // before any request
+  if (!address) return Fail("--to: " + address.error().message);
   auto key = LoadKeyFile(TrackerKeyPath(*dir));
   if (!key) return Fail(key.error());
   TrackerClient client(*url, *key);
@@ -190,7 +194,7 @@ int Mint(int argc, char** argv) {
     return Fail(hs.error().message + " (is " + *url + " the tracker whose key is in " + *dir +
                 "?)");
   }
-  auto result = TrackerApi(client).Mint(*to, static_cast<uint64_t>(*amount));
+  auto result = TrackerApi(client).Mint(*address, static_cast<uint64_t>(*amount));
   if (!result)
     return Fail(std::string(CodeName(result.error().code)) + ": " + result.error().message);
   std::cout << result->dump(2) << std::endl;

@@ -40,12 +40,14 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 Result<std::vector<uint8_t>> Decode(std::string_view text, std::string_view prefix,
                                     const std::string& what) {
   auto decoded = Bech32mDecode(text);
-  if (!decoded) return Invalid(std::string(text) + " is no " + what + ": it " + decoded.error().message);
+  if (!decoded)
+    return Invalid(std::string(text) + " is no " + what + ": it " + decoded.error().message);
   if (decoded->hrp != prefix) return Invalid(std::string(text) + " is no " + what);
   auto bytes = GroupsToBytes(decoded->values);
   if (!bytes || bytes->size() != 32) {
-    return Invalid(std::string(text) + " is no " + what + ": it holds " +
-                   (bytes ? std::to_string(bytes->size()) + " bytes, not 32" : bytes.error().message));
+    return Invalid(
+        std::string(text) + " is no " + what + ": it holds " +
+        (bytes ? std::to_string(bytes->size()) + " bytes, not 32" : bytes.error().message));
   }
   return std::move(*bytes);
 }
@@ -61,6 +63,13 @@ std::string KeyText(const PublicKey& key) {
   return Encode(kKeyPrefix, key.bytes());
 }
 
+std::string KeyLines(const PublicKey& key) {
+  std::string address = AddressOf(key);
+  return "public key:       " + KeyText(key) + "\n" + "address:          " + AddressText(address) +
+         "\n" + "code:             " + KeyCode(key) + "\n" + "public key (hex): " + key.ToHex() +
+         "\n" + "address (hex):    " + address + "\n";
+}
+
 Result<std::string> ParseAddressText(std::string_view text) {
   if (StartsWith(text, std::string(kKeyPrefix) + "1")) {
     return Invalid(std::string(text) +
@@ -68,9 +77,10 @@ Result<std::string> ParseAddressText(std::string_view text) {
                    "its address (toll1…; `peer wallet address` prints a key's own)");
   }
   if (Hex64(text)) {
-    return Invalid("64 hex digits may be a public key as well as an address: give the address "
-                   "as toll1… (`peer wallet address` prints it; the tracker's dashboard shows "
-                   "every address so)");
+    return Invalid(
+        "64 hex digits may be a public key as well as an address: give the address "
+        "as toll1… (`peer wallet address` prints it; the tracker's dashboard shows "
+        "every address so)");
   }
   if (!StartsWith(text, std::string(kAddressPrefix) + "1")) {
     return Invalid(std::string(text) + " is no address: an address reads toll1…");

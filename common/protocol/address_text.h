@@ -26,6 +26,11 @@ std::string AddressText(std::string_view address);
 // Returns tollpub1….
 std::string KeyText(const PublicKey& key);
 
+// A key's description for people, one item a line: its public key and its
+// ordinary address in their human forms, its 6-digit code, and both in hex
+// (the wire's form).
+std::string KeyLines(const PublicKey& key);
+
 // An address given by a person, as 64 lowercase hex digits. Takes toll1…
 // only: 64 hex digits may be a key as well as an address, and a key in
 // either form is refused as such. Errors: kInvalidField, saying what is

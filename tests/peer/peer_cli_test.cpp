@@ -2,6 +2,16 @@
 #include "tests/peer/peer_fixture.h"
 
 namespace tollstream::test {
+namespace {
+
+// Runs a command to its end; its exit status and what it wrote (stdout and stderr).
+std::pair<int, std::string> RunLogged(std::vector<std::string> argv, const std::string& log) {
+  Process p(std::move(argv), log);
+  int status = p.Wait(60s);
+  return {status, ReadWholeFile(log).value_or("")};
+}
+
+}  // namespace
 
 TEST_CASE("keygen prints the key's address and code; wallet shows and moves tokens") {
   TempDir dir;
@@ -9,8 +19,16 @@ TEST_CASE("keygen prints the key's address and code; wallet shows and moves toke
   auto [status, out] = RunCommand({BinaryPath("peer"), "keygen", "--out", dir / "a.key"});
   REQUIRE(status == 0);
   KeyPair a = *LoadKeyFile(dir / "a.key");
-  CHECK(out.find("address:    " + AddressOf(a.public_key())) != std::string::npos);
-  CHECK(out.find("code:       " + KeyCode(a.public_key())) != std::string::npos);
+  CHECK(out.find("address:          " + AddressText(AddressOf(a.public_key())) + "\n") !=
+        std::string::npos);
+  CHECK(out.find("public key:       " + KeyText(a.public_key()) + "\n") != std::string::npos);
+  CHECK(out.find("code:             " + KeyCode(a.public_key())) != std::string::npos);
+  CHECK(out.find("address (hex):    " + AddressOf(a.public_key())) != std::string::npos);
+  // `wallet address` says the same, offline (no --tracker).
+  auto [offline, lines] =
+      RunCommand({BinaryPath("peer"), "wallet", "--key", dir / "a.key", "address"});
+  CHECK(offline == 0);
+  CHECK(out.find(lines) != std::string::npos);
   CHECK(RunCommand({BinaryPath("peer"), "keygen", "--out", dir / "a.key"}).first !=
         0);  // no overwrite
   t.Mint(AddressOf(a.public_key()), 50);
@@ -19,19 +37,50 @@ TEST_CASE("keygen prints the key's address and code; wallet shows and moves toke
                              dir / "a.key", "balance", "--json"});
   REQUIRE(balance.first == 0);
   CHECK(json::parse(balance.second) ==
-        json{{"address", AddressOf(a.public_key())}, {"balance", 50}});
+        json{{"address", AddressOf(a.public_key())},
+             {"address_text", AddressText(AddressOf(a.public_key()))},
+             {"balance", 50}});
 
   KeyPair other = KeyPair::Generate();
-  auto moved =
-      RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
-                  "transfer", "--to", AddressOf(other.public_key()), "--amount", "20"});
+  std::string to = AddressText(AddressOf(other.public_key()));
+  auto transfer = [&](const std::string& where, const char* amount) {
+    return RunLogged({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
+                      "transfer", "--to", where, "--amount", amount},
+                     dir / "transfer.log");
+  };
+  auto moved = transfer(to, "20");
   CHECK(moved.first == 0);
   CHECK(Balance(t, AddressOf(other.public_key())) == 20);
-  auto overdraw =
-      RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", dir / "a.key",
-                  "transfer", "--to", AddressOf(other.public_key()), "--amount", "31"});
+  auto overdraw = transfer(to, "31");
   CHECK(overdraw.first != 0);
   CHECK(Balance(t, AddressOf(a.public_key())) == 30);
+
+  // Mistakes that would lose tokens are refused before anything is sent.
+  std::string typo = to;
+  typo[12] = typo[12] == 'q' ? 'p' : 'q';
+  struct Mistake {
+    std::string to;
+    const char* said;
+  };
+  for (const Mistake& m :
+       {Mistake{KeyText(other.public_key()), "is a public key, not an address"},
+        Mistake{AddressOf(other.public_key()), "64 hex digits may be a public key"},
+        Mistake{other.public_key().ToHex(), "64 hex digits may be a public key"},
+        Mistake{typo, "does not match its checksum"},
+        Mistake{to.substr(0, to.size() - 1), "does not match its checksum"}}) {
+    CAPTURE(m.to);
+    auto [refused, said] = transfer(m.to, "5");
+    CHECK(refused == 2);
+    CHECK(said.find(m.said) != std::string::npos);
+  }
+  auto [minted, mint_said] =
+      RunLogged({BinaryPath("tracker"), "mint", "--data-dir", t.data_dir(), "--tracker", t.url(),
+                 "--to", KeyText(other.public_key()), "--amount", "5"},
+                dir / "mint.log");
+  CHECK(minted == 2);
+  CHECK(mint_said.find("is a public key, not an address") != std::string::npos);
+  CHECK(Balance(t, AddressOf(a.public_key())) == 30);
+  CHECK(Balance(t, AddressOf(other.public_key())) == 20);
 }
 
 TEST_CASE("broadcast --source runs ffmpeg itself; the viewer gets a playable H.264/AAC stream") {

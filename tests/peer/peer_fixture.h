@@ -13,6 +13,7 @@
 #include "common/base/clock.h"
 #include "common/base/files.h"
 #include "common/media/hls_playlist.h"
+#include "common/protocol/address_text.h"
 #include "common/wire/signing.h"
 #include "tests/support/tracker_fixture.h"
 

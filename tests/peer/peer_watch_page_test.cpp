@@ -109,12 +109,17 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   CHECK(unchanged["state"] == "waiting-top-up");
   CHECK(Balance(t, c.address()) == 85);
 
-  // A top-up of four segments' worth: a follow-on contract from segment 2
-  // (three segments and its opening charge).
-  auto topped = page.Control("/api/top-up", R"({"amount":20})");
-  REQUIRE(topped);
-  CHECK(topped->status == 200);
-  CHECK(json::parse(topped->body)["budget"] == 35);
+  // From the command line too: too much is refused there, changing nothing.
+  auto [refused, refusal] = RunCommand(
+      {BinaryPath("peer"), "wallet", "--node", page.base + "/", "topup", "--amount", "86"});
+  CHECK(refused == 2);
+  CHECK(page.Status()["budget"] == 15);
+  // A top-up of four segments' worth, from the command line: a follow-on
+  // contract from segment 2 (three segments and its opening charge).
+  auto [topped, said] =
+      RunCommand({BinaryPath("peer"), "wallet", "--node", page.base, "topup", "--amount", "20"});
+  CHECK(topped == 0);
+  CHECK(said == "budget 35, left 20\n");
   REQUIRE(viewer.process.WaitForLine("ALERT the budget is spent", 60s).has_value());
   CHECK(viewer.process.output().find("from segment 2\n") != std::string::npos);
   json after = page.Status();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/base/clock.h"
+#include "common/protocol/address_text.h"
 #include "common/wire/signing.h"
 #include "tests/support/tracker_fixture.h"
 
@@ -49,7 +50,7 @@ TEST_CASE("a whole contract cycle over HTTP, with exact balances") {
   // The operator mints with the CLI.
   auto [mint_status, mint_out] =
       RunCommand({BinaryPath("tracker"), "mint", "--data-dir", t.data_dir(), "--tracker", t.url(),
-                  "--to", c.address(), "--amount", "1000"});
+                  "--to", AddressText(c.address()), "--amount", "1000"});
   REQUIRE(mint_status == 0);
   CHECK(json::parse(mint_out)["minted"] == 1000);
 

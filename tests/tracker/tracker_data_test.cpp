@@ -62,7 +62,7 @@ TEST_CASE("tracker init makes a new tracker, keeps a key made before, never over
   Contains(made.out, "ledger:     " + data + "/ledger (empty)\n");
   auto key = LoadKeyFile(data + "/tracker.key");
   REQUIRE(key.ok());
-  Contains(made.out, "public key: " + key->public_key().ToHex());
+  Contains(made.out, "public key (hex): " + key->public_key().ToHex());
   CHECK(fs::exists(data + "/ledger/CURRENT"));
 
   auto before = Listing(data);

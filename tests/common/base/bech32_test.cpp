@@ -26,8 +26,10 @@ const std::vector<std::string> kValid = {
 // alphabet, a checksum too short, a checksum over the upper-case prefix).
 const std::vector<std::string> kInvalid = {
     " 1xj0phk",
-    "\x7f" "1g6xzxy",
-    "\x80" "1vctc34",
+    "\x7f"
+    "1g6xzxy",
+    "\x80"
+    "1vctc34",
     "an84characterslonghumanreadablepartthatcontainsthetheexcludedcharactersbioandnumber11d6pts4",
     "qyrz8wqd2c9m",
     "1qyrz8wqd2c9m",

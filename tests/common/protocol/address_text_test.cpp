@@ -30,7 +30,8 @@ TEST_CASE("an address and a key in their human forms, and back") {
 TEST_CASE("the forms of the spec's test keys (api-spec/README.md)") {
   PublicKey broadcaster =
       *PublicKey::FromHex("25d1dff95105f5253c4022f628a996ad3a0d95fbf21d468a1b33f8c160d8f517");
-  CHECK(KeyText(broadcaster) == "tollpub1yhgal723qh6j20zqytmz32vk45aqm90m7gw5dzsmx0uvzcxc75tsrknd09");
+  CHECK(KeyText(broadcaster) ==
+        "tollpub1yhgal723qh6j20zqytmz32vk45aqm90m7gw5dzsmx0uvzcxc75tsrknd09");
   CHECK(AddressText(AddressOf(broadcaster)) ==
         "toll1prffzcsvqtuam0mw3y95lzv5lueejz852lhwm3v9mdrrcvwzk94sxl2mlr");
 }
