@@ -2,7 +2,7 @@
 // contract, as they arrive over server-sent events (never polled).
 'use strict';
 
-// Uses page.js ($, setText, prepend), loaded before it.
+// Uses page.js ($, setText, prepend) and names.js, loaded before it.
 
 function cell(text, className) {
   const td = document.createElement('td');
@@ -24,8 +24,8 @@ function showState(s) {
   setText('receipts-rejected', s.receipts_rejected);
   setText('income-balance', s.income_balance);
   setText('price', s.price);
-  setText('income-address', s.income_address);
-  setText('broadcaster', s.broadcaster);
+  setText('income-address', addressText(s.income_address));
+  setText('broadcaster', keyText(s.broadcaster));
   const src = s.source;
   setText('window', src.available ? src.first + '–' + src.last + (src.ended ? ' (ended)' : ' (live)') : 'none yet');
   const body = $('sessions');

@@ -6,7 +6,7 @@
 // the directory is fetched, every few seconds while it shows.
 'use strict';
 
-// Uses page.js ($, setText, prepend), loaded before it.
+// Uses page.js ($, setText, prepend) and names.js, loaded before it.
 let player = null;
 let listing = null;  // the directory's refresh timer, while it shows
 let canRetry = false;  // buying stopped short: the node buys again when asked
@@ -79,11 +79,12 @@ function showState(s) {
     return;
   }
   if (listing !== null) { clearInterval(listing); listing = null; }
-  for (const id of ['stream', 'segments', 'bytes', 'spent', 'budget', 'price', 'returned', 'balance', 'broadcaster',
-    'code', 'role', 'contract']) setText(id, s[id]);
+  for (const id of ['stream', 'segments', 'bytes', 'spent', 'budget', 'price', 'returned', 'balance', 'code', 'role',
+    'contract']) setText(id, s[id]);
+  setText('broadcaster', keyText(s.broadcaster));
   setText('budget-left', s.budget_left);
   setText('origin-code', s.origin_code);
-  setText('income-address', s.income_address);
+  setText('income-address', addressText(s.income_address));
   setText('stopped-because', s.stopped_because);
   setText('time-left', s.price > 0 && s.segment_seconds > 0
     ? duration(Math.floor(s.budget_left / s.price) * s.segment_seconds) : null);

@@ -249,6 +249,8 @@ async function main() {
   await watch.waitForFunction(() => document.getElementById('budget').textContent === '330', null, { timeout: 15000 });
   await checkSizes(watch, 'watch');
   const contract = await watch.textContent('#contract');
+  assert.match(await watch.textContent('#income-address'), /^toll1/);
+  assert.match(await watch.textContent('#broadcaster'), /^tollpub1/);
 
   // The broadcaster's status page shows the viewer's contract.
   const status = await context.newPage();
@@ -291,6 +293,11 @@ async function main() {
   await row.waitFor({ timeout: 15000 });
   assert.equal((await row.locator('td.state').textContent()).trim(), 'closed');
   assert.equal((await row.locator('td.paid').textContent()).trim(), String(ledger.body.paid));
+  // Addresses and keys in their human forms, as the command line prints them:
+  // the viewer's address (from `peer keygen`) is in the accounts table.
+  assert.match(viewerAddress, /^toll1[02-9ac-hj-np-z]{58}$/);
+  await dashboard.locator('#account-rows td', { hasText: viewerAddress }).first().waitFor({ timeout: 15000 });
+  assert.match(await dashboard.textContent('#tracker-key'), /^tollpub1/);
   await checkSizes(dashboard, 'dashboard');
 
   // The nodes' metrics parse as Prometheus text and moved with the traffic.

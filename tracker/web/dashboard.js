@@ -118,7 +118,7 @@
       (shown < streams.announcements ? `; the first ${shown} shown` : '');
     $('stream-rows').replaceChildren(...streams.list.map((a) => el('tr', { 'data-stream': a.stream },
       el('td', {}, a.stream),
-      el('td', { class: 'mono key', title: a.broadcaster }, a.broadcaster),
+      el('td', { class: 'mono key', title: a.broadcaster }, keyText(a.broadcaster)),
       el('td', { class: 'code' }, a.code || ''),
       el('td', { class: 'mono' }, a.url),
       el('td', { class: 'num' }, number(a.price)),
@@ -129,7 +129,7 @@
   function onState(state) {
     const s = state.summary;
     $('tracker-code').textContent = s.tracker.code;
-    $('tracker-key').textContent = s.tracker.pubkey;
+    $('tracker-key').textContent = keyText(s.tracker.pubkey);
     renderLedger(s.ledger);
     renderStore(s.store);
     renderAudit(s.audit);
@@ -207,8 +207,8 @@
       el('td', { class: 'mono id', title: c.id }, c.id),
       el('td', { class: 'state' }, el('span', { class: 'state ' + c.state }, c.state)),
       el('td', {}, c.stream),
-      el('td', { class: 'mono key', title: c.viewer }, c.viewer),
-      el('td', { class: 'mono key', title: c.broadcaster }, c.broadcaster),
+      el('td', { class: 'mono key', title: c.viewer }, keyText(c.viewer)),
+      el('td', { class: 'mono key', title: c.broadcaster }, keyText(c.broadcaster)),
       el('td', { class: 'num price' }, c.price),
       el('td', { class: 'num segments' }, c.segments),
       el('td', { class: 'num max-segments' }, c.max_segments),
@@ -238,11 +238,11 @@
   }, (items) => {
     $('account-rows').replaceChildren(...(items.length
       ? items.map((a) => el('tr', { 'data-address': a.address },
-        el('td', { class: 'mono key', title: a.address }, a.address),
+        el('td', { class: 'mono key', title: a.address }, addressText(a.address)),
         el('td', { class: 'kind' }, a.kind),
         el('td', { class: 'num balance' }, a.balance),
         el('td', { class: 'num locked' }, a.kind === 'ordinary' ? '–' : a.locked),
-        el('td', { class: 'mono key', title: a.owner || '' }, a.owner || '–'),
+        el('td', { class: 'mono key', title: a.owner || '' }, a.owner ? keyText(a.owner) : '–'),
         el('td', {}, a.kind === 'ordinary' ? '–' : a.open ? 'yes' : 'closed')))
       : [el('tr', {}, el('td', { colspan: '6', class: 'sub' }, 'no accounts'))]));
   });
