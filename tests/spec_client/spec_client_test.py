@@ -141,6 +141,18 @@ def test_derivations():
     check.equal(viewer.address, "4e9613970115ec1aaffede63398d8a2c8ac33b38710e0db017289c2f54c82381", "viewer ordinary address")
     check.equal(broadcaster.address, "08d291620c02f9ddbf6e890b4f8994ff339908f457eeedc585db463c31c2b16b", "broadcaster ordinary address")
     check.equal(tc.key_code(tracker.pubkey), "382360", "tracker key code")
+    # signing.md: the human forms of the test keys and their addresses.
+    forms = {
+        tracker: ("tollpub1m5cg4lk9walpxysl5u4eesdhesqnju2npxcgdjtqux8aj6thf6uqpld7gy",
+                  "toll16c37d64d0j2flrgcl4pu5v5pksattu55adn8rj7errfrmfy5at8qs8w0u3"),
+        viewer: ("tollpub1mlcawle2vuw97dscxundkg6phev0atsa5t0vakzrys8hk5pt5evsem58jl",
+                 "toll1f6tp89cpzhkp4tl7me3nnrv29j9vxwecwy8qmvqh9zwz74xgywqsqqwkwm"),
+        broadcaster: ("tollpub1yhgal723qh6j20zqytmz32vk45aqm90m7gw5dzsmx0uvzcxc75tsrknd09",
+                      "toll1prffzcsvqtuam0mw3y95lzv5lueejz852lhwm3v9mdrrcvwzk94sxl2mlr"),
+    }
+    for key, (key_form, address_form) in forms.items():
+        check.equal(tc.human_form("tollpub", key.pubkey), key_form, "human form of a key")
+        check.equal(tc.human_form("toll", key.address), address_form, "human form of an address")
     check.equal(tc.key_code(broadcaster.pubkey), "983108", "broadcaster key code")
     check.equal(tc.special_address("spend", tracker.pubkey, viewer.pubkey, 0),
                 "b0a4769617ba9e3657a86e883a51f36c79b0a7f513fae1a9e7f1ca5836c161ee", "viewer's spend address 0")

@@ -133,6 +133,31 @@ def key_code(pubkey_hex: str) -> str:
     return "%06d" % (int.from_bytes(head, "big") % 10**6)
 
 
+_BECH32_ALPHABET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _bech32m_checksum(prefix: str, groups) -> list:
+    values = [ord(c) >> 5 for c in prefix] + [0] + [ord(c) & 31 for c in prefix] + list(groups) + [0] * 6
+    generator = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            if (top >> i) & 1:
+                chk ^= generator[i]
+    mod = chk ^ 0x2BC830A3
+    return [(mod >> 5 * (5 - i)) & 31 for i in range(6)]
+
+
+def human_form(prefix: str, hex32: str) -> str:
+    """signing.md: an address (prefix "toll") or key ("tollpub") as people see
+    it: Bech32m (BIP-350) of the 32 bytes."""
+    value = int.from_bytes(_unhex(hex32, 32), "big") << 4  # 256 bits, padded to 260
+    groups = [(value >> 5 * (51 - i)) & 31 for i in range(52)]
+    return prefix + "1" + "".join(_BECH32_ALPHABET[g] for g in groups + _bech32m_checksum(prefix, groups))
+
+
 class Key:
     """A secp256k1 key pair; signs digests with fresh aux_rand unless given one."""
 

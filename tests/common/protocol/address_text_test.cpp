@@ -27,13 +27,25 @@ TEST_CASE("an address and a key in their human forms, and back") {
   }
 }
 
-TEST_CASE("the forms of the spec's test keys (api-spec/README.md)") {
-  PublicKey broadcaster =
-      *PublicKey::FromHex("25d1dff95105f5253c4022f628a996ad3a0d95fbf21d468a1b33f8c160d8f517");
-  CHECK(KeyText(broadcaster) ==
-        "tollpub1yhgal723qh6j20zqytmz32vk45aqm90m7gw5dzsmx0uvzcxc75tsrknd09");
-  CHECK(AddressText(AddressOf(broadcaster)) ==
-        "toll1prffzcsvqtuam0mw3y95lzv5lueejz852lhwm3v9mdrrcvwzk94sxl2mlr");
+TEST_CASE("the forms of the spec's test keys (api-spec/signing.md)") {
+  struct Form {
+    const char* hex;
+    const char* key;
+    const char* address;
+  };
+  for (const Form& f : {Form{"dd308afec5777e13121fa72b9cc1b7cc0139715309b086c960e18fd969774eb8",
+                             "tollpub1m5cg4lk9walpxysl5u4eesdhesqnju2npxcgdjtqux8aj6thf6uqpld7gy",
+                             "toll16c37d64d0j2flrgcl4pu5v5pksattu55adn8rj7errfrmfy5at8qs8w0u3"},
+                        Form{"dff1d77f2a671c5f36183726db2341be58feae1da2deced843240f7b502ba659",
+                             "tollpub1mlcawle2vuw97dscxundkg6phev0atsa5t0vakzrys8hk5pt5evsem58jl",
+                             "toll1f6tp89cpzhkp4tl7me3nnrv29j9vxwecwy8qmvqh9zwz74xgywqsqqwkwm"},
+                        Form{"25d1dff95105f5253c4022f628a996ad3a0d95fbf21d468a1b33f8c160d8f517",
+                             "tollpub1yhgal723qh6j20zqytmz32vk45aqm90m7gw5dzsmx0uvzcxc75tsrknd09",
+                             "toll1prffzcsvqtuam0mw3y95lzv5lueejz852lhwm3v9mdrrcvwzk94sxl2mlr"}}) {
+    PublicKey key = *PublicKey::FromHex(f.hex);
+    CHECK(KeyText(key) == f.key);
+    CHECK(AddressText(AddressOf(key)) == f.address);
+  }
 }
 
 TEST_CASE("a key where an address is wanted, hex, or a typo, is refused by name") {
