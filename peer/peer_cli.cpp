@@ -9,6 +9,7 @@
 #include "common/cli/command_table.h"
 #include "common/cli/host_port.h"
 #include "common/cli/key_file.h"
+#include "common/cli/passphrase.h"
 #include "common/cli/signal_watcher.h"
 #include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
@@ -37,10 +38,17 @@ commands:
 Run `peer <command> --help` for a command's options.
 )";
 
-constexpr const char* kKeygenHelp = R"(usage: peer keygen --out FILE
+constexpr const char* kKeygenHelp = R"(usage: peer keygen --out FILE [--passphrase]
 
-Creates a key file (mode 0600) and prints its public key, its address and
-its 6-digit code (compare codes aloud to be sure of a key).
+Creates a key file (mode 0600) and prints its public key (tollpub1…), its
+address (toll1…) and its 6-digit code (compare codes aloud to be sure of a
+key), and both in hex.
+
+With --passphrase, the key is sealed under a passphrase (scrypt and
+AES-256-GCM), so that a copy of the file alone does not give the key away.
+The passphrase comes from the environment variable TOLLSTREAM_PASSPHRASE,
+else it is asked twice on the terminal; every command that loads the file
+then asks for it the same way.
 )";
 
 constexpr const char* kBroadcastHelp =
@@ -151,11 +159,17 @@ int ExitStatus(const Result<int>& ran) {
 }
 
 int Keygen(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2, {"out"}, {});
+  auto args = Args::Parse(argc, argv, 2, {"out"}, {"passphrase"});
   if (!args) return Fail(args.error());
   auto out = args->Require("out");
   if (!out) return Fail(out.error());
-  auto key = CreateKeyFile(*out);
+  std::optional<std::string> passphrase;
+  if (args->Has("passphrase")) {
+    auto typed = ReadPassphrase("the new key file " + *out, /*confirm=*/true);
+    if (!typed) return Fail(typed.error());
+    passphrase = std::move(*typed);
+  }
+  auto key = CreateKeyFile(*out, passphrase);
   if (!key) return Fail(key.error());
   std::cout << "key file:         " << *out << "\n" << KeyLines(key->public_key());
   return 0;

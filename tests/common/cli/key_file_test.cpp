@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "common/base/files.h"
@@ -126,6 +128,49 @@ TEST_CASE("a key file of the first format (64 hex digits alone) still loads") {
   REQUIRE(again.ok());
   CHECK(again->public_key() == key.public_key());
   CHECK(ReadWholeFile(path) == ToHex(key.secret()) + "\n");
+}
+
+TEST_CASE("a key file sealed under a passphrase loads with it, and only with it") {
+  test::TempDir dir;
+  std::string path = dir / "sealed.key";
+  auto created = CreateKeyFile(path, std::string("correct horse battery staple"));
+  REQUIRE(created.ok());
+  auto text = ReadWholeFile(path);
+  REQUIRE(text.has_value());
+  CHECK(text->starts_with("tollstream-key-v2 scrypt 32768 8 1 "));
+  CHECK(text->find(ToHex(created->secret())) == std::string::npos);  // not in the clear
+
+  ::setenv("TOLLSTREAM_PASSPHRASE", "correct horse battery staple", 1);
+  auto loaded = LoadKeyFile(path);
+  REQUIRE_MESSAGE(loaded.ok(), loaded.error().message);
+  CHECK(loaded->public_key() == created->public_key());
+
+  ::setenv("TOLLSTREAM_PASSPHRASE", "correct horse battery stapler", 1);
+  auto wrong = LoadKeyFile(path);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().message.find("wrong passphrase") != std::string::npos);
+
+  // A changed byte of the sealed key is found, never taken for another key.
+  ::setenv("TOLLSTREAM_PASSPHRASE", "correct horse battery staple", 1);
+  std::string changed = *text;
+  size_t at = changed.size() - 10;
+  changed[at] = changed[at] == '0' ? '1' : '0';
+  auto damaged = LoadKeyFile(WriteKeyFile(dir / "changed.key", changed));
+  REQUIRE_FALSE(damaged.ok());
+  CHECK(damaged.error().message.find("wrong passphrase (or the file was changed)") !=
+        std::string::npos);
+  auto cut = LoadKeyFile(WriteKeyFile(dir / "cut.key", text->substr(0, 60) + "\n"));
+  REQUIRE_FALSE(cut.ok());
+  CHECK(cut.error().message.find("is damaged") != std::string::npos);
+
+  // With no passphrase given and no terminal to ask on: how to give one.
+  ::unsetenv("TOLLSTREAM_PASSPHRASE");
+  if (::access("/dev/tty", R_OK | W_OK) != 0) {
+    auto none = LoadKeyFile(path);
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().message.find("is protected by a passphrase: set TOLLSTREAM_PASSPHRASE") !=
+          std::string::npos);
+  }
 }
 
 }  // namespace tollstream

@@ -1,0 +1,61 @@
+#include "common/cli/passphrase.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+
+namespace tollstream {
+namespace {
+
+// One line typed on the terminal `fd` after `prompt`, not echoed.
+std::optional<std::string> AskOnce(int fd, const std::string& prompt) {
+  if (::write(fd, prompt.data(), prompt.size()) < 0) return std::nullopt;
+  termios before{};
+  bool quiet = ::tcgetattr(fd, &before) == 0;
+  if (quiet) {
+    termios silent = before;
+    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &silent);
+  }
+  std::string line;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n') line += c;
+  if (quiet) ::tcsetattr(fd, TCSAFLUSH, &before);
+  if (::write(fd, "\n", 1) < 0) return std::nullopt;
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> ReadPassphrase(const std::string& what, bool confirm) {
+  if (const char* given = std::getenv(kPassphraseVariable)) {
+    if (confirm && *given == '\0') {
+      return MakeError(ErrorCode::kInvalidField, std::string(kPassphraseVariable) + " is empty");
+    }
+    return std::string(given);
+  }
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return MakeError(ErrorCode::kInvalidField,
+                     what + " is protected by a passphrase: set " + kPassphraseVariable +
+                         ", or run this from a terminal to be asked");
+  }
+  auto first = AskOnce(fd, "passphrase for " + what + ": ");
+  std::optional<std::string> again;
+  if (first && confirm) again = AskOnce(fd, "the same passphrase again: ");
+  ::close(fd);
+  if (!first || (confirm && !again)) {
+    return MakeError(ErrorCode::kInvalidField, "no passphrase was typed");
+  }
+  bool differ = confirm && *again != *first;
+  if (again) OPENSSL_cleanse(again->data(), again->size());
+  if (differ) return MakeError(ErrorCode::kInvalidField, "the two passphrases differ");
+  if (confirm && first->empty()) return MakeError(ErrorCode::kInvalidField, "an empty passphrase");
+  return std::move(*first);
+}
+
+}  // namespace tollstream

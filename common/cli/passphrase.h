@@ -1,0 +1,20 @@
+// The passphrase of a protected key file: the environment variable
+// TOLLSTREAM_PASSPHRASE when it is set (for services and scripts), else
+// asked on the terminal, not echoed. Without either, an error that says
+// how to give one.
+#pragma once
+
+#include <string>
+
+#include "common/base/result.h"
+
+namespace tollstream {
+
+inline constexpr const char* kPassphraseVariable = "TOLLSTREAM_PASSPHRASE";
+
+// `what` names the file in the prompt and the errors. With `confirm`, a
+// passphrase typed on the terminal is asked twice and must match, and an
+// empty one is refused. Errors: kInvalidField.
+Result<std::string> ReadPassphrase(const std::string& what, bool confirm);
+
+}  // namespace tollstream
