@@ -302,7 +302,7 @@ int Watch(int argc, char** argv) {
   if (!key) return Fail(key.error());
   WatchOptions options;
   if (auto spec = args->Get("origin")) {
-    if (IsWholeKey(*spec) || spec->starts_with(kKeyPrefix)) {
+    if (IsWholeKey(*spec) || spec->starts_with(kAddressPrefix)) {  // toll1…, tollpub1…
       auto origin = ParseKeyText(*spec);
       if (!origin) return Fail("--origin: " + origin.error().message);
       options.origin = *origin;

@@ -40,9 +40,9 @@ Result<std::string> ReadPassphrase(const std::string& what, bool confirm) {
   }
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
-    return MakeError(ErrorCode::kInvalidField,
-                     what + " is protected by a passphrase: set " + kPassphraseVariable +
-                         ", or run this from a terminal to be asked");
+    return MakeError(ErrorCode::kInvalidField, what + " is protected by a passphrase: set " +
+                                                   kPassphraseVariable +
+                                                   ", or run this from a terminal to be asked");
   }
   auto first = AskOnce(fd, "passphrase for " + what + ": ");
   std::optional<std::string> again;

@@ -31,13 +31,13 @@ SealedSecret Seal(const SecretBytes& secret, std::string_view passphrase) {
   CipherContext ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
   int len = 0;
   int tail = 0;
-  bool ok = ctx && Derive(s, passphrase, key) &&
-            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(),
-                               s.nonce.data()) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), s.sealed.data(), &len, secret.data(),
-                              static_cast<int>(secret.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx.get(), s.sealed.data() + len, &tail) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, s.sealed.data() + 32) == 1;
+  bool ok =
+      ctx && Derive(s, passphrase, key) &&
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), s.nonce.data()) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), s.sealed.data(), &len, secret.data(),
+                        static_cast<int>(secret.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), s.sealed.data() + len, &tail) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, s.sealed.data() + 32) == 1;
   OPENSSL_cleanse(key.data(), key.size());
   if (!ok) std::abort();  // no secret may be written unsealed, nor sealed badly
   return s;
@@ -58,12 +58,12 @@ Result<SecretBytes> Unseal(const SealedSecret& s, std::string_view passphrase) {
   int tail = 0;
   std::array<uint8_t, 16> tag{};
   std::copy(s.sealed.begin() + 32, s.sealed.end(), tag.begin());
-  bool ok = ctx &&
-            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(),
-                               s.nonce.data()) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), secret.data(), &len, s.sealed.data(), 32) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
-            EVP_DecryptFinal_ex(ctx.get(), secret.data() + len, &tail) == 1;
+  bool ok =
+      ctx &&
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), s.nonce.data()) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), secret.data(), &len, s.sealed.data(), 32) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
+      EVP_DecryptFinal_ex(ctx.get(), secret.data() + len, &tail) == 1;
   OPENSSL_cleanse(key.data(), key.size());
   if (!ok) {
     OPENSSL_cleanse(secret.data(), secret.size());

@@ -118,6 +118,19 @@ TEST_CASE("a viewer that cannot buy is told why at once, and the specific reason
             "\"news\" sells at 5 a segment at the cheapest: more than --max-price 4") !=
         std::string::npos);
 
+  // --origin in a key's human form: read as that key (no seller by it here),
+  // and an address given there is refused by name.
+  KeyPair stranger = KeyPair::Generate();
+  Refusal other_origin =
+      WatchRefused(t, c, "news", 100, dir / "c5.log", {"--origin", KeyText(stranger.public_key())});
+  CHECK(other_origin.status == 2);
+  CHECK(other_origin.err.find("no seller of \"news\" by origin code " +
+                              KeyCode(stranger.public_key())) != std::string::npos);
+  Refusal address_origin =
+      WatchRefused(t, c, "news", 100, dir / "c6.log", {"--origin", AddressText(b.address())});
+  CHECK(address_origin.status == 2);
+  CHECK(address_origin.err.find("is an address, not a public key") != std::string::npos);
+
   Refusal too_poor = WatchRefused(t, poor, "news", 100, dir / "c3.log");
   CHECK(too_poor.status == 2);
   CHECK(too_poor.err.find("is more than the balance of 10 at " + poor.address() + ": get tokens") !=
