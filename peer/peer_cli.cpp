@@ -9,6 +9,7 @@
 #include "common/cli/command_table.h"
 #include "common/cli/host_port.h"
 #include "common/cli/key_file.h"
+#include "common/cli/log_options.h"
 #include "common/cli/passphrase.h"
 #include "common/cli/signal_watcher.h"
 #include "common/client/tracker_api.h"
@@ -35,7 +36,15 @@ commands:
   streams    list the streams live at a tracker
   watch      buy a stream and serve it to a local player
 
-Run `peer <command> --help` for a command's options.
+Run `peer <command> --help` for a command's options; `peer --version` says
+which build this is.
+
+Every option may also come from the environment, TOLLSTREAM_<NAME> (e.g.
+TOLLSTREAM_TRACKER for --tracker), or from a config file given with
+--config FILE ("name = value" a line); the command line wins, then the
+environment. broadcast and watch take --log-level debug|info|warn|error
+and --log-format text|json, and answer GET /healthz and GET /readyz (their
+state or store directory takes a synced write).
 )";
 
 constexpr const char* kKeygenHelp = R"(usage: peer keygen --out FILE [--passphrase]
@@ -46,7 +55,7 @@ key), and both in hex.
 
 With --passphrase, the key is sealed under a passphrase (scrypt and
 AES-256-GCM), so that a copy of the file alone does not give the key away.
-The passphrase comes from the environment variable TOLLSTREAM_PASSPHRASE,
+The passphrase comes from the environment variable TOLLSTREAM_KEY_PASSPHRASE,
 else it is asked twice on the terminal; every command that loads the file
 then asks for it the same way.
 )";
@@ -200,12 +209,14 @@ Result<NodeArgs> ReadNodeArgs(const Args& args, bool stream_required = true) {
 }
 
 int Broadcast(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2,
-                          {"tracker", "key", "stream", "listen", "price", "hls-dir", "source",
-                           "playlist", "segment-seconds", "state-dir", "advertise-url",
-                           "receipt-timeout", "ttl", "title", "description"},
-                          {});
+  auto args = Args::Parse(
+      argc, argv, 2,
+      WithLogOptions({"tracker", "key", "stream", "listen", "price", "hls-dir", "source",
+                      "playlist", "segment-seconds", "state-dir", "advertise-url",
+                      "receipt-timeout", "ttl", "title", "description"}),
+      {});
   if (!args) return Fail(args.error());
+  if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
   auto node = ReadNodeArgs(*args);
   auto price = args->Integer("price", -1, 0, int64_t{1} << 53);
   auto segment_seconds = args->Integer("segment-seconds", 2, 1, 60);
@@ -273,12 +284,13 @@ Result<std::optional<RelayOptions>> ReadRelayArgs(const Args& args, const NodeAr
 }
 
 int Watch(int argc, char** argv) {
-  auto args =
-      Args::Parse(argc, argv, 2,
-                  {"tracker", "key", "stream", "budget", "listen", "out", "store-dir", "origin",
-                   "price", "advertise-url", "state-dir", "ttl", "wait", "reconnect", "max-price"},
-                  {"exit-at-end", "relay"});
+  auto args = Args::Parse(argc, argv, 2,
+                          WithLogOptions({"tracker", "key", "stream", "budget", "listen", "out",
+                                          "store-dir", "origin", "price", "advertise-url",
+                                          "state-dir", "ttl", "wait", "reconnect", "max-price"}),
+                          {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
+  if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
   auto node = ReadNodeArgs(*args, /*stream_required=*/false);
   auto budget = args->Integer("budget", -1, 0, int64_t{1} << 53);
   auto wait = args->Integer("wait", 0, 0, 3600);

@@ -235,6 +235,12 @@ void PeerServer::ServeControls(Impl* impl, const WatchControls& controls) {
   });
 }
 
+void PeerServer::ServeHealth(std::vector<ReadyCheck> checks) {
+  m_impl->routes.insert("/healthz");
+  m_impl->routes.insert("/readyz");
+  tollstream::ServeHealth(m_impl->server, std::move(checks));
+}
+
 void PeerServer::Instrument(Metrics& metrics) {
   Impl* impl = m_impl.get();
   impl->routes.insert("/metrics");

@@ -6,7 +6,8 @@
 // GET / (the player page), /events, /api/status, /api/streams?query= (the
 // tracker's directory, for a node started without a stream); POST
 // /api/top-up, /api/stop, /api/watch and /api/retry (the page's buttons).
-// Both: GET /metrics once Instrument() is called.
+// Both: GET /metrics once Instrument() is called; GET /healthz and /readyz
+// once ServeHealth() is.
 //
 // The viewer answers only to a Host that names it, against DNS rebinding (a
 // web page whose own name its owner pointed at 127.0.0.1 would otherwise
@@ -25,9 +26,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/cli/host_port.h"
+#include "common/http/health.h"
 #include "common/observe/event_feed.h"
 #include "common/observe/metrics.h"
 #include "common/wire/json.h"
@@ -60,6 +63,8 @@ class PeerServer {
   // The broadcaster's API alone (a relay serves it beside the viewer's page).
   void ServeSellerApi(Broadcaster& broadcaster);
   void ServeViewer(LocalHls& local, WatchControls controls);
+  // GET /healthz and /readyz (common/http/health.h) with these checks.
+  void ServeHealth(std::vector<ReadyCheck> checks);
   // Counts every request by route and status, and serves GET /metrics.
   // `metrics` outlives the server. Call after Serve*.
   void Instrument(Metrics& metrics);

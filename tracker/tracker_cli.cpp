@@ -7,6 +7,7 @@
 #include "common/cli/command_table.h"
 #include "common/cli/host_port.h"
 #include "common/cli/key_file.h"
+#include "common/cli/log_options.h"
 #include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
 #include "common/protocol/address_text.h"
@@ -27,7 +28,8 @@ commands:
   mint    bring new tokens into an ordinary address
   audit   check that the ledger holds
 
-Run `tracker <command> --help` for a command's options.
+Run `tracker <command> --help` for a command's options; `tracker --version`
+says which build this is.
 )";
 
 constexpr const char* kRunHelp = R"(usage: tracker run --data-dir DIR --listen HOST:PORT [options]
@@ -53,6 +55,16 @@ options:
   --maintenance-interval S     seconds between release/prune passes (default 1)
   --audit-interval S           seconds between background audits of the ledger
                                (default 3600); 0 audits only at start
+  --log-level LEVEL            debug, info, warn or error (default info; debug
+                               adds a line per HTTP request)
+  --log-format FORMAT          text or json (one JSON object a line)
+  --config FILE                options from FILE, "name = value" a line
+
+Every option may also come from the environment, TOLLSTREAM_<NAME> (e.g.
+TOLLSTREAM_DATA_DIR), or from the config file; the command line wins, then
+the environment. GET /healthz answers while it serves; GET /readyz when the
+store takes writes, the last audit passed and the data directory's disk
+takes a synced write (else 503, saying which check failed).
 )";
 
 constexpr const char* kInitHelp = R"(usage: tracker init --data-dir DIR
@@ -101,11 +113,13 @@ void PrintKey(const KeyPair& key) {
 }
 
 int Run(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2,
-                          {"data-dir", "listen", "grace", "max-contract-seconds", "max-clock-skew",
-                           "threads", "max-body-bytes", "maintenance-interval", "audit-interval"},
-                          {});
+  auto args = Args::Parse(
+      argc, argv, 2,
+      WithLogOptions({"data-dir", "listen", "grace", "max-contract-seconds", "max-clock-skew",
+                      "threads", "max-body-bytes", "maintenance-interval", "audit-interval"}),
+      {});
   if (!args) return Fail(args.error());
+  if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
   auto dir = args->Require("data-dir");
   auto listen = args->Require("listen");
   if (!dir) return Fail(dir.error());

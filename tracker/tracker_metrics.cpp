@@ -107,7 +107,9 @@ RouteOf TrackerRouteOf(const TrackerService& service) {
   return [&service](const HttpRequest& req) -> std::string {
     std::string_view path = req.path;
     if (path.starts_with("/v1/") && service.rpc().Has(path.substr(4))) return req.path;
-    if (path == "/metrics" || IsDashboardPath(path)) return req.path;
+    if (path == "/metrics" || path == "/healthz" || path == "/readyz" || IsDashboardPath(path)) {
+      return req.path;
+    }
     return "other";
   };
 }

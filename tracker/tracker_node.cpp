@@ -10,6 +10,7 @@
 
 #include "common/cli/key_file.h"
 #include "common/cli/signal_watcher.h"
+#include "common/http/health.h"
 #include "common/http/http_server.h"
 #include "common/observe/log.h"
 #include "common/protocol/address.h"
@@ -68,6 +69,26 @@ class Tracker {
     DeclareTrackerGauges(m_service.metrics(), *data.ledger, m_registry, m_audits,
                          [this] { return m_service.Now(); });
     ServeDashboard(m_server, m_dashboard);
+    ServeHealth(m_server, ReadyChecks());
+  }
+
+  // Ready: the store takes writes, the last audit passed, the ledger's
+  // directory takes a synced write.
+  std::vector<ReadyCheck> ReadyChecks() {
+    auto store = [this]() -> Status {
+      auto health = m_service.pipeline().health();
+      if (health.ok) return Status::Ok();
+      return MakeError(ErrorCode::kUnavailable, "the ledger's store failed: " + health.error);
+    };
+    auto audit = [this]() -> Status {
+      auto last = m_audits.last();
+      if (!last) return MakeError(ErrorCode::kUnavailable, "no audit has run yet");
+      if (last->ok()) return Status::Ok();
+      return MakeError(ErrorCode::kInternal,
+                       last->error.empty() ? "the last audit found the ledger wrong" : last->error);
+    };
+    auto disk = [dir = m_options.data_dir + "/ledger"] { return CheckWritable(dir); };
+    return {{"store", store}, {"audit", audit}, {"disk", disk}};
   }
 
   // A ledger that does not pass its audit is not served.

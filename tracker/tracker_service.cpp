@@ -3,6 +3,7 @@
 #include "common/base/clock.h"
 #include "common/base/hex.h"
 #include "common/observe/log.h"
+#include "common/observe/process_metrics.h"
 #include "tracker/ledger_keys.h"
 
 namespace tollstream {
@@ -68,6 +69,7 @@ TrackerService::TrackerService(KeyPair key, KvStore& store, ServiceConfig config
       "tollstream_tracker_commit_changes",
       "Changes to the ledger written since start (changes / groups: the mean group).",
       [this] { return static_cast<double>(m_pipeline->stats().changes); });
+  DeclareProcessMetrics(m_metrics, "tracker");
   m_metrics.DeclareGauge("tollstream_tracker_store_ok",
                          "1 while the ledger's store takes writes; 0 from a failed write until "
                          "the store is reopened and written again.",

@@ -1,11 +1,86 @@
 #include "common/cli/args.h"
 
 #include <charconv>
+#include <cstdlib>
+#include <fstream>
 
 namespace tollstream {
+namespace {
 
-Result<Args> Args::Parse(int argc, char** argv, int first, const std::set<std::string>& valued,
+constexpr const char* kEnvPrefix = "TOLLSTREAM_";
+
+std::string EnvName(const std::string& option) {
+  std::string name = kEnvPrefix;
+  for (char c : option) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return name;
+}
+
+std::string Trim(const std::string& text) {
+  size_t first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+
+}  // namespace
+
+Status Args::Take(const std::string& name, const std::string& value,
+                  const std::set<std::string>& valued, const std::set<std::string>& switches,
+                  const std::string& where) {
+  if (Has(name) || m_decided.contains(name)) return Status::Ok();  // by a source that wins
+  m_decided.insert(name);
+  if (valued.contains(name)) {
+    m_values[name] = value;
+  } else if (switches.contains(name)) {
+    if (value == "true" || value == "1" || value == "yes") {
+      m_switches.insert(name);
+    } else if (value != "false" && value != "0" && value != "no") {
+      return MakeError(ErrorCode::kInvalidField,
+                       where + ": " + name + " is a switch: true or false");
+    }
+  } else {
+    return MakeError(ErrorCode::kInvalidField,
+                     where + ": unknown option '" + name + "' (see --help)");
+  }
+  return Status::Ok();
+}
+
+Status Args::Fill(const std::set<std::string>& valued, const std::set<std::string>& switches) {
+  for (const auto* names : {&valued, &switches}) {
+    for (const auto& name : *names) {
+      if (const char* value = std::getenv(EnvName(name).c_str())) {
+        if (Status s = Take(name, value, valued, switches, EnvName(name)); !s) return s;
+      }
+    }
+  }
+  std::optional<std::string> config = Get("config");
+  if (!config) {
+    if (const char* env = std::getenv("TOLLSTREAM_CONFIG")) config = env;
+  }
+  if (!config) return Status::Ok();
+  std::ifstream in(*config);
+  if (!in) return MakeError(ErrorCode::kInvalidField, "cannot read the config file " + *config);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    line = Trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    std::string where = *config + ":" + std::to_string(number);
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) {
+      return MakeError(ErrorCode::kInvalidField, where + ": write name = value");
+    }
+    std::string name = Trim(line.substr(0, eq));
+    if (name == "config") {
+      return MakeError(ErrorCode::kInvalidField, where + ": a config file names no other");
+    }
+    if (Status s = Take(name, Trim(line.substr(eq + 1)), valued, switches, where); !s) return s;
+  }
+  return Status::Ok();
+}
+
+Result<Args> Args::Parse(int argc, char** argv, int first, const std::set<std::string>& given,
                          const std::set<std::string>& switches) {
+  std::set<std::string> valued = given;
+  valued.insert("config");
   Args args;
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
@@ -32,6 +107,8 @@ Result<Args> Args::Parse(int argc, char** argv, int first, const std::set<std::s
       return MakeError(ErrorCode::kInvalidField, "unknown option --" + name + " (see --help)");
     }
   }
+  valued.erase("config");
+  if (Status s = args.Fill(valued, switches); !s) return s.error();
   return args;
 }
 

@@ -1,5 +1,14 @@
 // Command-line flags: "--name value", "--name=value" and boolean "--name".
 // Unknown flags and missing values are errors, so typos never pass silently.
+//
+// An option not given on the command line is taken from the environment,
+// TOLLSTREAM_<NAME> (upper case, '-' as '_': --data-dir is
+// TOLLSTREAM_DATA_DIR), else from the config file named by --config FILE
+// (or TOLLSTREAM_CONFIG): one "name = value" a line, '#' starting a comment
+// line, a switch written "name = true" (or false). The command line wins,
+// then the environment, then the file. A name the command does not take is
+// an error in the file, as on the command line; the environment is only
+// asked for the names the command takes.
 #pragma once
 
 #include <map>
@@ -28,7 +37,15 @@ class Args {
   const std::vector<std::string>& positional() const { return m_positional; }
 
  private:
+  // Fills what the command line did not give from the environment, then
+  // from the config file (see the header).
+  Status Fill(const std::set<std::string>& valued, const std::set<std::string>& switches);
+  Status Take(const std::string& name, const std::string& value,
+              const std::set<std::string>& valued, const std::set<std::string>& switches,
+              const std::string& where);
+
   std::map<std::string, std::string> m_values;
+  std::set<std::string> m_decided;  // switches set false by a source that wins
   std::set<std::string> m_switches;
   std::vector<std::string> m_positional;
 };

@@ -3,6 +3,8 @@
 #include <iostream>
 #include <string>
 
+#include "common/base/version.h"
+
 namespace tollstream {
 
 int RunCommandTable(std::string_view program, const char* usage,
@@ -10,6 +12,10 @@ int RunCommandTable(std::string_view program, const char* usage,
   if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
     std::cout << usage;
     return argc < 2 ? 2 : 0;
+  }
+  if (std::string_view(argv[1]) == "--version") {
+    std::cout << program << " " << Version() << " (commit " << BuildCommit() << ")\n";
+    return 0;
   }
   std::string_view name = argv[1];
   for (const auto& command : commands) {

@@ -13,8 +13,9 @@ struct CliCommand {
 };
 
 // Runs the command argv[1] names. Prints `usage` for no command (exit 2) or
-// --help (exit 0), a command's help when its arguments include --help, and
-// an error for an unknown command (exit 2). Otherwise returns the command's status.
+// --help (exit 0), "<program> <version> (commit <commit>)" for --version, a command's help when its
+// arguments include --help, and an error for an unknown command (exit 2). Otherwise returns the
+// command's status.
 int RunCommandTable(std::string_view program, const char* usage,
                     std::span<const CliCommand> commands, int argc, char** argv);
 

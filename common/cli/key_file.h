@@ -9,7 +9,7 @@
 // A key file may be protected by a passphrase (opt-in): then its line is
 //   tollstream-key-v2 scrypt <N> <r> <p> <salt: 32 hex> <nonce: 24 hex> <sealed: 96 hex>
 // the secret sealed as common/crypto/sealed_secret.h says. Loading it asks
-// for the passphrase (common/cli/passphrase.h: TOLLSTREAM_PASSPHRASE, or the
+// for the passphrase (common/cli/passphrase.h: TOLLSTREAM_KEY_PASSPHRASE, or the
 // terminal).
 #pragma once
 

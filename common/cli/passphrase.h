@@ -1,5 +1,5 @@
 // The passphrase of a protected key file: the environment variable
-// TOLLSTREAM_PASSPHRASE when it is set (for services and scripts), else
+// TOLLSTREAM_KEY_PASSPHRASE when it is set (for services and scripts), else
 // asked on the terminal, not echoed. Without either, an error that says
 // how to give one.
 #pragma once
@@ -10,7 +10,7 @@
 
 namespace tollstream {
 
-inline constexpr const char* kPassphraseVariable = "TOLLSTREAM_PASSPHRASE";
+inline constexpr const char* kPassphraseVariable = "TOLLSTREAM_KEY_PASSPHRASE";
 
 // `what` names the file in the prompt and the errors. With `confirm`, a
 // passphrase typed on the terminal is asked twice and must match, and an

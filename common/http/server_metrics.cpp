@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "common/http/http_server.h"
+#include "common/observe/log.h"
 
 namespace tollstream {
 namespace {
@@ -30,11 +31,14 @@ void InstrumentServer(HttpServer& server, Metrics& metrics, RouteOf route_of, Ga
     std::string route = route_of(req);
     metrics.counter("tollstream_http_requests_total", {route, std::to_string(res.status)}).Add();
     // Requests refused before routing (malformed, too large) are counted, not timed.
+    double seconds = 0;
     if (t_started) {
       std::chrono::duration<double> took = Clock::now() - *t_started;
-      metrics.histogram("tollstream_http_request_duration_seconds", {route}).Observe(took.count());
+      seconds = took.count();
+      metrics.histogram("tollstream_http_request_duration_seconds", {route}).Observe(seconds);
       t_started.reset();
     }
+    LogRequest(req.method, route, res.status, seconds);
   });
   server.Get("/metrics", [&metrics](const HttpRequest&, HttpResponse& res) {
     res.SetHeader("Cache-Control", "no-store");

@@ -91,8 +91,17 @@ void Metrics::DeclareHistogram(const std::string& name, const std::string& help,
 }
 
 void Metrics::DeclareGauge(const std::string& name, const std::string& help,
-                           std::function<double()> read) {
-  Family& f = Declare(name, Type::kGauge, help, {});
+                           std::function<double()> read, std::vector<std::string> label_names,
+                           Labels label_values) {
+  Family& f = Declare(name, Type::kGauge, help, std::move(label_names));
+  std::lock_guard lock(m_mutex);
+  f.read = std::move(read);
+  f.fixed_labels = std::move(label_values);
+}
+
+void Metrics::DeclareReadCounter(const std::string& name, const std::string& help,
+                                 std::function<double()> read) {
+  Family& f = Declare(name, Type::kCounter, help, {});
   std::lock_guard lock(m_mutex);
   f.read = std::move(read);
 }
@@ -116,14 +125,20 @@ Metrics::Histogram& Metrics::histogram(const std::string& name, const Labels& la
 }
 
 std::string Metrics::Render() const {
-  // Gauges read other parts of the program: read them outside the lock.
-  std::vector<std::pair<std::string, std::function<double()>>> gauges;
+  // Values read at scrape time read other parts of the program: read them
+  // outside the lock.
+  struct Read {
+    std::string name, type, labels;
+    std::function<double()> read;
+  };
+  std::vector<Read> reads;
   std::string out;
   {
     std::lock_guard lock(m_mutex);
     for (const auto& [name, f] : m_families) {
-      if (f.type == Type::kGauge) {
-        gauges.emplace_back(name, f.read);
+      if (f.read) {
+        reads.push_back({name, f.type == Type::kGauge ? "gauge" : "counter",
+                         LabelSet(f.label_names, f.fixed_labels), f.read});
         continue;
       }
       out += "# HELP " + name + " " + Escape(f.help, false) + "\n";
@@ -146,14 +161,15 @@ std::string Metrics::Render() const {
       }
     }
   }
-  for (const auto& [name, read] : gauges) {
+  for (const auto& r : reads) {
     std::string help;
     {
       std::lock_guard lock(m_mutex);
-      help = m_families.at(name).help;
+      help = m_families.at(r.name).help;
     }
-    out += "# HELP " + name + " " + Escape(help, false) + "\n# TYPE " + name + " gauge\n";
-    out += name + " " + FormatValue(read ? read() : 0) + "\n";
+    out +=
+        "# HELP " + r.name + " " + Escape(help, false) + "\n# TYPE " + r.name + " " + r.type + "\n";
+    out += r.name + r.labels + " " + FormatValue(r.read()) + "\n";
   }
   return out;
 }

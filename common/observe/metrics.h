@@ -56,8 +56,13 @@ class Metrics {
                       std::vector<std::string> label_names = {});
   void DeclareHistogram(const std::string& name, const std::string& help,
                         std::vector<std::string> label_names, std::vector<double> bounds);
-  // A gauge whose value is read at scrape time (open contracts, balances).
-  void DeclareGauge(const std::string& name, const std::string& help, std::function<double()> read);
+  // A gauge whose value is read at scrape time (open contracts, balances),
+  // with fixed labels when given (build_info's version and commit).
+  void DeclareGauge(const std::string& name, const std::string& help, std::function<double()> read,
+                    std::vector<std::string> label_names = {}, Labels label_values = {});
+  // A counter whose value is read at scrape time (the CPU time the process used).
+  void DeclareReadCounter(const std::string& name, const std::string& help,
+                          std::function<double()> read);
 
   // The series of a declared family. The reference stays valid for the
   // life of the registry; keep it to skip the lookup on hot paths.
@@ -78,7 +83,8 @@ class Metrics {
     std::string help;
     std::vector<std::string> label_names;
     std::vector<double> bounds;
-    std::function<double()> read;
+    std::function<double()> read;  // a gauge's, or a read counter's
+    Labels fixed_labels;           // a gauge's
     std::map<Labels, std::unique_ptr<Counter>> counters;
     std::map<Labels, std::unique_ptr<Histogram>> histograms;
   };

@@ -6,6 +6,7 @@
 #include "common/observe/event_feed.h"
 #include "common/observe/log.h"
 #include "common/observe/metrics.h"
+#include "common/observe/process_metrics.h"
 #include "common/protocol/address.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/encoder.h"
@@ -76,6 +77,9 @@ Status BroadcastNode::Start() {
   p.broadcaster->CloseStored();
 
   p.server.ServeBroadcaster(*p.broadcaster, p.feed);
+  p.server.ServeHealth(
+      {{"disk", [dir = m_options.state_dir] { return CheckWritable(dir); }}});  // receipts
+  DeclareProcessMetrics(p.metrics, "peer-broadcast");
   p.server.Instrument(p.metrics);
   auto bound = p.server.Bind(m_options.listen);
   if (!bound) return bound.error();

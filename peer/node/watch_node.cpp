@@ -10,6 +10,7 @@
 #include "common/client/tracker_api.h"
 #include "common/observe/event_feed.h"
 #include "common/observe/metrics.h"
+#include "common/observe/process_metrics.h"
 #include "peer/node/advertised_url.h"
 #include "peer/node/console.h"
 #include "peer/node/scratch_dir.h"
@@ -124,6 +125,7 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   LocalHls local(store_dir, m_options.stream);
   EventFeed feed;  // the page's figures
   Metrics metrics;
+  DeclareProcessMetrics(metrics, "peer-watch");
   ViewerConfig config = Config(feed, metrics);
   std::unique_ptr<Relay> relay;
   if (m_options.relay) {
@@ -140,6 +142,7 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   PeerServer server;
   server.ServeViewer(local, Controls(current, choices, stop_buying, feed));
   if (relay) server.ServeSellerApi(relay->seller());
+  server.ServeHealth({{"disk", [store_dir] { return CheckWritable(store_dir); }}});  // segments
   server.Instrument(metrics);
   auto bound = server.Bind(m_options.listen);
   if (!bound) return bound.error();

@@ -13,7 +13,9 @@ prometheus_client's parser (Debian's python3-prometheus-client, installed by
 and gauge moved by exactly what the traffic did. Exit 0 only if all hold.
 """
 
+import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -129,6 +131,13 @@ def test(binary, work_dir):
     try:
         url = tracker.wait_url(STARTUP_TIMEOUT)
         tracker_key = tc.Key(tracker_process.read_tracker_key(data_dir))
+        # Health: up, and ready (store, audit, disk).
+        status, _, body = get(url + "/healthz")
+        equal((status, json.loads(body)), (200, {"status": "ok"}), "GET /healthz")
+        status, _, body = get(url + "/readyz")
+        equal(status, 200, "GET /readyz")
+        equal(json.loads(body), {"ready": True, "checks": {"store": {"ok": True}, "audit": {"ok": True},
+                                                            "disk": {"ok": True}}}, "the checks of /readyz")
         before, _ = scrape(url)
         traffic(url, tracker_key)
         # A request is counted once its answer has gone out, so a scrape on a
@@ -203,6 +212,21 @@ def test(binary, work_dir):
     check(changes >= 7, "changes written: %s" % changes)
     check(1 <= groups <= changes, "synced writes: %s for %s changes" % (groups, changes))
     equal(value(after, "tollstream_tracker_audit_ok"), 1, "the audit at start found the ledger holds")
+    # The process, as Prometheus's own clients name it, and what was built.
+    for family, kind in (("process_cpu_seconds", "counter"), ("process_resident_memory_bytes", "gauge"),
+                         ("process_virtual_memory_bytes", "gauge"), ("process_open_fds", "gauge"),
+                         ("process_max_fds", "gauge"), ("process_start_time_seconds", "gauge"),
+                         ("tollstream_build_info", "gauge")):
+        equal(types.get(family), kind, "type of " + family)
+    check(value(after, "process_resident_memory_bytes") > 1 << 20, "resident memory")
+    check(value(after, "process_open_fds") >= 3, "open fds")
+    check(value(after, "process_cpu_seconds_total") > 0, "CPU time used")
+    check(abs(value(after, "process_start_time_seconds") - time.time()) < 600, "start time")
+    builds = [dict(labels) for (name, labels) in after if name == "tollstream_build_info"]
+    equal(len(builds), 1, "one build_info sample")
+    equal(builds[0]["program"], "tracker", "build_info program")
+    check(re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", builds[0]["version"]) is not None, "build_info version")
+    equal(value(after, "tollstream_build_info", **builds[0]), 1, "build_info is 1")
     check(value(after, "tollstream_tracker_audit_last_run_timestamp_seconds") > 0, "the audit's time")
 
 

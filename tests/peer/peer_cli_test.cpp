@@ -85,7 +85,7 @@ TEST_CASE("keygen prints the key's address and code; wallet shows and moves toke
 
 TEST_CASE("a key file sealed under a passphrase: made and used with it, refused without it") {
   TempDir dir;
-  ::setenv("TOLLSTREAM_PASSPHRASE", "a long walk in the hills", 1);
+  ::setenv("TOLLSTREAM_KEY_PASSPHRASE", "a long walk in the hills", 1);
   auto [made, lines] =
       RunCommand({BinaryPath("peer"), "keygen", "--out", dir / "s.key", "--passphrase"});
   REQUIRE(made == 0);
@@ -94,18 +94,18 @@ TEST_CASE("a key file sealed under a passphrase: made and used with it, refused 
       RunCommand({BinaryPath("peer"), "wallet", "--key", dir / "s.key", "address"});
   CHECK(shown == 0);
   CHECK(lines.find(address) != std::string::npos);  // the same key
-  ::setenv("TOLLSTREAM_PASSPHRASE", "a short walk in the hills", 1);
+  ::setenv("TOLLSTREAM_KEY_PASSPHRASE", "a short walk in the hills", 1);
   auto [wrong, wrong_said] = RunLogged(
       {BinaryPath("peer"), "wallet", "--key", dir / "s.key", "address"}, dir / "wrong.log");
   CHECK(wrong == 2);
   CHECK(wrong_said.find("wrong passphrase") != std::string::npos);
   // No passphrase and no terminal (a new session has none): told how to give one.
-  ::unsetenv("TOLLSTREAM_PASSPHRASE");
+  ::unsetenv("TOLLSTREAM_KEY_PASSPHRASE");
   auto [none, none_said] = RunLogged(
       {"/usr/bin/setsid", "-w", BinaryPath("peer"), "wallet", "--key", dir / "s.key", "address"},
       dir / "none.log");
   CHECK(none == 2);
-  CHECK(none_said.find("is protected by a passphrase: set TOLLSTREAM_PASSPHRASE") !=
+  CHECK(none_said.find("is protected by a passphrase: set TOLLSTREAM_KEY_PASSPHRASE") !=
         std::string::npos);
 }
 

@@ -270,6 +270,13 @@ TEST_CASE("started without a stream, the page lists the directory and buys the s
   REQUIRE(url.has_value());
   Page page(*url);
   CHECK(page.Status()["state"] == "choosing");
+  // Both nodes are up and ready (their directories take a synced write).
+  for (const std::string& base : {page.base, b1.url}) {
+    CHECK(HttpGet(base + "/healthz") == R"({"status":"ok"})");
+    auto ready = HttpGet(base + "/readyz");
+    REQUIRE(ready.has_value());
+    CHECK(json::parse(*ready) == json{{"ready", true}, {"checks", {{"disk", {{"ok", true}}}}}});
+  }
   auto listed = HttpGet(page.base + "/api/streams?query=BLITZ");
   REQUIRE(listed.has_value());
   json found = json::parse(*listed)["streams"];

@@ -169,6 +169,11 @@ TEST_CASE("the tracker says its store is failing, and takes writes again once th
   CHECK(store["error"].is_string());
   CHECK(store["failures"] == 1);
   CHECK(t.MetricSays("tollstream_tracker_store_ok 0"));
+  // Not ready meanwhile, saying why; still up.
+  auto [not_ready, why] = t.Get("/readyz");
+  CHECK(not_ready == 503);
+  CHECK(json::parse(why)["checks"]["store"]["ok"] == false);
+  CHECK(t.Get("/healthz").first == 200);
   // Reads still answer, from what is on disk.
   CHECK(t.Balance(t.sink.address()) == sent.applied);
 
@@ -190,6 +195,8 @@ TEST_CASE("the tracker says its store is failing, and takes writes again once th
           seconds, " s after the disk had room");
   CHECK(t.Summary()["store"]["ok"] == true);
   CHECK(t.MetricSays("tollstream_tracker_store_ok 1"));
+  auto [ready, checks] = t.Get("/readyz");
+  CHECK_MESSAGE(ready == 200, checks);
   CheckLedger(t, applied);
 
   t.Restart();

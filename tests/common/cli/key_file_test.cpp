@@ -140,18 +140,18 @@ TEST_CASE("a key file sealed under a passphrase loads with it, and only with it"
   CHECK(text->starts_with("tollstream-key-v2 scrypt 32768 8 1 "));
   CHECK(text->find(ToHex(created->secret())) == std::string::npos);  // not in the clear
 
-  ::setenv("TOLLSTREAM_PASSPHRASE", "correct horse battery staple", 1);
+  ::setenv("TOLLSTREAM_KEY_PASSPHRASE", "correct horse battery staple", 1);
   auto loaded = LoadKeyFile(path);
   REQUIRE_MESSAGE(loaded.ok(), loaded.error().message);
   CHECK(loaded->public_key() == created->public_key());
 
-  ::setenv("TOLLSTREAM_PASSPHRASE", "correct horse battery stapler", 1);
+  ::setenv("TOLLSTREAM_KEY_PASSPHRASE", "correct horse battery stapler", 1);
   auto wrong = LoadKeyFile(path);
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.error().message.find("wrong passphrase") != std::string::npos);
 
   // A changed byte of the sealed key is found, never taken for another key.
-  ::setenv("TOLLSTREAM_PASSPHRASE", "correct horse battery staple", 1);
+  ::setenv("TOLLSTREAM_KEY_PASSPHRASE", "correct horse battery staple", 1);
   std::string changed = *text;
   size_t at = changed.size() - 10;
   changed[at] = changed[at] == '0' ? '1' : '0';
@@ -164,12 +164,12 @@ TEST_CASE("a key file sealed under a passphrase loads with it, and only with it"
   CHECK(cut.error().message.find("is damaged") != std::string::npos);
 
   // With no passphrase given and no terminal to ask on: how to give one.
-  ::unsetenv("TOLLSTREAM_PASSPHRASE");
+  ::unsetenv("TOLLSTREAM_KEY_PASSPHRASE");
   if (::access("/dev/tty", R_OK | W_OK) != 0) {
     auto none = LoadKeyFile(path);
     REQUIRE_FALSE(none.ok());
-    CHECK(none.error().message.find("is protected by a passphrase: set TOLLSTREAM_PASSPHRASE") !=
-          std::string::npos);
+    CHECK(none.error().message.find(
+              "is protected by a passphrase: set TOLLSTREAM_KEY_PASSPHRASE") != std::string::npos);
   }
 }
 
