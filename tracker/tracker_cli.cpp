@@ -73,6 +73,10 @@ Creates a new tracker in DIR (created if missing): its key, DIR/tracker.key
 (mode 0600; a key already there, e.g. from `tracker keygen`, is kept), and
 an empty ledger, DIR/ledger. Refuses when DIR/ledger exists. Prints the
 tracker's public key, address and 6-digit code. Then: tracker run.
+
+With --if-missing, a DIR that holds a tracker already (its key and its
+ledger) is left as it is, and that is no error (for a service's first
+start; what is in DIR is checked by `tracker run`).
 )";
 
 constexpr const char* kKeygenHelp = R"(usage: tracker keygen (--data-dir DIR | --out FILE)
@@ -152,10 +156,16 @@ int Run(int argc, char** argv) {
 }
 
 int Init(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2, {"data-dir"}, {});
+  auto args = Args::Parse(argc, argv, 2, {"data-dir"}, {"if-missing"});
   if (!args) return Fail(args.error());
   auto dir = args->Require("data-dir");
   if (!dir) return Fail(dir.error());
+  std::error_code ec;
+  if (args->Has("if-missing") && std::filesystem::exists(TrackerKeyPath(*dir), ec) &&
+      std::filesystem::exists(TrackerLedgerPath(*dir), ec)) {
+    std::cout << "a tracker is in " << *dir << " already; kept as it is\n";
+    return 0;
+  }
   bool key_created = false;
   auto data = InitTrackerData(*dir, KvStore::Options{}, &key_created);
   if (!data) return Fail(data.error());

@@ -31,7 +31,8 @@ Status CheckWritable(const std::string& dir) {
   std::string path = dir + "/.readyz-" + std::to_string(::getpid());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return MakeError(ErrorCode::kUnavailable, "cannot write in " + dir + ": " + std::strerror(errno));
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot write in " + dir + ": " + std::strerror(errno));
   }
   bool ok = ::write(fd, "ready\n", 6) == 6 && ::fsync(fd) == 0;
   int err = errno;

@@ -47,9 +47,8 @@ double MaxFds() {
 }  // namespace
 
 void DeclareProcessMetrics(Metrics& metrics, const std::string& program) {
-  double started = std::chrono::duration<double>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  double started =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   double page = double(sysconf(_SC_PAGESIZE));
   metrics.DeclareGauge(
       "tollstream_build_info", "What was built: always 1, with the version and commit as labels.",

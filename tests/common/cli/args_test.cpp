@@ -41,8 +41,8 @@ TEST_CASE("the command line wins, then the environment, then the config file") {
   ::unsetenv("TOLLSTREAM_DATA_DIR");
   REQUIRE_MESSAGE(args.ok(), args.error().message);
   CHECK(args->Get("tracker") == "http://from.file:7700");  // the file alone gives it
-  CHECK(args->Get("data-dir") == "/var/lib/env");           // the environment over the file
-  CHECK(args->Get("price") == "5");                         // the command line over both
+  CHECK(args->Get("data-dir") == "/var/lib/env");          // the environment over the file
+  CHECK(args->Get("price") == "5");                        // the command line over both
   CHECK(args->Has("relay"));
 
   ::setenv("TOLLSTREAM_CONFIG", config.c_str(), 1);
