@@ -62,9 +62,10 @@ bool IpLiteral(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), address) == 1;
 }
 
+// 404; `what` the body (none for a path the node does not serve at all).
 void NoSuch(HttpResponse& res, const char* what) {
   res.status = 404;
-  res.SetContent(what, "text/plain");
+  if (*what != '\0') res.SetContent(what, "text/plain");
 }
 
 }  // namespace
@@ -157,13 +158,13 @@ void PeerServer::ServeViewer(LocalHls& local, WatchControls controls) {
   // The stream's name may be chosen on the page after the server starts:
   // the routes take any name, and serve the stream's alone.
   s.Get(R"(/([A-Za-z0-9._-]{1,64})\.m3u8)", [&local](const HttpRequest& req, HttpResponse& res) {
-    if (req.matches[1].str() != local.stream()) return NoSuch(res, "no such stream\n");
+    if (req.matches[1].str() != local.stream()) return NoSuch(res, "");
     res.SetHeader("Cache-Control", "no-cache");
     res.SetContent(local.Playlist(), "application/vnd.apple.mpegurl");
   });
   s.Get(R"(/([A-Za-z0-9._-]{1,64})/(\d{1,19})\.ts)",
         [&local](const HttpRequest& req, HttpResponse& res) {
-          if (req.matches[1].str() != local.stream()) return NoSuch(res, "no such segment\n");
+          if (req.matches[1].str() != local.stream()) return NoSuch(res, "");
           uint64_t seq = 0;
           std::string digits = req.matches[2].str();
           auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);

@@ -210,20 +210,22 @@ Result<LedgerPage> OpenContractsOf(const KvStore& store, const std::string& addr
   return page;
 }
 
-Result<uint64_t> CountOpenOnStream(const KvStore& store, const std::string& address,
-                                   const std::string& stream, uint64_t most) {
+Result<OpenCount> CountOpenOnStream(const KvStore& store, const std::string& address,
+                                    const std::string& stream, uint64_t most) {
   auto snapshot = store.Snapshot();
   auto it = store.NewIterator(*snapshot);
   std::string first = keys::OpenByAddressFirst(address);
   std::string last = keys::OpenByAddressLimit(address);
   keys::KeyRange range{first, last};
-  uint64_t count = 0;
-  for (it->Seek(first); it->Valid() && range.Contains(it->key()) && count < most; it->Next()) {
+  OpenCount count;
+  for (it->Seek(first); it->Valid() && range.Contains(it->key()) && count.walked < most;
+       it->Next()) {
+    ++count.walked;
     auto entry = KeyParts(keys::ParseOpenByAddressKey(it->key()), it->key());
     if (!entry) return entry.error();
     auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(entry->id));
     if (!c) return c.error();
-    if (c->has_value() && (*c)->terms.stream == stream) ++count;
+    if (c->has_value() && (*c)->terms.stream == stream) ++count.on_stream;
   }
   return count;
 }

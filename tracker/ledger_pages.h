@@ -70,10 +70,15 @@ Result<LedgerPage> OpenContractsOf(const KvStore& store, const std::string& addr
                                    const std::string& after, size_t limit);
 
 // How many open contracts of `address` (an income address) are on `stream`,
-// counting at most `most`: a walk of the address's index entries, reading
-// each contract. Errors: kUnavailable, kInternal.
-Result<uint64_t> CountOpenOnStream(const KvStore& store, const std::string& address,
-                                   const std::string& stream, uint64_t most);
+// among the first `most` of its open contracts (a walk of its index
+// entries, reading each contract), and how many were walked.
+// Errors: kUnavailable, kInternal.
+struct OpenCount {
+  uint64_t on_stream = 0;
+  uint64_t walked = 0;
+};
+Result<OpenCount> CountOpenOnStream(const KvStore& store, const std::string& address,
+                                    const std::string& stream, uint64_t most);
 
 // One contract (PublicContract). Errors: kInvalidField (not an id),
 // kNotFound, kUnavailable, kInternal.

@@ -8,6 +8,8 @@ namespace tollstream {
 namespace {
 
 constexpr const char* kEnvPrefix = "TOLLSTREAM_";
+// What moves tokens is typed each time: never from the environment or a file.
+const std::set<std::string> kCommandLineOnly = {"to", "amount"};
 
 std::string EnvName(const std::string& option) {
   std::string name = kEnvPrefix;
@@ -47,15 +49,13 @@ Status Args::Take(const std::string& name, const std::string& value,
 Status Args::Fill(const std::set<std::string>& valued, const std::set<std::string>& switches) {
   for (const auto* names : {&valued, &switches}) {
     for (const auto& name : *names) {
+      if (kCommandLineOnly.contains(name)) continue;
       if (const char* value = std::getenv(EnvName(name).c_str())) {
         if (Status s = Take(name, value, valued, switches, EnvName(name)); !s) return s;
       }
     }
   }
   std::optional<std::string> config = Get("config");
-  if (!config) {
-    if (const char* env = std::getenv("TOLLSTREAM_CONFIG")) config = env;
-  }
   if (!config) return Status::Ok();
   std::ifstream in(*config);
   if (!in) return MakeError(ErrorCode::kInvalidField, "cannot read the config file " + *config);
@@ -71,6 +71,10 @@ Status Args::Fill(const std::set<std::string>& valued, const std::set<std::strin
     std::string name = Trim(line.substr(0, eq));
     if (name == "config") {
       return MakeError(ErrorCode::kInvalidField, where + ": a config file names no other");
+    }
+    if (kCommandLineOnly.contains(name)) {
+      return MakeError(ErrorCode::kInvalidField,
+                       where + ": " + name + " is given on the command line only");
     }
     if (Status s = Take(name, Trim(line.substr(eq + 1)), valued, switches, where); !s) return s;
   }

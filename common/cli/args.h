@@ -3,12 +3,13 @@
 //
 // An option not given on the command line is taken from the environment,
 // TOLLSTREAM_<NAME> (upper case, '-' as '_': --data-dir is
-// TOLLSTREAM_DATA_DIR), else from the config file named by --config FILE
-// (or TOLLSTREAM_CONFIG): one "name = value" a line, '#' starting a comment
-// line, a switch written "name = true" (or false). The command line wins,
-// then the environment, then the file. A name the command does not take is
-// an error in the file, as on the command line; the environment is only
-// asked for the names the command takes.
+// TOLLSTREAM_DATA_DIR), else from the config file named by --config FILE:
+// one "name = value" a line, '#' starting a comment line, a switch written
+// "name = true" (or false). The command line wins, then the environment,
+// then the file. A name the command does not take is an error in the file,
+// as on the command line; the environment is only asked for the names the
+// command takes. What moves tokens (--to, --amount) comes from the command
+// line only.
 #pragma once
 
 #include <map>

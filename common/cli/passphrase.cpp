@@ -33,10 +33,14 @@ std::optional<std::string> AskOnce(int fd, const std::string& prompt) {
 
 Result<std::string> ReadPassphrase(const std::string& what, bool confirm) {
   if (const char* given = std::getenv(kPassphraseVariable)) {
-    if (confirm && *given == '\0') {
+    // Taken out of the environment: no program this one starts (ffmpeg)
+    // inherits it.
+    std::string passphrase = given;
+    ::unsetenv(kPassphraseVariable);
+    if (confirm && passphrase.empty()) {
       return MakeError(ErrorCode::kInvalidField, std::string(kPassphraseVariable) + " is empty");
     }
-    return std::string(given);
+    return passphrase;
   }
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {

@@ -1,6 +1,7 @@
 // The passphrase of a protected key file: the environment variable
-// TOLLSTREAM_KEY_PASSPHRASE when it is set (for services and scripts), else
-// asked on the terminal, not echoed. Without either, an error that says
+// TOLLSTREAM_KEY_PASSPHRASE when it is set (for services and scripts; it is
+// then removed from the environment, so that no program started later
+// inherits it), else asked on the terminal, not echoed. Without either, an error that says
 // how to give one.
 #pragma once
 

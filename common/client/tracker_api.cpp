@@ -117,7 +117,8 @@ json StreamEntry::ToJson() const {
           {"price", price},
           {"sellers", sellers},
           {"since", since},
-          {"viewers", viewers}};
+          {"viewers", viewers},
+          {"origin_live", origin_live}};
 }
 
 Result<std::vector<StreamEntry>> TrackerApi::Streams(const std::string& query, uint64_t limit) {
@@ -136,7 +137,8 @@ Result<std::vector<StreamEntry>> TrackerApi::Streams(const std::string& query, u
                    FindString(e, "description").value_or(""), FindAmount(e, "price").value_or(0),
                    FindAmount(e, "sellers").value_or(0),
                    static_cast<int64_t>(FindAmount(e, "since").value_or(0)),
-                   FindAmount(e, "viewers").value_or(0)});
+                   FindAmount(e, "viewers").value_or(0),
+                   FindBool(e, "origin_live").value_or(false)});
   }
   return out;
 }

@@ -56,6 +56,7 @@ struct StreamEntry {
   uint64_t sellers = 0;
   int64_t since = 0;
   uint64_t viewers = 0;  // open contracts on it now
+  bool origin_live = false;
 
   // As `peer streams --json` prints it, with the origin's code.
   json ToJson() const;

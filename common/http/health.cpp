@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <memory>
+#include <mutex>
 
 #include "common/http/http_server.h"
 #include "common/http/json_reply.h"
@@ -15,16 +18,34 @@ void ServeHealth(HttpServer& server, std::vector<ReadyCheck> checks) {
   server.Get("/healthz", [](const HttpRequest&, HttpResponse& res) {
     ReplyJson(res, 200, {{"status", "ok"}});
   });
-  server.Get("/readyz", [checks = std::move(checks)](const HttpRequest&, HttpResponse& res) {
-    json results = json::object();
-    bool ready = true;
-    for (const auto& c : checks) {
-      Status s = c.check();
-      results[c.name] = s ? json{{"ok", true}} : json{{"ok", false}, {"error", s.error().message}};
-      ready = ready && s.ok();
-    }
-    ReplyJson(res, ready ? 200 : 503, {{"ready", ready}, {"checks", std::move(results)}});
-  });
+  // The checks run at most once a second (a probe write each): a flood of
+  // requests gets the last answer.
+  struct Cached {
+    std::mutex mutex;
+    std::chrono::steady_clock::time_point at;
+    bool ready = false;
+    json body;
+  };
+  auto cached = std::make_shared<Cached>();
+  server.Get("/readyz",
+             [checks = std::move(checks), cached](const HttpRequest&, HttpResponse& res) {
+               std::lock_guard lock(cached->mutex);
+               auto now = std::chrono::steady_clock::now();
+               if (cached->body.is_null() || now - cached->at >= std::chrono::seconds(1)) {
+                 json results = json::object();
+                 bool ready = true;
+                 for (const auto& c : checks) {
+                   Status s = c.check();
+                   results[c.name] =
+                       s ? json{{"ok", true}} : json{{"ok", false}, {"error", s.error().message}};
+                   ready = ready && s.ok();
+                 }
+                 cached->at = now;
+                 cached->ready = ready;
+                 cached->body = {{"ready", ready}, {"checks", std::move(results)}};
+               }
+               ReplyJson(res, cached->ready ? 200 : 503, cached->body);
+             });
 }
 
 Status CheckWritable(const std::string& dir) {

@@ -4,7 +4,9 @@
 //   GET /readyz   each readiness check run now: 200 {"ready": true,
 //                 "checks": {NAME: {"ok": true}, ...}} when every check
 //                 passes, else 503 {"ready": false, "checks": {...}} with
-//                 {"ok": false, "error": WHY} for each that failed.
+//                 {"ok": false, "error": WHY} for each that failed. The
+//                 checks run at most once a second; meanwhile the last
+//                 answer is given again.
 // Unsigned, read-only, never cached.
 #pragma once
 

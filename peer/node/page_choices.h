@@ -52,6 +52,20 @@ class PageChoices {
     m_chosen = true;
   }
 
+  // Buying stopped short: from now a retry may be asked (before the page
+  // hears of it).
+  void MarkFailed() {
+    std::lock_guard lock(m_mutex);
+    m_failed = true;
+  }
+  // The stream chosen on the page could not be bought at all: another may
+  // be chosen.
+  void Unchoose() {
+    std::lock_guard lock(m_mutex);
+    m_stream.reset();
+    m_chosen = false;
+  }
+
   // While buying has failed, a retry may be asked. Errors: kConflict.
   Status AskRetry() {
     std::lock_guard lock(m_mutex);
@@ -60,7 +74,7 @@ class PageChoices {
     m_cv.notify_all();
     return Status::Ok();
   }
-  // Buying failed: waits for a retry (true) or `stop` (false).
+  // Buying failed (MarkFailed): waits for a retry (true) or `stop` (false).
   bool WaitForRetry(const std::atomic<bool>& stop) {
     std::unique_lock lock(m_mutex);
     m_failed = true;

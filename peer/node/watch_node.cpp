@@ -155,24 +155,17 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   }
   server.Start();
   std::string serving = bound->Url() + "/";
+  Result<ViewerOutcome> outcome = ViewerOutcome{};
   if (m_options.stream.empty()) {
     Say("watch page " + serving);
     Say("choose a stream on the watch page");
-    auto chosen = choices.WaitForStream(stop_buying.flag());
-    if (chosen) {
-      local.SetStream(chosen->name);
-      config.stream = m_options.stream = chosen->name;
-      config.origin = m_options.origin = chosen->origin;
-      Say("serving " + serving + m_options.stream + ".m3u8");
-    }
+    PageBuying page{local, current, choices, stop_buying, feed};
+    outcome = ChooseAndBuy(config, page, serving);
   } else {
     Say("serving " + serving + m_options.stream + ".m3u8");
     Say("watch page " + serving);
-  }
-  Result<ViewerOutcome> outcome = ViewerOutcome{};
-  if (!m_options.stream.empty()) {
     if (relay) relay->Start(*advertised);
-    outcome = Buy(config, local, current, choices, stop_buying, feed);
+    outcome = Buy(config, {local, current, choices, stop_buying, feed}, false);
   }
   if (outcome && outcome->stream_ended && relay) relay->End();
   if (outcome && !m_options.exit_at_end) {
@@ -190,30 +183,54 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   return relay_settled ? 0 : 1;
 }
 
-Result<ViewerOutcome> WatchNode::Buy(ViewerConfig config, LocalHls& local, CurrentViewer& current,
-                                     PageChoices& choices, StopFlag& stop_buying, EventFeed& feed) {
+Result<ViewerOutcome> WatchNode::ChooseAndBuy(ViewerConfig config, const PageBuying& page,
+                                              const std::string& serving) {
   for (;;) {
-    auto viewer = std::make_shared<Viewer>(m_key, config, local);
-    current.Set(viewer);
-    auto outcome = viewer->Run(stop_buying.flag());
+    auto chosen = page.choices.WaitForStream(page.stop_buying.flag());
+    if (!chosen) return ViewerOutcome{};
+    page.local.SetStream(chosen->name);
+    config.stream = m_options.stream = chosen->name;
+    config.origin = m_options.origin = chosen->origin;
+    Say("serving " + serving + m_options.stream + ".m3u8");
+    auto outcome = Buy(config, page, /*may_choose_again=*/true);
+    if (outcome || page.local.size() > 0 || page.stop_buying.flag()) return outcome;
+    // Nothing of it could be bought: the page chooses again.
+    std::string why = "cannot buy \"" + chosen->name + "\": " + outcome.error().message;
+    page.choices.Unchoose();
+    page.current.Set(nullptr);
+    json state = Choosing(m_options.budget);
+    state["stopped_because"] = why;
+    page.feed.SetState(std::move(state));
+    Say(why + "; choose a stream on the watch page");
+  }
+}
+
+Result<ViewerOutcome> WatchNode::Buy(ViewerConfig config, const PageBuying& page,
+                                     bool may_choose_again) {
+  for (;;) {
+    auto viewer = std::make_shared<Viewer>(m_key, config, page.local);
+    page.current.Set(viewer);
+    auto outcome = viewer->Run(page.stop_buying.flag());
     // Buying stopped for another reason than the stream's end or the
     // viewer's own stop (a failure, no source left): the page can retry
     // while the node serves on.
-    if (m_options.exit_at_end || stop_buying.flag() || (outcome && outcome->stream_ended)) {
+    if (m_options.exit_at_end || page.stop_buying.flag() || (outcome && outcome->stream_ended) ||
+        (may_choose_again && !outcome && page.local.size() == 0)) {
       return outcome;
     }
     Say("the watch page can retry");
-    current.SetCanRetry(true);
-    if (auto figures = current.Figures()) feed.SetState(std::move(*figures));
-    if (!choices.WaitForRetry(stop_buying.flag())) return outcome;
+    page.choices.MarkFailed();  // before the page hears it may
+    page.current.SetCanRetry(true);
+    if (auto figures = page.current.Figures()) page.feed.SetState(std::move(*figures));
+    if (!page.choices.WaitForRetry(page.stop_buying.flag())) return outcome;
     Say("retrying");
-    local.Reopen();
+    page.local.Reopen();
     // On from the segment after the last one kept, from the same origin,
     // with what is left of the budget (the new run's figures count from here).
     ViewerFigures last = viewer->figures();
-    config.budget = last.budget - last.spent;
+    config.budget = last.spent < last.budget ? last.budget - last.spent : 0;
     if (auto origin = PublicKey::FromHex(last.origin)) config.origin = *origin;
-    config.continue_after = local.last_seq();
+    config.continue_after = page.local.last_seq();
   }
 }
 

@@ -57,10 +57,22 @@ class WatchNode {
 
  private:
   ViewerConfig Config(EventFeed& feed, Metrics& metrics) const;
+  // What buying shares with the page.
+  struct PageBuying {
+    LocalHls& local;
+    CurrentViewer& current;
+    PageChoices& choices;
+    StopFlag& stop_buying;
+    EventFeed& feed;
+  };
+  // Without a stream given: buys the stream chosen on the page; when none
+  // of it could be bought, the page chooses again.
+  Result<ViewerOutcome> ChooseAndBuy(ViewerConfig config, const PageBuying& page,
+                                     const std::string& serving);
   // Buys with `config`, again from where it stopped each time the page
-  // asks to retry after buying stopped short (a failure, no source left).
-  Result<ViewerOutcome> Buy(ViewerConfig config, LocalHls& local, CurrentViewer& current,
-                            PageChoices& choices, StopFlag& stop_buying, EventFeed& feed);
+  // asks to retry after buying stopped short (a failure, no source left);
+  // with `may_choose_again`, a failure before anything was bought ends it.
+  Result<ViewerOutcome> Buy(ViewerConfig config, const PageBuying& page, bool may_choose_again);
   WatchControls Controls(CurrentViewer& current, PageChoices& choices, StopFlag& stop_buying,
                          EventFeed& feed);
   // --origin given as a code or a key's first digits: the one origin it

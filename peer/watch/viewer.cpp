@@ -106,7 +106,9 @@ Result<ViewerOutcome> Viewer::Buy(const std::atomic<bool>& stop) {
     f.origin_code = KeyCode(origin);
   });
   if (!m_config.out_path.empty()) {
-    b.out.open(m_config.out_path, std::ios::binary | std::ios::trunc);
+    // A retry of this node's run goes on after what the run before it wrote.
+    b.out.open(m_config.out_path,
+               std::ios::binary | (m_config.continue_after ? std::ios::app : std::ios::trunc));
     if (!b.out.is_open()) {
       return MakeError(ErrorCode::kUnavailable,
                        "cannot write " + m_config.out_path + ": " + std::strerror(errno));

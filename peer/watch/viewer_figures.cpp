@@ -20,7 +20,7 @@ json ViewerFigures::ToJson() const {
          {"segment_seconds", segment_seconds},
          {"budget", budget},
          {"spent", spent},
-         {"budget_left", budget - spent},
+         {"budget_left", spent < budget ? budget - spent : 0},
          {"segments", segments},
          {"bytes", bytes},
          {"returned", returned},

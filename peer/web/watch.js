@@ -10,6 +10,7 @@
 let player = null;
 let listing = null;  // the directory's refresh timer, while it shows
 let canRetry = false;  // buying stopped short: the node buys again when asked
+let listingFailed = false;  // the alert shown says the directory could not be listed
 
 function showAlert(message, canRetry) {
   setText('alert-text', message);
@@ -75,6 +76,8 @@ function showState(s) {
   state.textContent = s.state;
   state.className = 'state ' + s.state;
   if (choosing) {
+    // A stream chosen before could not be bought at all: say why.
+    if (s.stopped_because) showAlert(s.stopped_because, false);
     if (listing === null) { listStreams(); listing = setInterval(listStreams, 5000); }
     return;
   }
@@ -152,15 +155,20 @@ async function listStreams() {
   try {
     const res = await fetch('/api/streams?query=' + encodeURIComponent(query));
     const answer = await res.json();
-    if (!res.ok) { showAlert('the tracker did not list the streams: ' + answer.error.message, false); return; }
+    if (!res.ok) {
+      showAlert('the tracker did not list the streams: ' + answer.error.message, false);
+      listingFailed = true;
+      return;
+    }
     if (query !== $('search').value.trim()) return;  // typed on meanwhile: a newer listing follows
-    clearAlert();
+    if (listingFailed) { clearAlert(); listingFailed = false; }
     $('streams').replaceChildren(...answer.streams.map(streamItem));
     $('streams-empty').hidden = answer.streams.length > 0;
     $('streams-empty').textContent = query === '' ? 'No stream is live right now. This list refreshes by itself.'
       : 'No live stream matches "' + query + '".';
   } catch (e) {
     showAlert('the node did not answer: ' + e, false);
+    listingFailed = true;
   }
 }
 

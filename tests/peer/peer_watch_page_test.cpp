@@ -293,6 +293,13 @@ TEST_CASE("started without a stream, the page lists the directory and buys the s
   CHECK(page.Status()["state"] == "choosing");
   CHECK(Balance(t, c.address()) == 100);
 
+  // A stream that cannot be bought at all: the page chooses again.
+  json opera = {{"stream", "opera"}, {"origin", found[0]["origin"]}};
+  REQUIRE(page.Control("/api/watch", opera.dump())->status == 200);
+  REQUIRE(viewer.WaitForLine("cannot buy \"opera\": no seller of \"opera\"", 20s).has_value());
+  CHECK(page.Status()["state"] == "choosing");
+  CHECK(Balance(t, c.address()) == 100);
+
   json choice = {{"stream", "chess"}, {"origin", found[0]["origin"]}};
   auto chosen = page.Control("/api/watch", choice.dump());
   REQUIRE(chosen);

@@ -12,8 +12,9 @@ constexpr int64_t kMinTtl = 5;
 constexpr int64_t kMaxTtl = 3600;
 constexpr uint64_t kDefaultDirectorySize = 100;
 constexpr uint64_t kMaxDirectorySize = 500;
-// A stream's viewers are counted up to this many (a listing's cost is bounded).
-constexpr uint64_t kMostViewersCounted = 10000;
+// A listing counts viewers among this many open contracts at most, over all
+// its entries: its cost is bounded however many contracts are open.
+constexpr uint64_t kMostContractsWalked = 10000;
 
 // Whether `text` holds a byte below 0x20, or DEL: a title shown in a
 // terminal must not move the cursor or print lines of its own.
@@ -43,11 +44,13 @@ void RegisterDirectory(TrackerService& service, StreamRegistry& registry) {
     return Apply([&registry, &store, query, limit](LedgerTxn&, int64_t now) -> Result<json> {
       auto [entries, matched] = registry.Directory(now, query, static_cast<size_t>(limit));
       json list = json::array();
+      uint64_t walk = kMostContractsWalked;
       for (auto& e : entries) {
         for (const auto& address : e.income_addresses) {
-          auto n = CountOpenOnStream(store, address, e.stream, kMostViewersCounted - e.viewers);
+          auto n = CountOpenOnStream(store, address, e.stream, walk);
           if (!n) return n.error();
-          e.viewers += *n;
+          e.viewers += n->on_stream;
+          walk -= n->walked;
         }
         list.push_back(e.ToJson());
       }

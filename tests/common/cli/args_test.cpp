@@ -18,7 +18,7 @@ Result<Args> ParseLine(std::vector<std::string> words) {
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());
   return Args::Parse(static_cast<int>(argv.size()), argv.data(), 1,
-                     {"tracker", "data-dir", "price"}, {"relay"});
+                     {"tracker", "data-dir", "price", "amount"}, {"relay"});
 }
 
 std::string WriteConfig(const std::string& path, const std::string& text) {
@@ -45,17 +45,21 @@ TEST_CASE("the command line wins, then the environment, then the config file") {
   CHECK(args->Get("price") == "5");                        // the command line over both
   CHECK(args->Has("relay"));
 
-  ::setenv("TOLLSTREAM_CONFIG", config.c_str(), 1);
-  auto from_env = ParseLine({"x"});
-  ::unsetenv("TOLLSTREAM_CONFIG");
-  REQUIRE(from_env.ok());
-  CHECK(from_env->Get("price") == "3");
-
   ::setenv("TOLLSTREAM_RELAY", "false", 1);
   auto off = ParseLine({"x", "--config", config});
   ::unsetenv("TOLLSTREAM_RELAY");
   REQUIRE(off.ok());
   CHECK_FALSE(off->Has("relay"));  // the environment's false over the file's true
+  // What moves tokens is never taken from the environment, nor from a file.
+  ::setenv("TOLLSTREAM_AMOUNT", "500", 1);
+  auto typed = ParseLine({"x"});
+  ::unsetenv("TOLLSTREAM_AMOUNT");
+  REQUIRE(typed.ok());
+  CHECK_FALSE(typed->Has("amount"));
+  auto in_file = ParseLine({"x", "--config", WriteConfig(dir / "amount.conf", "amount = 5\n")});
+  REQUIRE_FALSE(in_file.ok());
+  CHECK(in_file.error().message.find("amount is given on the command line only") !=
+        std::string::npos);
   auto none = ParseLine({"x"});
   REQUIRE(none.ok());
   CHECK_FALSE(none->Get("tracker").has_value());
