@@ -34,6 +34,8 @@ endforeach()
 
 set(units ${PROJECT_SOURCE_DIR}/packaging/systemd)
 install(FILES ${units}/tollstream-tracker.service DESTINATION lib/systemd/system COMPONENT tracker)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/grafana/tollstream.json
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/tollstream-tracker/grafana COMPONENT tracker)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/tracker.conf DESTINATION /etc/tollstream
         COMPONENT tracker)
 install(FILES ${units}/tollstream-broadcast@.service ${units}/tollstream-watch@.service

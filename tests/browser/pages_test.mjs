@@ -17,6 +17,8 @@
 //     list; a click buys and plays the stream; the "budget is spent" alert
 //     clears after a top-up.
 //   - Every page fits a phone (390 px wide): no horizontal overflow.
+//   - The Grafana dashboard (packaging/grafana/) names only metrics that the
+//     three programs serve (tests/metrics/grafana_check.py).
 // Screenshots of each page at 1280×800 and 390×844 are saved in the
 // artifacts directory.
 //
@@ -305,6 +307,12 @@ async function main() {
   await scrape(statusBase, 'broadcaster-after.prom');
   console.log(execFileSync('/usr/bin/python3', [path.join(path.dirname(new URL(import.meta.url).pathname), '../metrics/node_scrapes_check.py'),
     ...['viewer-before', 'viewer-after', 'broadcaster-before', 'broadcaster-after'].map((f) => path.join(work, f + '.prom'))]).toString().trim());
+  // The Grafana dashboard shipped for the three programs names only what they serve.
+  writeFileSync(path.join(work, 'tracker.prom'), await (await fetch(`${trackerUrl}/metrics`)).text());
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  console.log(execFileSync('/usr/bin/python3', [path.join(here, '../metrics/grafana_check.py'),
+    path.join(here, '../../packaging/grafana/tollstream.json'),
+    ...['viewer-after', 'broadcaster-after', 'tracker'].map((f) => path.join(work, f + '.prom'))]).toString().trim());
   const metrics = await (await fetch(`${watchUrl}metrics`)).text();
   const bought = /^tollstream_viewer_segments_bought_total (\d+)$/m.exec(metrics);
   assert.ok(bought, metrics);
