@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -11,9 +13,15 @@
 namespace tollstream {
 namespace {
 
-// One line typed on the terminal `fd` after `prompt`, not echoed.
+// One line typed on the terminal `fd` after `prompt`, not echoed. The
+// signals that end or stop a program wait until the terminal echoes again
+// (Ctrl-C then takes effect once the line is ended).
 std::optional<std::string> AskOnce(int fd, const std::string& prompt) {
   if (::write(fd, prompt.data(), prompt.size()) < 0) return std::nullopt;
+  sigset_t held, before_mask;
+  sigemptyset(&held);
+  for (int sig : {SIGINT, SIGTERM, SIGQUIT, SIGTSTP, SIGHUP}) sigaddset(&held, sig);
+  pthread_sigmask(SIG_BLOCK, &held, &before_mask);
   termios before{};
   bool quiet = ::tcgetattr(fd, &before) == 0;
   if (quiet) {
@@ -25,7 +33,11 @@ std::optional<std::string> AskOnce(int fd, const std::string& prompt) {
   char c = 0;
   while (::read(fd, &c, 1) == 1 && c != '\n') line += c;
   if (quiet) ::tcsetattr(fd, TCSAFLUSH, &before);
-  if (::write(fd, "\n", 1) < 0) return std::nullopt;
+  pthread_sigmask(SIG_SETMASK, &before_mask, nullptr);
+  if (::write(fd, "\n", 1) < 0) {
+    OPENSSL_cleanse(line.data(), line.size());
+    return std::nullopt;
+  }
   return line;
 }
 

@@ -107,6 +107,23 @@ TEST_CASE("a key file sealed under a passphrase: made and used with it, refused 
   CHECK(none == 2);
   CHECK(none_said.find("is protected by a passphrase: set TOLLSTREAM_KEY_PASSPHRASE") !=
         std::string::npos);
+
+  // Typed on a terminal (script(1) gives the command one; each line typed a
+  // second after the one before, once the prompt is up): asked twice, not
+  // echoed; the key then loads with it.
+  std::string typed = dir / "typed.key";
+  auto [asked, shown_there] = RunCommand(
+      {"/bin/sh", "-c",
+       "(sleep 1; printf 'a quiet river\\n'; sleep 1; printf 'a quiet river\\n'; sleep 1) | "
+       "/usr/bin/script -qec '" +
+           BinaryPath("peer") + " keygen --out " + typed + " --passphrase' /dev/null"});
+  CHECK(asked == 0);
+  CHECK(shown_there.find("passphrase for the new key file") != std::string::npos);
+  CHECK(shown_there.find("the same passphrase again") != std::string::npos);
+  CHECK(shown_there.find("a quiet river") == std::string::npos);  // never echoed
+  ::setenv("TOLLSTREAM_KEY_PASSPHRASE", "a quiet river", 1);
+  CHECK(RunCommand({BinaryPath("peer"), "wallet", "--key", typed, "address"}).first == 0);
+  ::unsetenv("TOLLSTREAM_KEY_PASSPHRASE");
 }
 
 TEST_CASE("broadcast --source runs ffmpeg itself; the viewer gets a playable H.264/AAC stream") {
