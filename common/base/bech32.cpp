@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/base/ascii.h"
+
 namespace tollstream {
 namespace {
 
@@ -63,13 +65,13 @@ Result<Bech32m> Bech32mDecode(std::string_view text) {
   if (sep == std::string_view::npos) return Invalid("has no separator '1'");
   if (sep == 0) return Invalid("has an empty prefix before the '1'");
   if (text.size() - sep - 1 < 6) return Invalid("is too short for its checksum");
+  std::string lowered = AsciiLower(text);  // one case, as checked above
   Bech32m out;
-  for (char c : text.substr(0, sep)) out.hrp += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-  for (char c : text.substr(sep + 1)) {
-    char l = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-    size_t at = kAlphabet.find(l);
+  out.hrp = lowered.substr(0, sep);
+  for (size_t i = sep + 1; i < lowered.size(); ++i) {
+    size_t at = kAlphabet.find(lowered[i]);
     if (at == std::string_view::npos) {
-      return Invalid(std::string("holds '") + c + "', which is not a character of the form");
+      return Invalid(std::string("holds '") + text[i] + "', which is not a character of the form");
     }
     out.values.push_back(static_cast<uint8_t>(at));
   }

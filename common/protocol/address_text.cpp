@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/base/ascii.h"
 #include "common/base/bech32.h"
 #include "common/base/hex.h"
 #include "common/protocol/address.h"
@@ -20,20 +21,14 @@ std::string Encode(std::string_view prefix, std::span<const uint8_t> bytes) {
 
 // `text` in lower case when it is 64 hex digits of either case.
 std::optional<std::string> Hex64(std::string_view text) {
-  std::string lower;
-  for (char c : text) lower += (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+  std::string lower = AsciiLower(text);
   if (!IsLowerHex(lower, 64)) return std::nullopt;
   return lower;
 }
 
+// Whether `text` starts with `prefix` (lower case), in either case.
 bool StartsWith(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
+  return AsciiLower(text.substr(0, prefix.size())) == prefix;
 }
 
 // The 32 bytes of `text` in the form with `prefix`; `what` names it in errors.

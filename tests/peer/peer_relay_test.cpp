@@ -96,6 +96,24 @@ struct FinishedStream {
     origin.process.Signal(SIGINT);
     CHECK(origin.process.Wait(30s) == 0);
   }
+  // A relay at `price` whose announced URL leads through `proxy`, once it
+  // has bought the whole stream.
+  std::unique_ptr<RelayProcess> RelayBehind(TamperingProxy& proxy, uint64_t price) {
+    auto relay =
+        std::make_unique<RelayProcess>(t, r, "vod", 100, price, dir / "r.log",
+                                       std::vector<std::string>{"--advertise-url", proxy.url()});
+    const std::string& url = relay->viewer.playlist_url;
+    proxy.SetTarget(url.substr(0, url.find('/', 7)));
+    REQUIRE(Printed(relay->viewer.process, "stopped buying: the stream ended", 60s));
+    return relay;
+  }
+  // A viewer that buys the whole stream into out.ts; what it printed.
+  std::string WatchAll() {
+    ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"},
+                         dir / "c.log");
+    REQUIRE_MESSAGE(viewer.process.Wait(90s) == 0, viewer.process.output());
+    return viewer.process.output();
+  }
   TempDir dir;
   std::string vod = dir / "vod";
   bool made = (MakeTestVideo(vod, 12), true);  // before the origin starts on it
@@ -274,13 +292,9 @@ TEST_CASE(
   auto [dir, t, o, r, c] = std::tie(f.dir, f.t, f.o, f.r, f.c);
   // The relay's announced URL leads through a proxy that alters segment 2.
   TamperingProxy proxy(2);
-  RelayProcess relay(t, r, "vod", 100, 4, dir / "r.log", {"--advertise-url", proxy.url()});
-  proxy.SetTarget(relay.viewer.playlist_url.substr(0, relay.viewer.playlist_url.find('/', 7)));
-  REQUIRE(Printed(relay.viewer.process, "stopped buying: the stream ended", 60s));
+  auto relay = f.RelayBehind(proxy, 4);
 
-  ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
-  REQUIRE_MESSAGE(viewer.process.Wait(90s) == 0, viewer.process.output());
-  std::string out = viewer.process.output();
+  std::string out = f.WatchAll();
   CHECK(proxy.tampered == 1);
   CHECK(out.find("ALERT the broadcaster misbehaved: segment 2: the bytes received do not match") !=
         std::string::npos);
@@ -289,7 +303,7 @@ TEST_CASE(
   // Every segment once, in order: two from the relay, the rest from the origin.
   CHECK(ReadWholeFile(dir / "out.ts") == f.all);
 
-  f.Stop(relay);
+  f.Stop(*relay);
   CHECK(PaidTo(t, out, r.key.public_key()) == 2 * 4);  // not the altered one
   CHECK(PaidTo(t, out, o.key.public_key()) == 4 * 6);
   CHECK(Balance(t, c.address()) == 100 - 8 - 24 - 4 - 6);  // and two opening charges
@@ -305,13 +319,9 @@ TEST_CASE(
   // statement with the relay's own key: it poses as the origin, at price 0.
   TamperingProxy proxy(0);
   proxy.resign_with = r.key;
-  RelayProcess relay(t, r, "vod", 100, 0, dir / "r.log", {"--advertise-url", proxy.url()});
-  proxy.SetTarget(relay.viewer.playlist_url.substr(0, relay.viewer.playlist_url.find('/', 7)));
-  REQUIRE(Printed(relay.viewer.process, "stopped buying: the stream ended", 60s));
+  auto relay = f.RelayBehind(proxy, 0);
 
-  ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
-  REQUIRE_MESSAGE(viewer.process.Wait(90s) == 0, viewer.process.output());
-  std::string out = viewer.process.output();
+  std::string out = f.WatchAll();
   INFO(out);
   CHECK(proxy.tampered >= 1);
   CHECK(out.find("relay " + r.key.public_key().ToHex()) != std::string::npos);  // tried first
@@ -321,7 +331,7 @@ TEST_CASE(
   CHECK(out.find("stopped buying: the stream ended") != std::string::npos);
   CHECK(ReadWholeFile(dir / "out.ts") == f.all);  // every segment, from the origin
 
-  f.Stop(relay);
+  f.Stop(*relay);
   CHECK(PaidTo(t, out, r.key.public_key()) == 0);
   CHECK(PaidTo(t, out, o.key.public_key()) == 6 * 6);
   CHECK(t.Audit(true).first == 0);
@@ -336,13 +346,9 @@ TEST_CASE(
   // but lets no segment through.
   TamperingProxy proxy(1000);
   proxy.withhold_segments = true;
-  RelayProcess relay(t, r, "vod", 100, 4, dir / "r.log", {"--advertise-url", proxy.url()});
-  proxy.SetTarget(relay.viewer.playlist_url.substr(0, relay.viewer.playlist_url.find('/', 7)));
-  REQUIRE(Printed(relay.viewer.process, "stopped buying: the stream ended", 60s));
+  auto relay = f.RelayBehind(proxy, 4);
 
-  ViewerProcess viewer(t, c, "vod", 100, {"--exit-at-end", "--out", dir / "out.ts"}, dir / "c.log");
-  REQUIRE_MESSAGE(viewer.process.Wait(90s) == 0, viewer.process.output());
-  std::string out = viewer.process.output();
+  std::string out = f.WatchAll();
   INFO(out);
   CHECK(proxy.withheld >= 1);
   CHECK(out.find("giving up " + r.key.public_key().ToHex() +
@@ -351,7 +357,7 @@ TEST_CASE(
   // Every segment once, in order, all from the origin.
   CHECK(ReadWholeFile(dir / "out.ts") == f.all);
 
-  f.Stop(relay);
+  f.Stop(*relay);
   CHECK(PaidTo(t, out, r.key.public_key()) == 0);
   CHECK(PaidTo(t, out, o.key.public_key()) == 6 * 6);
   // What the viewer lost to the relay: its opening charge, one segment's price.
