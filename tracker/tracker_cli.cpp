@@ -13,6 +13,7 @@
 #include "common/protocol/address_text.h"
 #include "common/store/kv_store.h"
 #include "tracker/audit.h"
+#include "tracker/backup_cli.h"
 #include "tracker/tracker_data.h"
 #include "tracker/tracker_node.h"
 
@@ -27,6 +28,8 @@ commands:
   keygen  create a tracker key
   mint    bring new tokens into an ordinary address
   audit   check that the ledger holds
+  backup  write a signed backup of the ledger, also while it serves
+  restore make a ledger from a backup, and audit it
 
 Run `tracker <command> --help` for a command's options; `tracker --version`
 says which build this is.
@@ -258,11 +261,13 @@ int Audit(int argc, char** argv) {
 }  // namespace
 
 int TrackerMain(int argc, char** argv) {
-  static constexpr CliCommand kCommands[] = {{"init", kInitHelp, Init},
-                                             {"run", kRunHelp, Run},
-                                             {"keygen", kKeygenHelp, Keygen},
-                                             {"mint", kMintHelp, Mint},
-                                             {"audit", kAuditHelp, Audit}};
+  static const CliCommand kCommands[] = {{"init", kInitHelp, Init},
+                                         {"run", kRunHelp, Run},
+                                         {"keygen", kKeygenHelp, Keygen},
+                                         {"mint", kMintHelp, Mint},
+                                         {"audit", kAuditHelp, Audit},
+                                         {"backup", kBackupHelp, BackupCommand},
+                                         {"restore", kRestoreHelp, RestoreCommand}};
   return RunCommandTable("tracker", kUsage, kCommands, argc, argv);
 }
 

@@ -62,6 +62,7 @@ class Tracker {
         m_audits(*data.ledger, [this] { return m_service.Now(); }),
         m_dashboard(m_service, m_registry, m_audits) {
     RegisterAllMethods(m_service, m_registry, m_audits, options.http.max_body_bytes);
+    RegisterBackupMethod(m_service, options.data_dir);
     EndpointOptions endpoint;
     endpoint.tuning = options.http;
     ServeSigned(m_server, m_service.rpc(), endpoint);

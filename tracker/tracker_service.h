@@ -63,6 +63,11 @@ class TrackerService {
 
   // Registers `method` (served at POST /v1/<method>). Not thread-safe: call before serving.
   void AddMethod(std::string method, Kind kind, Prepare prepare);
+  // Registers `method` with a handler of its own, outside the ledger's
+  // transactions (e.g. one whose answer is a payload). Not thread-safe.
+  void AddHandler(std::string method, SignedService::Handler handler) {
+    m_rpc.AddHandler(std::move(method), std::move(handler));
+  }
   // The methods, as the HTTP endpoint serves them (common/rpc/http_endpoint.h).
   const SignedService& rpc() const { return m_rpc; }
 

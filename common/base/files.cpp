@@ -30,6 +30,10 @@ OpenFile::~OpenFile() {
 std::shared_ptr<const OpenFile> OpenFile::Open(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return nullptr;
+  return Adopt(fd);
+}
+
+std::shared_ptr<const OpenFile> OpenFile::Adopt(int fd) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     ::close(fd);

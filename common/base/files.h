@@ -38,6 +38,9 @@ class OpenFile {
   OpenFile& operator=(const OpenFile&) = delete;
   // The file as it is now, without reading it; null when it cannot be opened.
   static std::shared_ptr<const OpenFile> Open(const std::filesystem::path& path);
+  // `fd` (now owned, closed on failure) as it is now, e.g. a file already
+  // unlinked; null when it cannot be read.
+  static std::shared_ptr<const OpenFile> Adopt(int fd);
   int fd() const { return m_fd; }
   const FileStamp& stamp() const { return m_read_as; }
   uint64_t size() const { return m_read_as.size; }

@@ -5,6 +5,8 @@
 // the work to apply; business rules live in Ledger.
 #pragma once
 
+#include <string>
+
 #include "tracker/audit_runner.h"
 #include "tracker/stream_registry.h"
 #include "tracker/tracker_service.h"
@@ -18,7 +20,10 @@ void RegisterContractMethods(TrackerService& service);  // openContract, closeCo
 void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry);  // announce, lookup
 void RegisterAuditMethods(TrackerService& service, AuditRunner& audits);        // audit, summary
 
-// Every group above.
+// backup, writing its file in `data_dir` as it goes (tracker/backup.h).
+void RegisterBackupMethod(TrackerService& service, const std::string& data_dir);
+
+// Every group above but backup.
 void RegisterAllMethods(TrackerService& service, StreamRegistry& registry, AuditRunner& audits,
                         size_t max_body_bytes);
 

@@ -1,0 +1,172 @@
+// Backups of the ledger (tracker/backup.h, `tracker backup`, `tracker
+// restore`): taken while the tracker serves under load, restored into a
+// fresh directory with an identical audit and identical balances; a changed,
+// cut or foreign backup is refused and leaves nothing behind.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/base/clock.h"
+#include "common/base/files.h"
+#include "tests/support/tracker_fixture.h"
+#include "tracker/backup.h"
+
+namespace tollstream::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+json AuditFigures(const std::string& report) {
+  json figures = json::parse(report);
+  figures.erase("restored");
+  return figures;
+}
+
+// `tracker restore` into `dir`, with the key copied there first when given.
+std::pair<int, std::string> Restore(const std::string& backup, const std::string& dir,
+                                    const std::string& key_from = "") {
+  if (!key_from.empty()) {
+    fs::create_directories(dir);
+    fs::copy_file(key_from + "/tracker.key", dir + "/tracker.key");
+  }
+  return RunCommand({BinaryPath("tracker"), "restore", "--from", backup, "--data-dir", dir});
+}
+
+}  // namespace
+
+TEST_CASE("a backup taken under load restores to a ledger that holds, with the same figures") {
+  TrackerFixture t;
+  TempDir dir;
+  constexpr int kParties = 4;
+  std::vector<Party> parties(kParties);
+  for (auto& p : parties) {
+    p.client = t.NewClient(p.key);
+    t.Mint(p.address(), 1000);
+  }
+  // Transfers around a ring from 4 threads while the backups are taken.
+  std::atomic<bool> stop{false};
+  std::atomic<int> moved{0};
+  std::vector<std::thread> load;
+  for (int i = 0; i < kParties; ++i) {
+    load.emplace_back([&, i] {
+      while (!stop) {
+        auto r = parties[i].client->Call(
+            "transfer", {{"to", parties[(i + 1) % kParties].address()}, {"amount", 1}});
+        if (r.ok()) ++moved;
+      }
+    });
+  }
+  while (moved < 50) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto taken = RunCommand({BinaryPath("tracker"), "backup", "--data-dir", t.data_dir(),
+                           "--tracker", t.url(), "--out", dir / "during.backup"});
+  int moved_by_then = moved;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  stop = true;
+  for (auto& th : load) th.join();
+  INFO(taken.second);
+  REQUIRE(taken.first == 0);
+  CHECK(moved > moved_by_then);  // the load went on while it was taken
+  auto during = Restore(dir / "during.backup", dir / "during");
+  INFO(during.second);
+  CHECK(during.first == 0);
+  CHECK(json::parse(during.second)["ok"] == true);
+
+  // Once the load stopped: the same audit figures as the live tracker's, and
+  // a tracker serving the restored ledger shows the same balances.
+  REQUIRE(RunCommand({BinaryPath("tracker"), "backup", "--data-dir", t.data_dir(), "--tracker",
+                      t.url(), "--out", dir / "after.backup"})
+              .first == 0);
+  auto live = t.Audit(true);
+  REQUIRE(live.first == 0);
+  auto after = Restore(dir / "after.backup", dir / "after", t.data_dir());
+  REQUIRE(after.first == 0);
+  CHECK(AuditFigures(after.second) == AuditFigures(live.second));
+  TrackerProcess restored(dir / "after");
+  for (auto& p : parties) {
+    TrackerClient reader(restored.url, KeyPair::Generate());
+    REQUIRE(reader.Handshake().ok());
+    auto there = reader.Call("account", {{"address", p.address()}});
+    auto here = p.client->Call("account", {{"address", p.address()}});
+    REQUIRE(there.ok());
+    CHECK((*there)["balance"] == (*here)["balance"]);
+  }
+  // A stopped tracker's ledger is read directly.
+  REQUIRE(t.Stop() == 0);
+  auto stopped = RunCommand({BinaryPath("tracker"), "backup", "--data-dir", t.data_dir(), "--out",
+                             dir / "stopped.backup"});
+  CHECK(stopped.first == 0);
+  CHECK(json::parse(stopped.second)["sha256"] ==
+        json::parse(RunCommand({BinaryPath("tracker"), "backup", "--data-dir", t.data_dir(),
+                                "--out", dir / "again.backup"})
+                        .second)["sha256"]);
+}
+
+TEST_CASE("only the tracker's own key may take a backup") {
+  TrackerFixture t;
+  auto stranger = t.NewClient();
+  auto r = stranger->Call("backup", json::object());
+  REQUIRE(!r.ok());
+  CHECK(r.error().code == ErrorCode::kForbidden);
+  // `tracker backup` with another tracker's key: refused, no file left.
+  TempDir dir;
+  REQUIRE(RunCommand({BinaryPath("tracker"), "init", "--data-dir", dir / "other"}).first == 0);
+  auto refused = RunCommand({BinaryPath("tracker"), "backup", "--data-dir", dir / "other",
+                             "--tracker", t.url(), "--out", dir / "x.backup"});
+  CHECK(refused.first == 2);
+  CHECK(!fs::exists(dir / "x.backup"));
+  CHECK(!fs::exists(dir / "x.backup.partial"));
+}
+
+TEST_CASE("a changed, cut or foreign backup is refused and restores nothing") {
+  TempDir dir;
+  auto store = KvStore::Open(dir / "ledger");
+  REQUIRE(store.ok());
+  KvBatch batch;
+  for (int i = 0; i < 50; ++i) batch.Put("key" + std::to_string(i), std::string(i, 'v'));
+  REQUIRE((*store)->Write(batch, true).ok());
+  KeyPair key = KeyPair::Generate();
+  auto written = WriteBackupFile(**store, key, 1700000000, dir / "good.backup");
+  REQUIRE(written.ok());
+  CHECK(written->records == 50);
+  std::string good = *ReadWholeFile(dir / "good.backup");
+  CHECK(written->bytes == good.size());
+
+  // Every record comes back, in a new store.
+  {
+    auto copy = KvStore::Open(dir / "copy");
+    REQUIRE(copy.ok());
+    auto read = ReadBackupFile(dir / "good.backup", key.public_key(), copy->get());
+    REQUIRE(read.ok());
+    CHECK(read->sha256 == written->sha256);
+    for (int i = 0; i < 50; ++i)
+      CHECK(*(*copy)->Get("key" + std::to_string(i)).value() == std::string(i, 'v'));
+  }
+  // Another tracker's key: refused.
+  CHECK(ReadBackupFile(dir / "good.backup", KeyPair::Generate().public_key(), nullptr)
+            .error()
+            .code == ErrorCode::kForbidden);
+  // One changed byte anywhere, or a cut anywhere: refused.
+  for (size_t at = 0; at < good.size(); at += 7) {
+    std::string changed = good;
+    changed[at] ^= 0x20;
+    std::ofstream(dir / "bad.backup", std::ios::binary | std::ios::trunc) << changed;
+    auto bad = ReadBackupFile(dir / "bad.backup", PublicKey(), nullptr);
+    INFO("byte ", at);
+    CHECK(!bad.ok());
+    std::ofstream(dir / "cut.backup", std::ios::binary | std::ios::trunc) << good.substr(0, at);
+    CHECK(!ReadBackupFile(dir / "cut.backup", PublicKey(), nullptr).ok());
+  }
+  // `tracker restore` of a damaged backup leaves no ledger behind.
+  std::string changed = good;
+  changed[good.size() / 2] ^= 1;
+  std::ofstream(dir / "bad.backup", std::ios::binary | std::ios::trunc) << changed;
+  auto restored = RunCommand(
+      {BinaryPath("tracker"), "restore", "--from", dir / "bad.backup", "--data-dir", dir / "r"});
+  CHECK(restored.first == 2);
+  CHECK(!fs::exists(dir / "r/ledger"));
+}
+
+}  // namespace tollstream::test
