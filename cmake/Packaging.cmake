@@ -38,6 +38,11 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/grafana/tollstream.json
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/tollstream-tracker/grafana COMPONENT tracker)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/tracker.conf DESTINATION /etc/tollstream
         COMPONENT tracker)
+# nginx sites for TLS in front (packaging/nginx/), to copy into sites-available/.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/nginx/tollstream-tracker.conf
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/tollstream-tracker/nginx COMPONENT tracker)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/nginx/tollstream-broadcast.conf
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/tollstream-peer/nginx COMPONENT peer)
 install(FILES ${units}/tollstream-broadcast@.service ${units}/tollstream-watch@.service
         DESTINATION lib/systemd/system COMPONENT peer)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/broadcast.conf.example
@@ -62,5 +67,7 @@ set(CPACK_DEBIAN_TRACKER_DESCRIPTION
 set(CPACK_DEBIAN_PEER_DESCRIPTION
     "tollstream peers: sell and buy a video stream segment by segment\n The broadcasting node (beside an encoder) and the receiving node (for any\n HLS player) of tollstream, paid with signed receipts.")
 set(CPACK_DEBIAN_PEER_PACKAGE_RECOMMENDS "ffmpeg")
+set(CPACK_DEBIAN_TRACKER_PACKAGE_SUGGESTS "nginx")
+set(CPACK_DEBIAN_PEER_PACKAGE_SUGGESTS "nginx")
 set(CPACK_DEBIAN_TRACKER_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/debian/tracker/conffiles)
 include(CPack)

@@ -119,8 +119,11 @@ Status CheckTrailer(BackupReader& in, const std::string& path, const Hash256& di
 }  // namespace
 
 json BackupSummary::ToJson() const {
-  return {{"tracker", tracker.ToHex()}, {"taken_at", taken_at}, {"records", records},
-          {"bytes", bytes},             {"sha256", sha256}};
+  return {{"tracker", tracker.ToHex()},
+          {"taken_at", taken_at},
+          {"records", records},
+          {"bytes", bytes},
+          {"sha256", sha256}};
 }
 
 Result<BackupSummary> WriteBackup(const KvStore& store, const KeyPair& key, int64_t now,
@@ -134,7 +137,9 @@ Result<BackupSummary> WriteBackup(const KvStore& store, const KeyPair& key, int6
     summary.bytes += bytes.size();
     return out(bytes);
   };
-  auto failed = [] { return MakeError(ErrorCode::kUnavailable, "the backup could not be written"); };
+  auto failed = [] {
+    return MakeError(ErrorCode::kUnavailable, "the backup could not be written");
+  };
   json header = {{"tracker", summary.tracker.ToHex()}, {"taken_at", now}};
   if (!put(kMagic) || !put(header.dump() + "\n")) return failed();
   auto snapshot = store.Snapshot();
@@ -185,8 +190,8 @@ Result<BackupSummary> ReadBackupFile(const std::string& path, const PublicKey& e
   auto summary = ReadHeader(in, path);
   if (!summary) return summary.error();
   if (!expected.empty() && !(summary->tracker == expected)) {
-    return MakeError(ErrorCode::kForbidden, path + " is the backup of another tracker (" +
-                                                summary->tracker.ToHex() + ")");
+    return MakeError(ErrorCode::kForbidden,
+                     path + " is the backup of another tracker (" + summary->tracker.ToHex() + ")");
   }
   KvBatch batch;
   std::string key, value;

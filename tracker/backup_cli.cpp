@@ -1,6 +1,7 @@
 #include "tracker/backup_cli.h"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,8 +17,6 @@
 #include "tracker/audit.h"
 #include "tracker/backup.h"
 #include "tracker/tracker_data.h"
-
-#include <httplib.h>
 
 namespace tollstream {
 
@@ -84,8 +83,9 @@ Status Fetch(const std::string& url, const KeyPair& key, const std::string& part
   auto result = http.send(req);
   bool synced = ::fsync(fd) == 0;
   ::close(fd);
-  if (!result) return MakeError(ErrorCode::kUpstream, "no backup from " + url + ": " +
-                                                         httplib::to_string(result.error()));
+  if (!result)
+    return MakeError(ErrorCode::kUpstream,
+                     "no backup from " + url + ": " + httplib::to_string(result.error()));
   if (status != 200) {
     std::string why = refusal;
     try {
@@ -105,9 +105,9 @@ Status ReadStopped(const std::string& dir, const KeyPair& key, const std::string
   auto store = KvStore::Open(TrackerLedgerPath(dir), options);
   if (!store) {
     bool in_use = store.error().message.find("in use by another process") != std::string::npos;
-    return MakeError(store.error().code,
-                     store.error().message +
-                         (in_use ? "; a running tracker holds it: add --tracker URL" : ""));
+    return MakeError(
+        store.error().code,
+        store.error().message + (in_use ? "; a running tracker holds it: add --tracker URL" : ""));
   }
   auto written = WriteBackupFile(**store, key, UnixNow(), partial);
   if (!written) return written.error();
@@ -179,9 +179,8 @@ int RestoreCommand(int argc, char** argv) {
   out["restored"] = restored->ToJson();
   std::cout << out.dump(2) << std::endl;
   if (expected.empty()) {
-    std::cerr << "tracker: " << TrackerKeyPath(*dir)
-              << " is missing: put the key of tracker " << restored->tracker.ToHex()
-              << " there before `tracker run`\n";
+    std::cerr << "tracker: " << TrackerKeyPath(*dir) << " is missing: put the key of tracker "
+              << restored->tracker.ToHex() << " there before `tracker run`\n";
   }
   return report->ok ? 0 : 1;
 }

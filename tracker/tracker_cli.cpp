@@ -9,6 +9,7 @@
 #include "common/cli/key_file.h"
 #include "common/cli/log_options.h"
 #include "common/client/tracker_api.h"
+#include "common/http/forwarded.h"
 #include "common/protocol/address.h"
 #include "common/protocol/address_text.h"
 #include "common/store/kv_store.h"
@@ -58,8 +59,13 @@ options:
   --maintenance-interval S     seconds between release/prune passes (default 1)
   --audit-interval S           seconds between background audits of the ledger
                                (default 3600); 0 audits only at start
+  --trusted-proxy ADDR[,ADDR]  reverse proxies in front (e.g. nginx on
+                               127.0.0.1): their X-Forwarded-For and
+                               X-Forwarded-Proto name the client in the
+                               request log; from anyone else they are ignored
   --log-level LEVEL            debug, info, warn or error (default info; debug
-                               adds a line per HTTP request)
+                               adds a line per HTTP request: method, route,
+                               status, duration, client and scheme)
   --log-format FORMAT          text or json (one JSON object a line)
   --config FILE                options from FILE, "name = value" a line
 
@@ -120,11 +126,12 @@ void PrintKey(const KeyPair& key) {
 }
 
 int Run(int argc, char** argv) {
-  auto args = Args::Parse(
-      argc, argv, 2,
-      WithLogOptions({"data-dir", "listen", "grace", "max-contract-seconds", "max-clock-skew",
-                      "threads", "max-body-bytes", "maintenance-interval", "audit-interval"}),
-      {});
+  auto args =
+      Args::Parse(argc, argv, 2,
+                  WithLogOptions({"data-dir", "listen", "grace", "max-contract-seconds",
+                                  "max-clock-skew", "threads", "max-body-bytes",
+                                  "maintenance-interval", "audit-interval", "trusted-proxy"}),
+                  {});
   if (!args) return Fail(args.error());
   if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
   auto dir = args->Require("data-dir");
@@ -154,6 +161,11 @@ int Run(int argc, char** argv) {
   options.http.max_body_bytes = static_cast<size_t>(*max_body);
   options.maintenance_interval_seconds = *interval;
   options.audit_interval_seconds = *audit_interval;
+  if (auto proxies = args->Get("trusted-proxy")) {
+    auto list = ParseAddressList(*proxies);
+    if (!list) return Fail("--trusted-proxy: " + list.error().message);
+    options.http.trusted_proxies = std::move(*list);
+  }
   if (Status s = RunTracker(options); !s) return Fail(s.error());
   return 0;
 }

@@ -43,8 +43,12 @@ struct HttpRequest {
   HttpHeaders headers;
   std::multimap<std::string, std::string> params;  // the query, decoded
   std::string body;                                // decoded from chunks when chunked
-  std::string remote_addr;                         // the client's IP address
+  std::string remote_addr;                         // the peer's IP address
   int remote_port = 0;
+  // The client, and the scheme it used, as a trusted proxy in front says
+  // (common/http/forwarded.h); else the peer itself, over "http".
+  std::string client_addr;
+  std::string scheme = "http";
   std::smatch matches;  // the route's groups, over `path`
 
   bool HasHeader(std::string_view name) const { return headers.Has(name); }

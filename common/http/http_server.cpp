@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/http/connection_loop.h"
+#include "common/http/forwarded.h"
 #include "common/http/socket_sink.h"
 
 namespace tollstream {
@@ -100,6 +101,7 @@ struct HttpServer::Impl final : ConnectionLoop::Answerer {
     HttpRequest& req = in.parser.request();
     req.remote_addr = in.remote;
     req.remote_port = in.remote_port;
+    ResolveForwarded(req, tuning.trusted_proxies);
     HttpResponse res;
     bool refused = in.parser.failed();
     if (refused) {

@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/http/http_message.h"
 #include "common/http/request_parser.h"
@@ -45,6 +46,9 @@ struct ServerTuning {
   size_t keep_alive_max_count = 5;
   size_t max_connections = 10000;
   RequestLimits limits;  // max_body_bytes above wins over limits.max_body_bytes
+  // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed
+  // (common/http/forwarded.h): the reverse proxies in front, if any.
+  std::vector<std::string> trusted_proxies;
 };
 
 class HttpServer {

@@ -38,7 +38,7 @@ void InstrumentServer(HttpServer& server, Metrics& metrics, RouteOf route_of, Ga
       metrics.histogram("tollstream_http_request_duration_seconds", {route}).Observe(seconds);
       t_started.reset();
     }
-    LogRequest(req.method, route, res.status, seconds);
+    LogRequest(req.method, route, res.status, seconds, req.client_addr, req.scheme);
   });
   server.Get("/metrics", [&metrics](const HttpRequest&, HttpResponse& res) {
     res.SetHeader("Cache-Control", "no-store");

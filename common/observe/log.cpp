@@ -80,7 +80,8 @@ void Log(LogLevel level, std::string_view message) {
   Write(std::move(line));
 }
 
-void LogRequest(std::string_view method, std::string_view route, int status, double seconds) {
+void LogRequest(std::string_view method, std::string_view route, int status, double seconds,
+                std::string_view client, std::string_view scheme) {
   if (!LogEnabled(LogLevel::kDebug)) return;
   double ms = static_cast<double>(static_cast<int64_t>(seconds * 1e6)) / 1e3;
   if (g_format == LogFormat::kJson) {
@@ -88,10 +89,13 @@ void LogRequest(std::string_view method, std::string_view route, int status, dou
                      {{"method", std::string(method)},
                       {"route", std::string(route)},
                       {"status", status},
-                      {"duration_ms", ms}});
+                      {"duration_ms", ms},
+                      {"client", std::string(client)},
+                      {"scheme", std::string(scheme)}});
   }
   Log(LogLevel::kDebug, "request " + std::string(method) + " " + std::string(route) + " " +
-                            std::to_string(status) + " " + std::to_string(ms) + " ms");
+                            std::to_string(status) + " " + std::to_string(ms) + " ms from " +
+                            std::string(client) + " over " + std::string(scheme));
 }
 
 }  // namespace tollstream

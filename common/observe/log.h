@@ -24,8 +24,10 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name);
 
 void Log(LogLevel level, std::string_view message);
 // An HTTP request answered (at debug level): its method, route pattern
-// (never the query, which may carry what is not for logs), status and time.
-void LogRequest(std::string_view method, std::string_view route, int status, double seconds);
+// (never the query, which may carry what is not for logs), status and time,
+// and the client's address and scheme (HttpRequest::client_addr, scheme).
+void LogRequest(std::string_view method, std::string_view route, int status, double seconds,
+                std::string_view client, std::string_view scheme);
 
 inline void LogDebug(std::string_view m) {
   Log(LogLevel::kDebug, m);

@@ -41,12 +41,14 @@ tollstream-tracker --version | grep -E '^tracker [0-9]+\.[0-9]+\.[0-9]+ \(commit
 tollstream-peer --version | grep -E '^peer [0-9]+\.[0-9]+\.[0-9]+ \(commit ' || fail "peer --version"
 for f in /usr/bin/tollstream-tracker /etc/tollstream/tracker.conf \
          /usr/lib/systemd/system/tollstream-tracker.service \
-         /usr/share/doc/tollstream-tracker/tollstream-tracker.txt; do
+         /usr/share/doc/tollstream-tracker/tollstream-tracker.txt \
+         /usr/share/doc/tollstream-tracker/nginx/tollstream-tracker.conf; do
   dpkg -S "$f" | grep -q '^tollstream-tracker:' || fail "$f is not tollstream-tracker's"
 done
 for f in /usr/bin/tollstream-peer /usr/lib/systemd/system/tollstream-broadcast@.service \
          /usr/lib/systemd/system/tollstream-watch@.service \
-         /usr/share/doc/tollstream-peer/tollstream-peer.txt; do
+         /usr/share/doc/tollstream-peer/tollstream-peer.txt \
+         /usr/share/doc/tollstream-peer/nginx/tollstream-broadcast.conf; do
   dpkg -S "$f" | grep -q '^tollstream-peer:' || fail "$f is not tollstream-peer's"
 done
 grep -q -- '---- tollstream-tracker run ----' /usr/share/doc/tollstream-tracker/tollstream-tracker.txt \

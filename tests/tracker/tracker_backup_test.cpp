@@ -60,8 +60,8 @@ TEST_CASE("a backup taken under load restores to a ledger that holds, with the s
     });
   }
   while (moved < 50) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  auto taken = RunCommand({BinaryPath("tracker"), "backup", "--data-dir", t.data_dir(),
-                           "--tracker", t.url(), "--out", dir / "during.backup"});
+  auto taken = RunCommand({BinaryPath("tracker"), "backup", "--data-dir", t.data_dir(), "--tracker",
+                           t.url(), "--out", dir / "during.backup"});
   int moved_by_then = moved;
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   stop = true;
@@ -145,9 +145,9 @@ TEST_CASE("a changed, cut or foreign backup is refused and restores nothing") {
       CHECK(*(*copy)->Get("key" + std::to_string(i)).value() == std::string(i, 'v'));
   }
   // Another tracker's key: refused.
-  CHECK(ReadBackupFile(dir / "good.backup", KeyPair::Generate().public_key(), nullptr)
-            .error()
-            .code == ErrorCode::kForbidden);
+  CHECK(
+      ReadBackupFile(dir / "good.backup", KeyPair::Generate().public_key(), nullptr).error().code ==
+      ErrorCode::kForbidden);
   // One changed byte anywhere, or a cut anywhere: refused.
   for (size_t at = 0; at < good.size(); at += 7) {
     std::string changed = good;

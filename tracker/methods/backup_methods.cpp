@@ -38,9 +38,9 @@ void RegisterBackupMethod(TrackerService& service, const std::string& data_dir) 
     Answer answer;
     answer.content_type = "application/octet-stream";
     answer.file = std::move(file);
-    answer.headers.emplace_back("Content-Disposition", "attachment; filename=\"ledger-" +
-                                                           std::to_string(call.now()) +
-                                                           ".backup\"");
+    answer.headers.emplace_back(
+        "Content-Disposition",
+        "attachment; filename=\"ledger-" + std::to_string(call.now()) + ".backup\"");
     return answer;
   });
 }

@@ -1,0 +1,71 @@
+#include "common/http/forwarded.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <string_view>
+
+namespace tollstream {
+namespace {
+
+bool Trusted(const std::vector<std::string>& trusted, std::string_view address) {
+  return std::find(trusted.begin(), trusted.end(), address) != trusted.end();
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// `text` in the form inet_ntop prints; "" when it is no address.
+std::string Normalized(std::string_view text) {
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return "";
+  std::string s(text);
+  unsigned char bytes[sizeof(struct in6_addr)];
+  char out[INET6_ADDRSTRLEN] = "";
+  for (int family : {AF_INET, AF_INET6}) {
+    if (::inet_pton(family, s.c_str(), bytes) == 1 &&
+        ::inet_ntop(family, bytes, out, sizeof out) != nullptr)
+      return out;
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ParseAddressList(std::string_view text) {
+  std::vector<std::string> out;
+  while (true) {
+    size_t comma = text.find(',');
+    std::string_view item = Trim(text.substr(0, comma));
+    std::string address = Normalized(item);
+    if (address.empty()) {
+      return MakeError(ErrorCode::kInvalidField,
+                       "\"" + std::string(item.substr(0, 64)) + "\" is not an IP address");
+    }
+    out.push_back(std::move(address));
+    if (comma == std::string_view::npos) return out;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+void ResolveForwarded(HttpRequest& req, const std::vector<std::string>& trusted) {
+  req.client_addr = req.remote_addr;
+  req.scheme = "http";
+  if (!Trusted(trusted, req.remote_addr)) return;
+  std::string proto = req.Header("X-Forwarded-Proto");
+  if (proto == "https" || proto == "http") req.scheme = proto;
+  std::string chain = req.Header("X-Forwarded-For");
+  std::string_view rest = chain;
+  while (!rest.empty()) {
+    size_t comma = rest.rfind(',');
+    std::string_view hop = Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+    std::string address = Normalized(hop);
+    if (address.empty()) return;  // malformed: the last good one stands
+    req.client_addr = address;
+    if (!Trusted(trusted, address)) return;
+  }
+}
+
+}  // namespace tollstream
