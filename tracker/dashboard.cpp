@@ -7,8 +7,9 @@
 
 namespace tollstream {
 
-Dashboard::Dashboard(TrackerService& service, StreamRegistry& registry, const AuditRunner& audits)
-    : m_service(service), m_registry(registry), m_audits(audits) {}
+Dashboard::Dashboard(TrackerService& service, StreamRegistry& registry, const AuditRunner& audits,
+                     History& history)
+    : m_service(service), m_registry(registry), m_audits(audits), m_history(history) {}
 
 Dashboard::~Dashboard() {
   Stop();
@@ -17,13 +18,17 @@ Dashboard::~Dashboard() {
 Result<json> Dashboard::Summary() const {
   auto figures = ReadFigures(m_service.store());
   if (!figures) return figures.error();
+  return Summary(*figures);
+}
+
+Result<json> Dashboard::Summary(const LedgerFigures& figures) const {
   auto live = m_registry.List(m_service.Now(), 0);
   auto last = m_audits.last();
   const PublicKey& key = m_service.public_key();
   auto store = m_service.pipeline().health();
   return json{
       {"tracker", {{"pubkey", key.ToHex()}, {"address", AddressOf(key)}, {"code", KeyCode(key)}}},
-      {"ledger", figures->ToJson()},
+      {"ledger", figures.ToJson()},
       {"live",
        {{"streams", live.streams},
         {"broadcasters", live.broadcasters},
@@ -46,10 +51,15 @@ json Dashboard::Streams(size_t limit) const {
 }
 
 void Dashboard::Refresh() {
-  auto summary = Summary();
+  auto figures = ReadFigures(m_service.store());
+  auto summary = figures ? Summary(*figures) : Result<json>(figures.error());
   if (!summary) {
     LogError("dashboard: " + summary.error().message);
     return;
+  }
+  uint64_t streams = (*summary)["live"]["streams"].get<uint64_t>();
+  if (m_history.Sample(m_service.Now(), figures->totals, streams, figures->contracts_open())) {
+    if (Status saved = m_history.Save(); !saved) LogWarn("history: " + saved.error().message);
   }
   json state = {{"summary", std::move(*summary)}, {"streams", Streams(kDefaultPageSize)}};
   if (state == m_state) return;
@@ -75,7 +85,10 @@ void Dashboard::Stop() {
     m_stopping = true;
   }
   m_stop_cv.notify_all();
-  if (m_thread.joinable()) m_thread.join();
+  if (m_thread.joinable()) {
+    m_thread.join();
+    if (Status saved = m_history.Save(); !saved) LogWarn("history: " + saved.error().message);
+  }
   m_feed.Close();
 }
 

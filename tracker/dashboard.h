@@ -3,7 +3,9 @@
 // audit), and the live "state" its event stream carries:
 //   {"summary": Summary(), "streams": Streams(kDefaultPageSize)}.
 // A background thread rebuilds the state about once a second and sets it in
-// the feed only when it changed, so an idle tracker sends nothing.
+// the feed only when it changed, so an idle tracker sends nothing; each time
+// it also feeds the history (tracker/history.h), and saves it once a step
+// and at Stop.
 //
 // Thread-safe.
 #pragma once
@@ -16,6 +18,7 @@
 #include "common/observe/event_feed.h"
 #include "common/wire/json.h"
 #include "tracker/audit_runner.h"
+#include "tracker/history.h"
 #include "tracker/ledger_pages.h"
 #include "tracker/stream_registry.h"
 #include "tracker/tracker_service.h"
@@ -24,7 +27,8 @@ namespace tollstream {
 
 class Dashboard {
  public:
-  Dashboard(TrackerService& service, StreamRegistry& registry, const AuditRunner& audits);
+  Dashboard(TrackerService& service, StreamRegistry& registry, const AuditRunner& audits,
+            History& history);
   ~Dashboard();  // Stop()
   Dashboard(const Dashboard&) = delete;
   Dashboard& operator=(const Dashboard&) = delete;
@@ -35,6 +39,8 @@ class Dashboard {
   Result<json> Summary() const;
   // The live counts and the first `limit` announcements (by stream, then key).
   json Streams(size_t limit) const;
+  // History::ToJson.
+  json HistoryJson() const { return m_history.ToJson(); }
   const KvStore& store() const { return m_service.store(); }
 
   EventFeed& feed() { return m_feed; }
@@ -45,10 +51,12 @@ class Dashboard {
 
  private:
   void Refresh();
+  Result<json> Summary(const LedgerFigures& figures) const;
 
   TrackerService& m_service;
   StreamRegistry& m_registry;
   const AuditRunner& m_audits;
+  History& m_history;
   EventFeed m_feed;
   json m_state;  // the last one set; the watcher thread's own
   std::mutex m_mutex;

@@ -59,6 +59,10 @@ options:
   --maintenance-interval S     seconds between release/prune passes (default 1)
   --audit-interval S           seconds between background audits of the ledger
                                (default 3600); 0 audits only at start
+  --history-step S             the dashboard history's resolution in seconds
+                               (default 60: per minute over the last hour,
+                               per hour over the last day); kept in
+                               DIR/history.json
   --trusted-proxy ADDR[,ADDR]  reverse proxies in front (e.g. nginx on
                                127.0.0.1): their X-Forwarded-For and
                                X-Forwarded-Proto name the client in the
@@ -126,12 +130,12 @@ void PrintKey(const KeyPair& key) {
 }
 
 int Run(int argc, char** argv) {
-  auto args =
-      Args::Parse(argc, argv, 2,
-                  WithLogOptions({"data-dir", "listen", "grace", "max-contract-seconds",
-                                  "max-clock-skew", "threads", "max-body-bytes",
-                                  "maintenance-interval", "audit-interval", "trusted-proxy"}),
-                  {});
+  auto args = Args::Parse(
+      argc, argv, 2,
+      WithLogOptions({"data-dir", "listen", "grace", "max-contract-seconds", "max-clock-skew",
+                      "threads", "max-body-bytes", "maintenance-interval", "audit-interval",
+                      "trusted-proxy", "history-step"}),
+      {});
   if (!args) return Fail(args.error());
   if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
   auto dir = args->Require("data-dir");
@@ -147,8 +151,9 @@ int Run(int argc, char** argv) {
   auto max_body = args->Integer("max-body-bytes", 64 * 1024, 1024, 16 << 20);
   auto interval = args->Integer("maintenance-interval", 1, 1, 3600);
   auto audit_interval = args->Integer("audit-interval", 3600, 0, 30 * 24 * 3600);
-  for (const auto* r :
-       {&grace, &max_contract, &skew, &threads, &max_body, &interval, &audit_interval}) {
+  auto history_step = args->Integer("history-step", 60, 1, 3600);
+  for (const auto* r : {&grace, &max_contract, &skew, &threads, &max_body, &interval,
+                        &audit_interval, &history_step}) {
     if (!*r) return Fail(r->error());
   }
   TrackerNodeOptions options;
@@ -161,6 +166,7 @@ int Run(int argc, char** argv) {
   options.http.max_body_bytes = static_cast<size_t>(*max_body);
   options.maintenance_interval_seconds = *interval;
   options.audit_interval_seconds = *audit_interval;
+  options.history_step_seconds = *history_step;
   if (auto proxies = args->Get("trusted-proxy")) {
     auto list = ParseAddressList(*proxies);
     if (!list) return Fail("--trusted-proxy: " + list.error().message);

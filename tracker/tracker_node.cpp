@@ -60,7 +60,9 @@ class Tracker {
       : m_options(options),
         m_service(data.key, *data.ledger, options.service),
         m_audits(*data.ledger, [this] { return m_service.Now(); }),
-        m_dashboard(m_service, m_registry, m_audits) {
+        m_history(options.history_step_seconds, options.data_dir + "/history.json"),
+        m_dashboard(m_service, m_registry, m_audits, m_history) {
+    if (Status loaded = m_history.Load(); !loaded) LogWarn("history: " + loaded.error().message);
     RegisterAllMethods(m_service, m_registry, m_audits, options.http.max_body_bytes);
     RegisterBackupMethod(m_service, options.data_dir);
     EndpointOptions endpoint;
@@ -158,6 +160,7 @@ class Tracker {
   TrackerService m_service;
   StreamRegistry m_registry;
   AuditRunner m_audits;
+  History m_history;
   Dashboard m_dashboard;
   HttpServer m_server;
   std::mutex m_stop_mutex;

@@ -23,6 +23,7 @@ struct TrackerNodeOptions {
   ServerTuning http;  // threads, max_body_bytes
   int64_t maintenance_interval_seconds = 1;
   int64_t audit_interval_seconds = 3600;  // 0: only at start
+  int64_t history_step_seconds = 60;      // the dashboard history's (tracker/history.h)
 };
 
 // Serves until SIGINT or SIGTERM, then stops cleanly. Prints "listening on

@@ -1,7 +1,8 @@
 #include "common/http/forwarded.h"
 
-#include <algorithm>
 #include <arpa/inet.h>
+
+#include <algorithm>
 #include <string_view>
 
 namespace tollstream {

@@ -16,6 +16,8 @@
 //     on its page (titles escaped, codes, viewers now); a search narrows the
 //     list; a click buys and plays the stream; the "budget is spent" alert
 //     clears after a top-up.
+//   - The dashboard's history adds up to the ledger's totals and is drawn
+//     as bars, over the last hour and the last day.
 //   - Every page fits a phone (390 px wide): no horizontal overflow.
 //   - The Grafana dashboard (packaging/grafana/) names only metrics that the
 //     three programs serve (tests/metrics/grafana_check.py).
@@ -113,6 +115,40 @@ async function checkSizes(page, name) {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
+// The dashboard's history adds up to the ledger's totals (the tracker
+// started with an empty ledger, so its "day" holds every contract), and the
+// page draws it: bars for contracts, tokens and viewers, over the day too.
+async function checkHistory(dashboard, trackerUrl) {
+  let history, totals;
+  for (let i = 0; i < 40; i += 1) {
+    history = (await getJson(`${trackerUrl}/dashboard/api/history`)).body;
+    totals = (await getJson(`${trackerUrl}/dashboard/api/summary`)).body.ledger;
+    const sum = (key) => history.day.reduce((n, p) => n + p[key], 0);
+    if (sum('contracts_opened') === totals.contracts_opened && sum('tokens_paid') === totals.paid + totals.charged &&
+        sum('segments') === totals.segments && sum('bytes') === totals.bytes) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const sum = (key) => history.day.reduce((n, p) => n + p[key], 0);
+  assert.equal(history.step, 1);
+  assert.ok(totals.contracts_opened >= 2, JSON.stringify(totals));
+  assert.equal(sum('contracts_opened'), totals.contracts_opened, JSON.stringify(history.day));
+  assert.equal(sum('tokens_paid'), totals.paid + totals.charged);
+  assert.equal(sum('segments'), totals.segments);
+  assert.equal(sum('bytes'), totals.bytes);
+  assert.ok(Math.max(...history.day.map((p) => p.viewers)) >= 1);
+  assert.ok(Math.max(...history.day.map((p) => p.streams)) >= 3);
+  for (const series of ['contracts_opened', 'viewers', 'streams']) {
+    await dashboard.locator(`#charts figure[data-series="${series}"] rect`).first().waitFor({ timeout: 15000 });
+  }
+  await dashboard.click('#span-day');
+  for (const series of ['contracts_opened', 'tokens_paid', 'segments', 'bytes']) {
+    await dashboard.locator(`#charts figure[data-series="${series}"] rect`).first().waitFor({ timeout: 15000 });
+  }
+  assert.match(await dashboard.textContent('#history-note'), /kept across restarts/);
+  await dashboard.click('#span-hour');
+  await dashboard.locator('#charts figure[data-series="viewers"] rect').first().waitFor({ timeout: 15000 });
+}
+
 async function getJson(url) {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
@@ -178,7 +214,10 @@ async function main() {
     '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', source]);
 
   execFileSync(trackerBin, ['init', '--data-dir', path.join(work, 'tracker')]);
-  const tracker = start('tracker', trackerBin, ['run', '--data-dir', path.join(work, 'tracker'), '--listen', '127.0.0.1:0']);
+  // History by the second (--history-step 1): the "day" chart's buckets
+  // are then minutes, and the whole test fits in it.
+  const tracker = start('tracker', trackerBin, ['run', '--data-dir', path.join(work, 'tracker'), '--listen', '127.0.0.1:0',
+    '--history-step', '1']);
   const trackerUrl = await waitLine(tracker, 'listening on ');
   execFileSync(peerBin, ['keygen', '--out', path.join(work, 'b.key')]);
   const viewerKey = execFileSync(peerBin, ['keygen', '--out', path.join(work, 'c.key')]).toString();
@@ -300,6 +339,7 @@ async function main() {
   assert.match(viewerAddress, /^toll1[02-9ac-hj-np-z]{58}$/);
   await dashboard.locator('#account-rows td', { hasText: viewerAddress }).first().waitFor({ timeout: 15000 });
   assert.match(await dashboard.textContent('#tracker-key'), /^tollpub1/);
+  await checkHistory(dashboard, trackerUrl);
   await checkSizes(dashboard, 'dashboard');
 
   // The nodes' metrics parse as Prometheus text and moved with the traffic.

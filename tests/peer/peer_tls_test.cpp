@@ -32,8 +32,8 @@ int FreePort() {
 }
 
 // The shipped site configuration, pointed at this test's ports and files.
-std::string Site(const std::string& name, const std::vector<std::pair<std::string, std::string>>&
-                                              replace) {
+std::string Site(const std::string& name,
+                 const std::vector<std::pair<std::string, std::string>>& replace) {
   auto text = ReadWholeFile(std::string(TOLLSTREAM_SOURCE_DIR) + "/packaging/nginx/" + name);
   REQUIRE(text.has_value());
   std::string site = *text;
@@ -57,7 +57,8 @@ std::unique_ptr<Process> StartNginx(const std::string& dir, const std::string& s
       << "/tmp/uwsgi;\n  scgi_temp_path " << dir << "/tmp/scgi;\n"
       << sites << "}\n";
   auto [tested, why] = RunCommand({"/usr/sbin/nginx", "-t", "-p", dir, "-c", dir + "/nginx.conf"});
-  REQUIRE_MESSAGE(tested == 0, "nginx -t: " << why << ReadWholeFile(dir + "/error.log").value_or(""));
+  REQUIRE_MESSAGE(tested == 0,
+                  "nginx -t: " << why << ReadWholeFile(dir + "/error.log").value_or(""));
   return std::make_unique<Process>(
       std::vector<std::string>{"/usr/sbin/nginx", "-p", dir, "-c", dir + "/nginx.conf"},
       dir + "/stderr.log");
@@ -81,10 +82,10 @@ TEST_CASE("a whole paid stream through nginx with TLS, on https:// URLs only") {
   SourceSegments source = ReadSource(hls);
   // A certificate for 127.0.0.1, trusted by every client here.
   std::string cert = dir / "cert.pem", key = dir / "key.pem";
-  auto [made, openssl] = RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                                     "ec_paramgen_curve:prime256v1",
-                                     "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
-                                     "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert});
+  auto [made, openssl] =
+      RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                  "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert});
   REQUIRE_MESSAGE(made == 0, openssl);
   ::setenv("SSL_CERT_FILE", cert.c_str(), 1);
 
@@ -95,19 +96,20 @@ TEST_CASE("a whole paid stream through nginx with TLS, on https:// URLs only") {
   ::unsetenv("TOLLSTREAM_LOG_LEVEL");
   int tracker_tls = FreePort(), redirect = FreePort(), node_tls = FreePort(), node = FreePort();
   std::vector<std::pair<std::string, std::string>> tls = {
-      {"/etc/ssl/certs/[A-Za-z.]+\\.pem", cert}, {"/etc/ssl/private/[A-Za-z.]+\\.key", key},
+      {"/etc/ssl/certs/[A-Za-z.]+\\.pem", cert},
+      {"/etc/ssl/private/[A-Za-z.]+\\.key", key},
       {"\\s*listen \\[::\\]:[0-9]+[a-z0-9 ]*;", ""}};
   auto tracker_site = tls;
-  tracker_site.insert(tracker_site.end(),
-                      {{"listen 443 ssl http2;", "listen 127.0.0.1:" + std::to_string(tracker_tls) +
-                                                     " ssl http2;"},
-                       {"listen 80;", "listen 127.0.0.1:" + std::to_string(redirect) + ";"},
-                       {"server 127.0.0.1:7700;", "server " + t.url().substr(7) + ";"}});
+  tracker_site.insert(
+      tracker_site.end(),
+      {{"listen 443 ssl http2;", "listen 127.0.0.1:" + std::to_string(tracker_tls) + " ssl http2;"},
+       {"listen 80;", "listen 127.0.0.1:" + std::to_string(redirect) + ";"},
+       {"server 127.0.0.1:7700;", "server " + t.url().substr(7) + ";"}});
   auto node_site = tls;
-  node_site.insert(node_site.end(),
-                   {{"listen 443 ssl http2;",
-                     "listen 127.0.0.1:" + std::to_string(node_tls) + " ssl http2;"},
-                    {"server 127.0.0.1:7800;", "server 127.0.0.1:" + std::to_string(node) + ";"}});
+  node_site.insert(
+      node_site.end(),
+      {{"listen 443 ssl http2;", "listen 127.0.0.1:" + std::to_string(node_tls) + " ssl http2;"},
+       {"server 127.0.0.1:7800;", "server 127.0.0.1:" + std::to_string(node) + ";"}});
   auto nginx = StartNginx(dir / "nginx", Site("tollstream-tracker.conf", tracker_site) +
                                              Site("tollstream-broadcast.conf", node_site));
   std::string tracker_url = "https://127.0.0.1:" + std::to_string(tracker_tls);
@@ -125,11 +127,11 @@ TEST_CASE("a whole paid stream through nginx with TLS, on https:// URLs only") {
   KeyFile c = NewKeyFile(dir / "c.key");
   const uint64_t price = 3, budget = 300;
   t.Mint(c.address(), budget);
-  Process broadcaster({BinaryPath("peer"), "broadcast", "--tracker", tracker_url, "--key", b.path,
-                       "--stream", "tls", "--price", std::to_string(price), "--hls-dir", hls,
-                       "--listen", "127.0.0.1:" + std::to_string(node), "--advertise-url",
-                       node_url},
-                      dir / "b.log");
+  Process broadcaster(
+      {BinaryPath("peer"), "broadcast", "--tracker", tracker_url, "--key", b.path, "--stream",
+       "tls", "--price", std::to_string(price), "--hls-dir", hls, "--listen",
+       "127.0.0.1:" + std::to_string(node), "--advertise-url", node_url},
+      dir / "b.log");
   REQUIRE_MESSAGE(broadcaster.WaitForLine("broadcasting tls at " + node_url, 30s).has_value(),
                   broadcaster.output());
   httplib::Client outside(node_url);
@@ -137,10 +139,10 @@ TEST_CASE("a whole paid stream through nginx with TLS, on https:// URLs only") {
   REQUIRE(page);
   CHECK(page->status == 404);
 
-  Process viewer({BinaryPath("peer"), "watch", "--tracker", tracker_url, "--key", c.path,
-                  "--stream", "tls", "--budget", std::to_string(budget), "--listen",
-                  "127.0.0.1:0", "--out", dir / "out.ts"},
-                 dir / "c.log");
+  Process viewer(
+      {BinaryPath("peer"), "watch", "--tracker", tracker_url, "--key", c.path, "--stream", "tls",
+       "--budget", std::to_string(budget), "--listen", "127.0.0.1:0", "--out", dir / "out.ts"},
+      dir / "c.log");
   auto settled = viewer.WaitForLine("settled: ", 120s);
   REQUIRE_MESSAGE(settled.has_value(), viewer.output());
   std::string all;

@@ -281,6 +281,7 @@ TEST_CASE("the page and its assets are served with their content types, no inlin
   };
   for (const Asset& a : {Asset{"/dashboard", "text/html; charset=utf-8"},
                          Asset{"/dashboard/dashboard.js", "text/javascript; charset=utf-8"},
+                         Asset{"/dashboard/history.js", "text/javascript; charset=utf-8"},
                          Asset{"/dashboard/dashboard.css", "text/css; charset=utf-8"},
                          Asset{"/dashboard/style.css", "text/css; charset=utf-8"}}) {
     CAPTURE(a.path);

@@ -18,9 +18,9 @@ std::span<const WebAsset> DashboardAssets();
 
 namespace {
 
-constexpr std::string_view kApiPaths[] = {"/dashboard/api/summary", "/dashboard/api/streams",
+constexpr std::string_view kApiPaths[] = {"/dashboard/api/summary",  "/dashboard/api/streams",
                                           "/dashboard/api/accounts", "/dashboard/api/contracts",
-                                          "/dashboard/api/contract"};
+                                          "/dashboard/api/contract", "/dashboard/api/history"};
 constexpr std::string_view kEventsPath = "/dashboard/events";
 constexpr size_t kMaxQuotedName = 64;
 
@@ -118,6 +118,11 @@ void ServeDashboard(HttpServer& server, Dashboard& dashboard) {
     if (!query) return query.error();
     if (!query->contains("id")) return Invalid("id is required");
     return ContractView(store, Get(*query, "id"));
+  });
+  Api(server, "/dashboard/api/history", [&dashboard](const HttpRequest& req) -> Result<json> {
+    auto query = ReadQuery(req, {});
+    if (!query) return query.error();
+    return dashboard.HistoryJson();
   });
   ServeEvents(server, std::string(kEventsPath), dashboard.feed());
   ServeAssets(server, DashboardAssets());

@@ -8,6 +8,7 @@
 //   GET /dashboard/api/accounts    ?after=ADDRESS&limit=N
 //   GET /dashboard/api/contracts   ?state=all|open&after=ID&limit=N
 //   GET /dashboard/api/contract    ?id=ID
+//   GET /dashboard/api/history     Dashboard::HistoryJson (tracker/history.h)
 //   GET /dashboard/events          server-sent events: the dashboard's "state"
 // `limit` is 1 to 500 (default 50). A page answers {"<items>": [...], "next":
 // cursor or null}; the next page is asked for with after=<next>. An unknown,
