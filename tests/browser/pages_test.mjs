@@ -11,7 +11,8 @@
 //     tracker's ledger (the contract's paid amount and segments, the viewer's
 //     balance), and the tracker's dashboard shows the contract.
 //   - Both nodes' /metrics parse as Prometheus text (tests/metrics/
-//     node_scrapes_check.py) and their counters moved with the traffic.
+//     node_scrapes_check.py) and their counters moved with the traffic;
+//     promtool check metrics passes the tracker's and both nodes'.
 //   - A viewing node started without a stream lists the three live streams
 //     on its page (titles escaped, codes, viewers now); a search narrows the
 //     list; a click buys and plays the stream; the "budget is spent" alert
@@ -26,7 +27,7 @@
 //
 // usage: node pages_test.mjs BUILD_DIR ARTIFACTS_DIR
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -353,6 +354,14 @@ async function main() {
   console.log(execFileSync('/usr/bin/python3', [path.join(here, '../metrics/grafana_check.py'),
     path.join(here, '../../packaging/grafana/tollstream.json'),
     ...['viewer-after', 'broadcaster-after', 'tracker'].map((f) => path.join(work, f + '.prom'))]).toString().trim());
+  // promtool, Prometheus's own checker, passes all three scrapes, lint included.
+  const promtool = process.env.PROMTOOL;
+  assert.ok(promtool && !promtool.endsWith('NOTFOUND'), 'promtool is missing: run scripts/setup promtool');
+  for (const f of ['viewer-after', 'broadcaster-after', 'tracker']) {
+    const scrape = path.join(work, f + '.prom');
+    execFileSync(promtool, ['check', 'metrics'], { input: readFileSync(scrape) });
+    console.log(`promtool check metrics: ${f} ok`);
+  }
   const metrics = await (await fetch(`${watchUrl}metrics`)).text();
   const bought = /^tollstream_viewer_segments_bought_total (\d+)$/m.exec(metrics);
   assert.ok(bought, metrics);
