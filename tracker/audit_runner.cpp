@@ -133,6 +133,14 @@ std::optional<AuditRun> AuditRunner::last() const {
   return m_last;
 }
 
+Status AuditRunner::LastPassed() const {
+  auto run = last();
+  if (!run) return MakeError(ErrorCode::kUnavailable, "no audit has run yet");
+  if (run->ok()) return Status::Ok();
+  return MakeError(ErrorCode::kInternal,
+                   run->error.empty() ? "the last audit found the ledger wrong" : run->error);
+}
+
 bool AuditRunner::running() const {
   std::lock_guard lock(m_mutex);
   return m_holder != Holder::kNone;

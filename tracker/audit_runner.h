@@ -64,6 +64,10 @@ class AuditRunner {
 
   std::optional<AuditRun> last() const;
   bool running() const;
+  // The audit's readiness check (/readyz): ok when the last audit passed;
+  // kUnavailable before any has run; kInternal saying what the last one
+  // found (or why it could not read the ledger).
+  Status LastPassed() const;
 
  private:
   enum class Holder { kNone, kScheduled, kRequested };

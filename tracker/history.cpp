@@ -42,9 +42,12 @@ bool ReadPoints(const json& list, std::deque<HistoryPoint>& into, size_t most) {
 }  // namespace
 
 json HistoryPoint::ToJson() const {
-  return {{"start", start},       {"contracts_opened", contracts_opened},
-          {"tokens_paid", tokens_paid}, {"segments", segments},
-          {"bytes", bytes},       {"streams", streams},
+  return {{"start", start},
+          {"contracts_opened", contracts_opened},
+          {"tokens_paid", tokens_paid},
+          {"segments", segments},
+          {"bytes", bytes},
+          {"streams", streams},
           {"viewers", viewers}};
 }
 
@@ -118,8 +121,11 @@ Status History::Save() const {
     json hour = json::array(), day = json::array();
     for (const auto& p : m_hour) hour.push_back(p.ToJson());
     for (const auto& p : m_day) day.push_back(p.ToJson());
-    text = json{{"version", kFileVersion}, {"step", m_step},        {"hour", std::move(hour)},
-                {"day", std::move(day)},   {"hour_now", m_hour_now.ToJson()},
+    text = json{{"version", kFileVersion},
+                {"step", m_step},
+                {"hour", std::move(hour)},
+                {"day", std::move(day)},
+                {"hour_now", m_hour_now.ToJson()},
                 {"step_now", m_step_now.ToJson()},
                 {"totals", m_last ? m_last->ToJson() : json(nullptr)}}
                .dump();
@@ -157,8 +163,7 @@ bool History::Sample(int64_t now, const Totals& totals, uint64_t streams, uint64
   }
   if (m_last) {
     m_step_now.contracts_opened += Grew(totals.contracts_opened, m_last->contracts_opened);
-    m_step_now.tokens_paid +=
-        Grew(totals.paid + totals.charged, m_last->paid + m_last->charged);
+    m_step_now.tokens_paid += Grew(totals.paid + totals.charged, m_last->paid + m_last->charged);
     m_step_now.segments += Grew(totals.segments, m_last->segments);
     m_step_now.bytes += Grew(totals.bytes, m_last->bytes);
   }
@@ -183,10 +188,10 @@ json History::ToJson() const {
     hour_now = m_hour_now;
     hour_now->Add(m_step_now);
   }
-  return {{"step", m_step},
-          {"hour", Points(m_hour, latest - m_step * static_cast<int64_t>(kHourPoints), step_now)},
-          {"day", Points(m_day, latest - m_step * 60 * static_cast<int64_t>(kDayPoints),
-                         hour_now)}};
+  return {
+      {"step", m_step},
+      {"hour", Points(m_hour, latest - m_step * static_cast<int64_t>(kHourPoints), step_now)},
+      {"day", Points(m_day, latest - m_step * 60 * static_cast<int64_t>(kDayPoints), hour_now)}};
 }
 
 }  // namespace tollstream

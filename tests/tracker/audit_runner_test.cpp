@@ -1,14 +1,18 @@
 // The tracker's audits: one at start (in the background, or before serving:
 // RunAtStart, which refuses a ledger that does not hold), then on schedule
 // and on request, the last one kept; a stopped runner ends at once and
-// refuses new requests.
+// refuses new requests; /readyz fails while the last audit did.
 #include "tracker/audit_runner.h"
 
 #include <doctest/doctest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <thread>
 
+#include "common/http/health.h"
+#include "common/http/http_server.h"
+#include "tests/support/serving.h"
 #include "tests/tracker/ledger_fixture.h"
 
 namespace tollstream::test {
@@ -81,6 +85,26 @@ TEST_CASE_FIXTURE(LedgerFixture,
   CHECK(last->trigger == "request");
   CHECK(!last->ok());
   CHECK(!last->ToJson()["report"]["problems"].empty());
+
+  // /readyz, as the tracker serves it, says the audit failed.
+  HttpServer server;
+  ServeHealth(server, {{"audit", [&audits] { return audits.LastPassed(); }}});
+  Serving serving(server);
+  httplib::Client http("127.0.0.1", serving.port());
+  auto ready = http.Get("/readyz");
+  REQUIRE(ready);
+  CHECK(ready->status == 503);
+  json checks = json::parse(ready->body);
+  CHECK(checks["ready"] == false);
+  CHECK(checks["checks"]["audit"]["ok"] == false);
+  CHECK(checks["checks"]["audit"]["error"] == "the last audit found the ledger wrong");
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "the audit's readiness: none yet, then passed") {
+  AuditRunner audits(*store, [] { return kNow; });
+  CHECK(audits.LastPassed().error().code == ErrorCode::kUnavailable);
+  REQUIRE(audits.RunRequested().ok());
+  CHECK(audits.LastPassed().ok());
 }
 
 TEST_CASE_FIXTURE(LedgerFixture, "the audit before serving: passed, then scheduled; or refused") {

@@ -56,8 +56,8 @@ TEST_CASE("the history adds up to the ledger's totals and is kept across a resta
   Contract k = SignedContract(c, b, tracker, spend, income, 4, 10, UnixNow() + 600);
   REQUIRE(b.client->Call("openContract", {{"contract", k.ToJson()}}).ok());
   Receipt r = SignedReceipt(c, k, 5, 5000);
-  REQUIRE(b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", r.ToJson()}})
-              .ok());
+  REQUIRE(
+      b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", r.ToJson()}}).ok());
   // 4 to open, 5 segments at 4 when closed.
   json before = HistoryWith(t, 1, 4 + 20);
   CHECK(before["step"] == 1);

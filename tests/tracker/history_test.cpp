@@ -26,7 +26,7 @@ Totals At(uint64_t opened, uint64_t paid, uint64_t segments) {
 
 TEST_CASE("each step holds what the totals grew by in it, and the most streams and viewers") {
   History h(10, "");
-  const int64_t t0 = 1699999800;  // a multiple of 10 and of 600
+  const int64_t t0 = 1699999800;             // a multiple of 10 and of 600
   CHECK(!h.Sample(t0, At(5, 50, 5), 1, 2));  // sets the baseline only
   CHECK(!h.Sample(t0 + 3, At(7, 70, 9), 3, 1));
   CHECK(!h.Sample(t0 + 9, At(8, 70, 9), 2, 4));
