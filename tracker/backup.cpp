@@ -58,12 +58,20 @@ class BackupReader {
     m_consumed += n;
     return true;
   }
-  // A line up to '\n' (not kept); `hashed` says whether it counts in the digest.
+  // A line ended by '\n' (not kept), of at most kMaxHeaderLine bytes;
+  // `hashed` says whether it counts in the digest.
   bool Line(std::string* line, bool hashed) {
-    if (!std::getline(m_in, *line) || line->size() > kMaxHeaderLine) return false;
-    if (hashed) m_hasher.Update(*line + "\n");
-    m_consumed += line->size() + 1;
-    return true;
+    line->clear();
+    for (char c; m_in.get(c);) {
+      if (c == '\n') {
+        if (hashed) m_hasher.Update(*line + "\n");
+        m_consumed += line->size() + 1;
+        return true;
+      }
+      if (line->size() == kMaxHeaderLine) return false;
+      line->push_back(c);
+    }
+    return false;  // no newline before the end
   }
   void Hash(std::string_view bytes) { m_hasher.Update(bytes); }
   bool AtEnd() { return m_in.peek() == std::char_traits<char>::eof(); }

@@ -2,7 +2,7 @@
 // snapshot, taken while the tracker serves), in a file the tracker signs,
 // so that a restore finds any change, cut or mix-up of backups.
 //
-// The file (api-spec/README.md, "Backups"):
+// The file (api-spec/openapi.yaml, /v1/backup):
 //   "tollstream ledger backup 1\n"
 //   {"tracker":"<hex key>","taken_at":<unix seconds>}\n
 //   per record, in key order: 'R', key length and value length (4 bytes

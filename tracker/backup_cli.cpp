@@ -4,7 +4,9 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -24,7 +26,7 @@ const char* const kBackupHelp =
     R"(usage: tracker backup --data-dir DIR --out FILE [--tracker URL]
 
 Writes a backup of the ledger to FILE: every record at one moment, in a
-file signed by the tracker key (its form: api-spec/README.md, "Backups").
+file signed by the tracker key (its form: api-spec/openapi.yaml, /v1/backup).
 With --tracker, the running tracker at URL (the one whose key is in DIR)
 takes it from a snapshot while it serves, and sends it; without, the
 ledger of a stopped tracker in DIR is read. FILE must not exist; it comes
@@ -37,13 +39,13 @@ restored ledger is served only with it.
 
 const char* const kRestoreHelp = R"(usage: tracker restore --from FILE --data-dir DIR
 
-Checks the backup FILE (its form, digest and the tracker's signature) and
-writes its ledger into DIR/ledger, which must not exist or be empty. When
-DIR/tracker.key is there, the backup must be that tracker's; when it is
-not, put the key there before `tracker run`. Then audits the restored
-ledger and prints the report as JSON: exits 0 when the ledger holds, 1
-when it does not, 2 on error (a damaged, cut or foreign backup leaves no
-ledger behind).
+Makes DIR/ledger from the backup FILE. DIR/tracker.key must be there first
+(the key you keep apart from the backups): only a backup that key signed is
+believed. Checks FILE (its form, digest and signature), writes its records
+into DIR/ledger.restoring, audits them, and only when the ledger holds
+names it DIR/ledger, which must not exist. Prints the audit report as
+JSON: exits 0 when the ledger holds, 1 when it does not, 2 on error; on 1
+and 2 nothing is left in DIR but the key.
 )";
 
 namespace {
@@ -61,8 +63,12 @@ Status Fetch(const std::string& url, const KeyPair& key, const std::string& part
   std::string body = client.MakeRequest("backup", json::object()).dump();
   int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot create " + partial);
-  httplib::Client http(url);
-  http.set_read_timeout(120, 0);
+  std::string base = url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  httplib::Client http(base);
+  // The tracker writes the whole file before its first byte (as long as
+  // nginx's site waits for it).
+  http.set_read_timeout(600, 0);
   int status = 0;
   bool wrote = true;
   std::string refusal;
@@ -124,21 +130,24 @@ int BackupCommand(int argc, char** argv) {
   if (!dir) return Fail(dir.error().message);
   if (!out) return Fail(out.error().message);
   std::error_code ec;
+  std::string partial = *out + ".partial";
   if (std::filesystem::exists(*out, ec)) return Fail(*out + " exists already");
+  if (std::filesystem::exists(partial, ec)) {
+    return Fail(partial + " exists: another backup is under way, or one was cut short (remove it)");
+  }
   auto key = LoadKeyFile(TrackerKeyPath(*dir));
   if (!key) return Fail(key.error().message);
-  std::string partial = *out + ".partial";
-  std::filesystem::remove(partial, ec);
   auto url = args->Get("tracker");
   Status taken = url ? Fetch(*url, *key, partial) : ReadStopped(*dir, *key, partial);
   auto checked = taken ? ReadBackupFile(partial, key->public_key(), nullptr)
                        : Result<BackupSummary>(taken.error());
-  if (!checked) {
-    std::filesystem::remove(partial, ec);
-    return Fail(checked.error().message);
+  // Named FILE only when whole and checked; link() never replaces a FILE
+  // made meanwhile.
+  if (checked && ::link(partial.c_str(), out->c_str()) != 0) {
+    checked = MakeError(ErrorCode::kUnavailable, "cannot name " + *out + ": " + strerror(errno));
   }
-  std::filesystem::rename(partial, *out, ec);
-  if (ec) return Fail("cannot name " + *out + ": " + ec.message());
+  std::filesystem::remove(partial, ec);
+  if (!checked) return Fail(checked.error().message);
   std::cout << checked->ToJson().dump(2) << std::endl;
   return 0;
 }
@@ -152,37 +161,42 @@ int RestoreCommand(int argc, char** argv) {
   if (!dir) return Fail(dir.error().message);
   namespace fs = std::filesystem;
   std::error_code ec;
-  std::string ledger = TrackerLedgerPath(*dir);
-  if (fs::exists(ledger, ec) && !(fs::is_directory(ledger, ec) && fs::is_empty(ledger, ec)))
-    return Fail(ledger + " exists already: restore into a new data directory");
-  PublicKey expected;
-  if (fs::exists(TrackerKeyPath(*dir), ec)) {
-    auto key = LoadKeyFile(TrackerKeyPath(*dir));
-    if (!key) return Fail(key.error().message);
-    expected = key->public_key();
+  std::string ledger = TrackerLedgerPath(*dir), restoring = ledger + ".restoring";
+  if (fs::exists(ledger, ec)) return Fail(ledger + " exists already: restore into a new directory");
+  // The key says whose backups are believed: a file signed by another key
+  // is refused, whatever key its header names.
+  auto key = LoadKeyFile(TrackerKeyPath(*dir));
+  if (!key) {
+    return Fail(key.error().message + " (put the tracker's key, from where you keep it, in " +
+                TrackerKeyPath(*dir) + " first)");
   }
-  // Checked before anything is written, then written.
-  auto checked = ReadBackupFile(*from, expected, nullptr);
+  // Checked before anything is written, then written aside, audited, and
+  // only then named DIR/ledger; on any failure nothing is left.
+  auto checked = ReadBackupFile(*from, key->public_key(), nullptr);
   if (!checked) return Fail(checked.error().message);
-  fs::create_directories(*dir, ec);
-  auto store = KvStore::Open(ledger);
-  if (!store) return Fail(store.error().message);
-  auto restored = ReadBackupFile(*from, checked->tracker, store->get());
-  if (!restored) {
-    store->reset();
-    fs::remove_all(ledger, ec);
-    return Fail(restored.error().message);
-  }
-  auto report = AuditLedger(**store);
+  fs::remove_all(restoring, ec);
+  auto report = [&]() -> Result<json> {
+    auto store = KvStore::Open(restoring);
+    if (!store) return store.error();
+    auto restored = ReadBackupFile(*from, key->public_key(), store->get());
+    if (!restored) return restored.error();
+    auto audited = AuditLedger(**store);
+    if (!audited) return audited.error();
+    json out = audited->ToJson();
+    out["restored"] = restored->ToJson();
+    return out;
+  }();
+  bool holds = report && (*report)["ok"] == true;
+  if (holds) fs::rename(restoring, ledger, ec);
+  if (!holds || ec) fs::remove_all(restoring, ec);
   if (!report) return Fail(report.error().message);
-  json out = report->ToJson();
-  out["restored"] = restored->ToJson();
-  std::cout << out.dump(2) << std::endl;
-  if (expected.empty()) {
-    std::cerr << "tracker: " << TrackerKeyPath(*dir) << " is missing: put the key of tracker "
-              << restored->tracker.ToHex() << " there before `tracker run`\n";
+  std::cout << report->dump(2) << std::endl;
+  if (!holds) {
+    std::cerr << "tracker: the restored ledger does not hold; nothing was kept\n";
+    return 1;
   }
-  return report->ok ? 0 : 1;
+  if (!fs::exists(ledger)) return Fail("cannot name " + ledger);
+  return 0;
 }
 
 }  // namespace tollstream

@@ -87,8 +87,13 @@ Status History::Load() {
   json file = text ? json::parse(*text, nullptr, false) : json();
   std::deque<HistoryPoint> hour, day;
   std::optional<HistoryPoint> hour_now, step_now;
-  bool ok = file.is_object() && file.value("version", 0) == kFileVersion &&
-            ReadPoints(file["hour"], hour, kHourPoints) && ReadPoints(file["day"], day, kDayPoints);
+  auto integer = [&file](const char* name) {
+    return file.is_object() && file.contains(name) && file[name].is_number_integer()
+               ? file[name].get<int64_t>()
+               : int64_t{-1};
+  };
+  bool ok = integer("version") == kFileVersion && ReadPoints(file["hour"], hour, kHourPoints) &&
+            ReadPoints(file["day"], day, kDayPoints);
   if (ok) hour_now = HistoryPoint::FromJson(file["hour_now"]);
   if (ok) step_now = HistoryPoint::FromJson(file["step_now"]);
   std::optional<Totals> totals;  // null: none sampled yet
@@ -100,7 +105,7 @@ Status History::Load() {
   }
   if (!totals_ok || !hour_now || !step_now)
     return MakeError(ErrorCode::kInternal, m_path + " is not a history");
-  if (file.value("step", int64_t{0}) != m_step) {
+  if (integer("step") != m_step) {
     return MakeError(ErrorCode::kInvalidField,
                      m_path + " was kept at another step; the history starts anew");
   }
@@ -132,14 +137,16 @@ Status History::Save() const {
   }
   std::string temporary = m_path + ".new";
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  std::string why = strerror(errno);
-  if (fd >= 0) ::close(fd);
-  if (!ok || std::rename(temporary.c_str(), m_path.c_str()) != 0) {
-    return MakeError(ErrorCode::kUnavailable, "cannot write " + m_path + ": " + why);
-  }
-  return Status::Ok();
+  if (fd < 0) return MakeError(ErrorCode::kUnavailable, temporary + ": " + strerror(errno));
+  const char* failed = nullptr;
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) failed = "write";
+  if (!failed && ::fsync(fd) != 0) failed = "fsync";
+  if (!failed && std::rename(temporary.c_str(), m_path.c_str()) != 0) failed = "rename";
+  std::string why = failed ? std::string(failed) + ": " + strerror(errno) : "";
+  ::close(fd);
+  if (!failed) return Status::Ok();
+  ::unlink(temporary.c_str());
+  return MakeError(ErrorCode::kUnavailable, "cannot write " + m_path + " (" + why + ")");
 }
 
 bool History::Sample(int64_t now, const Totals& totals, uint64_t streams, uint64_t viewers) {

@@ -24,12 +24,16 @@ std::string Normalized(std::string_view text) {
   std::string s(text);
   unsigned char bytes[sizeof(struct in6_addr)];
   char out[INET6_ADDRSTRLEN] = "";
-  for (int family : {AF_INET, AF_INET6}) {
-    if (::inet_pton(family, s.c_str(), bytes) == 1 &&
-        ::inet_ntop(family, bytes, out, sizeof out) != nullptr)
-      return out;
-  }
-  return "";
+  if (::inet_pton(AF_INET, s.c_str(), bytes) == 1)
+    return ::inet_ntop(AF_INET, bytes, out, sizeof out) ? out : "";
+  if (::inet_pton(AF_INET6, s.c_str(), bytes) != 1) return "";
+  // An IPv4 address mapped into IPv6 (a server listening on [::]) is that
+  // IPv4 address.
+  const unsigned char* v4 = bytes + 12;
+  bool mapped = std::all_of(bytes, bytes + 10, [](unsigned char b) { return b == 0; }) &&
+                bytes[10] == 0xff && bytes[11] == 0xff;
+  if (mapped) return ::inet_ntop(AF_INET, v4, out, sizeof out) ? out : "";
+  return ::inet_ntop(AF_INET6, bytes, out, sizeof out) ? out : "";
 }
 
 }  // namespace
@@ -51,9 +55,10 @@ Result<std::vector<std::string>> ParseAddressList(std::string_view text) {
 }
 
 void ResolveForwarded(HttpRequest& req, const std::vector<std::string>& trusted) {
-  req.client_addr = req.remote_addr;
+  std::string peer = Normalized(req.remote_addr);
+  req.client_addr = peer.empty() ? req.remote_addr : peer;
   req.scheme = "http";
-  if (!Trusted(trusted, req.remote_addr)) return;
+  if (!Trusted(trusted, req.client_addr)) return;
   std::string proto = req.Header("X-Forwarded-Proto");
   if (proto == "https" || proto == "http") req.scheme = proto;
   std::string chain = req.Header("X-Forwarded-For");

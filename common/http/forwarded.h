@@ -17,8 +17,9 @@ namespace tollstream {
 // is not itself a trusted proxy (proxies append the address they heard
 // from), and the scheme is X-Forwarded-Proto's ("http" or "https"). From
 // any other peer, or when a header is absent or malformed: the peer itself,
-// over "http". Addresses compare as text, in the form the server prints
-// them ("127.0.0.1", "::1").
+// over "http". Addresses compare as text, in the form inet_ntop prints them
+// ("127.0.0.1", "::1"), an IPv4 address mapped into IPv6
+// ("::ffff:127.0.0.1", as a server on [::] sees it) as plain IPv4.
 void ResolveForwarded(HttpRequest& req, const std::vector<std::string>& trusted);
 
 // "ADDR[,ADDR...]" (an option's value): IPv4 or IPv6 addresses, each in the

@@ -1,7 +1,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <mutex>
+#include <atomic>
+#include <filesystem>
+#include <memory>
 
 #include "common/base/files.h"
 #include "common/crypto/random.h"
@@ -18,16 +20,26 @@ void RegisterBackupMethod(TrackerService& service, const std::string& data_dir) 
   // room for one copy of the ledger there) and unlinked as it is sent: the
   // snapshot is released as soon as it is written, however slow the
   // client. One backup at a time.
-  auto one_at_a_time = std::make_shared<std::mutex>();
-  service.AddHandler("backup", [&service, data_dir, one_at_a_time](Call& call) -> Answer {
+  // Files of a backup cut short by a crash, if any.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir, ec)) {
+    if (entry.path().filename().string().starts_with(".backup-"))
+      std::filesystem::remove(entry.path(), ec);
+  }
+  // Taken from the request until the last byte is sent.
+  auto busy = std::make_shared<std::atomic<bool>>(false);
+  service.AddHandler("backup", [&service, data_dir, busy](Call& call) -> Answer {
     ObjectReader r(call.request().params, "params");
     if (Status s = r.Finish(); !s) return call.Refuse(s.error());
     if (call.request().signer != service.public_key()) {
       return call.Refuse(
           MakeError(ErrorCode::kForbidden, "only the tracker's own key may take a backup"));
     }
-    std::unique_lock lock(*one_at_a_time, std::try_to_lock);
-    if (!lock) return call.Refuse(MakeError(ErrorCode::kBusy, "a backup is being taken"));
+    if (busy->exchange(true))
+      return call.Refuse(MakeError(ErrorCode::kBusy, "a backup is being taken"));
+    // Frees the backup's turn when the last holder lets go: here on a
+    // refusal, or once the answer is sent.
+    auto turn = std::shared_ptr<void>(nullptr, [busy](void*) { *busy = false; });
     std::string path = data_dir + "/.backup-" + RandomHex(8);
     auto written = WriteBackupFile(service.store(), service.key(), call.now(), path);
     if (!written) return call.Refuse(written.error());
@@ -38,6 +50,7 @@ void RegisterBackupMethod(TrackerService& service, const std::string& data_dir) 
     Answer answer;
     answer.content_type = "application/octet-stream";
     answer.file = std::move(file);
+    answer.complete_when = [turn] { return true; };
     answer.headers.emplace_back(
         "Content-Disposition",
         "attachment; filename=\"ledger-" + std::to_string(call.now()) + ".backup\"");

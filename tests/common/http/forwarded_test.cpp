@@ -30,6 +30,9 @@ TEST_CASE("from a trusted proxy, the client is the last untrusted hop it names")
   // Two proxies of ours in a row.
   CHECK(ClientOf(From("127.0.0.1", "198.51.100.7,10.0.0.2"), trusted) == "198.51.100.7 http");
   CHECK(ClientOf(From("127.0.0.1", "2001:db8::0001"), trusted) == "2001:db8::1 http");
+  // The proxy seen by a server on [::], and a mapped address forwarded.
+  CHECK(ClientOf(From("::ffff:127.0.0.1", "::ffff:203.0.113.9", "https"), trusted) ==
+        "203.0.113.9 https");
   // Nothing forwarded, or garbage: the proxy itself (the last good hop).
   CHECK(ClientOf(From("127.0.0.1", ""), trusted) == "127.0.0.1 http");
   CHECK(ClientOf(From("127.0.0.1", "<script>"), trusted) == "127.0.0.1 http");
