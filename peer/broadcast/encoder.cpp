@@ -1,16 +1,62 @@
 #include "peer/broadcast/encoder.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-#include <chrono>
-#include <thread>
+#include <algorithm>
 #include <vector>
+
+#include "common/observe/log.h"
 
 extern char** environ;
 
 namespace tollstream {
+namespace {
+
+constexpr size_t kLastLines = 3;
+constexpr std::chrono::seconds kMaxBackoff{30};
+constexpr std::chrono::seconds kSteadyRun{60};
+
+std::vector<std::string> Arguments(const std::string& source, const std::filesystem::path& dir,
+                                   int segment_seconds, bool append) {
+  std::string seconds = std::to_string(segment_seconds);
+  return {"ffmpeg",
+          "-hide_banner",
+          "-loglevel",
+          "error",
+          "-nostdin",
+          "-re",
+          "-i",
+          source,
+          "-c:v",
+          "libx264",
+          "-preset",
+          "veryfast",
+          "-pix_fmt",
+          "yuv420p",
+          "-force_key_frames",
+          "expr:gte(t,n_forced*" + seconds + ")",
+          "-sc_threshold",
+          "0",
+          "-c:a",
+          "aac",
+          "-f",
+          "hls",
+          "-hls_time",
+          seconds,
+          "-hls_list_size",
+          "0",
+          "-hls_flags",
+          std::string("independent_segments+temp_file") + (append ? "+append_list" : ""),
+          "-hls_segment_filename",
+          (dir / "seg%05d.ts").string(),
+          (dir / "index.m3u8").string()};
+}
+
+}  // namespace
 
 Encoder::~Encoder() {
   Stop();
@@ -18,54 +64,67 @@ Encoder::~Encoder() {
 
 Status Encoder::Start(const std::string& source, const std::filesystem::path& dir,
                       int segment_seconds) {
-  std::string seconds = std::to_string(segment_seconds);
-  std::vector<std::string> args = {"ffmpeg",
-                                   "-hide_banner",
-                                   "-loglevel",
-                                   "error",
-                                   "-nostdin",
-                                   "-re",
-                                   "-i",
-                                   source,
-                                   "-c:v",
-                                   "libx264",
-                                   "-preset",
-                                   "veryfast",
-                                   "-pix_fmt",
-                                   "yuv420p",
-                                   "-force_key_frames",
-                                   "expr:gte(t,n_forced*" + seconds + ")",
-                                   "-sc_threshold",
-                                   "0",
-                                   "-c:a",
-                                   "aac",
-                                   "-f",
-                                   "hls",
-                                   "-hls_time",
-                                   seconds,
-                                   "-hls_list_size",
-                                   "0",
-                                   "-hls_flags",
-                                   "independent_segments+temp_file",
-                                   "-hls_segment_filename",
-                                   (dir / "seg%05d.ts").string(),
-                                   (dir / "index.m3u8").string()};
+  m_source = source;
+  m_dir = dir;
+  m_segment_seconds = segment_seconds;
+  return Spawn(/*append=*/false);
+}
+
+Status Encoder::Spawn(bool append) {
+  JoinReader();
+  auto args = Arguments(m_source, m_dir, m_segment_seconds, append);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  int err[2];
+  if (::pipe2(err, O_CLOEXEC) != 0) return MakeError(ErrorCode::kUnavailable, "pipe failed");
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_adddup2(&files, err[1], STDERR_FILENO);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none;
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  int rc = posix_spawnp(&m_pid, "ffmpeg", nullptr, &attr, argv.data(), environ);
+  int rc = posix_spawnp(&m_pid, "ffmpeg", &files, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&files);
+  ::close(err[1]);
   if (rc != 0) {
+    ::close(err[0]);
     m_pid = -1;
     return MakeError(ErrorCode::kUnavailable, "cannot run ffmpeg (is it installed?)");
   }
+  m_started = Clock::now();
+  m_reader = std::thread([this, fd = err[0]] {
+    std::string pending;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
+      pending.append(buf, static_cast<size_t>(n));
+      for (size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) {
+        std::string line = pending.substr(0, eol);
+        if (line.empty()) continue;
+        LogWarn("ffmpeg: " + line);
+        std::lock_guard lock(m_mutex);
+        m_last_lines.push_back(line.substr(0, 300));
+        if (m_last_lines.size() > kLastLines) m_last_lines.pop_front();
+      }
+    }
+    ::close(fd);
+  });
   return Status::Ok();
+}
+
+void Encoder::JoinReader() {
+  if (m_reader.joinable()) m_reader.join();
+}
+
+std::string Encoder::LastWords() const {
+  std::lock_guard lock(m_mutex);
+  std::string out;
+  for (const auto& line : m_last_lines) out += (out.empty() ? "" : "; ") + line;
+  return out;
 }
 
 bool Encoder::Running(int* exit_status) {
@@ -83,17 +142,46 @@ bool Encoder::Running(int* exit_status) {
   return true;
 }
 
-void Encoder::Stop() {
-  if (!Running()) return;
-  kill(m_pid, SIGTERM);
-  for (int i = 0; i < 100 && Running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (Running()) {
-    kill(m_pid, SIGKILL);
-    int status = 0;
-    waitpid(m_pid, &status, 0);
-    m_pid = -1;
+void Encoder::Supervise() {
+  int status = 0;
+  if (m_source.empty() || Running(&status) || status == 0) return;
+  auto now = Clock::now();
+  if (!m_restart_at) {
+    if (now - m_started >= kSteadyRun) m_backoff = std::chrono::seconds(1);
+    JoinReader();  // its last words are in
+    std::string said = LastWords();
+    LogWarn("ffmpeg exited with status " + std::to_string(status) +
+            (said.empty() ? "" : " (\"" + said + "\")") + "; restarting it in " +
+            std::to_string(m_backoff.count()) + " s (restart " + std::to_string(m_restarts + 1) +
+            ")");
+    m_restart_at = now + m_backoff;
+    m_backoff = std::min(m_backoff * 2, kMaxBackoff);
+    return;
   }
+  if (now < *m_restart_at) return;
+  m_restart_at.reset();
+  ++m_restarts;
+  if (Status s = Spawn(/*append=*/true); !s) {
+    LogError("ffmpeg: " + s.error().message);
+    m_status = 127;  // tried again after the next backoff
+    return;
+  }
+  LogInfo("ffmpeg restarted (restart " + std::to_string(m_restarts) + ")");
+}
+
+void Encoder::Stop() {
+  if (Running()) {
+    kill(m_pid, SIGTERM);
+    for (int i = 0; i < 100 && Running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (Running()) {
+      kill(m_pid, SIGKILL);
+      int status = 0;
+      waitpid(m_pid, &status, 0);
+      m_pid = -1;
+    }
+  }
+  JoinReader();
 }
 
 }  // namespace tollstream

@@ -1,12 +1,25 @@
 // ffmpeg, run by the broadcaster for `--source FILE`: encodes the file in real
 // time (-re) into HLS in a directory, H.264/AAC in MPEG-TS segments of a fixed
 // duration (keyframes forced at every segment boundary).
+//
+// Supervised: its stderr goes to the node's log, a line at a time ("ffmpeg:
+// ..."), the last lines kept for error messages. Supervise(), called every
+// so often, restarts an ffmpeg that failed (a non-zero exit) after a
+// backoff (1 s, doubling to 30 s; back to 1 s once a run lasted a minute),
+// saying so in one log line; the restarted ffmpeg appends to the same
+// playlist (numbers go on, with #EXT-X-DISCONTINUITY). An ffmpeg that ends
+// with status 0 (the file's end) is not restarted.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <deque>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "common/base/result.h"
 
@@ -23,11 +36,30 @@ class Encoder {
   Status Start(const std::string& source, const std::filesystem::path& dir, int segment_seconds);
   // True while ffmpeg runs; sets `exit_status` once it has ended.
   bool Running(int* exit_status = nullptr);
+  // Restarts a failed ffmpeg when its backoff has passed (see above).
+  void Supervise();
+  int restarts() const { return m_restarts; }
+  // The last lines ffmpeg wrote to stderr, joined by "; " ("" for none).
+  std::string LastWords() const;
   void Stop();
 
  private:
+  Status Spawn(bool append);
+  void JoinReader();
+
+  std::string m_source;
+  std::filesystem::path m_dir;
+  int m_segment_seconds = 2;
   pid_t m_pid = -1;
   int m_status = -1;
+  std::thread m_reader;  // ffmpeg's stderr, into the log
+  mutable std::mutex m_mutex;
+  std::deque<std::string> m_last_lines;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point m_started{};
+  std::chrono::seconds m_backoff{1};
+  std::optional<Clock::time_point> m_restart_at;
+  int m_restarts = 0;
 };
 
 }  // namespace tollstream

@@ -14,6 +14,7 @@
 #include "peer/node/advertised_url.h"
 #include "peer/node/announcer.h"
 #include "peer/node/console.h"
+#include "peer/node/first_segment.h"
 #include "peer/node/scratch_dir.h"
 #include "peer/node/seller_account.h"
 #include "peer/peer_server.h"
@@ -46,13 +47,19 @@ BroadcastNode::BroadcastNode(KeyPair key, BroadcastOptions options)
 
 BroadcastNode::~BroadcastNode() = default;
 
-Status BroadcastNode::Start() {
+Status BroadcastNode::Start(StopFlag& stop) {
   auto account = SellerAccount::Open(m_options.tracker_url, m_key, m_options.state_dir);
   if (!account) return account.error();
   m_parts = std::make_unique<Parts>(std::move(*account));
   Parts& p = *m_parts;
   std::filesystem::path hls_dir = m_options.hls_dir;
   if (!m_options.source.empty()) {
+    // A file that is not there fails now; a URL (scheme://) is ffmpeg's to open.
+    std::error_code ec;
+    if (m_options.source.find("://") == std::string::npos &&
+        !std::filesystem::exists(m_options.source, ec)) {
+      return MakeError(ErrorCode::kNotFound, "--source " + m_options.source + ": no such file");
+    }
     p.encoded.emplace("tollstream-hls");
     if (p.encoded->path().empty()) {
       return MakeError(ErrorCode::kUnavailable, "cannot create a temporary directory");
@@ -61,7 +68,8 @@ Status BroadcastNode::Start() {
     Status started = p.encoder.Start(m_options.source, hls_dir, m_options.segment_seconds);
     if (!started) return started;
   }
-  auto playlist = FindPlaylist(hls_dir, m_options.playlist);
+  auto playlist = WaitForFirstSegment(hls_dir, m_options.playlist,
+                                      m_options.source.empty() ? nullptr : &p.encoder, stop);
   if (!playlist) return playlist.error();
   p.source = std::make_unique<SegmentSource>(*playlist, m_options.stream, m_key);
 
@@ -112,7 +120,7 @@ Status BroadcastNode::Start() {
 }
 
 Result<int> BroadcastNode::Run(StopFlag& stop) {
-  if (Status started = Start(); !started) return started.error();
+  if (Status started = Start(stop); !started) return started.error();
   Parts& p = *m_parts;
   PublishStatus();
   while (!stop.WaitFor(std::chrono::milliseconds(500))) {
@@ -121,10 +129,7 @@ Result<int> BroadcastNode::Run(StopFlag& stop) {
     if (auto tried = p.announcer->RenewIfDue(); tried && !*tried) {
       LogWarn("announce: " + tried->error().message);
     }
-    int status = 0;
-    if (!m_options.source.empty() && !p.encoder.Running(&status) && status != 0) {
-      LogWarn("ffmpeg exited with status " + std::to_string(status));
-    }
+    p.encoder.Supervise();
   }
   // Shut down cleanly: the receipts owed taken, every contract settled,
   // income paid out; the server answers until then.

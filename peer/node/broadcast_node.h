@@ -47,7 +47,7 @@ class BroadcastNode {
 
  private:
   struct Parts;
-  Status Start();
+  Status Start(StopFlag& stop);
   // The status page's figures, published when they change.
   void PublishStatus();
 

@@ -1,0 +1,89 @@
+#include "peer/node/first_segment.h"
+
+#include <chrono>
+
+#include "common/base/files.h"
+#include "common/media/hls_playlist.h"
+#include "common/observe/log.h"
+#include "peer/broadcast/segment_source.h"
+
+namespace tollstream {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kPoll = std::chrono::milliseconds(200);
+constexpr auto kParseGrace = std::chrono::seconds(5);
+constexpr auto kRemindEvery = std::chrono::seconds(30);
+
+Error Refused(const std::filesystem::path& playlist, const std::string& why) {
+  return MakeError(ErrorCode::kInvalidField, playlist.string() + ": " + why);
+}
+
+// What a look at the playlist found: a segment to sell, or why the text
+// does not parse (yet). Errors: what is never sold.
+struct Look {
+  bool sellable = false;
+  std::string unparsed;  // "" when it parsed
+};
+Result<Look> Sellable(const std::filesystem::path& path, const std::string& text) {
+  if (text.find("#EXT-X-STREAM-INF") != std::string::npos) {
+    return Refused(path,
+                   "is a master playlist (renditions are not sold): name one of its media "
+                   "playlists with --playlist");
+  }
+  if (text.find("#EXT-X-MAP") != std::string::npos) {
+    return Refused(path,
+                   "has fMP4/CMAF segments (#EXT-X-MAP), which are not sold: have the encoder "
+                   "write MPEG-TS segments (ffmpeg: -hls_segment_type mpegts)");
+  }
+  auto playlist = ParseHlsPlaylist(text);
+  if (!playlist) return Look{false, playlist.error().message};
+  return Look{!playlist->segments.empty(), ""};
+}
+
+}  // namespace
+
+Result<std::filesystem::path> WaitForFirstSegment(const std::filesystem::path& dir,
+                                                  const std::string& name, Encoder* encoder,
+                                                  StopFlag& stop) {
+  auto began = Clock::now();
+  auto reminded = began;
+  Clock::time_point unparsed_since{};  // meaningful while `unparsed`
+  bool unparsed = false;
+  LogInfo("waiting for the first segment in " + dir.string());
+  while (!stop.WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(kPoll))) {
+    int status = 0;
+    bool ended = encoder != nullptr && !encoder->Running(&status);
+    auto path = FindPlaylist(dir, name);
+    if (!path) return path.error();
+    auto text = ReadWholeFile(*path);
+    if (text) {
+      auto look = Sellable(*path, *text);
+      if (!look) return look.error();
+      if (look->sellable) return *path;
+      if (look->unparsed.empty()) {
+        unparsed = false;
+      } else if (!unparsed) {
+        LogWarn(path->string() + " does not parse: " + look->unparsed);
+        unparsed = true;
+        unparsed_since = Clock::now();
+      } else if (Clock::now() - unparsed_since > kParseGrace) {
+        return Refused(*path, "does not parse: " + look->unparsed);
+      }
+    }
+    if (ended) {
+      encoder->Stop();  // its last words read
+      std::string said = encoder->LastWords();
+      return MakeError(ErrorCode::kUnavailable,
+                       "ffmpeg ended (status " + std::to_string(status) +
+                           ") before the first segment" + (said.empty() ? "" : ": " + said));
+    }
+    if (Clock::now() - reminded > kRemindEvery) {
+      reminded = Clock::now();
+      LogInfo("still waiting for the first segment in " + dir.string());
+    }
+  }
+  return MakeError(ErrorCode::kUnavailable, "stopped before the first segment");
+}
+
+}  // namespace tollstream

@@ -1,0 +1,28 @@
+// Before a broadcasting node announces a stream, its first segment must
+// exist: nothing is sold before it exists. Waits until the HLS folder holds
+// a media playlist (the one named, else whichever .m3u8 appears: a node may
+// start before its encoder) that lists a segment. Refused at once, with a
+// clear message: a master playlist (renditions are not sold: name one of
+// its media playlists), fMP4/CMAF segments (#EXT-X-MAP: not sold; MPEG-TS
+// is), several playlists with none named, and, with an encoder of its own,
+// an encoder that ended before writing a segment (its last words said).
+// A playlist that does not parse is reported in the log, and refused if it
+// still does not parse after a few seconds (an encoder may be mid-write).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "common/base/result.h"
+#include "peer/broadcast/encoder.h"
+#include "peer/node/stop_flag.h"
+
+namespace tollstream {
+
+// The playlist's path. `encoder`: the node's own ffmpeg, or null. Errors:
+// the refusals above; kUnavailable when `stop` is set meanwhile.
+Result<std::filesystem::path> WaitForFirstSegment(const std::filesystem::path& dir,
+                                                  const std::string& name, Encoder* encoder,
+                                                  StopFlag& stop);
+
+}  // namespace tollstream
