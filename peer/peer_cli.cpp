@@ -62,12 +62,18 @@ then asks for it the same way.
 
 constexpr const char* kBroadcastHelp =
     R"(usage: peer broadcast --tracker URL --key FILE --stream NAME --listen HOST:PORT
-                      --price N (--hls-dir DIR | --source FILE) [options]
+                      --price N (--hls-dir DIR | --source FILE | --ingest URL) [options]
 
 Sells the segments of a stream, each for N tokens, to viewers who pay with
 signed receipts. With --hls-dir it follows the HLS playlist an encoder
 (ffmpeg, OBS) writes into DIR; with --source it runs ffmpeg on FILE itself,
-in real time. Announces the stream at the tracker and renews it while it
+in real time; with --ingest srt://HOST:PORT?passphrase=KEY it listens for
+a streamer (OBS: Settings > Stream > Custom, that URL as the server) and
+sells what arrives, copied into segments as sent (a keyframe interval of
+2 s gives 2 s segments). The passphrase is the stream key (10 to 79
+characters): SRT's handshake refuses a sender without it. The stream is
+announced once its first segment exists; a streamer who leaves may come
+back (the stream goes on), until --ingest-timeout. Announces the stream at the tracker and renews it while it
 runs. On SIGINT or SIGTERM it closes every contract with its last receipt,
 withdraws the stream, pays its income out to its ordinary address and exits 0.
 http://HOST:PORT/ is a status page (viewers, segments sold, tokens earned,
@@ -77,6 +83,8 @@ figures in the Prometheus format.
 options:
   --playlist NAME         the playlist in --hls-dir (default: its only .m3u8)
   --segment-seconds S     segment length with --source (default 2)
+  --ingest-timeout S      with --ingest, end the stream after S seconds
+                          without a streamer (default 300)
   --state-dir DIR         where open contracts and their last receipts are
                           kept, to close them after a crash (default FILE.state)
   --advertise-url URL     the URL viewers use (default http://HOST:PORT of
@@ -209,12 +217,12 @@ Result<NodeArgs> ReadNodeArgs(const Args& args, bool stream_required = true) {
 }
 
 int Broadcast(int argc, char** argv) {
-  auto args = Args::Parse(
-      argc, argv, 2,
-      WithLogOptions({"tracker", "key", "stream", "listen", "price", "hls-dir", "source",
-                      "playlist", "segment-seconds", "state-dir", "advertise-url",
-                      "receipt-timeout", "ttl", "title", "description"}),
-      {});
+  auto args = Args::Parse(argc, argv, 2,
+                          WithLogOptions({"tracker", "key", "stream", "listen", "price", "hls-dir",
+                                          "source", "playlist", "segment-seconds", "state-dir",
+                                          "advertise-url", "receipt-timeout", "ttl", "title",
+                                          "description", "ingest", "ingest-timeout"}),
+                          {});
   if (!args) return Fail(args.error());
   if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
   auto node = ReadNodeArgs(*args);
@@ -222,14 +230,15 @@ int Broadcast(int argc, char** argv) {
   auto segment_seconds = args->Integer("segment-seconds", 2, 1, 60);
   auto receipt_timeout = args->Integer("receipt-timeout", 15, 1, 3600);
   auto ttl = args->Integer("ttl", 30, 5, 3600);
+  auto ingest_timeout = args->Integer("ingest-timeout", 300, 1, 7 * 24 * 3600);
   if (!node) return Fail(node.error());
-  for (const auto* r : {&price, &segment_seconds, &receipt_timeout, &ttl}) {
+  for (const auto* r : {&price, &segment_seconds, &receipt_timeout, &ttl, &ingest_timeout}) {
     if (!*r) return Fail(r->error());
   }
   if (*price < 0) return Fail("--price is required");
   if (!IsValidName(node->stream)) return Fail(kBadStream);
-  if (args->Has("hls-dir") == args->Has("source")) {
-    return Fail("give one of --hls-dir DIR or --source FILE");
+  if (args->Has("hls-dir") + args->Has("source") + args->Has("ingest") != 1) {
+    return Fail("give one of --hls-dir DIR, --source FILE or --ingest URL");
   }
   std::string title = args->Get("title").value_or("");
   std::string description = args->Get("description").value_or("");
@@ -249,6 +258,8 @@ int Broadcast(int argc, char** argv) {
   options.price = static_cast<uint64_t>(*price);
   options.hls_dir = args->Get("hls-dir").value_or("");
   options.source = args->Get("source").value_or("");
+  options.ingest = args->Get("ingest").value_or("");
+  options.ingest_timeout_seconds = *ingest_timeout;
   options.playlist = args->Get("playlist").value_or("");
   options.segment_seconds = static_cast<int>(*segment_seconds);
   options.state_dir = args->Get("state-dir").value_or(node->key_path + ".state");

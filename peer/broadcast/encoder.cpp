@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <vector>
 
 #include "common/observe/log.h"
@@ -20,40 +21,43 @@ constexpr size_t kLastLines = 3;
 constexpr std::chrono::seconds kMaxBackoff{30};
 constexpr std::chrono::seconds kSteadyRun{60};
 
-std::vector<std::string> Arguments(const std::string& source, const std::filesystem::path& dir,
+std::vector<std::string> Arguments(const EncoderInput& input, const std::filesystem::path& dir,
                                    int segment_seconds, bool append) {
   std::string seconds = std::to_string(segment_seconds);
-  return {"ffmpeg",
-          "-hide_banner",
-          "-loglevel",
-          "error",
-          "-nostdin",
-          "-re",
-          "-i",
-          source,
-          "-c:v",
-          "libx264",
-          "-preset",
-          "veryfast",
-          "-pix_fmt",
-          "yuv420p",
-          "-force_key_frames",
-          "expr:gte(t,n_forced*" + seconds + ")",
-          "-sc_threshold",
-          "0",
-          "-c:a",
-          "aac",
-          "-f",
-          "hls",
-          "-hls_time",
-          seconds,
-          "-hls_list_size",
-          "0",
-          "-hls_flags",
-          std::string("independent_segments+temp_file") + (append ? "+append_list" : ""),
-          "-hls_segment_filename",
-          (dir / "seg%05d.ts").string(),
-          (dir / "index.m3u8").string()};
+  std::vector<std::string> args = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"};
+  args.insert(args.end(), input.args.begin(), input.args.end());
+  std::vector<std::string> codecs = {"-c", "copy"};
+  if (!input.copy) {
+    codecs = {"-c:v",
+              "libx264",
+              "-preset",
+              "veryfast",
+              "-pix_fmt",
+              "yuv420p",
+              "-force_key_frames",
+              "expr:gte(t,n_forced*" + seconds + ")",
+              "-sc_threshold",
+              "0",
+              "-c:a",
+              "aac"};
+  }
+  args.insert(args.end(), codecs.begin(), codecs.end());
+  std::string flags = "independent_segments+temp_file";
+  if (append) flags += "+append_list";
+  if (input.listener) flags += "+omit_endlist";
+  std::vector<std::string> out = {"-f",
+                                  "hls",
+                                  "-hls_time",
+                                  seconds,
+                                  "-hls_list_size",
+                                  "0",
+                                  "-hls_flags",
+                                  flags,
+                                  "-hls_segment_filename",
+                                  (dir / "seg%05d.ts").string(),
+                                  (dir / "index.m3u8").string()};
+  args.insert(args.end(), out.begin(), out.end());
+  return args;
 }
 
 }  // namespace
@@ -62,9 +66,8 @@ Encoder::~Encoder() {
   Stop();
 }
 
-Status Encoder::Start(const std::string& source, const std::filesystem::path& dir,
-                      int segment_seconds) {
-  m_source = source;
+Status Encoder::Start(EncoderInput input, const std::filesystem::path& dir, int segment_seconds) {
+  m_input = std::move(input);
   m_dir = dir;
   m_segment_seconds = segment_seconds;
   return Spawn(/*append=*/false);
@@ -72,7 +75,7 @@ Status Encoder::Start(const std::string& source, const std::filesystem::path& di
 
 Status Encoder::Spawn(bool append) {
   JoinReader();
-  auto args = Arguments(m_source, m_dir, m_segment_seconds, append);
+  auto args = Arguments(m_input, m_dir, m_segment_seconds, append);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -144,9 +147,15 @@ bool Encoder::Running(int* exit_status) {
 
 void Encoder::Supervise() {
   int status = 0;
-  if (m_source.empty() || Running(&status) || status == 0) return;
+  if (m_input.args.empty() || m_ended || Running(&status)) return;
   auto now = Clock::now();
-  if (!m_restart_at) {
+  if (status == 0 && m_input.listener && !m_restart_at) {
+    JoinReader();
+    LogInfo("the streamer left; listening again");
+    m_restart_at = now;
+  } else if (status == 0 && !m_restart_at) {
+    return;  // the file's end
+  } else if (!m_restart_at) {
     if (now - m_started >= kSteadyRun) m_backoff = std::chrono::seconds(1);
     JoinReader();  // its last words are in
     std::string said = LastWords();
@@ -161,12 +170,23 @@ void Encoder::Supervise() {
   if (now < *m_restart_at) return;
   m_restart_at.reset();
   ++m_restarts;
-  if (Status s = Spawn(/*append=*/true); !s) {
+  bool appended = std::filesystem::exists(m_dir / "index.m3u8");
+  if (Status s = Spawn(appended); !s) {
     LogError("ffmpeg: " + s.error().message);
     m_status = 127;  // tried again after the next backoff
     return;
   }
   LogInfo("ffmpeg restarted (restart " + std::to_string(m_restarts) + ")");
+}
+
+Status Encoder::EndPlaylist() {
+  m_ended = true;
+  Stop();
+  std::ofstream playlist(m_dir / "index.m3u8", std::ios::app);
+  playlist << "#EXT-X-ENDLIST\n";
+  playlist.close();
+  if (!playlist) return MakeError(ErrorCode::kUnavailable, "cannot end " + m_dir.string());
+  return Status::Ok();
 }
 
 void Encoder::Stop() {

@@ -1,6 +1,8 @@
-// ffmpeg, run by the broadcaster for `--source FILE`: encodes the file in real
-// time (-re) into HLS in a directory, H.264/AAC in MPEG-TS segments of a fixed
-// duration (keyframes forced at every segment boundary).
+// ffmpeg, run by the broadcaster: for `--source FILE`, encodes the file in
+// real time (-re) into HLS in a directory, H.264/AAC in MPEG-TS segments of a
+// fixed duration (keyframes forced at every segment boundary); for
+// `--ingest` (peer/broadcast/ingest.h), listens for a sender and copies what
+// it sends into segments as it is.
 //
 // Supervised: its stderr goes to the node's log, a line at a time ("ffmpeg:
 // ..."), the last lines kept for error messages. Supervise(), called every
@@ -8,7 +10,9 @@
 // backoff (1 s, doubling to 30 s; back to 1 s once a run lasted a minute),
 // saying so in one log line; the restarted ffmpeg appends to the same
 // playlist (numbers go on, with #EXT-X-DISCONTINUITY). An ffmpeg that ends
-// with status 0 (the file's end) is not restarted.
+// with status 0 (the file's end) is not restarted, unless it is a listener:
+// a listener's ffmpeg ends when its sender leaves, and listens again at
+// once; its playlist is never ended by ffmpeg (EndPlaylist does).
 #pragma once
 
 #include <sys/types.h>
@@ -20,10 +24,17 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/base/result.h"
 
 namespace tollstream {
+
+struct EncoderInput {
+  std::vector<std::string> args;  // ffmpeg's input arguments: "-re", "-i", FILE
+  bool copy = false;              // the codecs as they come, not encoded again
+  bool listener = false;          // waits for a sender (see above)
+};
 
 class Encoder {
  public:
@@ -33,7 +44,15 @@ class Encoder {
   Encoder& operator=(const Encoder&) = delete;
 
   // Starts ffmpeg writing `dir`/index.m3u8. Errors: kUnavailable (no ffmpeg).
-  Status Start(const std::string& source, const std::filesystem::path& dir, int segment_seconds);
+  Status Start(EncoderInput input, const std::filesystem::path& dir, int segment_seconds);
+  // The same for a file, encoded in real time.
+  Status Start(const std::string& source, const std::filesystem::path& dir, int segment_seconds) {
+    return Start(EncoderInput{{"-re", "-i", source}, false, false}, dir, segment_seconds);
+  }
+  bool listener() const { return m_input.listener; }
+  // Stops ffmpeg for good and ends its playlist (#EXT-X-ENDLIST), for a
+  // listener whose sender did not come back.
+  Status EndPlaylist();
   // True while ffmpeg runs; sets `exit_status` once it has ended.
   bool Running(int* exit_status = nullptr);
   // Restarts a failed ffmpeg when its backoff has passed (see above).
@@ -47,7 +66,7 @@ class Encoder {
   Status Spawn(bool append);
   void JoinReader();
 
-  std::string m_source;
+  EncoderInput m_input;
   std::filesystem::path m_dir;
   int m_segment_seconds = 2;
   pid_t m_pid = -1;
@@ -60,6 +79,7 @@ class Encoder {
   std::chrono::seconds m_backoff{1};
   std::optional<Clock::time_point> m_restart_at;
   int m_restarts = 0;
+  bool m_ended = false;  // EndPlaylist was called
 };
 
 }  // namespace tollstream

@@ -10,6 +10,7 @@
 #include "common/protocol/address.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/encoder.h"
+#include "peer/broadcast/ingest.h"
 #include "peer/broadcast/segment_source.h"
 #include "peer/node/advertised_url.h"
 #include "peer/node/announcer.h"
@@ -40,7 +41,32 @@ struct BroadcastNode::Parts {
   json shown;
   std::optional<uint64_t> income_balance;
   std::optional<uint64_t> balance_for_earned;
+  std::filesystem::path playlist;
+  bool waiting_said = false;  // "waiting for the streamer" said for this gap
+  bool ended = false;         // the ingest timed out
 };
+
+namespace {
+
+// The encoder's input for --ingest or --source (none for --hls-dir).
+// Errors: a bad --ingest URL; a --source file that is not there (a URL,
+// scheme://, is ffmpeg's to open).
+Result<EncoderInput> EncoderInputOf(const BroadcastOptions& options) {
+  if (!options.ingest.empty()) {
+    auto args = IngestInput(options.ingest);
+    if (!args) return args.error();
+    return EncoderInput{*args, /*copy=*/true, /*listener=*/true};
+  }
+  if (options.source.empty()) return EncoderInput{};
+  std::error_code ec;
+  if (options.source.find("://") == std::string::npos &&
+      !std::filesystem::exists(options.source, ec)) {
+    return MakeError(ErrorCode::kNotFound, "--source " + options.source + ": no such file");
+  }
+  return EncoderInput{{"-re", "-i", options.source}, false, false};
+}
+
+}  // namespace
 
 BroadcastNode::BroadcastNode(KeyPair key, BroadcastOptions options)
     : m_key(std::move(key)), m_options(std::move(options)) {}
@@ -53,24 +79,22 @@ Status BroadcastNode::Start(StopFlag& stop) {
   m_parts = std::make_unique<Parts>(std::move(*account));
   Parts& p = *m_parts;
   std::filesystem::path hls_dir = m_options.hls_dir;
-  if (!m_options.source.empty()) {
-    // A file that is not there fails now; a URL (scheme://) is ffmpeg's to open.
-    std::error_code ec;
-    if (m_options.source.find("://") == std::string::npos &&
-        !std::filesystem::exists(m_options.source, ec)) {
-      return MakeError(ErrorCode::kNotFound, "--source " + m_options.source + ": no such file");
-    }
+  auto input = EncoderInputOf(m_options);
+  if (!input) return input.error();
+  if (!input->args.empty()) {
     p.encoded.emplace("tollstream-hls");
     if (p.encoded->path().empty()) {
       return MakeError(ErrorCode::kUnavailable, "cannot create a temporary directory");
     }
     hls_dir = p.encoded->path();
-    Status started = p.encoder.Start(m_options.source, hls_dir, m_options.segment_seconds);
+    Status started = p.encoder.Start(*input, hls_dir, m_options.segment_seconds);
     if (!started) return started;
   }
+  if (input->listener) Say("listening for the streamer at " + m_options.ingest);
   auto playlist = WaitForFirstSegment(hls_dir, m_options.playlist,
-                                      m_options.source.empty() ? nullptr : &p.encoder, stop);
+                                      input->args.empty() ? nullptr : &p.encoder, stop);
   if (!playlist) return playlist.error();
+  p.playlist = *playlist;
   p.source = std::make_unique<SegmentSource>(*playlist, m_options.stream, m_key);
 
   BroadcasterConfig config;
@@ -130,6 +154,7 @@ Result<int> BroadcastNode::Run(StopFlag& stop) {
       LogWarn("announce: " + tried->error().message);
     }
     p.encoder.Supervise();
+    if (p.encoder.listener()) WatchIngest();
   }
   // Shut down cleanly: the receipts owed taken, every contract settled,
   // income paid out; the server answers until then.
@@ -138,6 +163,27 @@ Result<int> BroadcastNode::Run(StopFlag& stop) {
   bool settled = p.account.Settle(*p.broadcaster, "", [&] { p.announcer->Withdraw(); });
   p.server.Stop();
   return settled ? 0 : 1;
+}
+
+void BroadcastNode::WatchIngest() {
+  Parts& p = *m_parts;
+  if (p.ended) return;
+  std::error_code ec;
+  auto changed = std::filesystem::last_write_time(p.playlist, ec);
+  if (ec) return;
+  auto quiet = std::filesystem::file_time_type::clock::now() - changed;
+  if (quiet >= std::chrono::seconds(m_options.ingest_timeout_seconds)) {
+    p.ended = true;
+    Status ended = p.encoder.EndPlaylist();
+    Say("no streamer for " + std::to_string(m_options.ingest_timeout_seconds) +
+        " s: the stream ended" + (ended ? "" : " (" + ended.error().message + ")"));
+  } else if (quiet < std::chrono::seconds(3 * m_options.segment_seconds)) {
+    p.waiting_said = false;
+  } else if (!p.waiting_said) {
+    p.waiting_said = true;
+    Say("waiting for the streamer (the stream ends after " +
+        std::to_string(m_options.ingest_timeout_seconds) + " s without one)");
+  }
 }
 
 void BroadcastNode::PublishStatus() {

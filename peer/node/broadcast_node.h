@@ -23,9 +23,11 @@ struct BroadcastOptions {
   std::string stream;
   HostPort listen;
   uint64_t price = 0;
-  std::string hls_dir;   // an encoder's output, or
-  std::string source;    // a file to encode (exactly one of the two)
-  std::string playlist;  // in hls_dir (default: its only .m3u8)
+  std::string hls_dir;  // an encoder's output, or
+  std::string source;   // a file to encode, or
+  std::string ingest;   // srt://HOST:PORT?passphrase=KEY to listen at (exactly one of the three)
+  int64_t ingest_timeout_seconds = 300;  // no sender for this long ends the stream
+  std::string playlist;                  // in hls_dir (default: its only .m3u8)
   int segment_seconds = 2;
   std::string state_dir;                     // open contracts and their last receipts
   std::optional<std::string> advertise_url;  // default: the bound address
@@ -48,6 +50,9 @@ class BroadcastNode {
  private:
   struct Parts;
   Status Start(StopFlag& stop);
+  // With --ingest: says when the streamer is away, and ends the stream
+  // once it was away for ingest_timeout_seconds.
+  void WatchIngest();
   // The status page's figures, published when they change.
   void PublishStatus();
 

@@ -53,7 +53,10 @@ Result<std::filesystem::path> WaitForFirstSegment(const std::filesystem::path& d
   LogInfo("waiting for the first segment in " + dir.string());
   while (!stop.WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(kPoll))) {
     int status = 0;
-    bool ended = encoder != nullptr && !encoder->Running(&status);
+    // A listener waits for its sender as long as it takes.
+    bool listener = encoder != nullptr && encoder->listener();
+    if (listener) encoder->Supervise();
+    bool ended = encoder != nullptr && !listener && !encoder->Running(&status);
     auto path = FindPlaylist(dir, name);
     if (!path) return path.error();
     auto text = ReadWholeFile(*path);
@@ -74,9 +77,9 @@ Result<std::filesystem::path> WaitForFirstSegment(const std::filesystem::path& d
     if (ended) {
       encoder->Stop();  // its last words read
       std::string said = encoder->LastWords();
-      return MakeError(ErrorCode::kUnavailable,
-                       "ffmpeg ended (status " + std::to_string(status) +
-                           ") before the first segment" + (said.empty() ? "" : ": " + said));
+      return MakeError(ErrorCode::kUnavailable, "ffmpeg ended (status " + std::to_string(status) +
+                                                    ") before the first segment" +
+                                                    (said.empty() ? "" : ": " + said));
     }
     if (Clock::now() - reminded > kRemindEvery) {
       reminded = Clock::now();

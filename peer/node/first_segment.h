@@ -5,7 +5,8 @@
 // clear message: a master playlist (renditions are not sold: name one of
 // its media playlists), fMP4/CMAF segments (#EXT-X-MAP: not sold; MPEG-TS
 // is), several playlists with none named, and, with an encoder of its own,
-// an encoder that ended before writing a segment (its last words said).
+// an encoder that ended before writing a segment (its last words said) —
+// unless it listens for a sender (--ingest), which is waited for.
 // A playlist that does not parse is reported in the log, and refused if it
 // still does not parse after a few seconds (an encoder may be mid-write).
 #pragma once

@@ -24,9 +24,9 @@ size_t Announced(TrackerFixture& t) {
 // `peer broadcast` that must stop at once: its exit status and stderr.
 std::pair<int, std::string> Refused(TrackerFixture& t, const KeyFile& key,
                                     std::vector<std::string> source, const std::string& log) {
-  std::vector<std::string> argv = {BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key",
-                                   key.path,           "--stream",  "refused",  "--price", "2",
-                                   "--listen",         "127.0.0.1:0"};
+  std::vector<std::string> argv = {
+      BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key",    key.path,
+      "--stream",         "refused",   "--price",   "2",     "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), source.begin(), source.end());
   Process p(argv, log);
   int status = p.Wait(20s);
@@ -76,10 +76,28 @@ TEST_CASE("a source that cannot be opened, a master playlist, fMP4: refused at o
   CHECK(master.first == 2);
   CHECK(master.second.find("is a master playlist") != std::string::npos);
   std::filesystem::create_directories(dir / "fmp4");
-  auto made = RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
-                          "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-t", "3", "-c:v",
-                          "libx264", "-f", "hls", "-hls_segment_type", "fmp4", "-hls_time", "2",
-                          "-hls_list_size", "0", dir / "fmp4/index.m3u8"},
+  auto made = RunCommand({"/usr/bin/ffmpeg",
+                          "-hide_banner",
+                          "-loglevel",
+                          "error",
+                          "-nostdin",
+                          "-f",
+                          "lavfi",
+                          "-i",
+                          "testsrc=size=160x120:rate=25",
+                          "-t",
+                          "3",
+                          "-c:v",
+                          "libx264",
+                          "-f",
+                          "hls",
+                          "-hls_segment_type",
+                          "fmp4",
+                          "-hls_time",
+                          "2",
+                          "-hls_list_size",
+                          "0",
+                          dir / "fmp4/index.m3u8"},
                          60s);
   REQUIRE(made.first == 0);
   auto fmp4 = Refused(t, b, {"--hls-dir", dir / "fmp4"}, dir / "fmp4.log");
@@ -96,10 +114,10 @@ TEST_CASE("a node started before its encoder announces once the first segment is
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile c = NewKeyFile(dir / "c.key");
   t.Mint(c.address(), 100);
-  Process broadcaster({BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key", b.path,
-                       "--stream", "late", "--price", "2", "--hls-dir", hls, "--listen",
-                       "127.0.0.1:0"},
-                      dir / "b.log");
+  Process broadcaster(
+      {BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key", b.path, "--stream", "late",
+       "--price", "2", "--hls-dir", hls, "--listen", "127.0.0.1:0"},
+      dir / "b.log");
   std::this_thread::sleep_for(1500ms);
   CHECK(broadcaster.running());
   CHECK(Announced(t) == 0);  // nothing to sell yet

@@ -142,25 +142,40 @@ TEST_CASE("a viewer that cannot buy is told why at once, and the specific reason
   CHECK(broadcaster.process.Wait(30s) == 0);
 }
 
-TEST_CASE("a stream announced before its first segment is waited for, with word every 3 s") {
+TEST_CASE("a stream is announced only once its first segment exists, then bought") {
   TempDir dir;
+  std::string vod = dir / "vod";
+  MakeTestVideo(vod, 4);
+  SourceSegments source = ReadSource(vod);
   std::string hls = dir / "hls";
   std::filesystem::create_directories(hls);
-  std::ofstream(hls + "/index.m3u8") << "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n"
-                                        "#EXT-X-MEDIA-SEQUENCE:0\n";
+  std::string head =
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n";
+  std::ofstream(hls + "/index.m3u8") << head;
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile c = NewKeyFile(dir / "c.key");
   t.Mint(c.address(), 100);
-  BroadcasterProcess broadcaster(t, b, "soon", 1, {"--hls-dir", hls}, dir / "b.log");
+  Process broadcaster(
+      {BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key", b.path, "--stream", "soon",
+       "--price", "1", "--hls-dir", hls, "--listen", "127.0.0.1:0"},
+      dir / "b.log");
+  std::this_thread::sleep_for(1500ms);
+  auto listed = RunCommand({BinaryPath("peer"), "streams", "--tracker", t.url(), "--json"});
+  CHECK(listed.first == 0);
+  CHECK(listed.second.find("soon") == std::string::npos);  // an empty playlist is not sold
+  // The first segment comes: announced, and bought.
+  std::filesystem::copy_file(vod + "/" + source.playlist.segments[0].uri, hls + "/seg0.ts");
+  std::ofstream(hls + "/index.m3u8") << head << "#EXTINF:2.0,\nseg0.ts\n#EXT-X-ENDLIST\n";
+  REQUIRE(broadcaster.WaitForLine("broadcasting soon at ", 30s).has_value());
   ViewerProcess viewer(t, c, "soon", 50, {}, dir / "c.log");
-  auto word =
-      viewer.process.WaitForLine("waiting for \"soon\" to start: announced, no segment yet", 20s);
-  CHECK(word.has_value());
+  auto settled = viewer.process.WaitForLine("settled: ", 60s);
+  REQUIRE_MESSAGE(settled.has_value(), viewer.process.output());
+  CHECK(settled->starts_with("paid 2 for 1 segments"));
   viewer.process.Signal(SIGINT);
   CHECK(viewer.process.Wait(30s) == 0);
-  broadcaster.process.Signal(SIGINT);
-  CHECK(broadcaster.process.Wait(30s) == 0);
+  broadcaster.Signal(SIGINT);
+  CHECK(broadcaster.Wait(30s) == 0);
 }
 
 }  // namespace tollstream::test
