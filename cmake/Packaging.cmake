@@ -66,7 +66,7 @@ set(CPACK_DEBIAN_TRACKER_DESCRIPTION
     "tollstream tracker: the ledger of a paid video-streaming network\n The tracker of tollstream: signed handshake, income and spend addresses,\n contracts and a ledger on LevelDB, with a dashboard and Prometheus metrics.")
 set(CPACK_DEBIAN_PEER_DESCRIPTION
     "tollstream peers: sell and buy a video stream segment by segment\n The broadcasting node (beside an encoder) and the receiving node (for any\n HLS player) of tollstream, paid with signed receipts.")
-set(CPACK_DEBIAN_PEER_PACKAGE_RECOMMENDS "ffmpeg")
+set(CPACK_DEBIAN_PEER_PACKAGE_RECOMMENDS "ffmpeg, nginx-light | nginx, libnginx-mod-rtmp")
 set(CPACK_DEBIAN_TRACKER_PACKAGE_SUGGESTS "nginx")
 set(CPACK_DEBIAN_PEER_PACKAGE_SUGGESTS "nginx")
 set(CPACK_DEBIAN_TRACKER_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/debian/tracker/conffiles)

@@ -67,11 +67,13 @@ constexpr const char* kBroadcastHelp =
 Sells the segments of a stream, each for N tokens, to viewers who pay with
 signed receipts. With --hls-dir it follows the HLS playlist an encoder
 (ffmpeg, OBS) writes into DIR; with --source it runs ffmpeg on FILE itself,
-in real time; with --ingest srt://HOST:PORT?passphrase=KEY it listens for
-a streamer (OBS: Settings > Stream > Custom, that URL as the server) and
-sells what arrives, copied into segments as sent (a keyframe interval of
-2 s gives 2 s segments). The passphrase is the stream key (10 to 79
-characters): SRT's handshake refuses a sender without it. The stream is
+in real time; with --ingest rtmp://HOST:PORT/APP/KEY (nginx's RTMP module
+listening, asking the node about each publisher's stream key) or --ingest
+srt://HOST:PORT?passphrase=KEY (ffmpeg listening; the passphrase is the
+key, 10 to 79 characters) it waits for a streamer (OBS: Settings > Stream >
+Custom) and sells what arrives, copied into segments as sent (a keyframe
+interval of 2 s gives 2 s segments); a sender with another key is
+refused. The stream is
 announced once its first segment exists; a streamer who leaves may come
 back (the stream goes on), until --ingest-timeout. Announces the stream at the tracker and renews it while it
 runs. On SIGINT or SIGTERM it closes every contract with its last receipt,

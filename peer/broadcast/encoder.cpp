@@ -68,6 +68,8 @@ Encoder::~Encoder() {
 
 Status Encoder::Start(EncoderInput input, const std::filesystem::path& dir, int segment_seconds) {
   m_input = std::move(input);
+  m_name = m_input.command.empty() ? "ffmpeg"
+                                   : std::filesystem::path(m_input.command[0]).filename().string();
   m_dir = dir;
   m_segment_seconds = segment_seconds;
   return Spawn(/*append=*/false);
@@ -75,7 +77,8 @@ Status Encoder::Start(EncoderInput input, const std::filesystem::path& dir, int 
 
 Status Encoder::Spawn(bool append) {
   JoinReader();
-  auto args = Arguments(m_input, m_dir, m_segment_seconds, append);
+  auto args = m_input.command.empty() ? Arguments(m_input, m_dir, m_segment_seconds, append)
+                                      : m_input.command;
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -90,14 +93,14 @@ Status Encoder::Spawn(bool append) {
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  int rc = posix_spawnp(&m_pid, "ffmpeg", &files, &attr, argv.data(), environ);
+  int rc = posix_spawnp(&m_pid, args[0].c_str(), &files, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&files);
   ::close(err[1]);
   if (rc != 0) {
     ::close(err[0]);
     m_pid = -1;
-    return MakeError(ErrorCode::kUnavailable, "cannot run ffmpeg (is it installed?)");
+    return MakeError(ErrorCode::kUnavailable, "cannot run " + args[0] + " (is it installed?)");
   }
   m_started = Clock::now();
   m_reader = std::thread([this, fd = err[0]] {
@@ -108,7 +111,7 @@ Status Encoder::Spawn(bool append) {
       for (size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) {
         std::string line = pending.substr(0, eol);
         if (line.empty()) continue;
-        LogWarn("ffmpeg: " + line);
+        LogWarn(m_name + ": " + line);
         std::lock_guard lock(m_mutex);
         m_last_lines.push_back(line.substr(0, 300));
         if (m_last_lines.size() > kLastLines) m_last_lines.pop_front();
@@ -159,7 +162,7 @@ void Encoder::Supervise() {
     if (now - m_started >= kSteadyRun) m_backoff = std::chrono::seconds(1);
     JoinReader();  // its last words are in
     std::string said = LastWords();
-    LogWarn("ffmpeg exited with status " + std::to_string(status) +
+    LogWarn(m_name + " exited with status " + std::to_string(status) +
             (said.empty() ? "" : " (\"" + said + "\")") + "; restarting it in " +
             std::to_string(m_backoff.count()) + " s (restart " + std::to_string(m_restarts + 1) +
             ")");
@@ -170,19 +173,19 @@ void Encoder::Supervise() {
   if (now < *m_restart_at) return;
   m_restart_at.reset();
   ++m_restarts;
-  bool appended = std::filesystem::exists(m_dir / "index.m3u8");
+  bool appended = std::filesystem::exists(m_dir / m_input.playlist);
   if (Status s = Spawn(appended); !s) {
-    LogError("ffmpeg: " + s.error().message);
+    LogError(m_name + ": " + s.error().message);
     m_status = 127;  // tried again after the next backoff
     return;
   }
-  LogInfo("ffmpeg restarted (restart " + std::to_string(m_restarts) + ")");
+  LogInfo(m_name + " restarted (restart " + std::to_string(m_restarts) + ")");
 }
 
 Status Encoder::EndPlaylist() {
   m_ended = true;
   Stop();
-  std::ofstream playlist(m_dir / "index.m3u8", std::ios::app);
+  std::ofstream playlist(m_dir / m_input.playlist, std::ios::app);
   playlist << "#EXT-X-ENDLIST\n";
   playlist.close();
   if (!playlist) return MakeError(ErrorCode::kUnavailable, "cannot end " + m_dir.string());

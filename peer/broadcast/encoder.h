@@ -34,6 +34,10 @@ struct EncoderInput {
   std::vector<std::string> args;  // ffmpeg's input arguments: "-re", "-i", FILE
   bool copy = false;              // the codecs as they come, not encoded again
   bool listener = false;          // waits for a sender (see above)
+  // Another packager instead of ffmpeg (nginx for RTMP): its whole command,
+  // run as it is at every start, and the playlist it writes in the directory.
+  std::vector<std::string> command;
+  std::string playlist = "index.m3u8";
 };
 
 class Encoder {
@@ -47,7 +51,9 @@ class Encoder {
   Status Start(EncoderInput input, const std::filesystem::path& dir, int segment_seconds);
   // The same for a file, encoded in real time.
   Status Start(const std::string& source, const std::filesystem::path& dir, int segment_seconds) {
-    return Start(EncoderInput{{"-re", "-i", source}, false, false}, dir, segment_seconds);
+    EncoderInput input;
+    input.args = {"-re", "-i", source};
+    return Start(std::move(input), dir, segment_seconds);
   }
   bool listener() const { return m_input.listener; }
   // Stops ffmpeg for good and ends its playlist (#EXT-X-ENDLIST), for a
@@ -67,6 +73,7 @@ class Encoder {
   void JoinReader();
 
   EncoderInput m_input;
+  std::string m_name;  // in log lines: ffmpeg, nginx
   std::filesystem::path m_dir;
   int m_segment_seconds = 2;
   pid_t m_pid = -1;

@@ -25,12 +25,8 @@ std::string QueryValue(const std::string& query, const std::string& name) {
 }  // namespace
 
 Result<std::vector<std::string>> IngestInput(const std::string& url) {
-  if (url.starts_with("rtmp://")) {
-    return Bad(
-        "RTMP is not ingested (ffmpeg's RTMP listener takes any stream key); send SRT: "
-        "srt://HOST:PORT?passphrase=KEY");
-  }
-  if (!url.starts_with("srt://")) return Bad("give srt://HOST:PORT?passphrase=KEY");
+  if (!url.starts_with("srt://"))
+    return Bad("give rtmp://HOST:PORT/APP/KEY or srt://HOST:PORT?passphrase=KEY");
   std::string rest = url.substr(6);
   size_t q = rest.find('?');
   std::string where = rest.substr(0, q), query = q == std::string::npos ? "" : rest.substr(q + 1);

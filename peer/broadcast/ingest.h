@@ -5,7 +5,8 @@
 // so the key is the passphrase: 10 to 79 characters). What arrives is
 // copied into HLS segments without re-encoding: H.264/AAC as sent, cut at
 // the sender's keyframes (a keyframe interval of 2 s gives 2 s segments).
-// RTMP is not ingested: ffmpeg's RTMP listener accepts any stream key.
+// RTMP is ingested by nginx instead (peer/broadcast/rtmp_ingest.h): ffmpeg's
+// RTMP listener accepts any stream key.
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
 #include "peer/node/broadcast_node.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "common/client/tracker_api.h"
 #include "common/observe/event_feed.h"
@@ -11,6 +12,7 @@
 #include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/encoder.h"
 #include "peer/broadcast/ingest.h"
+#include "peer/broadcast/rtmp_ingest.h"
 #include "peer/broadcast/segment_source.h"
 #include "peer/node/advertised_url.h"
 #include "peer/node/announcer.h"
@@ -42,8 +44,9 @@ struct BroadcastNode::Parts {
   std::optional<uint64_t> income_balance;
   std::optional<uint64_t> balance_for_earned;
   std::filesystem::path playlist;
-  bool waiting_said = false;  // "waiting for the streamer" said for this gap
-  bool ended = false;         // the ingest timed out
+  std::unique_ptr<PublishGate> gate;  // with RTMP ingest: nginx asks it for the key
+  bool waiting_said = false;          // "waiting for the streamer" said for this gap
+  bool ended = false;                 // the ingest timed out
 };
 
 namespace {
@@ -52,10 +55,22 @@ namespace {
 // Errors: a bad --ingest URL; a --source file that is not there (a URL,
 // scheme://, is ffmpeg's to open).
 Result<EncoderInput> EncoderInputOf(const BroadcastOptions& options) {
+  if (options.ingest.starts_with("rtmp://")) {
+    auto target = ParseRtmpIngest(options.ingest);
+    if (!target) return target.error();
+    // nginx's command comes once its directory and gate are made (RtmpPackager).
+    EncoderInput input;
+    input.copy = input.listener = true;
+    input.playlist = "hls/" + target->playlist();
+    return input;
+  }
   if (!options.ingest.empty()) {
     auto args = IngestInput(options.ingest);
     if (!args) return args.error();
-    return EncoderInput{*args, /*copy=*/true, /*listener=*/true};
+    EncoderInput input;
+    input.args = *args;
+    input.copy = input.listener = true;
+    return input;
   }
   if (options.source.empty()) return EncoderInput{};
   std::error_code ec;
@@ -63,10 +78,25 @@ Result<EncoderInput> EncoderInputOf(const BroadcastOptions& options) {
       !std::filesystem::exists(options.source, ec)) {
     return MakeError(ErrorCode::kNotFound, "--source " + options.source + ": no such file");
   }
-  return EncoderInput{{"-re", "-i", options.source}, false, false};
+  EncoderInput input;
+  input.args = {"-re", "-i", options.source};
+  return input;
 }
 
 }  // namespace
+
+Status BroadcastNode::RtmpPackager(EncoderInput& input, const std::filesystem::path& dir) {
+  Parts& p = *m_parts;
+  auto target = ParseRtmpIngest(m_options.ingest);
+  if (!target) return target.error();
+  p.gate = std::make_unique<PublishGate>(target->key);
+  auto port = p.gate->Start();
+  if (!port) return port.error();
+  std::filesystem::path config = dir / "nginx.conf";
+  std::ofstream(config) << RtmpNginxConfig(*target, dir, *port);
+  input.command = {"/usr/sbin/nginx", "-p", dir.string(), "-c", config.string()};
+  return Status::Ok();
+}
 
 BroadcastNode::BroadcastNode(KeyPair key, BroadcastOptions options)
     : m_key(std::move(key)), m_options(std::move(options)) {}
@@ -81,18 +111,22 @@ Status BroadcastNode::Start(StopFlag& stop) {
   std::filesystem::path hls_dir = m_options.hls_dir;
   auto input = EncoderInputOf(m_options);
   if (!input) return input.error();
-  if (!input->args.empty()) {
+  bool packaged = !input->args.empty() || input->listener;
+  if (packaged) {
     p.encoded.emplace("tollstream-hls");
     if (p.encoded->path().empty()) {
       return MakeError(ErrorCode::kUnavailable, "cannot create a temporary directory");
     }
     hls_dir = p.encoded->path();
+    if (input->args.empty()) {
+      if (Status made = RtmpPackager(*input, hls_dir); !made) return made;
+    }
     Status started = p.encoder.Start(*input, hls_dir, m_options.segment_seconds);
     if (!started) return started;
   }
   if (input->listener) Say("listening for the streamer at " + m_options.ingest);
-  auto playlist = WaitForFirstSegment(hls_dir, m_options.playlist,
-                                      input->args.empty() ? nullptr : &p.encoder, stop);
+  auto playlist = WaitForFirstSegment(hls_dir, packaged ? input->playlist : m_options.playlist,
+                                      packaged ? &p.encoder : nullptr, stop);
   if (!playlist) return playlist.error();
   p.playlist = *playlist;
   p.source = std::make_unique<SegmentSource>(*playlist, m_options.stream, m_key);

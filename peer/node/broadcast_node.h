@@ -14,6 +14,7 @@
 #include "common/base/result.h"
 #include "common/cli/host_port.h"
 #include "common/crypto/keys.h"
+#include "peer/broadcast/encoder.h"
 #include "peer/node/stop_flag.h"
 
 namespace tollstream {
@@ -50,6 +51,9 @@ class BroadcastNode {
  private:
   struct Parts;
   Status Start(StopFlag& stop);
+  // With RTMP ingest: the gate that checks the stream key, started, and
+  // nginx's configuration in `dir`; sets `input`'s command.
+  Status RtmpPackager(EncoderInput& input, const std::filesystem::path& dir);
   // With --ingest: says when the streamer is away, and ends the stream
   // once it was away for ingest_timeout_seconds.
   void WatchIngest();
