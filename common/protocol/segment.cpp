@@ -8,9 +8,11 @@ namespace tollstream {
 namespace {
 
 json Unsigned(const SegmentStatement& s) {
-  return {{"stream", s.stream}, {"broadcaster", s.broadcaster.ToHex()},
-          {"seq", s.seq},       {"sha256", ToHex(s.sha256)},
-          {"size", s.size},     {"duration_ms", s.duration_ms}};
+  json j = {{"stream", s.stream}, {"broadcaster", s.broadcaster.ToHex()},
+            {"seq", s.seq},       {"sha256", ToHex(s.sha256)},
+            {"size", s.size},     {"duration_ms", s.duration_ms}};
+  if (s.discontinuity) j["discontinuity"] = true;
+  return j;
 }
 
 }  // namespace
@@ -22,14 +24,16 @@ json SegmentStatement::ToJson() const {
 }
 
 SegmentStatement SignSegment(const KeyPair& broadcaster, std::string stream, uint64_t seq,
-                             std::string_view bytes, int64_t duration_ms) {
+                             std::string_view bytes, int64_t duration_ms, bool discontinuity) {
   return SignSegmentHash(broadcaster, std::move(stream), seq, Sha256(bytes), bytes.size(),
-                         duration_ms);
+                         duration_ms, discontinuity);
 }
 
 SegmentStatement SignSegmentHash(const KeyPair& broadcaster, std::string stream, uint64_t seq,
-                                 const Hash256& sha256, uint64_t size, int64_t duration_ms) {
+                                 const Hash256& sha256, uint64_t size, int64_t duration_ms,
+                                 bool discontinuity) {
   SegmentStatement s;
+  s.discontinuity = discontinuity;
   s.stream = std::move(stream);
   s.broadcaster = broadcaster.public_key();
   s.seq = seq;
@@ -51,6 +55,10 @@ Result<SegmentStatement> ParseSegmentStatement(std::string_view text) {
   s.sha256 = r.Hex<32>("sha256");
   s.size = r.Amount("size");
   s.duration_ms = r.Integer("duration_ms", 0, 86'400'000);
+  if (r.Has("discontinuity")) {
+    s.discontinuity = r.Bool("discontinuity");
+    if (!s.discontinuity) r.Fail("discontinuity", "is present only as true");
+  }
   s.sig = r.Sig("sig");
   if (Status st = r.Finish(); !st) return st.error();
   if (!s.broadcaster.Verify(DigestOf(SignedKind::kSegment, *body), s.sig)) {

@@ -2,7 +2,12 @@
 //
 //   { "stream": name, "broadcaster": PK of the origin, "seq": media sequence
 //     number, "sha256": 64 hex, "size": bytes, "duration_ms": n,
-//     "sig": sig by that key }
+//     ["discontinuity": true,] "sig": sig by that key }
+//
+// "discontinuity" (present only when true) says the segment does not
+// follow the one before it (an encoder restarted, a streamer came back:
+// its timestamps start anew), so that players are told
+// (#EXT-X-DISCONTINUITY).
 //
 // It names no contract, seller or buyer, so the same statement travels with
 // the segment wherever it goes: a relay forwards the origin's statements
@@ -38,16 +43,19 @@ struct SegmentStatement {
   Hash256 sha256{};
   uint64_t size = 0;
   int64_t duration_ms = 0;
+  bool discontinuity = false;
   Signature sig{};
 
   json ToJson() const;  // with "sig"
 };
 
 SegmentStatement SignSegment(const KeyPair& broadcaster, std::string stream, uint64_t seq,
-                             std::string_view bytes, int64_t duration_ms);
+                             std::string_view bytes, int64_t duration_ms,
+                             bool discontinuity = false);
 // The same, for bytes already hashed: `size` of them, of SHA-256 `sha256`.
 SegmentStatement SignSegmentHash(const KeyPair& broadcaster, std::string stream, uint64_t seq,
-                                 const Hash256& sha256, uint64_t size, int64_t duration_ms);
+                                 const Hash256& sha256, uint64_t size, int64_t duration_ms,
+                                 bool discontinuity = false);
 
 // Parses and checks the signature against the statement's own broadcaster key.
 // Errors: kMalformedJson, kInvalidField, kBadSignature.

@@ -33,7 +33,8 @@ std::string FormValue(const std::string& body, const std::string& name) {
       for (size_t i = name.size() + 1; i < pair.size(); ++i) {
         if (pair[i] == '+') {
           out += ' ';
-        } else if (pair[i] == '%' && i + 2 < pair.size() && std::isxdigit(static_cast<unsigned char>(pair[i + 1])) &&
+        } else if (pair[i] == '%' && i + 2 < pair.size() &&
+                   std::isxdigit(static_cast<unsigned char>(pair[i + 1])) &&
                    std::isxdigit(static_cast<unsigned char>(pair[i + 2]))) {
           out += static_cast<char>(std::stoi(pair.substr(i + 1, 2), nullptr, 16));
           i += 2;
@@ -83,8 +84,9 @@ std::string RtmpNginxConfig(const RtmpTarget& target, const std::filesystem::pat
          "events { worker_connections 64; }\n" + "rtmp {\n  server {\n    listen " + listen +
          ";\n    application " + target.app +
          " {\n      live on;\n      record off;\n      on_publish http://127.0.0.1:" +
-         std::to_string(gate_port) + "/publish;\n      on_publish_done http://127.0.0.1:" +
-         std::to_string(gate_port) + "/done;\n      hls on;\n      hls_path " + d +
+         std::to_string(gate_port) +
+         "/publish;\n      on_publish_done http://127.0.0.1:" + std::to_string(gate_port) +
+         "/done;\n      hls on;\n      hls_path " + d +
          "/hls;\n      hls_fragment 2s;\n      hls_playlist_length 7d;\n" +
          "      hls_cleanup off;\n      hls_continuous on;\n    }\n  }\n}\n";
 }

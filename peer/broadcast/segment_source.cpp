@@ -192,8 +192,8 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   // and sent from its file, with no copy of it in memory.
   if (Settled(opened->stamp(), m_settle)) {
     if (auto sha256 = HashUnchanged(*opened)) {
-      SegmentStatement statement =
-          SignSegmentHash(m_key, m_stream, seq, *sha256, opened->size(), entry.duration_ms);
+      SegmentStatement statement = SignSegmentHash(m_key, m_stream, seq, *sha256, opened->size(),
+                                                   entry.duration_ms, entry.discontinuity);
       Remember(seq, Signed{statement, opened->stamp(), entry.uri, opened});
       return SourceSegment{std::move(statement), nullptr, std::move(opened)};
     }
@@ -205,7 +205,8 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   auto shared = std::make_shared<const std::string>(std::move(*bytes));
   std::shared_ptr<const OpenFile> file;
   if (opened->Unchanged() && Settled(opened->stamp(), m_settle)) file = std::move(opened);
-  SegmentStatement statement = SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms);
+  SegmentStatement statement =
+      SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms, entry.discontinuity);
   if (file) Remember(seq, Signed{statement, file->stamp(), entry.uri, file});
   return SourceSegment{std::move(statement), std::move(shared), std::move(file)};
 }

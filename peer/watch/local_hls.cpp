@@ -10,7 +10,8 @@ namespace tollstream {
 LocalHls::LocalHls(std::filesystem::path dir, std::string stream)
     : m_dir(std::move(dir)), m_stream(std::move(stream)) {}
 
-Status LocalHls::Add(uint64_t seq, const std::string& bytes, int64_t duration_ms) {
+Status LocalHls::Add(uint64_t seq, const std::string& bytes, int64_t duration_ms,
+                     bool discontinuity) {
   std::string name = std::to_string(seq) + ".ts";
   std::filesystem::path tmp = m_dir / (name + ".part");
   std::error_code ec;
@@ -31,7 +32,9 @@ Status LocalHls::Add(uint64_t seq, const std::string& bytes, int64_t duration_ms
   if (m_playlist.segments.empty()) m_playlist.media_sequence = seq;
   m_longest_ms = std::max(m_longest_ms, duration_ms);
   bool jump = !m_playlist.segments.empty() && seq != m_playlist.segments.back().seq + 1;
-  m_playlist.segments.push_back(HlsSegment{seq, duration_ms, m_stream + "/" + name, jump});
+  // The first segment bought needs no mark: nothing came before it here.
+  bool mark = !m_playlist.segments.empty() && (jump || discontinuity);
+  m_playlist.segments.push_back(HlsSegment{seq, duration_ms, m_stream + "/" + name, mark});
   return Status::Ok();
 }
 

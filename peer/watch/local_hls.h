@@ -34,9 +34,11 @@ class LocalHls {
   // Names the stream, when the node was started without one. Precondition:
   // no segment added yet.
   void SetStream(std::string stream);
-  // Adds the next segment. Precondition: seq is above the last added (a jump
-  // is marked as a discontinuity for players).
-  Status Add(uint64_t seq, const std::string& bytes, int64_t duration_ms);
+  // Adds the next segment. Precondition: seq is above the last added. A
+  // jump, or a segment its origin says does not follow (`discontinuity`), is
+  // marked as a discontinuity for players.
+  Status Add(uint64_t seq, const std::string& bytes, int64_t duration_ms,
+             bool discontinuity = false);
   void End();
   // Goes on after End(): buying again after it stopped short.
   void Reopen();

@@ -185,7 +185,7 @@ PurchaseHooks Viewer::Hooks(Buying& b) {
 
 Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& bytes,
                     const Receipt& receipt) {
-  if (Status s = m_local.Add(st.seq, bytes, st.duration_ms); !s) return s;
+  if (Status s = m_local.Add(st.seq, bytes, st.duration_ms, st.discontinuity); !s) return s;
   if (m_resume) {
     if (Status s = m_resume->Save({m_config.stream, st.broadcaster, st.seq + 1}); !s) return s;
   }

@@ -153,6 +153,14 @@ struct ViewerProcess {
   std::string playlist_url;
 };
 
+// How many streams the tracker lists now.
+inline size_t Announced(TrackerFixture& t) {
+  auto c = t.NewClient();
+  auto r = c->Call("streams", json::object());
+  REQUIRE(r.ok());
+  return (*r)["streams"].size();
+}
+
 // The balance of `address` at the tracker.
 inline uint64_t Balance(TrackerFixture& t, const std::string& address) {
   auto c = t.NewClient();

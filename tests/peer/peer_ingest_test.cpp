@@ -1,45 +1,16 @@
-// Ingest over SRT (peer broadcast --ingest): a sender with a wrong key is
-// refused and nothing is announced; the right one is sold, and what a
-// viewer reads is packet for packet what was sent (copied, not encoded
-// again); a sender that leaves and comes back goes on in the same stream,
-// which ends after --ingest-timeout without one.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+// Ingest over RTMP and SRT (peer broadcast --ingest): a sender with a wrong
+// key is refused and nothing is announced; the right one is sold, and what
+// a viewer reads decodes frame for frame to what was sent (copied, not
+// encoded again); a sender that leaves and comes back goes on in the same
+// stream, marked as a discontinuity, which ends after --ingest-timeout
+// without one.
 #include <sstream>
 
 #include "tests/peer/peer_fixture.h"
+#include "tests/support/free_port.h"
 
 namespace tollstream::test {
 namespace {
-
-// A UDP port free on loopback now.
-int FreeUdpPort() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof a;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// A TCP port free on loopback now.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof a;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The checksum of each decoded video frame of `input`, in order.
 std::vector<std::string> VideoFrames(const std::string& input) {
@@ -86,13 +57,6 @@ struct Ingest {
   std::string ingest, right, wrong;
   std::string left, listening_again;
 };
-
-size_t Announced(TrackerFixture& t) {
-  auto c = t.NewClient();
-  auto r = c->Call("streams", json::object());
-  REQUIRE(r.ok());
-  return (*r)["streams"].size();
-}
 
 void RunIngest(const Ingest& how) {
   TempDir dir;
@@ -180,20 +144,24 @@ void RunIngest(const Ingest& how) {
   // The second session from its first frame, to all but the last few a
   // sender sends as it hangs up (SRT drops what is in flight at its close).
   CHECK(next + 6 >= once.size());
+  // Players are told where the streamer came back: a discontinuity, once.
+  int marks = 0;
+  for (const auto& segment : ViewerPlaylist(viewer).segments) marks += segment.discontinuity;
+  CHECK(marks == 1);
   CHECK(Balance(t, c.address()) < 1000);
 }
 
 }  // namespace
 
 TEST_CASE("SRT ingest: the passphrase is the key; frames arrive as sent; a sender may come back") {
-  std::string at = "srt://127.0.0.1:" + std::to_string(FreeUdpPort());
+  std::string at = "srt://127.0.0.1:" + std::to_string(FreeLoopbackPort(SOCK_DGRAM));
   RunIngest({at + "?passphrase=the-stream-key", at + "?passphrase=the-stream-key",
              at + "?passphrase=not-the-key-at-all", "the streamer left; listening again",
              "ffmpeg restarted (restart 1)"});
 }
 
 TEST_CASE("RTMP ingest, as OBS sends: the stream key is checked; frames arrive as sent") {
-  std::string at = "rtmp://127.0.0.1:" + std::to_string(FreePort()) + "/live/";
+  std::string at = "rtmp://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/live/";
   RunIngest({at + "the-stream-key", at + "the-stream-key", at + "not-the-key-at-all",
              "the streamer left", "the streamer left"});
 }

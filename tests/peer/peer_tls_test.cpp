@@ -4,32 +4,16 @@
 // The nodes reach both by https:// URLs, trusting that certificate through
 // OpenSSL's SSL_CERT_FILE; the tracker, trusting nginx as its proxy, logs
 // each request's scheme as https.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "tests/peer/peer_fixture.h"
+#include "tests/support/free_port.h"
 
 namespace tollstream::test {
 namespace {
-
-// A loopback port free now (bound, then let go).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof a;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The shipped site configuration, pointed at this test's ports and files.
 std::string Site(const std::string& name,
@@ -94,7 +78,8 @@ TEST_CASE("a whole paid stream through nginx with TLS, on https:// URLs only") {
   TrackerFixture t({"--trusted-proxy", "127.0.0.1"});
   ::unsetenv("TOLLSTREAM_LOG_FORMAT");
   ::unsetenv("TOLLSTREAM_LOG_LEVEL");
-  int tracker_tls = FreePort(), redirect = FreePort(), node_tls = FreePort(), node = FreePort();
+  int tracker_tls = FreeLoopbackPort(), redirect = FreeLoopbackPort(),
+      node_tls = FreeLoopbackPort(), node = FreeLoopbackPort();
   std::vector<std::pair<std::string, std::string>> tls = {
       {"/etc/ssl/certs/[A-Za-z.]+\\.pem", cert},
       {"/etc/ssl/private/[A-Za-z.]+\\.key", key},

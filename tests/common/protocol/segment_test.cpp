@@ -35,4 +35,27 @@ TEST_CASE("a segment statement binds stream, sequence number and bytes") {
   CHECK(ParseSegmentStatement(other.dump()).error().code == ErrorCode::kBadSignature);
 }
 
+TEST_CASE("a discontinuity is signed: told when true, absent otherwise, never stripped") {
+  KeyPair b = KeyPair::Generate();
+  std::string bytes(100, 'x');
+  SegmentStatement plain = SignSegment(b, "news", 7, bytes, 2000);
+  CHECK(!plain.ToJson().contains("discontinuity"));
+  CHECK(!ParseSegmentStatement(plain.ToJson().dump())->discontinuity);
+  SegmentStatement marked = SignSegment(b, "news", 7, bytes, 2000, /*discontinuity=*/true);
+  CHECK(marked.ToJson()["discontinuity"] == true);
+  auto parsed = ParseSegmentStatement(marked.ToJson().dump());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->discontinuity);
+  // A relay cannot remove the mark, nor add one: the signature covers it.
+  json stripped = marked.ToJson();
+  stripped.erase("discontinuity");
+  CHECK(ParseSegmentStatement(stripped.dump()).error().code == ErrorCode::kBadSignature);
+  json added = plain.ToJson();
+  added["discontinuity"] = true;
+  CHECK(ParseSegmentStatement(added.dump()).error().code == ErrorCode::kBadSignature);
+  json spelled_false = plain.ToJson();
+  spelled_false["discontinuity"] = false;
+  CHECK(ParseSegmentStatement(spelled_false.dump()).error().code == ErrorCode::kInvalidField);
+}
+
 }  // namespace tollstream
