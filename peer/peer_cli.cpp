@@ -232,7 +232,7 @@ int Broadcast(int argc, char** argv) {
   auto segment_seconds = args->Integer("segment-seconds", 2, 1, 60);
   auto receipt_timeout = args->Integer("receipt-timeout", 15, 1, 3600);
   auto ttl = args->Integer("ttl", 30, 5, 3600);
-  auto ingest_timeout = args->Integer("ingest-timeout", 300, 1, 7 * 24 * 3600);
+  auto ingest_timeout = args->Integer("ingest-timeout", 300, 10, 7 * 24 * 3600);
   if (!node) return Fail(node.error());
   for (const auto* r : {&price, &segment_seconds, &receipt_timeout, &ttl, &ingest_timeout}) {
     if (!*r) return Fail(r->error());

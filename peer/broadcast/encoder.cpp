@@ -92,7 +92,12 @@ Status Encoder::Spawn(bool append) {
   sigset_t none;
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  // The node ignores SIGPIPE; its children get the default back.
+  sigset_t pipe_default;
+  sigemptyset(&pipe_default);
+  sigaddset(&pipe_default, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &pipe_default);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   int rc = posix_spawnp(&m_pid, args[0].c_str(), &files, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&files);
@@ -103,13 +108,19 @@ Status Encoder::Spawn(bool append) {
     return MakeError(ErrorCode::kUnavailable, "cannot run " + args[0] + " (is it installed?)");
   }
   m_started = Clock::now();
+  {
+    std::lock_guard lock(m_mutex);
+    m_last_lines.clear();  // this run's words only
+  }
   m_reader = std::thread([this, fd = err[0]] {
     std::string pending;
     char buf[4096];
     for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
       pending.append(buf, static_cast<size_t>(n));
+      if (pending.size() > (64 << 10) && pending.find('\n') == std::string::npos)
+        pending += '\n';  // a line without end, cut
       for (size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) {
-        std::string line = pending.substr(0, eol);
+        std::string line = Masked(pending.substr(0, eol));
         if (line.empty()) continue;
         LogWarn(m_name + ": " + line);
         std::lock_guard lock(m_mutex);
@@ -120,6 +131,15 @@ Status Encoder::Spawn(bool append) {
     ::close(fd);
   });
   return Status::Ok();
+}
+
+std::string Encoder::Masked(std::string line) const {
+  for (const auto& secret : m_input.secrets) {
+    if (secret.empty()) continue;
+    for (size_t at; (at = line.find(secret)) != std::string::npos;)
+      line.replace(at, secret.size(), "***");
+  }
+  return line;
 }
 
 void Encoder::JoinReader() {
@@ -150,7 +170,8 @@ bool Encoder::Running(int* exit_status) {
 
 void Encoder::Supervise() {
   int status = 0;
-  if (m_input.args.empty() || m_ended || Running(&status)) return;
+  bool packager = !m_input.args.empty() || !m_input.command.empty();
+  if (!packager || m_ended || Running(&status)) return;
   auto now = Clock::now();
   if (status == 0 && m_input.listener && !m_restart_at) {
     JoinReader();
@@ -167,7 +188,8 @@ void Encoder::Supervise() {
             std::to_string(m_backoff.count()) + " s (restart " + std::to_string(m_restarts + 1) +
             ")");
     m_restart_at = now + m_backoff;
-    m_backoff = std::min(m_backoff * 2, kMaxBackoff);
+    // A listener comes back soon, or a streamer who reconnects is refused.
+    if (!m_input.listener) m_backoff = std::min(m_backoff * 2, kMaxBackoff);
     return;
   }
   if (now < *m_restart_at) return;

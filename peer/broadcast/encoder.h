@@ -7,7 +7,8 @@
 // Supervised: its stderr goes to the node's log, a line at a time ("ffmpeg:
 // ..."), the last lines kept for error messages. Supervise(), called every
 // so often, restarts an ffmpeg that failed (a non-zero exit) after a
-// backoff (1 s, doubling to 30 s; back to 1 s once a run lasted a minute),
+// backoff (1 s, doubling to 30 s, back to 1 s once a run lasted a minute;
+// a listener's always 1 s, so that a streamer can come back),
 // saying so in one log line; the restarted ffmpeg appends to the same
 // playlist (numbers go on, with #EXT-X-DISCONTINUITY). An ffmpeg that ends
 // with status 0 (the file's end) is not restarted, unless it is a listener:
@@ -38,6 +39,9 @@ struct EncoderInput {
   // run as it is at every start, and the playlist it writes in the directory.
   std::vector<std::string> command;
   std::string playlist = "index.m3u8";
+  // Never logged nor quoted: each is shown as "***" in what the packager
+  // says (ffmpeg prints its input URL, passphrase included).
+  std::vector<std::string> secrets;
 };
 
 class Encoder {
@@ -56,6 +60,7 @@ class Encoder {
     return Start(std::move(input), dir, segment_seconds);
   }
   bool listener() const { return m_input.listener; }
+  const std::string& name() const { return m_name; }  // ffmpeg, nginx
   // Stops ffmpeg for good and ends its playlist (#EXT-X-ENDLIST), for a
   // listener whose sender did not come back.
   Status EndPlaylist();
@@ -70,6 +75,7 @@ class Encoder {
 
  private:
   Status Spawn(bool append);
+  std::string Masked(std::string line) const;  // the secrets shown as ***
   void JoinReader();
 
   EncoderInput m_input;

@@ -24,7 +24,7 @@ std::string QueryValue(const std::string& query, const std::string& name) {
 
 }  // namespace
 
-Result<std::vector<std::string>> IngestInput(const std::string& url) {
+Result<std::vector<std::string>> IngestInput(const std::string& url, std::string* key_out) {
   if (!url.starts_with("srt://"))
     return Bad("give rtmp://HOST:PORT/APP/KEY or srt://HOST:PORT?passphrase=KEY");
   std::string rest = url.substr(6);
@@ -42,6 +42,7 @@ Result<std::vector<std::string>> IngestInput(const std::string& url) {
     if (c <= ' ' || c == '&' || c == '%' || c == '#' || c > '~')
       return Bad("the passphrase takes printable characters but & % #");
   }
+  if (key_out != nullptr) *key_out = key;
   std::string host = hp->host.find(':') != std::string::npos ? "[" + hp->host + "]" : hp->host;
   return std::vector<std::string>{
       "-i", "srt://" + host + ":" + std::to_string(hp->port) + "?mode=listener&passphrase=" + key};

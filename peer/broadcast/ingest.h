@@ -18,6 +18,7 @@ namespace tollstream {
 
 // ffmpeg's input arguments for `url`. Errors: kInvalidField saying what is
 // wrong with it (another scheme, no port, no passphrase or a bad one).
-Result<std::vector<std::string>> IngestInput(const std::string& url);
+// `key`, when given, is set to the passphrase (never to be logged).
+Result<std::vector<std::string>> IngestInput(const std::string& url, std::string* key = nullptr);
 
 }  // namespace tollstream

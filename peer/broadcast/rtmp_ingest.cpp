@@ -63,6 +63,10 @@ Result<RtmpTarget> ParseRtmpIngest(const std::string& url) {
   if (slash == std::string::npos) return Bad("rtmp://HOST:PORT/APP/KEY needs an application");
   auto hp = ParseHostPort(rest.substr(0, slash));
   if (!hp || hp->port == 0) return Bad("rtmp://HOST:PORT/APP/KEY needs a host and a port");
+  bool plain_host = !hp->host.empty() && std::all_of(hp->host.begin(), hp->host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-';
+  });
+  if (!plain_host) return Bad("the host is an address or a name (letters, digits, . : -)");
   std::string path = rest.substr(slash + 1);
   size_t second = path.find('/');
   if (second == std::string::npos) return Bad("rtmp://HOST:PORT/APP/KEY needs a stream key");

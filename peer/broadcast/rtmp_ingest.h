@@ -33,7 +33,7 @@ struct RtmpTarget {
 // application, a key of other than 8 to 128 letters, digits, '-' and '_').
 Result<RtmpTarget> ParseRtmpIngest(const std::string& url);
 
-// nginx's configuration: one process (so that it ends with the node), its
+// nginx's configuration: one process (no master: the node stops it), its
 // log on stderr, its files in `dir`, HLS in `dir`/hls, each publisher
 // asked about at http://127.0.0.1:`gate_port`/publish.
 std::string RtmpNginxConfig(const RtmpTarget& target, const std::filesystem::path& dir,

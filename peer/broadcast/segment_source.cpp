@@ -158,6 +158,17 @@ std::optional<SourceSegment> SegmentSource::Get(uint64_t seq) {
   return segment;
 }
 
+namespace {
+
+// Whether the origin says segment `seq` does not follow the one before it.
+// A stream's first segment (0) follows nothing: encoders that mark it (nginx
+// does) are not repeated.
+bool FollowsNothing(uint64_t seq, const HlsSegment& entry) {
+  return entry.discontinuity && seq != 0;
+}
+
+}  // namespace
+
 std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment& entry) {
   if (entry.uri.find("://") != std::string::npos || entry.uri.find("..") != std::string::npos) {
     return std::nullopt;  // only files beside the playlist are served
@@ -193,7 +204,7 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   if (Settled(opened->stamp(), m_settle)) {
     if (auto sha256 = HashUnchanged(*opened)) {
       SegmentStatement statement = SignSegmentHash(m_key, m_stream, seq, *sha256, opened->size(),
-                                                   entry.duration_ms, entry.discontinuity);
+                                                   entry.duration_ms, FollowsNothing(seq, entry));
       Remember(seq, Signed{statement, opened->stamp(), entry.uri, opened});
       return SourceSegment{std::move(statement), nullptr, std::move(opened)};
     }
@@ -206,7 +217,7 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   std::shared_ptr<const OpenFile> file;
   if (opened->Unchanged() && Settled(opened->stamp(), m_settle)) file = std::move(opened);
   SegmentStatement statement =
-      SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms, entry.discontinuity);
+      SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms, FollowsNothing(seq, entry));
   if (file) Remember(seq, Signed{statement, file->stamp(), entry.uri, file});
   return SourceSegment{std::move(statement), std::move(shared), std::move(file)};
 }

@@ -62,14 +62,17 @@ Result<EncoderInput> EncoderInputOf(const BroadcastOptions& options) {
     EncoderInput input;
     input.copy = input.listener = true;
     input.playlist = "hls/" + target->playlist();
+    input.secrets = {target->key};
     return input;
   }
   if (!options.ingest.empty()) {
-    auto args = IngestInput(options.ingest);
+    std::string key;
+    auto args = IngestInput(options.ingest, &key);
     if (!args) return args.error();
     EncoderInput input;
     input.args = *args;
     input.copy = input.listener = true;
+    input.secrets = {key};
     return input;
   }
   if (options.source.empty()) return EncoderInput{};
@@ -124,9 +127,15 @@ Status BroadcastNode::Start(StopFlag& stop) {
     Status started = p.encoder.Start(*input, hls_dir, m_options.segment_seconds);
     if (!started) return started;
   }
-  if (input->listener) Say("listening for the streamer at " + m_options.ingest);
+  std::string secret = input->secrets.empty() ? "" : input->secrets[0];
+  if (input->listener) {
+    std::string shown = m_options.ingest;
+    size_t at = secret.empty() ? std::string::npos : shown.find(secret);
+    if (at != std::string::npos) shown.replace(at, secret.size(), "***");
+    Say("listening for the streamer at " + shown);
+  }
   auto playlist = WaitForFirstSegment(hls_dir, packaged ? input->playlist : m_options.playlist,
-                                      packaged ? &p.encoder : nullptr, stop);
+                                      packaged ? &p.encoder : nullptr, stop, secret);
   if (!playlist) return playlist.error();
   p.playlist = *playlist;
   p.source = std::make_unique<SegmentSource>(*playlist, m_options.stream, m_key);
@@ -178,7 +187,10 @@ Status BroadcastNode::Start(StopFlag& stop) {
 }
 
 Result<int> BroadcastNode::Run(StopFlag& stop) {
-  if (Status started = Start(stop); !started) return started.error();
+  if (Status started = Start(stop); !started) {
+    if (stop.flag()) return 0;  // stopped while it waited: nothing was sold
+    return started.error();
+  }
   Parts& p = *m_parts;
   PublishStatus();
   while (!stop.WaitFor(std::chrono::milliseconds(500))) {
@@ -206,7 +218,8 @@ void BroadcastNode::WatchIngest() {
   auto changed = std::filesystem::last_write_time(p.playlist, ec);
   if (ec) return;
   auto quiet = std::filesystem::file_time_type::clock::now() - changed;
-  if (quiet >= std::chrono::seconds(m_options.ingest_timeout_seconds)) {
+  bool connected = p.gate && !p.gate->sender().empty();  // RTMP tells
+  if (!connected && quiet >= std::chrono::seconds(m_options.ingest_timeout_seconds)) {
     p.ended = true;
     Status ended = p.encoder.EndPlaylist();
     Say("no streamer for " + std::to_string(m_options.ingest_timeout_seconds) +

@@ -45,7 +45,12 @@ Result<Look> Sellable(const std::filesystem::path& path, const std::string& text
 
 Result<std::filesystem::path> WaitForFirstSegment(const std::filesystem::path& dir,
                                                   const std::string& name, Encoder* encoder,
-                                                  StopFlag& stop) {
+                                                  StopFlag& stop, const std::string& secret) {
+  auto hide = [&secret](Error e) {
+    for (size_t at; !secret.empty() && (at = e.message.find(secret)) != std::string::npos;)
+      e.message.replace(at, secret.size(), "***");
+    return e;
+  };
   auto began = Clock::now();
   auto reminded = began;
   Clock::time_point unparsed_since{};  // meaningful while `unparsed`
@@ -53,33 +58,34 @@ Result<std::filesystem::path> WaitForFirstSegment(const std::filesystem::path& d
   LogInfo("waiting for the first segment in " + dir.string());
   while (!stop.WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(kPoll))) {
     int status = 0;
-    // A listener waits for its sender as long as it takes.
+    // A listener waits for its sender as long as it takes; it fails only
+    // when it cannot listen (a non-zero exit).
     bool listener = encoder != nullptr && encoder->listener();
-    if (listener) encoder->Supervise();
-    bool ended = encoder != nullptr && !listener && !encoder->Running(&status);
+    bool ended = encoder != nullptr && !encoder->Running(&status) && (!listener || status != 0);
+    if (listener && !ended) encoder->Supervise();
     auto path = FindPlaylist(dir, name);
-    if (!path) return path.error();
+    if (!path) return hide(path.error());
     auto text = ReadWholeFile(*path);
     if (text) {
       auto look = Sellable(*path, *text);
-      if (!look) return look.error();
+      if (!look) return hide(look.error());
       if (look->sellable) return *path;
       if (look->unparsed.empty()) {
         unparsed = false;
       } else if (!unparsed) {
-        LogWarn(path->string() + " does not parse: " + look->unparsed);
+        LogWarn(hide(Refused(*path, "does not parse: " + look->unparsed)).message);
         unparsed = true;
         unparsed_since = Clock::now();
       } else if (Clock::now() - unparsed_since > kParseGrace) {
-        return Refused(*path, "does not parse: " + look->unparsed);
+        return hide(Refused(*path, "does not parse: " + look->unparsed));
       }
     }
     if (ended) {
       encoder->Stop();  // its last words read
       std::string said = encoder->LastWords();
-      return MakeError(ErrorCode::kUnavailable, "ffmpeg ended (status " + std::to_string(status) +
-                                                    ") before the first segment" +
-                                                    (said.empty() ? "" : ": " + said));
+      return hide(MakeError(ErrorCode::kUnavailable,
+                            encoder->name() + " ended (status " + std::to_string(status) +
+                                ") before the first segment" + (said.empty() ? "" : ": " + said)));
     }
     if (Clock::now() - reminded > kRemindEvery) {
       reminded = Clock::now();

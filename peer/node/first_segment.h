@@ -5,8 +5,10 @@
 // clear message: a master playlist (renditions are not sold: name one of
 // its media playlists), fMP4/CMAF segments (#EXT-X-MAP: not sold; MPEG-TS
 // is), several playlists with none named, and, with an encoder of its own,
-// an encoder that ended before writing a segment (its last words said) —
-// unless it listens for a sender (--ingest), which is waited for.
+// an encoder that ended before writing a segment (its last words said),
+// also one that listens for a sender (--ingest: its port taken, its module
+// missing); a sender who leaves before the first segment is waited for
+// again. `secret` (a stream key in a playlist's name) is shown as ***.
 // A playlist that does not parse is reported in the log, and refused if it
 // still does not parse after a few seconds (an encoder may be mid-write).
 #pragma once
@@ -24,6 +26,6 @@ namespace tollstream {
 // the refusals above; kUnavailable when `stop` is set meanwhile.
 Result<std::filesystem::path> WaitForFirstSegment(const std::filesystem::path& dir,
                                                   const std::string& name, Encoder* encoder,
-                                                  StopFlag& stop);
+                                                  StopFlag& stop, const std::string& secret = "");
 
 }  // namespace tollstream

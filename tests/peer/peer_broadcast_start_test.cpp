@@ -132,7 +132,7 @@ TEST_CASE("a node started before its encoder announces once the first segment is
 TEST_CASE("an encoder killed mid-stream is restarted, and the stream goes on") {
   TempDir dir;
   std::string file = dir / "source.mp4";
-  auto args = TestPatternArgs(8, false);
+  auto args = TestPatternArgs(12, false);
   for (std::string a : {"-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"}) args.push_back(a);
   args.push_back(file);
   REQUIRE(RunCommand(args, 60s).first == 0);

@@ -55,7 +55,7 @@ std::unique_ptr<Process> Send(const std::string& file, const std::string& url,
 // leaves and when it may come back.
 struct Ingest {
   std::string ingest, right, wrong;
-  std::string left, listening_again;
+  std::string refused, left, listening_again;
 };
 
 void RunIngest(const Ingest& how) {
@@ -75,13 +75,18 @@ void RunIngest(const Ingest& how) {
   t.Mint(c.address(), 1000);
   Process broadcaster(
       {BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key", b.path, "--stream", "live",
-       "--price", "2", "--listen", "127.0.0.1:0", "--ingest", how.ingest, "--ingest-timeout", "6"},
+       "--price", "2", "--listen", "127.0.0.1:0", "--ingest", how.ingest, "--ingest-timeout", "15"},
       dir / "b.log");
   REQUIRE(broadcaster.WaitForLine("listening for the streamer at ", 30s).has_value());
 
   // The wrong key: refused; nothing is sold.
   auto wrong = Send(sent, how.wrong, dir / "wrong.log");
   CHECK(wrong->Wait(30s) != 0);
+  for (int i = 0;
+       i < 100 && ReadWholeFile(dir / "b.log").value_or("").find(how.refused) == std::string::npos;
+       ++i)
+    std::this_thread::sleep_for(100ms);
+  CHECK(ReadWholeFile(dir / "b.log").value_or("").find(how.refused) != std::string::npos);
   CHECK(Announced(t) == 0);
   CHECK(broadcaster.running());
 
@@ -100,12 +105,15 @@ void RunIngest(const Ingest& how) {
   std::this_thread::sleep_for(500ms);  // listening again
   auto again = Send(sent, how.right, dir / "again.log");
   CHECK(again->Wait(60s) == 0);
-  // Then no one: the stream ends after 6 s, and the viewer settles.
-  CHECK(broadcaster.WaitForLine("no streamer for 6 s: the stream ended", 30s).has_value());
+  // Then no one: the stream ends after 15 s, and the viewer settles.
+  CHECK(broadcaster.WaitForLine("no streamer for 15 s: the stream ended", 45s).has_value());
   auto settled = viewer.process.WaitForLine("settled: ", 60s);
   REQUIRE_MESSAGE(settled.has_value(), viewer.process.output());
   std::string log = ReadWholeFile(dir / "b.log").value_or("");
   CHECK(log.find(how.left) != std::string::npos);
+  // The stream key is never in the log (ffmpeg prints its URL), nor said.
+  CHECK(log.find("the-stream-key") == std::string::npos);
+  CHECK(broadcaster.output().find("the-stream-key") == std::string::npos);
 
   // What the viewer serves decodes frame for frame to what was sent: a run
   // of the first session's frames (the viewer may have joined after the
@@ -156,14 +164,15 @@ void RunIngest(const Ingest& how) {
 TEST_CASE("SRT ingest: the passphrase is the key; frames arrive as sent; a sender may come back") {
   std::string at = "srt://127.0.0.1:" + std::to_string(FreeLoopbackPort(SOCK_DGRAM));
   RunIngest({at + "?passphrase=the-stream-key", at + "?passphrase=the-stream-key",
-             at + "?passphrase=not-the-key-at-all", "the streamer left; listening again",
-             "ffmpeg restarted (restart 1)"});
+             at + "?passphrase=not-the-key-at-all", "Incorrect passphrase",
+             "the streamer left; listening again", "ffmpeg restarted (restart 1)"});
 }
 
 TEST_CASE("RTMP ingest, as OBS sends: the stream key is checked; frames arrive as sent") {
   std::string at = "rtmp://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/live/";
   RunIngest({at + "the-stream-key", at + "the-stream-key", at + "not-the-key-at-all",
-             "the streamer left", "the streamer left"});
+             "refused a streamer from 127.0.0.1: not the stream key", "the streamer left",
+             "the streamer left"});
 }
 
 }  // namespace tollstream::test
