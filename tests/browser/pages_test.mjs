@@ -207,12 +207,13 @@ async function chooseOnPage(context, trackerUrl, work) {
 }
 
 async function main() {
-  // A 30-second H.264/AAC test pattern, which the broadcaster encodes into
+  // A 60-second H.264/AAC test pattern (long enough to be still live when
+  // the viewer stops watching, on a slow build), which the broadcaster encodes into
   // 2-second HLS segments in real time.
   const source = path.join(work, 'source.mp4');
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin',
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', source]);
+    '-t', '60', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', source]);
 
   execFileSync(trackerBin, ['init', '--data-dir', path.join(work, 'tracker')]);
   // History by the second (--history-step 1): the "day" chart's buckets
