@@ -120,7 +120,7 @@ Status Encoder::Spawn(bool append) {
       if (pending.size() > (64 << 10) && pending.find('\n') == std::string::npos)
         pending += '\n';  // a line without end, cut
       for (size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) {
-        std::string line = Masked(pending.substr(0, eol));
+        std::string line = Masked(pending.substr(0, eol), m_input.secrets);
         if (line.empty()) continue;
         LogWarn(m_name + ": " + line);
         std::lock_guard lock(m_mutex);
@@ -133,13 +133,13 @@ Status Encoder::Spawn(bool append) {
   return Status::Ok();
 }
 
-std::string Encoder::Masked(std::string line) const {
-  for (const auto& secret : m_input.secrets) {
+std::string Masked(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
     if (secret.empty()) continue;
-    for (size_t at; (at = line.find(secret)) != std::string::npos;)
-      line.replace(at, secret.size(), "***");
+    for (size_t at; (at = text.find(secret)) != std::string::npos;)
+      text.replace(at, secret.size(), "***");
   }
-  return line;
+  return text;
 }
 
 void Encoder::JoinReader() {

@@ -44,6 +44,9 @@ struct EncoderInput {
   std::vector<std::string> secrets;
 };
 
+// `text` with each of `secrets` shown as "***".
+std::string Masked(std::string text, const std::vector<std::string>& secrets);
+
 class Encoder {
  public:
   Encoder() = default;
@@ -75,7 +78,6 @@ class Encoder {
 
  private:
   Status Spawn(bool append);
-  std::string Masked(std::string line) const;  // the secrets shown as ***
   void JoinReader();
 
   EncoderInput m_input;

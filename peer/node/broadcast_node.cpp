@@ -128,12 +128,8 @@ Status BroadcastNode::Start(StopFlag& stop) {
     if (!started) return started;
   }
   std::string secret = input->secrets.empty() ? "" : input->secrets[0];
-  if (input->listener) {
-    std::string shown = m_options.ingest;
-    size_t at = secret.empty() ? std::string::npos : shown.find(secret);
-    if (at != std::string::npos) shown.replace(at, secret.size(), "***");
-    Say("listening for the streamer at " + shown);
-  }
+  if (input->listener)
+    Say("listening for the streamer at " + Masked(m_options.ingest, input->secrets));
   auto playlist = WaitForFirstSegment(hls_dir, packaged ? input->playlist : m_options.playlist,
                                       packaged ? &p.encoder : nullptr, stop, secret);
   if (!playlist) return playlist.error();

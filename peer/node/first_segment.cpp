@@ -47,8 +47,7 @@ Result<std::filesystem::path> WaitForFirstSegment(const std::filesystem::path& d
                                                   const std::string& name, Encoder* encoder,
                                                   StopFlag& stop, const std::string& secret) {
   auto hide = [&secret](Error e) {
-    for (size_t at; !secret.empty() && (at = e.message.find(secret)) != std::string::npos;)
-      e.message.replace(at, secret.size(), "***");
+    e.message = Masked(std::move(e.message), {secret});
     return e;
   };
   auto began = Clock::now();
