@@ -84,7 +84,7 @@ figures in the Prometheus format.
 
 options:
   --playlist NAME         the playlist in --hls-dir (default: its only .m3u8)
-  --segment-seconds S     segment length with --source (default 2)
+  --segment-seconds S     segment length with --source or --ingest (default 2)
   --ingest-timeout S      with --ingest, end the stream after S seconds
                           without a streamer (default 300)
   --state-dir DIR         where open contracts and their last receipts are

@@ -319,8 +319,17 @@ Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Requ
   // timeout, so that waiting never looks like leaving.
   int64_t retry_ms = std::min(m_source.MillisUntilNext(m_config.wait_retry_ms),
                               std::max<int64_t>(m_config.receipt_timeout_seconds * 1000 / 3, 1));
-  return Sign("segment", req.id, 200,
-              {{"state", "wait"}, {"next", s.sale.next_seq()}, {"retry_ms", retry_ms}});
+  json wait = {{"state", "wait"}, {"next", s.sale.next_seq()}, {"retry_ms", retry_ms}};
+  {
+    std::lock_guard lock(m_note_mutex);
+    if (!m_wait_note.empty()) wait["note"] = m_wait_note;
+  }
+  return Sign("segment", req.id, 200, std::move(wait));
+}
+
+void Broadcaster::SetWaitNote(std::string note) {
+  std::lock_guard lock(m_note_mutex);
+  m_wait_note = std::move(note);
 }
 
 Answer Broadcaster::Send(const std::shared_ptr<Session>& session, const SourceSegment& segment) {

@@ -105,6 +105,9 @@ class Broadcaster {
   // contract with its viewer and what its receipts cover so far. A contract
   // busy at that moment shows its figures from the previous call.
   json Snapshot();
+  // Said to viewers with every "wait" while set ("waiting for the
+  // streamer"); "" says nothing.
+  void SetWaitNote(std::string note);
   const KeyPair& key() const { return m_key; }
   // A tracker client of the node's pool, for the node's own calls.
   template <typename F>
@@ -173,6 +176,8 @@ class Broadcaster {
   std::atomic<bool> m_stopping{false};  // Drain has begun (set under m_mutex)
   Totals m_totals;
   std::map<std::string, json> m_status_cache;  // guarded by m_mutex
+  std::mutex m_note_mutex;  // guards m_wait_note alone (taken with a session locked)
+  std::string m_wait_note;
 
   Metrics m_own_metrics;
   Metrics& m_metrics;

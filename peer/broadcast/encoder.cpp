@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <vector>
 
@@ -60,6 +63,62 @@ std::vector<std::string> Arguments(const EncoderInput& input, const std::filesys
   return args;
 }
 
+// `name` as exec finds it: itself when it has a '/', else the first
+// executable of that name on PATH; "" when there is none.
+std::string ProgramPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  for (size_t start = 0; start <= dirs.size();) {
+    size_t end = std::min(dirs.find(':', start), dirs.size());
+    std::string candidate = dirs.substr(start, end - start) + "/" + name;
+    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+// Runs `program` with `argv`, its stderr on `err`. The child gets SIGTERM
+// when the thread that started it ends, and so when the node does, even
+// by kill -9: no packager outlives its node. Returns its pid; errors:
+// kUnavailable saying why it could not be run (fork, or exec's errno,
+// passed back on a pipe that closes at a successful exec).
+Result<pid_t> SpawnChild(const std::string& program, std::vector<char*>& argv, int err) {
+  int status[2];
+  if (::pipe2(status, O_CLOEXEC) != 0) return MakeError(ErrorCode::kUnavailable, "pipe failed");
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: only async-signal-safe calls until exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);  // the node died before prctl
+    ::dup2(err, STDERR_FILENO);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);  // the node ignores SIGPIPE; its children get the default back
+    ::execve(program.c_str(), argv.data(), environ);
+    int why = errno;
+    (void)!::write(status[1], &why, sizeof why);
+    ::_exit(127);
+  }
+  int fork_error = errno;
+  ::close(status[1]);
+  if (pid < 0) {
+    ::close(status[0]);
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot start " + program + ": " + std::strerror(fork_error));
+  }
+  int why = 0;
+  ssize_t n;
+  while ((n = ::read(status[0], &why, sizeof why)) < 0 && errno == EINTR) {
+  }
+  ::close(status[0]);
+  if (n <= 0) return pid;  // exec closed the pipe: running
+  ::waitpid(pid, nullptr, 0);
+  return MakeError(ErrorCode::kUnavailable, "cannot run " + program + ": " + std::strerror(why));
+}
+
 }  // namespace
 
 Encoder::~Encoder() {
@@ -84,29 +143,17 @@ Status Encoder::Spawn(bool append) {
   argv.push_back(nullptr);
   int err[2];
   if (::pipe2(err, O_CLOEXEC) != 0) return MakeError(ErrorCode::kUnavailable, "pipe failed");
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_adddup2(&files, err[1], STDERR_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  // The node ignores SIGPIPE; its children get the default back.
-  sigset_t pipe_default;
-  sigemptyset(&pipe_default);
-  sigaddset(&pipe_default, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &pipe_default);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  int rc = posix_spawnp(&m_pid, args[0].c_str(), &files, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&files);
+  std::string program = ProgramPath(args[0]);
+  Result<pid_t> pid = program.empty() ? MakeError(ErrorCode::kUnavailable,
+                                                  "cannot run " + args[0] + " (is it installed?)")
+                                      : SpawnChild(program, argv, err[1]);
   ::close(err[1]);
-  if (rc != 0) {
+  if (!pid) {
     ::close(err[0]);
     m_pid = -1;
-    return MakeError(ErrorCode::kUnavailable, "cannot run " + args[0] + " (is it installed?)");
+    return pid.error();
   }
+  m_pid = *pid;
   m_started = Clock::now();
   {
     std::lock_guard lock(m_mutex);

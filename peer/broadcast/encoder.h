@@ -14,6 +14,10 @@
 // with status 0 (the file's end) is not restarted, unless it is a listener:
 // a listener's ffmpeg ends when its sender leaves, and listens again at
 // once; its playlist is never ended by ffmpeg (EndPlaylist does).
+//
+// The packager gets SIGTERM when the thread that started it ends, so a node
+// killed outright leaves none behind: Start and Supervise are called from
+// one thread that lives as long as the node.
 #pragma once
 
 #include <sys/types.h>

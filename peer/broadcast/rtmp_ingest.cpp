@@ -78,7 +78,7 @@ Result<RtmpTarget> ParseRtmpIngest(const std::string& url) {
 }
 
 std::string RtmpNginxConfig(const RtmpTarget& target, const std::filesystem::path& dir,
-                            int gate_port) {
+                            int gate_port, int segment_seconds) {
   std::string d = dir.string();
   std::string listen = target.host.find(':') != std::string::npos
                            ? "[" + target.host + "]:" + std::to_string(target.port)
@@ -90,8 +90,8 @@ std::string RtmpNginxConfig(const RtmpTarget& target, const std::filesystem::pat
          " {\n      live on;\n      record off;\n      on_publish http://127.0.0.1:" +
          std::to_string(gate_port) +
          "/publish;\n      on_publish_done http://127.0.0.1:" + std::to_string(gate_port) +
-         "/done;\n      hls on;\n      hls_path " + d +
-         "/hls;\n      hls_fragment 2s;\n      hls_playlist_length 7d;\n" +
+         "/done;\n      hls on;\n      hls_path " + d + "/hls;\n      hls_fragment " +
+         std::to_string(segment_seconds) + "s;\n      hls_playlist_length 7d;\n" +
          "      hls_cleanup off;\n      hls_continuous on;\n    }\n  }\n}\n";
 }
 

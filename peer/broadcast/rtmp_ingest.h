@@ -34,10 +34,11 @@ struct RtmpTarget {
 Result<RtmpTarget> ParseRtmpIngest(const std::string& url);
 
 // nginx's configuration: one process (no master: the node stops it), its
-// log on stderr, its files in `dir`, HLS in `dir`/hls, each publisher
-// asked about at http://127.0.0.1:`gate_port`/publish.
+// log on stderr, its files in `dir`, HLS in `dir`/hls (segments of
+// `segment_seconds`, or from one keyframe to the next when they are further
+// apart), each publisher asked about at http://127.0.0.1:`gate_port`/publish.
 std::string RtmpNginxConfig(const RtmpTarget& target, const std::filesystem::path& dir,
-                            int gate_port);
+                            int gate_port, int segment_seconds);
 
 // The on_publish endpoint: 200 for the stream key, 403 for any other (so
 // nginx refuses that publisher). Says who connected, was refused, and left.

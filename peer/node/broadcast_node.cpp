@@ -12,6 +12,7 @@
 #include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/encoder.h"
 #include "peer/broadcast/ingest.h"
+#include "peer/broadcast/ingest_monitor.h"
 #include "peer/broadcast/rtmp_ingest.h"
 #include "peer/broadcast/segment_source.h"
 #include "peer/node/advertised_url.h"
@@ -44,9 +45,12 @@ struct BroadcastNode::Parts {
   std::optional<uint64_t> income_balance;
   std::optional<uint64_t> balance_for_earned;
   std::filesystem::path playlist;
-  std::unique_ptr<PublishGate> gate;  // with RTMP ingest: nginx asks it for the key
-  bool waiting_said = false;          // "waiting for the streamer" said for this gap
-  bool ended = false;                 // the ingest timed out
+  std::unique_ptr<PublishGate> gate;     // with RTMP ingest: nginx asks it for the key
+  bool waiting_said = false;             // "waiting for the streamer" said for this gap
+  bool ended = false;                    // the ingest timed out
+  std::optional<IngestMonitor> monitor;  // what arrives: bitrate, keyframes
+  bool keyframes_said = false;           // keyframes too far apart, said once
+  std::string playlist_error_said;       // why the playlist does not parse, said once
 };
 
 namespace {
@@ -96,7 +100,7 @@ Status BroadcastNode::RtmpPackager(EncoderInput& input, const std::filesystem::p
   auto port = p.gate->Start();
   if (!port) return port.error();
   std::filesystem::path config = dir / "nginx.conf";
-  std::ofstream(config) << RtmpNginxConfig(*target, dir, *port);
+  std::ofstream(config) << RtmpNginxConfig(*target, dir, *port, m_options.segment_seconds);
   input.command = {"/usr/sbin/nginx", "-p", dir.string(), "-c", config.string()};
   return Status::Ok();
 }
@@ -134,6 +138,7 @@ Status BroadcastNode::Start(StopFlag& stop) {
                                       packaged ? &p.encoder : nullptr, stop, secret);
   if (!playlist) return playlist.error();
   p.playlist = *playlist;
+  p.monitor.emplace(p.playlist);
   p.source = std::make_unique<SegmentSource>(*playlist, m_options.stream, m_key);
 
   BroadcasterConfig config;
@@ -188,15 +193,17 @@ Result<int> BroadcastNode::Run(StopFlag& stop) {
     return started.error();
   }
   Parts& p = *m_parts;
+  WatchKeyframes();
   PublishStatus();
   while (!stop.WaitFor(std::chrono::milliseconds(500))) {
     p.broadcaster->CloseQuiet();
-    PublishStatus();
     if (auto tried = p.announcer->RenewIfDue(); tried && !*tried) {
       LogWarn("announce: " + tried->error().message);
     }
     p.encoder.Supervise();
     if (p.encoder.listener()) WatchIngest();
+    WatchKeyframes();
+    PublishStatus();  // what changed above, at once
   }
   // Shut down cleanly: the receipts owed taken, every contract settled,
   // income paid out; the server answers until then.
@@ -220,13 +227,70 @@ void BroadcastNode::WatchIngest() {
     Status ended = p.encoder.EndPlaylist();
     Say("no streamer for " + std::to_string(m_options.ingest_timeout_seconds) +
         " s: the stream ended" + (ended ? "" : " (" + ended.error().message + ")"));
-  } else if (quiet < std::chrono::seconds(3 * m_options.segment_seconds)) {
+  } else if (connected || quiet < std::chrono::seconds(3 * m_options.segment_seconds)) {
+    if (p.waiting_said) p.broadcaster->SetWaitNote("");
     p.waiting_said = false;
   } else if (!p.waiting_said) {
     p.waiting_said = true;
+    p.broadcaster->SetWaitNote("waiting for the streamer");
     Say("waiting for the streamer (the stream ends after " +
         std::to_string(m_options.ingest_timeout_seconds) + " s without one)");
   }
+}
+
+void BroadcastNode::WatchKeyframes() {
+  Parts& p = *m_parts;
+  p.monitor->Update();
+  const std::string& error = p.monitor->playlist_error();
+  if (error != p.playlist_error_said) {
+    if (!error.empty()) {
+      LogWarn("cannot read " + p.playlist.string() + ": " + error +
+              " (nothing after it is sold until it reads)");
+    } else {
+      LogInfo(p.playlist.string() + " reads again");
+    }
+    p.playlist_error_said = error;
+  }
+  auto interval = p.monitor->keyframe_interval_ms();
+  // An HLS folder's segments are its encoder's to choose.
+  if (!interval || !m_options.hls_dir.empty()) return;
+  // Segments are cut at keyframes: further apart, every segment is longer.
+  bool too_far = *interval * 2 > m_options.segment_seconds * 1000 * 3;
+  if (too_far && !p.keyframes_said) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(*interval) / 1000);
+    Say(std::string("keyframes arrive ") + seconds + " s apart, so segments are that long: set " +
+        "the encoder's keyframe interval to " + std::to_string(m_options.segment_seconds) +
+        " s (OBS: Settings, Output, Keyframe Interval)");
+  }
+  p.keyframes_said = too_far;
+}
+
+json BroadcastNode::IngestStatus() {
+  Parts& p = *m_parts;
+  std::string from = !m_options.ingest.empty()
+                         ? m_options.ingest.substr(0, m_options.ingest.find(':'))
+                     : !m_options.source.empty() ? "source"
+                                                 : "hls-dir";
+  std::error_code ec;
+  auto quiet = std::filesystem::file_time_type::clock::now() -
+               std::filesystem::last_write_time(p.playlist, ec);
+  std::string sender = p.gate ? p.gate->sender() : "";
+  // Segments come every segment length (an HLS folder's: its target duration).
+  int64_t segment = m_options.hls_dir.empty() ? m_options.segment_seconds
+                                              : std::max<int64_t>(p.monitor->target_seconds(), 1);
+  std::string state = p.ended || p.monitor->ended() ? "ended"
+                      : !sender.empty() || (!ec && quiet < std::chrono::seconds(3 * segment))
+                          ? "receiving"
+                          : "waiting";
+  auto optional = [](const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"from", from},
+          {"state", state},
+          {"sender", sender.empty() ? json(nullptr) : json(sender)},
+          {"bitrate_kbps", optional(p.monitor->bitrate_kbps())},
+          {"keyframe_interval_ms", optional(p.monitor->keyframe_interval_ms())},
+          {"packager", p.encoder.name().empty() ? json(nullptr) : json(p.encoder.name())},
+          {"restarts", p.encoder.restarts()}};
 }
 
 void BroadcastNode::PublishStatus() {
@@ -242,6 +306,7 @@ void BroadcastNode::PublishStatus() {
   }
   json status = p.broadcaster->Snapshot();
   status["url"] = p.advertised;
+  status["ingest"] = IngestStatus();
   status["income_balance"] = p.income_balance ? json(*p.income_balance) : json(nullptr);
   if (status != p.shown) {
     p.feed.SetState(status);

@@ -14,6 +14,7 @@
 #include "common/base/result.h"
 #include "common/cli/host_port.h"
 #include "common/crypto/keys.h"
+#include "common/wire/json.h"
 #include "peer/broadcast/encoder.h"
 #include "peer/node/stop_flag.h"
 
@@ -57,6 +58,13 @@ class BroadcastNode {
   // With --ingest: says when the streamer is away, and ends the stream
   // once it was away for ingest_timeout_seconds.
   void WatchIngest();
+  // Reads what arrived; says once when keyframes are too far apart for
+  // the segment duration, and when the playlist does not parse (and again
+  // once it does).
+  void WatchKeyframes();
+  // The status page's "ingest": where the stream comes from, whether it
+  // arrives, from whom, its bitrate and keyframe interval, and restarts.
+  json IngestStatus();
   // The status page's figures, published when they change.
   void PublishStatus();
 

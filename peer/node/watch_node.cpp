@@ -136,6 +136,8 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
       relay->Add(st, bytes);
     };
     config.on_finished = [&relay] { relay->SetFinished(); };
+    // The origin's "waiting for the streamer" is passed on to the relay's viewers.
+    config.on_note = [&relay](const std::string& note) { relay->seller().SetWaitNote(note); };
   }
   CurrentViewer current;
   PageChoices choices;

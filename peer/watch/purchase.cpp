@@ -4,6 +4,7 @@
 
 #include "common/base/clock.h"
 #include "common/base/hex.h"
+#include "common/base/one_line.h"
 #include "common/base/pause.h"
 #include "common/client/tracker_api.h"
 #include "common/crypto/random.h"
@@ -12,7 +13,12 @@
 #include "common/wire/fields.h"
 
 namespace tollstream {
-namespace {}  // namespace
+namespace {
+
+// The longest note from a source that is shown.
+constexpr size_t kMostNoteBytes = 200;
+
+}  // namespace
 
 Status CheckOpened(const json& result, const Contract& ours, const PublicKey& tracker) {
   if (!result.contains("contract") || !result.contains("confirmation") ||
@@ -170,6 +176,7 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
       Fail("the source stalled: no segment for " + std::to_string(m_stall.count()) + " s", true);
       return false;
     }
+    Note(FindString(delivery->result, "note").value_or(""));
     uint64_t retry_ms = FindAmount(delivery->result, "retry_ms").value_or(250);
     PauseUnless(stop, static_cast<int64_t>(std::min<uint64_t>(retry_ms, 5000)));
     return true;
@@ -186,6 +193,7 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
     return Misbehaved(checked.error().message);
   }
   m_last_segment = Clock::now();
+  Note("");
   if (Status kept = m_hooks.on_bought(delivery->statement, delivery->bytes, m_book->receipt());
       !kept) {
     // Paid for but not kept (a full disk?): settle, then stop with the error.
@@ -208,6 +216,7 @@ bool Purchase::Misbehaved(const std::string& what) {
 }
 
 Settlement Purchase::Settle() {
+  Note("");  // what this source said ends with its contract
   if (m_opened && !m_settled) {
     auto closed = m_node.Close(m_id, m_book->receipt());
     if (!closed) {
@@ -232,6 +241,13 @@ Settlement Purchase::Settle() {
     if (balance) out.balance = *balance;
   }
   return out;
+}
+
+void Purchase::Note(std::string note) {
+  note = OneLine(note, kMostNoteBytes);
+  if (note == m_note) return;
+  m_note = std::move(note);
+  if (m_hooks.on_note) m_hooks.on_note(m_note);
 }
 
 }  // namespace tollstream

@@ -57,6 +57,9 @@ struct PurchaseHooks {
   // Whether another source sells now.
   std::function<bool()> other_source;
   std::function<void(const std::string&)> on_event;  // one line of progress
+  // What the source says while nothing new is ready ("waiting for the
+  // streamer"), each time it changes; "" once a segment arrives again.
+  std::function<void(const std::string&)> on_note;
   // A segment refused (not paid for): why, and that no more is bought here.
   std::function<void(const std::string&)> on_rejected;
 };
@@ -93,7 +96,8 @@ class Purchase {
   // `target_seconds` are due that often. Errors: on_bought's.
   Status Buy(const std::atomic<bool>& stop, int64_t target_seconds);
   // Closes the contract through the source (unless it closed it already)
-  // and returns the spend address's rest.
+  // and returns the spend address's rest. A note the source left is
+  // cleared (on_note("")).
   Settlement Settle();
 
   bool opened() const { return m_opened; }
@@ -132,6 +136,9 @@ class Purchase {
   // nothing more bought from it, another source tried if one sells. False.
   bool Misbehaved(const std::string& what);
   void Fail(std::string why, bool failed);
+  // Takes the source's note (made one printable line of at most 200 bytes)
+  // and tells on_note when it differs from the last.
+  void Note(std::string note);
 
   const KeyPair& m_key;
   TrackerClient& m_tracker;
@@ -158,6 +165,7 @@ class Purchase {
   using Clock = std::chrono::steady_clock;
   Clock::time_point m_last_answer;
   Clock::time_point m_last_segment;
+  std::string m_note;  // the source's, while it has nothing new
   Clock::time_point m_next_ask;
   Clock::time_point m_next_word;  // when to say again that the source is silent
   std::chrono::seconds m_stall{8};

@@ -176,6 +176,11 @@ PurchaseHooks Viewer::Hooks(Buying& b) {
                                const Receipt& receipt) { return Keep(b, st, bytes, receipt); };
   hooks.other_source = [this, &b] { return b.finder.HasOther(m_config.budget, b.source->key); };
   hooks.on_event = [this](const std::string& line) { Event(line); };
+  hooks.on_note = [this](const std::string& note) {
+    Update([&](ViewerFigures& f) { f.source_note = note; });
+    if (!note.empty()) Event("the source says: " + note);
+    if (m_config.on_note) m_config.on_note(note);
+  };
   hooks.on_rejected = [this](const std::string& why) {
     m_rejected->Add();
     Alert(why);

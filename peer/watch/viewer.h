@@ -56,6 +56,8 @@ struct ViewerConfig {
   std::function<void(const SegmentStatement&, const std::string&)> on_segment;
   // Called when a source says the stream is a finished recording.
   std::function<void()> on_finished;
+  // The source's note while it has nothing new (PurchaseHooks::on_note).
+  std::function<void(const std::string&)> on_note;
   bool wait_for_top_up = false;  // budget spent: wait for TopUp (or stop) instead of ending
   // The most segments one contract covers; more are bought under follow-on
   // contracts. A source that dies with its contract open keeps that much

@@ -24,7 +24,8 @@ json ViewerFigures::ToJson() const {
          {"segments", segments},
          {"bytes", bytes},
          {"returned", returned},
-         {"stopped_because", stopped_because}};
+         {"stopped_because", stopped_because},
+         {"source_note", source_note}};
   j["last_seq"] = last_seq ? json(*last_seq) : json(nullptr);
   j["balance"] = balance ? json(*balance) : json(nullptr);
   return j;

@@ -35,6 +35,7 @@ struct ViewerFigures {
   uint64_t returned = 0;            // deposits returned so far
   std::optional<uint64_t> balance;  // the ordinary address, when last known
   std::string stopped_because;
+  std::string source_note;  // the source's while it has nothing new ("waiting for the streamer")
 
   json ToJson() const;
 };

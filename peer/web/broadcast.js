@@ -11,6 +11,20 @@ function cell(text, className) {
   return td;
 }
 
+// Where the stream comes from and how it arrives.
+function showIngest(i) {
+  if (!i) return;
+  setText('ingest-from', { rtmp: 'RTMP', srt: 'SRT', source: 'a file or URL (--source)', 'hls-dir': 'an HLS folder' }[i.from] || i.from);
+  const streamed = i.from === 'rtmp' || i.from === 'srt';
+  setText('ingest-state', { receiving: 'receiving', waiting: streamed ? 'waiting for the streamer' : 'waiting for the encoder',
+    ended: 'ended' }[i.state] || i.state);
+  setText('ingest-sender', i.sender);
+  setText('ingest-bitrate', i.bitrate_kbps === null ? null : i.bitrate_kbps + ' kb/s');
+  setText('ingest-keyframes', i.keyframe_interval_ms === null ? null : (i.keyframe_interval_ms / 1000).toFixed(1) + ' s');
+  setText('ingest-packager', i.packager);
+  setText('ingest-restarts', i.restarts);
+}
+
 function showState(s) {
   document.title = 'tollstream · broadcasting ' + s.stream;
   setText('stream', s.stream);
@@ -28,6 +42,7 @@ function showState(s) {
   setText('broadcaster', keyText(s.broadcaster));
   const src = s.source;
   setText('window', src.available ? src.first + '–' + src.last + (src.ended ? ' (ended)' : ' (live)') : 'none yet');
+  showIngest(s.ingest);
   const body = $('sessions');
   body.replaceChildren();
   for (const v of s.sessions) {

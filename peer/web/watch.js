@@ -61,7 +61,10 @@ function screenNote(s) {
     case 'waiting-top-up': return 'The budget is spent: top up to go on.';
     case 'failed': return 'Stopped: ' + s.stopped_because;
     case 'closed': return s.segments > 0 ? '' : 'Stopped: ' + s.stopped_because;
-    default: return s.segments > 0 ? '' : 'Buying the first segment…';
+    default:
+      // The source's word while nothing new comes ("waiting for the streamer").
+      if (s.source_note) return s.source_note.charAt(0).toUpperCase() + s.source_note.slice(1) + '…';
+      return s.segments > 0 ? '' : 'Buying the first segment…';
   }
 }
 

@@ -6,7 +6,7 @@
 //     in MPEG-TS): the test fails, rather than skips, if it cannot play it.
 //   - The viewer's page plays the stream: video.currentTime passes 4 s.
 //   - The top-up button adds to the budget.
-//   - The broadcaster's status page shows the viewer's contract.
+//   - The broadcaster's status page shows the viewer's contract and how the stream comes in.
 //   - "Stop watching" closes the contract; the page's figures then equal the
 //     tracker's ledger (the contract's paid amount and segments, the viewer's
 //     balance), and the tracker's dashboard shows the contract.
@@ -302,6 +302,13 @@ async function main() {
   assert.equal(await status.textContent('#viewers'), '1');
   assert.equal(await status.textContent('#income-balance'), '3');  // asked of the tracker: the opening charge, nothing settled yet
   assert.ok(Number(await status.textContent(`#sessions tr[data-contract="${contract}"] td.segments`)) >= 2);
+  // ... and how the stream comes in: ffmpeg encoding the file, a keyframe every 2 s, its bitrate.
+  assert.equal(await status.textContent('#ingest-from'), 'a file or URL (--source)');
+  assert.equal(await status.textContent('#ingest-state'), 'receiving');
+  assert.equal(await status.textContent('#ingest-packager'), 'ffmpeg');
+  assert.equal(await status.textContent('#ingest-restarts'), '0');
+  await status.waitForFunction(() => document.getElementById('ingest-keyframes').textContent === '2.0 s', null, { timeout: 10000 });
+  assert.match(await status.textContent('#ingest-bitrate'), /^[1-9][0-9]* kb\/s$/);
   await checkSizes(status, 'broadcast');
   await chooseOnPage(context, trackerUrl, work);
 

@@ -3,12 +3,13 @@
 // master playlist or fMP4 segments are refused at once, with nothing
 // announced; a node started before its encoder follows whatever playlist
 // appears; an encoder killed mid-stream is restarted, and the stream goes
-// on.
+// on; keyframes further apart than a segment are pointed out.
 #include <dirent.h>
 
 #include <fstream>
 
 #include "tests/peer/peer_fixture.h"
+#include "tests/support/free_port.h"
 
 namespace tollstream::test {
 namespace {
@@ -60,6 +61,19 @@ TEST_CASE("a source that cannot be opened, a master playlist, fMP4: refused at o
   CHECK(unreadable.first == 2);
   CHECK(unreadable.second.find("ffmpeg ended (status 1) before the first segment: ") !=
         std::string::npos);
+  // An ffmpeg that cannot be run at all (found first on PATH, not a
+  // program): why exec failed, at once.
+  std::filesystem::create_directories(dir / "bin");
+  std::ofstream(dir / "bin/ffmpeg") << "not a program\n";
+  std::filesystem::permissions(dir / "bin/ffmpeg", std::filesystem::perms::owner_all);
+  std::string path = std::getenv("PATH");
+  ::setenv("PATH", (dir / "bin:" + path).c_str(), 1);
+  auto unrunnable = Refused(t, b, {"--source", dir / "notes.mp4"}, dir / "unrunnable.log");
+  ::setenv("PATH", path.c_str(), 1);
+  CHECK(unrunnable.first == 2);
+  CHECK_MESSAGE(unrunnable.second.find("cannot run " + dir / "bin/ffmpeg: Exec format error") !=
+                    std::string::npos,
+                unrunnable.second);
   // A master playlist, and fMP4 segments.
   std::filesystem::create_directories(dir / "master");
   std::ofstream(dir / "master/master.m3u8")
@@ -127,6 +141,21 @@ TEST_CASE("a node started before its encoder announces once the first segment is
   REQUIRE_MESSAGE(settled.has_value(), viewer.process.output());
   CHECK(settled->starts_with("paid "));
   CHECK(settled->find(" for 0 segments") == std::string::npos);
+
+  // A playlist that stops parsing is said to (once it stayed so for 2 s),
+  // and so is its return.
+  std::string good = *ReadWholeFile(hls + "/live.m3u8");
+  std::ofstream(hls + "/live.m3u8") << "#EXTM3U\n#EXTINF:two seconds,\nseg000.ts\n";
+  auto logged = [&](const std::string& what) {
+    for (int i = 0; i < 100; ++i) {
+      if (ReadWholeFile(dir / "b.log").value_or("").find(what) != std::string::npos) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  };
+  CHECK(logged("live.m3u8: playlist line 2: bad #EXTINF duration (nothing after it is sold"));
+  std::ofstream(hls + "/live.m3u8") << good;
+  CHECK(logged("live.m3u8 reads again"));
 }
 
 TEST_CASE("an encoder killed mid-stream is restarted, and the stream goes on") {
@@ -164,6 +193,104 @@ TEST_CASE("an encoder killed mid-stream is restarted, and the stream goes on") {
   int marks = 0;
   for (const auto& segment : got.segments) marks += segment.discontinuity;
   CHECK(marks == 1);
+}
+
+TEST_CASE("keyframes further apart than a segment: the streamer is told how to set them") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  std::filesystem::create_directories(hls);
+  // A keyframe every 4 s (100 frames at 25 a second): every segment is 4 s.
+  auto args = TestPatternArgs(12, false);
+  auto out = HlsOutputArgs(hls);
+  for (size_t i = 0; i + 1 < out.size(); ++i)
+    if (out[i] == "-g" || out[i] == "-keyint_min") out[i + 1] = "100";
+  args.insert(args.end(), out.begin(), out.end());
+  REQUIRE(RunCommand(args, 60s).first == 0);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+
+  // An HLS folder's segments are its encoder's to choose: shown, not faulted.
+  Process folder(
+      {BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key", b.path, "--stream", "folder",
+       "--price", "2", "--hls-dir", hls, "--listen", "127.0.0.1:0"},
+      dir / "folder.log");
+  REQUIRE(folder.WaitForLine("broadcasting folder at ", 30s).has_value());
+  json ingest = IngestOnPage(StatusPageOf(folder),
+                             [](const json& i) { return i["keyframe_interval_ms"] == 4000; });
+  CHECK(ingest["from"] == "hls-dir");
+  CHECK(ingest["state"] == "ended");
+  CHECK(ingest["keyframe_interval_ms"] == 4000);
+  CHECK(ingest["bitrate_kbps"].get<int64_t>() > 0);
+  CHECK(ingest["packager"].is_null());
+  CHECK(ingest["sender"].is_null());
+  folder.Signal(SIGINT);
+  CHECK(folder.Wait(30s) == 0);
+  CHECK(folder.output().find("keyframes arrive") == std::string::npos);
+
+  // A streamer sending them over SRT: told once, with the setting to change.
+  std::string sent = dir / "sent.ts";
+  REQUIRE(RunCommand({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i",
+                      hls + "/index.m3u8", "-c", "copy", "-f", "mpegts", sent},
+                     60s)
+              .first == 0);
+  std::string at = "srt://127.0.0.1:" + std::to_string(FreeLoopbackPort(SOCK_DGRAM)) +
+                   "?passphrase=a-long-stream-key";
+  Process node({BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key", b.path, "--stream",
+                "sent", "--price", "2", "--ingest", at, "--listen", "127.0.0.1:0"},
+               dir / "node.log");
+  REQUIRE(node.WaitForLine("listening for the streamer at ", 30s).has_value());
+  bool sent_whole = false;
+  for (int tries = 0; !sent_whole && tries < 10; ++tries) {  // until the listener is up
+    Process sender({"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+                    "-i", sent, "-c", "copy", "-f", "mpegts", at},
+                   dir / "sender.log");
+    sent_whole = sender.Wait(60s) == 0;
+  }
+  REQUIRE(sent_whole);
+  auto said = node.WaitForLine("keyframes arrive 4.0 s apart", 10s);
+  REQUIRE_MESSAGE(said.has_value(), node.output());
+  CHECK(said->find("set the encoder's keyframe interval to 2 s") != std::string::npos);
+  node.Signal(SIGINT);
+  CHECK(node.Wait(30s) == 0);
+  // Said once, not at every segment.
+  std::string all = node.output();
+  CHECK(all.find("keyframes arrive") == all.rfind("keyframes arrive"));
+}
+
+TEST_CASE("a node killed outright leaves no packager behind") {
+  TempDir dir;
+  std::string video = dir / "pattern.ts";
+  auto args = TestPatternArgs(60, false);
+  for (std::string a : {"-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-f", "mpegts"})
+    args.push_back(a);
+  args.push_back(video);
+  REQUIRE(RunCommand(args, 120s).first == 0);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  std::string rtmp =
+      "rtmp://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/live/the-key-1234";
+  for (std::vector<std::string> from :
+       {std::vector<std::string>{"--source", video}, std::vector<std::string>{"--ingest", rtmp}}) {
+    CAPTURE(from[0]);
+    std::vector<std::string> argv = {
+        BinaryPath("peer"), "broadcast", "--tracker", t.url(), "--key",    b.path,
+        "--stream",         "killed",    "--price",   "2",     "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), from.begin(), from.end());
+    Process node(argv, dir / "node.log");
+    pid_t packager = EncoderOf(node.pid());
+    REQUIRE(packager > 0);
+    std::this_thread::sleep_for(500ms);  // running, whatever it does
+    node.Signal(SIGKILL);
+    node.Wait(10s);
+    // Gone (or a zombie for whoever adopted it to reap), not working on.
+    auto alive = [&] {
+      std::ifstream stat("/proc/" + std::to_string(packager) + "/stat");
+      std::string pid, name, state;
+      return (stat >> pid >> name >> state) && state != "Z";
+    };
+    for (int i = 0; i < 100 && alive(); ++i) std::this_thread::sleep_for(50ms);
+    CHECK_FALSE(alive());
+  }
 }
 
 }  // namespace tollstream::test

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -200,6 +201,48 @@ inline uint64_t CounterValue(const std::string& base_url, const std::string& nam
   auto at = text->find(line);
   REQUIRE_MESSAGE(at != std::string::npos, name << " is not in the metrics");
   return std::stoull(text->substr(at + line.size()));
+}
+
+// The base URL (http://host:port) of a node's status page, from what it said.
+inline std::string StatusPageOf(const Process& node) {
+  std::string said = node.output();
+  auto at = said.find("\nstatus page ");
+  REQUIRE_MESSAGE(at != std::string::npos, "no status page in: " << said);
+  at += std::string_view("\nstatus page ").size();
+  return said.substr(at, said.find('/', at + 7) - at);
+}
+
+// A node's status page figures now: the first "state" event of its /events
+// (`base_url`: http://host:port).
+inline json NodeState(const std::string& base_url) {
+  std::string text;
+  httplib::Client http(base_url);
+  http.set_read_timeout(10, 0);
+  const std::string mark = "event: state\ndata: ";
+  auto complete = [&] {
+    auto at = text.find(mark);
+    return at != std::string::npos && text.find('\n', at + mark.size()) != std::string::npos;
+  };
+  http.Get("/events", [&](const char* data, size_t n) {
+    text.append(data, n);
+    return !complete();
+  });
+  REQUIRE_MESSAGE(complete(), "no state from " << base_url << "/events");
+  auto at = text.find(mark) + mark.size();
+  return json::parse(text.substr(at, text.find('\n', at) - at));
+}
+
+// The status page's "ingest" once `ready` holds of it (the page is
+// refreshed twice a second), or as it is after `timeout`.
+inline json IngestOnPage(const std::string& page, const std::function<bool(const json&)>& ready,
+                         std::chrono::milliseconds timeout = 2s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  json ingest = NodeState(page)["ingest"];
+  while (!ready(ingest) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    ingest = NodeState(page)["ingest"];
+  }
+  return ingest;
 }
 
 // The viewer's playlist, parsed (an empty one while it has nothing yet).
