@@ -6,7 +6,9 @@ namespace {
 constexpr size_t kPacket = 188;
 constexpr int kNoPid = -1;
 
-uint8_t At(std::string_view s, size_t i) { return static_cast<uint8_t>(s[i]); }
+uint8_t At(std::string_view s, size_t i) {
+  return static_cast<uint8_t>(s[i]);
+}
 
 // The section a PSI packet's payload starts (after its pointer field);
 // empty unless the section lies whole in this packet.

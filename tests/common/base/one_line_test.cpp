@@ -12,15 +12,26 @@ TEST_CASE("printable text passes as it is") {
 
 TEST_CASE("control characters and line breaks are dropped") {
   CHECK(OneLine("a\nb\r\tc\x1b[31md\x7f", 200) == "abc[31md");
-  CHECK(OneLine("a\xc2\x9b" "31mb", 200) == "a31mb");             // C1 CSI
-  CHECK(OneLine("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c", 200) == "abc");  // U+2028, U+2029
+  CHECK(OneLine("a\xc2\x9b"
+                "31mb",
+                200) == "a31mb");  // C1 CSI
+  CHECK(OneLine("a\xe2\x80\xa8"
+                "b\xe2\x80\xa9"
+                "c",
+                200) == "abc");  // U+2028, U+2029
 }
 
 TEST_CASE("invalid UTF-8 becomes '?'") {
-  CHECK(OneLine("a\xff" "b", 200) == "a?b");
-  CHECK(OneLine("a\xc0\xaf" "b", 200) == "a??b");        // overlong '/'
-  CHECK(OneLine("a\xed\xa0\x80" "b", 200) == "a???b");   // a surrogate
-  CHECK(OneLine("a\xe2\x82", 200) == "a??");             // cut short
+  CHECK(OneLine("a\xff"
+                "b",
+                200) == "a?b");
+  CHECK(OneLine("a\xc0\xaf"
+                "b",
+                200) == "a??b");  // overlong '/'
+  CHECK(OneLine("a\xed\xa0\x80"
+                "b",
+                200) == "a???b");             // a surrogate
+  CHECK(OneLine("a\xe2\x82", 200) == "a??");  // cut short
 }
 
 TEST_CASE("cut on a character boundary, never inside one") {

@@ -15,12 +15,33 @@ using namespace std::chrono_literals;
 // AAC in MPEG-TS, made by ffmpeg; `extra` adds to its output options.
 std::string MakeTs(const test::TempDir& dir, int gop, std::vector<std::string> extra = {}) {
   std::string path = dir / ("gop" + std::to_string(gop) + ".ts");
-  std::vector<std::string> argv = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error",
-                                   "-nostdin", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25",
-                                   "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-                                   "-t", "6", "-c:v", "libx264", "-preset", "ultrafast",
-                                   "-g", std::to_string(gop), "-keyint_min", std::to_string(gop),
-                                   "-sc_threshold", "0", "-c:a", "aac"};
+  std::vector<std::string> argv = {"/usr/bin/ffmpeg",
+                                   "-hide_banner",
+                                   "-loglevel",
+                                   "error",
+                                   "-nostdin",
+                                   "-f",
+                                   "lavfi",
+                                   "-i",
+                                   "testsrc=size=160x120:rate=25",
+                                   "-f",
+                                   "lavfi",
+                                   "-i",
+                                   "sine=frequency=440:sample_rate=44100",
+                                   "-t",
+                                   "6",
+                                   "-c:v",
+                                   "libx264",
+                                   "-preset",
+                                   "ultrafast",
+                                   "-g",
+                                   std::to_string(gop),
+                                   "-keyint_min",
+                                   std::to_string(gop),
+                                   "-sc_threshold",
+                                   "0",
+                                   "-c:a",
+                                   "aac"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.insert(argv.end(), {"-f", "mpegts", "-y", path});
   REQUIRE(test::RunCommand(argv, 60s).first == 0);
