@@ -1,0 +1,42 @@
+// The ledger's relational schema in PostgreSQL, version kPgSchemaVersion:
+// accounts, contracts (with their open-contract indexes), the journal,
+// the supply, the contract totals (in shards, summed on read, so that
+// concurrent changes do not all update one row), stored answers for
+// exactly-once requests, and stream announcements. Money columns are
+// BIGINT within 0..2^53-1 (what the protocol's amounts allow), checked by
+// the database. An operator reads it with psql (`\dt+` says what each
+// table holds).
+//
+// Several tracker instances may serve one such ledger, each change one
+// SERIALIZABLE transaction (retried on 40001/40P01), so nothing every change
+// touches is one row: the journal's numbers come from a sequence (gaps
+// where a transaction rolled back), the contract totals are sharded by
+// contract id, and `supply` changes only with mint.
+//
+// `tracker init --store URL` creates it in an empty database (in the
+// schema named by the URL's search_path, or public); a tracker refuses a
+// database whose schema version it does not know, or that another
+// tracker key made.
+#pragma once
+
+#include <string>
+
+#include "common/base/result.h"
+#include "tracker/pg/pg_connection.h"
+
+namespace tollstream {
+
+inline constexpr int kPgSchemaVersion = 1;
+inline constexpr int kTotalsShards = 16;
+
+// Creates the tables in one transaction, recording the version and the
+// tracker's key (hex). Errors: kConflict when a tollstream schema is there
+// already (of any version), kUnavailable/kInternal from the database.
+Status CreatePgSchema(PgConnection& db, const std::string& tracker_key);
+
+// Checks the schema a tracker is about to serve. Errors: kNotFound (none:
+// run `tracker init --store`), kUnsupportedVersion (another version),
+// kForbidden (another tracker key), or the database's.
+Status CheckPgSchema(PgConnection& db, const std::string& tracker_key);
+
+}  // namespace tollstream
