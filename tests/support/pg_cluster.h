@@ -1,17 +1,20 @@
 // A throw-away PostgreSQL cluster for one test: initdb into a fresh
-// directory, the server listening on a free loopback port (and on a Unix
-// socket in that directory only), stopped and removed with the object.
+// directory, the server listening on a free loopback port only (no Unix
+// socket), stopped and removed with the object. The server is the test's
+// own child, and gets SIGQUIT if the test dies, so none outlives it.
 // PostgreSQL refuses to run as root: as root (CI), the cluster belongs to
-// and runs as the `postgres` system user that Debian's package makes.
-// Debian's server binaries (/usr/lib/postgresql/VERSION/bin) are used;
-// scripts/setup postgres installs them.
+// and runs as the `postgres` system user that Debian's package makes, in a
+// directory under /tmp (which that user can reach). Debian's server
+// binaries (/usr/lib/postgresql/VERSION/bin) are used; scripts/setup
+// postgres installs them.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "tests/support/temp_dir.h"
+#include "tests/support/process.h"
 
 namespace tollstream::test {
 
@@ -35,20 +38,24 @@ class PgCluster {
   void Start();
 
   // Runs `sql` through psql as the superuser; returns its output
-  // (unaligned, tuples only). Throws when psql fails.
+  // (unaligned, tuples only). Throws when psql fails, with its words.
   std::string Psql(const std::string& sql) const;
 
  private:
-  // Runs `argv` as the cluster's owner; returns {exit status, output}.
-  std::pair<int, std::string> AsOwner(std::vector<std::string> argv) const;
+  // Runs `argv` as the cluster's owner (stderr kept in tools.log).
+  struct Ran {
+    int status = -1;
+    std::string out, err;  // its stdout, and what it wrote to stderr
+  };
+  Ran Run(std::vector<std::string> argv) const;
+  std::vector<std::string> AsOwner(std::vector<std::string> argv) const;
+  // Start() on m_port: false when another process took the port.
+  bool TryStart();
 
-  TempDir m_dir;
+  std::string m_dir;
   std::string m_bin;  // the server's binaries
   int m_port = 0;
-  bool m_running = false;
+  std::unique_ptr<Process> m_server;
 };
-
-// Whether Debian's PostgreSQL server is installed here.
-bool PgInstalled();
 
 }  // namespace tollstream::test

@@ -2,70 +2,150 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+
+#include "common/observe/log.h"
+
 namespace tollstream {
 namespace {
 
 // libpq's message, one line, without its trailing newline.
-std::string Message(const char* text) {
+std::string OneLine(const char* text) {
   std::string m = text != nullptr ? text : "";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-  for (char& c : m)
-    if (c == '\n') c = ' ';
+  std::replace(m.begin(), m.end(), '\n', ' ');
   return m;
+}
+
+void Notice(void*, const char* message) {
+  LogWarn("PostgreSQL: " + OneLine(message));
+}
+
+// Connection failures, and a server that cannot serve now: shutting down
+// (57P01-57P03), out of resources (class 53), a statement timeout (57014),
+// a lock not available (55P03), a read-only standby (25006).
+bool Unavailable(const std::string& state) {
+  return state.starts_with("08") || state.starts_with("53") || state == "57P01" ||
+         state == "57P02" || state == "57P03" || state == "57014" || state == "55P03" ||
+         state == "25006";
 }
 
 }  // namespace
 
-Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  if (conn == nullptr) return MakeError(ErrorCode::kUnavailable, "out of memory connecting");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string why = Message(PQerrorMessage(conn));
-    PQfinish(conn);
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot connect to " + PgUrlForLog(url) + ": " + why);
-  }
-  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+bool PgRetryable(const std::string& sqlstate) {
+  return sqlstate == "40001" || sqlstate == "40P01";
 }
 
-PgConnection::~PgConnection() { PQfinish(m_conn); }
-
-Status PgConnection::Check(pg_result* res) {
-  ExecStatusType status = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-    m_sqlstate.clear();
-    return Status::Ok();
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
+  char* why = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &why);
+  PQfreemem(why);  // may quote the password: never shown
+  if (parsed == nullptr) {
+    return MakeError(ErrorCode::kInvalidField,
+                     "the PostgreSQL URL does not parse (postgresql://USER@HOST:PORT/DATABASE)");
   }
-  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
-  m_sqlstate = state != nullptr ? state : "";
-  std::string why = Message(res != nullptr ? PQresultErrorMessage(res) : nullptr);
-  if (why.empty()) why = Message(PQerrorMessage(m_conn));
-  // Class 08 (connection), admin or crash shutdown, cannot connect now.
-  bool lost = PQstatus(m_conn) != CONNECTION_OK || m_sqlstate.starts_with("08") ||
-              m_sqlstate == "57P01" || m_sqlstate == "57P02" || m_sqlstate == "57P03";
-  return MakeError(lost ? ErrorCode::kUnavailable : ErrorCode::kInternal, "PostgreSQL: " + why);
+  std::string user, host, port, dbname, password;
+  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    std::string key = o->keyword;
+    std::string value = o->val != nullptr ? o->val : "";
+    if (key == "user") user = value;
+    if (key == "host" || (key == "hostaddr" && host.empty())) host = value;
+    if (key == "port") port = value;
+    if (key == "dbname") dbname = value;
+    if (key == "password") password = value;
+  }
+  PQconninfoFree(parsed);
+  std::string shown = "postgresql://" + (user.empty() ? "" : user + "@") + host +
+                      (port.empty() ? "" : ":" + port) + "/" + dbname;
+  // Timeouts first: what the URL says comes after, and wins.
+  const char* keys[] = {
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* values[] = {"10", "1", "10", "5", "3", "30000", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (conn == nullptr) return MakeError(ErrorCode::kUnavailable, "out of memory connecting");
+  auto db = std::unique_ptr<PgConnection>(new PgConnection(conn, shown, password));
+  if (PQstatus(conn) != CONNECTION_OK) {
+    return MakeError(ErrorCode::kUnavailable, "cannot connect to " + shown + ": " +
+                                                  db->Masked(OneLine(PQerrorMessage(conn))));
+  }
+  return db;
+}
+
+PgConnection::PgConnection(pg_conn* conn, std::string shown, std::string password)
+    : m_conn(conn), m_shown(std::move(shown)), m_password(std::move(password)) {
+  PQsetNoticeProcessor(m_conn, Notice, nullptr);
+}
+
+PgConnection::~PgConnection() {
+  PQfinish(m_conn);
+}
+
+std::string PgConnection::Masked(std::string text) const {
+  if (m_password.empty()) return text;
+  for (size_t at; (at = text.find(m_password)) != std::string::npos;)
+    text.replace(at, m_password.size(), "***");
+  return text;
 }
 
 Status PgConnection::Reset() {
   PQreset(m_conn);
-  if (PQstatus(m_conn) != CONNECTION_OK)
-    return MakeError(ErrorCode::kUnavailable, "cannot reconnect: " + Message(PQerrorMessage(m_conn)));
+  if (PQstatus(m_conn) != CONNECTION_OK) {
+    return MakeError(ErrorCode::kUnavailable, "cannot connect to " + m_shown + " again: " +
+                                                  Masked(OneLine(PQerrorMessage(m_conn))));
+  }
   return Status::Ok();
 }
 
-Status PgConnection::ExecScript(const std::string& sql) {
-  std::unique_ptr<PGresult, void (*)(PGresult*)> res(PQexec(m_conn, sql.c_str()), PQclear);
-  return Check(res.get());
+Status PgConnection::Check(pg_result* res, std::string* sqlstate) {
+  ExecStatusType status = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (sqlstate != nullptr) sqlstate->clear();
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Status::Ok();
+  const char* field = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string state = field != nullptr ? field : "";
+  if (sqlstate != nullptr) *sqlstate = state;
+  std::string why = OneLine(res != nullptr ? PQresultErrorMessage(res) : nullptr);
+  if (why.empty()) why = OneLine(PQerrorMessage(m_conn));
+  why = "PostgreSQL: " + Masked(why);
+  if (PQstatus(m_conn) != CONNECTION_OK || Unavailable(state))
+    return MakeError(ErrorCode::kUnavailable, why);
+  if (PgRetryable(state)) return MakeError(ErrorCode::kBusy, why);
+  return MakeError(ErrorCode::kInternal, why);
 }
 
-Result<PgRows> PgConnection::Exec(const std::string& sql, const std::vector<PgParam>& params) {
+Status PgConnection::ExecScript(const std::string& sql, std::string* sqlstate) {
+  std::unique_ptr<PGresult, void (*)(PGresult*)> res(PQexec(m_conn, sql.c_str()), PQclear);
+  return Check(res.get(), sqlstate);
+}
+
+Status PgConnection::Commit(std::string* sqlstate) {
+  std::string state;
+  auto done = Exec("COMMIT", {}, &state);
+  if (sqlstate != nullptr) *sqlstate = state;
+  if (done) return Status::Ok();
+  // Lost while COMMIT ran, or told so (40003): it may have been applied.
+  if (state == "40003" || (done.error().code == ErrorCode::kUnavailable && state.empty())) {
+    return MakeError(ErrorCode::kInternal,
+                     "outcome unknown: the COMMIT was not answered (" + done.error().message + ")");
+  }
+  return done.error();
+}
+
+Result<PgRows> PgConnection::Exec(const std::string& sql, const std::vector<PgParam>& params,
+                                  std::string* sqlstate) {
   std::vector<const char*> values;
   values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* res = PQexecParams(m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0);
-  std::unique_ptr<PGresult, void (*)(PGresult*)> owned(res, PQclear);
-  if (Status ok = Check(res); !ok) return ok.error();
+  for (const auto& p : params) {
+    if (p && p->find('\0') != std::string::npos)
+      return MakeError(ErrorCode::kInvalidField, "a text parameter may not hold a NUL byte");
+    values.push_back(p ? p->c_str() : nullptr);
+  }
+  std::unique_ptr<PGresult, void (*)(PGresult*)> owned(
+      PQexecParams(m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                   nullptr, nullptr, 0),
+      PQclear);
+  PGresult* res = owned.get();
+  if (Status ok = Check(res, sqlstate); !ok) return ok.error();
   PgRows out;
   int fields = PQnfields(res);
   for (int f = 0; f < fields; ++f) out.columns.emplace_back(PQfname(res, f));
@@ -78,29 +158,16 @@ Result<PgRows> PgConnection::Exec(const std::string& sql, const std::vector<PgPa
       if (PQgetisnull(res, t, f)) {
         row.emplace_back(std::nullopt);
       } else {
-        row.emplace_back(std::string(PQgetvalue(res, t, f), static_cast<size_t>(PQgetlength(res, t, f))));
+        row.emplace_back(
+            std::string(PQgetvalue(res, t, f), static_cast<size_t>(PQgetlength(res, t, f))));
       }
     }
     out.rows.push_back(std::move(row));
   }
   const char* affected = PQcmdTuples(res);
-  if (affected != nullptr && *affected != '\0') out.affected = std::stoull(affected);
+  if (PQresultStatus(res) == PGRES_COMMAND_OK && affected != nullptr && *affected != '\0')
+    out.affected = std::stoull(affected);
   return out;
-}
-
-std::string PgUrlForLog(std::string url) {
-  // postgresql://user:password@host/…: between the user's ':' and '@'.
-  auto scheme = url.find("://");
-  auto at = url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
-  auto colon = scheme == std::string::npos ? std::string::npos : url.find(':', scheme + 3);
-  if (at != std::string::npos && colon != std::string::npos && colon < at)
-    url = url.substr(0, colon + 1) + "***" + url.substr(at);
-  // …?password=secret&…
-  for (size_t p = url.find("password="); p != std::string::npos; p = url.find("password=", p + 1)) {
-    size_t end = std::min(url.find('&', p), url.size());
-    url.replace(p + 9, end - p - 9, "***");
-  }
-  return url;
 }
 
 }  // namespace tollstream

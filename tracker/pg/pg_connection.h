@@ -2,16 +2,30 @@
 // (`--store postgresql://…`). Statements take text parameters ($1, $2, …;
 // never spliced into the SQL) and return rows as text.
 //
-// Errors: kUnavailable when the database cannot be reached or the
-// connection is lost (the statement's outcome is then unknown if it was a
-// COMMIT: see sqlstate()); kInternal for anything else the server refuses,
-// with its message. sqlstate() tells the failures a transaction retries
-// after: serialization_failure (40001) and deadlock_detected (40P01), which
-// PostgreSQL-compatible distributed engines report the same way.
+// Errors:
+//   kInvalidField  a URL that does not parse (libpq's own words are not
+//                  repeated: they may quote the password), or a parameter
+//                  holding a NUL byte;
+//   kUnavailable   the database cannot be reached, the connection was lost,
+//                  or the server cannot serve now (shutting down, out of
+//                  resources, a statement timeout, a read-only standby):
+//                  nothing was applied;
+//   kBusy          a serialization failure or deadlock (SQLSTATE 40001,
+//                  40P01, as PostgreSQL-compatible distributed engines also
+//                  report them): retry the transaction from its start;
+//   kInternal      anything else the server refuses, with its message; from
+//                  Commit, also a COMMIT whose outcome is unknown (the
+//                  connection was lost while it ran, or SQLSTATE 40003).
+// A failed statement's SQLSTATE is passed back through `sqlstate` when
+// asked ("" when the server sent none). Messages never hold the password.
+// Connections time out (10 s to connect, TCP keepalives and a 30 s user
+// timeout) unless the URL says otherwise, so a partition is reported, not
+// waited out. Server notices go to the log.
 //
 // Not thread-safe: one connection per thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,8 +43,11 @@ using PgParam = std::optional<std::string>;  // nullopt: SQL NULL
 struct PgRows {
   std::vector<std::string> columns;
   std::vector<std::vector<PgParam>> rows;
-  uint64_t affected = 0;  // rows an INSERT, UPDATE or DELETE touched
+  uint64_t affected = 0;  // rows an INSERT, UPDATE or DELETE touched (0 for a query)
 };
+
+// Whether a transaction that failed with `sqlstate` is retried.
+bool PgRetryable(const std::string& sqlstate);
 
 class PgConnection {
  public:
@@ -40,26 +57,26 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  Result<PgRows> Exec(const std::string& sql, const std::vector<PgParam>& params = {});
+  Result<PgRows> Exec(const std::string& sql, const std::vector<PgParam>& params = {},
+                      std::string* sqlstate = nullptr);
   // Runs `sql`, several statements without parameters (a schema).
-  Status ExecScript(const std::string& sql);
-  // The SQLSTATE of the last failed statement ("" after a success, or when
-  // the server sent none: a lost connection).
-  const std::string& sqlstate() const { return m_sqlstate; }
-  // A failure that a transaction retries from its start.
-  bool retryable() const { return m_sqlstate == "40001" || m_sqlstate == "40P01"; }
+  Status ExecScript(const std::string& sql, std::string* sqlstate = nullptr);
+  // COMMITs the open transaction (see kInternal above).
+  Status Commit(std::string* sqlstate = nullptr);
   // Connects again after a lost connection. Errors: as Open.
   Status Reset();
+  // The URL as shown in logs and messages: user, host, port and database.
+  const std::string& shown() const { return m_shown; }
 
  private:
-  explicit PgConnection(pg_conn* conn) : m_conn(conn) {}
-  // Ok for a statement that succeeded; else the error, sqlstate() set.
-  Status Check(pg_result* res);
-  pg_conn* m_conn;
-  std::string m_sqlstate;
-};
+  PgConnection(pg_conn* conn, std::string shown, std::string password);
+  // Ok for a statement that succeeded; else its error, `sqlstate` set.
+  Status Check(pg_result* res, std::string* sqlstate);
+  std::string Masked(std::string text) const;
 
-// `url` with any password shown as "***", for logs and messages.
-std::string PgUrlForLog(std::string url);
+  pg_conn* m_conn;
+  std::string m_shown;
+  std::string m_password;  // masked wherever it might appear
+};
 
 }  // namespace tollstream

@@ -5,135 +5,130 @@ namespace {
 
 // Version 1. Keys and ids are lowercase hex (addresses, public keys and
 // contract ids 64 digits, nonces 32); times are unix seconds.
+// `$amount(c)`, `$time(c)`, `$key(c)` (64 hex digits), `$nonce(c)` (32)
+// stand for column `c` of that kind with its check: written out by
+// ExpandColumns, as distributed engines have no CREATE DOMAIN.
 constexpr const char* kSchemaV1 = R"sql(
-CREATE DOMAIN amount AS BIGINT CHECK (VALUE BETWEEN 0 AND 9007199254740991);
-CREATE DOMAIN unix_time AS BIGINT CHECK (VALUE BETWEEN 0 AND 1099511627776);
-CREATE DOMAIN hex256 AS TEXT COLLATE "C" CHECK (VALUE ~ '^[0-9a-f]{64}$');
-CREATE DOMAIN hex128 AS TEXT COLLATE "C" CHECK (VALUE ~ '^[0-9a-f]{32}$');
-
-CREATE TABLE tollstream_schema (
-  version INTEGER NOT NULL,
-  tracker hex256 NOT NULL,
-  created TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-
 CREATE TABLE accounts (
-  address hex256 PRIMARY KEY,
+  $key(address) PRIMARY KEY,
   kind TEXT NOT NULL CHECK (kind IN ('ordinary', 'income', 'spend')),
-  balance amount NOT NULL,
-  locked amount NOT NULL DEFAULT 0 CHECK (locked <= balance),
-  owner hex256,
+  $amount(balance) NOT NULL,
+  $amount(locked) NOT NULL DEFAULT 0,
+  $key(owner),
   open BOOLEAN,
-  open_contracts amount NOT NULL DEFAULT 0,
-  segments amount NOT NULL DEFAULT 0,
-  bytes amount NOT NULL DEFAULT 0,
-  created unix_time,
-  closed unix_time,
-  CHECK ((kind = 'ordinary') = (owner IS NULL))
+  $amount(open_contracts) NOT NULL DEFAULT 0,
+  $amount(segments) NOT NULL DEFAULT 0,
+  $amount(bytes) NOT NULL DEFAULT 0,
+  $time(created),
+  $time(closed),
+  CONSTRAINT accounts_locked CHECK (locked <= balance),
+  CONSTRAINT accounts_owner CHECK ((kind = 'ordinary') = (owner IS NULL))
 );
 
 CREATE TABLE owners (
   kind TEXT NOT NULL CHECK (kind IN ('income', 'spend')),
-  owner hex256 NOT NULL,
-  address hex256,
-  generation amount NOT NULL,
+  $key(owner) NOT NULL,
+  $key(address),
+  $amount(generation) NOT NULL,
   PRIMARY KEY (kind, owner)
 );
 
 CREATE TABLE contracts (
-  id hex256 PRIMARY KEY,
-  tracker hex256 NOT NULL,
-  viewer hex256 NOT NULL,
-  broadcaster hex256 NOT NULL,
-  spend_address hex256 NOT NULL,
-  income_address hex256 NOT NULL,
+  $key(id) PRIMARY KEY,
+  $key(tracker) NOT NULL,
+  $key(viewer) NOT NULL,
+  $key(broadcaster) NOT NULL,
+  $key(spend_address) NOT NULL,
+  $key(income_address) NOT NULL,
   stream TEXT NOT NULL,
-  price amount NOT NULL,
-  max_segments amount NOT NULL,
-  expires unix_time NOT NULL,
-  nonce hex128 NOT NULL,
+  $amount(price) NOT NULL,
+  $amount(max_segments) NOT NULL,
+  $time(expires) NOT NULL,
+  $nonce(nonce) NOT NULL,
   viewer_sig TEXT NOT NULL,
   broadcaster_sig TEXT NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'expired')),
-  lock amount NOT NULL,
-  charged amount NOT NULL,
-  opened unix_time NOT NULL,
-  release_at unix_time NOT NULL,
-  settled unix_time,
-  paid amount NOT NULL DEFAULT 0,
-  segments amount NOT NULL DEFAULT 0,
-  bytes amount NOT NULL DEFAULT 0,
+  $amount(lock) NOT NULL,
+  $amount(charged) NOT NULL,
+  $time(opened) NOT NULL,
+  $time(release_at) NOT NULL,
+  $time(settled),
+  $amount(paid) NOT NULL DEFAULT 0,
+  $amount(segments) NOT NULL DEFAULT 0,
+  $amount(bytes) NOT NULL DEFAULT 0,
   chain TEXT NOT NULL DEFAULT '',
   receipt_sig TEXT NOT NULL DEFAULT ''
 );
--- The open contracts, soonest released first, and by either party's address.
-CREATE INDEX contracts_open_release ON contracts (release_at, id) WHERE state = 'open';
-CREATE INDEX contracts_open_spend ON contracts (spend_address, id) WHERE state = 'open';
-CREATE INDEX contracts_open_income ON contracts (income_address, id) WHERE state = 'open';
-CREATE INDEX contracts_open_stream ON contracts (stream, broadcaster) WHERE state = 'open';
 
--- Every token movement, in the order the sequence gave (gaps where a
--- transaction was rolled back: the audit replays what is there).
+-- Every token movement. Numbers come from a sequence: unique, but neither
+-- gap-free (a rolled-back transaction leaves a gap) nor in commit order
+-- across instances; the journal is a set whose sums are the balances.
 CREATE SEQUENCE journal_seq MINVALUE 0 START 0;
 CREATE TABLE journal (
-  seq BIGINT PRIMARY KEY,
+  seq BIGINT PRIMARY KEY DEFAULT nextval('journal_seq'),
   kind TEXT NOT NULL CHECK (kind IN ('mint', 'transfer', 'deposit', 'charge', 'pay', 'payout',
                                      'refund')),
-  from_address TEXT COLLATE "C" NOT NULL,
-  to_address hex256 NOT NULL,
-  amount amount NOT NULL,
+  from_address TEXT NOT NULL,
+  $key(to_address) NOT NULL,
+  $amount(amount) NOT NULL,
   ref TEXT NOT NULL,
-  ts unix_time NOT NULL
+  $time(ts) NOT NULL,
+  CONSTRAINT journal_source CHECK ((kind = 'mint') = (from_address = '') AND
+                                   (from_address = '' OR from_address ~ '^[0-9a-f]{64}$'))
 );
+ALTER SEQUENCE journal_seq OWNED BY journal.seq;
 
 -- Tokens minted (only mint changes it: one row).
 CREATE TABLE supply (
   one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
-  minted amount NOT NULL
+  $amount(minted) NOT NULL
 );
-INSERT INTO supply (minted) VALUES (0);
 
 -- Contract totals in shards (a contract's by its id), summed on read.
 CREATE TABLE totals (
-  shard SMALLINT PRIMARY KEY,
-  contracts_opened amount NOT NULL DEFAULT 0,
-  contracts_closed amount NOT NULL DEFAULT 0,
-  contracts_expired amount NOT NULL DEFAULT 0,
-  segments amount NOT NULL DEFAULT 0,
-  bytes amount NOT NULL DEFAULT 0,
-  paid amount NOT NULL DEFAULT 0,
-  charged amount NOT NULL DEFAULT 0
+  shard SMALLINT PRIMARY KEY CHECK (shard BETWEEN 0 AND $last_shard),
+  $amount(contracts_opened) NOT NULL DEFAULT 0,
+  $amount(contracts_closed) NOT NULL DEFAULT 0,
+  $amount(contracts_expired) NOT NULL DEFAULT 0,
+  $amount(segments) NOT NULL DEFAULT 0,
+  $amount(bytes) NOT NULL DEFAULT 0,
+  $amount(paid) NOT NULL DEFAULT 0,
+  $amount(charged) NOT NULL DEFAULT 0
 );
-INSERT INTO totals (shard) SELECT generate_series(0, 15);
 
 -- The answer to each signed change, kept for its exactly-once retries.
 CREATE TABLE answers (
-  signer hex256 NOT NULL,
-  nonce hex128 NOT NULL,
-  request_id hex256 NOT NULL,
+  $key(signer) NOT NULL,
+  $nonce(nonce) NOT NULL,
+  $key(request_id) NOT NULL,
   body TEXT NOT NULL,
-  request_ts unix_time NOT NULL,
+  $time(request_ts) NOT NULL,
   PRIMARY KEY (signer, nonce)
 );
-CREATE INDEX answers_by_time ON answers (request_ts);
 
 -- Live stream announcements (each lives until `expires`).
 CREATE TABLE announcements (
   stream TEXT NOT NULL,
-  broadcaster hex256 NOT NULL,
-  origin hex256 NOT NULL,
+  $key(broadcaster) NOT NULL,
+  $key(origin) NOT NULL,
   url TEXT NOT NULL,
-  price amount NOT NULL,
-  income_address hex256 NOT NULL,
-  expires unix_time NOT NULL,
-  since unix_time NOT NULL,
+  $amount(price) NOT NULL,
+  $key(income_address) NOT NULL,
+  $time(expires) NOT NULL,
+  $time(since) NOT NULL,
   title TEXT NOT NULL DEFAULT '',
   description TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (stream, broadcaster)
 );
-CREATE INDEX announcements_expires ON announcements (expires);
 
-COMMENT ON TABLE tollstream_schema IS 'The schema version and the key of the tracker whose ledger this is.';
+-- Ordered (ASC: range-sharded, not hashed, where an engine distributes).
+CREATE INDEX contracts_open_release ON contracts (release_at ASC, id ASC) WHERE state = 'open';
+CREATE INDEX contracts_open_spend ON contracts (spend_address ASC, id ASC) WHERE state = 'open';
+CREATE INDEX contracts_open_income ON contracts (income_address ASC, id ASC) WHERE state = 'open';
+CREATE INDEX contracts_open_stream ON contracts (stream ASC, broadcaster ASC) WHERE state = 'open';
+CREATE INDEX answers_by_time ON answers (request_ts ASC);
+CREATE INDEX announcements_expires ON announcements (expires ASC);
+
 COMMENT ON TABLE accounts IS 'Balances: ordinary addresses, and income and spend addresses with their owner.';
 COMMENT ON TABLE owners IS 'Each key''s income or spend address now, and how many it had.';
 COMMENT ON TABLE contracts IS 'Every contract, its terms, both signatures and, once settled, what was paid.';
@@ -142,46 +137,88 @@ COMMENT ON TABLE supply IS 'Tokens minted: the sum of all balances.';
 COMMENT ON TABLE totals IS 'Contract totals in shards: sum the rows.';
 COMMENT ON TABLE answers IS 'The answer to each signed change, for its exactly-once retries.';
 COMMENT ON TABLE announcements IS 'Live streams, each until it expires.';
+
+INSERT INTO supply (minted) VALUES (0);
+INSERT INTO totals (shard) SELECT generate_series(0, $last_shard);
+
+-- Last: a ledger is there once this row is.
+CREATE TABLE tollstream_schema (
+  one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+  version INTEGER NOT NULL,
+  $key(tracker) NOT NULL,
+  created TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE tollstream_schema IS 'The schema version and the key of the tracker whose ledger this is.';
 )sql";
+
+// kSchemaV1 with its column placeholders written out.
+std::string ExpandColumns(std::string sql) {
+  const std::pair<std::string, std::string> kinds[] = {
+      {"$amount(", "BIGINT CHECK (@ BETWEEN 0 AND 9007199254740991)"},
+      {"$time(", "BIGINT CHECK (@ BETWEEN 0 AND 1099511627776)"},
+      {"$key(", "TEXT CHECK (@ ~ '^[0-9a-f]{64}$')"},
+      {"$nonce(", "TEXT CHECK (@ ~ '^[0-9a-f]{32}$')"}};
+  for (const auto& [mark, type] : kinds) {
+    for (size_t at; (at = sql.find(mark)) != std::string::npos;) {
+      size_t close = sql.find(')', at);
+      std::string column = sql.substr(at + mark.size(), close - at - mark.size());
+      std::string written = type;
+      written.replace(written.find('@'), 1, column);
+      sql.replace(at, close + 1 - at, column + " " + written);
+    }
+  }
+  for (size_t at; (at = sql.find("$last_shard")) != std::string::npos;)
+    sql.replace(at, 11, std::to_string(kTotalsShards - 1));
+  return sql;
+}
+
+// Whether the schema of this connection holds a tollstream ledger's table.
+Result<bool> LedgerThere(PgConnection& db) {
+  auto there = db.Exec(
+      "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+      "AND table_name = 'tollstream_schema'");
+  if (!there) return there.error();
+  return there->rows.at(0).at(0) != "0";
+}
 
 }  // namespace
 
 Status CreatePgSchema(PgConnection& db, const std::string& tracker_key) {
-  auto there = db.Exec("SELECT to_regclass('tollstream_schema') IS NOT NULL");
-  if (!there) return there.error();
-  if (there->rows.at(0).at(0) == "t") {
-    auto version = db.Exec("SELECT version FROM tollstream_schema");
-    std::string which = version && !version->rows.empty() && version->rows[0][0]
-                            ? " (version " + *version->rows[0][0] + ")"
-                            : "";
-    return MakeError(ErrorCode::kConflict, "the database holds a tollstream ledger already" + which);
-  }
   if (auto begun = db.Exec("BEGIN"); !begun) return begun.error();
-  Status created = db.ExecScript(kSchemaV1);
+  std::string state;
+  auto there = LedgerThere(db);
+  Status created = !there   ? Status(there.error())
+                   : *there ? Status(MakeError(ErrorCode::kConflict,
+                                               "the database holds a tollstream ledger already"))
+                            : db.ExecScript(ExpandColumns(kSchemaV1), &state);
   if (created) {
     auto recorded = db.Exec("INSERT INTO tollstream_schema (version, tracker) VALUES ($1, $2)",
-                            {std::to_string(kPgSchemaVersion), tracker_key});
+                            {std::to_string(kPgSchemaVersion), tracker_key}, &state);
     if (!recorded) created = recorded.error();
   }
+  if (created) created = db.Commit(&state);
   if (!created) {
     (void)db.Exec("ROLLBACK");
-    return created;
+    // Another init made it meanwhile (duplicate table, or type).
+    if (state == "42P07" || state == "23505" || state == "42710") {
+      return MakeError(ErrorCode::kConflict, "the database holds a tollstream ledger already");
+    }
   }
-  if (auto done = db.Exec("COMMIT"); !done) return done.error();
-  return Status::Ok();
+  return created;
 }
 
 Status CheckPgSchema(PgConnection& db, const std::string& tracker_key) {
-  auto there = db.Exec("SELECT to_regclass('tollstream_schema') IS NOT NULL");
+  auto there = LedgerThere(db);
   if (!there) return there.error();
-  if (there->rows.at(0).at(0) != "t") {
+  if (!*there) {
     return MakeError(ErrorCode::kNotFound,
                      "the database holds no tollstream ledger: run tracker init --store first");
   }
   auto row = db.Exec("SELECT version, tracker FROM tollstream_schema");
   if (!row) return row.error();
   if (row->rows.size() != 1 || !row->rows[0][0] || !row->rows[0][1])
-    return MakeError(ErrorCode::kInternal, "tollstream_schema must hold one row");
+    return MakeError(ErrorCode::kInternal,
+                     "tollstream_schema holds no version: an init did not complete");
   if (*row->rows[0][0] != std::to_string(kPgSchemaVersion)) {
     return MakeError(ErrorCode::kUnsupportedVersion,
                      "the ledger's schema is version " + *row->rows[0][0] +

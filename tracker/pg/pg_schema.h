@@ -13,10 +13,11 @@
 // where a transaction rolled back), the contract totals are sharded by
 // contract id, and `supply` changes only with mint.
 //
-// `tracker init --store URL` creates it in an empty database (in the
-// schema named by the URL's search_path, or public); a tracker refuses a
+// It is created in the connection's current schema (the first of its
+// search_path: public unless the URL says otherwise); a tracker refuses a
 // database whose schema version it does not know, or that another
-// tracker key made.
+// tracker key made. Only portable SQL is used (no domains, no advisory
+// locks): CockroachDB and YugabyteDB are expected to take it as it is.
 #pragma once
 
 #include <string>
@@ -30,13 +31,15 @@ inline constexpr int kPgSchemaVersion = 1;
 inline constexpr int kTotalsShards = 16;
 
 // Creates the tables in one transaction, recording the version and the
-// tracker's key (hex). Errors: kConflict when a tollstream schema is there
-// already (of any version), kUnavailable/kInternal from the database.
+// tracker's key (hex) last. Errors: kConflict when a tollstream ledger is
+// there already (also one another init made meanwhile), or the database's
+// (pg_connection.h).
 Status CreatePgSchema(PgConnection& db, const std::string& tracker_key);
 
 // Checks the schema a tracker is about to serve. Errors: kNotFound (none:
 // run `tracker init --store`), kUnsupportedVersion (another version),
-// kForbidden (another tracker key), or the database's.
+// kForbidden (another tracker key), kInternal (an init that did not
+// complete), or the database's.
 Status CheckPgSchema(PgConnection& db, const std::string& tracker_key);
 
 }  // namespace tollstream
