@@ -4,13 +4,13 @@
 
 #include "common/base/clock.h"
 #include "common/base/hex.h"
-#include "common/base/one_line.h"
 #include "common/base/pause.h"
 #include "common/client/tracker_api.h"
 #include "common/crypto/random.h"
 #include "common/protocol/address.h"
 #include "common/wire/envelope.h"
 #include "common/wire/fields.h"
+#include "common/wire/one_line.h"
 
 namespace tollstream {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/base/one_line.h"
+#include "common/wire/one_line.h"
 
 #include <doctest/doctest.h>
 
