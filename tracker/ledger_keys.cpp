@@ -115,6 +115,18 @@ std::optional<std::string> ParseAccountKey(std::string_view key) {
   return ParseHexKey(key, kAccounts, kHashDigits);
 }
 
+std::optional<OwnerKey> ParseOwnerKey(std::string_view key) {
+  if (!TakeLiteral(key, kOwners.first)) return std::nullopt;
+  for (AccountKind kind : {AccountKind::kIncome, AccountKind::kSpend}) {
+    std::string_view rest = key;
+    if (!TakeLiteral(rest, KindName(kind)) || !TakeLiteral(rest, kSeparator)) continue;
+    auto owner = TakeHex(rest, kHashDigits);
+    if (!owner || !rest.empty()) return std::nullopt;
+    return OwnerKey{kind, std::string(*owner)};
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> ParseContractKey(std::string_view key) {
   return ParseHexKey(key, kContracts, kHashDigits);
 }
@@ -142,6 +154,14 @@ std::optional<uint64_t> ParseJournalKey(std::string_view key) {
   auto seq = TakeNumber(key);
   if (!seq || !key.empty()) return std::nullopt;
   return seq;
+}
+
+std::optional<AnswerKey> ParseAnswerKey(std::string_view key) {
+  if (!TakeLiteral(key, kAnswers.first)) return std::nullopt;
+  auto signer = TakeHex(key, kHashDigits);
+  auto nonce = signer ? TakeHex(key, kNonceDigits) : std::nullopt;
+  if (!nonce || !key.empty()) return std::nullopt;
+  return AnswerKey{std::string(*signer), std::string(*nonce)};
 }
 
 std::optional<AnswerByTimeKey> ParseAnswerByTimeKey(std::string_view key) {

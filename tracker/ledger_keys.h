@@ -77,17 +77,31 @@ struct OpenByAddressKey {
   std::string id;  // the contract's id, hex
 };
 
+// The parts of an owner key.
+struct OwnerKey {
+  AccountKind kind = AccountKind::kIncome;  // kIncome or kSpend
+  std::string owner;                        // the owner's public key, hex
+};
+
+// The parts of an answer key.
+struct AnswerKey {
+  std::string signer;  // the request's signer, hex
+  std::string nonce;   // its nonce, hex
+};
+
 // The parts of an answer-by-time key.
 struct AnswerByTimeKey {
   int64_t ts = 0;      // the request's timestamp
   std::string answer;  // the key of the same request's answer (q/)
 };
 
-std::optional<std::string> ParseAccountKey(std::string_view key);   // the address
+std::optional<std::string> ParseAccountKey(std::string_view key);  // the address
+std::optional<OwnerKey> ParseOwnerKey(std::string_view key);
 std::optional<std::string> ParseContractKey(std::string_view key);  // the contract's id
 std::optional<ReleaseKey> ParseReleaseKey(std::string_view key);
 std::optional<OpenByAddressKey> ParseOpenByAddressKey(std::string_view key);
 std::optional<uint64_t> ParseJournalKey(std::string_view key);  // the seq
+std::optional<AnswerKey> ParseAnswerKey(std::string_view key);
 std::optional<AnswerByTimeKey> ParseAnswerByTimeKey(std::string_view key);
 
 }  // namespace tollstream::keys

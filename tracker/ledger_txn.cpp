@@ -5,7 +5,7 @@ namespace tollstream {
 Result<std::optional<std::string>> LedgerTxn::Get(const std::string& key) const {
   auto it = m_writes.find(key);
   if (it != m_writes.end()) return it->second;
-  return m_pipeline.Read(key);
+  return ReadStored(key);
 }
 
 Result<std::optional<json>> LedgerTxn::GetJson(const std::string& key) const {
@@ -27,12 +27,12 @@ void LedgerTxn::Delete(const std::string& key) {
   m_writes[key] = std::nullopt;
 }
 
-Result<uint64_t> LedgerTxn::Commit(CommitPipeline::Announcement* fulfils) {
-  std::vector<KvWrite> writes;
-  writes.reserve(m_writes.size());
-  for (auto& [key, value] : m_writes) writes.push_back(KvWrite{key, std::move(value)});
-  m_writes.clear();
-  return m_pipeline.Submit(std::move(writes), fulfils, m_epoch);
+Result<uint64_t> PipelineTxn::Commit(CommitPipeline::Announcement* fulfils) {
+  std::vector<KvWrite> batch;
+  batch.reserve(writes().size());
+  for (auto& [key, value] : writes()) batch.push_back(KvWrite{key, std::move(value)});
+  writes().clear();
+  return m_pipeline.Submit(std::move(batch), fulfils, m_epoch);
 }
 
 }  // namespace tollstream

@@ -116,7 +116,7 @@ Answer TrackerService::Run(Call& call, Kind kind, const Prepare& prepare) {
   if (kind == Kind::kRead) {
     result = ApplyRead(*apply, call.now());
   } else {
-    LedgerTxn none(*m_pipeline);
+    PipelineTxn none(*m_pipeline);
     result = (*apply)(none, call.now());
   }
   if (!result) return call.Refuse(result.error());
@@ -138,7 +138,7 @@ Result<json> TrackerService::ApplyChange(const Request& req, const Apply& apply,
     json answer;
     {
       std::lock_guard lock(m_ledger_mutex);
-      LedgerTxn txn(*m_pipeline);
+      PipelineTxn txn(*m_pipeline);
       epoch = txn.epoch();
       auto stored = txn.GetJson(answer_key);
       if (!stored) return OutcomeUnknown(stored.error());
@@ -184,7 +184,7 @@ Result<json> TrackerService::ApplyRead(const Apply& apply, int64_t now) {
   // What is read may have been submitted but not yet written: answer only
   // once it is on disk, so no answer ever shows a state a crash could undo
   // (or that a failed write dropped).
-  LedgerTxn view(*m_pipeline);
+  PipelineTxn view(*m_pipeline);
   auto result = apply(view, now);
   if (Status s = m_pipeline->WaitReadDurable(view.epoch()); !s) return s.error();
   return result;
@@ -242,7 +242,7 @@ Result<TrackerService::Maintenance> TrackerService::RunMaintenance(int64_t now) 
     size_t released_before = done.released;
     {
       std::lock_guard lock(m_ledger_mutex);
-      LedgerTxn txn(*m_pipeline);
+      PipelineTxn txn(*m_pipeline);
       for (const auto& id : *due) {
         auto expired = m_ledger.ExpireContract(txn, id, now);
         if (expired) ++done.released;  // else closed meanwhile, or not yet on disk
@@ -265,7 +265,7 @@ Result<TrackerService::Maintenance> TrackerService::RunMaintenance(int64_t now) 
       uint64_t seq = 0;
       {
         std::lock_guard lock(m_ledger_mutex);
-        LedgerTxn txn(*m_pipeline);
+        PipelineTxn txn(*m_pipeline);
         for (const auto& stale : *old) {
           txn.Delete(stale.by_time);
           txn.Delete(stale.answer);

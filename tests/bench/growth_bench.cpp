@@ -58,7 +58,7 @@ bool BuildLedger(const std::string& data_dir, const KeyPair& tracker, std::vecto
   Ledger ledger(tracker.public_key(), LedgerConfig{});
   int64_t now = UnixNow();
   auto apply = [&](const std::function<bool(LedgerTxn&)>& work) {
-    LedgerTxn txn(pipeline);
+    PipelineTxn txn(pipeline);
     if (!work(txn)) return false;
     auto seq = txn.Commit();
     return seq.ok() && pipeline.WaitDurable(*seq).ok();

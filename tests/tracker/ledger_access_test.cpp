@@ -9,7 +9,7 @@ namespace tollstream::test {
 
 TEST_CASE_FIXTURE(LedgerFixture,
                   "an address never seen is ordinary and empty; a stored one reads back") {
-  LedgerTxn txn(*pipeline);
+  PipelineTxn txn(*pipeline);
   std::string address = AddressOf(KeyPair::Generate().public_key());
   auto fresh = LoadAccount(txn, address);
   REQUIRE(fresh.ok());
@@ -31,7 +31,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
 
 TEST_CASE_FIXTURE(LedgerFixture,
                   "a movement writes its journal entry; one that does not fit none") {
-  LedgerTxn txn(*pipeline);
+  PipelineTxn txn(*pipeline);
   Supply supply{/*minted=*/100, /*journal_next=*/7};
   Account from, to;
   from.address = std::string(64, 'a');
@@ -65,7 +65,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
 TEST_CASE_FIXTURE(LedgerFixture, "an open special address is found for its owner alone") {
   KeyPair owner = KeyPair::Generate(), other = KeyPair::Generate();
   std::string income = Income(owner);
-  LedgerTxn txn(*pipeline);
+  PipelineTxn txn(*pipeline);
   auto found = LoadOpenSpecial(txn, AccountKind::kIncome, income, owner.public_key(), "x");
   REQUIRE(found.ok());
   CHECK(found->address == income);
@@ -91,7 +91,7 @@ TEST_CASE_FIXTURE(LedgerFixture, "an open special address is found for its owner
   REQUIRE(Apply([&](LedgerTxn& t) {
             return ledger.CloseIncomeAddress(t, owner.public_key(), income, "close", kNow);
           }).ok());
-  LedgerTxn after(*pipeline);
+  PipelineTxn after(*pipeline);
   auto closed = LoadOpenSpecial(after, AccountKind::kIncome, income, owner.public_key(), "x");
   REQUIRE_FALSE(closed.ok());
   CHECK(closed.error().code == ErrorCode::kConflict);

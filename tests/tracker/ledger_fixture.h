@@ -1,8 +1,12 @@
-// A ledger on a fresh LevelDB in a temporary directory, for rule tests.
+// A fresh ledger for rule tests: on LevelDB in a temporary directory, or,
+// when TOLLSTREAM_TEST_LEDGER=postgresql (ctest runs the rule tests both
+// ways), in a schema of its own in a throw-away PostgreSQL cluster.
 #pragma once
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <map>
 
@@ -14,14 +18,36 @@
 #include "common/protocol/receipt.h"
 #include "common/store/commit_pipeline.h"
 #include "common/store/kv_store.h"
+#include "tests/support/pg_cluster.h"
 #include "tests/support/temp_dir.h"
 #include "tracker/audit.h"
 #include "tracker/ledger.h"
 #include "tracker/ledger_indexes.h"
+#include "tracker/pg/pg_audit.h"
+#include "tracker/pg/pg_ledger_txn.h"
+#include "tracker/pg/pg_schema.h"
 
 namespace tollstream::test {
 
 inline constexpr int64_t kNow = 1795400000;
+
+inline bool LedgerOnPostgres() {
+  const char* backend = std::getenv("TOLLSTREAM_TEST_LEDGER");
+  return backend != nullptr && std::string(backend) == "postgresql";
+}
+
+// A connection to a fresh, empty ledger schema of tracker `key` in one
+// cluster that the test process shares.
+inline std::unique_ptr<PgConnection> FreshPgLedger(const PublicKey& key) {
+  static PgCluster cluster;
+  static std::atomic<int> made{0};
+  std::string schema = "ledger_" + std::to_string(made++);
+  cluster.Psql("CREATE SCHEMA " + schema);
+  auto db = PgConnection::Open(cluster.url() + "?options=-csearch_path%3D" + schema);
+  REQUIRE_MESSAGE(db.ok(), db.error().message);
+  REQUIRE(CreatePgSchema(**db, key.ToHex()).ok());
+  return std::move(*db);
+}
 
 class LedgerFixture {
  public:
@@ -31,11 +57,20 @@ class LedgerFixture {
         ledger(tracker.public_key(),
                LedgerConfig{/*grace_seconds=*/60, /*max_contract_seconds=*/3600}) {
     REQUIRE(BuildMissingIndexes(*store).ok());  // as a tracker's ledger: its indexes built
+    if (LedgerOnPostgres()) db = FreshPgLedger(tracker.public_key());
   }
 
   // Runs `op` in a transaction, committing (and waiting) only when it succeeds.
   Result<json> Apply(const std::function<Result<json>(LedgerTxn&)>& op) {
-    LedgerTxn txn(*pipeline);
+    if (db) {
+      auto txn = PgLedgerTxn::Begin(*db, PgLedgerTxn::Mode::kChange);
+      REQUIRE(txn.ok());
+      auto result = op(**txn);
+      REQUIRE_FALSE((*txn)->failure().has_value());
+      if (result) REQUIRE((*txn)->Commit().ok());
+      return result;
+    }
+    PipelineTxn txn(*pipeline);
     auto result = op(txn);
     if (result) {
       auto seq = txn.Commit();
@@ -45,25 +80,39 @@ class LedgerFixture {
     return result;
   }
 
-  // Every record in the store, for before/after comparisons.
+  // A view of the ledger now (on PostgreSQL, a snapshot: drop it before
+  // the next transaction).
+  std::unique_ptr<LedgerTxn> View() {
+    if (!db) return std::make_unique<PipelineTxn>(*pipeline);
+    auto view = PgLedgerTxn::Begin(*db, PgLedgerTxn::Mode::kRead);
+    REQUIRE(view.ok());
+    return std::move(*view);
+  }
+
+  // Every record in the store (every row of every table), for before/after comparisons.
   std::map<std::string, std::string> Dump() {
     std::map<std::string, std::string> out;
+    if (db) {
+      for (const char* table : {"accounts", "owners", "contracts", "journal", "supply", "totals",
+                                "answers", "announcements"}) {
+        auto rows = db->Exec(std::string("SELECT t::text FROM ") + table + " t");
+        REQUIRE(rows.ok());
+        for (const auto& row : rows->rows) out.emplace(table + (" " + *row.at(0)), "");
+      }
+      return out;
+    }
     auto it = store->NewIterator();
     for (it->Seek(""); it->Valid(); it->Next()) out.emplace(it->key(), it->value());
     return out;
   }
 
   uint64_t Balance(const std::string& address) {
-    LedgerTxn view(*pipeline);
-    return (*ledger.AccountInfo(view, address))["balance"].get<uint64_t>();
+    return (*ledger.AccountInfo(*View(), address))["balance"].get<uint64_t>();
   }
-  json AccountOf(const std::string& address) {
-    LedgerTxn view(*pipeline);
-    return *ledger.AccountInfo(view, address);
-  }
+  json AccountOf(const std::string& address) { return *ledger.AccountInfo(*View(), address); }
 
   bool AuditHolds() {
-    auto report = AuditLedger(*store);
+    auto report = db ? AuditPgLedger(*db) : AuditLedger(*store);
     REQUIRE(report.ok());
     if (!report->ok) {
       for (const auto& p : report->problems) MESSAGE(p);
@@ -124,6 +173,7 @@ class LedgerFixture {
   std::unique_ptr<KvStore> store;
   std::unique_ptr<CommitPipeline> pipeline;
   Ledger ledger;
+  std::unique_ptr<PgConnection> db;  // the ledger, when it is on PostgreSQL
 };
 
 }  // namespace tollstream::test

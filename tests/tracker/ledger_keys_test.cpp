@@ -91,6 +91,16 @@ TEST_CASE("each parser gives back the parts its builder was given") {
        {uint64_t{0}, uint64_t{1}, uint64_t{1} << 53, std::numeric_limits<uint64_t>::max()}) {
     CHECK(ParseJournalKey(Journal(seq)) == seq);
   }
+  for (AccountKind kind : {AccountKind::kIncome, AccountKind::kSpend}) {
+    auto owner = ParseOwnerKey(Owner(kind, Pk()));
+    REQUIRE(owner.has_value());
+    CHECK(owner->kind == kind);
+    CHECK(owner->owner == kPkHex);
+  }
+  auto answer = ParseAnswerKey(Answer(Pk(), kNonce));
+  REQUIRE(answer.has_value());
+  CHECK(answer->signer == kPkHex);
+  CHECK(answer->nonce == kNonce);
 }
 
 TEST_CASE("byte order is numeric order, and a release's time orders before its id") {
@@ -148,6 +158,8 @@ TEST_CASE("a key no builder makes parses to nullopt") {
   Parses journal = [](std::string_view k) { return ParseJournalKey(k).has_value(); };
   Parses open = [](std::string_view k) { return ParseOpenByAddressKey(k).has_value(); };
   Parses by_time = [](std::string_view k) { return ParseAnswerByTimeKey(k).has_value(); };
+  Parses owner = [](std::string_view k) { return ParseOwnerKey(k).has_value(); };
+  Parses answer = [](std::string_view k) { return ParseAnswerKey(k).has_value(); };
   const std::string upper_id = "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF";
   std::string bad_hex = kId;
   bad_hex[10] = 'g';
@@ -195,6 +207,16 @@ TEST_CASE("a key no builder makes parses to nullopt") {
       {"journal: a separator over", &journal, "j/0000000000000001/"},
       {"journal: uppercase", &journal, "j/00000000000000FF"},
       {"journal: not hex", &journal, "j/000000000000000g"},
+      {"owner: another prefix", &owner, "a/income/" + kPkHex},
+      {"owner: an ordinary kind", &owner, "o/ordinary/" + kPkHex},
+      {"owner: no separator", &owner, "o/income" + kPkHex},
+      {"owner: a digit short", &owner, "o/spend/" + kPkHex.substr(1)},
+      {"owner: a byte over", &owner, "o/spend/" + kPkHex + "0"},
+      {"owner: uppercase", &owner, "o/spend/" + upper_id},
+      {"answer: another prefix", &answer, "t/" + request},
+      {"answer: a nonce digit short", &answer, "q/" + request.substr(1)},
+      {"answer: a byte over", &answer, "q/" + request + "0"},
+      {"answer: uppercase", &answer, "q/" + upper_id + kNonce},
       {"by time: another prefix", &by_time, "q/" + time + request},
       {"by time: the answer's key", &by_time, "q/" + request},
       {"by time: no separator", &by_time, "t/000000006553f100" + request},

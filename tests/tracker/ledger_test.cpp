@@ -141,8 +141,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
 TEST_CASE_FIXTURE(LedgerFixture, "an owner's open income address is known from open to close") {
   KeyPair b = KeyPair::Generate();
   auto open_income = [&] {
-    LedgerTxn view(*pipeline);
-    auto found = ledger.OpenIncomeAddress(view, b.public_key());
+    auto found = ledger.OpenIncomeAddress(*View(), b.public_key());
     REQUIRE(found.ok());
     return *found;
   };
@@ -259,8 +258,7 @@ TEST_CASE_FIXTURE(LedgerFixture, "an open contract past expiry + grace is releas
   REQUIRE(released.ok());
   CHECK(AccountOf(spend)["locked"] == 0);
   CHECK(Balance(spend) == 90);  // the lock returns; the opening charge does not
-  LedgerTxn view(*pipeline);
-  CHECK((*ledger.ContractInfo(view, id))["state"] == "expired");
+  CHECK((*ledger.ContractInfo(*View(), id))["state"] == "expired");
   CHECK(AuditHolds());
 }
 

@@ -31,7 +31,7 @@ TEST_CASE_FIXTURE(LedgerFixture, "maintenance releases the contracts due, and on
   pipeline.reset();  // the service below writes to the store through its own
   TrackerService service(tracker, *store, ServiceConfig{});
   auto state = [&](const Contract& k) {
-    LedgerTxn view(service.pipeline());
+    PipelineTxn view(service.pipeline());
     return (*service.ledger().ContractInfo(view, ToHex(k.id)))["state"];
   };
   struct Step {

@@ -1,0 +1,162 @@
+#include "tracker/pg/pg_ledger_txn.h"
+
+#include <cstdlib>
+#include <map>
+
+#include "tracker/ledger_keys.h"
+#include "tracker/ledger_records.h"
+#include "tracker/pg/pg_records.h"
+#include "tracker/pg/pg_schema.h"
+
+namespace tollstream {
+namespace {
+
+uint64_t U(const PgParam& v) {
+  return v ? std::strtoull(v->c_str(), nullptr, 10) : 0;
+}
+
+// The shard of the totals a change writes: that of the first contract it
+// writes (contract ids are uniform), else 0.
+int TotalsShard(const std::map<std::string, std::optional<std::string>>& writes) {
+  auto it = writes.lower_bound(std::string(keys::kContracts.first));
+  if (it == writes.end() || !keys::kContracts.Contains(it->first)) return 0;
+  char digit = it->first[keys::kContracts.first.size()];
+  int value = digit <= '9' ? digit - '0' : digit - 'a' + 10;
+  return value % kTotalsShards;
+}
+
+// The request timestamps of the answers a change writes, from their t/ keys.
+std::map<std::string, int64_t> AnswerTimes(
+    const std::map<std::string, std::optional<std::string>>& writes) {
+  std::map<std::string, int64_t> out;
+  auto it = writes.lower_bound(std::string(keys::kAnswersByTime.first));
+  for (; it != writes.end() && keys::kAnswersByTime.Contains(it->first); ++it) {
+    if (auto by_time = keys::ParseAnswerByTimeKey(it->first)) out[by_time->answer] = by_time->ts;
+  }
+  return out;
+}
+
+// Keys that are no rows: the indexes the schema keeps by itself.
+bool DerivedKey(const std::string& key) {
+  return key == keys::kIndexes || keys::kReleases.Contains(key) ||
+         keys::kOpenByAddress.Contains(key) || keys::kAnswersByTime.Contains(key);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgLedgerTxn>> PgLedgerTxn::Begin(PgConnection& db, Mode mode) {
+  auto begun = db.Exec(mode == Mode::kChange ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (!begun) return begun.error();
+  return std::unique_ptr<PgLedgerTxn>(new PgLedgerTxn(db, mode));
+}
+
+PgLedgerTxn::~PgLedgerTxn() {
+  if (!m_done) (void)m_db->Exec("ROLLBACK");
+}
+
+Status PgLedgerTxn::Failed(Status s) const {
+  if (!s && !m_failure) m_failure = s.error();
+  return s;
+}
+
+Result<std::optional<std::string>> PgLedgerTxn::ReadStored(const std::string& key) const {
+  if (m_failure) return *m_failure;
+  auto read = key == keys::kSupply   ? ReadSupply()
+              : key == keys::kTotals ? ReadTotals()
+                                     : PgReadRecord(*m_db, key);
+  if (!read) (void)Failed(read.error());
+  return read;
+}
+
+Result<std::optional<std::string>> PgLedgerTxn::ReadSupply() const {
+  bool change = m_mode == Mode::kChange;
+  auto rows = m_db->Exec(change ? "SELECT minted, 0 FROM supply"
+                                : "SELECT minted, (SELECT count(*) FROM journal) FROM supply");
+  if (!rows) return rows.error();
+  if (rows->rows.size() != 1) return MakeError(ErrorCode::kInternal, "the supply row is missing");
+  Supply supply{U(rows->rows[0][0]), U(rows->rows[0][1])};
+  if (change) m_minted = supply.minted;
+  return std::optional<std::string>(supply.ToJson().dump());
+}
+
+Result<std::optional<std::string>> PgLedgerTxn::ReadTotals() const {
+  Totals totals;  // a change adds to zero
+  if (m_mode == Mode::kRead) {
+    auto rows = m_db->Exec(
+        "SELECT sum(contracts_opened), sum(contracts_closed), sum(contracts_expired), "
+        "sum(segments), sum(bytes), sum(paid), sum(charged) FROM totals");
+    if (!rows) return rows.error();
+    const auto& r = rows->rows.at(0);
+    totals = Totals{U(r[0]), U(r[1]), U(r[2]), U(r[3]), U(r[4]), U(r[5]), U(r[6])};
+  }
+  return std::optional<std::string>(totals.ToJson().dump());
+}
+
+Status PgLedgerTxn::WriteSupply(const std::string& value) {
+  auto supply = Supply::FromJson(json::parse(value, nullptr, /*allow_exceptions=*/false));
+  if (!supply) return supply.error();
+  if (m_minted == supply->minted) return Status::Ok();  // only mint changes it
+  auto updated = m_db->Exec("UPDATE supply SET minted = $1", {std::to_string(supply->minted)});
+  return updated ? Status::Ok() : Status(updated.error());
+}
+
+Status PgLedgerTxn::WriteTotals(const std::string& value, int shard) {
+  auto t = Totals::FromJson(json::parse(value, nullptr, /*allow_exceptions=*/false));
+  if (!t) return t.error();
+  if (t->contracts_opened == 0 && t->contracts_closed == 0 && t->contracts_expired == 0 &&
+      t->segments == 0 && t->bytes == 0 && t->paid == 0 && t->charged == 0) {
+    return Status::Ok();
+  }
+  auto n = [](uint64_t v) { return PgParam(std::to_string(v)); };
+  auto updated = m_db->Exec(
+      "UPDATE totals SET contracts_opened = contracts_opened + $1, "
+      "contracts_closed = contracts_closed + $2, contracts_expired = contracts_expired + $3, "
+      "segments = segments + $4, bytes = bytes + $5, paid = paid + $6, charged = charged + $7 "
+      "WHERE shard = $8",
+      {n(t->contracts_opened), n(t->contracts_closed), n(t->contracts_expired), n(t->segments),
+       n(t->bytes), n(t->paid), n(t->charged), std::to_string(shard)});
+  return updated ? Status::Ok() : Status(updated.error());
+}
+
+Status PgLedgerTxn::WriteAll() {
+  if (m_mode == Mode::kRead && !empty())
+    return MakeError(ErrorCode::kInternal, "a read of the ledger may not write");
+  auto answer_times = AnswerTimes(writes());
+  int shard = TotalsShard(writes());
+  for (const auto& [key, value] : writes()) {
+    Status s = Status::Ok();
+    if (PgRowRecord(key)) {
+      int64_t request_ts = 0;
+      if (keys::kAnswers.Contains(key) && value) {
+        auto at = answer_times.find(key);
+        if (at == answer_times.end())
+          return MakeError(ErrorCode::kInternal, "answer " + key + " comes without its time");
+        request_ts = at->second;
+      }
+      s = PgWriteRecord(*m_db, key, value, request_ts);
+    } else if (key == keys::kSupply && value) {
+      s = WriteSupply(*value);
+    } else if (key == keys::kTotals && value) {
+      s = WriteTotals(*value, shard);
+    } else if (!DerivedKey(key)) {
+      s = MakeError(ErrorCode::kInternal, "ledger record " + key + " has no place in PostgreSQL");
+    }
+    if (!s) return s;
+  }
+  return Status::Ok();
+}
+
+Status PgLedgerTxn::Commit() {
+  if (m_done) return MakeError(ErrorCode::kInternal, "the transaction is over");
+  Status written = m_failure ? Status(*m_failure) : Failed(WriteAll());
+  if (!written) {
+    (void)m_db->Exec("ROLLBACK");
+    m_done = true;
+    return written;
+  }
+  m_done = true;
+  return Failed(m_db->Commit());
+}
+
+}  // namespace tollstream

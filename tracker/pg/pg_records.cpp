@@ -1,0 +1,254 @@
+#include "tracker/pg/pg_records.h"
+
+#include <cstdlib>
+
+#include "tracker/ledger_keys.h"
+#include "tracker/ledger_records.h"
+
+namespace tollstream {
+namespace {
+
+// Text of an integer column (NULL: 0). The schema's checks bound each.
+uint64_t U(const PgParam& v) {
+  return v ? std::strtoull(v->c_str(), nullptr, 10) : 0;
+}
+int64_t I(const PgParam& v) {
+  return v ? std::strtoll(v->c_str(), nullptr, 10) : 0;
+}
+std::string S(const PgParam& v) {
+  return v.value_or("");
+}
+PgParam N(uint64_t n) {
+  return std::to_string(n);
+}
+PgParam T(int64_t n) {
+  return std::to_string(n);
+}
+
+Error Unkept(const std::string& key) {
+  return MakeError(ErrorCode::kInternal, "ledger record " + key + " is not read from PostgreSQL");
+}
+
+// The one row `sql` selects with `params`; nullopt when none.
+Result<std::optional<std::vector<PgParam>>> OneRow(PgConnection& db, const char* sql,
+                                                   const std::vector<PgParam>& params) {
+  auto rows = db.Exec(sql, params);
+  if (!rows) return rows.error();
+  if (rows->rows.empty()) return std::optional<std::vector<PgParam>>();
+  return std::optional<std::vector<PgParam>>(std::move(rows->rows[0]));
+}
+
+// `value` parsed by record type R's FromJson.
+template <typename R>
+Result<R> Parsed(const std::string& value) {
+  return R::FromJson(json::parse(value, nullptr, /*allow_exceptions=*/false));
+}
+
+Status Done(const Result<PgRows>& r) {
+  return r ? Status::Ok() : Status(r.error());
+}
+
+Result<std::optional<std::string>> ReadAccount(PgConnection& db, const std::string& address) {
+  auto row = OneRow(db,
+                    "SELECT kind, balance, locked, owner, open, open_contracts, segments, bytes, "
+                    "created, closed FROM accounts WHERE address = $1",
+                    {address});
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<std::string>();
+  const auto& r = **row;
+  json j = {{"address", address}, {"kind", S(r[0])}, {"balance", U(r[1])}};
+  if (S(r[0]) != "ordinary") {
+    j["locked"] = U(r[2]);
+    j["available"] = U(r[1]) - U(r[2]);  // locked <= balance: a table constraint
+    j["owner"] = S(r[3]);
+    j["open"] = S(r[4]) == "t";
+    j["open_contracts"] = U(r[5]);
+    j["segments"] = U(r[6]);
+    j["bytes"] = U(r[7]);
+    j["created"] = I(r[8]);
+    j["closed"] = I(r[9]);
+  }
+  return std::optional<std::string>(j.dump());
+}
+
+Status WriteAccount(PgConnection& db, const std::string& value) {
+  auto a = Parsed<Account>(value);
+  if (!a) return a.error();
+  bool special = a->kind != AccountKind::kOrdinary;
+  auto when = [&](PgParam v) { return special ? v : std::nullopt; };
+  return Done(db.Exec(
+      "INSERT INTO accounts (address, kind, balance, locked, owner, open, open_contracts, "
+      "segments, bytes, created, closed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+      "ON CONFLICT (address) DO UPDATE SET kind = EXCLUDED.kind, balance = EXCLUDED.balance, "
+      "locked = EXCLUDED.locked, owner = EXCLUDED.owner, open = EXCLUDED.open, "
+      "open_contracts = EXCLUDED.open_contracts, segments = EXCLUDED.segments, "
+      "bytes = EXCLUDED.bytes, created = EXCLUDED.created, closed = EXCLUDED.closed",
+      {a->address, std::string(KindName(a->kind)), N(a->balance), N(a->locked), when(a->owner),
+       when(a->open ? "true" : "false"), N(a->open_contracts), N(a->segments), N(a->bytes),
+       when(T(a->created)), when(T(a->closed))}));
+}
+
+Result<std::optional<std::string>> ReadOwner(PgConnection& db, const keys::OwnerKey& key) {
+  auto row = OneRow(db, "SELECT address, generation FROM owners WHERE kind = $1 AND owner = $2",
+                    {std::string(KindName(key.kind)), key.owner});
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<std::string>();
+  return std::optional<std::string>(OwnerIndex{S((**row)[0]), U((**row)[1])}.ToJson().dump());
+}
+
+Status WriteOwner(PgConnection& db, const keys::OwnerKey& key, const std::string& value) {
+  auto o = Parsed<OwnerIndex>(value);
+  if (!o) return o.error();
+  return Done(
+      db.Exec("INSERT INTO owners (kind, owner, address, generation) VALUES ($1, $2, $3, $4) "
+              "ON CONFLICT (kind, owner) DO UPDATE SET address = EXCLUDED.address, "
+              "generation = EXCLUDED.generation",
+              {std::string(KindName(key.kind)), key.owner,
+               o->address.empty() ? PgParam() : PgParam(o->address), N(o->generation)}));
+}
+
+constexpr const char* kContractColumns =
+    "tracker, viewer, broadcaster, spend_address, income_address, stream, price, max_segments, "
+    "expires, nonce, viewer_sig, broadcaster_sig, state, lock, charged, opened, release_at, "
+    "settled, paid, segments, bytes, chain, receipt_sig";
+
+Result<std::optional<std::string>> ReadContract(PgConnection& db, const std::string& id) {
+  auto row = OneRow(
+      db, (std::string("SELECT ") + kContractColumns + " FROM contracts WHERE id = $1").c_str(),
+      {id});
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<std::string>();
+  const auto& r = **row;
+  json terms = {{"tracker", S(r[0])},       {"viewer", S(r[1])},         {"broadcaster", S(r[2])},
+                {"spend_address", S(r[3])}, {"income_address", S(r[4])}, {"stream", S(r[5])},
+                {"price", U(r[6])},         {"max_segments", U(r[7])},   {"expires", I(r[8])},
+                {"nonce", S(r[9])}};
+  json j = {{"id", id},
+            {"terms", terms},
+            {"viewer_sig", S(r[10])},
+            {"broadcaster_sig", S(r[11])},
+            {"state", S(r[12])},
+            {"lock", U(r[13])},
+            {"charged", U(r[14])},
+            {"opened", I(r[15])},
+            {"release_at", I(r[16])},
+            {"settled", I(r[17])},
+            {"paid", U(r[18])},
+            {"segments", U(r[19])},
+            {"bytes", U(r[20])},
+            {"chain", S(r[21])},
+            {"receipt_sig", S(r[22])}};
+  return std::optional<std::string>(j.dump());
+}
+
+Status WriteContract(PgConnection& db, const std::string& value) {
+  auto c = Parsed<ContractRecord>(value);
+  if (!c) return c.error();
+  const ContractTerms& t = c->terms;
+  bool open = c->state == ContractState::kOpen;
+  return Done(db.Exec(
+      std::string("INSERT INTO contracts (id, ") + kContractColumns +
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+          "$17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO UPDATE SET "
+          "state = EXCLUDED.state, settled = EXCLUDED.settled, paid = EXCLUDED.paid, "
+          "segments = EXCLUDED.segments, bytes = EXCLUDED.bytes, chain = EXCLUDED.chain, "
+          "receipt_sig = EXCLUDED.receipt_sig",
+      {c->id,
+       t.tracker.ToHex(),
+       t.viewer.ToHex(),
+       t.broadcaster.ToHex(),
+       t.spend_address,
+       t.income_address,
+       t.stream,
+       N(t.price),
+       N(t.max_segments),
+       T(t.expires),
+       t.nonce,
+       c->viewer_sig,
+       c->broadcaster_sig,
+       std::string(StateName(c->state)),
+       N(c->lock),
+       N(c->charged),
+       T(c->opened),
+       T(c->release_at),
+       open ? PgParam() : T(c->settled),
+       N(c->paid),
+       N(c->segments),
+       N(c->bytes),
+       c->chain,
+       c->receipt_sig}));
+}
+
+Status WriteJournal(PgConnection& db, const std::string& value) {
+  auto e = Parsed<JournalEntry>(value);
+  if (!e) return e.error();
+  return Done(
+      db.Exec("INSERT INTO journal (kind, from_address, to_address, amount, ref, ts) "
+              "VALUES ($1, $2, $3, $4, $5, $6)",
+              {e->kind, e->from, e->to, N(e->amount), e->ref, T(e->ts)}));
+}
+
+Result<std::optional<std::string>> ReadAnswer(PgConnection& db, const keys::AnswerKey& key) {
+  auto row = OneRow(db, "SELECT request_id, body FROM answers WHERE signer = $1 AND nonce = $2",
+                    {key.signer, key.nonce});
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<std::string>();
+  // As StoredAnswer's JSON: {"answer": body, "id": request id}.
+  return std::optional<std::string>("{\"answer\":" + S((**row)[1]) + ",\"id\":\"" + S((**row)[0]) +
+                                    "\"}");
+}
+
+Status WriteAnswer(PgConnection& db, const keys::AnswerKey& key, const std::string& value,
+                   int64_t request_ts) {
+  json j = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("answer"))
+    return MakeError(ErrorCode::kInternal, "a stored answer is not {id, answer}");
+  return Done(db.Exec(
+      "INSERT INTO answers (signer, nonce, request_id, body, request_ts) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      {key.signer, key.nonce, j["id"].get<std::string>(), j["answer"].dump(), T(request_ts)}));
+}
+
+}  // namespace
+
+bool PgRowRecord(const std::string& key) {
+  for (const keys::KeyRange* r :
+       {&keys::kAccounts, &keys::kOwners, &keys::kContracts, &keys::kJournal, &keys::kAnswers}) {
+    if (r->Contains(key)) return true;
+  }
+  return false;
+}
+
+Result<std::optional<std::string>> PgReadRecord(PgConnection& db, const std::string& key) {
+  if (auto address = keys::ParseAccountKey(key)) return ReadAccount(db, *address);
+  if (auto owner = keys::ParseOwnerKey(key)) return ReadOwner(db, *owner);
+  if (auto id = keys::ParseContractKey(key)) return ReadContract(db, *id);
+  if (auto answer = keys::ParseAnswerKey(key)) return ReadAnswer(db, *answer);
+  return Unkept(key);
+}
+
+Status PgWriteRecord(PgConnection& db, const std::string& key,
+                     const std::optional<std::string>& value, int64_t request_ts) {
+  if (auto address = keys::ParseAccountKey(key)) {
+    if (value) return WriteAccount(db, *value);
+    return Done(db.Exec("DELETE FROM accounts WHERE address = $1", {*address}));
+  }
+  if (auto owner = keys::ParseOwnerKey(key)) {
+    if (value) return WriteOwner(db, *owner, *value);
+    return Done(db.Exec("DELETE FROM owners WHERE kind = $1 AND owner = $2",
+                        {std::string(KindName(owner->kind)), owner->owner}));
+  }
+  if (auto id = keys::ParseContractKey(key)) {
+    if (value) return WriteContract(db, *value);
+    return Done(db.Exec("DELETE FROM contracts WHERE id = $1", {*id}));
+  }
+  if (keys::ParseJournalKey(key) && value) return WriteJournal(db, *value);
+  if (auto answer = keys::ParseAnswerKey(key)) {
+    if (value) return WriteAnswer(db, *answer, *value, request_ts);
+    return Done(db.Exec("DELETE FROM answers WHERE signer = $1 AND nonce = $2",
+                        {answer->signer, answer->nonce}));
+  }
+  return MakeError(ErrorCode::kInternal, "ledger record " + key + " has no row in PostgreSQL");
+}
+
+}  // namespace tollstream

@@ -1,0 +1,39 @@
+// How the ledger's records (tracker/ledger_keys.h) are kept in the
+// relational schema (pg_schema.h): each record family is a table, each
+// record a row. A row read back is the same JSON text the record has in
+// LevelDB (keys sorted, as the records' ToJson().dump() writes them), so
+// the ledger's rules cannot tell the backends apart; a record written is
+// checked by its FromJson and stored column by column.
+//
+// The families kept as rows: a/ (accounts), o/ (owners), c/ (contracts),
+// j/ (journal; its number comes from a sequence, the key's is ignored),
+// q/ (answers). The others are the transaction's (pg_ledger_txn.h): the
+// index keys x/, p/, t/ and m/indexes are not rows (contracts' partial
+// indexes and the answers' time column are those indexes), and supply and
+// totals are kept for concurrency.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/base/result.h"
+#include "tracker/pg/pg_connection.h"
+
+namespace tollstream {
+
+// Whether `key` is a record kept as a row (see above).
+bool PgRowRecord(const std::string& key);
+
+// The record at `key` (PgRowRecord) as its JSON text; nullopt when absent.
+// Errors: the database's (pg_connection.h); kInternal for a key of no row
+// family or one read back (j/: the ledger's rules never read the journal).
+Result<std::optional<std::string>> PgReadRecord(PgConnection& db, const std::string& key);
+
+// Writes the record at `key` (PgRowRecord), or deletes it (nullopt).
+// `request_ts`: for an answer (q/), its request's timestamp. Errors: the
+// database's; kInternal for a record that does not parse.
+Status PgWriteRecord(PgConnection& db, const std::string& key,
+                     const std::optional<std::string>& value, int64_t request_ts);
+
+}  // namespace tollstream
