@@ -15,8 +15,12 @@ json AuditRun::ToJson() const {
           {"error", report ? json(nullptr) : json(error)}};
 }
 
+AuditRunner::AuditRunner(Audit audit, std::function<int64_t()> clock)
+    : m_audit(std::move(audit)), m_clock(std::move(clock)) {}
+
 AuditRunner::AuditRunner(const KvStore& store, std::function<int64_t()> clock)
-    : m_store(store), m_clock(std::move(clock)) {}
+    : AuditRunner([&store](const std::atomic<bool>* stop) { return AuditLedger(store, stop); },
+                  std::move(clock)) {}
 
 AuditRunner::~AuditRunner() {
   Stop();
@@ -39,7 +43,7 @@ Result<AuditReport> AuditRunner::Run(const std::string& trigger) {
   run.trigger = trigger;
   run.started = m_clock();
   auto begin = std::chrono::steady_clock::now();
-  auto report = AuditLedger(m_store, &m_stop);
+  auto report = m_audit(&m_stop);
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   {
     std::lock_guard lock(m_mutex);

@@ -41,6 +41,10 @@ struct AuditRun {
 
 class AuditRunner {
  public:
+  // How the ledger is audited (its store's audit); `stop` ends it early.
+  using Audit = std::function<Result<AuditReport>(const std::atomic<bool>* stop)>;
+  AuditRunner(Audit audit, std::function<int64_t()> clock);
+  // The LevelDB ledger in `store`.
   AuditRunner(const KvStore& store, std::function<int64_t()> clock);
   ~AuditRunner();  // Stop()
   AuditRunner(const AuditRunner&) = delete;
@@ -74,7 +78,7 @@ class AuditRunner {
   Result<AuditReport> Run(const std::string& trigger);
   void Schedule(int64_t interval_seconds, bool now);
 
-  const KvStore& m_store;
+  Audit m_audit;
   std::function<int64_t()> m_clock;
   std::atomic<bool> m_stop{false};
   mutable std::mutex m_mutex;

@@ -16,7 +16,7 @@ Dashboard::~Dashboard() {
 }
 
 Result<json> Dashboard::Summary() const {
-  auto figures = ReadFigures(m_service.store());
+  auto figures = m_service.ledger_store().Figures();
   if (!figures) return figures.error();
   return Summary(*figures);
 }
@@ -25,7 +25,7 @@ Result<json> Dashboard::Summary(const LedgerFigures& figures) const {
   auto live = m_registry.List(m_service.Now(), 0);
   auto last = m_audits.last();
   const PublicKey& key = m_service.public_key();
-  auto store = m_service.pipeline().health();
+  auto store = m_service.ledger_store().health();
   return json{
       {"tracker", {{"pubkey", key.ToHex()}, {"address", AddressOf(key)}, {"code", KeyCode(key)}}},
       {"ledger", figures.ToJson()},
@@ -51,7 +51,7 @@ json Dashboard::Streams(size_t limit) const {
 }
 
 void Dashboard::Refresh() {
-  auto figures = ReadFigures(m_service.store());
+  auto figures = m_service.ledger_store().Figures();
   auto summary = figures ? Summary(*figures) : Result<json>(figures.error());
   if (!summary) {
     LogError("dashboard: " + summary.error().message);

@@ -35,13 +35,13 @@ class Dashboard {
 
   // The tracker's key, the ledger's figures, the live counts, the audit
   // state and the store's (whether it takes writes). Errors: those of
-  // ReadFigures.
+  // LedgerStore::Figures.
   Result<json> Summary() const;
   // The live counts and the first `limit` announcements (by stream, then key).
   json Streams(size_t limit) const;
   // History::ToJson.
   json HistoryJson() const { return m_history.ToJson(); }
-  const KvStore& store() const { return m_service.store(); }
+  LedgerStore& ledger_store() const { return m_service.ledger_store(); }
 
   EventFeed& feed() { return m_feed; }
   // Sets the first state, then starts the thread that keeps it current.

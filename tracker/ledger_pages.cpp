@@ -44,14 +44,6 @@ Result<std::optional<T>> Load(const KvStore& store, const KvSnapshot& snapshot,
   return std::optional<T>(std::move(*parsed));
 }
 
-// A page of contracts after `after` ("" or a contract id), of `limit` items.
-Status CheckContractPage(const std::string& after, size_t limit) {
-  if (!after.empty() && !IsLowerHex(after, kIdHexDigits)) {
-    return Invalid("after must be a contract id (64 lowercase hex digits)");
-  }
-  return CheckLimit(limit);
-}
-
 // The parsed `key` of a record the ledger wrote, or an Error.
 template <typename T>
 Result<T> KeyParts(std::optional<T> parsed, std::string_view key) {
@@ -126,10 +118,30 @@ json LedgerPage::ToJson(const char* items_name) const {
   return {{items_name, items}, {"next", next ? json(*next) : json(nullptr)}};
 }
 
-Result<LedgerPage> AccountsPage(const KvStore& store, const std::string& after, size_t limit) {
+Status CheckAccountsPage(const std::string& after, size_t limit) {
   if (!after.empty() && !IsAddress(after))
     return Invalid("after must be an address (64 lowercase hex digits)");
-  if (Status s = CheckLimit(limit); !s) return s.error();
+  return CheckLimit(limit);
+}
+
+Status CheckContractsPage(const std::string& after, size_t limit) {
+  if (!after.empty() && !IsLowerHex(after, kIdHexDigits)) {
+    return Invalid("after must be a contract id (64 lowercase hex digits)");
+  }
+  return CheckLimit(limit);
+}
+
+Status CheckHexId(const std::string& value, const char* what) {
+  if (!IsLowerHex(value, kIdHexDigits)) {
+    return Invalid(std::string(what) + " must be " +
+                   (std::string(what) == "address" ? "an address" : "a contract id") +
+                   " (64 lowercase hex digits)");
+  }
+  return Status::Ok();
+}
+
+Result<LedgerPage> AccountsPage(const KvStore& store, const std::string& after, size_t limit) {
+  if (Status s = CheckAccountsPage(after, limit); !s) return s.error();
   LedgerPage page;
   auto snapshot = store.Snapshot();
   auto it = store.NewIterator(*snapshot);
@@ -149,7 +161,7 @@ Result<LedgerPage> AccountsPage(const KvStore& store, const std::string& after, 
 
 Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
                                  const std::string& after, size_t limit) {
-  if (Status s = CheckContractPage(after, limit); !s) return s.error();
+  if (Status s = CheckContractsPage(after, limit); !s) return s.error();
   LedgerPage page;
   auto snapshot = store.Snapshot();
   auto it = store.NewIterator(*snapshot);
@@ -190,10 +202,8 @@ Result<LedgerPage> ContractsPage(const KvStore& store, ContractFilter filter,
 
 Result<LedgerPage> OpenContractsOf(const KvStore& store, const std::string& address,
                                    const std::string& after, size_t limit) {
-  if (!IsLowerHex(address, kIdHexDigits)) {
-    return Invalid("address must be an address (64 lowercase hex digits)");
-  }
-  if (Status s = CheckContractPage(after, limit); !s) return s.error();
+  if (Status s = CheckHexId(address, "address"); !s) return s.error();
+  if (Status s = CheckContractsPage(after, limit); !s) return s.error();
   LedgerPage page;
   auto snapshot = store.Snapshot();
   auto it = store.NewIterator(*snapshot);
@@ -231,8 +241,7 @@ Result<OpenCount> CountOpenOnStream(const KvStore& store, const std::string& add
 }
 
 Result<json> ContractView(const KvStore& store, const std::string& id) {
-  if (!IsLowerHex(id, kIdHexDigits))
-    return Invalid("id must be a contract id (64 lowercase hex digits)");
+  if (Status s = CheckHexId(id, "id"); !s) return s.error();
   auto snapshot = store.Snapshot();
   auto c = Load<ContractRecord>(store, *snapshot, keys::Contract(id));
   if (!c) return c.error();

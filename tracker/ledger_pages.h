@@ -84,6 +84,13 @@ Result<OpenCount> CountOpenOnStream(const KvStore& store, const std::string& add
 // kNotFound, kUnavailable, kInternal.
 Result<json> ContractView(const KvStore& store, const std::string& id);
 
+// The checks of a page's arguments, the same for every store: kInvalidField
+// for a malformed `after` (an address, or a contract id) or `limit`, and
+// for a malformed address or contract id (`what` names it).
+Status CheckAccountsPage(const std::string& after, size_t limit);
+Status CheckContractsPage(const std::string& after, size_t limit);
+Status CheckHexId(const std::string& value, const char* what);
+
 // A contract's public members: its terms less the nonce, flattened, with its
 // state and settlement; no signatures.
 json PublicContract(const ContractRecord& c);

@@ -19,14 +19,14 @@ using Clock = std::chrono::steady_clock;
 // a reading younger than kMaxAge serves the rest of the scrape.
 class FiguresCache {
  public:
-  explicit FiguresCache(const KvStore& store) : m_store(store) {}
+  explicit FiguresCache(LedgerStore& store) : m_store(store) {}
 
   // nullopt when the ledger cannot be read.
   std::optional<LedgerFigures> Get() {
     std::lock_guard lock(m_mutex);
     auto now = Clock::now();
     if (!m_read_at || now - *m_read_at > kMaxAge) {
-      auto figures = ReadFigures(m_store);
+      auto figures = m_store.Figures();
       m_figures = figures ? std::optional<LedgerFigures>(*figures) : std::nullopt;
       m_read_at = now;
     }
@@ -35,7 +35,7 @@ class FiguresCache {
 
  private:
   static constexpr auto kMaxAge = std::chrono::milliseconds(100);
-  const KvStore& m_store;
+  LedgerStore& m_store;
   std::mutex m_mutex;
   std::optional<Clock::time_point> m_read_at;
   std::optional<LedgerFigures> m_figures;
@@ -43,7 +43,7 @@ class FiguresCache {
 
 }  // namespace
 
-void DeclareTrackerGauges(Metrics& metrics, const KvStore& store, StreamRegistry& registry,
+void DeclareTrackerGauges(Metrics& metrics, LedgerStore& store, StreamRegistry& registry,
                           const AuditRunner& audits, std::function<int64_t()> clock) {
   auto cache = std::make_shared<FiguresCache>(store);
   auto ledger = [&metrics, cache](const char* name, const char* help,

@@ -20,7 +20,7 @@
 namespace tollstream {
 
 // Declares the gauges in `metrics`; the others outlive it.
-void DeclareTrackerGauges(Metrics& metrics, const KvStore& store, StreamRegistry& registry,
+void DeclareTrackerGauges(Metrics& metrics, LedgerStore& store, StreamRegistry& registry,
                           const AuditRunner& audits, std::function<int64_t()> clock);
 
 // The route label of a request: /v1/<method> for a registered method, the

@@ -59,7 +59,9 @@ class Tracker {
   Tracker(const TrackerNodeOptions& options, TrackerData& data)
       : m_options(options),
         m_service(data.key, *data.ledger, options.service),
-        m_audits(*data.ledger, [this] { return m_service.Now(); }),
+        m_audits(
+            [this](const std::atomic<bool>* stop) { return m_service.ledger_store().Audit(stop); },
+            [this] { return m_service.Now(); }),
         m_history(options.history_step_seconds, options.data_dir + "/history.json"),
         m_dashboard(m_service, m_registry, m_audits, m_history) {
     if (Status loaded = m_history.Load(); !loaded) LogWarn("history: " + loaded.error().message);
@@ -69,7 +71,7 @@ class Tracker {
     endpoint.tuning = options.http;
     ServeSigned(m_server, m_service.rpc(), endpoint);
     InstrumentServer(m_server, m_service.metrics(), TrackerRouteOf(m_service));
-    DeclareTrackerGauges(m_service.metrics(), *data.ledger, m_registry, m_audits,
+    DeclareTrackerGauges(m_service.metrics(), m_service.ledger_store(), m_registry, m_audits,
                          [this] { return m_service.Now(); });
     ServeDashboard(m_server, m_dashboard);
     ServeHealth(m_server, ReadyChecks());
@@ -79,7 +81,7 @@ class Tracker {
   // directory takes a synced write.
   std::vector<ReadyCheck> ReadyChecks() {
     auto store = [this]() -> Status {
-      auto health = m_service.pipeline().health();
+      auto health = m_service.ledger_store().health();
       if (health.ok) return Status::Ok();
       return MakeError(ErrorCode::kUnavailable, "the ledger's store failed: " + health.error);
     };

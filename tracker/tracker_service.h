@@ -4,16 +4,17 @@
 // For each request: parse and check the envelope (signature, the tracker's
 // own key, clock skew), let the method prepare its work (validate
 // parameters, check nested signatures: all outside any lock), then apply it:
-//   - kChange methods run one at a time under the ledger lock. The answer of
-//     every applied request (success or refusal) is stored with the change,
-//     keyed by signer and nonce: an exact retry gets the first answer again,
-//     another request with a used nonce is refused. The answer is sent only
-//     once the change is on disk (group commit).
-//   - kRead methods read the newest state, and answer once it is on disk.
+//   - kChange methods are applied by the ledger's store (ledger_store.h),
+//     exactly once: the answer of every applied request (success or
+//     refusal) is stored with the change, keyed by signer and nonce: an
+//     exact retry gets the first answer again, another request with a used
+//     nonce is refused. The answer is sent only once the change is durable.
+//   - kRead methods read the newest state, and answer once it is durable.
 //   - kStateless methods get no ledger transaction: they read no ledger
 //     state, or only what is committed (a snapshot of the store).
-// A kChange request is announced to the commit pipeline as it arrives, before
-// it is parsed and checked, so that a group commit under way waits for it.
+// On LevelDB, a kChange request is announced to the commit pipeline as it
+// arrives, before it is parsed and checked, so that a group commit under
+// way waits for it.
 // Every answer, refusals included, is signed by the tracker key, and every
 // refusal is counted by its code in the service's metrics registry
 // (tollstream_tracker_refusals_total; an exact retry answered with its stored
@@ -38,6 +39,8 @@
 #include "common/store/kv_store.h"
 #include "common/wire/envelope.h"
 #include "tracker/ledger.h"
+#include "tracker/ledger_store.h"
+#include "tracker/leveldb_ledger_store.h"
 
 namespace tollstream {
 
@@ -58,7 +61,10 @@ class TrackerService {
   // Validates a checked request's params; returns the work or an Error.
   using Prepare = std::function<Result<Apply>(const Request& request)>;
 
+  // The ledger on LevelDB, in `store`.
   TrackerService(KeyPair key, KvStore& store, ServiceConfig config);
+  // The ledger in `store` (e.g. PostgreSQL: pg/pg_ledger_store.h).
+  TrackerService(KeyPair key, std::unique_ptr<LedgerStore> store, ServiceConfig config);
   ~TrackerService();
 
   // Registers `method` (served at POST /v1/<method>). Not thread-safe: call before serving.
@@ -77,18 +83,19 @@ class TrackerService {
 
   // Releases contracts whose release time has passed and forgets stored
   // answers too old to be retried. Returns how many of each it handled.
-  struct Maintenance {
-    size_t released = 0;
-    size_t pruned = 0;
-  };
+  using Maintenance = LedgerStore::Upkeep;
   Result<Maintenance> RunMaintenance(int64_t now);
 
   const PublicKey& public_key() const { return m_key.public_key(); }
   const KeyPair& key() const { return m_key; }
   Ledger& ledger() { return m_ledger; }
-  KvStore& store() { return m_store; }
+  LedgerStore& ledger_store() { return *m_store; }
+  // The LevelDB store and its pipeline; null when the ledger is elsewhere.
+  LevelDbLedgerStore* leveldb() { return m_leveldb; }
+  // LevelDB only (the dashboard's and pages' reads, backups).
+  KvStore& store() { return m_leveldb->store(); }
+  CommitPipeline& pipeline() { return m_leveldb->pipeline(); }
   const ServiceConfig& config() const { return m_config; }
-  CommitPipeline& pipeline() { return *m_pipeline; }
   // The process's metrics registry (the HTTP server serves it at GET /metrics).
   Metrics& metrics() { return m_metrics; }
   // The tracker's clock: the system clock, in Unix seconds.
@@ -98,19 +105,18 @@ class TrackerService {
   // A checked request of a method of `kind`: prepared, applied, answered.
   Answer Run(Call& call, Kind kind, const Prepare& prepare);
   Result<json> ApplyChange(const Request& request, const Apply& apply, int64_t now,
-                           CommitPipeline::Announcement& coming);
-  Result<json> ApplyRead(const Apply& apply, int64_t now);
+                           CommitPipeline::Announcement* coming);
   void CountRefusal(const json& body) const;
+  void DeclareMetrics();
 
   Metrics m_metrics;
   // Per error code (by its enum value): the refusal counters, found once.
   std::array<Metrics::Counter*, static_cast<size_t>(ErrorCode::kUpstream) + 1> m_refusals{};
   KeyPair m_key;
-  KvStore& m_store;
+  std::unique_ptr<LedgerStore> m_store;
+  LevelDbLedgerStore* m_leveldb = nullptr;  // m_store, when it is LevelDB
   ServiceConfig m_config;
   Ledger m_ledger;
-  std::unique_ptr<CommitPipeline> m_pipeline;
-  std::mutex m_ledger_mutex;
   SignedService m_rpc;
 };
 

@@ -23,7 +23,9 @@
 #include "tracker/audit.h"
 #include "tracker/ledger.h"
 #include "tracker/ledger_indexes.h"
+#include "tracker/leveldb_ledger_store.h"
 #include "tracker/pg/pg_audit.h"
+#include "tracker/pg/pg_ledger_store.h"
 #include "tracker/pg/pg_ledger_txn.h"
 #include "tracker/pg/pg_schema.h"
 
@@ -36,17 +38,18 @@ inline bool LedgerOnPostgres() {
   return backend != nullptr && std::string(backend) == "postgresql";
 }
 
-// A connection to a fresh, empty ledger schema of tracker `key` in one
-// cluster that the test process shares.
-inline std::unique_ptr<PgConnection> FreshPgLedger(const PublicKey& key) {
+// The URL of a fresh, empty ledger schema of tracker `key` in one cluster
+// that the test process shares.
+inline std::string FreshPgLedger(const PublicKey& key) {
   static PgCluster cluster;
   static std::atomic<int> made{0};
   std::string schema = "ledger_" + std::to_string(made++);
   cluster.Psql("CREATE SCHEMA " + schema);
-  auto db = PgConnection::Open(cluster.url() + "?options=-csearch_path%3D" + schema);
+  std::string url = cluster.url() + "?options=-csearch_path%3D" + schema;
+  auto db = PgConnection::Open(url);
   REQUIRE_MESSAGE(db.ok(), db.error().message);
   REQUIRE(CreatePgSchema(**db, key.ToHex()).ok());
-  return std::move(*db);
+  return url;
 }
 
 class LedgerFixture {
@@ -57,8 +60,19 @@ class LedgerFixture {
         ledger(tracker.public_key(),
                LedgerConfig{/*grace_seconds=*/60, /*max_contract_seconds=*/3600}) {
     REQUIRE(BuildMissingIndexes(*store).ok());  // as a tracker's ledger: its indexes built
-    if (LedgerOnPostgres()) db = FreshPgLedger(tracker.public_key());
+    if (LedgerOnPostgres()) {
+      std::string url = FreshPgLedger(tracker.public_key());
+      auto opened = PgConnection::Open(url);
+      REQUIRE(opened.ok());
+      db = std::move(*opened);
+      m_views = std::make_unique<PgLedgerStore>(url, 1);
+    } else {
+      m_views = std::make_unique<LevelDbLedgerStore>(*store, std::chrono::microseconds(0));
+    }
   }
+
+  // The read-only views of the committed ledger (figures, pages, audit).
+  LedgerStore& views() { return *m_views; }
 
   // Runs `op` in a transaction, committing (and waiting) only when it succeeds.
   Result<json> Apply(const std::function<Result<json>(LedgerTxn&)>& op) {
@@ -112,7 +126,7 @@ class LedgerFixture {
   json AccountOf(const std::string& address) { return *ledger.AccountInfo(*View(), address); }
 
   bool AuditHolds() {
-    auto report = db ? AuditPgLedger(*db) : AuditLedger(*store);
+    auto report = views().Audit(nullptr);
     REQUIRE(report.ok());
     if (!report->ok) {
       for (const auto& p : report->problems) MESSAGE(p);
@@ -174,6 +188,9 @@ class LedgerFixture {
   std::unique_ptr<CommitPipeline> pipeline;
   Ledger ledger;
   std::unique_ptr<PgConnection> db;  // the ledger, when it is on PostgreSQL
+
+ private:
+  std::unique_ptr<LedgerStore> m_views;
 };
 
 }  // namespace tollstream::test

@@ -59,7 +59,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
   for (size_t limit : {size_t{1}, size_t{2}, size_t{7}, kMaxPageSize}) {
     CAPTURE(limit);
     auto every = Walk([&](const std::string& after) {
-      return ContractsPage(*store, ContractFilter::kAll, after, limit);
+      return views().ContractsPage(ContractFilter::kAll, after, limit);
     });
     auto ids = Field(every, "id");
     CHECK(std::set<std::string>(ids.begin(), ids.end()) == all_ids);
@@ -67,7 +67,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
     CHECK(std::is_sorted(ids.begin(), ids.end()));
 
     auto open = Walk([&](const std::string& after) {
-      return ContractsPage(*store, ContractFilter::kOpen, after, limit);
+      return views().ContractsPage(ContractFilter::kOpen, after, limit);
     });
     auto open_list = Field(open, "id");
     CHECK(std::set<std::string>(open_list.begin(), open_list.end()) == open_ids);
@@ -78,7 +78,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
     }
 
     auto accounts =
-        Walk([&](const std::string& after) { return AccountsPage(*store, after, limit); });
+        Walk([&](const std::string& after) { return views().AccountsPage(after, limit); });
     auto addresses = Field(accounts, "address");
     CHECK(addresses.size() == 3);
     CHECK(std::set<std::string>(addresses.begin(), addresses.end()) ==
@@ -87,7 +87,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
   }
 
   // A closed contract shows what was paid; none shows a nonce or a signature.
-  auto closed = ContractView(*store, ToHex(contracts[0].id));
+  auto closed = views().ContractView(ToHex(contracts[0].id));
   REQUIRE(closed.ok());
   CHECK((*closed)["state"] == "closed");
   CHECK((*closed)["paid"] == 8);
@@ -95,7 +95,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
   CHECK((*closed)["bytes"] == 4000);
   CHECK((*closed)["stream"] == "news");
   CHECK((*closed)["viewer"] == c.public_key().ToHex());
-  auto page = ContractsPage(*store, ContractFilter::kAll, "", kMaxPageSize);
+  auto page = views().ContractsPage(ContractFilter::kAll, "", kMaxPageSize);
   REQUIRE(page.ok());
   std::string text = page->ToJson("contracts").dump();
   for (const auto& k : contracts) CHECK(text.find(k.terms.nonce) == std::string::npos);
@@ -129,7 +129,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
     CAPTURE(limit);
     auto list = [&](const std::string& address) {
       return Field(Walk([&](const std::string& after) {
-                     return OpenContractsOf(*store, address, after, limit);
+                     return views().OpenContractsOf(address, after, limit);
                    }),
                    "id");
     };
@@ -140,10 +140,10 @@ TEST_CASE_FIXTURE(LedgerFixture,
     }
     CHECK(list(AddressOf(c.public_key())).empty());
   }
-  CHECK(OpenContractsOf(*store, "abc", "", 5).error().code == ErrorCode::kInvalidField);
-  CHECK(OpenContractsOf(*store, income, "xyz", 5).error().code == ErrorCode::kInvalidField);
-  CHECK(OpenContractsOf(*store, income, "", 0).error().code == ErrorCode::kInvalidField);
-  CHECK(OpenContractsOf(*store, income, "", kMaxPageSize + 1).error().code ==
+  CHECK(views().OpenContractsOf("abc", "", 5).error().code == ErrorCode::kInvalidField);
+  CHECK(views().OpenContractsOf(income, "xyz", 5).error().code == ErrorCode::kInvalidField);
+  CHECK(views().OpenContractsOf(income, "", 0).error().code == ErrorCode::kInvalidField);
+  CHECK(views().OpenContractsOf(income, "", kMaxPageSize + 1).error().code ==
         ErrorCode::kInvalidField);
 }
 
@@ -157,11 +157,11 @@ TEST_CASE_FIXTURE(LedgerFixture, "the open filter goes on after its cursor's con
     k.push_back(MakeContract(c, b, spend, income, 1, 10, kNow + 100 + i));
     REQUIRE(Open(b, k.back()).ok());
   }
-  auto first = ContractsPage(*store, ContractFilter::kOpen, "", 2);
+  auto first = views().ContractsPage(ContractFilter::kOpen, "", 2);
   REQUIRE(first.ok());
   REQUIRE(first->next == ToHex(k[1].id));
   REQUIRE(Close(b, k[1], std::nullopt).ok());
-  auto second = ContractsPage(*store, ContractFilter::kOpen, *first->next, 2);
+  auto second = views().ContractsPage(ContractFilter::kOpen, *first->next, 2);
   REQUIRE(second.ok());
   CHECK(Field(second->items.get<std::vector<json>>(), "id") ==
         std::vector<std::string>{ToHex(k[2].id), ToHex(k[3].id)});
@@ -171,25 +171,25 @@ TEST_CASE_FIXTURE(LedgerFixture, "the open filter goes on after its cursor's con
 TEST_CASE_FIXTURE(LedgerFixture,
                   "bad cursors and limits are refused; an absent contract is not found") {
   std::string id(64, 'a');
-  CHECK(ContractsPage(*store, ContractFilter::kAll, "", 0).error().code ==
+  CHECK(views().ContractsPage(ContractFilter::kAll, "", 0).error().code ==
         ErrorCode::kInvalidField);
-  CHECK(ContractsPage(*store, ContractFilter::kAll, "", kMaxPageSize + 1).error().code ==
+  CHECK(views().ContractsPage(ContractFilter::kAll, "", kMaxPageSize + 1).error().code ==
         ErrorCode::kInvalidField);
-  CHECK(ContractsPage(*store, ContractFilter::kAll, "abc", 5).error().code ==
+  CHECK(views().ContractsPage(ContractFilter::kAll, "abc", 5).error().code ==
         ErrorCode::kInvalidField);
-  CHECK(ContractsPage(*store, ContractFilter::kAll, std::string(64, 'A'), 5).error().code ==
+  CHECK(views().ContractsPage(ContractFilter::kAll, std::string(64, 'A'), 5).error().code ==
         ErrorCode::kInvalidField);
-  CHECK(ContractsPage(*store, ContractFilter::kAll, id, 5).ok());  // a place in id order
-  CHECK(ContractsPage(*store, ContractFilter::kOpen, id, 5).error().code ==
+  CHECK(views().ContractsPage(ContractFilter::kAll, id, 5).ok());  // a place in id order
+  CHECK(views().ContractsPage(ContractFilter::kOpen, id, 5).error().code ==
         ErrorCode::kInvalidField);
-  CHECK(AccountsPage(*store, "zz", 5).error().code == ErrorCode::kInvalidField);
-  CHECK(AccountsPage(*store, "", 0).error().code == ErrorCode::kInvalidField);
-  CHECK(ContractView(*store, id).error().code == ErrorCode::kNotFound);
-  CHECK(ContractView(*store, "").error().code == ErrorCode::kInvalidField);
-  auto empty = AccountsPage(*store, "", 5);
+  CHECK(views().AccountsPage("zz", 5).error().code == ErrorCode::kInvalidField);
+  CHECK(views().AccountsPage("", 0).error().code == ErrorCode::kInvalidField);
+  CHECK(views().ContractView(id).error().code == ErrorCode::kNotFound);
+  CHECK(views().ContractView("").error().code == ErrorCode::kInvalidField);
+  auto empty = views().AccountsPage("", 5);
   REQUIRE(empty.ok());
   CHECK(empty->ToJson("accounts") == json{{"accounts", json::array()}, {"next", nullptr}});
-  auto figures = ReadFigures(*store);
+  auto figures = views().Figures();
   REQUIRE(figures.ok());
   CHECK(figures->ToJson()["minted"] == 0);
   CHECK(figures->contracts_open() == 0);

@@ -77,7 +77,7 @@ void Api(HttpServer& server, std::string_view path,
 }  // namespace
 
 void ServeDashboard(HttpServer& server, Dashboard& dashboard) {
-  const KvStore& store = dashboard.store();
+  LedgerStore& store = dashboard.ledger_store();
   Api(server, "/dashboard/api/summary", [&dashboard](const HttpRequest& req) -> Result<json> {
     auto query = ReadQuery(req, {});
     if (!query) return query.error();
@@ -95,7 +95,7 @@ void ServeDashboard(HttpServer& server, Dashboard& dashboard) {
     if (!query) return query.error();
     auto limit = ReadLimit(*query);
     if (!limit) return limit.error();
-    auto page = AccountsPage(store, Get(*query, "after"), *limit);
+    auto page = store.AccountsPage(Get(*query, "after"), *limit);
     if (!page) return page.error();
     return page->ToJson("accounts");
   });
@@ -107,7 +107,7 @@ void ServeDashboard(HttpServer& server, Dashboard& dashboard) {
     std::string state = query->contains("state") ? Get(*query, "state") : "all";
     if (state != "all" && state != "open") return Invalid("state must be all or open");
     auto filter = state == "open" ? ContractFilter::kOpen : ContractFilter::kAll;
-    auto page = ContractsPage(store, filter, Get(*query, "after"), *limit);
+    auto page = store.ContractsPage(filter, Get(*query, "after"), *limit);
     if (!page) return page.error();
     json out = page->ToJson("contracts");
     out["state"] = state;
@@ -117,7 +117,7 @@ void ServeDashboard(HttpServer& server, Dashboard& dashboard) {
     auto query = ReadQuery(req, {"id"});
     if (!query) return query.error();
     if (!query->contains("id")) return Invalid("id is required");
-    return ContractView(store, Get(*query, "id"));
+    return store.ContractView(Get(*query, "id"));
   });
   Api(server, "/dashboard/api/history", [&dashboard](const HttpRequest& req) -> Result<json> {
     auto query = ReadQuery(req, {});

@@ -120,7 +120,8 @@ void RegisterContractMethods(TrackerService& service) {
         uint64_t limit = r.Has("limit") ? r.Amount("limit") : kDefaultPageSize;
         if (Status s = r.Finish(); !s) return s.error();
         return Apply([&service, address, after, limit](LedgerTxn&, int64_t) -> Result<json> {
-          auto page = OpenContractsOf(service.store(), address, after, static_cast<size_t>(limit));
+          auto page =
+              service.ledger_store().OpenContractsOf(address, after, static_cast<size_t>(limit));
           if (!page) return page.error();
           return page->ToJson("contracts");
         });

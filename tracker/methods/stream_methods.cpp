@@ -30,7 +30,7 @@ bool IsHttpUrl(std::string_view url) {
 // streams: the directory of live streams, by name, whose name or title
 // contains `query` (without case).
 void RegisterDirectory(TrackerService& service, StreamRegistry& registry) {
-  const KvStore& store = service.store();
+  LedgerStore& store = service.ledger_store();
   using Apply = TrackerService::Apply;
   using Kind = TrackerService::Kind;
   service.AddMethod("streams", Kind::kStateless, [&](const Request& req) -> Result<Apply> {
@@ -47,7 +47,7 @@ void RegisterDirectory(TrackerService& service, StreamRegistry& registry) {
       uint64_t walk = kMostContractsWalked;
       for (auto& e : entries) {
         for (const auto& address : e.income_addresses) {
-          auto n = CountOpenOnStream(store, address, e.stream, walk);
+          auto n = store.CountOpenOnStream(address, e.stream, walk);
           if (!n) return n.error();
           e.viewers += n->on_stream;
           walk -= n->walked;

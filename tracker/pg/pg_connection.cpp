@@ -131,6 +131,10 @@ Status PgConnection::Commit(std::string* sqlstate) {
   return done.error();
 }
 
+bool PgConnection::idle() const {
+  return PQstatus(m_conn) == CONNECTION_OK && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
+}
+
 Result<PgRows> PgConnection::Exec(const std::string& sql, const std::vector<PgParam>& params,
                                   std::string* sqlstate) {
   std::vector<const char*> values;

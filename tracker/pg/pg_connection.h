@@ -65,6 +65,8 @@ class PgConnection {
   Status Commit(std::string* sqlstate = nullptr);
   // Connects again after a lost connection. Errors: as Open.
   Status Reset();
+  // Whether the connection is up with no transaction open (fit for reuse).
+  bool idle() const;
   // The URL as shown in logs and messages: user, host, port and database.
   const std::string& shown() const { return m_shown; }
 

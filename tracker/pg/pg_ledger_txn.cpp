@@ -45,10 +45,20 @@ bool DerivedKey(const std::string& key) {
 }  // namespace
 
 Result<std::unique_ptr<PgLedgerTxn>> PgLedgerTxn::Begin(PgConnection& db, Mode mode) {
-  auto begun = db.Exec(mode == Mode::kChange ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  if (!begun) return begun.error();
-  return std::unique_ptr<PgLedgerTxn>(new PgLedgerTxn(db, mode));
+  std::unique_ptr<PgLedgerTxn> txn(new PgLedgerTxn(db, mode));
+  if (mode == Mode::kStatement) {
+    txn->m_done = true;  // nothing to commit or roll back
+    return txn;
+  }
+  Status begun = mode == Mode::kChange
+                     ? db.ExecScript("BEGIN ISOLATION LEVEL READ COMMITTED")
+                     : db.ExecScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (!begun) {
+    txn->m_done = true;
+    if (!db.idle()) (void)db.Exec("ROLLBACK");
+    return begun.error();
+  }
+  return txn;
 }
 
 PgLedgerTxn::~PgLedgerTxn() {
@@ -62,15 +72,17 @@ Status PgLedgerTxn::Failed(Status s) const {
 
 Result<std::optional<std::string>> PgLedgerTxn::ReadStored(const std::string& key) const {
   if (m_failure) return *m_failure;
+  bool change = m_mode == Mode::kChange;
   auto read = key == keys::kSupply   ? ReadSupply()
               : key == keys::kTotals ? ReadTotals()
-                                     : PgReadRecord(*m_db, key);
+                                     : PgReadRecord(*m_db, key, /*lock=*/change);
   if (!read) (void)Failed(read.error());
+  if (read && read->has_value() && change) m_existed.insert(key);
   return read;
 }
 
 Result<std::optional<std::string>> PgLedgerTxn::ReadSupply() const {
-  bool change = m_mode == Mode::kChange;
+  bool change = m_mode != Mode::kRead;
   auto rows = m_db->Exec(change ? "SELECT minted, 0 FROM supply"
                                 : "SELECT minted, (SELECT count(*) FROM journal) FROM supply");
   if (!rows) return rows.error();
@@ -120,7 +132,7 @@ Status PgLedgerTxn::WriteTotals(const std::string& value, int shard) {
 }
 
 Status PgLedgerTxn::WriteAll() {
-  if (m_mode == Mode::kRead && !empty())
+  if (m_mode != Mode::kChange && !empty())
     return MakeError(ErrorCode::kInternal, "a read of the ledger may not write");
   auto answer_times = AnswerTimes(writes());
   int shard = TotalsShard(writes());
@@ -134,7 +146,7 @@ Status PgLedgerTxn::WriteAll() {
           return MakeError(ErrorCode::kInternal, "answer " + key + " comes without its time");
         request_ts = at->second;
       }
-      s = PgWriteRecord(*m_db, key, value, request_ts);
+      s = PgWriteRecord(*m_db, key, value, m_existed.count(key) > 0, request_ts);
     } else if (key == keys::kSupply && value) {
       s = WriteSupply(*value);
     } else if (key == keys::kTotals && value) {
@@ -148,6 +160,10 @@ Status PgLedgerTxn::WriteAll() {
 }
 
 Status PgLedgerTxn::Commit() {
+  if (m_mode == Mode::kStatement) {
+    if (!empty()) return MakeError(ErrorCode::kInternal, "a single read may not write");
+    return m_failure ? Status(*m_failure) : Status::Ok();
+  }
   if (m_done) return MakeError(ErrorCode::kInternal, "the transaction is over");
   Status written = m_failure ? Status(*m_failure) : Failed(WriteAll());
   if (!written) {

@@ -3,19 +3,31 @@
 // the rules ask, writes are kept and sent at Commit, all in one database
 // transaction.
 //
-// A change runs at SERIALIZABLE: whatever instances run at once, the result
-// is that of some order of them, or the database fails one with a
-// serialization failure (kBusy: run the change again from its start, in a
-// new transaction). So that concurrent changes do not all conflict on the
-// rows every change touches:
+// A change is serializable by strict two-phase locking: it runs at READ
+// COMMITTED and locks every row it reads (SELECT ... FOR UPDATE) until it
+// ends, so changes that touch the same rows run one after the other, and
+// the rules read nothing else but single rows by key. A row read absent is
+// inserted without ON CONFLICT: if another change inserted it meanwhile,
+// the insert fails and this change is kBusy (run it again from its start,
+// in a new transaction), as it is on a deadlock (40P01) or, on engines that
+// run everything SERIALIZABLE, a serialization failure (40001). PostgreSQL's
+// own SERIALIZABLE was measured and not chosen: its predicate locks are
+// promoted to whole pages (more than two rows of a page read), so changes
+// to different accounts of a small ledger failed each other again and
+// again.
+//
+// So that concurrent changes do not all wait on the rows every change
+// touches:
 //   - the journal's numbers come from a sequence (the `j/<seq>` key and
 //     the supply's `journal_next` a change sees are not used);
 //   - in a change, the totals read as zero and what is written to them is
 //     added to one shard of the totals table (the shard of the first
 //     contract the change writes); a read sums the shards;
-//   - the supply is written only when the minted amount changes (mint).
-// A read (Mode::kRead) is one REPEATABLE READ READ ONLY snapshot, which
-// never fails for serialization.
+//   - the supply is read unlocked and written only when the minted amount
+//     changes (mint), as an addition checked against 2^53-1.
+// A read (Mode::kRead) is one REPEATABLE READ READ ONLY snapshot; with
+// Mode::kStatement no transaction is opened, for a single read (the lookup
+// of a stored answer, outside any change).
 //
 // The first statement that fails poisons the transaction: later reads
 // fail too, and failure() and Commit say why, so a caller never takes a
@@ -25,6 +37,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 
 #include "tracker/ledger_txn.h"
 #include "tracker/pg/pg_connection.h"
@@ -33,7 +46,7 @@ namespace tollstream {
 
 class PgLedgerTxn final : public LedgerTxn {
  public:
-  enum class Mode { kChange, kRead };
+  enum class Mode { kChange, kRead, kStatement };
 
   // Begins a transaction on `db`, which must have none open.
   static Result<std::unique_ptr<PgLedgerTxn>> Begin(PgConnection& db, Mode mode);
@@ -65,6 +78,7 @@ class PgLedgerTxn final : public LedgerTxn {
   bool m_done = false;  // committed or rolled back
   mutable std::optional<Error> m_failure;
   mutable std::optional<uint64_t> m_minted;  // the supply as read
+  mutable std::set<std::string> m_existed;   // rows read present (and locked)
 };
 
 }  // namespace tollstream

@@ -29,10 +29,11 @@ Error Unkept(const std::string& key) {
   return MakeError(ErrorCode::kInternal, "ledger record " + key + " is not read from PostgreSQL");
 }
 
-// The one row `sql` selects with `params`; nullopt when none.
-Result<std::optional<std::vector<PgParam>>> OneRow(PgConnection& db, const char* sql,
-                                                   const std::vector<PgParam>& params) {
-  auto rows = db.Exec(sql, params);
+// The one row `sql` selects with `params` (locked: FOR UPDATE); nullopt when none.
+Result<std::optional<std::vector<PgParam>>> OneRow(PgConnection& db, const std::string& sql,
+                                                   const std::vector<PgParam>& params,
+                                                   bool lock = false) {
+  auto rows = db.Exec(lock ? sql + " FOR UPDATE" : sql, params);
   if (!rows) return rows.error();
   if (rows->rows.empty()) return std::optional<std::vector<PgParam>>();
   return std::optional<std::vector<PgParam>>(std::move(rows->rows[0]));
@@ -48,111 +49,92 @@ Status Done(const Result<PgRows>& r) {
   return r ? Status::Ok() : Status(r.error());
 }
 
-Result<std::optional<std::string>> ReadAccount(PgConnection& db, const std::string& address) {
-  auto row = OneRow(db,
-                    "SELECT kind, balance, locked, owner, open, open_contracts, segments, bytes, "
-                    "created, closed FROM accounts WHERE address = $1",
-                    {address});
-  if (!row) return row.error();
-  if (!row->has_value()) return std::optional<std::string>();
-  const auto& r = **row;
-  json j = {{"address", address}, {"kind", S(r[0])}, {"balance", U(r[1])}};
-  if (S(r[0]) != "ordinary") {
-    j["locked"] = U(r[2]);
-    j["available"] = U(r[1]) - U(r[2]);  // locked <= balance: a table constraint
-    j["owner"] = S(r[3]);
-    j["open"] = S(r[4]) == "t";
-    j["open_contracts"] = U(r[5]);
-    j["segments"] = U(r[6]);
-    j["bytes"] = U(r[7]);
-    j["created"] = I(r[8]);
-    j["closed"] = I(r[9]);
+// Runs `sql` (an INSERT of a row; with `upsert` appended when the row
+// existed). A row another transaction inserted meanwhile is kBusy.
+Status Store(PgConnection& db, const std::string& sql, const std::string& upsert, bool existed,
+             const std::vector<PgParam>& params) {
+  std::string state;
+  auto done = db.Exec(existed ? sql + " " + upsert : sql, params, &state);
+  if (!done && state == "23505") {
+    return MakeError(ErrorCode::kBusy, "a row was inserted meanwhile by another change");
   }
-  return std::optional<std::string>(j.dump());
+  return Done(done);
 }
 
-Status WriteAccount(PgConnection& db, const std::string& value) {
+Result<std::optional<std::string>> ReadAccount(PgConnection& db, const std::string& address,
+                                               bool lock) {
+  auto row =
+      OneRow(db, std::string("SELECT ") + kPgAccountColumns + " FROM accounts WHERE address = $1",
+             {address}, lock);
+  if (!row) return row.error();
+  if (!row->has_value()) return std::optional<std::string>();
+  return std::optional<std::string>(PgAccountJson(address, **row, 0).dump());
+}
+
+Status WriteAccount(PgConnection& db, const std::string& value, bool existed) {
   auto a = Parsed<Account>(value);
   if (!a) return a.error();
   bool special = a->kind != AccountKind::kOrdinary;
   auto when = [&](PgParam v) { return special ? v : std::nullopt; };
-  return Done(db.Exec(
+  return Store(
+      db,
       "INSERT INTO accounts (address, kind, balance, locked, owner, open, open_contracts, "
-      "segments, bytes, created, closed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+      "segments, bytes, created, closed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
       "ON CONFLICT (address) DO UPDATE SET kind = EXCLUDED.kind, balance = EXCLUDED.balance, "
       "locked = EXCLUDED.locked, owner = EXCLUDED.owner, open = EXCLUDED.open, "
       "open_contracts = EXCLUDED.open_contracts, segments = EXCLUDED.segments, "
       "bytes = EXCLUDED.bytes, created = EXCLUDED.created, closed = EXCLUDED.closed",
+      existed,
       {a->address, std::string(KindName(a->kind)), N(a->balance), N(a->locked), when(a->owner),
        when(a->open ? "true" : "false"), N(a->open_contracts), N(a->segments), N(a->bytes),
-       when(T(a->created)), when(T(a->closed))}));
+       when(T(a->created)), when(T(a->closed))});
 }
 
-Result<std::optional<std::string>> ReadOwner(PgConnection& db, const keys::OwnerKey& key) {
+Result<std::optional<std::string>> ReadOwner(PgConnection& db, const keys::OwnerKey& key,
+                                             bool lock) {
   auto row = OneRow(db, "SELECT address, generation FROM owners WHERE kind = $1 AND owner = $2",
-                    {std::string(KindName(key.kind)), key.owner});
+                    {std::string(KindName(key.kind)), key.owner}, lock);
   if (!row) return row.error();
   if (!row->has_value()) return std::optional<std::string>();
   return std::optional<std::string>(OwnerIndex{S((**row)[0]), U((**row)[1])}.ToJson().dump());
 }
 
-Status WriteOwner(PgConnection& db, const keys::OwnerKey& key, const std::string& value) {
+Status WriteOwner(PgConnection& db, const keys::OwnerKey& key, const std::string& value,
+                  bool existed) {
   auto o = Parsed<OwnerIndex>(value);
   if (!o) return o.error();
-  return Done(
-      db.Exec("INSERT INTO owners (kind, owner, address, generation) VALUES ($1, $2, $3, $4) "
-              "ON CONFLICT (kind, owner) DO UPDATE SET address = EXCLUDED.address, "
-              "generation = EXCLUDED.generation",
-              {std::string(KindName(key.kind)), key.owner,
-               o->address.empty() ? PgParam() : PgParam(o->address), N(o->generation)}));
+  return Store(db, "INSERT INTO owners (kind, owner, address, generation) VALUES ($1, $2, $3, $4)",
+               "ON CONFLICT (kind, owner) DO UPDATE SET address = EXCLUDED.address, "
+               "generation = EXCLUDED.generation",
+               existed,
+               {std::string(KindName(key.kind)), key.owner,
+                o->address.empty() ? PgParam() : PgParam(o->address), N(o->generation)});
 }
 
-constexpr const char* kContractColumns =
-    "tracker, viewer, broadcaster, spend_address, income_address, stream, price, max_segments, "
-    "expires, nonce, viewer_sig, broadcaster_sig, state, lock, charged, opened, release_at, "
-    "settled, paid, segments, bytes, chain, receipt_sig";
-
-Result<std::optional<std::string>> ReadContract(PgConnection& db, const std::string& id) {
-  auto row = OneRow(
-      db, (std::string("SELECT ") + kContractColumns + " FROM contracts WHERE id = $1").c_str(),
-      {id});
+Result<std::optional<std::string>> ReadContract(PgConnection& db, const std::string& id,
+                                                bool lock) {
+  auto row =
+      OneRow(db, std::string("SELECT ") + kPgContractColumns + " FROM contracts WHERE id = $1",
+             {id}, lock);
   if (!row) return row.error();
   if (!row->has_value()) return std::optional<std::string>();
-  const auto& r = **row;
-  json terms = {{"tracker", S(r[0])},       {"viewer", S(r[1])},         {"broadcaster", S(r[2])},
-                {"spend_address", S(r[3])}, {"income_address", S(r[4])}, {"stream", S(r[5])},
-                {"price", U(r[6])},         {"max_segments", U(r[7])},   {"expires", I(r[8])},
-                {"nonce", S(r[9])}};
-  json j = {{"id", id},
-            {"terms", terms},
-            {"viewer_sig", S(r[10])},
-            {"broadcaster_sig", S(r[11])},
-            {"state", S(r[12])},
-            {"lock", U(r[13])},
-            {"charged", U(r[14])},
-            {"opened", I(r[15])},
-            {"release_at", I(r[16])},
-            {"settled", I(r[17])},
-            {"paid", U(r[18])},
-            {"segments", U(r[19])},
-            {"bytes", U(r[20])},
-            {"chain", S(r[21])},
-            {"receipt_sig", S(r[22])}};
-  return std::optional<std::string>(j.dump());
+  return std::optional<std::string>(PgContractJson(id, **row, 0).dump());
 }
 
-Status WriteContract(PgConnection& db, const std::string& value) {
+Status WriteContract(PgConnection& db, const std::string& value, bool existed) {
   auto c = Parsed<ContractRecord>(value);
   if (!c) return c.error();
   const ContractTerms& t = c->terms;
   bool open = c->state == ContractState::kOpen;
-  return Done(db.Exec(
-      std::string("INSERT INTO contracts (id, ") + kContractColumns +
+  return Store(
+      db,
+      std::string("INSERT INTO contracts (id, ") + kPgContractColumns +
           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-          "$17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO UPDATE SET "
-          "state = EXCLUDED.state, settled = EXCLUDED.settled, paid = EXCLUDED.paid, "
-          "segments = EXCLUDED.segments, bytes = EXCLUDED.bytes, chain = EXCLUDED.chain, "
-          "receipt_sig = EXCLUDED.receipt_sig",
+          "$17, $18, $19, $20, $21, $22, $23, $24)",
+      "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, settled = EXCLUDED.settled, "
+      "paid = EXCLUDED.paid, segments = EXCLUDED.segments, bytes = EXCLUDED.bytes, "
+      "chain = EXCLUDED.chain, receipt_sig = EXCLUDED.receipt_sig",
+      existed,
       {c->id,
        t.tracker.ToHex(),
        t.viewer.ToHex(),
@@ -176,7 +158,7 @@ Status WriteContract(PgConnection& db, const std::string& value) {
        N(c->segments),
        N(c->bytes),
        c->chain,
-       c->receipt_sig}));
+       c->receipt_sig});
 }
 
 Status WriteJournal(PgConnection& db, const std::string& value) {
@@ -203,13 +185,59 @@ Status WriteAnswer(PgConnection& db, const keys::AnswerKey& key, const std::stri
   json j = json::parse(value, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("answer"))
     return MakeError(ErrorCode::kInternal, "a stored answer is not {id, answer}");
-  return Done(db.Exec(
+  // Another instance may have answered the same nonce since it was looked
+  // up (outside this transaction): then this change is not applied.
+  auto inserted = db.Exec(
       "INSERT INTO answers (signer, nonce, request_id, body, request_ts) "
-      "VALUES ($1, $2, $3, $4, $5)",
-      {key.signer, key.nonce, j["id"].get<std::string>(), j["answer"].dump(), T(request_ts)}));
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (signer, nonce) DO NOTHING",
+      {key.signer, key.nonce, j["id"].get<std::string>(), j["answer"].dump(), T(request_ts)});
+  if (!inserted) return inserted.error();
+  if (inserted->affected != 1)
+    return MakeError(ErrorCode::kDuplicate, "nonce " + key.nonce + " was answered meanwhile");
+  return Status::Ok();
 }
 
 }  // namespace
+
+json PgAccountJson(const std::string& address, const std::vector<PgParam>& row, size_t at) {
+  auto r = [&](size_t i) -> const PgParam& { return row.at(at + i); };
+  json j = {{"address", address}, {"kind", S(r(0))}, {"balance", U(r(1))}};
+  if (S(r(0)) != "ordinary") {
+    j["locked"] = U(r(2));
+    j["available"] = U(r(1)) - U(r(2));  // locked <= balance: a table constraint
+    j["owner"] = S(r(3));
+    j["open"] = S(r(4)) == "t";
+    j["open_contracts"] = U(r(5));
+    j["segments"] = U(r(6));
+    j["bytes"] = U(r(7));
+    j["created"] = I(r(8));
+    j["closed"] = I(r(9));
+  }
+  return j;
+}
+
+json PgContractJson(const std::string& id, const std::vector<PgParam>& row, size_t at) {
+  auto r = [&](size_t i) -> const PgParam& { return row.at(at + i); };
+  json terms = {{"tracker", S(r(0))},       {"viewer", S(r(1))},         {"broadcaster", S(r(2))},
+                {"spend_address", S(r(3))}, {"income_address", S(r(4))}, {"stream", S(r(5))},
+                {"price", U(r(6))},         {"max_segments", U(r(7))},   {"expires", I(r(8))},
+                {"nonce", S(r(9))}};
+  return {{"id", id},
+          {"terms", terms},
+          {"viewer_sig", S(r(10))},
+          {"broadcaster_sig", S(r(11))},
+          {"state", S(r(12))},
+          {"lock", U(r(13))},
+          {"charged", U(r(14))},
+          {"opened", I(r(15))},
+          {"release_at", I(r(16))},
+          {"settled", I(r(17))},
+          {"paid", U(r(18))},
+          {"segments", U(r(19))},
+          {"bytes", U(r(20))},
+          {"chain", S(r(21))},
+          {"receipt_sig", S(r(22))}};
+}
 
 bool PgRowRecord(const std::string& key) {
   for (const keys::KeyRange* r :
@@ -219,27 +247,28 @@ bool PgRowRecord(const std::string& key) {
   return false;
 }
 
-Result<std::optional<std::string>> PgReadRecord(PgConnection& db, const std::string& key) {
-  if (auto address = keys::ParseAccountKey(key)) return ReadAccount(db, *address);
-  if (auto owner = keys::ParseOwnerKey(key)) return ReadOwner(db, *owner);
-  if (auto id = keys::ParseContractKey(key)) return ReadContract(db, *id);
+Result<std::optional<std::string>> PgReadRecord(PgConnection& db, const std::string& key,
+                                                bool lock) {
+  if (auto address = keys::ParseAccountKey(key)) return ReadAccount(db, *address, lock);
+  if (auto owner = keys::ParseOwnerKey(key)) return ReadOwner(db, *owner, lock);
+  if (auto id = keys::ParseContractKey(key)) return ReadContract(db, *id, lock);
   if (auto answer = keys::ParseAnswerKey(key)) return ReadAnswer(db, *answer);
   return Unkept(key);
 }
 
 Status PgWriteRecord(PgConnection& db, const std::string& key,
-                     const std::optional<std::string>& value, int64_t request_ts) {
+                     const std::optional<std::string>& value, bool existed, int64_t request_ts) {
   if (auto address = keys::ParseAccountKey(key)) {
-    if (value) return WriteAccount(db, *value);
+    if (value) return WriteAccount(db, *value, existed);
     return Done(db.Exec("DELETE FROM accounts WHERE address = $1", {*address}));
   }
   if (auto owner = keys::ParseOwnerKey(key)) {
-    if (value) return WriteOwner(db, *owner, *value);
+    if (value) return WriteOwner(db, *owner, *value, existed);
     return Done(db.Exec("DELETE FROM owners WHERE kind = $1 AND owner = $2",
                         {std::string(KindName(owner->kind)), owner->owner}));
   }
   if (auto id = keys::ParseContractKey(key)) {
-    if (value) return WriteContract(db, *value);
+    if (value) return WriteContract(db, *value, existed);
     return Done(db.Exec("DELETE FROM contracts WHERE id = $1", {*id}));
   }
   if (keys::ParseJournalKey(key) && value) return WriteJournal(db, *value);

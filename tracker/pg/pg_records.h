@@ -16,24 +16,44 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
+#include "common/wire/json.h"
 #include "tracker/pg/pg_connection.h"
 
 namespace tollstream {
+
+// The columns of an account row after its address, and of a contract row
+// after its id, as the records' JSON is rebuilt from them.
+inline constexpr const char* kPgAccountColumns =
+    "kind, balance, locked, owner, open, open_contracts, segments, bytes, created, closed";
+inline constexpr const char* kPgContractColumns =
+    "tracker, viewer, broadcaster, spend_address, income_address, stream, price, max_segments, "
+    "expires, nonce, viewer_sig, broadcaster_sig, state, lock, charged, opened, release_at, "
+    "settled, paid, segments, bytes, chain, receipt_sig";
+
+// The record's JSON from `row`, whose columns from index `at` are those above.
+json PgAccountJson(const std::string& address, const std::vector<PgParam>& row, size_t at);
+json PgContractJson(const std::string& id, const std::vector<PgParam>& row, size_t at);
 
 // Whether `key` is a record kept as a row (see above).
 bool PgRowRecord(const std::string& key);
 
 // The record at `key` (PgRowRecord) as its JSON text; nullopt when absent.
+// `lock`: the row is locked (FOR UPDATE) until the transaction ends.
 // Errors: the database's (pg_connection.h); kInternal for a key of no row
 // family or one read back (j/: the ledger's rules never read the journal).
-Result<std::optional<std::string>> PgReadRecord(PgConnection& db, const std::string& key);
+Result<std::optional<std::string>> PgReadRecord(PgConnection& db, const std::string& key,
+                                                bool lock);
 
 // Writes the record at `key` (PgRowRecord), or deletes it (nullopt).
-// `request_ts`: for an answer (q/), its request's timestamp. Errors: the
-// database's; kInternal for a record that does not parse.
+// `existed`: the row was read, present (and locked); else it is inserted,
+// and one inserted meanwhile by another transaction is kBusy (run the
+// change again). `request_ts`: for an answer (q/), its request's timestamp.
+// Errors: the database's; kInternal for a record that does not parse;
+// kDuplicate for an answer whose signer and nonce have one already.
 Status PgWriteRecord(PgConnection& db, const std::string& key,
-                     const std::optional<std::string>& value, int64_t request_ts);
+                     const std::optional<std::string>& value, bool existed, int64_t request_ts);
 
 }  // namespace tollstream
