@@ -85,9 +85,14 @@ Result<json> Ledger::GetSpecialAddress(LedgerTxn& txn, AccountKind kind, const P
       return Broken("the owner index names " + idx.address + ": " + account.error().message);
     return account->ToJson();
   }
-  Account a;
+  // Anyone can compute the next address and send tokens there before it is
+  // made: they are kept, as its opening balance.
+  auto existing = LoadAccount(txn, SpecialAddress(kind, m_tracker, owner, idx.generation));
+  if (!existing) return existing.error();
+  if (existing->kind != AccountKind::kOrdinary)
+    return Broken("special address " + existing->address + " exists already");
+  Account a = std::move(*existing);
   a.kind = kind;
-  a.address = SpecialAddress(kind, m_tracker, owner, idx.generation);
   a.owner = owner.ToHex();
   a.open = true;
   a.created = now;

@@ -76,7 +76,7 @@ class LedgerStore {
   virtual uint64_t retries() const { return 0; }
   // Whether the store takes writes now: false from a failed write (or the
   // database out of reach) until one succeeds again.
-  virtual CommitPipeline::Health health() const = 0;
+  virtual CommitPipeline::Health health() = 0;
 
   // Read-only views of what is committed, with the contracts (arguments,
   // order, cursors, errors) of tracker/ledger_pages.h and tracker/audit.h.

@@ -23,7 +23,7 @@ class LevelDbLedgerStore final : public LedgerStore {
   Result<json> Read(const std::function<Result<json>(LedgerTxn&)>& read) override;
   Result<Upkeep> Maintain(Ledger& ledger, int64_t now, int64_t horizon) override;
 
-  CommitPipeline::Health health() const override { return m_pipeline->health(); }
+  CommitPipeline::Health health() override { return m_pipeline->health(); }
   Result<LedgerFigures> Figures() override { return ReadFigures(m_store); }
   Result<LedgerPage> AccountsPage(const std::string& after, size_t limit) override {
     return tollstream::AccountsPage(m_store, after, limit);

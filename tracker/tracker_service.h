@@ -92,7 +92,7 @@ class TrackerService {
   LedgerStore& ledger_store() { return *m_store; }
   // The LevelDB store and its pipeline; null when the ledger is elsewhere.
   LevelDbLedgerStore* leveldb() { return m_leveldb; }
-  // LevelDB only (the dashboard's and pages' reads, backups).
+  // LevelDB only (backups, and tests): check leveldb() first.
   KvStore& store() { return m_leveldb->store(); }
   CommitPipeline& pipeline() { return m_leveldb->pipeline(); }
   const ServiceConfig& config() const { return m_config; }

@@ -138,6 +138,21 @@ TEST_CASE_FIXTURE(LedgerFixture,
   CHECK(AuditHolds());
 }
 
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "tokens sent to a special address before it is made are its opening balance") {
+  KeyPair a = KeyPair::Generate(), c = KeyPair::Generate();
+  Mint(a.public_key(), 100);
+  Mint(c.public_key(), 3);
+  std::string next = SpecialAddress(AccountKind::kSpend, tracker.public_key(), c.public_key(), 0);
+  REQUIRE(Apply([&](LedgerTxn& t) {
+            return ledger.Transfer(t, a.public_key(), next, 7, "early", kNow);
+          }).ok());
+  CHECK(Spend(c, 3) == next);
+  CHECK(AccountOf(next)["kind"] == "spend");
+  CHECK(Balance(next) == 10);
+  CHECK(AuditHolds());
+}
+
 TEST_CASE_FIXTURE(LedgerFixture, "an owner's open income address is known from open to close") {
   KeyPair b = KeyPair::Generate();
   auto open_income = [&] {

@@ -35,6 +35,11 @@ void RegisterBackupMethod(TrackerService& service, const std::string& data_dir) 
       return call.Refuse(
           MakeError(ErrorCode::kForbidden, "only the tracker's own key may take a backup"));
     }
+    if (service.leveldb() == nullptr) {
+      return call.Refuse(MakeError(ErrorCode::kConflict,
+                                   "the ledger is kept in PostgreSQL: back it up with the "
+                                   "database's own tools (pg_dump)"));
+    }
     if (busy->exchange(true))
       return call.Refuse(MakeError(ErrorCode::kBusy, "a backup is being taken"));
     // Frees the backup's turn when the last holder lets go: here on a

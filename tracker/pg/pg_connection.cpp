@@ -58,10 +58,28 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
   std::string shown = "postgresql://" + (user.empty() ? "" : user + "@") + host +
                       (port.empty() ? "" : ":" + port) + "/" + dbname;
   // Timeouts first: what the URL says comes after, and wins.
-  const char* keys[] = {
-      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
-      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
-  const char* values[] = {"10", "1", "10", "5", "3", "30000", url.c_str(), nullptr};
+  // The server's side: a lock waited on for 10 s, or a transaction left
+  // idle for 60 s (its client paused or cut off, holding row locks), is
+  // given up, so one stalled instance cannot hold the others up. A URL
+  // with `options` of its own replaces these.
+  const char* keys[] = {"connect_timeout",
+                        "keepalives",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "tcp_user_timeout",
+                        "options",
+                        "dbname",
+                        nullptr};
+  const char* values[] = {"10",
+                          "1",
+                          "10",
+                          "5",
+                          "3",
+                          "30000",
+                          "-c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000",
+                          url.c_str(),
+                          nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return MakeError(ErrorCode::kUnavailable, "out of memory connecting");
   auto db = std::unique_ptr<PgConnection>(new PgConnection(conn, shown, password));
@@ -123,8 +141,10 @@ Status PgConnection::Commit(std::string* sqlstate) {
   auto done = Exec("COMMIT", {}, &state);
   if (sqlstate != nullptr) *sqlstate = state;
   if (done) return Status::Ok();
-  // Lost while COMMIT ran, or told so (40003): it may have been applied.
-  if (state == "40003" || (done.error().code == ErrorCode::kUnavailable && state.empty())) {
+  // Lost while COMMIT ran (also a server that shut down or crashed, 57P0x,
+  // after the commit may have been made durable), or told so (40003): it
+  // may have been applied.
+  if (state == "40003" || done.error().code == ErrorCode::kUnavailable) {
     return MakeError(ErrorCode::kInternal,
                      "outcome unknown: the COMMIT was not answered (" + done.error().message + ")");
   }

@@ -15,12 +15,14 @@
 //                  report them): retry the transaction from its start;
 //   kInternal      anything else the server refuses, with its message; from
 //                  Commit, also a COMMIT whose outcome is unknown (the
-//                  connection was lost while it ran, or SQLSTATE 40003).
+//                  connection was lost or the server stopped while it ran,
+//                  or SQLSTATE 40003).
 // A failed statement's SQLSTATE is passed back through `sqlstate` when
 // asked ("" when the server sent none). Messages never hold the password.
 // Connections time out (10 s to connect, TCP keepalives and a 30 s user
-// timeout) unless the URL says otherwise, so a partition is reported, not
-// waited out. Server notices go to the log.
+// timeout; on the server, a 10 s lock timeout and 60 s for a transaction
+// left idle) unless the URL says otherwise, so a partition is reported,
+// not waited out. Server notices go to the log.
 //
 // Not thread-safe: one connection per thread.
 #pragma once

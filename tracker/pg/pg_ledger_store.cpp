@@ -40,16 +40,17 @@ Result<json> PgLedgerStore::Run(PgLedgerTxn::Mode mode, const Work& work) {
     }
     if (done) return result;
     ErrorCode code = done.error().code;
-    bool again = attempt + 1 < kMaxAttempts;
-    if (code == ErrorCode::kUnavailable && attempt == 0 && !txn) {
-      m_pool.Clear();  // the database restarted: every idle connection is broken
+    if (code == ErrorCode::kUnavailable && attempt == 0) {
+      // Nothing was applied. A connection kept from before the database
+      // restarted fails first: drop them all and try once more.
+      m_pool.Clear();
       continue;
     }
     if (code != ErrorCode::kBusy) return done.error();
-    if (!again) {
-      return MakeError(ErrorCode::kUnavailable, "the change met conflicting ones " +
-                                                    std::to_string(kMaxAttempts) +
-                                                    " times and was not applied: send it again");
+    if (attempt + 1 >= kMaxAttempts) {
+      return MakeError(ErrorCode::kBusy, "the change met conflicting ones " +
+                                             std::to_string(kMaxAttempts) +
+                                             " times and was not applied: send it again");
     }
     m_retries.fetch_add(1);
     // Conflicting changes run again at once would likely meet again.
@@ -127,10 +128,13 @@ Result<LedgerStore::Upkeep> PgLedgerStore::Maintain(Ledger& ledger, int64_t now,
   auto lease = m_pool.Acquire();
   if (!lease) return lease.error();
   // Each instance may prune: the answers are of requests too old to retry.
+  // Instances judge a request's freshness by their own clocks: an answer is
+  // kept kClockSpread longer, so an instance whose clock is behind never
+  // takes a retry whose answer another instance forgot.
   auto pruned = (*lease)->Exec(
       "DELETE FROM answers WHERE (signer, nonce) IN (SELECT signer, nonce FROM answers "
       "WHERE request_ts < $1 ORDER BY request_ts LIMIT $2)",
-      {std::to_string(horizon), std::to_string(kPruneBatch)});
+      {std::to_string(horizon - kClockSpreadSeconds), std::to_string(kPruneBatch)});
   if (!pruned) return pruned.error();
   done.pruned = pruned->affected;
   return done;
@@ -148,7 +152,19 @@ void PgLedgerStore::Note(const Status& s) {
   }
 }
 
-CommitPipeline::Health PgLedgerStore::health() const {
+CommitPipeline::Health PgLedgerStore::health() {
+  {
+    std::lock_guard lock(m_health_mutex);
+    if (m_health.ok) return m_health;
+  }
+  // Out of reach at the last change: is it back?
+  auto lease = m_pool.Acquire();
+  Status probe = lease ? Status::Ok() : Status(lease.error());
+  if (probe) {
+    auto one = (*lease)->Exec("SELECT 1");
+    if (!one) probe = one.error();
+  }
+  Note(probe);
   std::lock_guard lock(m_health_mutex);
   return m_health;
 }

@@ -7,9 +7,11 @@
 // a request at another instance finds the first answer in the database.
 //
 // Errors beyond LedgerStore's: a change still in conflict after
-// kMaxAttempts runs is kUnavailable (not applied: send it again); while the
-// database cannot be reached, everything is kUnavailable, and the next
-// request after it is back is served (a broken connection is replaced).
+// kMaxAttempts runs is kBusy (not applied: send it again); while the
+// database cannot be reached, everything is kUnavailable: this attempt
+// applied nothing (a body sent before may have been applied then: the same
+// body sent again gets its answer); the first request after it is back is
+// served (broken connections are replaced).
 #pragma once
 
 #include <atomic>
@@ -25,6 +27,8 @@ namespace tollstream {
 class PgLedgerStore final : public LedgerStore {
  public:
   static constexpr int kMaxAttempts = 16;
+  // How far apart the instances' clocks may be (see Maintain).
+  static constexpr int64_t kClockSpreadSeconds = 600;
 
   // `connections`: how many idle connections are kept (about the number
   // of threads that serve requests).
@@ -35,8 +39,8 @@ class PgLedgerStore final : public LedgerStore {
   Result<Upkeep> Maintain(Ledger& ledger, int64_t now, int64_t horizon) override;
   uint64_t retries() const override { return m_retries.load(); }
   // Not ok from a change refused as kUnavailable (the database out of
-  // reach) until one is applied.
-  CommitPipeline::Health health() const override;
+  // reach) until one is applied or the database answers again.
+  CommitPipeline::Health health() override;
 
   Result<LedgerFigures> Figures() override;
   Result<LedgerPage> AccountsPage(const std::string& after, size_t limit) override;

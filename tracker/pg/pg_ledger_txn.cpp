@@ -83,8 +83,9 @@ Result<std::optional<std::string>> PgLedgerTxn::ReadStored(const std::string& ke
 
 Result<std::optional<std::string>> PgLedgerTxn::ReadSupply() const {
   bool change = m_mode != Mode::kRead;
-  auto rows = m_db->Exec(change ? "SELECT minted, 0 FROM supply"
-                                : "SELECT minted, (SELECT count(*) FROM journal) FROM supply");
+  auto rows =
+      m_db->Exec(change ? "SELECT minted, 0 FROM supply"
+                        : std::string("SELECT minted, ") + kPgJournalTaken + " FROM supply");
   if (!rows) return rows.error();
   if (rows->rows.size() != 1) return MakeError(ErrorCode::kInternal, "the supply row is missing");
   Supply supply{U(rows->rows[0][0]), U(rows->rows[0][1])};
@@ -95,9 +96,7 @@ Result<std::optional<std::string>> PgLedgerTxn::ReadSupply() const {
 Result<std::optional<std::string>> PgLedgerTxn::ReadTotals() const {
   Totals totals;  // a change adds to zero
   if (m_mode == Mode::kRead) {
-    auto rows = m_db->Exec(
-        "SELECT sum(contracts_opened), sum(contracts_closed), sum(contracts_expired), "
-        "sum(segments), sum(bytes), sum(paid), sum(charged) FROM totals");
+    auto rows = m_db->Exec("SELECT " + std::string(kPgTotalsSums) + " FROM totals");
     if (!rows) return rows.error();
     const auto& r = rows->rows.at(0);
     totals = Totals{U(r[0]), U(r[1]), U(r[2]), U(r[3]), U(r[4]), U(r[5]), U(r[6])};
@@ -108,9 +107,18 @@ Result<std::optional<std::string>> PgLedgerTxn::ReadTotals() const {
 Status PgLedgerTxn::WriteSupply(const std::string& value) {
   auto supply = Supply::FromJson(json::parse(value, nullptr, /*allow_exceptions=*/false));
   if (!supply) return supply.error();
-  if (m_minted == supply->minted) return Status::Ok();  // only mint changes it
-  auto updated = m_db->Exec("UPDATE supply SET minted = $1", {std::to_string(supply->minted)});
-  return updated ? Status::Ok() : Status(updated.error());
+  if (!m_minted || *m_minted == supply->minted) return Status::Ok();  // only mint changes it
+  if (supply->minted < *m_minted)
+    return MakeError(ErrorCode::kInternal, "the minted supply may only grow");
+  // Added, not set: mints at other instances meanwhile are kept. Past
+  // 2^53-1 with theirs, the change runs again and is refused then.
+  auto updated =
+      m_db->Exec("UPDATE supply SET minted = minted + $1 WHERE minted + $1 <= 9007199254740991",
+                 {std::to_string(supply->minted - *m_minted)});
+  if (!updated) return updated.error();
+  if (updated->affected != 1)
+    return MakeError(ErrorCode::kBusy, "the supply changed meanwhile beyond the mint's room");
+  return Status::Ok();
 }
 
 Status PgLedgerTxn::WriteTotals(const std::string& value, int shard) {
@@ -122,10 +130,13 @@ Status PgLedgerTxn::WriteTotals(const std::string& value, int shard) {
   }
   auto n = [](uint64_t v) { return PgParam(std::to_string(v)); };
   auto updated = m_db->Exec(
-      "UPDATE totals SET contracts_opened = contracts_opened + $1, "
-      "contracts_closed = contracts_closed + $2, contracts_expired = contracts_expired + $3, "
-      "segments = segments + $4, bytes = bytes + $5, paid = paid + $6, charged = charged + $7 "
-      "WHERE shard = $8",
+      // Saturating at 2^53-1, as the records' figures do on LevelDB.
+      "UPDATE totals SET contracts_opened = LEAST(contracts_opened + $1, 9007199254740991), "
+      "contracts_closed = LEAST(contracts_closed + $2, 9007199254740991), "
+      "contracts_expired = LEAST(contracts_expired + $3, 9007199254740991), "
+      "segments = LEAST(segments + $4, 9007199254740991), "
+      "bytes = LEAST(bytes + $5, 9007199254740991), paid = LEAST(paid + $6, 9007199254740991), "
+      "charged = LEAST(charged + $7, 9007199254740991) WHERE shard = $8",
       {n(t->contracts_opened), n(t->contracts_closed), n(t->contracts_expired), n(t->segments),
        n(t->bytes), n(t->paid), n(t->charged), std::to_string(shard)});
   return updated ? Status::Ok() : Status(updated.error());

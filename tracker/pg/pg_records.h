@@ -33,6 +33,18 @@ inline constexpr const char* kPgContractColumns =
     "expires, nonce, viewer_sig, broadcaster_sig, state, lock, charged, opened, release_at, "
     "settled, paid, segments, bytes, chain, receipt_sig";
 
+// The totals (their shards summed, saturating at 2^53-1, as on LevelDB),
+// and how many journal numbers were taken (the journal's entries, and the
+// numbers of changes rolled back: on PostgreSQL the journal has gaps).
+inline constexpr const char* kPgTotalsSums =
+    "LEAST(sum(contracts_opened), 9007199254740991), "
+    "LEAST(sum(contracts_closed), 9007199254740991), "
+    "LEAST(sum(contracts_expired), 9007199254740991), LEAST(sum(segments), 9007199254740991), "
+    "LEAST(sum(bytes), 9007199254740991), LEAST(sum(paid), 9007199254740991), "
+    "LEAST(sum(charged), 9007199254740991)";
+inline constexpr const char* kPgJournalTaken =
+    "(SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM journal_seq)";
+
 // The record's JSON from `row`, whose columns from index `at` are those above.
 json PgAccountJson(const std::string& address, const std::vector<PgParam>& row, size_t at);
 json PgContractJson(const std::string& id, const std::vector<PgParam>& row, size_t at);

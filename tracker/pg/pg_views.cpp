@@ -36,10 +36,8 @@ Result<LedgerPage> ContractRows(PgConnection& db, const std::string& where,
 }  // namespace
 
 Result<LedgerFigures> PgFigures(PgConnection& db) {
-  auto rows = db.Exec(
-      "SELECT (SELECT minted FROM supply), (SELECT count(*) FROM journal), sum(contracts_opened), "
-      "sum(contracts_closed), sum(contracts_expired), sum(segments), sum(bytes), sum(paid), "
-      "sum(charged) FROM totals");
+  auto rows = db.Exec(std::string("SELECT (SELECT minted FROM supply), ") + kPgJournalTaken + ", " +
+                      kPgTotalsSums + " FROM totals");
   if (!rows) return rows.error();
   const auto& r = rows->rows.at(0);
   return LedgerFigures{Supply{U(r[0]), U(r[1])},
