@@ -15,6 +15,7 @@
 #include "common/store/kv_store.h"
 #include "tracker/audit.h"
 #include "tracker/backup_cli.h"
+#include "tracker/pg/pg_audit.h"
 #include "tracker/tracker_data.h"
 #include "tracker/tracker_node.h"
 
@@ -49,6 +50,13 @@ requests; stops cleanly on SIGINT or SIGTERM. Besides the signed methods
 
 options:
   --data-dir DIR               data directory (made by `tracker init`)
+  --store URL                  keep the ledger in PostgreSQL at URL
+                               (postgresql://USER@HOST:PORT/DB, as libpq takes
+                               it; better from TOLLSTREAM_STORE or the config
+                               file than on the command line, if it holds a
+                               password) instead of DIR/ledger. Several
+                               trackers with the same key may serve one such
+                               ledger; made by `tracker init --store URL`
   --listen HOST:PORT           address to listen on; port 0 picks a free port
   --grace SECONDS              how long after its expiry an open contract is
                                released back to the spend address (default 300)
@@ -80,7 +88,7 @@ store takes writes, the last audit passed and the data directory's disk
 takes a synced write (else 503, saying which check failed).
 )";
 
-constexpr const char* kInitHelp = R"(usage: tracker init --data-dir DIR
+constexpr const char* kInitHelp = R"(usage: tracker init --data-dir DIR [--store URL]
 
 Creates a new tracker in DIR (created if missing): its key, DIR/tracker.key
 (mode 0600; a key already there, e.g. from `tracker keygen`, is kept), and
@@ -90,6 +98,11 @@ tracker's public key, address and 6-digit code. Then: tracker run.
 With --if-missing, a DIR that holds a tracker already (its key and its
 ledger) is left as it is, and that is no error (for a service's first
 start; what is in DIR is checked by `tracker run`).
+
+With --store URL, the ledger is made in that PostgreSQL database instead
+(its tables, in the URL's schema; refused when it holds a ledger already):
+DIR keeps the key. Each further tracker that serves the same ledger needs
+a copy of that key file.
 )";
 
 constexpr const char* kKeygenHelp = R"(usage: tracker keygen (--data-dir DIR | --out FILE)
@@ -108,11 +121,13 @@ key's); a public key, hex, or a mistyped address is refused before
 anything is sent.
 )";
 
-constexpr const char* kAuditHelp = R"(usage: tracker audit (--data-dir DIR | --tracker URL)
+constexpr const char* kAuditHelp =
+    R"(usage: tracker audit (--data-dir DIR | --store URL | --tracker URL)
 
 Checks the ledger: the journal replays to every balance, balances add up to
 the minted supply, locks match the open contracts. With --data-dir, reads the
-ledger of a stopped tracker; with --tracker, asks a running one. Prints the
+ledger of a stopped tracker; with --store, the PostgreSQL ledger (also while
+trackers serve it); with --tracker, asks a running one. Prints the
 report as JSON; exits 0 when the ledger holds, 1 when it does not, 2 on error.
 )";
 
@@ -132,9 +147,9 @@ void PrintKey(const KeyPair& key) {
 int Run(int argc, char** argv) {
   auto args = Args::Parse(
       argc, argv, 2,
-      WithLogOptions({"data-dir", "listen", "grace", "max-contract-seconds", "max-clock-skew",
-                      "threads", "max-body-bytes", "maintenance-interval", "audit-interval",
-                      "trusted-proxy", "history-step"}),
+      WithLogOptions({"data-dir", "store", "listen", "grace", "max-contract-seconds",
+                      "max-clock-skew", "threads", "max-body-bytes", "maintenance-interval",
+                      "audit-interval", "trusted-proxy", "history-step"}),
       {});
   if (!args) return Fail(args.error());
   if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
@@ -158,6 +173,7 @@ int Run(int argc, char** argv) {
   }
   TrackerNodeOptions options;
   options.data_dir = *dir;
+  options.store = args->Get("store").value_or("");
   options.listen = *hp;
   options.service.max_clock_skew = *skew;
   options.service.ledger.grace_seconds = *grace;
@@ -177,10 +193,19 @@ int Run(int argc, char** argv) {
 }
 
 int Init(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2, {"data-dir"}, {"if-missing"});
+  auto args = Args::Parse(argc, argv, 2, {"data-dir", "store"}, {"if-missing"});
   if (!args) return Fail(args.error());
   auto dir = args->Require("data-dir");
   if (!dir) return Fail(dir.error());
+  if (auto store = args->Get("store")) {
+    bool key_created = false;
+    auto data = InitPgTrackerData(*dir, *store, &key_created);
+    if (!data) return Fail(data.error());
+    std::cout << "key file:   " << TrackerKeyPath(*dir) << (key_created ? "" : " (kept)") << "\n"
+              << "ledger:     PostgreSQL (empty)\n";
+    PrintKey(data->key);
+    return 0;
+  }
   std::error_code ec;
   if (args->Has("if-missing") && std::filesystem::exists(TrackerKeyPath(*dir), ec) &&
       std::filesystem::exists(TrackerLedgerPath(*dir), ec)) {
@@ -247,10 +272,16 @@ int Mint(int argc, char** argv) {
 }
 
 int Audit(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2, {"data-dir", "tracker"}, {});
+  auto args = Args::Parse(argc, argv, 2, {"data-dir", "tracker", "store"}, {});
   if (!args) return Fail(args.error());
   json report;
-  if (auto url = args->Get("tracker")) {
+  if (auto store = args->Get("store")) {
+    auto db = PgConnection::Open(*store);
+    if (!db) return Fail(db.error());
+    auto result = AuditPgLedger(**db);
+    if (!result) return Fail(result.error());
+    report = result->ToJson();
+  } else if (auto url = args->Get("tracker")) {
     TrackerClient client(*url, KeyPair::Generate());  // anyone may ask for an audit
     if (auto hs = client.Handshake(); !hs) return Fail(hs.error());
     auto result = TrackerApi(client).Audit();
@@ -270,7 +301,7 @@ int Audit(int argc, char** argv) {
     if (!result) return Fail(result.error());
     report = result->ToJson();
   } else {
-    return Fail("give --data-dir DIR or --tracker URL (see --help)");
+    return Fail("give --data-dir DIR, --store URL or --tracker URL (see --help)");
   }
   std::cout << report.dump(2) << std::endl;
   return report["ok"].get<bool>() ? 0 : 1;

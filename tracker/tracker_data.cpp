@@ -4,6 +4,7 @@
 
 #include "common/cli/key_file.h"
 #include "tracker/ledger_indexes.h"
+#include "tracker/pg/pg_schema.h"
 
 namespace tollstream {
 namespace {
@@ -12,6 +13,33 @@ namespace fs = std::filesystem;
 
 Error Missing(const std::string& what) {
   return MakeError(ErrorCode::kNotFound, what);
+}
+
+// The key of the tracker in `dir`, both there.
+Result<KeyPair> OpenKey(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return Missing("the data directory " + dir +
+                   " does not exist (a new tracker is created by `tracker init --data-dir " + dir +
+                   "`)");
+  }
+  std::string key_path = dir + "/tracker.key";
+  if (!fs::exists(key_path, ec)) {
+    return Missing("the tracker key " + key_path +
+                   " is missing: restore it from a backup (a tracker with another key is "
+                   "another tracker)");
+  }
+  return LoadKeyFile(key_path);
+}
+
+// The key in `dir`, made unless there (`*created` says which).
+Result<KeyPair> MakeOrKeepKey(const std::string& dir, bool* created) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return MakeError(ErrorCode::kUnavailable, "cannot create " + dir + ": " + ec.message());
+  std::string key_path = dir + "/tracker.key";
+  *created = !fs::exists(key_path, ec);
+  return *created ? CreateKeyFile(key_path) : LoadKeyFile(key_path);
 }
 
 }  // namespace
@@ -33,33 +61,19 @@ Result<TrackerData> InitTrackerData(const std::string& dir, const KvStore::Optio
     return MakeError(ErrorCode::kConflict, ledger + " exists already: " + dir +
                                                " holds a tracker; init creates new ones only");
   }
-  fs::create_directories(dir, ec);
-  if (ec) return MakeError(ErrorCode::kUnavailable, "cannot create " + dir + ": " + ec.message());
-  *key_created = !fs::exists(TrackerKeyPath(dir), ec);
-  auto key = *key_created ? CreateKeyFile(TrackerKeyPath(dir)) : LoadKeyFile(TrackerKeyPath(dir));
+  auto key = MakeOrKeepKey(dir, key_created);
   if (!key) return key.error();
   KvStore::Options create = options;
   create.create_if_missing = true;
   auto store = KvStore::Open(ledger, create);
   if (!store) return store.error();
   if (Status built = BuildMissingIndexes(**store); !built) return built.error();
-  return TrackerData{*key, std::move(*store)};
+  return TrackerData{*key, std::move(*store), ""};
 }
 
 Result<TrackerData> OpenTrackerData(const std::string& dir, const KvStore::Options& options) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return Missing("the data directory " + dir +
-                   " does not exist (a new tracker is created by `tracker init --data-dir " + dir +
-                   "`)");
-  }
-  std::string key_path = TrackerKeyPath(dir);
-  if (!fs::exists(key_path, ec)) {
-    return Missing("the tracker key " + key_path +
-                   " is missing: restore it from a backup (a tracker with another key is "
-                   "another tracker)");
-  }
-  auto key = LoadKeyFile(key_path);
+  auto key = OpenKey(dir);
   if (!key) return key.error();
   std::string ledger = TrackerLedgerPath(dir);
   if (!fs::is_directory(ledger, ec)) {
@@ -76,7 +90,27 @@ Result<TrackerData> OpenTrackerData(const std::string& dir, const KvStore::Optio
   auto store = KvStore::Open(ledger, open);
   if (!store) return store.error();
   if (Status built = BuildMissingIndexes(**store); !built) return built.error();
-  return TrackerData{*key, std::move(*store)};
+  return TrackerData{*key, std::move(*store), ""};
+}
+
+Result<TrackerData> InitPgTrackerData(const std::string& dir, const std::string& url,
+                                      bool* key_created) {
+  auto key = MakeOrKeepKey(dir, key_created);
+  if (!key) return key.error();
+  auto db = PgConnection::Open(url);
+  if (!db) return db.error();
+  if (Status made = CreatePgSchema(**db, key->public_key().ToHex()); !made) return made.error();
+  return TrackerData{*key, nullptr, url};
+}
+
+Result<TrackerData> OpenPgTrackerData(const std::string& dir, const std::string& url) {
+  auto key = OpenKey(dir);
+  if (!key) return key.error();
+  auto db = PgConnection::Open(url);
+  if (!db) return db.error();
+  if (Status checked = CheckPgSchema(**db, key->public_key().ToHex()); !checked)
+    return checked.error();
+  return TrackerData{*key, nullptr, url};
 }
 
 }  // namespace tollstream

@@ -20,6 +20,7 @@
 #include "tracker/dashboard.h"
 #include "tracker/http/dashboard_routes.h"
 #include "tracker/methods/methods.h"
+#include "tracker/pg/pg_ledger_store.h"
 #include "tracker/stream_registry.h"
 #include "tracker/tracker_data.h"
 #include "tracker/tracker_metrics.h"
@@ -39,7 +40,8 @@ std::string InUseHint(const Error& e, const std::string& dir) {
   return in_use ? "; is another tracker running on " + dir + "?" : "";
 }
 
-Result<TrackerData> OpenDataDir(const std::string& dir) {
+Result<TrackerData> OpenDataDir(const std::string& dir, const std::string& store) {
+  if (!store.empty()) return OpenPgTrackerData(dir, store);
   KvStore::Options store_options;
   // Every contract cycle rewrites the same few records (the two addresses,
   // supply, totals): a larger memtable drops more superseded versions before
@@ -52,13 +54,22 @@ Result<TrackerData> OpenDataDir(const std::string& dir) {
   return data;
 }
 
+// Where the ledger of `data` is kept.
+std::unique_ptr<LedgerStore> MakeStore(TrackerData& data, const TrackerNodeOptions& options) {
+  if (data.ledger) {
+    return std::make_unique<LevelDbLedgerStore>(*data.ledger, options.service.commit_gather);
+  }
+  // A connection for each thread that may apply a change at once.
+  return std::make_unique<PgLedgerStore>(data.store, options.http.threads);
+}
+
 // What serves: the service and its methods, the registry of streams, the
 // audits, the dashboard and the HTTP server, wired together.
 class Tracker {
  public:
   Tracker(const TrackerNodeOptions& options, TrackerData& data)
       : m_options(options),
-        m_service(data.key, *data.ledger, options.service),
+        m_service(data.key, MakeStore(data, options), options.service),
         m_audits(
             [this](const std::atomic<bool>* stop) { return m_service.ledger_store().Audit(stop); },
             [this] { return m_service.Now(); }),
@@ -86,7 +97,8 @@ class Tracker {
       return MakeError(ErrorCode::kUnavailable, "the ledger's store failed: " + health.error);
     };
     auto audit = [this] { return m_audits.LastPassed(); };
-    auto disk = [dir = m_options.data_dir + "/ledger"] { return CheckWritable(dir); };
+    std::string dir = m_options.data_dir + (m_options.store.empty() ? "/ledger" : "");
+    auto disk = [dir] { return CheckWritable(dir); };
     return {{"store", store}, {"audit", audit}, {"disk", disk}};
   }
 
@@ -117,7 +129,7 @@ class Tracker {
     m_audits.StartSchedule(m_options.audit_interval_seconds, /*now=*/false);  // done at start
     const PublicKey& key = m_service.public_key();
     LogInfo("tracker " + key.ToHex() + " (code " + KeyCode(key) + ") data in " +
-            m_options.data_dir);
+            m_options.data_dir + (m_options.store.empty() ? "" : ", ledger in PostgreSQL"));
     std::cout << "listening on " << bound.Url() << std::endl;
     m_server.Run();
     StopMaintenance();
@@ -167,11 +179,17 @@ class Tracker {
 }  // namespace
 
 Status RunTracker(const TrackerNodeOptions& options) {
-  auto data = OpenDataDir(options.data_dir);
+  auto data = OpenDataDir(options.data_dir, options.store);
   if (!data) return data.error();
   SignalWatcher signals;  // before any thread starts, so all inherit the mask
   Tracker tracker(options, *data);
   if (Status audited = tracker.AuditAtStart(); !audited) {
+    if (!options.store.empty()) {
+      return MakeError(ErrorCode::kInternal,
+                       audited.error().message +
+                           " (in its PostgreSQL ledger; `tracker audit --store URL` shows the "
+                           "whole report)");
+    }
     return MakeError(ErrorCode::kInternal, NotServed(audited, options.data_dir));
   }
   auto port = tracker.Bind(options.listen);

@@ -1,5 +1,5 @@
 // The running tracker, from start to a clean stop: it opens its data
-// directory (the key, created on first start, and the LevelDB ledger),
+// directory (the key, and the LevelDB ledger or the PostgreSQL one),
 // serves the signed methods, the dashboard and /metrics over HTTP, runs the
 // maintenance pass (releasing expired contracts, pruning old answers) and
 // the audit schedule, and on SIGINT or SIGTERM stops serving, ends running
@@ -18,6 +18,7 @@ namespace tollstream {
 
 struct TrackerNodeOptions {
   std::string data_dir;  // made by `tracker init` (InitTrackerData); never created here
+  std::string store;     // the ledger's PostgreSQL URL; empty: LevelDB in data_dir/ledger
   HostPort listen;       // port 0: any free port
   ServiceConfig service;
   ServerTuning http;  // threads, max_body_bytes

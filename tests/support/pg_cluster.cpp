@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -154,6 +155,19 @@ std::string PgCluster::Psql(const std::string& sql) const {
                  "ON_ERROR_STOP=1", "--dbname", url(), "--command", sql});
   if (ran.status != 0) throw std::runtime_error("psql failed on: " + sql + ": " + ran.err);
   return ran.out;
+}
+
+bool LedgerOnPostgres() {
+  const char* backend = std::getenv("TOLLSTREAM_TEST_LEDGER");
+  return backend != nullptr && std::string(backend) == "postgresql";
+}
+
+std::string SharedPgSchemaUrl() {
+  static PgCluster cluster;
+  static std::atomic<int> made{0};
+  std::string schema = "ledger_" + std::to_string(made++);
+  cluster.Psql("CREATE SCHEMA " + schema);
+  return cluster.url() + "?options=-csearch_path%3D" + schema;
 }
 
 }  // namespace tollstream::test

@@ -58,4 +58,12 @@ class PgCluster {
   std::unique_ptr<Process> m_server;
 };
 
+// Whether the tests that can run on either ledger run on PostgreSQL now
+// (TOLLSTREAM_TEST_LEDGER=postgresql: ctest runs them both ways).
+bool LedgerOnPostgres();
+
+// A new, empty schema in a cluster that the test process shares (started
+// at first use, stopped at exit); returns a URL whose connections use it.
+std::string SharedPgSchemaUrl();
+
 }  // namespace tollstream::test

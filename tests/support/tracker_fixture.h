@@ -1,5 +1,7 @@
 // A real tracker process on a free loopback port with a fresh data directory
-// (made by `tracker init`), and clients that talk to it.
+// (made by `tracker init`), and clients that talk to it. Its ledger is in
+// the data directory, or, when the tests run on PostgreSQL
+// (TOLLSTREAM_TEST_LEDGER=postgresql), in a fresh schema of a shared cluster.
 #pragma once
 
 #include <memory>
@@ -13,6 +15,7 @@
 #include "common/protocol/address.h"
 #include "common/protocol/contract.h"
 #include "common/protocol/receipt.h"
+#include "tests/support/pg_cluster.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -22,10 +25,18 @@ class TrackerFixture {
  public:
   explicit TrackerFixture(std::vector<std::string> extra_args = {})
       : m_args(std::move(extra_args)) {
-    auto [status, out] = RunCommand({BinaryPath("tracker"), "init", "--data-dir", data_dir()});
+    std::vector<std::string> init = {BinaryPath("tracker"), "init", "--data-dir", data_dir()};
+    if (LedgerOnPostgres()) {
+      m_store = SharedPgSchemaUrl();
+      init.insert(init.end(), {"--store", m_store});
+      m_args.insert(m_args.begin(), {"--store", m_store});
+    }
+    auto [status, out] = RunCommand(init);
     if (status != 0) throw std::runtime_error("tracker init failed: " + out);
     Start();
   }
+  // The ledger's PostgreSQL URL, or "" when it is in the data directory.
+  const std::string& store() const { return m_store; }
 
   std::string data_dir() const { return m_dir / "tracker"; }
   const std::string& url() const { return m_tracker->url; }
@@ -70,6 +81,7 @@ class TrackerFixture {
   // `tracker audit`; with running=false it reads the data directory directly.
   std::pair<int, std::string> Audit(bool running) {
     if (running) return RunCommand({BinaryPath("tracker"), "audit", "--tracker", url()});
+    if (!m_store.empty()) return RunCommand({BinaryPath("tracker"), "audit", "--store", m_store});
     return RunCommand({BinaryPath("tracker"), "audit", "--data-dir", data_dir()});
   }
 
@@ -83,6 +95,7 @@ class TrackerFixture {
   }
 
   TempDir m_dir;
+  std::string m_store;
   std::vector<std::string> m_args;
   std::unique_ptr<TrackerProcess> m_tracker;
 };

@@ -5,8 +5,6 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <functional>
 #include <map>
 
@@ -33,19 +31,9 @@ namespace tollstream::test {
 
 inline constexpr int64_t kNow = 1795400000;
 
-inline bool LedgerOnPostgres() {
-  const char* backend = std::getenv("TOLLSTREAM_TEST_LEDGER");
-  return backend != nullptr && std::string(backend) == "postgresql";
-}
-
-// The URL of a fresh, empty ledger schema of tracker `key` in one cluster
-// that the test process shares.
+// The URL of a fresh, empty ledger schema of tracker `key`.
 inline std::string FreshPgLedger(const PublicKey& key) {
-  static PgCluster cluster;
-  static std::atomic<int> made{0};
-  std::string schema = "ledger_" + std::to_string(made++);
-  cluster.Psql("CREATE SCHEMA " + schema);
-  std::string url = cluster.url() + "?options=-csearch_path%3D" + schema;
+  std::string url = SharedPgSchemaUrl();
   auto db = PgConnection::Open(url);
   REQUIRE_MESSAGE(db.ok(), db.error().message);
   REQUIRE(CreatePgSchema(**db, key.ToHex()).ok());

@@ -286,9 +286,10 @@ TEST_CASE("data survives a restart; the audit reads a stopped tracker") {
   CHECK(*c->tracker() == key_before);
   CHECK(BalanceOf(*c, a.address()) == 70);
   CHECK(BalanceOf(*c, b.address()) == 7);
-  // While it runs, the data directory is locked: the audit says to ask the tracker.
+  // While it runs, the data directory is locked: the audit says to ask the
+  // tracker. A PostgreSQL ledger is audited while trackers serve it.
   auto [locked_status, locked_out] = t.Audit(/*running=*/false);
-  CHECK(locked_status == 2);
+  CHECK(locked_status == (t.store().empty() ? 2 : 0));
 }
 
 TEST_CASE("announce and lookup: live broadcasters of a stream, cheapest first") {
