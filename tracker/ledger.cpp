@@ -89,7 +89,10 @@ Result<json> Ledger::GetSpecialAddress(LedgerTxn& txn, AccountKind kind, const P
   // made: they are kept, as its opening balance.
   auto existing = LoadAccount(txn, SpecialAddress(kind, m_tracker, owner, idx.generation));
   if (!existing) return existing.error();
-  if (existing->kind != AccountKind::kOrdinary)
+  // Found special: made meanwhile by another instance for this owner (its
+  // owner row is being written too: this change meets it and runs again).
+  bool made_meanwhile = existing->kind == kind && existing->owner == owner.ToHex();
+  if (existing->kind != AccountKind::kOrdinary && !made_meanwhile)
     return Broken("special address " + existing->address + " exists already");
   Account a = std::move(*existing);
   a.kind = kind;

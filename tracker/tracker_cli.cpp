@@ -198,6 +198,13 @@ int Init(int argc, char** argv) {
   auto dir = args->Require("data-dir");
   if (!dir) return Fail(dir.error());
   if (auto store = args->Get("store")) {
+    if (args->Has("if-missing") && std::filesystem::exists(TrackerKeyPath(*dir))) {
+      if (auto data = OpenPgTrackerData(*dir, *store)) {
+        std::cout << "a tracker with its ledger in PostgreSQL is in " << *dir
+                  << " already; kept as it is\n";
+        return 0;
+      }
+    }
     bool key_created = false;
     auto data = InitPgTrackerData(*dir, *store, &key_created);
     if (!data) return Fail(data.error());
@@ -275,7 +282,10 @@ int Audit(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2, {"data-dir", "tracker", "store"}, {});
   if (!args) return Fail(args.error());
   json report;
-  if (auto store = args->Get("store")) {
+  // --tracker, then --data-dir, then --store (which TOLLSTREAM_STORE may
+  // set for every command): the more explicit wins.
+  auto store = args->Get("store");
+  if (store && !args->Get("tracker") && !args->Get("data-dir")) {
     auto db = PgConnection::Open(*store);
     if (!db) return Fail(db.error());
     auto result = AuditPgLedger(**db);

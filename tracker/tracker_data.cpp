@@ -95,10 +95,15 @@ Result<TrackerData> OpenTrackerData(const std::string& dir, const KvStore::Optio
 
 Result<TrackerData> InitPgTrackerData(const std::string& dir, const std::string& url,
                                       bool* key_created) {
+  std::error_code ec;
+  if (fs::exists(TrackerLedgerPath(dir), ec)) {
+    return MakeError(ErrorCode::kConflict, TrackerLedgerPath(dir) + " exists: " + dir +
+                                               " holds a tracker whose ledger is there");
+  }
+  auto db = PgConnection::Open(url);  // before any key is made
+  if (!db) return db.error();
   auto key = MakeOrKeepKey(dir, key_created);
   if (!key) return key.error();
-  auto db = PgConnection::Open(url);
-  if (!db) return db.error();
   if (Status made = CreatePgSchema(**db, key->public_key().ToHex()); !made) return made.error();
   return TrackerData{*key, nullptr, url};
 }

@@ -59,8 +59,9 @@ std::unique_ptr<LedgerStore> MakeStore(TrackerData& data, const TrackerNodeOptio
   if (data.ledger) {
     return std::make_unique<LevelDbLedgerStore>(*data.ledger, options.service.commit_gather);
   }
-  // A connection for each thread that may apply a change at once.
-  return std::make_unique<PgLedgerStore>(data.store, options.http.threads);
+  // Requests beyond these wait for a connection: the database's own
+  // max_connections (100 by default) is shared by every instance.
+  return std::make_unique<PgLedgerStore>(data.store, PgLedgerStore::kConnections);
 }
 
 // What serves: the service and its methods, the registry of streams, the

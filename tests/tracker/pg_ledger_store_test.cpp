@@ -268,3 +268,41 @@ TEST_CASE("the database stopped under load: 503 while away, back by itself, noth
 }
 
 }  // namespace tollstream::test
+
+namespace tollstream::test {
+
+TEST_CASE("connections give up locks and idle transactions unless told otherwise; at most N open") {
+  PgCluster pg;
+  auto show = [](PgConnection& db, const char* setting) {
+    auto rows = db.Exec(std::string("SHOW ") + setting);
+    REQUIRE(rows.ok());
+    return rows->rows.at(0).at(0).value_or("");
+  };
+  auto plain = PgConnection::Open(pg.url());
+  REQUIRE(plain.ok());
+  CHECK(show(**plain, "lock_timeout") == "10s");
+  CHECK(show(**plain, "idle_in_transaction_session_timeout") == "1min");
+  auto told = PgConnection::Open(pg.url() + "?options=-c%20lock_timeout%3D2s");
+  REQUIRE(told.ok());
+  CHECK(show(**told, "lock_timeout") == "2s");
+  CHECK(show(**told, "idle_in_transaction_session_timeout") == "1min");
+
+  PgPool pool(pg.url(), 2);
+  auto first = pool.Acquire();
+  auto second = pool.Acquire();
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  std::atomic<bool> third_leased{false};
+  std::thread third([&] {
+    auto lease = pool.Acquire();
+    REQUIRE(lease.ok());
+    third_leased = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(third_leased);          // waits: two are open
+  { auto done = std::move(*first); }  // given back
+  third.join();
+  CHECK(third_leased);
+}
+
+}  // namespace tollstream::test

@@ -26,14 +26,14 @@ void Notice(void*, const char* message) {
 // a lock not available (55P03), a read-only standby (25006).
 bool Unavailable(const std::string& state) {
   return state.starts_with("08") || state.starts_with("53") || state == "57P01" ||
-         state == "57P02" || state == "57P03" || state == "57014" || state == "55P03" ||
-         state == "25006";
+         state == "57P02" || state == "57P03" || state == "57014" || state == "25006";
 }
 
 }  // namespace
 
 bool PgRetryable(const std::string& sqlstate) {
-  return sqlstate == "40001" || sqlstate == "40P01";
+  // A lock waited on past lock_timeout (55P03) is contention, as a deadlock is.
+  return sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03";
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
@@ -58,28 +58,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
   std::string shown = "postgresql://" + (user.empty() ? "" : user + "@") + host +
                       (port.empty() ? "" : ":" + port) + "/" + dbname;
   // Timeouts first: what the URL says comes after, and wins.
-  // The server's side: a lock waited on for 10 s, or a transaction left
-  // idle for 60 s (its client paused or cut off, holding row locks), is
-  // given up, so one stalled instance cannot hold the others up. A URL
-  // with `options` of its own replaces these.
-  const char* keys[] = {"connect_timeout",
-                        "keepalives",
-                        "keepalives_idle",
-                        "keepalives_interval",
-                        "keepalives_count",
-                        "tcp_user_timeout",
-                        "options",
-                        "dbname",
-                        nullptr};
-  const char* values[] = {"10",
-                          "1",
-                          "10",
-                          "5",
-                          "3",
-                          "30000",
-                          "-c lock_timeout=10000 -c idle_in_transaction_session_timeout=60000",
-                          url.c_str(),
-                          nullptr};
+  const char* keys[] = {
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* values[] = {"10", "1", "10", "5", "3", "30000", url.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return MakeError(ErrorCode::kUnavailable, "out of memory connecting");
   auto db = std::unique_ptr<PgConnection>(new PgConnection(conn, shown, password));
@@ -87,6 +69,16 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
     return MakeError(ErrorCode::kUnavailable, "cannot connect to " + shown + ": " +
                                                   db->Masked(OneLine(PQerrorMessage(conn))));
   }
+  // The server's side: a lock waited on for 10 s, or a transaction left
+  // idle for 60 s (its client paused or cut off, holding row locks), is
+  // given up, so one stalled instance cannot hold the others up. Set only
+  // where the URL, PGOPTIONS or the server left them off (0).
+  auto set = db->Exec(
+      "SELECT CASE WHEN current_setting('lock_timeout') = '0' "
+      "THEN set_config('lock_timeout', '10s', false) END, "
+      "CASE WHEN current_setting('idle_in_transaction_session_timeout') = '0' "
+      "THEN set_config('idle_in_transaction_session_timeout', '60s', false) END");
+  if (!set) return set.error();
   return db;
 }
 
@@ -149,6 +141,10 @@ Status PgConnection::Commit(std::string* sqlstate) {
                      "outcome unknown: the COMMIT was not answered (" + done.error().message + ")");
   }
   return done.error();
+}
+
+bool PgConnection::connected() const {
+  return PQstatus(m_conn) == CONNECTION_OK;
 }
 
 bool PgConnection::idle() const {

@@ -10,9 +10,10 @@
 //                  or the server cannot serve now (shutting down, out of
 //                  resources, a statement timeout, a read-only standby):
 //                  nothing was applied;
-//   kBusy          a serialization failure or deadlock (SQLSTATE 40001,
-//                  40P01, as PostgreSQL-compatible distributed engines also
-//                  report them): retry the transaction from its start;
+//   kBusy          a serialization failure, deadlock or lock timeout
+//                  (SQLSTATE 40001, 40P01, as PostgreSQL-compatible
+//                  distributed engines also report them, 55P03): retry the
+//                  transaction from its start;
 //   kInternal      anything else the server refuses, with its message; from
 //                  Commit, also a COMMIT whose outcome is unknown (the
 //                  connection was lost or the server stopped while it ran,
@@ -67,6 +68,8 @@ class PgConnection {
   Status Commit(std::string* sqlstate = nullptr);
   // Connects again after a lost connection. Errors: as Open.
   Status Reset();
+  // Whether the connection is up.
+  bool connected() const;
   // Whether the connection is up with no transaction open (fit for reuse).
   bool idle() const;
   // The URL as shown in logs and messages: user, host, port and database.

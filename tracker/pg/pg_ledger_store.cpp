@@ -38,11 +38,13 @@ Result<json> PgLedgerStore::Run(PgLedgerTxn::Mode mode, const Work& work) {
         done = (*txn)->Commit();
       }
     }
+    bool lost = !(*lease)->connected();
+    if (done || lost) Note(done);
     if (done) return result;
     ErrorCode code = done.error().code;
-    if (code == ErrorCode::kUnavailable && attempt == 0) {
-      // Nothing was applied. A connection kept from before the database
-      // restarted fails first: drop them all and try once more.
+    if (code == ErrorCode::kUnavailable && lost && attempt == 0) {
+      // Nothing was applied. Connections kept from before the database
+      // restarted fail first: drop them all and try once more.
       m_pool.Clear();
       continue;
     }
@@ -78,7 +80,6 @@ Result<json> PgLedgerStore::Change(const SignedChange& change,
       *commit = true;
       return RecordAnswer(txn, change);
     });
-    Note(applied ? Status::Ok() : Status(applied.error()));
     // kDuplicate: answered meanwhile, at another instance; look it up.
     if (applied || applied.error().code != ErrorCode::kDuplicate || round > 0) return applied;
   }
@@ -141,21 +142,22 @@ Result<LedgerStore::Upkeep> PgLedgerStore::Maintain(Ledger& ledger, int64_t now,
 }
 
 void PgLedgerStore::Note(const Status& s) {
-  bool away = !s && s.error().code == ErrorCode::kUnavailable;
-  if (s || away) {
-    std::lock_guard lock(m_health_mutex);
-    m_health.ok = !away;
-    if (away) {
-      m_health.error = s.error().message;
-      ++m_health.failures;
-    }
+  std::lock_guard lock(m_health_mutex);
+  if (s) {
+    m_health.ok = true;
+  } else if (m_health.ok) {  // a failure counts once, until the database is back
+    m_health.ok = false;
+    m_health.error = s.error().message;
+    ++m_health.failures;
   }
 }
 
 CommitPipeline::Health PgLedgerStore::health() {
   {
     std::lock_guard lock(m_health_mutex);
-    if (m_health.ok) return m_health;
+    auto now = std::chrono::steady_clock::now();
+    if (m_health.ok || now - m_probed < std::chrono::seconds(1)) return m_health;
+    m_probed = now;
   }
   // Out of reach at the last change: is it back?
   auto lease = m_pool.Acquire();

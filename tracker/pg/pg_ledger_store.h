@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <mutex>
 
@@ -27,19 +28,21 @@ namespace tollstream {
 class PgLedgerStore final : public LedgerStore {
  public:
   static constexpr int kMaxAttempts = 16;
+  // The connections a tracker opens by default.
+  static constexpr size_t kConnections = 16;
   // How far apart the instances' clocks may be (see Maintain).
   static constexpr int64_t kClockSpreadSeconds = 600;
 
-  // `connections`: how many idle connections are kept (about the number
-  // of threads that serve requests).
+  // `connections`: how many it opens at most.
   PgLedgerStore(std::string url, size_t connections) : m_pool(std::move(url), connections) {}
 
   Result<json> Change(const SignedChange& change, CommitPipeline::Announcement* coming) override;
   Result<json> Read(const std::function<Result<json>(LedgerTxn&)>& read) override;
   Result<Upkeep> Maintain(Ledger& ledger, int64_t now, int64_t horizon) override;
   uint64_t retries() const override { return m_retries.load(); }
-  // Not ok from a change refused as kUnavailable (the database out of
-  // reach) until one is applied or the database answers again.
+  // Not ok from a transaction that lost its connection (the database out
+  // of reach) until one succeeds or, probed at most once a second, the
+  // database answers again.
   CommitPipeline::Health health() override;
 
   Result<LedgerFigures> Figures() override;
@@ -75,6 +78,7 @@ class PgLedgerStore final : public LedgerStore {
   std::atomic<uint64_t> m_retries{0};
   mutable std::mutex m_health_mutex;
   CommitPipeline::Health m_health;
+  std::chrono::steady_clock::time_point m_probed;  // the last probe
 };
 
 }  // namespace tollstream

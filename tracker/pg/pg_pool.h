@@ -1,5 +1,7 @@
 // Connections to one PostgreSQL database, shared by a tracker's threads:
-// each caller leases one for a transaction and gives it back. A connection
+// each caller leases one for a transaction and gives it back. At most
+// `most` are open at once (the server's max_connections is shared by every
+// instance): a caller waits for one to be given back. A connection
 // given back broken or inside a transaction is closed, and a new one is
 // opened on the next lease, so a tracker recovers by itself once the
 // database is back.
@@ -7,6 +9,7 @@
 // Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,8 +22,7 @@ namespace tollstream {
 
 class PgPool {
  public:
-  // `keep`: how many idle connections are kept open at most.
-  PgPool(std::string url, size_t keep) : m_url(std::move(url)), m_keep(keep) {}
+  PgPool(std::string url, size_t most) : m_url(std::move(url)), m_most(most) {}
 
   class Lease {
    public:
@@ -49,8 +51,10 @@ class PgPool {
   void Return(std::unique_ptr<PgConnection> conn);
 
   const std::string m_url;
-  const size_t m_keep;
+  const size_t m_most;
   std::mutex m_mutex;
+  std::condition_variable m_returned;
+  size_t m_open = 0;  // leased or idle
   std::vector<std::unique_ptr<PgConnection>> m_idle;
 };
 
