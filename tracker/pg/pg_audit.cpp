@@ -2,14 +2,12 @@
 
 #include <cstdlib>
 
+#include "tracker/pg/pg_records.h"
+
 namespace tollstream {
 namespace {
 
 constexpr int kMaxProblems = 50;
-
-uint64_t U(const PgParam& v) {
-  return v ? std::strtoull(v->c_str(), nullptr, 10) : 0;
-}
 
 // Each query returns one problem per row, as text (at most kMaxProblems).
 constexpr const char* kProblemQueries[] = {
@@ -95,15 +93,15 @@ class PgAuditor {
         "(SELECT count(*) FROM contracts WHERE state = 'expired')");
     if (!rows) return rows.error();
     const auto& r = rows->rows.at(0);
-    m_report.minted = U(r[0]);
-    m_report.balances = U(r[1]);
-    m_report.locked = U(r[2]);
-    m_report.accounts = U(r[3]);
-    m_report.journal_entries = U(r[4]);
-    m_report.contracts_open = U(r[6]);
-    m_report.contracts_closed = U(r[7]);
-    m_report.contracts_expired = U(r[8]);
-    if (U(r[5]) != m_report.minted) {
+    m_report.minted = PgUnsigned(r[0]);
+    m_report.balances = PgUnsigned(r[1]);
+    m_report.locked = PgUnsigned(r[2]);
+    m_report.accounts = PgUnsigned(r[3]);
+    m_report.journal_entries = PgUnsigned(r[4]);
+    m_report.contracts_open = PgUnsigned(r[6]);
+    m_report.contracts_closed = PgUnsigned(r[7]);
+    m_report.contracts_expired = PgUnsigned(r[8]);
+    if (PgUnsigned(r[5]) != m_report.minted) {
       Problem("journal mints add up to " + r[5].value_or("?") + ", the supply record says " +
               std::to_string(m_report.minted));
     }

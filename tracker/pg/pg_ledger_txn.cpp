@@ -11,10 +11,6 @@
 namespace tollstream {
 namespace {
 
-uint64_t U(const PgParam& v) {
-  return v ? std::strtoull(v->c_str(), nullptr, 10) : 0;
-}
-
 // The shard of the totals a change writes: that of the first contract it
 // writes (contract ids are uniform), else 0.
 int TotalsShard(const std::map<std::string, std::optional<std::string>>& writes) {
@@ -88,7 +84,7 @@ Result<std::optional<std::string>> PgLedgerTxn::ReadSupply() const {
                         : std::string("SELECT minted, ") + kPgJournalTaken + " FROM supply");
   if (!rows) return rows.error();
   if (rows->rows.size() != 1) return MakeError(ErrorCode::kInternal, "the supply row is missing");
-  Supply supply{U(rows->rows[0][0]), U(rows->rows[0][1])};
+  Supply supply{PgUnsigned(rows->rows[0][0]), PgUnsigned(rows->rows[0][1])};
   if (change) m_minted = supply.minted;
   return std::optional<std::string>(supply.ToJson().dump());
 }
@@ -99,7 +95,8 @@ Result<std::optional<std::string>> PgLedgerTxn::ReadTotals() const {
     auto rows = m_db->Exec("SELECT " + std::string(kPgTotalsSums) + " FROM totals");
     if (!rows) return rows.error();
     const auto& r = rows->rows.at(0);
-    totals = Totals{U(r[0]), U(r[1]), U(r[2]), U(r[3]), U(r[4]), U(r[5]), U(r[6])};
+    totals = Totals{PgUnsigned(r[0]), PgUnsigned(r[1]), PgUnsigned(r[2]), PgUnsigned(r[3]),
+                    PgUnsigned(r[4]), PgUnsigned(r[5]), PgUnsigned(r[6])};
   }
   return std::optional<std::string>(totals.ToJson().dump());
 }

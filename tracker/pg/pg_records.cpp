@@ -9,9 +9,6 @@ namespace tollstream {
 namespace {
 
 // Text of an integer column (NULL: 0). The schema's checks bound each.
-uint64_t U(const PgParam& v) {
-  return v ? std::strtoull(v->c_str(), nullptr, 10) : 0;
-}
 int64_t I(const PgParam& v) {
   return v ? std::strtoll(v->c_str(), nullptr, 10) : 0;
 }
@@ -96,7 +93,8 @@ Result<std::optional<std::string>> ReadOwner(PgConnection& db, const keys::Owner
                     {std::string(KindName(key.kind)), key.owner}, lock);
   if (!row) return row.error();
   if (!row->has_value()) return std::optional<std::string>();
-  return std::optional<std::string>(OwnerIndex{S((**row)[0]), U((**row)[1])}.ToJson().dump());
+  return std::optional<std::string>(
+      OwnerIndex{S((**row)[0]), PgUnsigned((**row)[1])}.ToJson().dump());
 }
 
 Status WriteOwner(PgConnection& db, const keys::OwnerKey& key, const std::string& value,
@@ -199,17 +197,21 @@ Status WriteAnswer(PgConnection& db, const keys::AnswerKey& key, const std::stri
 
 }  // namespace
 
+uint64_t PgUnsigned(const PgParam& value) {
+  return value ? std::strtoull(value->c_str(), nullptr, 10) : 0;
+}
+
 json PgAccountJson(const std::string& address, const std::vector<PgParam>& row, size_t at) {
   auto r = [&](size_t i) -> const PgParam& { return row.at(at + i); };
-  json j = {{"address", address}, {"kind", S(r(0))}, {"balance", U(r(1))}};
+  json j = {{"address", address}, {"kind", S(r(0))}, {"balance", PgUnsigned(r(1))}};
   if (S(r(0)) != "ordinary") {
-    j["locked"] = U(r(2));
-    j["available"] = U(r(1)) - U(r(2));  // locked <= balance: a table constraint
+    j["locked"] = PgUnsigned(r(2));
+    j["available"] = PgUnsigned(r(1)) - PgUnsigned(r(2));  // locked <= balance: a table constraint
     j["owner"] = S(r(3));
     j["open"] = S(r(4)) == "t";
-    j["open_contracts"] = U(r(5));
-    j["segments"] = U(r(6));
-    j["bytes"] = U(r(7));
+    j["open_contracts"] = PgUnsigned(r(5));
+    j["segments"] = PgUnsigned(r(6));
+    j["bytes"] = PgUnsigned(r(7));
     j["created"] = I(r(8));
     j["closed"] = I(r(9));
   }
@@ -218,23 +220,24 @@ json PgAccountJson(const std::string& address, const std::vector<PgParam>& row, 
 
 json PgContractJson(const std::string& id, const std::vector<PgParam>& row, size_t at) {
   auto r = [&](size_t i) -> const PgParam& { return row.at(at + i); };
-  json terms = {{"tracker", S(r(0))},       {"viewer", S(r(1))},         {"broadcaster", S(r(2))},
-                {"spend_address", S(r(3))}, {"income_address", S(r(4))}, {"stream", S(r(5))},
-                {"price", U(r(6))},         {"max_segments", U(r(7))},   {"expires", I(r(8))},
-                {"nonce", S(r(9))}};
+  json terms = {{"tracker", S(r(0))},        {"viewer", S(r(1))},
+                {"broadcaster", S(r(2))},    {"spend_address", S(r(3))},
+                {"income_address", S(r(4))}, {"stream", S(r(5))},
+                {"price", PgUnsigned(r(6))}, {"max_segments", PgUnsigned(r(7))},
+                {"expires", I(r(8))},        {"nonce", S(r(9))}};
   return {{"id", id},
           {"terms", terms},
           {"viewer_sig", S(r(10))},
           {"broadcaster_sig", S(r(11))},
           {"state", S(r(12))},
-          {"lock", U(r(13))},
-          {"charged", U(r(14))},
+          {"lock", PgUnsigned(r(13))},
+          {"charged", PgUnsigned(r(14))},
           {"opened", I(r(15))},
           {"release_at", I(r(16))},
           {"settled", I(r(17))},
-          {"paid", U(r(18))},
-          {"segments", U(r(19))},
-          {"bytes", U(r(20))},
+          {"paid", PgUnsigned(r(18))},
+          {"segments", PgUnsigned(r(19))},
+          {"bytes", PgUnsigned(r(20))},
           {"chain", S(r(21))},
           {"receipt_sig", S(r(22))}};
 }

@@ -49,6 +49,9 @@ inline constexpr const char* kPgJournalTaken =
 json PgAccountJson(const std::string& address, const std::vector<PgParam>& row, size_t at);
 json PgContractJson(const std::string& id, const std::vector<PgParam>& row, size_t at);
 
+// An integer column's text as a number (NULL: 0); the schema bounds each.
+uint64_t PgUnsigned(const PgParam& value);
+
 // Whether `key` is a record kept as a row (see above).
 bool PgRowRecord(const std::string& key);
 

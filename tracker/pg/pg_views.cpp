@@ -7,10 +7,6 @@
 namespace tollstream {
 namespace {
 
-uint64_t U(const PgParam& v) {
-  return v ? std::strtoull(v->c_str(), nullptr, 10) : 0;
-}
-
 // A page of the contracts `where` selects (its parameters from $2; $1 is
 // the limit), in `order`: each row is a contract's id and columns.
 Result<LedgerPage> ContractRows(PgConnection& db, const std::string& where,
@@ -40,8 +36,10 @@ Result<LedgerFigures> PgFigures(PgConnection& db) {
                       kPgTotalsSums + " FROM totals");
   if (!rows) return rows.error();
   const auto& r = rows->rows.at(0);
-  return LedgerFigures{Supply{U(r[0]), U(r[1])},
-                       Totals{U(r[2]), U(r[3]), U(r[4]), U(r[5]), U(r[6]), U(r[7]), U(r[8])}};
+  return LedgerFigures{
+      Supply{PgUnsigned(r[0]), PgUnsigned(r[1])},
+      Totals{PgUnsigned(r[2]), PgUnsigned(r[3]), PgUnsigned(r[4]), PgUnsigned(r[5]),
+             PgUnsigned(r[6]), PgUnsigned(r[7]), PgUnsigned(r[8])}};
 }
 
 Result<LedgerPage> PgAccountsPage(PgConnection& db, const std::string& after, size_t limit) {
@@ -95,7 +93,7 @@ Result<OpenCount> PgCountOpenOnStream(PgConnection& db, const std::string& addre
       "LIMIT $3) walked",
       {address, stream, std::to_string(most)});
   if (!rows) return rows.error();
-  return OpenCount{U(rows->rows.at(0)[0]), U(rows->rows.at(0)[1])};
+  return OpenCount{PgUnsigned(rows->rows.at(0)[0]), PgUnsigned(rows->rows.at(0)[1])};
 }
 
 Result<json> PgContractView(PgConnection& db, const std::string& id) {
