@@ -39,6 +39,10 @@ commands:
 Run `peer <command> --help` for a command's options; `peer --version` says
 which build this is.
 
+--tracker takes a URL, or several URLs of trackers that serve one ledger,
+separated by commas: a request that one does not answer is sent, the same
+bytes, to the next.
+
 Every option may also come from the environment, TOLLSTREAM_<NAME> (e.g.
 TOLLSTREAM_TRACKER for --tracker), or from a config file given with
 --config FILE ("name = value" a line); the command line wins, then the

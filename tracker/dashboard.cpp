@@ -23,6 +23,7 @@ Result<json> Dashboard::Summary() const {
 
 Result<json> Dashboard::Summary(const LedgerFigures& figures) const {
   auto live = m_registry.List(m_service.Now(), 0);
+  if (!live) return live.error();
   auto last = m_audits.last();
   const PublicKey& key = m_service.public_key();
   auto store = m_service.ledger_store().health();
@@ -30,9 +31,9 @@ Result<json> Dashboard::Summary(const LedgerFigures& figures) const {
       {"tracker", {{"pubkey", key.ToHex()}, {"address", AddressOf(key)}, {"code", KeyCode(key)}}},
       {"ledger", figures.ToJson()},
       {"live",
-       {{"streams", live.streams},
-        {"broadcasters", live.broadcasters},
-        {"announcements", live.announcements}}},
+       {{"streams", live->streams},
+        {"broadcasters", live->broadcasters},
+        {"announcements", live->announcements}}},
       {"audit", {{"running", m_audits.running()}, {"last", last ? last->ToJson() : json(nullptr)}}},
       {"store",
        {{"ok", store.ok},
@@ -40,14 +41,15 @@ Result<json> Dashboard::Summary(const LedgerFigures& figures) const {
         {"failures", store.failures}}}};
 }
 
-json Dashboard::Streams(size_t limit) const {
+Result<json> Dashboard::Streams(size_t limit) const {
   auto live = m_registry.List(m_service.Now(), limit);
+  if (!live) return live.error();
   json list = json::array();
-  for (const auto& a : live.first) list.push_back(a.ToJson());
-  return {{"streams", live.streams},
-          {"broadcasters", live.broadcasters},
-          {"announcements", live.announcements},
-          {"list", std::move(list)}};
+  for (const auto& a : live->first) list.push_back(a.ToJson());
+  return json{{"streams", live->streams},
+              {"broadcasters", live->broadcasters},
+              {"announcements", live->announcements},
+              {"list", std::move(list)}};
 }
 
 void Dashboard::Refresh() {
@@ -61,7 +63,12 @@ void Dashboard::Refresh() {
   if (m_history.Sample(m_service.Now(), figures->totals, streams, figures->contracts_open())) {
     if (Status saved = m_history.Save(); !saved) LogWarn("history: " + saved.error().message);
   }
-  json state = {{"summary", std::move(*summary)}, {"streams", Streams(kDefaultPageSize)}};
+  auto live = Streams(kDefaultPageSize);
+  if (!live) {
+    LogError("dashboard: " + live.error().message);
+    return;
+  }
+  json state = {{"summary", std::move(*summary)}, {"streams", std::move(*live)}};
   if (state == m_state) return;
   m_state = state;
   m_feed.SetState(std::move(state));

@@ -35,10 +35,11 @@ class Dashboard {
 
   // The tracker's key, the ledger's figures, the live counts, the audit
   // state and the store's (whether it takes writes). Errors: those of
-  // LedgerStore::Figures.
+  // LedgerStore::Figures and StreamRegistry::List.
   Result<json> Summary() const;
-  // The live counts and the first `limit` announcements (by stream, then key).
-  json Streams(size_t limit) const;
+  // The live counts and the first `limit` announcements (by stream, then
+  // key). Errors: those of StreamRegistry::List.
+  Result<json> Streams(size_t limit) const;
   // History::ToJson.
   json HistoryJson() const { return m_history.ToJson(); }
   LedgerStore& ledger_store() const { return m_service.ledger_store(); }

@@ -32,7 +32,7 @@ json DirectoryEntry::ToJson() const {
   return j;
 }
 
-void StreamRegistry::DropExpired(int64_t now) {
+void MemoryStreamRegistry::DropExpired(int64_t now) {
   if (now == m_last_sweep) return;  // at most one sweep a second
   m_last_sweep = now;
   for (auto s = m_streams.begin(); s != m_streams.end();) {
@@ -50,14 +50,14 @@ void StreamRegistry::DropExpired(int64_t now) {
   }
 }
 
-Status StreamRegistry::Announce(Announcement a, int64_t now) {
+Status MemoryStreamRegistry::Announce(Announcement& a, int64_t now) {
   std::lock_guard lock(m_mutex);
   DropExpired(now);
   auto& by_key = m_streams[a.stream];
   auto it = by_key.find(a.broadcaster);
   if (it != by_key.end()) {
     a.since = it->second.since;
-    it->second = std::move(a);
+    it->second = a;
     return Status::Ok();
   }
   a.since = now;
@@ -73,24 +73,34 @@ Status StreamRegistry::Announce(Announcement a, int64_t now) {
   }
   ++m_per_broadcaster[a.broadcaster];
   ++m_total;
-  std::string key = a.broadcaster;
-  by_key.emplace(std::move(key), std::move(a));
+  by_key.emplace(a.broadcaster, a);
   return Status::Ok();
 }
 
-void StreamRegistry::Withdraw(const std::string& stream, const std::string& broadcaster) {
+void MemoryStreamRegistry::Restore(Announcement a) {
+  std::lock_guard lock(m_mutex);
+  auto& by_key = m_streams[a.stream];
+  std::string key = a.broadcaster;
+  if (!by_key.emplace(key, std::move(a)).second) return;
+  ++m_per_broadcaster[key];
+  ++m_total;
+}
+
+Status MemoryStreamRegistry::Withdraw(const std::string& stream, const std::string& broadcaster) {
   std::lock_guard lock(m_mutex);
   auto s = m_streams.find(stream);
-  if (s == m_streams.end()) return;
+  if (s == m_streams.end()) return Status::Ok();
   if (s->second.erase(broadcaster) == 1) {
     if (--m_per_broadcaster[broadcaster] == 0) m_per_broadcaster.erase(broadcaster);
     --m_total;
   }
   if (s->second.empty()) m_streams.erase(s);
+  return Status::Ok();
 }
 
-std::vector<Announcement> StreamRegistry::Lookup(const std::string& stream, int64_t now,
-                                                 const std::string& origin) {
+Result<std::vector<Announcement>> MemoryStreamRegistry::Lookup(const std::string& stream,
+                                                               int64_t now,
+                                                               const std::string& origin) {
   std::lock_guard lock(m_mutex);
   std::vector<Announcement> out;
   auto s = m_streams.find(stream);
@@ -103,7 +113,7 @@ std::vector<Announcement> StreamRegistry::Lookup(const std::string& stream, int6
   return out;
 }
 
-StreamRegistry::Listing StreamRegistry::List(int64_t now, size_t limit) {
+Result<StreamRegistry::Listing> MemoryStreamRegistry::List(int64_t now, size_t limit) {
   std::lock_guard lock(m_mutex);
   DropExpired(now);
   Listing out;
@@ -119,9 +129,8 @@ StreamRegistry::Listing StreamRegistry::List(int64_t now, size_t limit) {
   return out;
 }
 
-std::pair<std::vector<DirectoryEntry>, size_t> StreamRegistry::Directory(int64_t now,
-                                                                         const std::string& query,
-                                                                         size_t limit) {
+Result<StreamRegistry::Found> MemoryStreamRegistry::Directory(int64_t now, const std::string& query,
+                                                              size_t limit) {
   std::lock_guard lock(m_mutex);
   DropExpired(now);
   std::string wanted = AsciiLower(query);
@@ -153,13 +162,7 @@ std::pair<std::vector<DirectoryEntry>, size_t> StreamRegistry::Directory(int64_t
       if (out.size() < limit) out.push_back(std::move(e));
     }
   }
-  return {std::move(out), matched};
-}
-
-size_t StreamRegistry::size(int64_t now) {
-  std::lock_guard lock(m_mutex);
-  DropExpired(now);
-  return m_total;
+  return Found{std::move(out), matched};
 }
 
 }  // namespace tollstream

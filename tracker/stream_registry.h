@@ -1,6 +1,9 @@
 // Live broadcasters by stream, as announced (seed 000: a registration that
-// lives for a time-to-live and is renewed by keepalive). Soft state: kept in
-// memory only; broadcasters announce again after a tracker restart.
+// lives for a time-to-live and is renewed by keepalive). Soft state: a
+// broadcaster announces again before its time-to-live ends. Kept in memory
+// (MemoryStreamRegistry, beside a LevelDB ledger: lost at a restart, then
+// announced again) or in the ledger's database, shared by every tracker
+// instance (pg/pg_stream_registry.h).
 //
 // Thread-safe.
 #pragma once
@@ -55,23 +58,25 @@ struct DirectoryEntry {
 inline constexpr size_t kMaxTitleBytes = 100;
 inline constexpr size_t kMaxDescriptionBytes = 1000;
 
+// Errors (of a registry in a database): kUnavailable while it cannot be
+// reached, kInternal for what else it refuses.
 class StreamRegistry {
  public:
   struct Limits {
     size_t max_total = 100000;        // announcements in all
     size_t max_per_broadcaster = 64;  // streams one key may announce
   };
-  StreamRegistry() : StreamRegistry(Limits{}) {}
-  explicit StreamRegistry(Limits limits) : m_limits(limits) {}
+  virtual ~StreamRegistry() = default;
 
-  // Adds or renews. Errors: kBusy when a limit is reached.
-  Status Announce(Announcement a, int64_t now);
+  // Adds or renews, and sets `a.since`: `now`, or for a renewal, when it
+  // was first announced. Errors: kBusy when a limit is reached.
+  virtual Status Announce(Announcement& a, int64_t now) = 0;
   // Removes one broadcaster's announcement of `stream` (if any).
-  void Withdraw(const std::string& stream, const std::string& broadcaster);
-  // Live announcements of `stream` (of `origin` only, when given), cheapest first.
-  std::vector<Announcement> Lookup(const std::string& stream, int64_t now,
-                                   const std::string& origin = "");
-  size_t size(int64_t now);
+  virtual Status Withdraw(const std::string& stream, const std::string& broadcaster) = 0;
+  // Live announcements of `stream` (of `origin` only, when given), cheapest
+  // first, then by broadcaster key.
+  virtual Result<std::vector<Announcement>> Lookup(const std::string& stream, int64_t now,
+                                                   const std::string& origin = "") = 0;
 
   // What is live: how many streams, broadcasters and announcements, and the
   // first `limit` announcements by stream name, then broadcaster key.
@@ -81,13 +86,31 @@ class StreamRegistry {
     size_t announcements = 0;
     std::vector<Announcement> first;
   };
-  Listing List(int64_t now, size_t limit);
+  virtual Result<Listing> List(int64_t now, size_t limit) = 0;
 
   // The live streams whose name or title contains `query` (ASCII letters
   // compared without case; empty: every stream), by name then origin: the
   // first `limit`, and how many matched in all. Walks every announcement.
-  std::pair<std::vector<DirectoryEntry>, size_t> Directory(int64_t now, const std::string& query,
-                                                           size_t limit);
+  using Found = std::pair<std::vector<DirectoryEntry>, size_t>;
+  virtual Result<Found> Directory(int64_t now, const std::string& query, size_t limit) = 0;
+};
+
+// The registry in this process's memory.
+class MemoryStreamRegistry final : public StreamRegistry {
+ public:
+  MemoryStreamRegistry() : MemoryStreamRegistry(Limits{}) {}
+  explicit MemoryStreamRegistry(Limits limits) : m_limits(limits) {}
+
+  Status Announce(Announcement& a, int64_t now) override;
+  Status Withdraw(const std::string& stream, const std::string& broadcaster) override;
+  Result<std::vector<Announcement>> Lookup(const std::string& stream, int64_t now,
+                                           const std::string& origin = "") override;
+  Result<Listing> List(int64_t now, size_t limit) override;
+  Result<Found> Directory(int64_t now, const std::string& query, size_t limit) override;
+
+  // Adds `a` as it is, `since` included, past any limit: a copy of
+  // announcements kept elsewhere, to list them.
+  void Restore(Announcement a);
 
  private:
   void DropExpired(int64_t now);

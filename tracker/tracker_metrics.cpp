@@ -76,12 +76,16 @@ void DeclareTrackerGauges(Metrics& metrics, LedgerStore& store, StreamRegistry& 
   ledger("tollstream_tracker_journal_entries", "Token movements in the journal, mints included.",
          [](const LedgerFigures& f) { return f.supply.journal_next; });
 
-  metrics.DeclareGauge(
-      "tollstream_tracker_live_streams", "Streams with a live announcement.",
-      [&registry, clock] { return static_cast<double>(registry.List(clock(), 0).streams); });
-  metrics.DeclareGauge(
-      "tollstream_tracker_live_announcements", "Live announcements (stream and broadcaster).",
-      [&registry, clock] { return static_cast<double>(registry.List(clock(), 0).announcements); });
+  // NaN while the registry cannot be read (its database away).
+  auto live = [&registry, clock](size_t StreamRegistry::Listing::*count) {
+    auto listing = registry.List(clock(), 0);
+    return listing ? static_cast<double>((*listing).*count) : std::nan("");
+  };
+  metrics.DeclareGauge("tollstream_tracker_live_streams", "Streams with a live announcement.",
+                       [live] { return live(&StreamRegistry::Listing::streams); });
+  metrics.DeclareGauge("tollstream_tracker_live_announcements",
+                       "Live announcements (stream and broadcaster).",
+                       [live] { return live(&StreamRegistry::Listing::announcements); });
 
   // The last finished audit; `none` before the first.
   auto audit = [&metrics, &audits](const char* name, const char* help, double none,

@@ -21,6 +21,7 @@
 #include "tracker/http/dashboard_routes.h"
 #include "tracker/methods/methods.h"
 #include "tracker/pg/pg_ledger_store.h"
+#include "tracker/pg/pg_stream_registry.h"
 #include "tracker/stream_registry.h"
 #include "tracker/tracker_data.h"
 #include "tracker/tracker_metrics.h"
@@ -64,6 +65,13 @@ std::unique_ptr<LedgerStore> MakeStore(TrackerData& data, const TrackerNodeOptio
   return std::make_unique<PgLedgerStore>(data.store, PgLedgerStore::kConnections);
 }
 
+// Where the live announcements are kept: beside the ledger in its database,
+// shared by every instance; else in memory.
+std::unique_ptr<StreamRegistry> MakeRegistry(const TrackerData& data) {
+  if (data.ledger) return std::make_unique<MemoryStreamRegistry>();
+  return std::make_unique<PgStreamRegistry>(data.store);
+}
+
 // What serves: the service and its methods, the registry of streams, the
 // audits, the dashboard and the HTTP server, wired together.
 class Tracker {
@@ -71,19 +79,20 @@ class Tracker {
   Tracker(const TrackerNodeOptions& options, TrackerData& data)
       : m_options(options),
         m_service(data.key, MakeStore(data, options), options.service),
+        m_registry(MakeRegistry(data)),
         m_audits(
             [this](const std::atomic<bool>* stop) { return m_service.ledger_store().Audit(stop); },
             [this] { return m_service.Now(); }),
         m_history(options.history_step_seconds, options.data_dir + "/history.json"),
-        m_dashboard(m_service, m_registry, m_audits, m_history) {
+        m_dashboard(m_service, *m_registry, m_audits, m_history) {
     if (Status loaded = m_history.Load(); !loaded) LogWarn("history: " + loaded.error().message);
-    RegisterAllMethods(m_service, m_registry, m_audits, options.http.max_body_bytes);
+    RegisterAllMethods(m_service, *m_registry, m_audits, options.http.max_body_bytes);
     RegisterBackupMethod(m_service, options.data_dir);
     EndpointOptions endpoint;
     endpoint.tuning = options.http;
     ServeSigned(m_server, m_service.rpc(), endpoint);
     InstrumentServer(m_server, m_service.metrics(), TrackerRouteOf(m_service));
-    DeclareTrackerGauges(m_service.metrics(), m_service.ledger_store(), m_registry, m_audits,
+    DeclareTrackerGauges(m_service.metrics(), m_service.ledger_store(), *m_registry, m_audits,
                          [this] { return m_service.Now(); });
     ServeDashboard(m_server, m_dashboard);
     ServeHealth(m_server, ReadyChecks());
@@ -167,7 +176,7 @@ class Tracker {
 
   const TrackerNodeOptions& m_options;
   TrackerService m_service;
-  StreamRegistry m_registry;
+  std::unique_ptr<StreamRegistry> m_registry;
   AuditRunner m_audits;
   History m_history;
   Dashboard m_dashboard;

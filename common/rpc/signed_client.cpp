@@ -33,46 +33,77 @@ struct SignedClient::Transport {
     return SendSized(client, std::move(req));  // a payload comes whole, in one buffer
   }
 
-  // Sends `body` to /v1/<method>: `attempts` sends at most, until one is answered.
-  Result<httplib::Result> Exchange(std::string_view method, const std::string& body, int attempts,
-                                   const Options& options, const std::string& url) {
-    std::string path = "/v1/" + std::string(method);
-    if (attempts <= 0) attempts = options.attempts;
-    int delay_ms = options.retry_delay_ms;
-    std::string last_failure;
-    for (int attempt = 0; attempt < attempts; ++attempt) {
-      if (attempt > 0 && delay_ms > 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-        delay_ms *= 2;
-      }
-      auto res = Send(path, body, options.sized_answers);
-      if (res) return res;
-      last_failure = httplib::to_string(res.error());
-    }
-    return MakeError(ErrorCode::kUpstream, "no answer from " + std::string(options.peer) + " at " +
-                                               url + " (" + last_failure + ")");
-  }
-
   httplib::Client client;
+};
+
+// An exchange's answer (of any status).
+struct SignedClient::Answered {
+  httplib::Result result;
 };
 
 namespace {
 
-// `url` without the slashes a user may end it with ("http://host:port/").
-std::string WithoutTrailingSlashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
+// `url` without the spaces around it and the slashes a user may end it
+// with ("http://host:port/").
+std::string Trimmed(std::string url) {
+  while (!url.empty() && (url.back() == '/' || url.back() == ' ')) url.pop_back();
+  size_t first = url.find_first_not_of(' ');
+  return first == std::string::npos ? "" : url.substr(first);
+}
+
+std::string Joined(const std::vector<std::string>& urls) {
+  std::string out;
+  for (const auto& url : urls) out += (out.empty() ? "" : ",") + url;
+  return out;
 }
 
 }  // namespace
 
+std::vector<std::string> SplitUrls(const std::string& urls) {
+  std::vector<std::string> out;
+  size_t from = 0;
+  while (from <= urls.size()) {
+    size_t comma = urls.find(',', from);
+    if (comma == std::string::npos) comma = urls.size();
+    std::string url = Trimmed(urls.substr(from, comma - from));
+    if (!url.empty()) out.push_back(std::move(url));
+    from = comma + 1;
+  }
+  if (out.empty()) out.push_back("");  // refused by the first send
+  return out;
+}
+
 SignedClient::SignedClient(std::string url, KeyPair key, Options options)
-    : m_url(WithoutTrailingSlashes(std::move(url))),
-      m_key(std::move(key)),
-      m_options(options),
-      m_transport(std::make_unique<Transport>(m_url, options.timeout_ms)) {}
+    : m_urls(SplitUrls(url)), m_url(Joined(m_urls)), m_key(std::move(key)), m_options(options) {
+  for (const auto& one : m_urls) {
+    m_transports.push_back(std::make_unique<Transport>(one, options.timeout_ms));
+  }
+}
 
 SignedClient::~SignedClient() = default;
+
+Result<SignedClient::Answered> SignedClient::Exchange(std::string_view method,
+                                                      const std::string& body, int attempts) {
+  std::string path = "/v1/" + std::string(method);
+  if (attempts <= 0) attempts = m_options.attempts;
+  int delay_ms = m_options.retry_delay_ms;
+  std::string last_failure;
+  for (int round = 0; round < attempts; ++round) {
+    if (round > 0 && delay_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      delay_ms *= 2;
+    }
+    // Every URL once, from the one that answered last.
+    for (size_t tried = 0; tried < m_transports.size(); ++tried) {
+      auto res = m_transports[m_current]->Send(path, body, m_options.sized_answers);
+      if (res) return Answered{std::move(res)};
+      last_failure = m_urls[m_current] + ": " + httplib::to_string(res.error());
+      m_current = (m_current + 1) % m_transports.size();
+    }
+  }
+  return MakeError(ErrorCode::kUpstream, "no answer from " + std::string(m_options.peer) + " at " +
+                                             m_url + " (" + last_failure + ")");
+}
 
 json SignedClient::MakeRequest(std::string_view method, const std::optional<PublicKey>& tracker,
                                json params) const {
@@ -82,12 +113,12 @@ json SignedClient::MakeRequest(std::string_view method, const std::optional<Publ
 
 Result<SignedClient::RawAnswer> SignedClient::Post(std::string_view method, const std::string& body,
                                                    int attempts) {
-  auto res = m_transport->Exchange(method, body, attempts, m_options, m_url);
-  if (!res) return res.error();
-  RawAnswer answer{
-      (*res)->status, (*res)->get_header_value("Content-Type"), std::move((*res)->body), {}};
+  auto answered = Exchange(method, body, attempts);
+  if (!answered) return answered.error();
+  auto& res = answered->result;
+  RawAnswer answer{res->status, res->get_header_value("Content-Type"), std::move(res->body), {}};
   if (!m_options.answer_header.empty()) {
-    answer.header = (*res)->get_header_value(std::string(m_options.answer_header));
+    answer.header = res->get_header_value(std::string(m_options.answer_header));
   }
   return answer;
 }
@@ -95,9 +126,9 @@ Result<SignedClient::RawAnswer> SignedClient::Post(std::string_view method, cons
 Result<Response> SignedClient::Send(std::string_view method, const std::string& body,
                                     const std::optional<PublicKey>& signer,
                                     const std::optional<Hash256>& request) {
-  auto res = m_transport->Exchange(method, body, 0, m_options, m_url);
-  if (!res) return res.error();
-  return ParseResponse((*res)->body, signer, request);
+  auto answered = Exchange(method, body, 0);
+  if (!answered) return answered.error();
+  return ParseResponse(answered->result->body, signer, request);
 }
 
 Result<Response> SignedClient::Call(std::string_view method,

@@ -3,9 +3,16 @@
 // a signed envelope by the expected key that echoes the request.
 //
 // Retries: a request that got no answer (connection refused, reset, timeout)
-// is sent again with the same bytes (body, nonce, signature), up to
-// `attempts` sends in all, so that a service that keeps answers by signer
-// and nonce answers a retry with its first answer.
+// is sent again with the same bytes (body, nonce, signature), so that a
+// service that keeps answers by signer and nonce answers a retry with its
+// first answer.
+//
+// Several instances: `url` may list several URLs of one service, separated
+// by commas (instances sharing one state, as trackers sharing one ledger).
+// An unanswered request is sent at once to the next one; requests go to the
+// one that answered last. `attempts` rounds over the list in all, with
+// `retry_delay_ms` (doubling) between rounds. An answer of any status ends
+// the exchange: only a request no instance answered goes to the next.
 //
 // Not thread-safe: use one client per thread.
 #pragma once
@@ -14,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/crypto/keys.h"
@@ -35,7 +43,7 @@ class SignedClient {
     std::string_view answer_header;        // a header of the answer kept in RawAnswer::header
   };
 
-  // `url`: http://host:port, a trailing slash allowed.
+  // `url`: http://host:port, a trailing slash allowed; or several, separated by commas.
   SignedClient(std::string url, KeyPair key, Options options);
   ~SignedClient();
 
@@ -52,7 +60,7 @@ class SignedClient {
     std::string header;  // Options::answer_header's value ("" when absent)
   };
   // Sends `body` to /v1/<method>, the same bytes again while no answer
-  // comes: `attempts` sends in all (Options::attempts when 0).
+  // comes: `attempts` rounds over the URLs in all (Options::attempts when 0).
   // Errors: kUpstream, when none was answered.
   Result<RawAnswer> Post(std::string_view method, const std::string& body, int attempts = 0);
 
@@ -71,15 +79,26 @@ class SignedClient {
   int64_t clock_offset() const { return m_clock_offset; }
   void set_clock_offset(int64_t seconds) { m_clock_offset = seconds; }
   const KeyPair& key() const { return m_key; }
+  // The URLs, separated by commas.
   const std::string& url() const { return m_url; }
 
  private:
   struct Transport;
+  struct Answered;
+  // Sends `body` until an instance answers (see Post).
+  Result<Answered> Exchange(std::string_view method, const std::string& body, int attempts);
+
+  std::vector<std::string> m_urls;
   std::string m_url;
   KeyPair m_key;
   Options m_options;
   int64_t m_clock_offset = 0;
-  std::unique_ptr<Transport> m_transport;
+  std::vector<std::unique_ptr<Transport>> m_transports;  // one per URL
+  size_t m_current = 0;                                  // where to send next
 };
+
+// The URLs of a list separated by commas, each without spaces around it
+// and trailing slashes; empty items left out (one "" when none is left).
+std::vector<std::string> SplitUrls(const std::string& urls);
 
 }  // namespace tollstream

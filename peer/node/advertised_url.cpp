@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/rpc/signed_client.h"
+
 namespace tollstream {
 namespace {
 
@@ -76,7 +78,7 @@ Result<std::string> AdvertisedUrl(const HostPort& bound, const std::optional<std
                                   const std::string& tracker_url) {
   if (given) return *given;
   if (!IsWildcardHost(bound.host)) return bound.Url();
-  auto tracker = TrackerHostPort(tracker_url);
+  auto tracker = TrackerHostPort(SplitUrls(tracker_url).front());  // the first of several
   if (!tracker) return NoRoute(tracker.error().message);
   auto local = FacingAddress(*tracker);
   if (!local) return local.error();

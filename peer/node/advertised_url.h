@@ -14,8 +14,8 @@
 namespace tollstream {
 
 // `bound`: where the node listens (its port resolved); `tracker_url`: the
-// tracker's http://HOST:PORT. Errors: kUnavailable (no route to the
-// tracker's host), naming --advertise-url as the way out.
+// tracker's http://HOST:PORT (the first, of several separated by commas). Errors: kUnavailable (no
+// route to the tracker's host), naming --advertise-url as the way out.
 Result<std::string> AdvertisedUrl(const HostPort& bound, const std::optional<std::string>& given,
                                   const std::string& tracker_url);
 

@@ -307,14 +307,15 @@ TEST_CASE("announce and lookup: live broadcasters of a stream, cheapest first") 
               ->Call("announce",
                      {{"stream", "news"}, {"url", "http://127.0.0.1:1"}, {"price", 5}, {"ttl", 30}})
               .ok());
-  REQUIRE(b2.client
-              ->Call("announce",
-                     {{"stream", "news"}, {"url", "http://127.0.0.1:2"}, {"price", 2}, {"ttl", 5}})
-              .ok());
+  auto announced = b2.client->Call(
+      "announce", {{"stream", "news"}, {"url", "http://127.0.0.1:2"}, {"price", 2}, {"ttl", 5}});
+  REQUIRE(announced.ok());
+  CHECK((*announced)["since"].get<int64_t>() > 0);
   auto found = c.client->Call("lookup", {{"stream", "news"}});
   REQUIRE(found.ok());
   REQUIRE((*found)["broadcasters"].size() == 2);
   CHECK((*found)["broadcasters"][0]["price"] == 2);
+  CHECK((*found)["broadcasters"][0]["since"] == (*announced)["since"]);
   CHECK((*found)["broadcasters"][0]["code"] == KeyCode(b2.key.public_key()));
   CHECK((*c.client->Call("lookup", {{"stream", "other"}}))["broadcasters"].empty());
   REQUIRE(b1.client

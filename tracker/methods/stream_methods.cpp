@@ -42,7 +42,9 @@ void RegisterDirectory(TrackerService& service, StreamRegistry& registry) {
     }
     if (Status s = r.Finish(); !s) return s.error();
     return Apply([&registry, &store, query, limit](LedgerTxn&, int64_t now) -> Result<json> {
-      auto [entries, matched] = registry.Directory(now, query, static_cast<size_t>(limit));
+      auto found = registry.Directory(now, query, static_cast<size_t>(limit));
+      if (!found) return found.error();
+      auto& [entries, matched] = *found;
       json list = json::array();
       uint64_t walk = kMostContractsWalked;
       for (auto& e : entries) {
@@ -91,7 +93,7 @@ void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
     return Apply([&registry, &ledger, a = std::move(a), ttl, signer = req.signer](
                      LedgerTxn& txn, int64_t now) mutable -> Result<json> {
       if (ttl == 0) {
-        registry.Withdraw(a.stream, a.broadcaster);
+        if (Status s = registry.Withdraw(a.stream, a.broadcaster); !s) return s.error();
         return json{{"stream", a.stream}, {"withdrawn", true}};
       }
       auto income = ledger.OpenIncomeAddress(txn, signer);
@@ -118,8 +120,10 @@ void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
     std::string origin_hex = origin ? origin->ToHex() : "";
     return Apply(
         [&registry, &ledger, stream, origin_hex](LedgerTxn& txn, int64_t now) -> Result<json> {
+          auto sellers = registry.Lookup(stream, now, origin_hex);
+          if (!sellers) return sellers.error();
           json list = json::array();
-          for (const auto& a : registry.Lookup(stream, now, origin_hex)) {
+          for (const auto& a : *sellers) {
             auto income = ledger.OpenIncomeAddress(txn, *PublicKey::FromHex(a.broadcaster));
             if (!income) return income.error();
             if (*income == a.income_address) list.push_back(a.ToJson());

@@ -2,7 +2,8 @@
 // port: calls answered and checked (the signer, the request echoed); an
 // answer by another key refused; refusals passed on with their codes; the
 // same bytes sent again when no answer came; no answer at all named in the
-// error; a payload and a header of the answer kept as they came.
+// error; a request no URL of several answered sent to the next; a payload
+// and a header of the answer kept as they came.
 #include "common/rpc/signed_client.h"
 
 #include <doctest/doctest.h>
@@ -22,8 +23,8 @@ namespace tollstream::test {
 namespace {
 
 struct Served {
-  KeyPair key = KeyPair::Generate();
-  KeyPair tracker = KeyPair::Generate();
+  KeyPair key;
+  KeyPair tracker;
   SignedService service{ServiceRules{key, tracker.public_key(), 120, 0, {}}};
   std::atomic<int> calls{0};
   std::mutex mutex;
@@ -31,7 +32,9 @@ struct Served {
   HttpServer server;
   std::optional<Serving> serving;
 
-  Served() {
+  // `key` signs its answers; requests name `tracker` (instances of one service share both).
+  explicit Served(KeyPair key_ = KeyPair::Generate(), KeyPair tracker_ = KeyPair::Generate())
+      : key(std::move(key_)), tracker(std::move(tracker_)) {
     service.AddMethod("echo", [](const Request& req) -> Result<json> { return req.params; });
     service.AddMethod("refuse", [](const Request&) -> Result<json> {
       return MakeError(ErrorCode::kForbidden, "not you");
@@ -119,6 +122,45 @@ TEST_CASE("no answer at all is an upstream error that names the peer") {
   REQUIRE_FALSE(answer.ok());
   CHECK(answer.error().code == ErrorCode::kUpstream);
   CHECK(answer.error().message.starts_with("no answer from the toy at http://127.0.0.1:"));
+}
+
+TEST_CASE("several URLs: what one does not answer goes to the next, the same bytes") {
+  CHECK(SplitUrls(" http://a:1/, http://b:2 ,,") ==
+        std::vector<std::string>{"http://a:1", "http://b:2"});
+  CHECK(SplitUrls("http://a:1") == std::vector<std::string>{"http://a:1"});
+  CHECK(SplitUrls(",") == std::vector<std::string>{""});
+
+  HttpServer closed;
+  int port = closed.Bind("127.0.0.1", 0);  // bound, never served
+  REQUIRE(port > 0);
+  closed.Stop();
+  std::string gone = "http://127.0.0.1:" + std::to_string(port);
+  Served a;
+  Served b(a.key, a.tracker);  // two instances of one service
+  b.calls = 1;                 // b answers "once" the first time
+  SignedClient::Options options;
+  options.timeout_ms = 2000;
+  SignedClient client(gone + "," + a.url() + "/, " + b.url(), KeyPair::Generate(), options);
+  CHECK(client.url() == gone + "," + a.url() + "," + b.url());
+  // The first is not there, the second cuts its answer short, the third answers.
+  auto answer = client.Call("once", a.tracker.public_key(), json::object(), std::nullopt);
+  REQUIRE_MESSAGE(answer.ok(), answer.error().message);
+  CHECK(a.calls == 1);
+  CHECK(b.calls == 2);
+  CHECK(a.nonces == b.nonces);  // the same request
+  CHECK(a.nonces.size() == 1);
+
+  // The next request goes first to the one that answered.
+  REQUIRE(client.Call("once", a.tracker.public_key(), json::object(), std::nullopt).ok());
+  CHECK(a.calls == 1);
+  CHECK(b.calls == 3);
+
+  // None answers: each was tried, and the error names them.
+  SignedClient none(gone + "," + gone, KeyPair::Generate(), options);
+  auto lost = none.Call("echo", std::nullopt, json::object(), std::nullopt);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(lost.error().code == ErrorCode::kUpstream);
+  CHECK(lost.error().message.find(gone + "," + gone) != std::string::npos);
 }
 
 TEST_CASE("a payload comes whole, with the header asked for") {
