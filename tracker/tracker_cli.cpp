@@ -15,6 +15,7 @@
 #include "common/store/kv_store.h"
 #include "tracker/audit.h"
 #include "tracker/backup_cli.h"
+#include "tracker/migrate_cli.h"
 #include "tracker/pg/pg_audit.h"
 #include "tracker/tracker_data.h"
 #include "tracker/tracker_node.h"
@@ -32,6 +33,7 @@ commands:
   audit   check that the ledger holds
   backup  write a signed backup of the ledger, also while it serves
   restore make a ledger from a backup, and audit it
+  migrate copy a ledger between LevelDB and PostgreSQL, and compare audits
 
 Run `tracker <command> --help` for a command's options; `tracker --version`
 says which build this is.
@@ -326,7 +328,8 @@ int TrackerMain(int argc, char** argv) {
                                          {"mint", kMintHelp, Mint},
                                          {"audit", kAuditHelp, Audit},
                                          {"backup", kBackupHelp, BackupCommand},
-                                         {"restore", kRestoreHelp, RestoreCommand}};
+                                         {"restore", kRestoreHelp, RestoreCommand},
+                                         {"migrate", kMigrateHelp, MigrateCommand}};
   return RunCommandTable("tracker", kUsage, kCommands, argc, argv);
 }
 

@@ -17,6 +17,7 @@
 #include "common/store/commit_pipeline.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/cycle_load.h"
+#include "tests/support/built_ledger.h"
 #include "tracker/ledger.h"
 
 using namespace tollstream;
@@ -44,87 +45,6 @@ void ResetPeakRss(pid_t pid) {
   out << "5";
 }
 
-struct Keys {
-  KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
-  std::string income, spend;
-};
-
-// Writes `contracts` closed contracts into the ledger in `data_dir`.
-bool BuildLedger(const std::string& data_dir, const KeyPair& tracker, std::vector<Keys>& keys,
-                 size_t contracts) {
-  auto store = KvStore::Open(data_dir + "/ledger");
-  if (!store) return false;
-  CommitPipeline pipeline(**store);
-  Ledger ledger(tracker.public_key(), LedgerConfig{});
-  int64_t now = UnixNow();
-  auto apply = [&](const std::function<bool(LedgerTxn&)>& work) {
-    PipelineTxn txn(pipeline);
-    if (!work(txn)) return false;
-    auto seq = txn.Commit();
-    return seq.ok() && pipeline.WaitDurable(*seq).ok();
-  };
-  uint64_t per_pair = (contracts / keys.size() + 1) * kPrice * (kMaxSegments + 1) + 100'000;
-  if (!apply([&](LedgerTxn& txn) {
-        for (auto& k : keys) {
-          if (!ledger.Mint(txn, AddressOf(k.c.public_key()), per_pair, "bench", now)) return false;
-          auto spend = ledger.GetSpendAddress(txn, k.c.public_key(), per_pair, "bench", now);
-          auto income = ledger.GetIncomeAddress(txn, k.b.public_key(), now);
-          if (!spend || !income) return false;
-          k.spend = (*spend)["address"];
-          k.income = (*income)["address"];
-        }
-        return true;
-      })) {
-    return false;
-  }
-  const size_t kBatch = 1000;
-  for (size_t done = 0; done < contracts; done += kBatch) {
-    size_t n = std::min(kBatch, contracts - done);
-    std::vector<Contract> batch(n);
-    std::vector<Receipt> receipts(n);
-    std::vector<std::thread> signers;
-    for (size_t s = 0; s < 2; ++s) {
-      signers.emplace_back([&, s] {
-        for (size_t i = s; i < n; i += 2) {
-          Keys& k = keys[(done + i) % keys.size()];
-          Contract& c = batch[i];
-          c.terms = ContractTerms{tracker.public_key(),
-                                  k.c.public_key(),
-                                  k.b.public_key(),
-                                  k.spend,
-                                  k.income,
-                                  "growth",
-                                  kPrice,
-                                  kMaxSegments,
-                                  now + 3600,
-                                  RandomHex(16)};
-          SignAsViewer(c, k.c);
-          SignAsBroadcaster(c, k.b);
-          receipts[i].contract = c.id;
-          receipts[i].viewer = k.c.public_key();
-          receipts[i].segments = 1 + i % kMaxSegments;
-          receipts[i].bytes = 1'000'000;
-          receipts[i].amount = receipts[i].segments * kPrice;
-          receipts[i].chain = c.id;
-          SignReceipt(receipts[i], k.c);
-        }
-      });
-    }
-    for (auto& s : signers) s.join();
-    bool ok = apply([&](LedgerTxn& txn) {
-      for (size_t i = 0; i < n; ++i) {
-        const Keys& k = keys[(done + i) % keys.size()];
-        if (!ledger.OpenContract(txn, k.b.public_key(), batch[i], now)) return false;
-        if (!ledger.CloseContract(txn, k.b.public_key(), ToHex(batch[i].id), receipts[i], now))
-          return false;
-      }
-      return true;
-    });
-    if (!ok) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,9 +67,9 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(data);
     auto tracker_key = CreateKeyFile(data + "/tracker.key");
     if (!tracker_key) return 1;
-    std::vector<Keys> keys(kPairs);
+    std::vector<PairKeys> keys(kPairs);
     auto built_start = Clock::now();
-    if (!BuildLedger(data, *tracker_key, keys, contracts)) return 1;
+    if (!BuildLedger(data, *tracker_key, keys, contracts, kPrice, kMaxSegments)) return 1;
     double build_s = Seconds(Clock::now() - built_start);
 
     // The tracker audits the whole ledger at start, before it listens (about

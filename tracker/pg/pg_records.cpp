@@ -42,16 +42,31 @@ Result<R> Parsed(const std::string& value) {
   return R::FromJson(json::parse(value, nullptr, /*allow_exceptions=*/false));
 }
 
+}  // namespace
+
+std::string InsertSql(const PgRow& row, size_t count) {
+  std::string sql = "INSERT INTO " + row.table + " (" + row.columns + ") VALUES ";
+  size_t n = row.values.size(), param = 1;
+  for (size_t r = 0; r < count; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (size_t c = 0; c < n; ++c) sql += (c == 0 ? "$" : ", $") + std::to_string(param++);
+    sql += ")";
+  }
+  return sql;
+}
+
+namespace {
+
 Status Done(const Result<PgRows>& r) {
   return r ? Status::Ok() : Status(r.error());
 }
 
-// Runs `sql` (an INSERT of a row; with `upsert` appended when the row
-// existed). A row another transaction inserted meanwhile is kBusy.
-Status Store(PgConnection& db, const std::string& sql, const std::string& upsert, bool existed,
-             const std::vector<PgParam>& params) {
+// Inserts `row` (with `upsert` appended when the row existed). A row
+// another transaction inserted meanwhile is kBusy.
+Status Store(PgConnection& db, const PgRow& row, const std::string& upsert, bool existed) {
+  std::string sql = InsertSql(row, 1);
   std::string state;
-  auto done = db.Exec(existed ? sql + " " + upsert : sql, params, &state);
+  auto done = db.Exec(existed ? sql + " " + upsert : sql, row.values, &state);
   if (!done && state == "23505") {
     return MakeError(ErrorCode::kBusy, "a row was inserted meanwhile by another change");
   }
@@ -68,23 +83,28 @@ Result<std::optional<std::string>> ReadAccount(PgConnection& db, const std::stri
   return std::optional<std::string>(PgAccountJson(address, **row, 0).dump());
 }
 
-Status WriteAccount(PgConnection& db, const std::string& value, bool existed) {
+Result<PgRow> AccountRow(const std::string& value) {
   auto a = Parsed<Account>(value);
   if (!a) return a.error();
   bool special = a->kind != AccountKind::kOrdinary;
   auto when = [&](PgParam v) { return special ? v : std::nullopt; };
-  return Store(
-      db,
-      "INSERT INTO accounts (address, kind, balance, locked, owner, open, open_contracts, "
-      "segments, bytes, created, closed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-      "ON CONFLICT (address) DO UPDATE SET kind = EXCLUDED.kind, balance = EXCLUDED.balance, "
-      "locked = EXCLUDED.locked, owner = EXCLUDED.owner, open = EXCLUDED.open, "
-      "open_contracts = EXCLUDED.open_contracts, segments = EXCLUDED.segments, "
-      "bytes = EXCLUDED.bytes, created = EXCLUDED.created, closed = EXCLUDED.closed",
-      existed,
-      {a->address, std::string(KindName(a->kind)), N(a->balance), N(a->locked), when(a->owner),
-       when(a->open ? "true" : "false"), N(a->open_contracts), N(a->segments), N(a->bytes),
-       when(T(a->created)), when(T(a->closed))});
+  return PgRow{"accounts",
+               std::string("address, ") + kPgAccountColumns,
+               {a->address, std::string(KindName(a->kind)), N(a->balance), N(a->locked),
+                when(a->owner), when(a->open ? "true" : "false"), N(a->open_contracts),
+                N(a->segments), N(a->bytes), when(T(a->created)), when(T(a->closed))}};
+}
+
+Status WriteAccount(PgConnection& db, const std::string& value, bool existed) {
+  auto row = AccountRow(value);
+  if (!row) return row.error();
+  return Store(db, *row,
+               "ON CONFLICT (address) DO UPDATE SET kind = EXCLUDED.kind, "
+               "balance = EXCLUDED.balance, locked = EXCLUDED.locked, owner = EXCLUDED.owner, "
+               "open = EXCLUDED.open, open_contracts = EXCLUDED.open_contracts, "
+               "segments = EXCLUDED.segments, bytes = EXCLUDED.bytes, "
+               "created = EXCLUDED.created, closed = EXCLUDED.closed",
+               existed);
 }
 
 Result<std::optional<std::string>> ReadOwner(PgConnection& db, const keys::OwnerKey& key,
@@ -97,16 +117,23 @@ Result<std::optional<std::string>> ReadOwner(PgConnection& db, const keys::Owner
       OwnerIndex{S((**row)[0]), PgUnsigned((**row)[1])}.ToJson().dump());
 }
 
-Status WriteOwner(PgConnection& db, const keys::OwnerKey& key, const std::string& value,
-                  bool existed) {
+Result<PgRow> OwnerRow(const keys::OwnerKey& key, const std::string& value) {
   auto o = Parsed<OwnerIndex>(value);
   if (!o) return o.error();
-  return Store(db, "INSERT INTO owners (kind, owner, address, generation) VALUES ($1, $2, $3, $4)",
+  return PgRow{"owners",
+               "kind, owner, address, generation",
+               {std::string(KindName(key.kind)), key.owner,
+                o->address.empty() ? PgParam() : PgParam(o->address), N(o->generation)}};
+}
+
+Status WriteOwner(PgConnection& db, const keys::OwnerKey& key, const std::string& value,
+                  bool existed) {
+  auto row = OwnerRow(key, value);
+  if (!row) return row.error();
+  return Store(db, *row,
                "ON CONFLICT (kind, owner) DO UPDATE SET address = EXCLUDED.address, "
                "generation = EXCLUDED.generation",
-               existed,
-               {std::string(KindName(key.kind)), key.owner,
-                o->address.empty() ? PgParam() : PgParam(o->address), N(o->generation)});
+               existed);
 }
 
 Result<std::optional<std::string>> ReadContract(PgConnection& db, const std::string& id,
@@ -119,53 +146,61 @@ Result<std::optional<std::string>> ReadContract(PgConnection& db, const std::str
   return std::optional<std::string>(PgContractJson(id, **row, 0).dump());
 }
 
-Status WriteContract(PgConnection& db, const std::string& value, bool existed) {
+Result<PgRow> ContractRow(const std::string& value) {
   auto c = Parsed<ContractRecord>(value);
   if (!c) return c.error();
   const ContractTerms& t = c->terms;
   bool open = c->state == ContractState::kOpen;
-  return Store(
-      db,
-      std::string("INSERT INTO contracts (id, ") + kPgContractColumns +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-          "$17, $18, $19, $20, $21, $22, $23, $24)",
-      "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, settled = EXCLUDED.settled, "
-      "paid = EXCLUDED.paid, segments = EXCLUDED.segments, bytes = EXCLUDED.bytes, "
-      "chain = EXCLUDED.chain, receipt_sig = EXCLUDED.receipt_sig",
-      existed,
-      {c->id,
-       t.tracker.ToHex(),
-       t.viewer.ToHex(),
-       t.broadcaster.ToHex(),
-       t.spend_address,
-       t.income_address,
-       t.stream,
-       N(t.price),
-       N(t.max_segments),
-       T(t.expires),
-       t.nonce,
-       c->viewer_sig,
-       c->broadcaster_sig,
-       std::string(StateName(c->state)),
-       N(c->lock),
-       N(c->charged),
-       T(c->opened),
-       T(c->release_at),
-       open ? PgParam() : T(c->settled),
-       N(c->paid),
-       N(c->segments),
-       N(c->bytes),
-       c->chain,
-       c->receipt_sig});
+  return PgRow{"contracts",
+               std::string("id, ") + kPgContractColumns,
+               {c->id,
+                t.tracker.ToHex(),
+                t.viewer.ToHex(),
+                t.broadcaster.ToHex(),
+                t.spend_address,
+                t.income_address,
+                t.stream,
+                N(t.price),
+                N(t.max_segments),
+                T(t.expires),
+                t.nonce,
+                c->viewer_sig,
+                c->broadcaster_sig,
+                std::string(StateName(c->state)),
+                N(c->lock),
+                N(c->charged),
+                T(c->opened),
+                T(c->release_at),
+                open ? PgParam() : T(c->settled),
+                N(c->paid),
+                N(c->segments),
+                N(c->bytes),
+                c->chain,
+                c->receipt_sig}};
 }
 
-Status WriteJournal(PgConnection& db, const std::string& value) {
+Status WriteContract(PgConnection& db, const std::string& value, bool existed) {
+  auto row = ContractRow(value);
+  if (!row) return row.error();
+  return Store(db, *row,
+               "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, "
+               "settled = EXCLUDED.settled, paid = EXCLUDED.paid, segments = EXCLUDED.segments, "
+               "bytes = EXCLUDED.bytes, chain = EXCLUDED.chain, receipt_sig = EXCLUDED.receipt_sig",
+               existed);
+}
+
+// `seq`: the entry's number; none: the next of the sequence.
+Result<PgRow> JournalRow(const std::string& value, std::optional<uint64_t> seq) {
   auto e = Parsed<JournalEntry>(value);
   if (!e) return e.error();
-  return Done(
-      db.Exec("INSERT INTO journal (kind, from_address, to_address, amount, ref, ts) "
-              "VALUES ($1, $2, $3, $4, $5, $6)",
-              {e->kind, e->from, e->to, N(e->amount), e->ref, T(e->ts)}));
+  PgRow row{"journal",
+            "kind, from_address, to_address, amount, ref, ts",
+            {e->kind, e->from, e->to, N(e->amount), e->ref, T(e->ts)}};
+  if (seq) {
+    row.columns += ", seq";
+    row.values.push_back(N(*seq));
+  }
+  return row;
 }
 
 Result<std::optional<std::string>> ReadAnswer(PgConnection& db, const keys::AnswerKey& key) {
@@ -173,22 +208,27 @@ Result<std::optional<std::string>> ReadAnswer(PgConnection& db, const keys::Answ
                     {key.signer, key.nonce});
   if (!row) return row.error();
   if (!row->has_value()) return std::optional<std::string>();
-  // As StoredAnswer's JSON: {"answer": body, "id": request id}.
-  return std::optional<std::string>("{\"answer\":" + S((**row)[1]) + ",\"id\":\"" + S((**row)[0]) +
-                                    "\"}");
+  return std::optional<std::string>(PgAnswerText(S((**row)[0]), S((**row)[1])));
+}
+
+Result<PgRow> AnswerRow(const keys::AnswerKey& key, const std::string& value, int64_t request_ts) {
+  json j = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("answer"))
+    return MakeError(ErrorCode::kInternal, "a stored answer is not {id, answer}");
+  return PgRow{
+      "answers",
+      "signer, nonce, request_id, body, request_ts",
+      {key.signer, key.nonce, j["id"].get<std::string>(), j["answer"].dump(), T(request_ts)}};
 }
 
 Status WriteAnswer(PgConnection& db, const keys::AnswerKey& key, const std::string& value,
                    int64_t request_ts) {
-  json j = json::parse(value, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("answer"))
-    return MakeError(ErrorCode::kInternal, "a stored answer is not {id, answer}");
+  auto row = AnswerRow(key, value, request_ts);
+  if (!row) return row.error();
   // Another instance may have answered the same nonce since it was looked
   // up (outside this transaction): then this change is not applied.
-  auto inserted = db.Exec(
-      "INSERT INTO answers (signer, nonce, request_id, body, request_ts) "
-      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (signer, nonce) DO NOTHING",
-      {key.signer, key.nonce, j["id"].get<std::string>(), j["answer"].dump(), T(request_ts)});
+  auto inserted =
+      db.Exec(InsertSql(*row, 1) + " ON CONFLICT (signer, nonce) DO NOTHING", row->values);
   if (!inserted) return inserted.error();
   if (inserted->affected != 1)
     return MakeError(ErrorCode::kDuplicate, "nonce " + key.nonce + " was answered meanwhile");
@@ -196,6 +236,10 @@ Status WriteAnswer(PgConnection& db, const keys::AnswerKey& key, const std::stri
 }
 
 }  // namespace
+
+std::string PgAnswerText(const std::string& request_id, const std::string& body) {
+  return "{\"answer\":" + body + ",\"id\":\"" + request_id + "\"}";
+}
 
 uint64_t PgUnsigned(const PgParam& value) {
   return value ? std::strtoull(value->c_str(), nullptr, 10) : 0;
@@ -259,6 +303,15 @@ Result<std::optional<std::string>> PgReadRecord(PgConnection& db, const std::str
   return Unkept(key);
 }
 
+Result<PgRow> PgRecordRow(const std::string& key, const std::string& value, int64_t request_ts) {
+  if (keys::ParseAccountKey(key)) return AccountRow(value);
+  if (auto owner = keys::ParseOwnerKey(key)) return OwnerRow(*owner, value);
+  if (keys::ParseContractKey(key)) return ContractRow(value);
+  if (auto seq = keys::ParseJournalKey(key)) return JournalRow(value, *seq);
+  if (auto answer = keys::ParseAnswerKey(key)) return AnswerRow(*answer, value, request_ts);
+  return MakeError(ErrorCode::kInternal, "ledger record " + key + " has no row in PostgreSQL");
+}
+
 Status PgWriteRecord(PgConnection& db, const std::string& key,
                      const std::optional<std::string>& value, bool existed, int64_t request_ts) {
   if (auto address = keys::ParseAccountKey(key)) {
@@ -274,7 +327,11 @@ Status PgWriteRecord(PgConnection& db, const std::string& key,
     if (value) return WriteContract(db, *value, existed);
     return Done(db.Exec("DELETE FROM contracts WHERE id = $1", {*id}));
   }
-  if (keys::ParseJournalKey(key) && value) return WriteJournal(db, *value);
+  if (keys::ParseJournalKey(key) && value) {
+    auto row = JournalRow(*value, std::nullopt);
+    if (!row) return row.error();
+    return Done(db.Exec(InsertSql(*row, 1), row->values));
+  }
   if (auto answer = keys::ParseAnswerKey(key)) {
     if (value) return WriteAnswer(db, *answer, *value, request_ts);
     return Done(db.Exec("DELETE FROM answers WHERE signer = $1 AND nonce = $2",

@@ -49,8 +49,29 @@ inline constexpr const char* kPgJournalTaken =
 json PgAccountJson(const std::string& address, const std::vector<PgParam>& row, size_t at);
 json PgContractJson(const std::string& id, const std::vector<PgParam>& row, size_t at);
 
+// A stored answer's record (as RecordAnswer writes it: {"answer": …, "id": …})
+// from its row's columns.
+std::string PgAnswerText(const std::string& request_id, const std::string& body);
+
 // An integer column's text as a number (NULL: 0); the schema bounds each.
 uint64_t PgUnsigned(const PgParam& value);
+
+// A record as a row of its table: the columns named, and their values.
+struct PgRow {
+  std::string table;
+  std::string columns;  // "a, b, c"
+  std::vector<PgParam> values;
+};
+
+// INSERT INTO the row's table of `count` rows with the row's columns:
+// parameters $1… by row, then by column.
+std::string InsertSql(const PgRow& row, size_t count);
+
+// The row of the record at `key` (PgRowRecord) whose value is `value`, for
+// copying a ledger in bulk: a journal entry keeps the key's number; an
+// answer (q/) is stamped `request_ts`. Errors: kInternal for a record that
+// does not parse, or a key of no row.
+Result<PgRow> PgRecordRow(const std::string& key, const std::string& value, int64_t request_ts);
 
 // Whether `key` is a record kept as a row (see above).
 bool PgRowRecord(const std::string& key);

@@ -1,0 +1,138 @@
+// `tracker migrate`: a ledger copied from LevelDB into PostgreSQL and back
+// gives identical audit figures each way, and trackers serve the copies as
+// they served the original: balances, open contracts that can still be
+// closed, and past requests answered as before. A ledger of 10^5 contracts
+// makes the round trip too. A target that holds a ledger is refused.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "common/client/tracker_api.h"
+#include "common/wire/signing.h"
+#include "tests/support/built_ledger.h"
+#include "tests/support/tracker_fixture.h"
+
+namespace tollstream::test {
+namespace {
+
+std::pair<int, json> Migrate(const std::string& dir, const std::string& store,
+                             const std::string& to) {
+  auto [status, out] = RunCommand(
+      {BinaryPath("tracker"), "migrate", "--data-dir", dir, "--store", store, "--to", to},
+      std::chrono::seconds(300));
+  json report = json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (report.is_discarded()) MESSAGE(out);
+  return {status, report};
+}
+
+// A new data directory holding only the key of `dir`.
+std::string KeyOnly(const TempDir& tmp, const std::string& name, const std::string& dir) {
+  std::string to = tmp / name;
+  std::filesystem::create_directories(to);
+  std::filesystem::copy_file(dir + "/tracker.key", to + "/tracker.key");
+  return to;
+}
+
+}  // namespace
+
+TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
+  TrackerFixture t;  // its ledger in LevelDB
+  REQUIRE(t.store().empty());
+  Party viewer, broadcaster, payee;
+  viewer.client = t.NewClient(viewer.key);
+  broadcaster.client = t.NewClient(broadcaster.key);
+  t.Mint(viewer.address(), 10'000);
+  TrackerApi api(*viewer.client);
+  json transfer = viewer.client->MakeRequest("transfer", {{"to", payee.address()}, {"amount", 7}});
+  Hash256 transfer_id = DigestOf(SignedKind::kRequest, transfer);
+  auto first = viewer.client->Send("transfer", transfer.dump(), transfer_id);
+  REQUIRE(first.ok());
+  auto spend = api.GetSpendAddress(1000);
+  auto income = TrackerApi(*broadcaster.client).GetIncomeAddress();
+  REQUIRE(spend.ok());
+  REQUIRE(income.ok());
+  PublicKey tk = t.tracker_key().public_key();
+  Contract closed =
+      SignedContract(viewer, broadcaster, tk, *spend, *income, 2, 10, UnixNow() + 600);
+  Contract open = SignedContract(viewer, broadcaster, tk, *spend, *income, 3, 10, UnixNow() + 600);
+  for (const Contract* c : {&closed, &open}) {
+    REQUIRE(TrackerApi(*broadcaster.client).OpenContract(c->ToJson()).ok());
+  }
+  REQUIRE(TrackerApi(*broadcaster.client)
+              .CloseContract(ToHex(closed.id), SignedReceipt(viewer, closed, 4, 4000).ToJson())
+              .ok());
+  REQUIRE(t.Stop() == 0);
+
+  TempDir tmp;
+  std::string store = SharedPgSchemaUrl();
+  auto [to_pg, there] = Migrate(t.data_dir(), store, "postgresql");
+  REQUIRE_MESSAGE(to_pg == 0, there.dump());
+  CHECK(there["identical"] == true);
+  CHECK(there["to"]["contracts_open"] == 1);
+  CHECK(there["to"]["contracts_closed"] == 1);
+  // Into a ledger that is not empty: refused, nothing changed.
+  auto [again, refused] = Migrate(t.data_dir(), store, "postgresql");
+  CHECK(again == 2);
+
+  // Served from PostgreSQL: the same balances, the same answer to a retry.
+  std::string pg_dir = KeyOnly(tmp, "pg", t.data_dir());
+  auto served =
+      std::make_unique<TrackerProcess>(pg_dir, std::vector<std::string>{"--store", store});
+  TrackerClient at_pg(served->url, viewer.key);
+  REQUIRE(at_pg.Handshake().ok());
+  auto retry = at_pg.Send("transfer", transfer.dump(), transfer_id);
+  REQUIRE(retry.ok());
+  CHECK(retry->result == first->result);
+  CHECK(*TrackerApi(at_pg).Balance(payee.address()) == 7);
+  // The open contract closes there (its lock and indexes came along).
+  TrackerClient b_at_pg(served->url, broadcaster.key);
+  REQUIRE(b_at_pg.Handshake().ok());
+  auto listed = TrackerApi(b_at_pg).OpenContracts(*income);
+  REQUIRE(listed.ok());
+  CHECK(listed->size() == 1);
+  REQUIRE(TrackerApi(b_at_pg)
+              .CloseContract(ToHex(open.id), SignedReceipt(viewer, open, 5, 5000).ToJson())
+              .ok());
+  uint64_t income_balance = *TrackerApi(b_at_pg).Balance(*income);
+  served.reset();
+
+  // And back into LevelDB: identical figures, served with the same answers.
+  std::string back = KeyOnly(tmp, "back", t.data_dir());
+  auto [to_leveldb, returned] = Migrate(back, store, "leveldb");
+  REQUIRE_MESSAGE(to_leveldb == 0, returned.dump());
+  CHECK(returned["identical"] == true);
+  CHECK(returned["to"]["contracts_closed"] == 2);
+  auto [twice, refused_back] = Migrate(back, store, "leveldb");  // DIR/ledger is there
+  CHECK(twice == 2);
+  TrackerProcess at_back(back);
+  TrackerClient c(at_back.url, viewer.key);
+  REQUIRE(c.Handshake().ok());
+  auto retry_back = c.Send("transfer", transfer.dump(), transfer_id);
+  REQUIRE(retry_back.ok());
+  CHECK(retry_back->result == first->result);
+  CHECK(*TrackerApi(c).Balance(*income) == income_balance);
+  CHECK(TrackerApi(c).Transfer(payee.address(), 1).ok());  // it takes changes
+}
+
+TEST_CASE("10^5 contracts: LevelDB to PostgreSQL to LevelDB with identical audit figures") {
+  TempDir tmp;
+  std::string dir = tmp / "tracker";
+  auto [init, init_out] = RunCommand({BinaryPath("tracker"), "init", "--data-dir", dir});
+  REQUIRE_MESSAGE(init == 0, init_out);
+  KeyPair tracker = *LoadKeyFile(dir + "/tracker.key");
+  std::vector<PairKeys> keys(50);
+  REQUIRE(BuildLedger(dir, tracker, keys, 100'000, 1, 10));
+
+  std::string store = SharedPgSchemaUrl();
+  auto [to_pg, there] = Migrate(dir, store, "postgresql");
+  REQUIRE_MESSAGE(to_pg == 0, there.dump());
+  CHECK(there["identical"] == true);
+  CHECK(there["from"]["contracts_closed"] == 100'000);
+  std::string back = KeyOnly(tmp, "back", dir);
+  auto [to_leveldb, returned] = Migrate(back, store, "leveldb");
+  REQUIRE_MESSAGE(to_leveldb == 0, returned.dump());
+  CHECK(returned["identical"] == true);
+  CHECK(returned["to"] == there["from"]);  // the round trip: the figures it started with
+}
+
+}  // namespace tollstream::test

@@ -1,0 +1,111 @@
+#include "tracker/migrate_cli.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "common/cli/args.h"
+#include "common/cli/key_file.h"
+#include "tracker/audit.h"
+#include "tracker/pg/pg_audit.h"
+#include "tracker/pg/pg_migrate.h"
+#include "tracker/pg/pg_schema.h"
+#include "tracker/tracker_data.h"
+
+namespace tollstream {
+
+const char* const kMigrateHelp =
+    R"(usage: tracker migrate --data-dir DIR --store URL --to postgresql|leveldb
+
+Copies a stopped tracker's ledger from one store to the other, then audits
+both and compares their figures.
+  --to postgresql  copies DIR/ledger (LevelDB) into the PostgreSQL database
+                   at URL, in one transaction. The schema is made for the
+                   key in DIR when the database has none; one that is there
+                   must be of that key and hold no ledger yet.
+  --to leveldb     copies the ledger in the database at URL into DIR/ledger,
+                   which must not exist (or be an empty directory).
+                   DIR/tracker.key must be the key that ledger was made for.
+                   On failure DIR/ledger is removed again.
+Stop the trackers that serve the ledger first. The copy keeps every
+record, the answers to past requests included (a retry is answered as
+before); on the way to LevelDB the journal is numbered again without the
+gaps PostgreSQL's sequence leaves. Prints {"from": audit, "to": audit,
+"identical": bool}; exits 0 when both hold with identical figures, 1 when
+not, 2 on error.
+)";
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "tracker: " << message << "\n";
+  return 2;
+}
+
+// The schema at `db` for `key`: made when none is there, else checked.
+Status SchemaFor(PgConnection& db, const KeyPair& key) {
+  Status made = CreatePgSchema(db, key.public_key().ToHex());
+  if (made || made.error().code != ErrorCode::kConflict) return made;
+  return CheckPgSchema(db, key.public_key().ToHex());
+}
+
+// Both audits, printed; the exit status.
+int Compare(const KvStore& leveldb, PgConnection& db, bool to_pg) {
+  auto on_leveldb = AuditLedger(leveldb);
+  if (!on_leveldb) return Fail(on_leveldb.error().message);
+  auto on_pg = AuditPgLedger(db);
+  if (!on_pg) return Fail(on_pg.error().message);
+  json from = (to_pg ? on_leveldb : on_pg)->ToJson();
+  json to = (to_pg ? on_pg : on_leveldb)->ToJson();
+  bool identical = on_leveldb->ok && on_pg->ok && from == to;
+  std::cout << json{{"from", from}, {"to", to}, {"identical", identical}}.dump(2) << std::endl;
+  return identical ? 0 : 1;
+}
+
+int ToPostgres(const std::string& dir, PgConnection& db) {
+  auto data = OpenTrackerData(dir, KvStore::Options{});
+  if (!data) return Fail(data.error().message);
+  if (Status s = SchemaFor(db, data->key); !s) return Fail(s.error().message);
+  if (Status s = CopyLedgerToPg(*data->ledger, db); !s) return Fail(s.error().message);
+  return Compare(*data->ledger, db, /*to_pg=*/true);
+}
+
+int ToLevelDb(const std::string& dir, PgConnection& db) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(TrackerKeyPath(dir), ec)) {
+    return Fail(TrackerKeyPath(dir) +
+                " is missing: copy there the key of the tracker whose "
+                "ledger this is");
+  }
+  auto key = LoadKeyFile(TrackerKeyPath(dir));
+  if (!key) return Fail(key.error().message);
+  if (Status s = CheckPgSchema(db, key->public_key().ToHex()); !s) return Fail(s.error().message);
+  bool key_created = false;
+  auto data = InitTrackerData(dir, KvStore::Options{}, &key_created);
+  if (!data) return Fail(data.error().message);
+  if (Status s = CopyLedgerFromPg(db, *data->ledger); !s) {
+    data->ledger.reset();
+    fs::remove_all(TrackerLedgerPath(dir), ec);
+    return Fail(s.error().message);
+  }
+  return Compare(*data->ledger, db, /*to_pg=*/false);
+}
+
+}  // namespace
+
+int MigrateCommand(int argc, char** argv) {
+  auto args = Args::Parse(argc, argv, 2, {"data-dir", "store", "to"}, {});
+  if (!args) return Fail(args.error().message);
+  auto dir = args->Require("data-dir");
+  if (!dir) return Fail(dir.error().message);
+  auto url = args->Require("store");
+  if (!url) return Fail(url.error().message);
+  auto to = args->Require("to");
+  if (!to) return Fail(to.error().message);
+  if (*to != "postgresql" && *to != "leveldb") return Fail("--to is postgresql or leveldb");
+  auto db = PgConnection::Open(*url);
+  if (!db) return Fail(db.error().message);
+  return *to == "postgresql" ? ToPostgres(*dir, **db) : ToLevelDb(*dir, **db);
+}
+
+}  // namespace tollstream
