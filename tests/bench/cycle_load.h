@@ -5,6 +5,8 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "common/base/clock.h"
@@ -43,6 +45,58 @@ inline void SignCycles(Pair& p, const PublicKey& tracker, const std::string& spe
                      RandomHex(16))
              .dump()});
   }
+}
+
+// `count` pairs ready for load on the tracker at `url`, whose key is
+// `tracker_key`: each viewer minted a deposit for `cycles` cycles at `price`
+// for up to `max_segments` segments, its spend address and the
+// broadcaster's income address made, and `cycles` cycles signed for each
+// pair (on every core). Empty when the tracker refuses a step.
+inline std::optional<std::vector<Pair>> MakePairs(const std::string& url,
+                                                  const KeyPair& tracker_key, size_t count,
+                                                  size_t cycles, uint64_t price,
+                                                  uint64_t max_segments) {
+  TrackerClient op(url, tracker_key);
+  if (!op.Handshake()) return std::nullopt;
+  PublicKey tk = *op.tracker();
+  std::vector<Pair> pairs(count);
+  for (auto& p : pairs) {
+    for (test::Party* party : {&p.b, &p.c}) {
+      party->client = std::make_unique<TrackerClient>(url, party->key);
+      if (!party->client->Handshake()) return std::nullopt;
+    }
+    uint64_t deposit = price * (max_segments + 1) * cycles;  // locks and charges
+    if (!op.Call("mint", {{"to", p.c.address()}, {"amount", deposit}})) return std::nullopt;
+    if (!p.c.client->Call("getSpendAddress", {{"deposit", deposit}})) return std::nullopt;
+    if (!p.b.client->Call("getIncomeAddress", json::object())) return std::nullopt;
+  }
+  std::vector<std::thread> signers;
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  for (size_t s = 0; s < cores; ++s) {
+    signers.emplace_back([&, s] {
+      for (size_t i = s; i < pairs.size(); i += cores) {
+        Pair& p = pairs[i];
+        std::string spend = (*p.c.client->Call("getSpendAddress", {{"deposit", 0}}))["address"];
+        std::string income = (*p.b.client->Call("getIncomeAddress", json::object()))["address"];
+        SignCycles(p, tk, spend, income, price, max_segments, cycles);
+      }
+    });
+  }
+  for (auto& s : signers) s.join();
+  return pairs;
+}
+
+// A gauge (or counter) of the tracker's /metrics at `url`, or -1 when it
+// cannot be read.
+inline double ScrapeGauge(const std::string& url, const std::string& name) {
+  httplib::Client http(url);
+  auto res = http.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  std::istringstream lines(res->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(name + " ")) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
 }
 
 struct LoadResult {

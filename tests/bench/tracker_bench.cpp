@@ -16,6 +16,12 @@
 //
 // Requests are signed before the clock starts, so the clients measure the
 // tracker, not their own signing; the tracker verifies and signs as always.
+//
+// Then the same load on trackers whose ledger is in PostgreSQL, one
+// instance and two sharing the database, beside the database's own commit
+// rate and the CPU each side spends on a cycle (tests/bench/pg_load.h).
+// PostgreSQL must be installed (scripts/setup postgres): without it the
+// program says so and fails.
 #include <httplib.h>
 
 #include <atomic>
@@ -28,6 +34,7 @@
 #include "common/wire/signing.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/cycle_load.h"
+#include "tests/bench/pg_load.h"
 #include "tests/support/tracker_fixture.h"
 
 using namespace tollstream;
@@ -69,75 +76,49 @@ int BareServer(bool stateless) {
   return 0;
 }
 
-// A gauge of the tracker's /metrics, or -1 when it cannot be read.
-double ScrapeGauge(const std::string& url, const std::string& name) {
-  httplib::Client http(url);
-  auto res = http.Get("/metrics");
-  if (!res || res->status != 200) return -1;
-  std::istringstream lines(res->body);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with(name + " ")) return std::stod(line.substr(name.size() + 1));
-  }
-  return -1;
-}
+// The sizes of a run: --quick, or the full measurement.
+struct Sizes {
+  explicit Sizes(bool quick)
+      : threads(quick ? 8 : 48),
+        pairs(quick ? 16 : 96),
+        seconds(quick ? 1.0 : 10.0),
+        cycles_per_pair(quick ? 200 : 1200) {}
+  size_t threads, pairs;
+  double seconds;
+  size_t cycles_per_pair;  // more than a run can use
+  uint64_t price = 1, max_segments = 10;
+};
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc > 1 && std::string(argv[1]) == "--bare-server") return BareServer(false);
-  if (argc > 1 && std::string(argv[1]) == "--stateless-server") return BareServer(true);
-  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
-  const size_t kThreads = quick ? 8 : 48;
-  const size_t kPairs = quick ? 16 : 96;
-  const double kSeconds = quick ? 1.0 : 10.0;
-  const size_t kCyclesPerPair = quick ? 200 : 1200;  // more than a run can use
-  const uint64_t kPrice = 1, kMaxSegments = 10;
-
+// The tracker on its LevelDB ledger against the two ceilings: reports
+// tracker.cycles; 0 when every cycle succeeded and the audit passed.
+int LevelDbBench(const std::string& self, const Sizes& z) {
   TrackerFixture tracker;
   auto op = std::make_unique<TrackerClient>(tracker.url(), tracker.tracker_key());
   if (!op->Handshake()) return 1;
-  PublicKey tk = *op->tracker();
-  std::vector<Pair> pairs(kPairs);
-  for (auto& p : pairs) {
-    p.b.client = tracker.NewClient(p.b.key);
-    p.c.client = tracker.NewClient(p.c.key);
-    uint64_t deposit = kPrice * (kMaxSegments + 1) * kCyclesPerPair;  // locks and charges
-    if (!op->Call("mint", {{"to", p.c.address()}, {"amount", deposit}})) return 1;
-    if (!p.c.client->Call("getSpendAddress", {{"deposit", deposit}})) return 1;
-    if (!p.b.client->Call("getIncomeAddress", json::object())) return 1;
-  }
-  // Sign every request up front, on every core.
-  std::vector<std::thread> signers;
-  for (size_t s = 0; s < std::thread::hardware_concurrency(); ++s) {
-    signers.emplace_back([&, s] {
-      for (size_t i = s; i < pairs.size(); i += std::thread::hardware_concurrency()) {
-        Pair& p = pairs[i];
-        std::string spend = (*p.c.client->Call("getSpendAddress", {{"deposit", 0}}))["address"];
-        std::string income = (*p.b.client->Call("getIncomeAddress", json::object()))["address"];
-        SignCycles(p, tk, spend, income, kPrice, kMaxSegments, kCyclesPerPair);
-      }
-    });
-  }
-  for (auto& s : signers) s.join();
+  // Every request signed up front, on every core.
+  auto made = MakePairs(tracker.url(), tracker.tracker_key(), z.pairs, z.cycles_per_pair, z.price,
+                        z.max_segments);
+  if (!made) return 1;
+  std::vector<Pair>& pairs = *made;
 
-  std::cerr << "tracker_bench: load on the tracker for " << kSeconds << " s" << std::endl;
+  std::cerr << "tracker_bench: load on the tracker for " << z.seconds << " s" << std::endl;
   auto commits = [&] {
     return std::pair(ScrapeGauge(tracker.url(), "tollstream_tracker_commit_groups"),
                      ScrapeGauge(tracker.url(), "tollstream_tracker_commit_changes"));
   };
   auto [groups_before, changes_before] = commits();
-  LoadResult ours = RunLoad(tracker.url(), pairs, kThreads, kSeconds);
+  LoadResult ours = RunLoad(tracker.url(), pairs, z.threads, z.seconds);
   auto [groups_after, changes_after] = commits();
   double groups = groups_after - groups_before;
   auto [audit_status, audit_out] = tracker.Audit(/*running=*/true);
   auto summary = op->Call("summary", json::object());
 
   auto ceiling_run = [&](const char* mode) -> std::optional<LoadResult> {
-    Process server({std::string(argv[0]), mode});
+    Process server({self, mode});
     auto url = server.WaitForLine("listening on ", std::chrono::seconds(10));
     if (!url) return std::nullopt;
-    std::cerr << "tracker_bench: load on " << mode << " for " << kSeconds << " s" << std::endl;
-    return RunLoad(*url, pairs, kThreads, kSeconds, /*repeat=*/true);
+    std::cerr << "tracker_bench: load on " << mode << " for " << z.seconds << " s" << std::endl;
+    return RunLoad(*url, pairs, z.threads, z.seconds, /*repeat=*/true);
   };
   auto stateless = ceiling_run("--stateless-server");
   auto bare = ceiling_run("--bare-server");
@@ -163,10 +144,27 @@ int main(int argc, char** argv) {
           {"p99_ms", Percentile(ours.latencies_ms, 99)},
           {"ceiling_p50_ms", Percentile(ceiling.latencies_ms, 50)},
           {"ceiling_p99_ms", Percentile(ceiling.latencies_ms, 99)},
-          {"clients", kThreads},
+          {"clients", z.threads},
           {"failures", ours.failures},
           {"retries", ours.retries},
           {"audit_ok", audit_status == 0},
           {"contracts_closed", summary ? (*summary)["contracts_closed"] : json(nullptr)}});
   return audit_status == 0 && ours.failures == 0 && ours.cycles > 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--bare-server") return BareServer(false);
+  if (argc > 1 && std::string(argv[1]) == "--stateless-server") return BareServer(true);
+  Sizes z(argc > 1 && std::string(argv[1]) == "--quick");
+  int status = LevelDbBench(argv[0], z);
+  try {
+    PgLoadOptions pg{z.threads, z.pairs, z.cycles_per_pair, z.seconds, z.price, z.max_segments};
+    if (PgBench(pg) != 0) status = 1;
+  } catch (const std::exception& e) {
+    std::cerr << "tracker_bench: the PostgreSQL measurement failed: " << e.what() << std::endl;
+    return 1;
+  }
+  return status;
 }
