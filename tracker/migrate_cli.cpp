@@ -6,6 +6,7 @@
 #include "common/cli/args.h"
 #include "common/cli/key_file.h"
 #include "tracker/audit.h"
+#include "tracker/ledger_indexes.h"
 #include "tracker/pg/pg_audit.h"
 #include "tracker/pg/pg_migrate.h"
 #include "tracker/pg/pg_schema.h"
@@ -23,9 +24,10 @@ both and compares their figures.
                    key in DIR when the database has none; one that is there
                    must be of that key and hold no ledger yet.
   --to leveldb     copies the ledger in the database at URL into DIR/ledger,
-                   which must not exist (or be an empty directory).
+                   which must not exist (or be an empty directory), and
                    DIR/tracker.key must be the key that ledger was made for.
-                   On failure DIR/ledger is removed again.
+                   The copy is made in DIR/ledger.migrating and named
+                   DIR/ledger only once its figures are found identical.
 Stop the trackers that serve the ledger first. The copy keeps every
 record, the answers to past requests included (a retry is answered as
 before); on the way to LevelDB the journal is numbered again without the
@@ -80,15 +82,26 @@ int ToLevelDb(const std::string& dir, PgConnection& db) {
   auto key = LoadKeyFile(TrackerKeyPath(dir));
   if (!key) return Fail(key.error().message);
   if (Status s = CheckPgSchema(db, key->public_key().ToHex()); !s) return Fail(s.error().message);
-  bool key_created = false;
-  auto data = InitTrackerData(dir, KvStore::Options{}, &key_created);
-  if (!data) return Fail(data.error().message);
-  if (Status s = CopyLedgerFromPg(db, *data->ledger); !s) {
-    data->ledger.reset();
-    fs::remove_all(TrackerLedgerPath(dir), ec);
-    return Fail(s.error().message);
+  std::string ledger = TrackerLedgerPath(dir), migrating = ledger + ".migrating";
+  if (fs::exists(ledger, ec) && !(fs::is_directory(ledger, ec) && fs::is_empty(ledger, ec))) {
+    return Fail(ledger + " exists already: the copy goes into a new ledger only");
   }
-  return Compare(*data->ledger, db, /*to_pg=*/false);
+  fs::remove_all(migrating, ec);  // what a copy cut short left
+  int status = 2;
+  {
+    auto store = KvStore::Open(migrating);
+    if (!store) return Fail(store.error().message);
+    Status copied = BuildMissingIndexes(**store);  // marks the empty ledger indexed
+    if (copied) copied = CopyLedgerFromPg(db, **store);
+    status = copied ? Compare(**store, db, /*to_pg=*/false) : Fail(copied.error().message);
+  }
+  if (status == 0) {
+    fs::remove(ledger, ec);  // an empty directory
+    fs::rename(migrating, ledger, ec);
+    if (ec) status = Fail("cannot name " + migrating + " " + ledger + ": " + ec.message());
+  }
+  if (status != 0) fs::remove_all(migrating, ec);
+  return status;
 }
 
 }  // namespace

@@ -302,14 +302,14 @@ int Audit(int argc, char** argv) {
   } else if (auto dir = args->Get("data-dir")) {
     KvStore::Options options;
     options.create_if_missing = false;
-    auto store = KvStore::Open(*dir + "/ledger", options);
-    if (!store) {
-      bool in_use = store.error().message.find("in use by another process") != std::string::npos;
+    auto ledger = KvStore::Open(*dir + "/ledger", options);
+    if (!ledger) {
+      bool in_use = ledger.error().message.find("in use by another process") != std::string::npos;
       return Fail(
-          store.error().message +
+          ledger.error().message +
           (in_use ? "; a running tracker holds its ledger: use --tracker URL to audit it" : ""));
     }
-    auto result = AuditLedger(**store);
+    auto result = AuditLedger(**ledger);
     if (!result) return Fail(result.error());
     report = result->ToJson();
   } else {

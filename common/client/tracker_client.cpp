@@ -12,6 +12,7 @@ SignedClient::Options ClientOptions(const TrackerClient::Options& options) {
   o.attempts = options.attempts;
   o.retry_delay_ms = options.retry_delay_ms;
   o.peer = "the tracker";
+  o.several_urls = true;  // trackers sharing one ledger
   return o;
 }
 

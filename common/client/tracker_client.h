@@ -4,7 +4,9 @@
 //
 // Retries: a request that got no answer (connection refused, reset, timeout)
 // is sent again with the same body, nonce and signature, which the tracker
-// answers with its first answer if it had applied it.
+// answers with its first answer if it had applied it. The URL may list
+// several trackers that serve one ledger, separated by commas: such a
+// request goes to the next (SignedClient).
 //
 // Not thread-safe: use one client per thread.
 #pragma once
@@ -25,7 +27,7 @@ class TrackerClient {
  public:
   struct Options {
     int timeout_ms = 10000;
-    int attempts = 4;          // sends of one request in all, when none is answered
+    int attempts = 4;          // rounds over the URLs, sending one request, while none answers
     int retry_delay_ms = 200;  // before the second send; doubles each time
   };
 

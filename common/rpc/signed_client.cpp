@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "common/base/clock.h"
@@ -74,7 +75,10 @@ std::vector<std::string> SplitUrls(const std::string& urls) {
 }
 
 SignedClient::SignedClient(std::string url, KeyPair key, Options options)
-    : m_urls(SplitUrls(url)), m_url(Joined(m_urls)), m_key(std::move(key)), m_options(options) {
+    : m_urls(options.several_urls ? SplitUrls(url) : std::vector<std::string>{Trimmed(url)}),
+      m_url(Joined(m_urls)),
+      m_key(std::move(key)),
+      m_options(options) {
   for (const auto& one : m_urls) {
     m_transports.push_back(std::make_unique<Transport>(one, options.timeout_ms));
   }
@@ -94,12 +98,18 @@ Result<SignedClient::Answered> SignedClient::Exchange(std::string_view method,
       delay_ms *= 2;
     }
     // Every URL once, from the one that answered last.
+    std::optional<Answered> unavailable;
     for (size_t tried = 0; tried < m_transports.size(); ++tried) {
       auto res = m_transports[m_current]->Send(path, body, m_options.sized_answers);
-      if (res) return Answered{std::move(res)};
-      last_failure = m_urls[m_current] + ": " + httplib::to_string(res.error());
+      if (res && (res->status != 503 || m_transports.size() == 1)) return Answered{std::move(res)};
+      if (res) {
+        unavailable = Answered{std::move(res)};  // applied nothing: the next may serve it
+      } else {
+        last_failure = m_urls[m_current] + ": " + httplib::to_string(res.error());
+      }
       m_current = (m_current + 1) % m_transports.size();
     }
+    if (unavailable) return std::move(*unavailable);
   }
   return MakeError(ErrorCode::kUpstream, "no answer from " + std::string(m_options.peer) + " at " +
                                              m_url + " (" + last_failure + ")");

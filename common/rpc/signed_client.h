@@ -7,12 +7,14 @@
 // service that keeps answers by signer and nonce answers a retry with its
 // first answer.
 //
-// Several instances: `url` may list several URLs of one service, separated
-// by commas (instances sharing one state, as trackers sharing one ledger).
-// An unanswered request is sent at once to the next one; requests go to the
-// one that answered last. `attempts` rounds over the list in all, with
-// `retry_delay_ms` (doubling) between rounds. An answer of any status ends
-// the exchange: only a request no instance answered goes to the next.
+// Several instances (Options::several_urls): `url` may list several URLs of
+// one service, separated by commas (instances sharing one state, as
+// trackers sharing one ledger). A request that one does not answer, or
+// answers 503 (which applied nothing), is sent at once to the next;
+// requests go to the one that answered last. `attempts` rounds over the
+// list in all, with `retry_delay_ms` (doubling) between rounds. Any other
+// answer ends the exchange; so does a round in which every URL that
+// answered said 503 (that answer is returned).
 //
 // Not thread-safe: use one client per thread.
 #pragma once
@@ -34,13 +36,14 @@ class SignedClient {
  public:
   struct Options {
     int timeout_ms = 10000;  // to connect, and for each read and write
-    int attempts = 1;        // sends of one request in all, when none is answered
+    int attempts = 1;        // rounds over the URLs (one, unless several_urls) while none answers
     int retry_delay_ms = 0;  // before the second send; doubles each time
     // A large answer (a payload) is read into one buffer sized from its
     // Content-Length (common/http/sized_body.h).
     bool sized_answers = false;
     std::string_view peer = "the server";  // names it in errors: "no answer from <peer> at URL"
     std::string_view answer_header;        // a header of the answer kept in RawAnswer::header
+    bool several_urls = false;             // `url` may list several, separated by commas
   };
 
   // `url`: http://host:port, a trailing slash allowed; or several, separated by commas.

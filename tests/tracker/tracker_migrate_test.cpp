@@ -11,6 +11,7 @@
 #include "common/wire/signing.h"
 #include "tests/support/built_ledger.h"
 #include "tests/support/tracker_fixture.h"
+#include "tracker/pg/pg_connection.h"
 
 namespace tollstream::test {
 namespace {
@@ -55,6 +56,7 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   Contract closed =
       SignedContract(viewer, broadcaster, tk, *spend, *income, 2, 10, UnixNow() + 600);
   Contract open = SignedContract(viewer, broadcaster, tk, *spend, *income, 3, 10, UnixNow() + 600);
+  Contract last = SignedContract(viewer, broadcaster, tk, *spend, *income, 1, 10, UnixNow() + 600);
   for (const Contract* c : {&closed, &open}) {
     REQUIRE(TrackerApi(*broadcaster.client).OpenContract(c->ToJson()).ok());
   }
@@ -71,8 +73,17 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   CHECK(there["to"]["contracts_open"] == 1);
   CHECK(there["to"]["contracts_closed"] == 1);
   // Into a ledger that is not empty: refused, nothing changed.
+  auto audit = [&store] {
+    return RunCommand({BinaryPath("tracker"), "audit", "--store", store}).second;
+  };
+  std::string before = audit();
   auto [again, refused] = Migrate(t.data_dir(), store, "postgresql");
   CHECK(again == 2);
+  CHECK(audit() == before);
+  // A journal number taken and not used, as a change rolled back leaves.
+  auto db = PgConnection::Open(store);
+  REQUIRE(db.ok());
+  REQUIRE((*db)->Exec("SELECT nextval('journal_seq')").ok());
 
   // Served from PostgreSQL: the same balances, the same answer to a retry.
   std::string pg_dir = KeyOnly(tmp, "pg", t.data_dir());
@@ -93,6 +104,8 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   REQUIRE(TrackerApi(b_at_pg)
               .CloseContract(ToHex(open.id), SignedReceipt(viewer, open, 5, 5000).ToJson())
               .ok());
+  // One left open for the way back.
+  REQUIRE(TrackerApi(b_at_pg).OpenContract(last.ToJson()).ok());
   uint64_t income_balance = *TrackerApi(b_at_pg).Balance(*income);
   served.reset();
 
@@ -102,6 +115,9 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   REQUIRE_MESSAGE(to_leveldb == 0, returned.dump());
   CHECK(returned["identical"] == true);
   CHECK(returned["to"]["contracts_closed"] == 2);
+  CHECK(returned["to"]["contracts_open"] == 1);
+  // The journal numbered again: as many entries as it holds, without the gap.
+  CHECK(returned["to"]["journal_entries"] == returned["from"]["journal_entries"]);
   auto [twice, refused_back] = Migrate(back, store, "leveldb");  // DIR/ledger is there
   CHECK(twice == 2);
   TrackerProcess at_back(back);
@@ -111,6 +127,15 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   REQUIRE(retry_back.ok());
   CHECK(retry_back->result == first->result);
   CHECK(*TrackerApi(c).Balance(*income) == income_balance);
+  // The contract left open closes on LevelDB (its index keys were made again).
+  TrackerClient b_back(at_back.url, broadcaster.key);
+  REQUIRE(b_back.Handshake().ok());
+  auto open_back = TrackerApi(b_back).OpenContracts(*income);
+  REQUIRE(open_back.ok());
+  CHECK(open_back->size() == 1);
+  REQUIRE(TrackerApi(b_back)
+              .CloseContract(ToHex(last.id), SignedReceipt(viewer, last, 2, 2000).ToJson())
+              .ok());
   CHECK(TrackerApi(c).Transfer(payee.address(), 1).ok());  // it takes changes
 }
 

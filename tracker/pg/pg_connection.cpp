@@ -100,6 +100,7 @@ std::string PgConnection::Masked(std::string text) const {
 
 Status PgConnection::Reset() {
   PQreset(m_conn);
+  m_prepared.clear();  // a new session has none
   if (PQstatus(m_conn) != CONNECTION_OK) {
     return MakeError(ErrorCode::kUnavailable, "cannot connect to " + m_shown + " again: " +
                                                   Masked(OneLine(PQerrorMessage(m_conn))));
@@ -151,6 +152,22 @@ bool PgConnection::idle() const {
   return PQstatus(m_conn) == CONNECTION_OK && PQtransactionStatus(m_conn) == PQTRANS_IDLE;
 }
 
+Result<std::string> PgConnection::Prepared(const std::string& sql, std::string* sqlstate) {
+  auto known = m_prepared.find(sql);
+  if (known != m_prepared.end()) return known->second;
+  bool statement = false;
+  for (const char* verb : {"SELECT ", "INSERT ", "UPDATE ", "DELETE ", "WITH "}) {
+    statement = statement || sql.starts_with(verb);
+  }
+  if (!statement || m_prepared.size() >= kMostPrepared) return std::string();
+  std::string name = "tollstream_" + std::to_string(m_prepared.size());
+  std::unique_ptr<PGresult, void (*)(PGresult*)> owned(
+      PQprepare(m_conn, name.c_str(), sql.c_str(), 0, nullptr), PQclear);
+  if (Status ok = Check(owned.get(), sqlstate); !ok) return ok.error();
+  m_prepared.emplace(sql, name);
+  return name;
+}
+
 Result<PgRows> PgConnection::Exec(const std::string& sql, const std::vector<PgParam>& params,
                                   std::string* sqlstate) {
   std::vector<const char*> values;
@@ -160,9 +177,13 @@ Result<PgRows> PgConnection::Exec(const std::string& sql, const std::vector<PgPa
       return MakeError(ErrorCode::kInvalidField, "a text parameter may not hold a NUL byte");
     values.push_back(p ? p->c_str() : nullptr);
   }
+  auto prepared = Prepared(sql, sqlstate);
+  if (!prepared) return prepared.error();
+  int n = static_cast<int>(values.size());
   std::unique_ptr<PGresult, void (*)(PGresult*)> owned(
-      PQexecParams(m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                   nullptr, nullptr, 0),
+      prepared->empty()
+          ? PQexecParams(m_conn, sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0)
+          : PQexecPrepared(m_conn, prepared->c_str(), n, values.data(), nullptr, nullptr, 0),
       PQclear);
   PGresult* res = owned.get();
   if (Status ok = Check(res, sqlstate); !ok) return ok.error();

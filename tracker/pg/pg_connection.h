@@ -20,6 +20,9 @@
 //                  or SQLSTATE 40003).
 // A failed statement's SQLSTATE is passed back through `sqlstate` when
 // asked ("" when the server sent none). Messages never hold the password.
+// Queries and changes of rows are prepared on the connection at their first
+// use and run by name after (a pooler that shares server sessions between
+// clients per transaction would need its prepared-statement support).
 // Connections time out (10 s to connect, TCP keepalives and a 30 s user
 // timeout; on the server, a 10 s lock timeout and 60 s for a transaction
 // left idle) unless the URL says otherwise, so a partition is reported,
@@ -32,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/base/result.h"
@@ -77,6 +81,11 @@ class PgConnection {
 
  private:
   PgConnection(pg_conn* conn, std::string shown, std::string password);
+  // The name of `sql` prepared on this connection (prepared at its first
+  // use: the server parses and plans it once); "" for a statement that is
+  // not a query or a change of rows (those are sent as they are), or past
+  // kMostPrepared statements.
+  Result<std::string> Prepared(const std::string& sql, std::string* sqlstate);
   // Ok for a statement that succeeded; else its error, `sqlstate` set.
   Status Check(pg_result* res, std::string* sqlstate);
   std::string Masked(std::string text) const;
@@ -84,6 +93,8 @@ class PgConnection {
   pg_conn* m_conn;
   std::string m_shown;
   std::string m_password;  // masked wherever it might appear
+  static constexpr size_t kMostPrepared = 256;
+  std::unordered_map<std::string, std::string> m_prepared;  // SQL -> its name
 };
 
 }  // namespace tollstream

@@ -96,10 +96,16 @@ Status Run(PgConnection& db, const std::string& sql, const std::vector<PgParam>&
   return done ? Status::Ok() : Status(done.error());
 }
 
-}  // namespace
+// `copy` in a transaction begun with `begin`, rolled back when it fails.
+Status InTransaction(PgConnection& db, const std::string& begin,
+                     const std::function<Status()>& copy) {
+  if (Status s = Run(db, begin); !s) return s;
+  Status done = copy();
+  if (!done && db.connected()) (void)Run(db, "ROLLBACK");
+  return done;
+}
 
-Status CopyLedgerToPg(const KvStore& from, PgConnection& to) {
-  if (Status s = Run(to, "BEGIN"); !s) return s;
+Status CopyInto(const KvStore& from, PgConnection& to) {
   auto filled = to.Exec(
       "SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM owners) OR "
       "EXISTS (SELECT 1 FROM contracts) OR EXISTS (SELECT 1 FROM journal) OR "
@@ -128,8 +134,6 @@ Status CopyLedgerToPg(const KvStore& from, PgConnection& to) {
   return to.Commit();
 }
 
-namespace {
-
 // Records written many at a time; the last write synced.
 class RecordWriter {
  public:
@@ -150,106 +154,104 @@ class RecordWriter {
   size_t m_count = 0;
 };
 
-// Each row of `sql` (with $1 the key to start after and $2 the page size,
-// ordered by that key, which is column 0) passed to `each`, page by page.
-Status EachRow(PgConnection& db, const std::string& sql,
-               const std::function<Status(const std::vector<PgParam>&)>& each) {
-  std::string after;
+using EachOf = std::function<Status(const std::vector<PgParam>&)>;
+
+// Each row of `sql` passed to `each`, page by page. `sql` orders its rows
+// by their key, their first columns, and starts after the key given as
+// its first parameters (`before`: before every row); its last parameter is
+// the page size.
+Status EachRow(PgConnection& db, const std::string& sql, std::vector<PgParam> before,
+               const EachOf& each) {
+  std::vector<PgParam> params = std::move(before);
+  params.push_back(std::to_string(kRowsPerPage));
   for (;;) {
-    auto rows = db.Exec(sql, {after, std::to_string(kRowsPerPage)});
+    auto rows = db.Exec(sql, params);
     if (!rows) return rows.error();
     for (const auto& row : rows->rows) {
       if (Status s = each(row); !s) return s;
     }
     if (rows->rows.size() < kRowsPerPage) return Status::Ok();
-    after = rows->rows.back().at(0).value_or("");
+    for (size_t i = 0; i + 1 < params.size(); ++i) params[i] = rows->rows.back().at(i);
   }
 }
 
 // The journal, numbered from 0; returns how many entries.
 Result<uint64_t> CopyJournal(PgConnection& from, RecordWriter& out) {
   uint64_t next = 0;
-  Status s =
-      EachRow(from,
-              "SELECT lpad(seq::text, 20, '0'), kind, from_address, to_address, amount, ref, ts "
-              "FROM journal WHERE lpad(seq::text, 20, '0') > $1 ORDER BY seq LIMIT $2",
-              [&](const std::vector<PgParam>& r) {
-                JournalEntry e{next,
-                               r[1].value_or(""),
-                               r[2].value_or(""),
-                               r[3].value_or(""),
-                               PgUnsigned(r[4]),
-                               r[5].value_or(""),
-                               static_cast<int64_t>(PgUnsigned(r[6]))};
-                return out.Put(keys::Journal(next++), e.ToJson().dump());
-              });
+  Status s = EachRow(from,
+                     "SELECT seq, kind, from_address, to_address, amount, ref, ts FROM journal "
+                     "WHERE seq > $1 ORDER BY seq LIMIT $2",
+                     {"-1"}, [&](const std::vector<PgParam>& r) {
+                       JournalEntry e{next,
+                                      r[1].value_or(""),
+                                      r[2].value_or(""),
+                                      r[3].value_or(""),
+                                      PgUnsigned(r[4]),
+                                      r[5].value_or(""),
+                                      static_cast<int64_t>(PgUnsigned(r[6]))};
+                       return out.Put(keys::Journal(next++), e.ToJson().dump());
+                     });
   if (!s) return s.error();
   return next;
+}
+
+// A contract, and for an open one its index keys.
+Status PutContract(const std::vector<PgParam>& r, RecordWriter& out) {
+  std::string id = r[0].value_or("");
+  json c = PgContractJson(id, r, 1);
+  if (Status put = out.Put(keys::Contract(id), c.dump()); !put) return put;
+  if (c["state"] != "open") return Status::Ok();
+  const json& terms = c["terms"];
+  Status put = out.Put(keys::Release(c["release_at"].get<int64_t>(), id), "");
+  if (put) put = out.Put(keys::OpenByAddress(terms["spend_address"].get<std::string>(), id), "");
+  if (put) put = out.Put(keys::OpenByAddress(terms["income_address"].get<std::string>(), id), "");
+  return put;
+}
+
+// An answer, and its key by time.
+Status PutAnswer(const std::vector<PgParam>& r, RecordWriter& out) {
+  auto signer = PublicKey::FromHex(r[0].value_or(""));
+  if (!signer) return Unknown("answers row " + r[0].value_or(""));
+  std::string nonce = r[1].value_or("");
+  int64_t ts = static_cast<int64_t>(PgUnsigned(r[4]));
+  Status put =
+      out.Put(keys::Answer(*signer, nonce), PgAnswerText(r[2].value_or(""), r[3].value_or("")));
+  if (put) put = out.Put(keys::AnswerByTime(ts, *signer, nonce), "");
+  return put;
 }
 
 Status CopyRows(PgConnection& from, RecordWriter& out) {
   Status s = EachRow(from,
                      std::string("SELECT address, ") + kPgAccountColumns +
                          " FROM accounts WHERE address > $1 ORDER BY address LIMIT $2",
-                     [&](const std::vector<PgParam>& r) {
+                     {""}, [&](const std::vector<PgParam>& r) {
                        std::string address = r[0].value_or("");
                        return out.Put(keys::Account(address), PgAccountJson(address, r, 1).dump());
                      });
   if (!s) return s;
   s = EachRow(from,
-              "SELECT kind || '/' || owner, kind, owner, address, generation FROM owners "
-              "WHERE kind || '/' || owner > $1 ORDER BY kind || '/' || owner LIMIT $2",
-              [&](const std::vector<PgParam>& r) {
-                auto owner = PublicKey::FromHex(r[2].value_or(""));
-                if (!owner) return Status(Unknown("owners row " + r[0].value_or("")));
-                AccountKind kind = r[1] == "income" ? AccountKind::kIncome : AccountKind::kSpend;
-                OwnerIndex o{r[3].value_or(""), PgUnsigned(r[4])};
+              "SELECT kind, owner, address, generation FROM owners "
+              "WHERE (kind, owner) > ($1, $2) ORDER BY kind, owner LIMIT $3",
+              {"", ""}, [&](const std::vector<PgParam>& r) {
+                auto owner = PublicKey::FromHex(r[1].value_or(""));
+                if (!owner) return Status(Unknown("owners row " + r[1].value_or("")));
+                AccountKind kind = r[0] == "income" ? AccountKind::kIncome : AccountKind::kSpend;
+                OwnerIndex o{r[2].value_or(""), PgUnsigned(r[3])};
                 return out.Put(keys::Owner(kind, *owner), o.ToJson().dump());
               });
   if (!s) return s;
-  s = EachRow(
-      from,
-      std::string("SELECT id, ") + kPgContractColumns +
-          " FROM contracts WHERE id > $1 ORDER BY id LIMIT $2",
-      [&](const std::vector<PgParam>& r) {
-        std::string id = r[0].value_or("");
-        json c = PgContractJson(id, r, 1);
-        if (Status put = out.Put(keys::Contract(id), c.dump()); !put) return put;
-        if (c["state"] != "open") return Status::Ok();
-        const json& terms = c["terms"];
-        Status put = out.Put(keys::Release(c["release_at"].get<int64_t>(), id), "");
-        if (put)
-          put = out.Put(keys::OpenByAddress(terms["spend_address"].get<std::string>(), id), "");
-        if (put)
-          put = out.Put(keys::OpenByAddress(terms["income_address"].get<std::string>(), id), "");
-        return put;
-      });
+  s = EachRow(from,
+              std::string("SELECT id, ") + kPgContractColumns +
+                  " FROM contracts WHERE id > $1 ORDER BY id LIMIT $2",
+              {""}, [&](const std::vector<PgParam>& r) { return PutContract(r, out); });
   if (!s) return s;
   return EachRow(from,
-                 "SELECT signer || nonce, signer, nonce, request_id, body, request_ts "
-                 "FROM answers WHERE signer || nonce > $1 ORDER BY signer || nonce LIMIT $2",
-                 [&](const std::vector<PgParam>& r) {
-                   auto signer = PublicKey::FromHex(r[1].value_or(""));
-                   if (!signer) return Status(Unknown("answers row " + r[0].value_or("")));
-                   std::string nonce = r[2].value_or("");
-                   int64_t ts = static_cast<int64_t>(PgUnsigned(r[5]));
-                   Status put = out.Put(keys::Answer(*signer, nonce),
-                                        PgAnswerText(r[3].value_or(""), r[4].value_or("")));
-                   if (put) put = out.Put(keys::AnswerByTime(ts, *signer, nonce), "");
-                   return put;
-                 });
+                 "SELECT signer, nonce, request_id, body, request_ts FROM answers "
+                 "WHERE (signer, nonce) > ($1, $2) ORDER BY signer, nonce LIMIT $3",
+                 {"", ""}, [&](const std::vector<PgParam>& r) { return PutAnswer(r, out); });
 }
 
-}  // namespace
-
-Status CopyLedgerFromPg(PgConnection& from, KvStore& to) {
-  auto it = to.NewIterator();
-  for (it->Seek(""); it->Valid(); it->Next()) {
-    if (it->key() != keys::kIndexes) {
-      return MakeError(ErrorCode::kConflict, "the LevelDB ledger is not empty");
-    }
-  }
-  if (Status s = Run(from, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s) return s;
+Status CopyFrom(PgConnection& from, KvStore& to) {
   RecordWriter out(to);
   if (Status s = CopyRows(from, out); !s) return s;
   auto entries = CopyJournal(from, out);
@@ -265,6 +267,23 @@ Status CopyLedgerFromPg(PgConnection& from, KvStore& to) {
   if (Status s = out.Put(keys::kTotals, totals.ToJson().dump()); !s) return s;
   if (Status s = Run(from, "COMMIT"); !s) return s;
   return out.Write(/*sync=*/true);
+}
+
+}  // namespace
+
+Status CopyLedgerToPg(const KvStore& from, PgConnection& to) {
+  return InTransaction(to, "BEGIN", [&] { return CopyInto(from, to); });
+}
+
+Status CopyLedgerFromPg(PgConnection& from, KvStore& to) {
+  auto it = to.NewIterator();
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    if (it->key() != keys::kIndexes) {
+      return MakeError(ErrorCode::kConflict, "the LevelDB ledger is not empty");
+    }
+  }
+  return InTransaction(from, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                       [&] { return CopyFrom(from, to); });
 }
 
 }  // namespace tollstream

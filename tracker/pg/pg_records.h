@@ -6,7 +6,8 @@
 // checked by its FromJson and stored column by column.
 //
 // The families kept as rows: a/ (accounts), o/ (owners), c/ (contracts),
-// j/ (journal; its number comes from a sequence, the key's is ignored),
+// j/ (journal; a change's entry is numbered by a sequence, the key's number
+// ignored; a copy, PgRecordRow, keeps it),
 // q/ (answers). The others are the transaction's (pg_ledger_txn.h): the
 // index keys x/, p/, t/ and m/indexes are not rows (contracts' partial
 // indexes and the answers' time column are those indexes), and supply and

@@ -39,10 +39,24 @@ std::vector<PgParam> Params(const Announcement& a, int64_t now) {
 
 }  // namespace
 
+template <typename Work>
+auto PgStreamRegistry::OnConnection(Work work) -> decltype(work(std::declval<PgConnection&>())) {
+  for (int attempt = 0;; ++attempt) {
+    {
+      auto lease = m_pool.Acquire();
+      if (!lease) return lease.error();
+      auto done = work(**lease);
+      if (done.ok() || (*lease)->connected() || attempt > 0) return done;
+    }
+    m_pool.Clear();  // the connection was lost: the database restarted, or all are broken
+  }
+}
+
 Status PgStreamRegistry::Announce(Announcement& a, int64_t now) {
-  auto lease = m_pool.Acquire();
-  if (!lease) return lease.error();
-  PgConnection& db = **lease;
+  return OnConnection([&](PgConnection& db) { return Put(db, a, now); });
+}
+
+Status PgStreamRegistry::Put(PgConnection& db, Announcement& a, int64_t now) {
   bool sweep = false;
   {
     std::lock_guard lock(m_mutex);
@@ -96,10 +110,10 @@ Status PgStreamRegistry::Add(PgConnection& db, Announcement& a, int64_t now) {
 }
 
 Status PgStreamRegistry::Withdraw(const std::string& stream, const std::string& broadcaster) {
-  auto lease = m_pool.Acquire();
-  if (!lease) return lease.error();
-  auto gone = (*lease)->Exec("DELETE FROM announcements WHERE stream = $1 AND broadcaster = $2",
-                             {stream, broadcaster});
+  auto gone = OnConnection([&](PgConnection& db) {
+    return db.Exec("DELETE FROM announcements WHERE stream = $1 AND broadcaster = $2",
+                   {stream, broadcaster});
+  });
   if (!gone) return gone.error();
   Forget();
   return Status::Ok();
@@ -107,31 +121,29 @@ Status PgStreamRegistry::Withdraw(const std::string& stream, const std::string& 
 
 Result<std::vector<Announcement>> PgStreamRegistry::Lookup(const std::string& stream, int64_t now,
                                                            const std::string& origin) {
-  auto lease = m_pool.Acquire();
-  if (!lease) return lease.error();
-  auto rows =
-      (*lease)->Exec(std::string("SELECT ") + kColumns +
-                         " FROM announcements WHERE stream = $1 AND expires > $2 AND "
-                         "($3 = '' OR origin = $3) ORDER BY price, broadcaster COLLATE \"C\"",
-                     {stream, std::to_string(now), origin});
+  auto rows = OnConnection([&](PgConnection& db) {
+    return db.Exec(std::string("SELECT ") + kColumns +
+                       " FROM announcements WHERE stream = $1 AND expires > $2 AND "
+                       "($3 = '' OR origin = $3) ORDER BY price, broadcaster COLLATE \"C\"",
+                   {stream, std::to_string(now), origin});
+  });
   if (!rows) return rows.error();
   std::vector<Announcement> out;
   for (const auto& row : rows->rows) out.push_back(FromRow(row));
   return out;
 }
 
-Result<std::shared_ptr<MemoryStreamRegistry>> PgStreamRegistry::Copy(int64_t now, bool fresh) {
+Result<std::shared_ptr<MemoryStreamRegistry>> PgStreamRegistry::Copy(int64_t now) {
   uint64_t generation = 0;
   {
     std::lock_guard lock(m_mutex);
-    if (!fresh && m_copy && m_copied == now) return m_copy;
+    if (m_copy && m_copied == now) return m_copy;
     generation = m_generation;
   }
-  auto lease = m_pool.Acquire();
-  if (!lease) return lease.error();
-  auto rows =
-      (*lease)->Exec(std::string("SELECT ") + kColumns + " FROM announcements WHERE expires > $1",
-                     {std::to_string(now)});
+  auto rows = OnConnection([&](PgConnection& db) {
+    return db.Exec(std::string("SELECT ") + kColumns + " FROM announcements WHERE expires > $1",
+                   {std::to_string(now)});
+  });
   if (!rows) return rows.error();
   Limits unlimited{SIZE_MAX, SIZE_MAX};
   auto copy = std::make_shared<MemoryStreamRegistry>(unlimited);
@@ -151,14 +163,14 @@ void PgStreamRegistry::Forget() {
 }
 
 Result<StreamRegistry::Listing> PgStreamRegistry::List(int64_t now, size_t limit) {
-  auto copy = Copy(now, /*fresh=*/false);
+  auto copy = Copy(now);
   if (!copy) return copy.error();
   return (*copy)->List(now, limit);
 }
 
 Result<StreamRegistry::Found> PgStreamRegistry::Directory(int64_t now, const std::string& query,
                                                           size_t limit) {
-  auto copy = Copy(now, /*fresh=*/true);
+  auto copy = Copy(now);
   if (!copy) return copy.error();
   return (*copy)->Directory(now, query, limit);
 }

@@ -2,16 +2,18 @@
 // database, table `announcements`, shared by every tracker instance: a
 // stream announced at one instance is looked up at any other.
 //
-// Lookup reads the table each time, and Directory every live announcement.
-// List (the dashboard's and the metrics' counts) reads a copy taken at most
-// once a second and again after this instance's own changes: an
-// announcement made at another instance may reach it a second late. The
-// limits are checked before a new
+// Lookup (what viewers buy from) reads the table each time. List and
+// Directory (the dashboard, the metrics, `streams`) read a copy of every
+// live announcement, taken at most once a second and again after this
+// instance's own changes: an announcement made at another instance may
+// reach them a second late, and however often `streams` is asked, the
+// table is read once a second at most. The limits are checked before a new
 // announcement is added: instances adding at the same moment may pass them
 // by a few. Expired rows are deleted by Announce, at most once a second.
 //
 // Errors: kUnavailable while the database cannot be reached, kInternal for
-// what else it refuses (pg_connection.h).
+// what else it refuses (pg_connection.h). Each instance's own clock says
+// what has expired.
 //
 // Thread-safe.
 #pragma once
@@ -45,9 +47,15 @@ class PgStreamRegistry final : public StreamRegistry {
   // Adds `a` when no live announcement of its stream by its broadcaster is
   // there, within the limits.
   Status Add(PgConnection& db, Announcement& a, int64_t now);
-  // Every live announcement: as it is now when `fresh`, else as of at most
-  // a second ago.
-  Result<std::shared_ptr<MemoryStreamRegistry>> Copy(int64_t now, bool fresh);
+  // Every live announcement, as of at most a second ago.
+  Result<std::shared_ptr<MemoryStreamRegistry>> Copy(int64_t now);
+  // Adds or renews `a` (Announce) on `db`.
+  Status Put(PgConnection& db, Announcement& a, int64_t now);
+  // `work(connection)` on a leased connection; run once more on a new one
+  // when it failed because the connection was lost (a database restart
+  // breaks every idle connection of the pool).
+  template <typename Work>
+  auto OnConnection(Work work) -> decltype(work(std::declval<PgConnection&>()));
   void Forget();
 
   PgPool m_pool;

@@ -27,6 +27,7 @@ struct Served {
   KeyPair tracker;
   SignedService service{ServiceRules{key, tracker.public_key(), 120, 0, {}}};
   std::atomic<int> calls{0};
+  std::atomic<bool> unavailable{false};
   std::mutex mutex;
   std::set<std::string> nonces;  // of the requests "once" saw
   HttpServer server;
@@ -36,6 +37,12 @@ struct Served {
   explicit Served(KeyPair key_ = KeyPair::Generate(), KeyPair tracker_ = KeyPair::Generate())
       : key(std::move(key_)), tracker(std::move(tracker_)) {
     service.AddMethod("echo", [](const Request& req) -> Result<json> { return req.params; });
+    // maybe: 503 (nothing applied) while `unavailable`, else an empty result.
+    service.AddMethod("maybe", [this](const Request&) -> Result<json> {
+      ++calls;
+      if (unavailable) return MakeError(ErrorCode::kUnavailable, "the store is away");
+      return json::object();
+    });
     service.AddMethod("refuse", [](const Request&) -> Result<json> {
       return MakeError(ErrorCode::kForbidden, "not you");
     });
@@ -140,6 +147,7 @@ TEST_CASE("several URLs: what one does not answer goes to the next, the same byt
   b.calls = 1;                 // b answers "once" the first time
   SignedClient::Options options;
   options.timeout_ms = 2000;
+  options.several_urls = true;
   SignedClient client(gone + "," + a.url() + "/, " + b.url(), KeyPair::Generate(), options);
   CHECK(client.url() == gone + "," + a.url() + "," + b.url());
   // The first is not there, the second cuts its answer short, the third answers.
@@ -155,12 +163,40 @@ TEST_CASE("several URLs: what one does not answer goes to the next, the same byt
   CHECK(a.calls == 1);
   CHECK(b.calls == 3);
 
+  // Without several_urls, a comma is part of the one URL.
+  SignedClient::Options one_url = options;
+  one_url.several_urls = false;
+  SignedClient single(b.url() + "," + a.url(), KeyPair::Generate(), one_url);
+  CHECK(single.url() == b.url() + "," + a.url());
+  CHECK_FALSE(single.Call("once", a.tracker.public_key(), json::object(), std::nullopt).ok());
+  CHECK(b.calls == 3);
+
   // None answers: each was tried, and the error names them.
   SignedClient none(gone + "," + gone, KeyPair::Generate(), options);
   auto lost = none.Call("echo", std::nullopt, json::object(), std::nullopt);
   REQUIRE_FALSE(lost.ok());
   CHECK(lost.error().code == ErrorCode::kUpstream);
   CHECK(lost.error().message.find(gone + "," + gone) != std::string::npos);
+}
+
+TEST_CASE("several URLs: a 503 goes to the next, and is the answer when all say it") {
+  Served a;
+  Served b(a.key, a.tracker);
+  a.unavailable = true;
+  SignedClient::Options options;
+  options.several_urls = true;
+  options.attempts = 3;
+  SignedClient client(a.url() + "," + b.url(), KeyPair::Generate(), options);
+  auto served = client.Call("maybe", a.tracker.public_key(), json::object(), std::nullopt);
+  REQUIRE_MESSAGE(served.ok(), served.error().message);
+  CHECK(a.calls == 1);
+  CHECK(b.calls == 1);
+
+  b.unavailable = true;
+  auto away = client.Call("maybe", a.tracker.public_key(), json::object(), std::nullopt);
+  REQUIRE_FALSE(away.ok());
+  CHECK(away.error().code == ErrorCode::kUnavailable);
+  CHECK(a.calls + b.calls == 4);  // one round: each said 503 once
 }
 
 TEST_CASE("a payload comes whole, with the header asked for") {
