@@ -24,7 +24,7 @@ both and compares their figures.
                    key in DIR when the database has none; one that is there
                    must be of that key and hold no ledger yet.
   --to leveldb     copies the ledger in the database at URL into DIR/ledger,
-                   which must not exist (or be an empty directory), and
+                   which must not exist (not even empty), and
                    DIR/tracker.key must be the key that ledger was made for.
                    The copy is made in DIR/ledger.migrating and named
                    DIR/ledger only once its figures are found identical.
@@ -83,8 +83,12 @@ int ToLevelDb(const std::string& dir, PgConnection& db) {
   if (!key) return Fail(key.error().message);
   if (Status s = CheckPgSchema(db, key->public_key().ToHex()); !s) return Fail(s.error().message);
   std::string ledger = TrackerLedgerPath(dir), migrating = ledger + ".migrating";
-  if (fs::exists(ledger, ec) && !(fs::is_directory(ledger, ec) && fs::is_empty(ledger, ec))) {
-    return Fail(ledger + " exists already: the copy goes into a new ledger only");
+  // Not even an empty directory (a disk mounted there, a link): the copy is
+  // made beside it and renamed, which cannot replace one.
+  if (fs::exists(fs::symlink_status(ledger, ec))) {
+    return Fail(ledger +
+                " exists: the copy is made as a new DIR/ledger only (to keep it on a "
+                "disk of its own, mount that disk at DIR)");
   }
   fs::remove_all(migrating, ec);  // what a copy cut short left
   int status = 2;
@@ -96,7 +100,6 @@ int ToLevelDb(const std::string& dir, PgConnection& db) {
     status = copied ? Compare(**store, db, /*to_pg=*/false) : Fail(copied.error().message);
   }
   if (status == 0) {
-    fs::remove(ledger, ec);  // an empty directory
     fs::rename(migrating, ledger, ec);
     if (ec) status = Fail("cannot name " + migrating + " " + ledger + ": " + ec.message());
   }
