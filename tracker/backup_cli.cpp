@@ -18,6 +18,7 @@
 #include "common/wire/json.h"
 #include "tracker/audit.h"
 #include "tracker/backup.h"
+#include "tracker/cli_fail.h"
 #include "tracker/tracker_data.h"
 
 namespace tollstream {
@@ -49,11 +50,6 @@ and 2 nothing is left in DIR but the key.
 )";
 
 namespace {
-
-int Fail(const std::string& message) {
-  std::cerr << "tracker: " << message << "\n";
-  return 2;
-}
 
 // The backup the running tracker at `url` sends, into `partial`.
 Status Fetch(const std::string& url, const KeyPair& key, const std::string& partial) {

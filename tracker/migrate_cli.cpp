@@ -6,6 +6,7 @@
 #include "common/cli/args.h"
 #include "common/cli/key_file.h"
 #include "tracker/audit.h"
+#include "tracker/cli_fail.h"
 #include "tracker/ledger_indexes.h"
 #include "tracker/pg/pg_audit.h"
 #include "tracker/pg/pg_migrate.h"
@@ -38,11 +39,6 @@ not, 2 on error.
 
 namespace {
 
-int Fail(const std::string& message) {
-  std::cerr << "tracker: " << message << "\n";
-  return 2;
-}
-
 // The schema at `db` for `key`: made when none is there, else checked.
 Status SchemaFor(PgConnection& db, const KeyPair& key) {
   Status made = CreatePgSchema(db, key.public_key().ToHex());
@@ -53,9 +49,9 @@ Status SchemaFor(PgConnection& db, const KeyPair& key) {
 // Both audits, printed; the exit status.
 int Compare(const KvStore& leveldb, PgConnection& db, bool to_pg) {
   auto on_leveldb = AuditLedger(leveldb);
-  if (!on_leveldb) return Fail(on_leveldb.error().message);
+  if (!on_leveldb) return Fail(on_leveldb.error());
   auto on_pg = AuditPgLedger(db);
-  if (!on_pg) return Fail(on_pg.error().message);
+  if (!on_pg) return Fail(on_pg.error());
   json from = (to_pg ? on_leveldb : on_pg)->ToJson();
   json to = (to_pg ? on_pg : on_leveldb)->ToJson();
   bool identical = on_leveldb->ok && on_pg->ok && from == to;
@@ -65,9 +61,9 @@ int Compare(const KvStore& leveldb, PgConnection& db, bool to_pg) {
 
 int ToPostgres(const std::string& dir, PgConnection& db) {
   auto data = OpenTrackerData(dir, KvStore::Options{});
-  if (!data) return Fail(data.error().message);
-  if (Status s = SchemaFor(db, data->key); !s) return Fail(s.error().message);
-  if (Status s = CopyLedgerToPg(*data->ledger, db); !s) return Fail(s.error().message);
+  if (!data) return Fail(data.error());
+  if (Status s = SchemaFor(db, data->key); !s) return Fail(s.error());
+  if (Status s = CopyLedgerToPg(*data->ledger, db); !s) return Fail(s.error());
   return Compare(*data->ledger, db, /*to_pg=*/true);
 }
 
@@ -80,8 +76,8 @@ int ToLevelDb(const std::string& dir, PgConnection& db) {
                 "ledger this is");
   }
   auto key = LoadKeyFile(TrackerKeyPath(dir));
-  if (!key) return Fail(key.error().message);
-  if (Status s = CheckPgSchema(db, key->public_key().ToHex()); !s) return Fail(s.error().message);
+  if (!key) return Fail(key.error());
+  if (Status s = CheckPgSchema(db, key->public_key().ToHex()); !s) return Fail(s.error());
   std::string ledger = TrackerLedgerPath(dir), migrating = ledger + ".migrating";
   // Not even an empty directory (a disk mounted there, a link): the copy is
   // made beside it and renamed, which cannot replace one.
@@ -94,10 +90,10 @@ int ToLevelDb(const std::string& dir, PgConnection& db) {
   int status = 2;
   {
     auto store = KvStore::Open(migrating);
-    if (!store) return Fail(store.error().message);
+    if (!store) return Fail(store.error());
     Status copied = BuildMissingIndexes(**store);  // marks the empty ledger indexed
     if (copied) copied = CopyLedgerFromPg(db, **store);
-    status = copied ? Compare(**store, db, /*to_pg=*/false) : Fail(copied.error().message);
+    status = copied ? Compare(**store, db, /*to_pg=*/false) : Fail(copied.error());
   }
   if (status == 0) {
     fs::rename(migrating, ledger, ec);
@@ -111,16 +107,16 @@ int ToLevelDb(const std::string& dir, PgConnection& db) {
 
 int MigrateCommand(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2, {"data-dir", "store", "to"}, {});
-  if (!args) return Fail(args.error().message);
+  if (!args) return Fail(args.error());
   auto dir = args->Require("data-dir");
-  if (!dir) return Fail(dir.error().message);
+  if (!dir) return Fail(dir.error());
   auto url = args->Require("store");
-  if (!url) return Fail(url.error().message);
+  if (!url) return Fail(url.error());
   auto to = args->Require("to");
-  if (!to) return Fail(to.error().message);
+  if (!to) return Fail(to.error());
   if (*to != "postgresql" && *to != "leveldb") return Fail("--to is postgresql or leveldb");
   auto db = PgConnection::Open(*url);
-  if (!db) return Fail(db.error().message);
+  if (!db) return Fail(db.error());
   return *to == "postgresql" ? ToPostgres(*dir, **db) : ToLevelDb(*dir, **db);
 }
 

@@ -15,6 +15,7 @@
 #include "common/store/kv_store.h"
 #include "tracker/audit.h"
 #include "tracker/backup_cli.h"
+#include "tracker/cli_fail.h"
 #include "tracker/migrate_cli.h"
 #include "tracker/pg/pg_audit.h"
 #include "tracker/tracker_data.h"
@@ -132,15 +133,6 @@ ledger of a stopped tracker; with --store, the PostgreSQL ledger (also while
 trackers serve it); with --tracker, asks a running one. Prints the
 report as JSON; exits 0 when the ledger holds, 1 when it does not, 2 on error.
 )";
-
-int Fail(const std::string& message) {
-  std::cerr << "tracker: " << message << "\n";
-  return 2;
-}
-
-int Fail(const Error& e) {
-  return Fail(e.message);
-}
 
 void PrintKey(const KeyPair& key) {
   std::cout << KeyLines(key.public_key());

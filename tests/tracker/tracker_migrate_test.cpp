@@ -99,12 +99,15 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   // The open contract closes there (its lock and indexes came along).
   TrackerClient b_at_pg(served->url, broadcaster.key);
   REQUIRE(b_at_pg.Handshake().ok());
-  auto listed = TrackerApi(b_at_pg).OpenContracts(*income);
-  REQUIRE(listed.ok());
-  CHECK(listed->size() == 1);
-  REQUIRE(TrackerApi(b_at_pg)
-              .CloseContract(ToHex(open.id), SignedReceipt(viewer, open, 5, 5000).ToJson())
-              .ok());
+  // The one open contract of `income` at `b`, found and closed for `segments`.
+  auto close_the_open = [&](TrackerClient& b, const Contract& k, uint64_t segments) {
+    auto listed = TrackerApi(b).OpenContracts(*income);
+    REQUIRE(listed.ok());
+    CHECK(listed->size() == 1);
+    auto receipt = SignedReceipt(viewer, k, segments, segments * 1000).ToJson();
+    REQUIRE(TrackerApi(b).CloseContract(ToHex(k.id), receipt).ok());
+  };
+  close_the_open(b_at_pg, open, 5);
   // One left open for the way back.
   REQUIRE(TrackerApi(b_at_pg).OpenContract(last.ToJson()).ok());
   uint64_t income_balance = *TrackerApi(b_at_pg).Balance(*income);
@@ -131,12 +134,7 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   // The contract left open closes on LevelDB (its index keys were made again).
   TrackerClient b_back(at_back.url, broadcaster.key);
   REQUIRE(b_back.Handshake().ok());
-  auto open_back = TrackerApi(b_back).OpenContracts(*income);
-  REQUIRE(open_back.ok());
-  CHECK(open_back->size() == 1);
-  REQUIRE(TrackerApi(b_back)
-              .CloseContract(ToHex(last.id), SignedReceipt(viewer, last, 2, 2000).ToJson())
-              .ok());
+  close_the_open(b_back, last, 2);
   CHECK(TrackerApi(c).Transfer(payee.address(), 1).ok());  // it takes changes
 }
 

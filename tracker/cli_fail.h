@@ -1,0 +1,14 @@
+// How a `tracker` command that cannot go on says so: "tracker: <message>"
+// on stderr. Returns the exit status for an error, 2.
+#pragma once
+
+#include <string>
+
+#include "common/base/error.h"
+
+namespace tollstream {
+
+int Fail(const std::string& message);
+int Fail(const Error& e);
+
+}  // namespace tollstream
