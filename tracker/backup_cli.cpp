@@ -28,7 +28,8 @@ const char* const kBackupHelp =
 
 Writes a backup of the ledger to FILE: every record at one moment, in a
 file signed by the tracker key (its form: api-spec/openapi.yaml, /v1/backup).
-With --tracker, the running tracker at URL (the one whose key is in DIR)
+With --tracker, the running tracker at URL (the one whose key is in DIR;
+several instances' URLs separated by commas: the first that answers)
 takes it from a snapshot while it serves, and sends it; without, the
 ledger of a stopped tracker in DIR is read. FILE must not exist; it comes
 as FILE.partial and is named FILE only once checked whole and synced.
@@ -51,11 +52,13 @@ and 2 nothing is left in DIR but the key.
 
 namespace {
 
-// The backup the running tracker at `url` sends, into `partial`.
-Status Fetch(const std::string& url, const KeyPair& key, const std::string& partial) {
-  TrackerClient client(url, key);
+// The backup a running tracker at `urls` (one, or several separated by
+// commas: the first that answers the handshake) sends, into `partial`.
+Status Fetch(const std::string& urls, const KeyPair& key, const std::string& partial) {
+  TrackerClient client(urls, key);
   client.Pin(key.public_key());
   if (auto hs = client.Handshake(); !hs) return hs.error();
+  const std::string& url = client.current_url();
   std::string body = client.MakeRequest("backup", json::object()).dump();
   int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot create " + partial);

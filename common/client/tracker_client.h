@@ -42,6 +42,8 @@ class TrackerClient {
   const std::optional<PublicKey>& tracker() const { return m_tracker; }
   const KeyPair& key() const { return m_client.key(); }
   const std::string& url() const { return m_client.url(); }
+  // Of the URLs, the one that answered last.
+  const std::string& current_url() const { return m_client.current_url(); }
 
   // Calls `method`; returns its result, or the tracker's error (its code and
   // message), or kUpstream when no valid answer came. Precondition: a pinned key.
