@@ -29,7 +29,7 @@ const char* const kBackupHelp =
 Writes a backup of the ledger to FILE: every record at one moment, in a
 file signed by the tracker key (its form: api-spec/openapi.yaml, /v1/backup).
 With --tracker, the running tracker at URL (the one whose key is in DIR;
-several instances' URLs separated by commas: the first that answers)
+several URLs of it separated by commas: the first that answers)
 takes it from a snapshot while it serves, and sends it; without, the
 ledger of a stopped tracker in DIR is read. FILE must not exist; it comes
 as FILE.partial and is named FILE only once checked whole and synced.
@@ -52,8 +52,9 @@ and 2 nothing is left in DIR but the key.
 
 namespace {
 
-// The backup a running tracker at `urls` (one, or several separated by
-// commas: the first that answers the handshake) sends, into `partial`.
+// The backup a running tracker at `urls` sends, into `partial`. Several
+// URLs of the tracker (separated by commas) are tried for the handshake;
+// the backup is downloaded from the one that answered it.
 Status Fetch(const std::string& urls, const KeyPair& key, const std::string& partial) {
   TrackerClient client(urls, key);
   client.Pin(key.public_key());
@@ -62,9 +63,7 @@ Status Fetch(const std::string& urls, const KeyPair& key, const std::string& par
   std::string body = client.MakeRequest("backup", json::object()).dump();
   int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot create " + partial);
-  std::string base = url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  httplib::Client http(base);
+  httplib::Client http(url);  // trimmed of its trailing slash
   // The tracker writes the whole file before its first byte (as long as
   // nginx's site waits for it).
   http.set_read_timeout(600, 0);
@@ -97,7 +96,7 @@ Status Fetch(const std::string& urls, const KeyPair& key, const std::string& par
       why = json::parse(refusal).at("error").at("message").get<std::string>();
     } catch (const std::exception&) {
     }
-    return MakeError(ErrorCode::kUpstream, "the tracker refused the backup: " + why);
+    return MakeError(ErrorCode::kUpstream, "the tracker at " + url + " refused the backup: " + why);
   }
   if (!wrote || !synced) return MakeError(ErrorCode::kUnavailable, "cannot write " + partial);
   return Status::Ok();

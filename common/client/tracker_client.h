@@ -42,7 +42,7 @@ class TrackerClient {
   const std::optional<PublicKey>& tracker() const { return m_tracker; }
   const KeyPair& key() const { return m_client.key(); }
   const std::string& url() const { return m_client.url(); }
-  // Of the URLs, the one that answered last.
+  // The URL the next request goes to first (SignedClient::current_url).
   const std::string& current_url() const { return m_client.current_url(); }
 
   // Calls `method`; returns its result, or the tracker's error (its code and

@@ -84,7 +84,8 @@ class SignedClient {
   const KeyPair& key() const { return m_key; }
   // The URLs, separated by commas.
   const std::string& url() const { return m_url; }
-  // The one of them the next request goes to first: the last that answered.
+  // The one of them the next request goes to first; after an exchange that
+  // succeeded, the one that answered it.
   const std::string& current_url() const { return m_urls[m_current]; }
 
  private:

@@ -77,12 +77,14 @@ TEST_CASE("a backup taken under load restores to a ledger that holds, with the s
 
   // Once the load stopped: the same audit figures as the live tracker's, and
   // a tracker serving the restored ledger shows the same balances. The
-  // backup is asked of two instances' URLs, the first not answering: it
-  // comes from the one that answered.
-  HttpServer gone;
-  int gone_port = gone.Bind("127.0.0.1", 0);  // bound, never served
+  // backup is asked of two URLs, the first refusing connections: it comes
+  // from the one that answered.
+  int gone_port = 0;
+  {
+    HttpServer gone;
+    gone_port = gone.Bind("127.0.0.1", 0);  // closed again as it goes
+  }
   REQUIRE(gone_port > 0);
-  gone.Stop();
   std::string two = "http://127.0.0.1:" + std::to_string(gone_port) + "," + t.url();
   auto after_taken = RunCommand({BinaryPath("tracker"), "backup", "--data-dir", t.data_dir(),
                                  "--tracker", two, "--out", dir / "after.backup"});
