@@ -170,12 +170,6 @@ options:
   --ttl S                 the relay's announcement time-to-live (default 30)
 )";
 
-using ::tollstream::Fail;  // peer/node/console.h
-
-int Fail(const Error& e) {
-  return Fail(e.message);
-}
-
 // The exit status of a node's run.
 int ExitStatus(const Result<int>& ran) {
   return ran ? *ran : Fail(ran.error());

@@ -17,12 +17,6 @@
 namespace tollstream {
 namespace {
 
-using ::tollstream::Fail;  // peer/node/console.h
-
-int Fail(const Error& e) {
-  return Fail(e.message);
-}
-
 // A refusal by the tracker, with its code: "insufficient_funds: ...".
 Error Refusal(const Error& e) {
   return MakeError(e.code, std::string(CodeName(e.code)) + ": " + e.message);

@@ -122,11 +122,11 @@ Status ReadStopped(const std::string& dir, const KeyPair& key, const std::string
 
 int BackupCommand(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2, {"data-dir", "out", "tracker"}, {});
-  if (!args) return Fail(args.error().message);
+  if (!args) return Fail(args.error());
   auto dir = args->Require("data-dir");
   auto out = args->Require("out");
-  if (!dir) return Fail(dir.error().message);
-  if (!out) return Fail(out.error().message);
+  if (!dir) return Fail(dir.error());
+  if (!out) return Fail(out.error());
   std::error_code ec;
   std::string partial = *out + ".partial";
   if (std::filesystem::exists(*out, ec)) return Fail(*out + " exists already");
@@ -134,7 +134,7 @@ int BackupCommand(int argc, char** argv) {
     return Fail(partial + " exists: another backup is under way, or one was cut short (remove it)");
   }
   auto key = LoadKeyFile(TrackerKeyPath(*dir));
-  if (!key) return Fail(key.error().message);
+  if (!key) return Fail(key.error());
   auto url = args->Get("tracker");
   Status taken = url ? Fetch(*url, *key, partial) : ReadStopped(*dir, *key, partial);
   auto checked = taken ? ReadBackupFile(partial, key->public_key(), nullptr)
@@ -145,18 +145,18 @@ int BackupCommand(int argc, char** argv) {
     checked = MakeError(ErrorCode::kUnavailable, "cannot name " + *out + ": " + strerror(errno));
   }
   std::filesystem::remove(partial, ec);
-  if (!checked) return Fail(checked.error().message);
+  if (!checked) return Fail(checked.error());
   std::cout << checked->ToJson().dump(2) << std::endl;
   return 0;
 }
 
 int RestoreCommand(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, 2, {"from", "data-dir"}, {});
-  if (!args) return Fail(args.error().message);
+  if (!args) return Fail(args.error());
   auto from = args->Require("from");
   auto dir = args->Require("data-dir");
-  if (!from) return Fail(from.error().message);
-  if (!dir) return Fail(dir.error().message);
+  if (!from) return Fail(from.error());
+  if (!dir) return Fail(dir.error());
   namespace fs = std::filesystem;
   std::error_code ec;
   std::string ledger = TrackerLedgerPath(*dir), restoring = ledger + ".restoring";
@@ -171,7 +171,7 @@ int RestoreCommand(int argc, char** argv) {
   // Checked before anything is written, then written aside, audited, and
   // only then named DIR/ledger; on any failure nothing is left.
   auto checked = ReadBackupFile(*from, key->public_key(), nullptr);
-  if (!checked) return Fail(checked.error().message);
+  if (!checked) return Fail(checked.error());
   fs::remove_all(restoring, ec);
   auto report = [&]() -> Result<json> {
     auto store = KvStore::Open(restoring);
@@ -187,7 +187,7 @@ int RestoreCommand(int argc, char** argv) {
   bool holds = report && (*report)["ok"] == true;
   if (holds) fs::rename(restoring, ledger, ec);
   if (!holds || ec) fs::remove_all(restoring, ec);
-  if (!report) return Fail(report.error().message);
+  if (!report) return Fail(report.error());
   std::cout << report->dump(2) << std::endl;
   if (!holds) {
     std::cerr << "tracker: the restored ledger does not hold; nothing was kept\n";

@@ -1,12 +1,11 @@
 #include "tracker/cli_fail.h"
 
-#include <iostream>
+#include "common/cli/command_table.h"
 
 namespace tollstream {
 
 int Fail(const std::string& message) {
-  std::cerr << "tracker: " << message << "\n";
-  return 2;
+  return CommandFailed("tracker", message);
 }
 
 int Fail(const Error& e) {

@@ -1,5 +1,5 @@
 // How a `tracker` command that cannot go on says so: "tracker: <message>"
-// on stderr. Returns the exit status for an error, 2.
+// on stderr (CommandFailed, common/cli/command_table.h). Returns 2.
 #pragma once
 
 #include <string>

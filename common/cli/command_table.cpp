@@ -33,4 +33,9 @@ int RunCommandTable(std::string_view program, const char* usage,
   return 2;
 }
 
+int CommandFailed(std::string_view program, std::string_view message) {
+  std::cerr << program << ": " << message << "\n";
+  return 2;
+}
+
 }  // namespace tollstream

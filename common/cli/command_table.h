@@ -19,4 +19,8 @@ struct CliCommand {
 int RunCommandTable(std::string_view program, const char* usage,
                     std::span<const CliCommand> commands, int argc, char** argv);
 
+// How a command of `program` that cannot go on says so: "<program>:
+// <message>" on stderr. Returns the exit status for an error, 2.
+int CommandFailed(std::string_view program, std::string_view message);
+
 }  // namespace tollstream

@@ -3,6 +3,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "common/cli/command_table.h"
+
 namespace tollstream {
 
 void Say(const std::string& line) {
@@ -19,8 +21,11 @@ std::function<void(const std::string&)> SayAndShow(EventFeed& feed, std::string 
 }
 
 int Fail(const std::string& message) {
-  std::cerr << "peer: " << message << "\n";
-  return 2;
+  return CommandFailed("peer", message);
+}
+
+int Fail(const Error& e) {
+  return Fail(e.message);
 }
 
 }  // namespace tollstream
