@@ -130,8 +130,13 @@ class Auditor {
         case ContractState::kClosed:
           ++m_report.contracts_closed;
           if (c->paid > c->lock) Problem(where + " paid more than its lock");
-          if (c->paid != c->terms.price * c->segments)
-            Problem(where + " paid other than segments x price");
+          if (auto cost = c->terms.Cost(c->segments, c->counts, "contract"); !cost) {
+            Problem(where + ": " + cost.error().message);
+          } else if (c->paid != *cost) {
+            Problem(where + (c->terms.renditions.empty()
+                                 ? " paid other than segments x price"
+                                 : " paid other than its renditions' counts x prices"));
+          }
           break;
         case ContractState::kExpired:
           ++m_report.contracts_expired;

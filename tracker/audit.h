@@ -5,7 +5,8 @@
 //   - the balances add up to the minted supply;
 //   - each spend address's locked amount is the sum of the locks of its open
 //     contracts and at most its balance; open-contract counts agree;
-//   - every closed contract paid segments x price, at most its lock;
+//   - every closed contract paid segments x price (or, with renditions, the
+//     sum of each one's count x price), at most its lock;
 //   - the release index lists exactly the open contracts;
 //   - the totals agree with the contracts.
 // Safe to run on the store of a running tracker (it reads a snapshot).

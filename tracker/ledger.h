@@ -31,7 +31,7 @@ struct LedgerConfig {
 };
 
 // Why CloseContract refused the receipt it was given (for the metrics).
-enum class ReceiptRefusal { kNone, kWrongViewer, kTooManySegments, kWrongAmount };
+enum class ReceiptRefusal { kNone, kWrongViewer, kTooManySegments, kWrongCounts, kWrongAmount };
 
 class Ledger {
  public:

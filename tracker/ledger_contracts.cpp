@@ -1,7 +1,8 @@
 // The Ledger's rules for contracts: opening one pays the broadcaster's
-// income address an opening charge of one segment's price and locks
-// price x max_segments in the viewer's spend address; closing it with a
-// receipt pays the broadcaster what the receipt covers and releases the
+// income address an opening charge of one segment's price (the highest,
+// under terms with renditions) and locks price x max_segments in the
+// viewer's spend address; closing it with a receipt pays the broadcaster
+// what the receipt covers, at each rendition's price, and releases the
 // rest; expiring it releases the whole lock. The charge is never returned.
 #include "common/base/amount.h"
 #include "common/base/hex.h"
@@ -78,11 +79,16 @@ Result<uint64_t> ReceiptAmount(const ContractTerms& t, const std::optional<Recei
                   MakeError(ErrorCode::kInvalidField,
                             "params.receipt.segments exceeds the contract's max_segments"));
   }
-  if (receipt->amount != t.price * receipt->segments) {
+  auto cost = t.Cost(receipt->segments, receipt->counts, "params.receipt");
+  if (!cost) return refuse(ReceiptRefusal::kWrongCounts, cost.error());
+  if (receipt->amount != *cost) {
     return refuse(
         ReceiptRefusal::kWrongAmount,
-        MakeError(ErrorCode::kInvalidField, "params.receipt.amount must be segments x price = " +
-                                                std::to_string(t.price * receipt->segments)));
+        MakeError(ErrorCode::kInvalidField,
+                  std::string("params.receipt.amount must be ") +
+                      (t.renditions.empty() ? "segments x price"
+                                            : "the sum of each rendition's count x price") +
+                      " = " + std::to_string(*cost)));
   }
   return receipt->amount;
 }
@@ -232,6 +238,7 @@ Result<json> Ledger::CloseContract(LedgerTxn& txn, const PublicKey& caller, cons
     rec->bytes = receipt->bytes;
     rec->chain = ToHex(receipt->chain);
     rec->receipt_sig = ToHex(receipt->sig);
+    rec->counts = receipt->counts;
   }
   AddTraffic(*rec, *parties);
   parties->totals.contracts_closed += 1;

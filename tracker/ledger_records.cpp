@@ -111,21 +111,23 @@ Result<OwnerIndex> OwnerIndex::FromJson(const json& j) {
 }
 
 json ContractRecord::ToJson() const {
-  return {{"id", id},
-          {"terms", terms.ToJson()},
-          {"viewer_sig", viewer_sig},
-          {"broadcaster_sig", broadcaster_sig},
-          {"state", StateName(state)},
-          {"lock", lock},
-          {"charged", charged},
-          {"opened", opened},
-          {"release_at", release_at},
-          {"settled", settled},
-          {"paid", paid},
-          {"segments", segments},
-          {"bytes", bytes},
-          {"chain", chain},
-          {"receipt_sig", receipt_sig}};
+  json out = {{"id", id},
+              {"terms", terms.ToJson()},
+              {"viewer_sig", viewer_sig},
+              {"broadcaster_sig", broadcaster_sig},
+              {"state", StateName(state)},
+              {"lock", lock},
+              {"charged", charged},
+              {"opened", opened},
+              {"release_at", release_at},
+              {"settled", settled},
+              {"paid", paid},
+              {"segments", segments},
+              {"bytes", bytes},
+              {"chain", chain},
+              {"receipt_sig", receipt_sig}};
+  if (!counts.empty()) out["counts"] = counts;
+  return out;
 }
 
 Result<ContractRecord> ContractRecord::FromJson(const json& j) {
@@ -146,6 +148,7 @@ Result<ContractRecord> ContractRecord::FromJson(const json& j) {
   c.bytes = r.Amount("bytes");
   c.chain = r.String("chain", 0, 64);
   c.receipt_sig = r.String("receipt_sig", 0, 128);
+  if (r.Has("counts")) c.counts = r.Amounts("counts", 1, kMaxRenditions);
   if (r.ok() && !state) r.Fail("state", "is unknown");
   if (r.ok() && !terms) r.Fail("terms", terms.error().message);
   if (Status s = r.Finish(); !s) return Corrupt("contract", s);

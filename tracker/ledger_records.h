@@ -67,6 +67,8 @@ struct ContractRecord {
   uint64_t bytes = 0;
   std::string chain;        // from the closing receipt, hex
   std::string receipt_sig;  // the viewer's signature on the closing receipt
+  // From the closing receipt, under terms with renditions: the segments of each.
+  std::vector<uint64_t> counts;
 
   json ToJson() const;
   static Result<ContractRecord> FromJson(const json& j);

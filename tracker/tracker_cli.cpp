@@ -18,6 +18,7 @@
 #include "tracker/cli_fail.h"
 #include "tracker/migrate_cli.h"
 #include "tracker/pg/pg_audit.h"
+#include "tracker/pg/pg_schema.h"
 #include "tracker/tracker_data.h"
 #include "tracker/tracker_node.h"
 
@@ -91,7 +92,7 @@ store takes writes, the last audit passed and the data directory's disk
 takes a synced write (else 503, saying which check failed).
 )";
 
-constexpr const char* kInitHelp = R"(usage: tracker init --data-dir DIR [--store URL]
+constexpr const char* kInitHelp = R"(usage: tracker init --data-dir DIR [--store URL [--upgrade]]
 
 Creates a new tracker in DIR (created if missing): its key, DIR/tracker.key
 (mode 0600; a key already there, e.g. from `tracker keygen`, is kept), and
@@ -106,6 +107,11 @@ With --store URL, the ledger is made in that PostgreSQL database instead
 (its tables, in the URL's schema; refused when it holds a ledger already):
 DIR keeps the key. Each further tracker that serves the same ledger needs
 a copy of that key file.
+
+With --store URL --upgrade, the ledger that DIR's tracker has in that
+database is brought to this version's schema in one transaction (a
+tracker refuses to serve an older one and says so): stop every tracker
+that serves it first. A schema of this version is left as it is.
 )";
 
 constexpr const char* kKeygenHelp = R"(usage: tracker keygen (--data-dir DIR | --out FILE)
@@ -187,10 +193,24 @@ int Run(int argc, char** argv) {
 }
 
 int Init(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2, {"data-dir", "store"}, {"if-missing"});
+  auto args = Args::Parse(argc, argv, 2, {"data-dir", "store"}, {"if-missing", "upgrade"});
   if (!args) return Fail(args.error());
   auto dir = args->Require("data-dir");
   if (!dir) return Fail(dir.error());
+  if (args->Has("upgrade")) {
+    auto store = args->Require("store");
+    if (!store) return Fail(store.error());
+    auto from = UpgradePgTrackerData(*dir, *store);
+    if (!from) return Fail(from.error());
+    if (*from == kPgSchemaVersion) {
+      std::cout << "the ledger's schema is version " << kPgSchemaVersion
+                << " already; kept as it is\n";
+    } else {
+      std::cout << "the ledger's schema is upgraded from version " << *from << " to "
+                << kPgSchemaVersion << "\n";
+    }
+    return 0;
+  }
   if (auto store = args->Get("store")) {
     if (args->Has("if-missing") && std::filesystem::exists(TrackerKeyPath(*dir))) {
       if (auto data = OpenPgTrackerData(*dir, *store)) {

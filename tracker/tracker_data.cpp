@@ -108,6 +108,14 @@ Result<TrackerData> InitPgTrackerData(const std::string& dir, const std::string&
   return TrackerData{*key, nullptr, url};
 }
 
+Result<int> UpgradePgTrackerData(const std::string& dir, const std::string& url) {
+  auto key = OpenKey(dir);
+  if (!key) return key.error();
+  auto db = PgConnection::Open(url);
+  if (!db) return db.error();
+  return UpgradePgSchema(**db, key->public_key().ToHex());
+}
+
 Result<TrackerData> OpenPgTrackerData(const std::string& dir, const std::string& url) {
   auto key = OpenKey(dir);
   if (!key) return key.error();

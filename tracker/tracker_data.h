@@ -47,6 +47,10 @@ Result<TrackerData> OpenTrackerData(const std::string& dir, const KvStore::Optio
 Result<TrackerData> InitPgTrackerData(const std::string& dir, const std::string& url,
                                       bool* key_created);
 
+// Brings the schema of the ledger at `url` of the tracker whose key is in
+// `dir` to this version (UpgradePgSchema); returns the version it had.
+Result<int> UpgradePgTrackerData(const std::string& dir, const std::string& url);
+
 // The tracker with its key in `dir` and its ledger at `url`. Errors: the
 // key's (as OpenTrackerData), the connection's, and the schema's check
 // (none there, another version, another tracker's key).

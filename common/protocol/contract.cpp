@@ -1,5 +1,7 @@
 #include "common/protocol/contract.h"
 
+#include <algorithm>
+
 #include "common/base/amount.h"
 #include "common/base/hex.h"
 #include "common/wire/envelope.h"
@@ -9,16 +11,53 @@
 namespace tollstream {
 
 json ContractTerms::ToJson() const {
-  return {{"tracker", tracker.ToHex()},
-          {"viewer", viewer.ToHex()},
-          {"broadcaster", broadcaster.ToHex()},
-          {"spend_address", spend_address},
-          {"income_address", income_address},
-          {"stream", stream},
-          {"price", price},
-          {"max_segments", max_segments},
-          {"expires", expires},
-          {"nonce", nonce}};
+  json out = {{"tracker", tracker.ToHex()},
+              {"viewer", viewer.ToHex()},
+              {"broadcaster", broadcaster.ToHex()},
+              {"spend_address", spend_address},
+              {"income_address", income_address},
+              {"stream", stream},
+              {"price", price},
+              {"max_segments", max_segments},
+              {"expires", expires},
+              {"nonce", nonce}};
+  if (renditions.empty()) return out;
+  json list = json::array();
+  for (const RenditionPrice& r : renditions) list.push_back({{"name", r.name}, {"price", r.price}});
+  out["renditions"] = std::move(list);
+  return out;
+}
+
+std::optional<size_t> ContractTerms::Rendition(std::string_view name) const {
+  for (size_t i = 0; i < renditions.size(); ++i) {
+    if (renditions[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+Result<uint64_t> ContractTerms::Cost(uint64_t segments, const std::vector<uint64_t>& counts,
+                                     const std::string& path) const {
+  auto invalid = [&](const std::string& what) {
+    return MakeError(ErrorCode::kInvalidField, path + "." + what);
+  };
+  if (segments > max_segments) return invalid("segments exceeds the contract's max_segments");
+  if (segments == 0 && counts.empty()) return uint64_t{0};
+  if (renditions.empty()) {
+    if (!counts.empty()) return invalid("counts is for a contract with renditions; this has none");
+    return price * segments;
+  }
+  if (counts.size() != renditions.size()) {
+    return invalid("counts must hold one count for each of the contract's " +
+                   std::to_string(renditions.size()) + " renditions");
+  }
+  // Each count is at most 2^53-1 and there are at most kMaxRenditions.
+  uint64_t total = 0;
+  for (uint64_t n : counts) total += n;
+  if (total != segments) return invalid("counts must add up to segments");
+  // Each rendition's price is at most `price`: the sum is at most price x segments.
+  uint64_t cost = 0;
+  for (size_t i = 0; i < counts.size(); ++i) cost += counts[i] * renditions[i].price;
+  return cost;
 }
 
 Hash256 ContractTerms::Id() const {
@@ -38,11 +77,33 @@ Result<ContractTerms> ParseTerms(const json& terms, const std::string& path) {
   t.max_segments = r.Amount("max_segments");
   t.expires = r.Integer("expires", 1, int64_t{1} << 40);
   t.nonce = r.HexString("nonce", kNonceBytes);
+  if (r.Has("renditions")) {
+    const json& list = r.Array("renditions", 1, kMaxRenditions);
+    for (size_t i = 0; i < list.size() && r.ok(); ++i) {
+      std::string where = path + ".renditions[" + std::to_string(i) + "]";
+      ObjectReader e(list[i], where);
+      RenditionPrice rendition{e.Name("name"), e.Amount("price")};
+      if (Status s = e.Finish(); !s) return s.error();
+      if (t.Rendition(rendition.name)) {
+        return MakeError(ErrorCode::kInvalidField, where + ".name is listed twice");
+      }
+      t.renditions.push_back(std::move(rendition));
+    }
+  }
   if (r.ok() && t.max_segments == 0) r.Fail("max_segments", "must be at least 1");
   if (r.ok() && !CheckedMul(t.price, t.max_segments)) {
     r.Fail("price", "times max_segments exceeds 2^53-1");
   }
   if (Status s = r.Finish(); !s) return s.error();
+  if (!t.renditions.empty()) {
+    uint64_t top = 0;
+    for (const RenditionPrice& rendition : t.renditions) top = std::max(top, rendition.price);
+    if (top != t.price) {
+      return MakeError(
+          ErrorCode::kInvalidField,
+          path + ".price must be the highest of its renditions' prices, " + std::to_string(top));
+    }
+  }
   return t;
 }
 

@@ -4,22 +4,41 @@
 //       "tracker": PK_T, "viewer": PK_C, "broadcaster": PK_B,
 //       "spend_address": S_C, "income_address": I_B,
 //       "stream": name, "price": tokens per segment, "max_segments": n,
-//       "expires": unix seconds, "nonce": 32 hex },
+//       "expires": unix seconds, "nonce": 32 hex,
+//       ["renditions": [{"name": name, "price": tokens per segment}, …]] },
 //     "viewer_sig": sig, "broadcaster_sig": sig }
 //
 // The contract id is SigningDigest(kContract, Canonical(terms)); both parties
 // sign the id. The lock is price x max_segments, at most 2^53-1.
+//
+// "renditions" (1 to kMaxRenditions, names distinct) lets one contract buy
+// segments of several qualities of the stream, each at its own price;
+// "price" is then the highest of them, so that the lock covers max_segments
+// of any mix and the opening charge any one segment. Its receipts count the
+// segments of each rendition (receipt.h). Without it, every segment costs
+// "price".
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/crypto/keys.h"
 #include "common/wire/json.h"
 
 namespace tollstream {
+
+inline constexpr size_t kMaxRenditions = 8;
+
+// A rendition a contract may buy, and its price per segment.
+struct RenditionPrice {
+  std::string name;
+  uint64_t price = 0;
+  bool operator==(const RenditionPrice& o) const { return name == o.name && price == o.price; }
+};
 
 struct ContractTerms {
   PublicKey tracker;
@@ -32,11 +51,22 @@ struct ContractTerms {
   uint64_t max_segments = 0;
   int64_t expires = 0;
   std::string nonce;
+  std::vector<RenditionPrice> renditions;  // none: one quality, at `price`
 
   json ToJson() const;
   Hash256 Id() const;
   // price x max_segments; never overflows (parsing refuses terms where it would).
   uint64_t Lock() const { return price * max_segments; }
+  // The index of rendition `name`; nullopt when the terms do not list it.
+  std::optional<size_t> Rendition(std::string_view name) const;
+  // What `segments` segments cost, `counts[i]` of them of renditions[i]
+  // (`counts` empty for terms without renditions, and for no segment at
+  // all); never overflows.
+  // Errors: kInvalidField, naming `path`'s segments or counts, when they
+  // do not fit the terms (more than max_segments; counts of another length,
+  // or not adding up to segments).
+  Result<uint64_t> Cost(uint64_t segments, const std::vector<uint64_t>& counts,
+                        const std::string& path = "receipt") const;
 };
 
 // Errors: kInvalidField for any field out of its range.

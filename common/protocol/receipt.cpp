@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/base/hex.h"
+#include "common/protocol/contract.h"
 #include "common/wire/fields.h"
 #include "common/wire/signing.h"
 
@@ -10,12 +11,14 @@ namespace tollstream {
 namespace {
 
 json Unsigned(const Receipt& r) {
-  return {{"contract", ToHex(r.contract)},
-          {"viewer", r.viewer.ToHex()},
-          {"segments", r.segments},
-          {"bytes", r.bytes},
-          {"amount", r.amount},
-          {"chain", ToHex(r.chain)}};
+  json out = {{"contract", ToHex(r.contract)},
+              {"viewer", r.viewer.ToHex()},
+              {"segments", r.segments},
+              {"bytes", r.bytes},
+              {"amount", r.amount},
+              {"chain", ToHex(r.chain)}};
+  if (!r.counts.empty()) out["counts"] = r.counts;
+  return out;
 }
 
 }  // namespace
@@ -33,6 +36,14 @@ Hash256 ExtendChain(const Hash256& chain, const Hash256& segment_hash) {
   return Sha256(buf);
 }
 
+Hash256 ExtendChain(const Hash256& chain, const Hash256& segment_hash, uint8_t rendition) {
+  std::array<uint8_t, 65> buf;
+  std::memcpy(buf.data(), chain.data(), 32);
+  std::memcpy(buf.data() + 32, segment_hash.data(), 32);
+  buf[64] = rendition;
+  return Sha256(buf);
+}
+
 void SignReceipt(Receipt& receipt, const KeyPair& viewer) {
   receipt.sig = viewer.Sign(DigestOf(SignedKind::kReceipt, Unsigned(receipt)));
 }
@@ -46,6 +57,7 @@ Result<Receipt> ParseReceipt(const json& receipt, const std::string& path) {
   out.bytes = r.Amount("bytes");
   out.amount = r.Amount("amount");
   out.chain = r.Hex<32>("chain");
+  if (r.Has("counts")) out.counts = r.Amounts("counts", 1, kMaxRenditions);
   out.sig = r.Sig("sig");
   if (Status s = r.Finish(); !s) return s.error();
   if (!out.viewer.Verify(DigestOf(SignedKind::kReceipt, receipt), out.sig)) {

@@ -12,6 +12,7 @@ json Unsigned(const SegmentStatement& s) {
             {"seq", s.seq},       {"sha256", ToHex(s.sha256)},
             {"size", s.size},     {"duration_ms", s.duration_ms}};
   if (s.discontinuity) j["discontinuity"] = true;
+  if (!s.rendition.empty()) j["rendition"] = s.rendition;
   return j;
 }
 
@@ -24,16 +25,18 @@ json SegmentStatement::ToJson() const {
 }
 
 SegmentStatement SignSegment(const KeyPair& broadcaster, std::string stream, uint64_t seq,
-                             std::string_view bytes, int64_t duration_ms, bool discontinuity) {
+                             std::string_view bytes, int64_t duration_ms, bool discontinuity,
+                             std::string rendition) {
   return SignSegmentHash(broadcaster, std::move(stream), seq, Sha256(bytes), bytes.size(),
-                         duration_ms, discontinuity);
+                         duration_ms, discontinuity, std::move(rendition));
 }
 
 SegmentStatement SignSegmentHash(const KeyPair& broadcaster, std::string stream, uint64_t seq,
                                  const Hash256& sha256, uint64_t size, int64_t duration_ms,
-                                 bool discontinuity) {
+                                 bool discontinuity, std::string rendition) {
   SegmentStatement s;
   s.discontinuity = discontinuity;
+  s.rendition = std::move(rendition);
   s.stream = std::move(stream);
   s.broadcaster = broadcaster.public_key();
   s.seq = seq;
@@ -59,6 +62,7 @@ Result<SegmentStatement> ParseSegmentStatement(std::string_view text) {
     s.discontinuity = r.Bool("discontinuity");
     if (!s.discontinuity) r.Fail("discontinuity", "is present only as true");
   }
+  if (r.Has("rendition")) s.rendition = r.Name("rendition");
   s.sig = r.Sig("sig");
   if (Status st = r.Finish(); !st) return st.error();
   if (!s.broadcaster.Verify(DigestOf(SignedKind::kSegment, *body), s.sig)) {

@@ -2,12 +2,16 @@
 //
 //   { "stream": name, "broadcaster": PK of the origin, "seq": media sequence
 //     number, "sha256": 64 hex, "size": bytes, "duration_ms": n,
-//     ["discontinuity": true,] "sig": sig by that key }
+//     ["discontinuity": true,] ["rendition": name,] "sig": sig by that key }
 //
 // "discontinuity" (present only when true) says the segment does not
 // follow the one before it (an encoder restarted, a streamer came back:
 // its timestamps start anew), so that players are told
 // (#EXT-X-DISCONTINUITY).
+//
+// "rendition" names which quality of the stream the segment is, for a
+// stream offered in several (absent for a stream of one): the renditions
+// of one stream share their sequence numbers and segment boundaries.
 //
 // It names no contract, seller or buyer, so the same statement travels with
 // the segment wherever it goes: a relay forwards the origin's statements
@@ -44,6 +48,7 @@ struct SegmentStatement {
   uint64_t size = 0;
   int64_t duration_ms = 0;
   bool discontinuity = false;
+  std::string rendition;  // "" for a stream of one quality
   Signature sig{};
 
   json ToJson() const;  // with "sig"
@@ -51,11 +56,11 @@ struct SegmentStatement {
 
 SegmentStatement SignSegment(const KeyPair& broadcaster, std::string stream, uint64_t seq,
                              std::string_view bytes, int64_t duration_ms,
-                             bool discontinuity = false);
+                             bool discontinuity = false, std::string rendition = {});
 // The same, for bytes already hashed: `size` of them, of SHA-256 `sha256`.
 SegmentStatement SignSegmentHash(const KeyPair& broadcaster, std::string stream, uint64_t seq,
                                  const Hash256& sha256, uint64_t size, int64_t duration_ms,
-                                 bool discontinuity = false);
+                                 bool discontinuity = false, std::string rendition = {});
 
 // Parses and checks the signature against the statement's own broadcaster key.
 // Errors: kMalformedJson, kInvalidField, kBadSignature.

@@ -113,7 +113,21 @@ std::string ObjectReader::Name(std::string_view key) {
 
 uint64_t ObjectReader::Amount(std::string_view key) {
   const json* v = Find(key);
-  if (v == nullptr) return 0;
+  return v == nullptr ? 0 : AmountValue(*v, key);
+}
+
+std::vector<uint64_t> ObjectReader::Amounts(std::string_view key, size_t min_items,
+                                            size_t max_items) {
+  const json& array = Array(key, min_items, max_items);
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i < array.size() && ok(); ++i) {
+    out.push_back(AmountValue(array[i], std::string(key) + "[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+uint64_t ObjectReader::AmountValue(const json& value, std::string_view key) {
+  const json* v = &value;
   if (v->is_number_unsigned() && v->get<uint64_t>() <= kMaxAmount) return v->get<uint64_t>();
   if (v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() >= 0 &&
       static_cast<uint64_t>(v->get<int64_t>()) <= kMaxAmount) {
@@ -183,6 +197,22 @@ std::optional<PublicKey> ObjectReader::Key(std::string_view key) {
 
 Signature ObjectReader::Sig(std::string_view key) {
   return Hex<64>(key);
+}
+
+const json& ObjectReader::Array(std::string_view key, size_t min_items, size_t max_items) {
+  static const json empty = json::array();
+  const json* v = Find(key);
+  if (v == nullptr) return empty;
+  if (!v->is_array()) {
+    Fail(key, "must be an array");
+    return empty;
+  }
+  if (v->size() < min_items || v->size() > max_items) {
+    Fail(key, "must hold " + std::to_string(min_items) + " to " + std::to_string(max_items) +
+                  " elements");
+    return empty;
+  }
+  return *v;
 }
 
 const json& ObjectReader::Object(std::string_view key) {

@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/base/hex.h"
 #include "common/base/result.h"
@@ -49,6 +50,8 @@ class ObjectReader {
   std::string Name(std::string_view key);
   // Token amount or counter: integer in 0 ... 2^53-1.
   uint64_t Amount(std::string_view key);
+  // An array of `min_items` to `max_items` amounts.
+  std::vector<uint64_t> Amounts(std::string_view key, size_t min_items, size_t max_items);
   // Integer in [min, max].
   int64_t Integer(std::string_view key, int64_t min, int64_t max);
   bool Bool(std::string_view key);
@@ -62,6 +65,9 @@ class ObjectReader {
   Signature Sig(std::string_view key);
   // A member that must be an object; returns an empty object on error.
   const json& Object(std::string_view key);
+  // A member that must be an array of `min_items` to `max_items`
+  // elements; returns an empty array on error.
+  const json& Array(std::string_view key, size_t min_items, size_t max_items);
 
   // True when `key` is present (and marks it read). Use before an optional getter.
   bool Has(std::string_view key);
@@ -74,6 +80,8 @@ class ObjectReader {
 
  private:
   const json* Find(std::string_view key);
+  // `v`, the value of member `key`, as an amount (0 and an error if it is none).
+  uint64_t AmountValue(const json& v, std::string_view key);
   std::string Where(std::string_view key) const;
 
   const json& m_object;

@@ -86,7 +86,8 @@ bool Purchase::Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t
                                    m_source.price,
                                    max_segments,
                                    UnixNow() + m_tracker.clock_offset() + lifetime,
-                                   RandomHex(kNonceBytes)};
+                                   RandomHex(kNonceBytes),
+                                   {}};
   SignAsViewer(m_contract, m_key);
   m_id = ToHex(m_contract.id);
   m_book.emplace(m_contract, m_key);

@@ -56,7 +56,8 @@ class BenchViewer {
                                        price,
                                        max_segments,
                                        UnixNow() + 3600,
-                                       RandomHex(16)};
+                                       RandomHex(16),
+                                       {}};
     SignAsViewer(v.m_contract, v.m_party.key);
     auto opened = v.m_node->Offer(v.m_contract, from);
     if (!opened) return fail("offer", opened.error().message);

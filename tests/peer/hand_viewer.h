@@ -31,8 +31,8 @@ struct HandViewer {
   // Offers a new contract; returns the seller's answer or refusal.
   Result<json> TryOpen(uint64_t max_segments, uint64_t from = 0) {
     contract.terms = ContractTerms{
-        tracker_key, party.key.public_key(), broadcaster,     spend,        income, "demo",
-        price,       max_segments,           UnixNow() + 600, RandomHex(16)};
+        tracker_key, party.key.public_key(), broadcaster,     spend,         income, "demo",
+        price,       max_segments,           UnixNow() + 600, RandomHex(16), {}};
     SignAsViewer(contract, party.key);
     auto opened = node->Offer(contract, from);
     if (!opened) return opened;

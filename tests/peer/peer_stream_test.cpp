@@ -104,7 +104,8 @@ TEST_CASE("the broadcaster refuses terms that do not suit it, with a signed reas
                                    k.price,
                                    5,
                                    UnixNow() + 600,
-                                   RandomHex(16)};
+                                   RandomHex(16),
+                                   {}};
     SignAsViewer(contract, c.key);
     json body = SignRequest(c.key, "offer", *c.client->tracker(), {{"contract", contract.ToJson()}},
                             UnixNow(), RandomHex(16));

@@ -34,7 +34,8 @@ struct Parties {
                             price,
                             10,
                             2'000'000'000,
-                            nonce};
+                            nonce,
+                            {}};
     SignAsViewer(c, viewer);
     return c;
   }

@@ -37,7 +37,8 @@ struct Parties {
                             kPrice,
                             max_segments,
                             2'000'000'000,
-                            std::string(32, 'a')};
+                            std::string(32, 'a'),
+                            {}};
     c.id = c.terms.Id();
     return c;
   }

@@ -176,6 +176,35 @@ def test_derivations():
                "chain": "7133fce8b3ab54d3fba95f1c1b649b52624f6ec9c6a3900d9c0a21c8e6623c2b",
                "sig": "267982dc6fe7528e6ef8950d7f86cc9d83e66234889fe1c7c0635ec3b36c559ca21e7dbe5d1b0386f02da6123ed42874f00d90806335cd3fbbd15c3c05368fb0"}
     check.that(tc.verify_message(tc.TAG_RECEIPT, receipt, viewer.pubkey), "example receipt signature verifies")
+    # The examples with renditions (openContract, closeContract).
+    terms = tc.with_renditions(tc.make_terms(tracker.pubkey, viewer.pubkey, broadcaster.pubkey,
+                                             "b0a4769617ba9e3657a86e883a51f36c79b0a7f513fae1a9e7f1ca5836c161ee",
+                                             "9336e98c8e7a6a8556aa180c04c9870a7284bd13b7e8691786bb3373846817c8",
+                                             "news.en", 0, 100, 1795433048, "5b7a0c3e4f2d1a69887766554433221f"),
+                               [("1080p", 6), ("720p", 3), ("360p", 1)])
+    cid = tc.contract_id(terms)
+    check.equal(cid, "60910e7c6b89dbef761501b9d3cfbc3fbaecbdfc2605bccf3ec347a28d5a930c", "example contract id with renditions")
+    signed = {"terms": terms,
+              "viewer_sig": "2769fb95c189e3ad104f03cfb78c33dfd7405f2228562cca3b4ed20abc53be3a999c91f1898f313f9443c2cb5ebd18f227b8e15139a0f57726293d801c78d9bd",
+              "broadcaster_sig": "3feee64aa994f2c08ca9458f6bf568f6a5481a216334209a0a4193f749698bdff9716b27c313c4680e58a56b407bc5448349f2081646d173eb631826bf53ad75"}
+    for key, field in ((viewer, "viewer_sig"), (broadcaster, "broadcaster_sig")):
+        check.that(bip340.verify(bytes.fromhex(key.pubkey), bytes.fromhex(cid), bytes.fromhex(signed[field])),
+                   "example %s with renditions verifies" % field)
+    opening = {"v": 1, "method": "openContract", "tracker": tracker.pubkey, "pubkey": broadcaster.pubkey,
+               "nonce": "77aa1fcd0e2b4c5d8e9f00112233aabb", "ts": 1795429450, "params": {"contract": signed},
+               "sig": "e4cdfe54b0da128830220f1ed4b1b55e41235df00958a3580224782cf2cb4fc9ab71e7115cef5725a0895ac73f13b8bc6298f08a8201772f7df2f860123bf7e9"}
+    check.that(tc.verify_message(tc.TAG_REQUEST, opening, broadcaster.pubkey), "example openContract with renditions verifies")
+    # Segment i is the bytes "segment i"; 25 of 1080p, 10 of 720p, 5 of 360p.
+    chain = tc.receipt_chain(cid, [("segment %d" % i).encode() for i in range(40)], [0] * 25 + [1] * 10 + [2] * 5)
+    receipt = {"contract": cid, "viewer": viewer.pubkey, "segments": 40, "bytes": 40960, "amount": 25 * 6 + 10 * 3 + 5 * 1,
+               "chain": chain, "counts": [25, 10, 5],
+               "sig": "6e99a6a84b038d8867e5702b14136ba84cf6f036525438147e7388b02d72acfd1a9abfc0d2004fc0d9d856db693f25e6fec4dd57bf4c5e3583f298331fe31c33"}
+    check.equal(chain, "dfd9377147ea3aaabc28b6c77fce45dff874f7b94dbfb652a32600debf8b5996", "example chain with renditions")
+    check.that(tc.verify_message(tc.TAG_RECEIPT, receipt, viewer.pubkey), "example receipt with renditions verifies")
+    closing = {"v": 1, "method": "closeContract", "tracker": tracker.pubkey, "pubkey": broadcaster.pubkey,
+               "nonce": "88bb2fde1f3c5d6e9fa011223344bbcc", "ts": 1795429456, "params": {"contract": cid, "receipt": receipt},
+               "sig": "1f6717d16bcb061225529707d5ad0aca1e27ca8901528be03afda7c7c476df36419beea517b378b24ff3d7d94e01c37625210391d274dee4f94840135c22fc08"}
+    check.that(tc.verify_message(tc.TAG_REQUEST, closing, broadcaster.pubkey), "example closeContract with renditions verifies")
 
 
 # ----- 2. live: a tracker started here ------------------------------------------
@@ -216,6 +245,10 @@ def test_live(binary, work_dir):
         B = tc.TrackerClient(url, broadcaster_key)
         clients = [T, V, B]
         live_cycle(T, V, B, tracker_key)
+        V2 = tc.TrackerClient(url, tc.Key.generate())
+        B2 = tc.TrackerClient(url, tc.Key.generate())
+        clients += [V2, B2]
+        live_renditions(T, V2, B2)
     finally:
         tracker_proc.stop()
     return sum(c.answers_verified for c in clients)
@@ -423,6 +456,41 @@ def live_cycle(T, V, B, tracker_key):
     check.equal((audit["journal_entries"], summary["journal_entries"]), (7, 7), "journal entries (audit, summary)")
     # viewer, broadcaster (ordinary), spend, income; the tracker's own address never held tokens.
     check.equal(audit["accounts"], 4, "audit accounts")
+
+
+def live_renditions(T, V, B):
+    """A contract that buys two renditions at their own prices, opened and
+    closed as openapi.yaml's ContractTerms and Receipt describe it."""
+    tpk = T.tracker
+    for client in (V, B):
+        client.handshake()
+    T.mint(V.key.address, 1000)
+    spend_address = V.get_spend_address(200)["address"]
+    income_address = B.get_income_address()["address"]
+    terms = tc.with_renditions(tc.make_terms(tpk, V.key.pubkey, B.key.pubkey, spend_address, income_address,
+                                             "mixed.spec", 0, 20, V.now() + 3600), [("hd", 4), ("sd", 1)])
+    cid = tc.contract_id(terms)
+    opened = B.open_contract({"terms": terms, "viewer_sig": tc.sign_contract_id(V.key, terms),
+                              "broadcaster_sig": tc.sign_contract_id(B.key, terms)})
+    check.equal((opened["lock"], opened["charged"]), (80, 4), "a contract with renditions locks and charges at the top price")
+    # 3 segments of hd, then 7 of sd.
+    segments = [("mixed %d" % i).encode() for i in range(10)]
+    chain = tc.receipt_chain(cid, segments, [0] * 3 + [1] * 7)
+    nbytes = sum(len(x) for x in segments)
+    for counts, amount, what in (([3, 6], 19, "counts not adding up to segments"),
+                                 ([3, 7], 40, "every segment at the top price"),
+                                 ([10], 40, "one count for two renditions"),
+                                 (None, 40, "no counts")):
+        bad = tc.make_receipt(V.key, cid, 10, nbytes, amount, chain, counts)
+        expect_refusal(B, B.build_request("closeContract", {"contract": cid, "receipt": bad}), 400, "invalid_field", what)
+    receipt = tc.make_receipt(V.key, cid, 10, nbytes, 3 * 4 + 7 * 1, chain, [3, 7])
+    closed = B.close_contract(cid, receipt)
+    check.equal((closed["paid"], closed["released"]), (19, 61), "each segment paid at its rendition's price")
+    record = V.contract(cid)
+    check.equal((record["counts"], record["terms"]["renditions"], record["chain"]),
+                ([3, 7], terms["renditions"], chain), "contract record with renditions")
+    check.equal(B.account(income_address)["balance"], 4 + 19, "income address: the charge and the receipt")
+    check.equal(V.audit()["problems"], [], "audit after a contract with renditions")
 
 
 def main():

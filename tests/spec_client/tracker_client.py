@@ -206,16 +206,22 @@ def sign_contract_id(key: Key, terms: dict) -> str:
     return key.sign_digest(bytes.fromhex(contract_id(terms)))
 
 
-def receipt_chain(contract_hex: str, segments) -> str:
-    """chain_0 = contract id; chain_i = SHA256(chain_(i-1) || SHA256(segment_i))."""
+def receipt_chain(contract_hex: str, segments, renditions=None) -> str:
+    """chain_0 = contract id; chain_i = SHA256(chain_(i-1) || SHA256(segment_i)),
+    and, under a contract with renditions, `|| r_i` (renditions[i], one byte)."""
     chain = _unhex(contract_hex, 32)
-    for segment in segments:
-        chain = hashlib.sha256(chain + hashlib.sha256(segment).digest()).digest()
+    for i, segment in enumerate(segments):
+        link = chain + hashlib.sha256(segment).digest()
+        if renditions is not None:
+            link += bytes([renditions[i]])
+        chain = hashlib.sha256(link).digest()
     return chain.hex()
 
 
-def make_receipt(viewer: Key, contract_hex: str, segments: int, nbytes: int, amount: int, chain_hex: str) -> dict:
-    """The viewer's signed cumulative receipt (tag tollstream/v1/receipt)."""
+def make_receipt(viewer: Key, contract_hex: str, segments: int, nbytes: int, amount: int, chain_hex: str,
+                 counts=None) -> dict:
+    """The viewer's signed cumulative receipt (tag tollstream/v1/receipt);
+    `counts` per rendition under a contract with renditions."""
     receipt = {
         "contract": contract_hex,
         "viewer": viewer.pubkey,
@@ -224,6 +230,8 @@ def make_receipt(viewer: Key, contract_hex: str, segments: int, nbytes: int, amo
         "amount": amount,
         "chain": chain_hex,
     }
+    if counts is not None:
+        receipt["counts"] = list(counts)
     return viewer.sign(TAG_RECEIPT, receipt)
 
 
@@ -478,3 +486,11 @@ def make_terms(tracker: str, viewer: str, broadcaster: str, spend_address: str, 
         "expires": expires,
         "nonce": nonce if nonce is not None else os.urandom(16).hex(),
     }
+
+
+def with_renditions(terms: dict, renditions) -> dict:
+    """`terms` buying `renditions`, (name, price) pairs: `price` becomes the highest."""
+    out = dict(terms)
+    out["renditions"] = [{"name": name, "price": price} for name, price in renditions]
+    out["price"] = max(price for _, price in renditions)
+    return out

@@ -78,7 +78,8 @@ inline bool BuildLedger(const std::string& data_dir, const KeyPair& tracker,
                                   price,
                                   max_segments,
                                   now + 3600,
-                                  RandomHex(16)};
+                                  RandomHex(16),
+                                  {}};
           SignAsViewer(c, k.c);
           SignAsBroadcaster(c, k.b);
           receipts[i].contract = c.id;

@@ -121,7 +121,8 @@ inline Contract SignedContract(const Party& viewer, const Party& broadcaster,
                           price,
                           max_segments,
                           expires,
-                          RandomHex(16)};
+                          RandomHex(16),
+                          {}};
   SignAsViewer(k, viewer.key);
   SignAsBroadcaster(k, broadcaster.key);
   return k;
@@ -136,6 +137,26 @@ inline Receipt SignedReceipt(const Party& viewer, const Contract& k, uint64_t se
   r.bytes = bytes;
   r.amount = segments * k.terms.price;
   r.chain = k.id;
+  SignReceipt(r, viewer.key);
+  return r;
+}
+
+// `k` with `renditions` (its price must be the highest of theirs), signed again by both.
+inline void SetRenditions(Contract& k, const Party& viewer, const Party& broadcaster,
+                          std::vector<RenditionPrice> renditions) {
+  k.terms.renditions = std::move(renditions);
+  SignAsViewer(k, viewer.key);
+  SignAsBroadcaster(k, broadcaster.key);
+}
+
+// The receipt for `counts[i]` segments of each of `k`'s renditions, at their prices.
+inline Receipt SignedMixedReceipt(const Party& viewer, const Contract& k,
+                                  const std::vector<uint64_t>& counts, uint64_t bytes) {
+  uint64_t segments = 0;
+  for (uint64_t n : counts) segments += n;
+  Receipt r = SignedReceipt(viewer, k, segments, bytes);
+  r.counts = counts;
+  r.amount = *k.terms.Cost(segments, counts);
   SignReceipt(r, viewer.key);
   return r;
 }

@@ -145,7 +145,7 @@ class LedgerFixture {
     Contract k;
     k.terms = ContractTerms{
         tracker.public_key(), c.public_key(), b.public_key(), spend, income, "news", price,
-        max_segments,         expires,        RandomHex(16)};
+        max_segments,         expires,        RandomHex(16),  {}};
     SignAsViewer(k, c);
     SignAsBroadcaster(k, b);
     return k;

@@ -1,4 +1,5 @@
 #include "tests/tracker/ledger_fixture.h"
+#include "tracker/ledger_keys.h"
 
 namespace tollstream::test {
 
@@ -257,6 +258,98 @@ TEST_CASE_FIXTURE(LedgerFixture, "closing checks the receipt against the contrac
   CHECK((*nothing)["paid"] == 0);
   CHECK(Balance(spend) == 990);  // all but the opening charge
   CHECK(AuditHolds());
+}
+
+TEST_CASE_FIXTURE(LedgerFixture,
+                  "a contract with renditions pays each segment at its rendition's price") {
+  KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
+  Mint(c.public_key(), 1000);
+  std::string income = Income(b);
+  std::string spend = Spend(c, 1000);
+  Contract k = MakeContract(c, b, spend, income, 6, 20);
+  k.terms.renditions = {{"1080p", 6}, {"720p", 3}, {"360p", 1}};
+  SignAsViewer(k, c);
+  SignAsBroadcaster(k, b);
+  auto opened = Open(b, k);
+  REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+  CHECK((*opened)["lock"] == 120);  // the top price x max_segments
+  CHECK((*opened)["charged"] == 6);
+  auto before = Dump();
+
+  // 2 + 5 + 3 segments: 2 x 6 + 5 x 3 + 3 x 1 = 30.
+  auto receipt = [&](uint64_t segments, std::vector<uint64_t> counts, uint64_t amount) {
+    Receipt r = MakeReceipt(c, k, segments, 10 * segments);
+    r.counts = std::move(counts);
+    r.amount = amount;
+    SignReceipt(r, c);
+    return r;
+  };
+  struct Refused {
+    const char* name;
+    Receipt r;
+    const char* says;
+  };
+  std::vector<Refused> refused = {
+      {"no counts", receipt(10, {}, 30), "counts must hold one count for each"},
+      {"counts of another length", receipt(10, {2, 8}, 30), "counts must hold one count"},
+      {"counts not adding up", receipt(10, {2, 5, 4}, 30), "counts must add up to segments"},
+      {"every segment at the top price", receipt(10, {2, 5, 3}, 60), "= 30"},
+      {"every segment at the lowest price", receipt(10, {2, 5, 3}, 10), "= 30"},
+      {"more than max_segments", receipt(21, {21, 0, 0}, 126), "exceeds"},
+  };
+  for (const auto& [name, r, says] : refused) {
+    CAPTURE(name);
+    auto closed = Close(b, k, r);
+    REQUIRE_FALSE(closed.ok());
+    CHECK(closed.error().code == ErrorCode::kInvalidField);
+    CHECK_MESSAGE(closed.error().message.find(says) != std::string::npos, closed.error().message);
+  }
+  CHECK(Dump() == before);
+
+  auto closed = Close(b, k, receipt(10, {2, 5, 3}, 30));
+  REQUIRE_MESSAGE(closed.ok(), closed.error().message);
+  CHECK((*closed)["paid"] == 30);
+  CHECK((*closed)["released"] == 90);
+  CHECK(Balance(income) == 36);  // the opening charge and the receipt
+  CHECK(Balance(spend) == 1000 - 36);
+  auto info = ledger.ContractInfo(*View(), ToHex(k.id));
+  REQUIRE(info.ok());
+  CHECK((*info)["counts"] == json::array({2, 5, 3}));
+  CHECK((*info)["terms"]["renditions"][1] == json{{"name", "720p"}, {"price", 3}});
+  CHECK(AuditHolds());
+
+  // The audit checks the counts against what was paid.
+  if (db) {
+    REQUIRE(
+        db->Exec("UPDATE contracts SET rendition_counts = '{3,4,3}' WHERE id = $1", {ToHex(k.id)})
+            .ok());
+  } else {
+    pipeline.reset();
+    json rec = json::parse(*(*store->Get(keys::Contract(ToHex(k.id)))));
+    rec["counts"] = json::array({3, 4, 3});
+    KvBatch batch;
+    batch.Put(keys::Contract(ToHex(k.id)), rec.dump());
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  auto report = views().Audit(nullptr);
+  REQUIRE(report.ok());
+  REQUIRE_FALSE(report->ok);
+  CHECK_MESSAGE(report->problems.at(0).find("paid other than its renditions' counts x prices") !=
+                    std::string::npos,
+                report->problems.at(0));
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "a contract without renditions takes no counts") {
+  KeyPair b = KeyPair::Generate(), c = KeyPair::Generate();
+  Mint(c.public_key(), 1000);
+  Contract k = MakeContract(c, b, Spend(c, 1000), Income(b), 10, 5);
+  REQUIRE(Open(b, k).ok());
+  Receipt r = MakeReceipt(c, k, 2, 1);
+  r.counts = {2};
+  SignReceipt(r, c);
+  auto closed = Close(b, k, r);
+  REQUIRE_FALSE(closed.ok());
+  CHECK(closed.error().message.find("this has none") != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(LedgerFixture, "an open contract past expiry + grace is released") {

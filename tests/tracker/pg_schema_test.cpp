@@ -55,11 +55,53 @@ TEST_CASE("init creates the tables once; a tracker checks version and key") {
   REQUIRE_FALSE(other.ok());
   CHECK(other.error().code == ErrorCode::kForbidden);
 
-  pg.Psql("UPDATE tollstream_schema SET version = 2");
+  pg.Psql("UPDATE tollstream_schema SET version = 3");
   Status newer = CheckPgSchema(*db, kKey);
   REQUIRE_FALSE(newer.ok());
   CHECK(newer.error().code == ErrorCode::kUnsupportedVersion);
-  CHECK(newer.error().message == "the ledger's schema is version 2; this tracker knows version 1");
+  CHECK(newer.error().message == "the ledger's schema is version 3; this tracker knows version 2");
+  auto not_down = UpgradePgSchema(*db, kKey);
+  REQUIRE_FALSE(not_down.ok());
+  CHECK(not_down.error().code == ErrorCode::kUnsupportedVersion);
+}
+
+TEST_CASE("an older schema is refused until upgraded, in one transaction, with its rows kept") {
+  test::PgCluster pg;
+  auto db = Connect(pg);
+  REQUIRE(CreatePgSchema(*db, kKey, 1).ok());
+  auto columns = [&] {
+    return pg.Psql(
+        "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM "
+        "information_schema.columns WHERE table_schema = 'public' AND column_name LIKE "
+        "'rendition%'");
+  };
+  CHECK(columns() == "\n");
+  pg.Psql(
+      "INSERT INTO announcements (stream, broadcaster, origin, url, price, income_address, "
+      "expires, since) VALUES ('s', '" +
+      kKey + "', '" + kKey + "', 'http://a', 1, '" + kKey + "', 10, 1)");
+
+  Status old = CheckPgSchema(*db, kKey);
+  REQUIRE_FALSE(old.ok());
+  CHECK(old.error().code == ErrorCode::kUnsupportedVersion);
+  CHECK(old.error().message ==
+        "the ledger's schema is version 1, older than this tracker's 2: upgrade it with tracker "
+        "init --store URL --upgrade");
+
+  auto other = UpgradePgSchema(*db, kOtherKey);  // another tracker's key: nothing done
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.error().code == ErrorCode::kForbidden);
+  CHECK(columns() == "\n");
+
+  auto upgraded = UpgradePgSchema(*db, kKey);
+  REQUIRE_MESSAGE(upgraded.ok(), upgraded.error().message);
+  CHECK(*upgraded == 1);
+  CHECK(CheckPgSchema(*db, kKey).ok());
+  CHECK(columns() == "rendition_counts,rendition_names,rendition_prices,renditions\n");
+  CHECK(pg.Psql("SELECT stream, renditions FROM announcements") == "s|\n");
+  auto again = UpgradePgSchema(*db, kKey);
+  REQUIRE(again.ok());
+  CHECK(*again == 2);
 }
 
 TEST_CASE("money columns hold exactly what an amount may be; keys are lowercase hex") {

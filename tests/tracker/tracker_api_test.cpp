@@ -1,4 +1,6 @@
 // The tracker as a real process on loopback, driven over HTTP.
+#include "common/client/tracker_api.h"
+
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -101,6 +103,52 @@ TEST_CASE("a whole contract cycle over HTTP, with exact balances") {
   CHECK((*summary)["paid"] == 120);
   CHECK((*summary)["bytes"] == 40 * 1024);
 
+  auto [audit_status, audit_out] = t.Audit(/*running=*/true);
+  CHECK(audit_status == 0);
+  CHECK(json::parse(audit_out)["ok"] == true);
+}
+
+TEST_CASE("a contract with renditions over HTTP: each segment paid at its rendition's price") {
+  TrackerFixture t;
+  Party b, c;
+  b.client = t.NewClient(b.key);
+  c.client = t.NewClient(c.key);
+  t.Mint(c.address(), 1000);
+  auto income = TrackerApi(*b.client).GetIncomeAddress();
+  auto spend = TrackerApi(*c.client).GetSpendAddress(500);
+  REQUIRE(income.ok());
+  REQUIRE(spend.ok());
+  PublicKey tracker = t.tracker_key().public_key();
+  Contract k = SignedContract(c, b, tracker, *spend, *income, 8, 30, UnixNow() + 600);
+  // The price must be the top rendition's: terms that say otherwise are refused.
+  SetRenditions(k, c, b, {{"1080p", 9}, {"360p", 2}});
+  auto refused = b.client->Call("openContract", {{"contract", k.ToJson()}});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::kInvalidField);
+  CHECK(refused.error().message ==
+        "params.contract.terms.price must be the highest of its renditions' prices, 9");
+  SetRenditions(k, c, b, {{"1080p", 8}, {"720p", 4}, {"360p", 2}});
+  auto opened = b.client->Call("openContract", {{"contract", k.ToJson()}});
+  REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+  CHECK((*opened)["lock"] == 240);
+  CHECK((*opened)["charged"] == 8);
+
+  // A receipt that prices every segment at the lowest rendition is refused.
+  Receipt cheap = SignedMixedReceipt(c, k, {3, 4, 5}, 12'000);
+  cheap.amount = 12 * 2;
+  SignReceipt(cheap, c.key);
+  auto wrong =
+      b.client->Call("closeContract", {{"contract", ToHex(k.id)}, {"receipt", cheap.ToJson()}});
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().code == ErrorCode::kInvalidField);
+  CHECK(wrong.error().message ==
+        "params.receipt.amount must be the sum of each rendition's count x price = 50");
+  auto closed = b.client->Call("closeContract",
+                               {{"contract", ToHex(k.id)},
+                                {"receipt", SignedMixedReceipt(c, k, {3, 4, 5}, 12'000).ToJson()}});
+  REQUIRE_MESSAGE(closed.ok(), closed.error().message);
+  CHECK((*closed)["paid"] == 3 * 8 + 4 * 4 + 5 * 2);
+  CHECK(*TrackerApi(*c.client).Balance(*income) == 8 + 50);
   auto [audit_status, audit_out] = t.Audit(/*running=*/true);
   CHECK(audit_status == 0);
   CHECK(json::parse(audit_out)["ok"] == true);

@@ -54,16 +54,23 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   REQUIRE(spend.ok());
   REQUIRE(income.ok());
   PublicKey tk = t.tracker_key().public_key();
+  // Closed under renditions: their prices and counts come along both ways.
   Contract closed =
       SignedContract(viewer, broadcaster, tk, *spend, *income, 2, 10, UnixNow() + 600);
+  SetRenditions(closed, viewer, broadcaster, {{"hd", 2}, {"sd", 1}});
   Contract open = SignedContract(viewer, broadcaster, tk, *spend, *income, 3, 10, UnixNow() + 600);
   Contract last = SignedContract(viewer, broadcaster, tk, *spend, *income, 1, 10, UnixNow() + 600);
   for (const Contract* c : {&closed, &open}) {
     REQUIRE(TrackerApi(*broadcaster.client).OpenContract(c->ToJson()).ok());
   }
   REQUIRE(TrackerApi(*broadcaster.client)
-              .CloseContract(ToHex(closed.id), SignedReceipt(viewer, closed, 4, 4000).ToJson())
+              .CloseContract(ToHex(closed.id),
+                             SignedMixedReceipt(viewer, closed, {1, 3}, 4000).ToJson())
               .ok());
+  auto closed_record = viewer.client->Call("contract", {{"id", ToHex(closed.id)}});
+  REQUIRE(closed_record.ok());
+  CHECK((*closed_record)["paid"] == 5);
+  CHECK((*closed_record)["counts"] == json::array({1, 3}));
   REQUIRE(t.Stop() == 0);
 
   TempDir tmp;
@@ -96,6 +103,7 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   REQUIRE(retry.ok());
   CHECK(retry->result == first->result);
   CHECK(*TrackerApi(at_pg).Balance(payee.address()) == 7);
+  CHECK(*at_pg.Call("contract", {{"id", ToHex(closed.id)}}) == *closed_record);
   // The open contract closes there (its lock and indexes came along).
   TrackerClient b_at_pg(served->url, broadcaster.key);
   REQUIRE(b_at_pg.Handshake().ok());
@@ -131,6 +139,7 @@ TEST_CASE("a served ledger copied to PostgreSQL and back is served as it was") {
   REQUIRE(retry_back.ok());
   CHECK(retry_back->result == first->result);
   CHECK(*TrackerApi(c).Balance(*income) == income_balance);
+  CHECK(*c.Call("contract", {{"id", ToHex(closed.id)}}) == *closed_record);
   // The contract left open closes on LevelDB (its index keys were made again).
   TrackerClient b_back(at_back.url, broadcaster.key);
   REQUIRE(b_back.Handshake().ok());

@@ -22,6 +22,7 @@ class RejectedReceipts {
     m_other_contract = &series("other_contract");
     m_wrong_viewer = &series("wrong_viewer");
     m_too_many_segments = &series("too_many_segments");
+    m_wrong_counts = &series("wrong_counts");
     m_wrong_amount = &series("wrong_amount");
   }
 
@@ -37,6 +38,8 @@ class RejectedReceipts {
         return m_wrong_viewer->Add();
       case ReceiptRefusal::kTooManySegments:
         return m_too_many_segments->Add();
+      case ReceiptRefusal::kWrongCounts:
+        return m_wrong_counts->Add();
       case ReceiptRefusal::kWrongAmount:
         return m_wrong_amount->Add();
     }
@@ -48,6 +51,7 @@ class RejectedReceipts {
   Metrics::Counter* m_other_contract;
   Metrics::Counter* m_wrong_viewer;
   Metrics::Counter* m_too_many_segments;
+  Metrics::Counter* m_wrong_counts;
   Metrics::Counter* m_wrong_amount;
 };
 

@@ -37,18 +37,34 @@ constexpr const char* kProblemQueries[] = {
     "SELECT a.kind || ' address ' || a.address || ' is closed but not empty' FROM accounts a "
     "WHERE a.kind <> 'ordinary' AND NOT a.open AND (a.balance <> 0 OR a.open_contracts <> 0) "
     "ORDER BY 1 LIMIT 50",
-    // Each contract paid what its state allows.
+    // Each contract paid what its state allows: a closed one what its
+    // segments cost (segments x price; with renditions, each one's count x
+    // its price, the counts adding up to segments).
+    "WITH c AS (SELECT id, state, lock, charged, paid, price, max_segments, segments, "
+    "  coalesce(array_length(rendition_prices, 1), 0) AS renditions, "
+    "  (SELECT coalesce(sum(p::numeric * n), 0) FROM unnest(rendition_prices, rendition_counts) "
+    "    AS u(p, n)) AS mixed_cost, "
+    "  (SELECT coalesce(sum(n), 0) FROM unnest(rendition_counts) AS u(n)) AS counted, "
+    "  coalesce(array_length(rendition_counts, 1), 0) AS counts FROM contracts), "
+    "d AS (SELECT *, CASE WHEN renditions = 0 OR counts = 0 THEN price::numeric * segments "
+    "  ELSE mixed_cost END AS cost FROM c) "
     "SELECT 'contract ' || id || CASE "
     "  WHEN lock <> price::numeric * max_segments THEN ' locks other than price x max_segments' "
     "  WHEN state = 'open' AND paid <> 0 THEN ' is open but has paid' "
     "  WHEN state = 'closed' AND paid > lock THEN ' paid more than its lock' "
-    "  WHEN state = 'closed' AND paid <> price::numeric * segments "
-    "    THEN ' paid other than segments x price' "
+    "  WHEN counts > 0 AND counted <> segments THEN ' counts other than its segments' "
+    "  WHEN counts = 0 AND renditions > 0 AND segments <> 0 "
+    "    THEN ' counts no rendition of its segments' "
+    "  WHEN state = 'closed' AND paid <> cost AND renditions > 0 "
+    "    THEN ' paid other than its renditions'' counts x prices' "
+    "  WHEN state = 'closed' AND paid <> cost THEN ' paid other than segments x price' "
     "  WHEN state = 'expired' AND paid <> 0 THEN ' expired but has paid' "
     "  ELSE ' charged other than one segment''s price on opening' END "
-    "FROM contracts WHERE lock <> price::numeric * max_segments "
+    "FROM d WHERE lock <> price::numeric * max_segments "
     "  OR (state <> 'closed' AND paid <> 0) "
-    "  OR (state = 'closed' AND (paid > lock OR paid <> price::numeric * segments)) "
+    "  OR (counts > 0 AND counted <> segments) "
+    "  OR (counts = 0 AND renditions > 0 AND segments <> 0) "
+    "  OR (state = 'closed' AND (paid > lock OR paid <> cost)) "
     "  OR (charged <> 0 AND charged <> price) ORDER BY 1 LIMIT 50",
     // The totals agree with the contracts.
     "WITH t AS (SELECT sum(contracts_opened) AS opened, sum(contracts_closed) AS closed, "

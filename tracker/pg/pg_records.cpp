@@ -22,6 +22,31 @@ PgParam T(int64_t n) {
   return std::to_string(n);
 }
 
+// An array's text in PostgreSQL's input form, each element quoted
+// (elements here are names and numbers: no quote nor backslash in them).
+template <typename Items, typename Text>
+PgParam ArrayText(const Items& items, Text text) {
+  std::string out = "{";
+  for (const auto& item : items) out += (out.size() > 1 ? ",\"" : "\"") + text(item) + "\"";
+  return out + "}";
+}
+// The elements of an array column's text ({a,"b"}: quoted only where needed).
+std::vector<std::string> ArrayItems(const PgParam& v) {
+  std::vector<std::string> out;
+  std::string text = v.value_or("{}");
+  if (text.size() <= 2) return out;
+  size_t at = 1;
+  while (at < text.size() - 1) {
+    size_t end = text.find(',', at);
+    if (end == std::string::npos) end = text.size() - 1;
+    std::string item = text.substr(at, end - at);
+    if (item.size() >= 2 && item.front() == '"') item = item.substr(1, item.size() - 2);
+    out.push_back(std::move(item));
+    at = end + 1;
+  }
+  return out;
+}
+
 Error Unkept(const std::string& key) {
   return MakeError(ErrorCode::kInternal, "ledger record " + key + " is not read from PostgreSQL");
 }
@@ -151,42 +176,48 @@ Result<PgRow> ContractRow(const std::string& value) {
   if (!c) return c.error();
   const ContractTerms& t = c->terms;
   bool open = c->state == ContractState::kOpen;
-  return PgRow{"contracts",
-               std::string("id, ") + kPgContractColumns,
-               {c->id,
-                t.tracker.ToHex(),
-                t.viewer.ToHex(),
-                t.broadcaster.ToHex(),
-                t.spend_address,
-                t.income_address,
-                t.stream,
-                N(t.price),
-                N(t.max_segments),
-                T(t.expires),
-                t.nonce,
-                c->viewer_sig,
-                c->broadcaster_sig,
-                std::string(StateName(c->state)),
-                N(c->lock),
-                N(c->charged),
-                T(c->opened),
-                T(c->release_at),
-                open ? PgParam() : T(c->settled),
-                N(c->paid),
-                N(c->segments),
-                N(c->bytes),
-                c->chain,
-                c->receipt_sig}};
+  return PgRow{
+      "contracts",
+      std::string("id, ") + kPgContractColumns,
+      {c->id,
+       t.tracker.ToHex(),
+       t.viewer.ToHex(),
+       t.broadcaster.ToHex(),
+       t.spend_address,
+       t.income_address,
+       t.stream,
+       N(t.price),
+       N(t.max_segments),
+       T(t.expires),
+       t.nonce,
+       c->viewer_sig,
+       c->broadcaster_sig,
+       std::string(StateName(c->state)),
+       N(c->lock),
+       N(c->charged),
+       T(c->opened),
+       T(c->release_at),
+       open ? PgParam() : T(c->settled),
+       N(c->paid),
+       N(c->segments),
+       N(c->bytes),
+       c->chain,
+       c->receipt_sig,
+       ArrayText(t.renditions, [](const RenditionPrice& r) { return r.name; }),
+       ArrayText(t.renditions, [](const RenditionPrice& r) { return std::to_string(r.price); }),
+       ArrayText(c->counts, [](uint64_t n) { return std::to_string(n); })}};
 }
 
 Status WriteContract(PgConnection& db, const std::string& value, bool existed) {
   auto row = ContractRow(value);
   if (!row) return row.error();
-  return Store(db, *row,
-               "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, "
-               "settled = EXCLUDED.settled, paid = EXCLUDED.paid, segments = EXCLUDED.segments, "
-               "bytes = EXCLUDED.bytes, chain = EXCLUDED.chain, receipt_sig = EXCLUDED.receipt_sig",
-               existed);
+  return Store(
+      db, *row,
+      "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, "
+      "settled = EXCLUDED.settled, paid = EXCLUDED.paid, segments = EXCLUDED.segments, "
+      "bytes = EXCLUDED.bytes, chain = EXCLUDED.chain, receipt_sig = EXCLUDED.receipt_sig, "
+      "rendition_counts = EXCLUDED.rendition_counts",
+      existed);
 }
 
 // `seq`: the entry's number; none: the next of the sequence.
@@ -269,21 +300,37 @@ json PgContractJson(const std::string& id, const std::vector<PgParam>& row, size
                 {"income_address", S(r(4))}, {"stream", S(r(5))},
                 {"price", PgUnsigned(r(6))}, {"max_segments", PgUnsigned(r(7))},
                 {"expires", I(r(8))},        {"nonce", S(r(9))}};
-  return {{"id", id},
-          {"terms", terms},
-          {"viewer_sig", S(r(10))},
-          {"broadcaster_sig", S(r(11))},
-          {"state", S(r(12))},
-          {"lock", PgUnsigned(r(13))},
-          {"charged", PgUnsigned(r(14))},
-          {"opened", I(r(15))},
-          {"release_at", I(r(16))},
-          {"settled", I(r(17))},
-          {"paid", PgUnsigned(r(18))},
-          {"segments", PgUnsigned(r(19))},
-          {"bytes", PgUnsigned(r(20))},
-          {"chain", S(r(21))},
-          {"receipt_sig", S(r(22))}};
+  std::vector<std::string> names = ArrayItems(r(23)), prices = ArrayItems(r(24));
+  if (!names.empty()) {
+    json renditions = json::array();
+    for (size_t i = 0; i < names.size(); ++i) {
+      renditions.push_back(
+          {{"name", names[i]}, {"price", i < prices.size() ? PgUnsigned(prices[i]) : uint64_t{0}}});
+    }
+    terms["renditions"] = std::move(renditions);
+  }
+  json out = {{"id", id},
+              {"terms", terms},
+              {"viewer_sig", S(r(10))},
+              {"broadcaster_sig", S(r(11))},
+              {"state", S(r(12))},
+              {"lock", PgUnsigned(r(13))},
+              {"charged", PgUnsigned(r(14))},
+              {"opened", I(r(15))},
+              {"release_at", I(r(16))},
+              {"settled", I(r(17))},
+              {"paid", PgUnsigned(r(18))},
+              {"segments", PgUnsigned(r(19))},
+              {"bytes", PgUnsigned(r(20))},
+              {"chain", S(r(21))},
+              {"receipt_sig", S(r(22))}};
+  std::vector<std::string> counts = ArrayItems(r(25));
+  if (!counts.empty()) {
+    json list = json::array();
+    for (const std::string& n : counts) list.push_back(PgUnsigned(n));
+    out["counts"] = std::move(list);
+  }
+  return out;
 }
 
 bool PgRowRecord(const std::string& key) {

@@ -32,7 +32,8 @@ inline constexpr const char* kPgAccountColumns =
 inline constexpr const char* kPgContractColumns =
     "tracker, viewer, broadcaster, spend_address, income_address, stream, price, max_segments, "
     "expires, nonce, viewer_sig, broadcaster_sig, state, lock, charged, opened, release_at, "
-    "settled, paid, segments, bytes, chain, receipt_sig";
+    "settled, paid, segments, bytes, chain, receipt_sig, rendition_names, rendition_prices, "
+    "rendition_counts";
 
 // The totals (their shards summed, saturating at 2^53-1, as on LevelDB),
 // and how many journal numbers were taken (the journal's entries, and the

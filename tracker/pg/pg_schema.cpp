@@ -1,5 +1,9 @@
 #include "tracker/pg/pg_schema.h"
 
+#include <cstdlib>
+#include <iterator>
+#include <utility>
+
 namespace tollstream {
 namespace {
 
@@ -151,6 +155,30 @@ CREATE TABLE tollstream_schema (
 COMMENT ON TABLE tollstream_schema IS 'The schema version and the key of the tracker whose ledger this is.';
 )sql";
 
+// What each version adds to the one before: kUpgrades[v - 2] makes
+// version v of version v - 1. Run in the transaction that records the
+// new version.
+//
+// Version 2: a contract may buy several renditions of its stream, each at
+// its own price (their names and prices in the terms' order), and its
+// closing receipt counts the segments of each; an announcement lists its
+// stream's renditions (JSON, '' for one quality).
+constexpr const char* kUpgrades[] = {R"sql(
+ALTER TABLE contracts ADD COLUMN rendition_names TEXT[] NOT NULL DEFAULT '{}';
+ALTER TABLE contracts ADD COLUMN rendition_prices BIGINT[] NOT NULL DEFAULT '{}';
+ALTER TABLE contracts ADD COLUMN rendition_counts BIGINT[] NOT NULL DEFAULT '{}';
+ALTER TABLE contracts ADD CONSTRAINT contracts_renditions CHECK (
+  coalesce(array_length(rendition_names, 1), 0) = coalesce(array_length(rendition_prices, 1), 0)
+  AND coalesce(array_length(rendition_counts, 1), 0)
+      IN (0, coalesce(array_length(rendition_names, 1), 0)));
+ALTER TABLE announcements ADD COLUMN renditions TEXT NOT NULL DEFAULT '';
+COMMENT ON COLUMN contracts.rendition_counts IS 'From the closing receipt: the segments of each rendition, in the terms'' order.';
+)sql"};
+static_assert(std::size(kUpgrades) == kPgSchemaVersion - 1);
+
+// The schema of `from` brought to kPgSchemaVersion, within the caller's transaction.
+Status RunUpgrades(PgConnection& db, int from, std::string* state);
+
 // kSchemaV1 with its column placeholders written out.
 std::string ExpandColumns(std::string sql) {
   const std::pair<std::string, std::string> kinds[] = {
@@ -181,9 +209,34 @@ Result<bool> LedgerThere(PgConnection& db) {
   return there->rows.at(0).at(0) != "0";
 }
 
+Status RunUpgrades(PgConnection& db, int from, std::string* state) {
+  for (int v = from + 1; v <= kPgSchemaVersion; ++v) {
+    if (Status s = db.ExecScript(ExpandColumns(kUpgrades[v - 2]), state); !s) return s;
+  }
+  return Status::Ok();
+}
+
+// The version and key a ledger's schema records. Errors: kNotFound (none),
+// kInternal (an init that did not complete), the database's.
+Result<std::pair<int, std::string>> RecordedSchema(PgConnection& db, bool lock) {
+  auto there = LedgerThere(db);
+  if (!there) return there.error();
+  if (!*there) {
+    return MakeError(ErrorCode::kNotFound,
+                     "the database holds no tollstream ledger: run tracker init --store first");
+  }
+  auto row = db.Exec(std::string("SELECT version, tracker FROM tollstream_schema") +
+                     (lock ? " FOR UPDATE" : ""));
+  if (!row) return row.error();
+  if (row->rows.size() != 1 || !row->rows[0][0] || !row->rows[0][1])
+    return MakeError(ErrorCode::kInternal,
+                     "tollstream_schema holds no version: an init did not complete");
+  return std::pair<int, std::string>(std::atoi(row->rows[0][0]->c_str()), *row->rows[0][1]);
+}
+
 }  // namespace
 
-Status CreatePgSchema(PgConnection& db, const std::string& tracker_key) {
+Status CreatePgSchema(PgConnection& db, const std::string& tracker_key, int version) {
   if (auto begun = db.Exec("BEGIN"); !begun) return begun.error();
   std::string state;
   auto there = LedgerThere(db);
@@ -191,9 +244,12 @@ Status CreatePgSchema(PgConnection& db, const std::string& tracker_key) {
                    : *there ? Status(MakeError(ErrorCode::kConflict,
                                                "the database holds a tollstream ledger already"))
                             : db.ExecScript(ExpandColumns(kSchemaV1), &state);
+  for (int v = 2; created && v <= version; ++v) {
+    created = db.ExecScript(ExpandColumns(kUpgrades[v - 2]), &state);
+  }
   if (created) {
     auto recorded = db.Exec("INSERT INTO tollstream_schema (version, tracker) VALUES ($1, $2)",
-                            {std::to_string(kPgSchemaVersion), tracker_key}, &state);
+                            {std::to_string(version), tracker_key}, &state);
     if (!recorded) created = recorded.error();
   }
   if (created) created = db.Commit(&state);
@@ -208,27 +264,56 @@ Status CreatePgSchema(PgConnection& db, const std::string& tracker_key) {
 }
 
 Status CheckPgSchema(PgConnection& db, const std::string& tracker_key) {
-  auto there = LedgerThere(db);
-  if (!there) return there.error();
-  if (!*there) {
-    return MakeError(ErrorCode::kNotFound,
-                     "the database holds no tollstream ledger: run tracker init --store first");
-  }
-  auto row = db.Exec("SELECT version, tracker FROM tollstream_schema");
-  if (!row) return row.error();
-  if (row->rows.size() != 1 || !row->rows[0][0] || !row->rows[0][1])
-    return MakeError(ErrorCode::kInternal,
-                     "tollstream_schema holds no version: an init did not complete");
-  if (*row->rows[0][0] != std::to_string(kPgSchemaVersion)) {
+  auto recorded = RecordedSchema(db, /*lock=*/false);
+  if (!recorded) return recorded.error();
+  const auto& [version, key] = *recorded;
+  if (version < kPgSchemaVersion) {
     return MakeError(ErrorCode::kUnsupportedVersion,
-                     "the ledger's schema is version " + *row->rows[0][0] +
+                     "the ledger's schema is version " + std::to_string(version) +
+                         ", older than this tracker's " + std::to_string(kPgSchemaVersion) +
+                         ": upgrade it with tracker init --store URL --upgrade");
+  }
+  if (version != kPgSchemaVersion) {
+    return MakeError(ErrorCode::kUnsupportedVersion,
+                     "the ledger's schema is version " + std::to_string(version) +
                          "; this tracker knows version " + std::to_string(kPgSchemaVersion));
   }
-  if (*row->rows[0][1] != tracker_key) {
+  if (key != tracker_key) {
     return MakeError(ErrorCode::kForbidden,
-                     "the ledger belongs to tracker " + *row->rows[0][1] + ", not to this key");
+                     "the ledger belongs to tracker " + key + ", not to this key");
   }
   return Status::Ok();
+}
+
+Result<int> UpgradePgSchema(PgConnection& db, const std::string& tracker_key) {
+  if (auto begun = db.Exec("BEGIN ISOLATION LEVEL SERIALIZABLE"); !begun) return begun.error();
+  std::string state;
+  auto recorded = RecordedSchema(db, /*lock=*/true);
+  Status done = recorded ? Status::Ok() : Status(recorded.error());
+  int from = recorded ? recorded->first : 0;
+  if (done && recorded->second != tracker_key) {
+    done = MakeError(ErrorCode::kForbidden,
+                     "the ledger belongs to tracker " + recorded->second + ", not to this key");
+  }
+  if (done && from > kPgSchemaVersion) {
+    done = MakeError(ErrorCode::kUnsupportedVersion,
+                     "the ledger's schema is version " + std::to_string(from) +
+                         "; this tracker knows version " + std::to_string(kPgSchemaVersion));
+  }
+  if (done && from < kPgSchemaVersion) {
+    done = RunUpgrades(db, from, &state);
+    if (done) {
+      auto set = db.Exec("UPDATE tollstream_schema SET version = $1",
+                         {std::to_string(kPgSchemaVersion)}, &state);
+      if (!set) done = set.error();
+    }
+  }
+  if (done) done = db.Commit(&state);
+  if (!done) {
+    (void)db.Exec("ROLLBACK");
+    return done.error();
+  }
+  return from;
 }
 
 }  // namespace tollstream

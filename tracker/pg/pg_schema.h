@@ -27,14 +27,23 @@
 
 namespace tollstream {
 
-inline constexpr int kPgSchemaVersion = 1;
+// 2: contracts with renditions.
+inline constexpr int kPgSchemaVersion = 2;
 inline constexpr int kTotalsShards = 16;
 
 // Creates the tables in one transaction, recording the version and the
 // tracker's key (hex) last. Errors: kConflict when a tollstream ledger is
 // there already (also one another init made meanwhile), or the database's
 // (pg_connection.h).
-Status CreatePgSchema(PgConnection& db, const std::string& tracker_key);
+// `version` below kPgSchemaVersion makes that older schema (for the
+// upgrade's tests).
+Status CreatePgSchema(PgConnection& db, const std::string& tracker_key,
+                      int version = kPgSchemaVersion);
+
+// Brings an older schema of this tracker's ledger to kPgSchemaVersion in
+// one transaction; returns the version it had (kPgSchemaVersion: nothing
+// done). Errors: those of CheckPgSchema but an older version's.
+Result<int> UpgradePgSchema(PgConnection& db, const std::string& tracker_key);
 
 // Checks the schema a tracker is about to serve. Errors: kNotFound (none:
 // run `tracker init --store`), kUnsupportedVersion (another version),

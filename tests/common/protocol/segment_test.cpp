@@ -58,4 +58,24 @@ TEST_CASE("a discontinuity is signed: told when true, absent otherwise, never st
   CHECK(ParseSegmentStatement(spelled_false.dump()).error().code == ErrorCode::kInvalidField);
 }
 
+TEST_CASE("a segment's rendition is signed: a relay cannot relabel it") {
+  KeyPair b = KeyPair::Generate();
+  std::string bytes(100, 'x');
+  SegmentStatement low = SignSegment(b, "news", 7, bytes, 2000, false, "360p");
+  CHECK(low.ToJson()["rendition"] == "360p");
+  auto parsed = ParseSegmentStatement(low.ToJson().dump());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->rendition == "360p");
+  json relabelled = low.ToJson();
+  relabelled["rendition"] = "1080p";
+  CHECK(ParseSegmentStatement(relabelled.dump()).error().code == ErrorCode::kBadSignature);
+  json stripped = low.ToJson();
+  stripped.erase("rendition");
+  CHECK(ParseSegmentStatement(stripped.dump()).error().code == ErrorCode::kBadSignature);
+  CHECK_FALSE(SignSegment(b, "news", 7, bytes, 2000).ToJson().contains("rendition"));
+  json bad = low.ToJson();
+  bad["rendition"] = "a b";
+  CHECK(ParseSegmentStatement(bad.dump()).error().code == ErrorCode::kInvalidField);
+}
+
 }  // namespace tollstream
