@@ -16,6 +16,7 @@
 #include "common/protocol/address.h"
 #include "common/protocol/address_text.h"
 #include "common/wire/fields.h"
+#include "peer/broadcast/ladder.h"
 #include "peer/node/broadcast_node.h"
 #include "peer/node/console.h"
 #include "peer/node/stop_flag.h"
@@ -102,6 +103,14 @@ options:
   --title TEXT            the stream's title in the tracker's directory
                           (`peer streams`; at most 100 bytes)
   --description TEXT      a description beside it (at most 1000 bytes)
+  --renditions LIST       with --source or --ingest srt://, sell several
+                          qualities made by one ffmpeg, segments aligned:
+                          NAME:BITRATE[:HEIGHT],… from the highest bitrate
+                          down, e.g. 1080p:6000k,720p:3000k,360p:800k (the
+                          height from a name such as 720p when not given).
+                          --price is the top one's; the others cost in
+                          proportion to their bitrate (at least 1), unless
+                          --rendition-prices P,P,… gives one price each
 )";
 
 constexpr const char* kWatchHelp =
@@ -146,6 +155,9 @@ options:
                           announced (default 0: ask the tracker once)
   --max-price P           buy from no seller asking more than P tokens a
                           segment (default: any price the budget pays)
+  --rendition NAME        of a stream sold in several renditions (qualities,
+                          each at its own price), buy NAME, at its price
+                          (default: the top one)
   --reconnect S           a source that stops answering is waited for S
                           seconds, saying so every 3 s, then looked for
                           again at the tracker for S more (default 30)
@@ -217,12 +229,13 @@ Result<NodeArgs> ReadNodeArgs(const Args& args, bool stream_required = true) {
 }
 
 int Broadcast(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2,
-                          WithLogOptions({"tracker", "key", "stream", "listen", "price", "hls-dir",
-                                          "source", "playlist", "segment-seconds", "state-dir",
-                                          "advertise-url", "receipt-timeout", "ttl", "title",
-                                          "description", "ingest", "ingest-timeout"}),
-                          {});
+  auto args =
+      Args::Parse(argc, argv, 2,
+                  WithLogOptions({"tracker", "key", "stream", "listen", "price", "hls-dir",
+                                  "source", "playlist", "segment-seconds", "state-dir",
+                                  "advertise-url", "receipt-timeout", "ttl", "title", "description",
+                                  "ingest", "ingest-timeout", "renditions", "rendition-prices"}),
+                  {});
   if (!args) return Fail(args.error());
   if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
   auto node = ReadNodeArgs(*args);
@@ -246,10 +259,19 @@ int Broadcast(int argc, char** argv) {
   if (description.size() > 1000) return Fail("--description: at most 1000 bytes");
   auto where = ParseHostPort(node->listen);
   if (!where) return Fail(where.error());
+  auto named = args->Get("renditions");
+  if (named && (args->Has("hls-dir") || args->Get("ingest").value_or("").starts_with("rtmp://")))
+    return Fail("--renditions is for --source or --ingest srt://");
+  if (!named && args->Has("rendition-prices"))
+    return Fail("--rendition-prices is for --renditions");
+  auto ladder = PricedRenditions(named.value_or(""), static_cast<uint64_t>(*price),
+                                 args->Get("rendition-prices").value_or(""));
+  if (named && !ladder) return Fail(ladder.error());
   auto key = LoadKeyFile(node->key_path);
   if (!key) return Fail(key.error());
 
   BroadcastOptions options;
+  if (named) options.renditions = std::move(*ladder);
   options.title = std::move(title);
   options.description = std::move(description);
   options.tracker_url = node->tracker_url;
@@ -295,11 +317,12 @@ Result<std::optional<RelayOptions>> ReadRelayArgs(const Args& args, const NodeAr
 }
 
 int Watch(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, 2,
-                          WithLogOptions({"tracker", "key", "stream", "budget", "listen", "out",
-                                          "store-dir", "origin", "price", "advertise-url",
-                                          "state-dir", "ttl", "wait", "reconnect", "max-price"}),
-                          {"exit-at-end", "relay"});
+  auto args =
+      Args::Parse(argc, argv, 2,
+                  WithLogOptions({"tracker", "key", "stream", "budget", "listen", "out",
+                                  "store-dir", "origin", "price", "advertise-url", "state-dir",
+                                  "ttl", "wait", "reconnect", "max-price", "rendition"}),
+                  {"exit-at-end", "relay"});
   if (!args) return Fail(args.error());
   if (Status logs = ApplyLogOptions(*args); !logs) return Fail(logs.error());
   auto node = ReadNodeArgs(*args, /*stream_required=*/false);
@@ -346,6 +369,7 @@ int Watch(int argc, char** argv) {
   options.wait_for_stream_seconds = *wait;
   options.reconnect_seconds = *reconnect;
   if (*max_price >= 0) options.max_price = static_cast<uint64_t>(*max_price);
+  options.rendition = args->Get("rendition").value_or("");
   options.relay = std::move(*relay);
   options.advertise_url = args->Get("advertise-url");
 

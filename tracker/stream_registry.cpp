@@ -21,6 +21,7 @@ json Announcement::ToJson() const {
   if (auto key = PublicKey::FromHex(origin)) j["origin_code"] = KeyCode(*key);
   if (!title.empty()) j["title"] = title;
   if (!description.empty()) j["description"] = description;
+  if (!renditions.is_null()) j["renditions"] = renditions;
   return j;
 }
 

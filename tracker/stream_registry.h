@@ -35,6 +35,9 @@ struct Announcement {
   int64_t since = 0;        // unix seconds: when first announced (renewals keep it)
   std::string title;        // set by the origin; may be empty
   std::string description;  // likewise
+  // The renditions sold, the top one first: [{name, height, bitrate,
+  // price}, …] as announced (null: one quality at `price`).
+  json renditions;
 
   json ToJson() const;
 };

@@ -103,6 +103,7 @@ Status TrackerApi::Announce(const AnnounceParams& p) {
   if (p.origin) params["origin"] = p.origin->ToHex();
   if (!p.title.empty()) params["title"] = p.title;
   if (!p.description.empty()) params["description"] = p.description;
+  if (!p.renditions.is_null()) params["renditions"] = p.renditions;
   auto answer = m_client.Call("announce", std::move(params));
   if (!answer) return answer.error();
   return Status::Ok();

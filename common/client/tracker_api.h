@@ -45,6 +45,8 @@ struct AnnounceParams {
   int64_t ttl = 0;
   std::optional<PublicKey> origin;  // a relay names its origin
   std::string title, description;   // the origin's, for the directory (empty: none)
+  // The renditions sold, the top one first (null: one quality).
+  json renditions;
 };
 
 // One live stream of the directory (`streams`).

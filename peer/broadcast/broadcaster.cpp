@@ -96,31 +96,6 @@ Result<json> Broadcaster::Probe(const Request& req) {
   return json{{"size", size}, {"pad", std::string(size, 'p')}};
 }
 
-Result<json> Broadcaster::StreamInfo(const Request& req) {
-  ObjectReader r(req.params, "params");
-  std::string stream = r.Name("stream");
-  if (Status s = r.Finish(); !s) return s.error();
-  if (stream != m_config.stream)
-    return MakeError(ErrorCode::kNotFound, "this node sells only " + m_config.stream);
-  (void)m_source.Refresh();
-  SourceInfo info = m_source.Info();
-  json out = {{"stream", m_config.stream},
-              {"origin", m_source.origin().ToHex()},
-              {"broadcaster", m_key.public_key().ToHex()},
-              {"code", KeyCode(m_key.public_key())},
-              {"price", m_config.price},
-              {"income_address", m_config.income_address},
-              {"available", info.available},
-              {"ended", info.ended},
-              {"finished", info.finished},
-              {"target_duration", info.target_duration}};
-  if (info.available) {
-    out["first"] = info.first;
-    out["last"] = info.last;
-  }
-  return out;
-}
-
 Result<json> Broadcaster::Offer(const Request& req) {
   ObjectReader r(req.params, "params");
   const json& contract_json = r.Object("contract");
@@ -129,8 +104,11 @@ Result<json> Broadcaster::Offer(const Request& req) {
   if (Status s = r.Finish(); !s) return s.error();
   auto contract = ParseContract(contract_json, ContractSigs::kViewer, "params.contract");
   if (!contract) return contract.error();
-  SaleTerms ours{m_tracker_key, m_key.public_key(), m_config.income_address, m_config.stream,
-                 m_config.price};
+  SaleTerms ours{m_tracker_key,   m_key.public_key(), m_config.income_address,
+                 m_config.stream, m_config.price,     {}};
+  for (const OfferedRendition& sold : m_config.renditions) {
+    ours.renditions.push_back({sold.spec.name, sold.spec.price});
+  }
   if (Status s = CheckOffer(contract->terms, req.signer, ours); !s) return s.error();
   std::string id = ToHex(contract->id);
   if (auto again = ClaimOffer(id)) return std::move(*again);
@@ -241,10 +219,13 @@ Answer Broadcaster::Segment(const Request& req) {
   ObjectReader r(req.params, "params");
   std::string id = r.HexString("contract", 32);
   const json& receipt_json = r.Object("receipt");
+  std::string rendition = r.Has("rendition") ? r.Name("rendition") : "";
   if (Status s = r.Finish(); !s) return fail(s.error());
   auto found = FindSession(req, id);
   if (!found) return fail(found.error());
   Session& s = **found;
+  auto supply = SupplyFor(s, rendition);
+  if (!supply) return fail(supply.error());
   auto receipt = ParseReceipt(receipt_json, "params.receipt");
   if (!receipt) {
     m_receipts_rejected.Add();
@@ -284,22 +265,23 @@ Answer Broadcaster::Segment(const Request& req) {
     if (!ticket) return fail(CannotRecord(s, ticket.error()));
     s.saved = *ticket;
   }
-  return NextStep(*found, req);
+  return NextStep(*found, req, **supply);
 }
 
-Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Request& req) {
+Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Request& req,
+                             SegmentSupply& supply) {
   Session& s = *session;
   std::optional<SourceSegment> segment;
   SourceInfo info;
   if (!s.sale.AllPaid()) {
-    (void)m_source.Refresh();
-    info = m_source.Info();  // also when stopping: the stream may have ended
-    if (!m_stopping) segment = m_source.Get(s.sale.Due(info));
+    (void)supply.Refresh();
+    info = supply.Info();  // also when stopping: the stream may have ended
+    if (!m_stopping) segment = supply.Get(s.sale.Due(info));
   }
   if (segment) {
     s.sale.Delivered(*segment);
-    m_source.Prefetch(s.sale.next_seq());  // ready before this viewer asks for it
-    return Send(session, *segment);        // complete once the receipt is on disk
+    supply.Prefetch(s.sale.next_seq());  // ready before this viewer asks for it
+    return Send(session, *segment);      // complete once the receipt is on disk
   }
   // Any other answer is sent only once the receipt is on disk.
   if (Status st = m_store.WaitSaved(s.saved); !st) {
@@ -317,7 +299,7 @@ Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Requ
   }
   // Back when the next segment is due, but well within the receipt
   // timeout, so that waiting never looks like leaving.
-  int64_t retry_ms = std::min(m_source.MillisUntilNext(m_config.wait_retry_ms),
+  int64_t retry_ms = std::min(supply.MillisUntilNext(m_config.wait_retry_ms),
                               std::max<int64_t>(m_config.receipt_timeout_seconds * 1000 / 3, 1));
   json wait = {{"state", "wait"}, {"next", s.sale.next_seq()}, {"retry_ms", retry_ms}};
   {

@@ -2,15 +2,18 @@
 // service (common/rpc/signed_service.h), independent of HTTP itself.
 // Methods, each a signed request from a viewer:
 //
-//   stream   what B sells: price, income address, origin, the segments it holds
+//   stream   what B sells: price, income address, origin, the segments it
+//            holds, and its renditions with their prices when it sells several
 //   probe    a signed answer padded to the size asked (at most 256 KiB), by
 //            which a viewer measures B's round trip and throughput
 //   offer    a contract signed by the viewer; B checks the terms, signs,
 //            opens it at the tracker, and answers with the tracker's signed
 //            confirmation
-//   segment  the viewer's cumulative receipt for everything delivered so far;
-//            B answers with the next segment (bytes + signed statement), or
-//            "wait" (not written yet), or "end" (the contract is settled)
+//   segment  the viewer's cumulative receipt for everything delivered so far
+//            (and, under a contract with renditions, which one it wants
+//            next); B answers with the next segment (bytes + signed
+//            statement), or "wait" (not written yet), or "end" (the
+//            contract is settled)
 //   close    the viewer leaves: B closes the contract with the last receipt
 //
 // A clean stop (Drain) loses no payment a viewer is about to send: B offers
@@ -46,14 +49,24 @@
 #include "common/protocol/receipt.h"
 #include "common/rpc/signed_service.h"
 #include "common/wire/envelope.h"
+#include "peer/broadcast/ladder.h"
 #include "peer/broadcast/receipt_store.h"
 #include "peer/broadcast/segment_supply.h"
 
 namespace tollstream {
 
+// One of the renditions a broadcaster sells, and where its segments come from.
+struct OfferedRendition {
+  RenditionSpec spec;
+  SegmentSupply* supply = nullptr;
+};
+
 struct BroadcasterConfig {
   std::string stream;
-  uint64_t price = 0;
+  uint64_t price = 0;  // the top rendition's, when there are several
+  // Several renditions, the top one first (its supply the broadcaster's
+  // `source`); none: one quality, from `source`.
+  std::vector<OfferedRendition> renditions;
   std::string income_address;
   int64_t receipt_timeout_seconds = 15;  // quiet viewer: its contract is closed
   int64_t max_clock_skew = 120;
@@ -134,8 +147,12 @@ class Broadcaster {
   // tracker, and starts its sale.
   Result<json> OpenSale(Contract contract, std::optional<uint64_t> from);
   Answer Segment(const Request& req);
-  // After a receipt was accepted: the next segment, "wait", or "end".
-  Answer NextStep(const std::shared_ptr<Session>& session, const Request& req);
+  // The supply of the rendition a segment request asks for (`name`, "" for
+  // none). Errors: kInvalidField (a rendition the contract does not buy).
+  Result<SegmentSupply*> SupplyFor(const Session& s, const std::string& name);
+  // After a receipt was accepted: the next segment of `supply`, "wait", or "end".
+  Answer NextStep(const std::shared_ptr<Session>& session, const Request& req,
+                  SegmentSupply& supply);
   // The answer carrying `segment` to the viewer of `session` (locked by the
   // caller): complete only once the viewer's latest receipt, which paid for
   // the segment before, is on disk; when that write fails, the contract is

@@ -1,9 +1,64 @@
-// What the broadcaster's status page shows (Broadcaster::Snapshot).
+// What the broadcaster says it sells (the `stream` method; the supply of
+// each rendition a contract asks for) and what its status page shows
+// (Broadcaster::Snapshot).
 #include "common/base/clock.h"
+#include "common/protocol/address.h"
+#include "common/wire/fields.h"
 #include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/broadcaster_session.h"
 
 namespace tollstream {
+
+Result<json> Broadcaster::StreamInfo(const Request& req) {
+  ObjectReader r(req.params, "params");
+  std::string stream = r.Name("stream");
+  if (Status s = r.Finish(); !s) return s.error();
+  if (stream != m_config.stream)
+    return MakeError(ErrorCode::kNotFound, "this node sells only " + m_config.stream);
+  (void)m_source.Refresh();
+  SourceInfo info = m_source.Info();
+  json out = {{"stream", m_config.stream},
+              {"origin", m_source.origin().ToHex()},
+              {"broadcaster", m_key.public_key().ToHex()},
+              {"code", KeyCode(m_key.public_key())},
+              {"price", m_config.price},
+              {"income_address", m_config.income_address},
+              {"available", info.available},
+              {"ended", info.ended},
+              {"finished", info.finished},
+              {"target_duration", info.target_duration}};
+  if (!m_config.renditions.empty()) {
+    json renditions = json::array();
+    for (const OfferedRendition& sold : m_config.renditions)
+      renditions.push_back(sold.spec.ToJson());
+    out["renditions"] = std::move(renditions);
+  }
+  if (info.available) {
+    out["first"] = info.first;
+    out["last"] = info.last;
+  }
+  return out;
+}
+
+Result<SegmentSupply*> Broadcaster::SupplyFor(const Session& s, const std::string& name) {
+  const std::vector<RenditionPrice>& bought = s.contract.terms.renditions;
+  if (bought.empty()) {
+    if (!name.empty()) {
+      return MakeError(ErrorCode::kInvalidField,
+                       "params.rendition: the contract buys one rendition; name none");
+    }
+    return &m_source;  // the only one, or the top one
+  }
+  const std::string& wanted = name.empty() ? bought.front().name : name;
+  if (!s.contract.terms.Rendition(wanted)) {
+    return MakeError(ErrorCode::kInvalidField,
+                     "params.rendition: the contract does not buy " + wanted);
+  }
+  for (const OfferedRendition& r : m_config.renditions) {
+    if (r.spec.name == wanted) return r.supply;
+  }
+  return MakeError(ErrorCode::kInvalidField, "params.rendition: this node sells no " + wanted);
+}
 
 json Broadcaster::Snapshot() {
   Totals t = totals();

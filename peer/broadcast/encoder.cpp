@@ -26,39 +26,20 @@ constexpr std::chrono::seconds kSteadyRun{60};
 
 std::vector<std::string> Arguments(const EncoderInput& input, const std::filesystem::path& dir,
                                    int segment_seconds, bool append) {
-  std::string seconds = std::to_string(segment_seconds);
   std::vector<std::string> args = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin"};
   args.insert(args.end(), input.args.begin(), input.args.end());
-  std::vector<std::string> codecs = {"-c", "copy"};
-  if (!input.copy) {
-    codecs = {"-c:v",
-              "libx264",
-              "-preset",
-              "veryfast",
-              "-pix_fmt",
-              "yuv420p",
-              "-force_key_frames",
-              "expr:gte(t,n_forced*" + seconds + ")",
-              "-sc_threshold",
-              "0",
-              "-c:a",
-              "aac"};
-  }
-  args.insert(args.end(), codecs.begin(), codecs.end());
   std::string flags = "independent_segments+temp_file";
   if (append) flags += "+append_list";
   if (input.listener) flags += "+omit_endlist";
-  std::vector<std::string> out = {"-f",
-                                  "hls",
-                                  "-hls_time",
-                                  seconds,
-                                  "-hls_list_size",
-                                  "0",
-                                  "-hls_flags",
-                                  flags,
-                                  "-hls_segment_filename",
-                                  (dir / "seg%05d.ts").string(),
-                                  (dir / "index.m3u8").string()};
+  if (!input.ladder.empty()) {
+    std::vector<std::string> ladder = LadderArguments(input.ladder, dir, segment_seconds, flags);
+    args.insert(args.end(), ladder.begin(), ladder.end());
+    return args;
+  }
+  std::vector<std::string> codecs = {"-c", "copy"};
+  if (!input.copy) codecs = H264Arguments(segment_seconds);
+  args.insert(args.end(), codecs.begin(), codecs.end());
+  std::vector<std::string> out = HlsArguments(dir, segment_seconds, flags);
   args.insert(args.end(), out.begin(), out.end());
   return args;
 }
@@ -131,6 +112,14 @@ Status Encoder::Start(EncoderInput input, const std::filesystem::path& dir, int 
                                    : std::filesystem::path(m_input.command[0]).filename().string();
   m_dir = dir;
   m_segment_seconds = segment_seconds;
+  for (const RenditionSpec& r : m_input.ladder) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir / r.name, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot create " + (dir / r.name).string() + ": " + ec.message());
+    }
+  }
   return Spawn(/*append=*/false);
 }
 
@@ -254,10 +243,15 @@ void Encoder::Supervise() {
 Status Encoder::EndPlaylist() {
   m_ended = true;
   Stop();
-  std::ofstream playlist(m_dir / m_input.playlist, std::ios::app);
-  playlist << "#EXT-X-ENDLIST\n";
-  playlist.close();
-  if (!playlist) return MakeError(ErrorCode::kUnavailable, "cannot end " + m_dir.string());
+  std::vector<std::string> playlists = {m_input.playlist};
+  if (!m_input.ladder.empty()) playlists.clear();
+  for (const RenditionSpec& r : m_input.ladder) playlists.push_back(r.name + "/index.m3u8");
+  for (const std::string& name : playlists) {
+    std::ofstream playlist(m_dir / name, std::ios::app);
+    playlist << "#EXT-X-ENDLIST\n";
+    playlist.close();
+    if (!playlist) return MakeError(ErrorCode::kUnavailable, "cannot end " + m_dir.string());
+  }
   return Status::Ok();
 }
 

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "peer/broadcast/ladder.h"
 
 namespace tollstream {
 
@@ -46,6 +47,9 @@ struct EncoderInput {
   // Never logged nor quoted: each is shown as "***" in what the packager
   // says (ffmpeg prints its input URL, passphrase included).
   std::vector<std::string> secrets;
+  // Renditions to make (ladder.h), each into its own folder NAME/ of the
+  // directory, instead of one index.m3u8; `copy` does not apply.
+  std::vector<RenditionSpec> ladder;
 };
 
 // `text` with each of `secrets` shown as "***".

@@ -1,5 +1,6 @@
 #include "peer/broadcast/sale.h"
 
+#include <algorithm>
 #include <string>
 
 #include "common/protocol/segment.h"
@@ -28,9 +29,23 @@ Status CheckOffer(const ContractTerms& t, const PublicKey& signer, const SaleTer
   }
   if (t.stream != ours.stream)
     return Refuse("this node sells " + ours.stream + ", not " + t.stream);
-  if (t.price < ours.price) {
+  if (t.renditions.empty() && t.price < ours.price) {
     return Refuse("price " + std::to_string(t.price) + " is below this node's price " +
                   std::to_string(ours.price));
+  }
+  if (!t.renditions.empty() && ours.renditions.empty()) {
+    return Refuse("this node sells " + ours.stream + " in one rendition: offer no renditions");
+  }
+  for (const RenditionPrice& offered : t.renditions) {
+    auto sold = std::find_if(ours.renditions.begin(), ours.renditions.end(),
+                             [&](const RenditionPrice& r) { return r.name == offered.name; });
+    if (sold == ours.renditions.end()) {
+      return Refuse("this node sells no rendition " + offered.name + " of " + ours.stream);
+    }
+    if (offered.price < sold->price) {
+      return Refuse("price " + std::to_string(offered.price) + " for " + offered.name +
+                    " is below this node's price " + std::to_string(sold->price));
+    }
   }
   return Status::Ok();
 }
@@ -53,26 +68,48 @@ Sale::Sale(const Contract& contract, uint64_t from)
 }
 
 bool Sale::FitsTerms(const Receipt& r) const {
-  return r.contract == m_id && r.viewer == m_terms.viewer && r.amount == r.segments * m_terms.price;
+  if (r.contract != m_id || r.viewer != m_terms.viewer) return false;
+  auto cost = m_terms.Cost(r.segments, r.counts);
+  return cost && *cost == r.amount;
+}
+
+std::vector<uint64_t> Sale::Whole(std::vector<uint64_t> counts) const {
+  counts.resize(m_terms.renditions.size(), 0);
+  return counts;
+}
+
+std::vector<uint64_t> Sale::CountsWithPending() const {
+  std::vector<uint64_t> counts = Whole(m_paid.counts);
+  if (!counts.empty()) counts[m_pending_rendition] += 1;
+  return counts;
+}
+
+Hash256 Sale::ChainWithPending() const {
+  const SegmentStatement& st = m_pending->statement;
+  if (m_terms.renditions.empty()) return ExtendChain(m_paid.chain, st.sha256);
+  return ExtendChain(m_paid.chain, st.sha256, m_pending_rendition);
 }
 
 bool Sale::Covers(const Receipt& r, bool with_pending) const {
   if (!with_pending) {
-    return r.segments == m_paid.segments && r.bytes == m_paid.bytes && r.chain == m_paid.chain;
+    return r.segments == m_paid.segments && r.bytes == m_paid.bytes && r.chain == m_paid.chain &&
+           Whole(r.counts) == Whole(m_paid.counts);
   }
   const SegmentStatement& st = m_pending->statement;
   return r.segments == m_paid.segments + 1 && r.bytes == m_paid.bytes + st.size &&
-         r.chain == ExtendChain(m_paid.chain, st.sha256);
+         r.chain == ChainWithPending() && Whole(r.counts) == CountsWithPending();
 }
 
 std::string Sale::Mismatch(const Receipt& r) const {
   uint64_t segments = m_paid.segments;
   uint64_t bytes = m_paid.bytes;
   Hash256 chain = m_paid.chain;
+  std::vector<uint64_t> counts = Whole(m_paid.counts);
   if (m_pending) {
     segments += 1;
     bytes += m_pending->statement.size;
-    chain = ExtendChain(chain, m_pending->statement.sha256);
+    chain = ChainWithPending();
+    counts = CountsWithPending();
   }
   if (r.segments != segments) {
     return "it reports " + std::to_string(r.segments) + " segments, " + std::to_string(segments) +
@@ -81,6 +118,9 @@ std::string Sale::Mismatch(const Receipt& r) const {
   if (r.bytes != bytes) {
     return "it reports " + std::to_string(r.bytes) + " bytes, " + std::to_string(bytes) +
            " were delivered";
+  }
+  if (Whole(r.counts) != counts) {
+    return "its counts do not match the renditions of the segments delivered";
   }
   if (r.chain != chain) return "its hash chain does not match the segments delivered";
   return "it does not match";
@@ -118,6 +158,8 @@ uint64_t Sale::Due(const SourceInfo& held) {
 
 void Sale::Delivered(const SourceSegment& segment) {
   m_pending = segment;
+  m_pending_rendition =
+      static_cast<uint8_t>(m_terms.Rendition(segment.statement.rendition).value_or(0));
   m_next_seq += 1;
 }
 

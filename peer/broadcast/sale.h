@@ -8,7 +8,9 @@
 //   - at most one delivered segment is ever unpaid (the pending one): the
 //     next goes only after a receipt that pays for it;
 //   - a receipt must fit the contract (its id, its viewer, an amount of
-//     exactly segments x price) and cover exactly what was delivered: all
+//     exactly what its segments cost: segments x price, or under renditions
+//     each one's count x its price) and cover exactly what was delivered
+//     (under renditions, its counts and chain name each segment's): all
 //     of it (it pays the pending segment), or all but the pending segment
 //     (its answer was lost: the same segment is sent again);
 //   - any other receipt closes the contract at the last valid receipt;
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/protocol/contract.h"
@@ -34,12 +37,16 @@ struct SaleTerms {
   PublicKey seller;
   std::string income_address;
   std::string stream;
-  uint64_t price = 0;
+  uint64_t price = 0;  // the top rendition's, when there are several
+  // The renditions sold and their prices (none: one quality at `price`).
+  std::vector<RenditionPrice> renditions;
 };
 
 // Whether a contract offered by `signer` suits `ours`. Errors: kForbidden
 // (not the contract's viewer), kWrongTracker, kConflict (another seller,
-// income address or stream; a price below ours).
+// income address or stream; a price below ours; renditions where we sell
+// one, or one we do not sell or below its price). A contract without
+// renditions may buy a stream sold in several: it buys the top one.
 Status CheckOffer(const ContractTerms& offered, const PublicKey& signer, const SaleTerms& ours);
 
 // The segment a new contract starts at: `from` (default: the first held),
@@ -74,7 +81,8 @@ class Sale {
   // The segment due next, moved past those that left the window `held`.
   uint64_t Due(const SourceInfo& held);
   // `segment`, the one Due() named, goes to the viewer: unpaid until the
-  // next receipt, and the segment after it is due.
+  // next receipt, and the segment after it is due. Under renditions its
+  // statement names one of the terms' (the caller sends no other).
   void Delivered(const SourceSegment& segment);
   // With no segment to send: why the contract ends now, or nullopt to wait.
   std::optional<std::string> EndReason(const SourceInfo& held) const;
@@ -102,12 +110,18 @@ class Sale {
   // Why `r` is not the receipt that pays the pending segment (or restates the paid state).
   std::string Mismatch(const Receipt& r) const;
   void Accept(const Receipt& r);
+  // `counts` with one count per rendition of the terms (none without renditions).
+  std::vector<uint64_t> Whole(std::vector<uint64_t> counts) const;
+  // The counts and chain of the paid state with the pending segment added.
+  std::vector<uint64_t> CountsWithPending() const;
+  Hash256 ChainWithPending() const;
 
   ContractTerms m_terms;
   Hash256 m_id{};
   Receipt m_paid;
   bool m_paid_signed = false;
   std::optional<SourceSegment> m_pending;
+  uint8_t m_pending_rendition = 0;  // its index in the terms' renditions
   uint64_t m_next_seq = 0;
   bool m_closed = false;
 };

@@ -36,9 +36,10 @@ std::optional<Hash256> HashUnchanged(const OpenFile& file) {
 }  // namespace
 
 SegmentSource::SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key,
-                             std::chrono::milliseconds settle)
+                             std::chrono::milliseconds settle, std::string rendition)
     : m_playlist_path(std::move(playlist)),
       m_stream(std::move(stream)),
+      m_rendition(std::move(rendition)),
       m_key(std::move(key)),
       m_settle(settle),
       m_prefetcher([this] { RunPrefetch(); }) {}
@@ -203,8 +204,9 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   // and sent from its file, with no copy of it in memory.
   if (Settled(opened->stamp(), m_settle)) {
     if (auto sha256 = HashUnchanged(*opened)) {
-      SegmentStatement statement = SignSegmentHash(m_key, m_stream, seq, *sha256, opened->size(),
-                                                   entry.duration_ms, FollowsNothing(seq, entry));
+      SegmentStatement statement =
+          SignSegmentHash(m_key, m_stream, seq, *sha256, opened->size(), entry.duration_ms,
+                          FollowsNothing(seq, entry), m_rendition);
       Remember(seq, Signed{statement, opened->stamp(), entry.uri, opened});
       return SourceSegment{std::move(statement), nullptr, std::move(opened)};
     }
@@ -216,8 +218,8 @@ std::optional<SourceSegment> SegmentSource::Load(uint64_t seq, const HlsSegment&
   auto shared = std::make_shared<const std::string>(std::move(*bytes));
   std::shared_ptr<const OpenFile> file;
   if (opened->Unchanged() && Settled(opened->stamp(), m_settle)) file = std::move(opened);
-  SegmentStatement statement =
-      SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms, FollowsNothing(seq, entry));
+  SegmentStatement statement = SignSegment(m_key, m_stream, seq, *shared, entry.duration_ms,
+                                           FollowsNothing(seq, entry), m_rendition);
   if (file) Remember(seq, Signed{statement, file->stamp(), entry.uri, file});
   return SourceSegment{std::move(statement), std::move(shared), std::move(file)};
 }

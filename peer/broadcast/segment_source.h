@@ -44,9 +44,12 @@ namespace tollstream {
 
 class SegmentSource : public SegmentSupply {
  public:
-  // `playlist` is the path of the .m3u8 file; segment URIs are relative to its directory.
+  // `playlist` is the path of the .m3u8 file; segment URIs are relative to
+  // its directory. `rendition`: the name the statements give the segments,
+  // for one of a stream's several renditions ("" for a stream of one).
   SegmentSource(std::filesystem::path playlist, std::string stream, KeyPair key,
-                std::chrono::milliseconds settle = std::chrono::seconds(2));
+                std::chrono::milliseconds settle = std::chrono::seconds(2),
+                std::string rendition = {});
   ~SegmentSource();
   SegmentSource(const SegmentSource&) = delete;
   SegmentSource& operator=(const SegmentSource&) = delete;
@@ -72,6 +75,7 @@ class SegmentSource : public SegmentSupply {
 
   std::filesystem::path m_playlist_path;
   std::string m_stream;
+  std::string m_rendition;
   KeyPair m_key;
   std::chrono::milliseconds m_settle;
   std::mutex m_mutex;

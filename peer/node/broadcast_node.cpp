@@ -32,8 +32,9 @@ struct BroadcastNode::Parts {
   SellerAccount account;
   std::optional<ScratchDir> encoded;  // where ffmpeg writes, with a source file
   Encoder encoder;
-  std::unique_ptr<SegmentSource> source;
-  EventFeed feed;  // the status page's figures
+  std::unique_ptr<SegmentSource> source;              // the only rendition, or the top one
+  std::vector<std::unique_ptr<SegmentSource>> lower;  // the other renditions
+  EventFeed feed;                                     // the status page's figures
   Metrics metrics;
   std::unique_ptr<Broadcaster> broadcaster;
   PeerServer server;
@@ -55,10 +56,10 @@ struct BroadcastNode::Parts {
 
 namespace {
 
-// The encoder's input for --ingest or --source (none for --hls-dir).
-// Errors: a bad --ingest URL; a --source file that is not there (a URL,
-// scheme://, is ffmpeg's to open).
-Result<EncoderInput> EncoderInputOf(const BroadcastOptions& options) {
+// The encoder's input for --ingest or --source (none for --hls-dir), one
+// rendition. Errors: a bad --ingest URL; a --source file that is not there
+// (a URL, scheme://, is ffmpeg's to open).
+Result<EncoderInput> PackagerInputOf(const BroadcastOptions& options) {
   if (options.ingest.starts_with("rtmp://")) {
     auto target = ParseRtmpIngest(options.ingest);
     if (!target) return target.error();
@@ -90,6 +91,17 @@ Result<EncoderInput> EncoderInputOf(const BroadcastOptions& options) {
   return input;
 }
 
+// The encoder's input for --ingest or --source, making the renditions when
+// there are several.
+Result<EncoderInput> EncoderInputOf(const BroadcastOptions& options) {
+  auto input = PackagerInputOf(options);
+  if (!input || options.renditions.empty()) return input;
+  input->ladder = options.renditions;
+  input->copy = false;
+  input->playlist = options.renditions[0].name + "/index.m3u8";
+  return input;
+}
+
 }  // namespace
 
 Status BroadcastNode::RtmpPackager(EncoderInput& input, const std::filesystem::path& dir) {
@@ -103,6 +115,27 @@ Status BroadcastNode::RtmpPackager(EncoderInput& input, const std::filesystem::p
   std::ofstream(config) << RtmpNginxConfig(*target, dir, *port, m_options.segment_seconds);
   input.command = {"/usr/sbin/nginx", "-p", dir.string(), "-c", config.string()};
   return Status::Ok();
+}
+
+void BroadcastNode::OfferRenditions(const std::filesystem::path& playlist,
+                                    const std::filesystem::path& hls_dir,
+                                    BroadcasterConfig& config) {
+  Parts& p = *m_parts;
+  const std::vector<RenditionSpec>& ladder = m_options.renditions;
+  p.source =
+      std::make_unique<SegmentSource>(playlist, m_options.stream, m_key, std::chrono::seconds(2),
+                                      ladder.empty() ? "" : ladder[0].name);
+  for (size_t i = 0; i < ladder.size(); ++i) {
+    if (i > 0) {
+      p.lower.push_back(std::make_unique<SegmentSource>(hls_dir / ladder[i].name / "index.m3u8",
+                                                        m_options.stream, m_key,
+                                                        std::chrono::seconds(2), ladder[i].name));
+    }
+    config.renditions.push_back({ladder[i], i == 0 ? p.source.get() : p.lower.back().get()});
+    Say("rendition " + ladder[i].name + ": " + std::to_string(ladder[i].height) + " lines, " +
+        std::to_string(ladder[i].bitrate / 1000) + " kbit/s, " + std::to_string(ladder[i].price) +
+        " a segment");
+  }
 }
 
 BroadcastNode::BroadcastNode(KeyPair key, BroadcastOptions options)
@@ -139,11 +172,10 @@ Status BroadcastNode::Start(StopFlag& stop) {
   if (!playlist) return playlist.error();
   p.playlist = *playlist;
   p.monitor.emplace(p.playlist);
-  p.source = std::make_unique<SegmentSource>(*playlist, m_options.stream, m_key);
-
   BroadcasterConfig config;
   config.stream = m_options.stream;
   config.price = m_options.price;
+  OfferRenditions(*playlist, hls_dir, config);
   config.income_address = p.account.income_address;
   config.receipt_timeout_seconds = m_options.receipt_timeout_seconds;
   config.on_event = SayAndShow(p.feed);
@@ -171,13 +203,16 @@ Status BroadcastNode::Start(StopFlag& stop) {
   Say("status page " + bound->Url() + "/");
   Say("broadcaster " + m_key.public_key().ToHex() + " code " + KeyCode(m_key.public_key()));
   Say("income address " + p.account.income_address);
+  json renditions;
+  for (const RenditionSpec& r : m_options.renditions) renditions.push_back(r.ToJson());
   p.announcer.emplace(*p.broadcaster, AnnounceParams{m_options.stream,
                                                      p.advertised,
                                                      m_options.price,
                                                      m_options.ttl,
                                                      {},
                                                      m_options.title,
-                                                     m_options.description});
+                                                     m_options.description,
+                                                     std::move(renditions)});
   if (Status a = p.announcer->Announce(); !a) {
     return MakeError(a.error().code, "announce: " + a.error().message);
   }

@@ -10,12 +10,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/cli/host_port.h"
 #include "common/crypto/keys.h"
 #include "common/wire/json.h"
+#include "peer/broadcast/broadcaster.h"
 #include "peer/broadcast/encoder.h"
+#include "peer/broadcast/ladder.h"
 #include "peer/node/stop_flag.h"
 
 namespace tollstream {
@@ -36,6 +39,9 @@ struct BroadcastOptions {
   int64_t receipt_timeout_seconds = 15;
   int64_t ttl = 30;
   std::string title, description;  // for the tracker's directory
+  // With --source or --ingest srt://: several renditions made by one
+  // ffmpeg, priced (ladder.h); none: one quality at `price`.
+  std::vector<RenditionSpec> renditions;
 };
 
 class BroadcastNode {
@@ -67,6 +73,11 @@ class BroadcastNode {
   json IngestStatus();
   // The status page's figures, published when they change.
   void PublishStatus();
+  // The segments sold, from `playlist` (the only rendition's, or the top
+  // one's), and the other renditions' in their folders of `hls_dir`, into
+  // `config`.
+  void OfferRenditions(const std::filesystem::path& playlist, const std::filesystem::path& hls_dir,
+                       BroadcasterConfig& config);
 
   KeyPair m_key;
   BroadcastOptions m_options;

@@ -105,6 +105,7 @@ ViewerConfig WatchNode::Config(EventFeed& feed, Metrics& metrics) const {
   config.wait_for_top_up = !m_options.exit_at_end;
   config.origin = m_options.origin;
   config.max_price = m_options.max_price;
+  config.rendition = m_options.rendition;
   config.resume_dir = m_options.store_dir;  // none in a temporary directory
   config.find_timeout_seconds = m_options.wait_for_stream_seconds;
   config.broadcaster_timeout_seconds = m_options.reconnect_seconds;

@@ -33,6 +33,7 @@ struct WatchOptions {
   std::string store_dir;  // the bought segments (default: a temporary directory)
   std::optional<PublicKey> origin;
   std::optional<uint64_t> max_price;  // the most a segment may cost
+  std::string rendition;              // of a stream sold in several, the one to buy ("": the top)
   std::string origin_spec;            // --origin as a code or key prefix, resolved at start
   bool exit_at_end = false;
   int64_t wait_for_stream_seconds = 0;       // for the stream to be announced (0: ask once)

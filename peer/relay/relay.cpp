@@ -40,8 +40,14 @@ void Relay::Loop(const std::string& url) {
     m_seller->CloseQuiet();
     if (!m_supply.Info().available) continue;
     if (!m_announcer) {
-      m_announcer.emplace(*m_seller, AnnounceParams{m_options.stream, url, m_options.price,
-                                                    m_options.ttl, m_supply.origin(), "", ""});
+      m_announcer.emplace(*m_seller, AnnounceParams{m_options.stream,
+                                                    url,
+                                                    m_options.price,
+                                                    m_options.ttl,
+                                                    m_supply.origin(),
+                                                    "",
+                                                    "",
+                                                    {}});
     }
     auto tried = m_announcer->RenewIfDue();
     if (!tried) continue;

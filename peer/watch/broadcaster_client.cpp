@@ -67,8 +67,11 @@ Result<json> BroadcasterClient::Offer(const Contract& contract, std::optional<ui
 }
 
 Result<BroadcasterClient::Delivery> BroadcasterClient::NextSegment(const std::string& contract_id,
-                                                                   const Receipt& receipt) {
-  json body = MakeRequest("segment", {{"contract", contract_id}, {"receipt", receipt.ToJson()}});
+                                                                   const Receipt& receipt,
+                                                                   const std::string& rendition) {
+  json params = {{"contract", contract_id}, {"receipt", receipt.ToJson()}};
+  if (!rendition.empty()) params["rendition"] = rendition;
+  json body = MakeRequest("segment", params);
   Hash256 id = DigestOf(SignedKind::kRequest, body);
   // Sent twice at most, the same bytes: the node sends the same segment again.
   auto raw = m_client.Post("segment", body.dump(), 2);

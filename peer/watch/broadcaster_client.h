@@ -45,8 +45,10 @@ class BroadcasterClient {
     std::string bytes;  // kSegment
     json result;        // kWait, kEnd: the signed answer's result
   };
-  // Sends the cumulative receipt and asks for the next segment.
-  Result<Delivery> NextSegment(const std::string& contract_id, const Receipt& receipt);
+  // Sends the cumulative receipt and asks for the next segment (of
+  // `rendition`, under a contract with renditions; "" names none).
+  Result<Delivery> NextSegment(const std::string& contract_id, const Receipt& receipt,
+                               const std::string& rendition = "");
   // The viewer leaves; the broadcaster settles with this receipt (or the last valid one).
   Result<json> Close(const std::string& contract_id, const Receipt& receipt);
 

@@ -76,18 +76,25 @@ void Purchase::Fail(std::string why, bool failed) {
   m_failed = failed;
 }
 
-bool Purchase::Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t lifetime) {
+bool Purchase::Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t lifetime,
+                    std::vector<RenditionPrice> renditions) {
+  uint64_t price = m_source.price;
+  if (!renditions.empty()) {
+    price = 0;
+    for (const RenditionPrice& r : renditions) price = std::max(price, r.price);
+    m_asked = renditions.front().name;
+  }
   m_contract.terms = ContractTerms{*m_tracker.tracker(),
                                    m_key.public_key(),
                                    m_source.key,
                                    m_spend_address,
                                    m_source.income_address,
                                    m_stream,
-                                   m_source.price,
+                                   price,
                                    max_segments,
                                    UnixNow() + m_tracker.clock_offset() + lifetime,
                                    RandomHex(kNonceBytes),
-                                   {}};
+                                   std::move(renditions)};
   SignAsViewer(m_contract, m_key);
   m_id = ToHex(m_contract.id);
   m_book.emplace(m_contract, m_key);
@@ -127,7 +134,7 @@ Status Purchase::Buy(const std::atomic<bool>& stop, int64_t target_seconds) {
 }
 
 Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
-  auto delivery = m_node.NextSegment(m_id, m_book->receipt());
+  auto delivery = m_node.NextSegment(m_id, m_book->receipt(), m_asked);
   if (!delivery) {
     const Error& e = delivery.error();
     auto quiet = Clock::now() - m_last_answer;
@@ -190,7 +197,7 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
     m_settled = true;
     return false;
   }
-  if (Status checked = m_book->Pay(delivery->statement, delivery->bytes); !checked) {
+  if (Status checked = m_book->Pay(delivery->statement, delivery->bytes, m_asked); !checked) {
     return Misbehaved(checked.error().message);
   }
   m_last_segment = Clock::now();

@@ -23,6 +23,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/client/tracker_client.h"
@@ -89,9 +90,16 @@ class Purchase {
   Status Deposit(uint64_t amount);
   // Offers a contract for up to `max_segments` at the source's price,
   // starting at `from` (unset: where the source says), expiring after
-  // `lifetime` seconds. Returns whether it is open; when not, why is in
-  // stopped_because(), and failed() tells whether another source sells.
-  bool Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t lifetime);
+  // `lifetime` seconds; with `renditions` (some of the source's), one that
+  // buys those at their prices, the first of them asked for first. Returns
+  // whether it is open; when not, why is in stopped_because(), and failed()
+  // tells whether another source sells.
+  bool Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t lifetime,
+            std::vector<RenditionPrice> renditions = {});
+  // Under a contract with renditions, the one to ask for from the next
+  // segment on (one the contract buys).
+  void Ask(std::string rendition) { m_asked = std::move(rendition); }
+  const std::string& asked() const { return m_asked; }
   // Buys until the contract ends, the source fails, or `stop`. Segments of
   // `target_seconds` are due that often. Errors: on_bought's.
   Status Buy(const std::atomic<bool>& stop, int64_t target_seconds);
@@ -152,6 +160,7 @@ class Purchase {
   Contract m_contract;
   std::string m_id;
   std::optional<ReceiptBook> m_book;  // once the contract is made
+  std::string m_asked;                // the rendition asked for ("" without renditions)
   Receipt m_no_receipt;
   bool m_opened = false;
   bool m_failed = false;

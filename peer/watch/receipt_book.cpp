@@ -3,16 +3,17 @@
 namespace tollstream {
 
 ReceiptBook::ReceiptBook(const Contract& contract, const KeyPair& viewer)
-    : m_viewer(viewer), m_stream(contract.terms.stream), m_price(contract.terms.price) {
+    : m_viewer(viewer), m_terms(contract.terms) {
   m_receipt.contract = contract.id;
   m_receipt.viewer = viewer.public_key();
   m_receipt.chain = contract.id;
   SignReceipt(m_receipt, m_viewer);
 }
 
-Status ReceiptBook::Pay(const SegmentStatement& st, const std::string& bytes) {
+Status ReceiptBook::Pay(const SegmentStatement& st, const std::string& bytes,
+                        const std::string& asked) {
   if (Status s = CheckSegmentBytes(st, bytes); !s) return s;
-  if (st.stream != m_stream) {
+  if (st.stream != m_terms.stream) {
     return MakeError(ErrorCode::kBadSignature, "the segment is of stream " + st.stream);
   }
   if (st.seq < m_next_seq) {
@@ -20,10 +21,30 @@ Status ReceiptBook::Pay(const SegmentStatement& st, const std::string& bytes) {
                                                    " came where " + std::to_string(m_next_seq) +
                                                    " was due");
   }
-  m_receipt.segments += 1;
-  m_receipt.bytes += bytes.size();
-  m_receipt.amount = m_receipt.segments * m_price;
-  m_receipt.chain = ExtendChain(m_receipt.chain, st.sha256);
+  std::optional<size_t> rendition;
+  if (!m_terms.renditions.empty()) {
+    rendition = m_terms.Rendition(st.rendition);
+    if (!rendition || st.rendition != (asked.empty() ? m_terms.renditions[0].name : asked)) {
+      return MakeError(ErrorCode::kBadSignature,
+                       "segment " + std::to_string(st.seq) + " is of rendition '" + st.rendition +
+                           "', " + (asked.empty() ? m_terms.renditions[0].name : asked) +
+                           " was asked for");
+    }
+  }
+  Receipt next = m_receipt;
+  next.segments += 1;
+  next.bytes += bytes.size();
+  if (rendition) {
+    next.counts.resize(m_terms.renditions.size(), 0);
+    next.counts[*rendition] += 1;
+    next.chain = ExtendChain(next.chain, st.sha256, static_cast<uint8_t>(*rendition));
+  } else {
+    next.chain = ExtendChain(next.chain, st.sha256);
+  }
+  auto cost = m_terms.Cost(next.segments, next.counts);
+  if (!cost) return MakeError(ErrorCode::kBadSignature, cost.error().message);
+  next.amount = *cost;
+  m_receipt = std::move(next);
   SignReceipt(m_receipt, m_viewer);
   m_next_seq = st.seq + 1;
   return Status::Ok();

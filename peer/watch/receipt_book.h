@@ -23,10 +23,13 @@ class ReceiptBook {
 
   // Segments are due from `seq` on.
   void StartAt(uint64_t seq) { m_next_seq = seq; }
-  // Pays `statement`'s segment of `bytes`. Errors: kBadSignature (other
-  // bytes than signed, another stream, an earlier segment than due). A later
-  // segment than due is a skip (what was due left the seller's window).
-  Status Pay(const SegmentStatement& statement, const std::string& bytes);
+  // Pays `statement`'s segment of `bytes` (under renditions, at its
+  // rendition's price, counted and chained as its). Errors: kBadSignature
+  // (other bytes than signed, another stream, an earlier segment than due,
+  // under renditions another than `asked`). A later segment than due is a
+  // skip (what was due left the seller's window).
+  Status Pay(const SegmentStatement& statement, const std::string& bytes,
+             const std::string& asked = "");
 
   const Receipt& receipt() const { return m_receipt; }
   // The segment after the last one paid.
@@ -34,8 +37,7 @@ class ReceiptBook {
 
  private:
   const KeyPair& m_viewer;
-  std::string m_stream;
-  uint64_t m_price = 0;
+  ContractTerms m_terms;
   Receipt m_receipt;
   uint64_t m_next_seq = 0;
 };

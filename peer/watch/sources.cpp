@@ -48,8 +48,8 @@ std::vector<Source> PricedWithin(const std::vector<Listing>& listed, uint64_t pr
   std::vector<Source> out;
   for (const Listing& l : listed) {
     if (l.price > price) continue;
-    out.push_back(
-        Source{l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since});
+    out.push_back(Source{
+        l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since, {}});
   }
   return out;
 }

@@ -21,6 +21,7 @@
 #include "common/client/tracker_client.h"
 #include "common/crypto/keys.h"
 #include "common/wire/json.h"
+#include "peer/broadcast/ladder.h"
 
 namespace tollstream {
 
@@ -34,6 +35,8 @@ struct Source {
   bool relay = false;
   int64_t probe_us = 0;  // how long its probes took
   int64_t since = 0;     // when the tracker first saw it announce (unix seconds)
+  // What its `stream` answer lists when it sells several qualities, the top one first.
+  std::vector<RenditionSpec> renditions;
 };
 
 // Whether a source's own description of what it sells (its `stream`

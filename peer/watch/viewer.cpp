@@ -203,7 +203,8 @@ Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& by
                        "cannot write " + m_config.out_path + ": " + std::strerror(errno));
     }
   }
-  uint64_t price = b.source->price;
+  uint64_t price = receipt.amount - b.paid;  // what this segment added
+  b.paid = receipt.amount;
   uint64_t size = bytes.size();
   uint64_t left = 0;
   Update([&](ViewerFigures& f) {
@@ -231,7 +232,20 @@ Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& by
 }
 
 Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& stop) {
+  // Of a source that sells several renditions: the one pinned, else all of them.
+  std::vector<RenditionPrice> renditions;
+  for (const RenditionSpec& r : b.source->renditions) {
+    if (m_config.rendition.empty() || r.name == m_config.rendition) {
+      renditions.push_back({r.name, r.price});
+    }
+  }
   uint64_t price = b.source->price;
+  if (!renditions.empty()) {
+    price = 0;
+    for (const RenditionPrice& r : renditions) price = std::max(price, r.price);
+  }
+  b.price = price;
+  b.paid = 0;
   uint64_t max_segments = ContractSegments(BudgetLeft(), price, m_config.contract_segments);
   if (max_segments == 0) {
     if (WaitForTopUp(2 * price, stop)) return Step::kNext;  // the charge and a segment
@@ -254,8 +268,8 @@ Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& sto
     max_segments = *deposited;
     m_in_spend = price * (max_segments + 1);
   }
-  if (purchase.Open(max_segments, b.from,
-                    ContractLifetime(max_segments, b.target, b.max_contract))) {
+  if (purchase.Open(max_segments, b.from, ContractLifetime(max_segments, b.target, b.max_contract),
+                    std::move(renditions))) {
     m_contracts->Add();
     m_spent->Add(purchase.charged());
     Update([&](ViewerFigures& f) {
@@ -276,8 +290,8 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
   outcome.stopped_because = purchase.stopped_because();
   if (stop && outcome.stopped_because.empty()) outcome.stopped_because = "stopped";
   // All its segments bought: go on while the budget pays for more, or a top-up may come.
-  bool follow_on = purchase.all_bought() && !stop &&
-                   (m_config.wait_for_top_up || BudgetLeft() >= 2 * b.source->price);
+  bool follow_on =
+      purchase.all_bought() && !stop && (m_config.wait_for_top_up || BudgetLeft() >= 2 * b.price);
   // The source failed and another sells: continue there from the next segment.
   bool switching = purchase.failed() && !stop;
   if (switching) {

@@ -52,6 +52,8 @@ struct ViewerConfig {
   int64_t source_timeout_seconds = 5;        // ... or this long, when another source sells
   std::optional<PublicKey> origin;           // the stream's origin (else: the only one named)
   std::optional<uint64_t> max_price;         // the most a segment may cost (--max-price)
+  // Of a stream sold in several renditions, the one to buy ("": the top one).
+  std::string rendition;
   // Called with each segment bought, after its checks (a relay sells it on).
   std::function<void(const SegmentStatement&, const std::string&)> on_segment;
   // Called when a source says the stream is a finished recording.

@@ -72,7 +72,7 @@ Error Viewer::NotEnoughTokens(Buying& b, uint64_t deposit) {
 }
 
 Result<uint64_t> Viewer::Deposit(Buying& b, Purchase& purchase, uint64_t max_segments) {
-  uint64_t price = b.source->price;
+  uint64_t price = b.price;
   Status deposited = purchase.Deposit(price * (max_segments + 1));  // the lock and the charge
   if (deposited) return max_segments;
   if (deposited.error().code != ErrorCode::kInsufficientFunds) return deposited.error();

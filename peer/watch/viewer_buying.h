@@ -32,6 +32,10 @@ struct Viewer::Buying {
   std::chrono::steady_clock::time_point renew_until;
   std::map<std::string, int> losses;  // contracts lost, by seller key
   int64_t target = 2;                 // the segments' duration, in seconds
+  // The contract being bought: its price (of its top rendition), and what
+  // its receipts paid so far (a segment's cost is what its receipt adds).
+  uint64_t price = 0;
+  uint64_t paid = 0;
   bool first = true;
   bool announced = false;  // "stopped buying" was said
   std::ofstream out;

@@ -34,6 +34,14 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
   }
   if (stop) return Step::kEnd;
   Status usable = info ? CheckSells(*info, s, b.finder.origin()) : Status(info.error());
+  auto renditions = usable ? RenditionsOfStream(*info)
+                           : Result<std::vector<RenditionSpec>>(std::vector<RenditionSpec>{});
+  if (usable && !renditions) usable = renditions.error();
+  if (usable && !m_config.rendition.empty() && !renditions->empty() &&
+      std::none_of(renditions->begin(), renditions->end(),
+                   [&](const RenditionSpec& r) { return r.name == m_config.rendition; })) {
+    usable = MakeError(ErrorCode::kNotFound, "the source sells no rendition " + m_config.rendition);
+  }
   if (!usable) {
     if (b.first && !b.finder.HasOther(m_config.budget, s.key)) return usable.error();
     Event("giving up " + s.key.ToHex() + ": " + usable.error().message);
@@ -41,6 +49,7 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
     b.source.reset();
     return Step::kNext;
   }
+  b.source->renditions = std::move(*renditions);
   b.target = static_cast<int64_t>(
       std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
   Update([&](ViewerFigures& f) { f.segment_seconds = static_cast<uint64_t>(b.target); });

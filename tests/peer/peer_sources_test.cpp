@@ -133,7 +133,7 @@ TEST_CASE(
     fakes.push_back(t.NewClient(key));
     TrackerApi api(*fakes.back());
     REQUIRE(api.GetIncomeAddress().ok());
-    REQUIRE(api.Announce({"news", silent.url(), 1, 60, o.key.public_key(), "", ""}).ok());
+    REQUIRE(api.Announce({"news", silent.url(), 1, 60, o.key.public_key(), "", "", {}}).ok());
   }
 
   auto started = std::chrono::steady_clock::now();

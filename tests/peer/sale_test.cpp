@@ -301,7 +301,7 @@ TEST_CASE("the viewer leaves: a final receipt pays the pending segment or nothin
 
 TEST_CASE("an offer's terms: each refusal") {
   Parties p;
-  SaleTerms ours{p.tracker.public_key(), p.seller.public_key(), "income", "news", kPrice};
+  SaleTerms ours{p.tracker.public_key(), p.seller.public_key(), "income", "news", kPrice, {}};
   ContractTerms good = p.MakeContract(10).terms;
   CHECK(CheckOffer(good, p.viewer.public_key(), ours).ok());
   ContractTerms higher = good;
@@ -337,6 +337,77 @@ TEST_CASE("an offer's terms: each refusal") {
     CHECK(s.error().code == c.code);
     CHECK(s.error().message.find(c.message) != std::string::npos);
   }
+}
+
+TEST_CASE("renditions: what may be offered, and receipts that count each segment's") {
+  Parties p;
+  const std::vector<RenditionPrice> sold = {{"hd", 3}, {"sd", 1}};
+  SaleTerms ladder{p.tracker.public_key(), p.seller.public_key(), "income", "news", 3, sold};
+  SaleTerms single{p.tracker.public_key(), p.seller.public_key(), "income", "news", 3, {}};
+  Contract k = p.MakeContract(10);
+  k.terms.renditions = sold;
+  k.id = k.terms.Id();
+  const PublicKey viewer = p.viewer.public_key();
+  CHECK(CheckOffer(k.terms, viewer, ladder).ok());
+  ContractTerms low_only = k.terms;
+  low_only.renditions = {{"sd", 1}};
+  low_only.price = 1;
+  CHECK(CheckOffer(low_only, viewer, ladder).ok());
+  CHECK(CheckOffer(p.MakeContract(10).terms, viewer, ladder).ok());  // no renditions: the top one
+  auto refused = [&](ContractTerms t, const SaleTerms& ours, const std::string& says) {
+    Status s = CheckOffer(t, viewer, ours);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().code == ErrorCode::kConflict);
+    CHECK_MESSAGE(s.error().message.find(says) != std::string::npos, s.error().message);
+  };
+  refused(k.terms, single, "in one rendition");
+  ContractTerms unknown = k.terms;
+  unknown.renditions.push_back({"uhd", 3});
+  refused(unknown, ladder, "no rendition uhd");
+  ContractTerms cheap = k.terms;
+  cheap.renditions[1].price = 0;
+  refused(cheap, ladder, "price 0 for sd is below this node's price 1");
+
+  Sale sale(k, kFrom);
+  Receipt zero = sale.paid();
+  CHECK(sale.OnReceipt(zero, false).verdict == Sale::Verdict::kProceed);
+  // Segment 5 of hd, then segment 6 of sd.
+  auto deliver = [&](uint64_t seq, const std::string& rendition) {
+    std::string bytes = rendition + std::to_string(seq);
+    sale.Delivered(SourceSegment{SignSegment(p.seller, "news", seq, bytes, 2000, false, rendition),
+                                 std::make_shared<const std::string>(bytes), nullptr});
+  };
+  auto paying = [&](uint8_t index, std::vector<uint64_t> counts) {
+    Receipt r = sale.paid();
+    const SegmentStatement& st = sale.pending()->statement;
+    r.segments += 1;
+    r.bytes += st.size;
+    r.counts = std::move(counts);
+    r.amount = *k.terms.Cost(r.segments, r.counts);
+    r.chain = ExtendChain(r.chain, st.sha256, index);
+    return r;
+  };
+  deliver(sale.Due(SourceInfo{true, 5, 9, false, false, 2}), "hd");
+  Receipt as_low = paying(1, {0, 1});  // the hd segment paid as sd
+  CHECK(sale.OnReceipt(as_low, true).verdict == Sale::Verdict::kInvalid);
+  CHECK(sale.OnReceipt(as_low, true).why ==
+        "its counts do not match the renditions of the segments delivered");
+  Receipt plain_chain = paying(0, {1, 0});
+  plain_chain.chain = ExtendChain(sale.paid().chain, sale.pending()->statement.sha256);
+  CHECK(sale.OnReceipt(plain_chain, true).why ==
+        "its hash chain does not match the segments delivered");
+  Receipt underpaid = paying(0, {1, 0});
+  underpaid.amount = 1;
+  CHECK(sale.OnReceipt(underpaid, true).verdict == Sale::Verdict::kOtherTerms);
+  Receipt right = paying(0, {1, 0});
+  auto paid = sale.OnReceipt(right, true);
+  CHECK(paid.verdict == Sale::Verdict::kProceed);
+  CHECK(paid.pays_pending);
+  deliver(6, "sd");
+  Receipt second = paying(1, {1, 1});
+  CHECK(second.amount == 4);
+  CHECK(sale.OnReceipt(second, true).pays_pending);
+  CHECK(sale.paid().counts == std::vector<uint64_t>{1, 1});
 }
 
 TEST_CASE("where a contract starts") {

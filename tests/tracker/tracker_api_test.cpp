@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -372,6 +373,61 @@ TEST_CASE("announce and lookup: live broadcasters of a stream, cheapest first") 
               .ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(6000));  // b2's ttl of 5 s runs out
   CHECK((*c.client->Call("lookup", {{"stream", "news"}}))["broadcasters"].empty());
+}
+
+TEST_CASE("an announcement lists its renditions, the top price its price; lookup tells them") {
+  TrackerFixture t;
+  Party b, c;
+  b.client = t.NewClient(b.key);
+  c.client = t.NewClient(c.key);
+  REQUIRE(b.client->Call("getIncomeAddress", json::object()).ok());
+  json renditions = json::parse(R"([{"name":"720p","height":720,"bitrate":3000000,"price":3},
+                                    {"name":"360p","height":360,"bitrate":800000,"price":1}])");
+  json params = {{"stream", "news"},
+                 {"url", "http://127.0.0.1:1"},
+                 {"price", 3},
+                 {"ttl", 30},
+                 {"renditions", renditions}};
+  auto announced = b.client->Call("announce", params);
+  REQUIRE_MESSAGE(announced.ok(), announced.error().message);
+  CHECK((*announced)["renditions"] == renditions);
+  // Renewed: still there.
+  REQUIRE(b.client->Call("announce", params).ok());
+  auto found = c.client->Call("lookup", {{"stream", "news"}});
+  REQUIRE(found.ok());
+  REQUIRE((*found)["broadcasters"].size() == 1);
+  CHECK((*found)["broadcasters"][0]["renditions"] == renditions);
+
+  struct Bad {
+    const char* name;
+    std::function<void(json&)> change;
+    const char* says;
+  };
+  std::vector<Bad> bad = {
+      {"a price not the top one's", [](json& p) { p["price"] = 4; },
+       "params.price must be the highest of its renditions' prices, 3"},
+      {"a name twice", [](json& p) { p["renditions"][1]["name"] = "720p"; },
+       "params.renditions[1].name is listed twice"},
+      {"no height", [](json& p) { p["renditions"][0].erase("height"); },
+       "params.renditions[0].height is missing"},
+      {"an unknown member", [](json& p) { p["renditions"][0]["codec"] = "h264"; },
+       "params.renditions[0].codec"},
+      {"none", [](json& p) { p["renditions"] = json::array(); }, "must hold 1 to 8 elements"},
+  };
+  for (const auto& [name, change, says] : bad) {
+    CAPTURE(name);
+    json changed = params;
+    change(changed);
+    auto refused = b.client->Call("announce", changed);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == ErrorCode::kInvalidField);
+    CHECK_MESSAGE(refused.error().message.find(says) != std::string::npos, refused.error().message);
+  }
+  // A renewal without renditions: one quality again.
+  params.erase("renditions");
+  REQUIRE(b.client->Call("announce", params).ok());
+  found = c.client->Call("lookup", {{"stream", "news"}});
+  CHECK_FALSE((*found)["broadcasters"][0].contains("renditions"));
 }
 
 TEST_CASE("streams: the directory of live streams, by name, searched without case") {

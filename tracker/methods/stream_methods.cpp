@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/protocol/contract.h"
 #include "common/wire/fields.h"
 #include "tracker/ledger_pages.h"
 #include "tracker/methods/methods.h"
@@ -25,6 +26,36 @@ bool HasControl(std::string_view text) {
 
 bool IsHttpUrl(std::string_view url) {
   return url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
+}
+
+// An announcement's renditions, checked: each {name, height, bitrate,
+// price}, names distinct, the highest price the announced `price` (the
+// announcement's order kept). Errors: kInvalidField.
+Result<json> AnnouncedRenditions(const json& list, uint64_t price) {
+  json out = json::array();
+  uint64_t top = 0;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string where = "params.renditions[" + std::to_string(i) + "]";
+    ObjectReader e(list[i], where);
+    std::string name = e.Name("name");
+    int64_t height = e.Integer("height", 16, 4320);
+    uint64_t bitrate = e.Amount("bitrate");
+    uint64_t each = e.Amount("price");
+    if (Status s = e.Finish(); !s) return s.error();
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      return MakeError(ErrorCode::kInvalidField, where + ".name is listed twice");
+    }
+    names.push_back(name);
+    top = std::max(top, each);
+    out.push_back({{"name", name}, {"height", height}, {"bitrate", bitrate}, {"price", each}});
+  }
+  if (!list.empty() && top != price) {
+    return MakeError(
+        ErrorCode::kInvalidField,
+        "params.price must be the highest of its renditions' prices, " + std::to_string(top));
+  }
+  return out;
 }
 
 // streams: the directory of live streams, by name, whose name or title
@@ -83,6 +114,11 @@ void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
     if (r.ok() && HasControl(a.title)) r.Fail("title", "must not hold control characters");
     if (r.ok() && HasControl(a.description)) {
       r.Fail("description", "must not hold control characters");
+    }
+    if (r.Has("renditions")) {
+      auto renditions = AnnouncedRenditions(r.Array("renditions", 1, kMaxRenditions), a.price);
+      if (!renditions) return renditions.error();
+      a.renditions = std::move(*renditions);
     }
     std::optional<PublicKey> origin = r.Has("origin") ? r.Key("origin") : req.signer;
     if (r.ok() && !IsHttpUrl(a.url)) r.Fail("url", "must start with http:// or https://");

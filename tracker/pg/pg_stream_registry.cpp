@@ -6,7 +6,8 @@ namespace tollstream {
 namespace {
 
 constexpr const char* kColumns =
-    "stream, broadcaster, origin, url, price, income_address, expires, since, title, description";
+    "stream, broadcaster, origin, url, price, income_address, expires, since, title, description, "
+    "renditions";
 
 Announcement FromRow(const std::vector<PgParam>& row) {
   Announcement a;
@@ -20,10 +21,13 @@ Announcement FromRow(const std::vector<PgParam>& row) {
   a.since = static_cast<int64_t>(PgUnsigned(row.at(7)));
   a.title = row.at(8).value_or("");
   a.description = row.at(9).value_or("");
+  std::string renditions = row.at(10).value_or("");
+  if (!renditions.empty()) a.renditions = json::parse(renditions, nullptr, false);
+  if (a.renditions.is_discarded()) a.renditions = nullptr;
   return a;
 }
 
-// $1 … $10: the columns of `a` (kColumns), `since` set to `now`.
+// $1 … $11: the columns of `a` (kColumns), `since` set to `now`.
 std::vector<PgParam> Params(const Announcement& a, int64_t now) {
   return {a.stream,
           a.broadcaster,
@@ -34,7 +38,8 @@ std::vector<PgParam> Params(const Announcement& a, int64_t now) {
           std::to_string(a.expires),
           std::to_string(now),
           a.title,
-          a.description};
+          a.description,
+          a.renditions.is_null() ? std::string() : a.renditions.dump()};
 }
 
 }  // namespace
@@ -70,7 +75,7 @@ Status PgStreamRegistry::Put(PgConnection& db, Announcement& a, int64_t now) {
   // A renewal: everything but `since`.
   auto renewed = db.Exec(
       "UPDATE announcements SET origin = $3, url = $4, price = $5, income_address = $6, "
-      "expires = $7, title = $9, description = $10 "
+      "expires = $7, title = $9, description = $10, renditions = $11 "
       "WHERE stream = $1 AND broadcaster = $2 AND expires > $8 RETURNING since",
       Params(a, now));
   if (!renewed) return renewed.error();
@@ -98,9 +103,9 @@ Status PgStreamRegistry::Add(PgConnection& db, Announcement& a, int64_t now) {
   // Over an expired row, or one added meanwhile (whose `since` is kept).
   auto added = db.Exec(
       std::string("INSERT INTO announcements (") + kColumns +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
           "ON CONFLICT (stream, broadcaster) DO UPDATE SET origin = $3, url = $4, price = $5, "
-          "income_address = $6, expires = $7, title = $9, description = $10, "
+          "income_address = $6, expires = $7, title = $9, description = $10, renditions = $11, "
           "since = CASE WHEN announcements.expires > $8 THEN announcements.since ELSE $8 END "
           "RETURNING since",
       Params(a, now));

@@ -32,7 +32,7 @@ TEST_CASE("typed calls: balances, special addresses, a contract cycle, listings"
   CHECK(v.Balance(viewer.address()).value() == 70);
 
   // Announced and listed, with its income address; a relay is told apart.
-  REQUIRE(s.Announce({"news", "http://127.0.0.1:9/", 3, 30, std::nullopt, "", ""}).ok());
+  REQUIRE(s.Announce({"news", "http://127.0.0.1:9/", 3, 30, std::nullopt, "", "", {}}).ok());
   auto listed = v.Lookup("news", std::nullopt);
   REQUIRE(listed.ok());
   REQUIRE(listed->size() == 1);
@@ -87,7 +87,7 @@ TEST_CASE("typed calls pass the tracker's refusals on with their codes") {
   CHECK(api.GetSpendAddress(1).error().code == ErrorCode::kInsufficientFunds);
   CHECK(api.Contract(std::string(64, '0')).error().code == ErrorCode::kNotFound);
   CHECK(api.CloseSpendAddress(std::string(64, 'b')).error().code == ErrorCode::kNotFound);
-  CHECK(api.Announce({"news", "ftp://x", 1, 30, std::nullopt, "", ""}).error().code ==
+  CHECK(api.Announce({"news", "ftp://x", 1, 30, std::nullopt, "", "", {}}).error().code ==
         ErrorCode::kInvalidField);
   CHECK(api.Mint(AddressOf(p.key.public_key()), 1).error().code == ErrorCode::kForbidden);
 

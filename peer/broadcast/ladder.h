@@ -1,0 +1,77 @@
+// A stream's renditions as its origin offers them: several qualities of one
+// picture, each with its own price per segment, made by one ffmpeg from one
+// input so that their segments share boundaries and sequence numbers
+// (keyframes forced at the same times in every output).
+//
+// Named on the command line as `--renditions NAME:BITRATE[:HEIGHT],…`,
+// e.g. `1080p:6000k,720p:3000k,360p:800k`: the video bitrate in bits per
+// second (k and M multiply by 10^3 and 10^6), the picture's height (the
+// number in a name such as 720p when not given; the width keeps the
+// source's aspect ratio). Prices are one per rendition (`--rendition-prices
+// 6,3,1`), or, by default, proportional to bitrate from `--price` for the
+// highest bitrate, rounded to the nearest token and at least 1 when
+// `--price` is.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/wire/json.h"
+
+namespace tollstream {
+
+struct RenditionSpec {
+  std::string name;
+  int height = 0;        // pixels
+  uint64_t bitrate = 0;  // video, bits per second
+  uint64_t price = 0;    // tokens per segment
+
+  // {"name", "height", "bitrate", "price"}: how a stream's answer and its
+  // announcement describe it.
+  json ToJson() const;
+};
+
+// The renditions a seller's `stream` answer lists ("renditions", as
+// ToJson writes them; none when it sells one quality). Errors: kUpstream,
+// saying what is malformed.
+Result<std::vector<RenditionSpec>> RenditionsOfStream(const json& info);
+
+// Parses `text` (the form above), the renditions named from the highest
+// bitrate down. Errors: kInvalidField, saying which part is wrong (also a
+// name twice, more than kMaxRenditions, an odd or unknown height, bitrates
+// not going down).
+Result<std::vector<RenditionSpec>> ParseRenditions(std::string_view text);
+
+// Sets each rendition's price: from `prices` (comma-separated, one per
+// rendition in their order), or proportional to bitrate from `top_price`
+// when `prices` is empty. Errors: kInvalidField (not one whole number per
+// rendition, or one above 2^53-1).
+Status PriceRenditions(std::vector<RenditionSpec>& renditions, uint64_t top_price,
+                       std::string_view prices);
+
+// ParseRenditions of `named`, then PriceRenditions.
+Result<std::vector<RenditionSpec>> PricedRenditions(std::string_view named, uint64_t top_price,
+                                                    std::string_view prices);
+
+// ffmpeg's output arguments for H.264 (x264, keyframes forced every
+// `segment_seconds`) and AAC.
+std::vector<std::string> H264Arguments(int segment_seconds);
+// ffmpeg's arguments for an HLS output into `dir`/index.m3u8, segments
+// seg%05d.ts of `segment_seconds`, with -hls_flags `hls_flags`.
+std::vector<std::string> HlsArguments(const std::filesystem::path& dir, int segment_seconds,
+                                      const std::string& hls_flags);
+
+// ffmpeg's arguments after its input's: one filter graph that scales the
+// first video stream to each rendition's height, and one HLS output per
+// rendition into `dir`/NAME/index.m3u8 (segments seg%05d.ts), H.264 at its
+// bitrate and AAC from the first audio stream if there is one.
+// `hls_flags`: ffmpeg's -hls_flags for every output.
+std::vector<std::string> LadderArguments(const std::vector<RenditionSpec>& renditions,
+                                         const std::filesystem::path& dir, int segment_seconds,
+                                         const std::string& hls_flags);
+
+}  // namespace tollstream
