@@ -134,7 +134,9 @@ Status Purchase::Buy(const std::atomic<bool>& stop, int64_t target_seconds) {
 }
 
 Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
+  auto asked_at = Clock::now();
   auto delivery = m_node.NextSegment(m_id, m_book->receipt(), m_asked);
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - asked_at);
   if (!delivery) {
     const Error& e = delivery.error();
     auto quiet = Clock::now() - m_last_answer;
@@ -197,19 +199,26 @@ Result<bool> Purchase::BuyNext(const std::atomic<bool>& stop) {
     m_settled = true;
     return false;
   }
-  if (Status checked = m_book->Pay(delivery->statement, delivery->bytes, m_asked); !checked) {
+  return Take(*delivery, took);
+}
+
+bool Purchase::Take(const BroadcasterClient::Delivery& delivery, std::chrono::microseconds took) {
+  if (Status checked = m_book->Pay(delivery.statement, delivery.bytes, m_asked); !checked) {
     return Misbehaved(checked.error().message);
   }
   m_last_segment = Clock::now();
   Note("");
-  if (Status kept = m_hooks.on_bought(delivery->statement, delivery->bytes, m_book->receipt());
+  if (Status kept = m_hooks.on_bought(delivery.statement, delivery.bytes, m_book->receipt());
       !kept) {
     // Paid for but not kept (a full disk?): settle, then stop with the error.
-    Fail("cannot keep segment " + std::to_string(delivery->statement.seq) + ": " +
+    Fail("cannot keep segment " + std::to_string(delivery.statement.seq) + ": " +
              kept.error().message,
          false);
     m_keep_error = kept.error();
     return false;
+  }
+  if (!m_asked.empty() && m_hooks.next_rendition) {
+    Ask(m_hooks.next_rendition(delivery.statement, delivery.bytes.size(), took));
   }
   return true;
 }

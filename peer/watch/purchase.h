@@ -63,6 +63,12 @@ struct PurchaseHooks {
   std::function<void(const std::string&)> on_note;
   // A segment refused (not paid for): why, and that no more is bought here.
   std::function<void(const std::string&)> on_rejected;
+  // Under a contract with renditions: a segment bought (its statement, its
+  // size) arrived `took` after it was asked for; returns the rendition to
+  // ask for next.
+  std::function<std::string(const SegmentStatement&, uint64_t bytes,
+                            std::chrono::microseconds took)>
+      next_rendition;
 };
 
 struct PurchaseLimits {
@@ -140,6 +146,9 @@ class Purchase {
   bool OtherSourceByNow();
   // One request for the next segment: false when the contract's buying ends.
   Result<bool> BuyNext(const std::atomic<bool>& stop);
+  // Checks, pays for and keeps the segment `delivery` carries, which
+  // arrived `took` after it was asked for: false when buying ends.
+  bool Take(const BroadcasterClient::Delivery& delivery, std::chrono::microseconds took);
   // The source sent what fails the origin's checks (`what`): nothing paid,
   // nothing more bought from it, another source tried if one sells. False.
   bool Misbehaved(const std::string& what);

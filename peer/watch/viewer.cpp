@@ -185,7 +185,32 @@ PurchaseHooks Viewer::Hooks(Buying& b) {
     m_rejected->Add();
     Alert(why);
   };
+  hooks.next_rendition = [this, &b](const SegmentStatement& st, uint64_t bytes,
+                                    std::chrono::microseconds took) {
+    return NextRendition(b, st, bytes, took);
+  };
   return hooks;
+}
+
+std::string Viewer::NextRendition(Buying& b, const SegmentStatement& st, uint64_t bytes,
+                                  std::chrono::microseconds took) {
+  RenditionChoice& choice = *b.choice;
+  size_t index = choice.current();
+  for (size_t i = 0; i < choice.renditions().size(); ++i) {
+    if (choice.renditions()[i].name == st.rendition) index = i;
+  }
+  if (choice.Arrived(index, bytes, st.duration_ms, took)) {
+    const RenditionSpec& now = choice.rendition();
+    Event("rendition " + now.name + " from the next segment: segment " + std::to_string(st.seq) +
+          " came in " + std::to_string(took.count() / 1000) + " ms of " +
+          std::to_string(st.duration_ms) + ", at " + std::to_string(choice.throughput() / 1000) +
+          " kbit/s");
+    Update([&](ViewerFigures& f) {
+      f.rendition = now.name;
+      f.price = now.price;
+    });
+  }
+  return choice.rendition().name;
 }
 
 Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& bytes,
@@ -225,19 +250,18 @@ Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& by
                                        {"amount", receipt.amount},
                                        {"contract", ToHex(receipt.contract)}});
   }
-  Event("segment " + std::to_string(st.seq) + " " + std::to_string(size) + " bytes: bought " +
-        std::to_string(receipt.segments) + ", spent " + std::to_string(receipt.amount) +
-        ", budget left " + std::to_string(left));
+  std::string of = st.rendition.empty() ? "" : " of " + st.rendition;
+  Event("segment " + std::to_string(st.seq) + " " + std::to_string(size) + " bytes" + of +
+        ": bought " + std::to_string(receipt.segments) + ", spent " +
+        std::to_string(receipt.amount) + ", budget left " + std::to_string(left));
   return Status::Ok();
 }
 
 Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& stop) {
   // Of a source that sells several renditions: the one pinned, else all of them.
   std::vector<RenditionPrice> renditions;
-  for (const RenditionSpec& r : b.source->renditions) {
-    if (m_config.rendition.empty() || r.name == m_config.rendition) {
-      renditions.push_back({r.name, r.price});
-    }
+  if (b.choice) {
+    for (const RenditionSpec& r : b.choice->renditions()) renditions.push_back({r.name, r.price});
   }
   uint64_t price = b.source->price;
   if (!renditions.empty()) {
@@ -270,12 +294,17 @@ Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& sto
   }
   if (purchase.Open(max_segments, b.from, ContractLifetime(max_segments, b.target, b.max_contract),
                     std::move(renditions))) {
+    if (b.choice) purchase.Ask(b.choice->rendition().name);  // where the last contract left off
     m_contracts->Add();
     m_spent->Add(purchase.charged());
     Update([&](ViewerFigures& f) {
       f.state = "open";
       f.contract = purchase.id();
       f.contracts += 1;
+      if (b.choice) {
+        f.rendition = b.choice->rendition().name;
+        f.price = b.choice->rendition().price;
+      }
       f.spent += purchase.charged();  // the broadcaster's at once, whatever comes next
       m_in_spend -= purchase.charged();
     });

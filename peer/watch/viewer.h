@@ -128,6 +128,10 @@ class Viewer {
   Result<Step> BuyContract(Buying& b, const std::atomic<bool>& stop);
   Result<Step> Settle(Buying& b, Purchase& purchase, const std::atomic<bool>& stop);
   PurchaseHooks Hooks(Buying& b);
+  // Under a contract with renditions: segment `st` of `bytes` arrived
+  // `took` after it was asked for; the rendition to buy next (b.choice's).
+  std::string NextRendition(Buying& b, const SegmentStatement& st, uint64_t bytes,
+                            std::chrono::microseconds took);
   // A segment bought: kept for the local player, counted and shown.
   Status Keep(Buying& b, const SegmentStatement& st, const std::string& bytes,
               const Receipt& receipt);

@@ -12,6 +12,7 @@
 
 #include "common/client/tracker_client.h"
 #include "peer/watch/broadcaster_client.h"
+#include "peer/watch/rendition_choice.h"
 #include "peer/watch/sources.h"
 #include "peer/watch/viewer.h"
 
@@ -25,6 +26,9 @@ struct Viewer::Buying {
   int64_t max_contract = 3600;                    // the tracker's longest contract, in seconds
   std::chrono::steady_clock::time_point give_up;  // for a stream that has no segment yet
   std::optional<Source> source;
+  // Of a source that sells several renditions: those its contracts buy
+  // (the pinned one, else all) and which one is bought next.
+  std::optional<RenditionChoice> choice;
   std::unique_ptr<BroadcasterClient> node;
   std::optional<uint64_t> from;  // where the next contract starts (unset: live edge, or start)
   // After a source lost a contract: until then, no answering source is

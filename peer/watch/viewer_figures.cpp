@@ -17,6 +17,7 @@ json ViewerFigures::ToJson() const {
          {"contract", contract},
          {"contracts", contracts},
          {"price", price},
+         {"rendition", rendition},
          {"segment_seconds", segment_seconds},
          {"budget", budget},
          {"spent", spent},
@@ -26,6 +27,9 @@ json ViewerFigures::ToJson() const {
          {"returned", returned},
          {"stopped_because", stopped_because},
          {"source_note", source_note}};
+  // The budget left in playing time, at this price: whole segments only.
+  uint64_t left = spent < budget ? budget - spent : 0;
+  j["seconds_left"] = price > 0 ? json(left / price * segment_seconds) : json(nullptr);
   j["last_seq"] = last_seq ? json(*last_seq) : json(nullptr);
   j["balance"] = balance ? json(*balance) : json(nullptr);
   return j;

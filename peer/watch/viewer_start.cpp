@@ -50,6 +50,14 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
     return Step::kNext;
   }
   b.source->renditions = std::move(*renditions);
+  b.choice.reset();
+  if (!b.source->renditions.empty()) {
+    std::vector<RenditionSpec> bought;
+    for (const RenditionSpec& r : b.source->renditions) {
+      if (m_config.rendition.empty() || r.name == m_config.rendition) bought.push_back(r);
+    }
+    b.choice.emplace(std::move(bought), m_config.rendition);
+  }
   b.target = static_cast<int64_t>(
       std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
   Update([&](ViewerFigures& f) { f.segment_seconds = static_cast<uint64_t>(b.target); });

@@ -3,11 +3,14 @@
 // rendition it bought, exactly, and plays what it bought.
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <map>
 #include <regex>
 
 #include "peer/watch/broadcaster_client.h"
 #include "tests/peer/peer_fixture.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/throttling_proxy.h"
 
 namespace tollstream::test {
 namespace {
@@ -107,6 +110,128 @@ TEST_CASE("three renditions from one source: each viewer pays its rendition's pr
   broadcaster.process.Signal(SIGINT);
   CHECK(broadcaster.process.Wait(30s) == 0);
   CHECK(Balance(t, b.address()) == top_paid + low_paid);
+  CHECK(t.Audit(true).first == 0);
+}
+
+TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up once it lifts") {
+  TempDir dir;
+  // Noise keeps x264 at each rendition's bitrate: sizes as named.
+  auto [made, made_out] = RunCommand({"/usr/bin/ffmpeg",
+                                      "-hide_banner",
+                                      "-loglevel",
+                                      "error",
+                                      "-f",
+                                      "lavfi",
+                                      "-i",
+                                      "testsrc=size=320x240:rate=25,noise=alls=30:allf=t",
+                                      "-f",
+                                      "lavfi",
+                                      "-i",
+                                      "sine=frequency=440:sample_rate=44100",
+                                      "-t",
+                                      "60",
+                                      "-c:v",
+                                      "libx264",
+                                      "-preset",
+                                      "ultrafast",
+                                      "-qp",
+                                      "10",
+                                      "-c:a",
+                                      "aac",
+                                      dir / "noise.mp4"},
+                                     120s);
+  REQUIRE_MESSAGE(made == 0, made_out);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 1000);
+  // The viewer reaches the seller through the proxy only: the seller
+  // announces the proxy's address.
+  ThrottlingProxy link;
+  BroadcasterProcess broadcaster(
+      t, b, "live", 6,
+      {"--source", dir / "noise.mp4", "--renditions", "240p:1200k,144p:300k,96p:100k",
+       "--rendition-prices", "6,2,1", "--advertise-url", link.url()},
+      dir / "b.log");
+  link.SetTarget(std::stoi(broadcaster.url.substr(broadcaster.url.rfind(':') + 1)));
+  ViewerProcess viewer(t, c, "live", 1000, {"--out", dir / "out.ts"}, dir / "c.log");
+
+  // What the viewer bought, segment by segment: {seq, rendition}.
+  auto bought = [&] {
+    std::vector<std::pair<uint64_t, std::string>> out;
+    std::string said = viewer.process.output();
+    std::regex line("segment (\\d+) \\d+ bytes of (\\w+): bought");
+    for (std::sregex_iterator it(said.begin(), said.end(), line), end; it != end; ++it) {
+      out.emplace_back(std::stoull((*it)[1]), (*it)[2]);
+    }
+    return out;
+  };
+  auto wait_until = [&](const std::function<bool()>& done, std::chrono::seconds most) {
+    auto deadline = std::chrono::steady_clock::now() + most;
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(100ms);
+    return done();
+  };
+  // Unthrottled, it buys the top rendition.
+  REQUIRE(wait_until([&] { return bought().size() >= 2; }, 60s));
+  CHECK(bought().back().second == "240p");
+
+  // 80 kB/s carries 144p (about 107 kB a segment) but not 240p (about 330 kB).
+  size_t before = bought().size();
+  link.SetRate(80'000);
+  REQUIRE(wait_until([&] { return bought().back().second != "240p"; }, 30s));
+  auto after = bought();
+  size_t top_after = 0;
+  for (size_t i = before; i < after.size(); ++i) top_after += after[i].second == "240p";
+  CHECK_MESSAGE(top_after <= 2, "240p segments after the throttle: " << top_after);
+  // It stays below while the link is slow.
+  size_t down_at = bought().size();
+  REQUIRE(wait_until([&] { return bought().size() >= down_at + 3; }, 30s));
+  for (size_t i = down_at; i < bought().size(); ++i) CHECK(bought()[i].second != "240p");
+
+  // The throttle lifts: back up to the top.
+  link.SetRate(0);
+  REQUIRE(wait_until([&] { return bought().back().second == "240p"; }, 40s));
+
+  viewer.process.Signal(SIGINT);
+  REQUIRE(viewer.process.Wait(30s) == 0);
+  // Every segment at its rendition's price, and each contract's charge at
+  // the top price, exactly.
+  std::map<std::string, uint64_t> price = {{"240p", 6}, {"144p", 2}, {"96p", 1}};
+  uint64_t expected = 0;
+  auto all = bought();
+  std::string sequence;
+  for (const auto& [seq, rendition] : all) {
+    expected += price.at(rendition);
+    sequence += " " + std::to_string(seq) + ":" + rendition;
+  }
+  MESSAGE("bought, in order:" << sequence);
+  std::string said = viewer.process.output();
+  size_t contracts = 0;
+  for (size_t at = 0;
+       (at = said.find(" opened (confirmed by the tracker)", at)) != std::string::npos; ++at) {
+    ++contracts;
+  }
+  expected += 6 * contracts;
+  std::smatch m;
+  std::string last_settled;
+  std::regex settled("settled: paid (\\d+) for (\\d+) segments");
+  for (std::sregex_iterator it(said.begin(), said.end(), settled), end; it != end; ++it) {
+    last_settled = (*it)[1];
+  }
+  CHECK(std::stoull(last_settled) == expected);
+  CHECK(Balance(t, c.address()) == 1000 - expected);
+  // The segments follow one another, whatever their rendition, and ffmpeg
+  // decodes them all as one stream.
+  for (size_t i = 1; i < all.size(); ++i) CHECK(all[i].first == all[i - 1].first + 1);
+  auto [decoded, errors] = RunCommand(
+      {"/usr/bin/ffmpeg", "-hide_banner", "-v", "error", "-i", dir / "out.ts", "-f", "null", "-"},
+      120s);
+  CHECK(decoded == 0);
+  CHECK_MESSAGE(errors.empty(), errors);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  CHECK(Balance(t, b.address()) == expected);
   CHECK(t.Audit(true).first == 0);
 }
 
