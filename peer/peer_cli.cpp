@@ -104,13 +104,12 @@ options:
                           (`peer streams`; at most 100 bytes)
   --description TEXT      a description beside it (at most 1000 bytes)
   --renditions LIST       with --source or --ingest srt://, sell several
-                          qualities made by one ffmpeg, segments aligned:
-                          NAME:BITRATE[:HEIGHT],… from the highest bitrate
-                          down, e.g. 1080p:6000k,720p:3000k,360p:800k (the
-                          height from a name such as 720p when not given).
-                          --price is the top one's; the others cost in
-                          proportion to their bitrate (at least 1), unless
-                          --rendition-prices P,P,… gives one price each
+                          qualities made by one ffmpeg (segments aligned),
+                          NAME:BITRATE[:HEIGHT],… from the top down, e.g.
+                          1080p:6000k,720p:3000k,360p:800k. --price is the
+                          top one's, the others' in proportion to bitrate
+                          (at least 1) unless --rendition-prices P,P,…; a
+                          master playlist in --hls-dir is sold likewise
 )";
 
 constexpr const char* kWatchHelp =
@@ -262,8 +261,8 @@ int Broadcast(int argc, char** argv) {
   auto named = args->Get("renditions");
   if (named && (args->Has("hls-dir") || args->Get("ingest").value_or("").starts_with("rtmp://")))
     return Fail("--renditions is for --source or --ingest srt://");
-  if (!named && args->Has("rendition-prices"))
-    return Fail("--rendition-prices is for --renditions");
+  if (!named && !args->Has("hls-dir") && args->Has("rendition-prices"))
+    return Fail("--rendition-prices is for --renditions, or a master playlist in --hls-dir");
   auto ladder = PricedRenditions(named.value_or(""), static_cast<uint64_t>(*price),
                                  args->Get("rendition-prices").value_or(""));
   if (named && !ladder) return Fail(ladder.error());
@@ -272,6 +271,7 @@ int Broadcast(int argc, char** argv) {
 
   BroadcastOptions options;
   if (named) options.renditions = std::move(*ladder);
+  options.rendition_prices = args->Get("rendition-prices").value_or("");
   options.title = std::move(title);
   options.description = std::move(description);
   options.tracker_url = node->tracker_url;

@@ -230,6 +230,17 @@ void PeerServer::ServeControls(Impl* impl, const WatchControls& controls) {
     }
     ReplyJson(res, 200, {{"watching", *stream}});
   });
+  control("/api/rendition", [controls](const HttpRequest& req, HttpResponse& res) {
+    json body = json::parse(req.body, nullptr, false);
+    auto name = body.is_object() ? FindString(body, "rendition") : std::nullopt;
+    if (!name || body.size() != 1) {
+      return ReplyError(res, MakeError(ErrorCode::kInvalidField,
+                                       "the body must be {\"rendition\": NAME}, \"\" to adapt"));
+    }
+    auto pinned = controls.rendition(*name);
+    if (!pinned) return ReplyError(res, pinned.error());
+    ReplyJson(res, 200, *pinned);
+  });
   control("/api/retry", [controls](const HttpRequest&, HttpResponse& res) {
     if (Status asked = controls.retry(); !asked) return ReplyError(res, asked.error());
     ReplyJson(res, 200, {{"retrying", true}});

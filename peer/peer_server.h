@@ -5,7 +5,7 @@
 // Viewer: GET /<stream>.m3u8 (the local playlist) and /<stream>/<seq>.ts;
 // GET / (the player page), /events, /api/status, /api/streams?query= (the
 // tracker's directory, for a node started without a stream); POST
-// /api/top-up, /api/stop, /api/watch and /api/retry (the page's buttons).
+// /api/top-up, /api/stop, /api/watch, /api/retry and /api/rendition (the page's buttons).
 // Both: GET /metrics once Instrument() is called; GET /healthz and /readyz
 // once ServeHealth() is.
 //
@@ -51,6 +51,8 @@ struct WatchControls {
   // Starts buying a stream of the directory: its name and origin key (hex).
   std::function<Status(const std::string&, const std::string&)> watch;
   std::function<Status()> retry;  // buys again after buying failed
+  // Pins a rendition of a stream sold in several ("": adapts again).
+  std::function<Result<json>(const std::string&)> rendition;
 };
 
 class PeerServer {

@@ -1,5 +1,6 @@
 #include "peer/broadcast/ladder.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/base/amount.h"
@@ -133,7 +134,46 @@ Status PriceRenditions(std::vector<RenditionSpec>& renditions, uint64_t top_pric
     }
     renditions[i].price = *price;
   }
+  uint64_t top = 0;
+  for (const RenditionSpec& r : renditions) top = std::max(top, r.price);
+  if (top != top_price) {
+    return MakeError(ErrorCode::kInvalidField, "--rendition-prices: the highest must be --price, " +
+                                                   std::to_string(top_price) + " (it is " +
+                                                   std::to_string(top) + ")");
+  }
   return Status::Ok();
+}
+
+Result<std::vector<RenditionSpec>> RenditionsOfMaster(std::vector<HlsVariant> variants) {
+  std::stable_sort(variants.begin(), variants.end(), [](const HlsVariant& a, const HlsVariant& b) {
+    return a.bandwidth > b.bandwidth;
+  });
+  if (variants.size() > kMaxRenditions) {
+    return MakeError(ErrorCode::kInvalidField, "the master playlist lists more than " +
+                                                   std::to_string(kMaxRenditions) + " variants");
+  }
+  std::vector<RenditionSpec> out;
+  for (const HlsVariant& v : variants) {
+    if (v.height < 16 || v.height > 4320) {
+      return MakeError(ErrorCode::kInvalidField,
+                       "the master playlist's variant " + v.uri +
+                           " needs a RESOLUTION, its height from 16 to 4320");
+    }
+    RenditionSpec r;
+    r.name = IsValidName(v.name) ? v.name : std::to_string(v.height) + "p";
+    r.height = v.height;
+    r.bitrate = v.bandwidth;
+    r.playlist = v.uri;
+    for (const RenditionSpec& before : out) {
+      if (before.name == r.name) {
+        return MakeError(ErrorCode::kInvalidField,
+                         "the master playlist has two variants named " + r.name +
+                             ": give each a NAME=\"…\" or another height");
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<std::vector<RenditionSpec>> PricedRenditions(std::string_view named, uint64_t top_price,

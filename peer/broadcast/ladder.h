@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/media/hls_master.h"
 #include "common/wire/json.h"
 
 namespace tollstream {
@@ -29,6 +30,9 @@ struct RenditionSpec {
   int height = 0;        // pixels
   uint64_t bitrate = 0;  // video, bits per second
   uint64_t price = 0;    // tokens per segment
+  // From a master playlist: its variant's media playlist, relative to the
+  // master's directory ("": NAME/index.m3u8, as the node's ffmpeg writes).
+  std::string playlist;
 
   // {"name", "height", "bitrate", "price"}: how a stream's answer and its
   // announcement describe it.
@@ -49,9 +53,15 @@ Result<std::vector<RenditionSpec>> ParseRenditions(std::string_view text);
 // Sets each rendition's price: from `prices` (comma-separated, one per
 // rendition in their order), or proportional to bitrate from `top_price`
 // when `prices` is empty. Errors: kInvalidField (not one whole number per
-// rendition, or one above 2^53-1).
+// rendition, one above 2^53-1, or the highest other than `top_price`).
 Status PriceRenditions(std::vector<RenditionSpec>& renditions, uint64_t top_price,
                        std::string_view prices);
+
+// The renditions of an encoder's master playlist, the highest bandwidth
+// first: named by their NAME, else by height ("720p"), bitrate their
+// BANDWIDTH. Errors: kInvalidField (a variant without RESOLUTION, or with
+// a height out of 16 to 4320; two of one name; more than kMaxRenditions).
+Result<std::vector<RenditionSpec>> RenditionsOfMaster(std::vector<HlsVariant> variants);
 
 // ParseRenditions of `named`, then PriceRenditions.
 Result<std::vector<RenditionSpec>> PricedRenditions(std::string_view named, uint64_t top_price,

@@ -3,7 +3,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/base/files.h"
 #include "common/client/tracker_api.h"
+#include "common/media/hls_master.h"
 #include "common/observe/event_feed.h"
 #include "common/observe/log.h"
 #include "common/observe/metrics.h"
@@ -117,6 +119,21 @@ Status BroadcastNode::RtmpPackager(EncoderInput& input, const std::filesystem::p
   return Status::Ok();
 }
 
+Result<std::filesystem::path> BroadcastNode::FollowMaster(const std::filesystem::path& playlist) {
+  auto text = ReadWholeFile(playlist);
+  if (!text || !IsHlsMaster(*text)) return playlist;
+  auto variants = ParseHlsMaster(*text);
+  if (!variants) return variants.error();
+  auto ladder = RenditionsOfMaster(std::move(*variants));
+  if (!ladder) return ladder.error();
+  if (Status priced = PriceRenditions(*ladder, m_options.price, m_options.rendition_prices);
+      !priced) {
+    return priced.error();
+  }
+  m_options.renditions = std::move(*ladder);
+  return playlist.parent_path() / m_options.renditions[0].playlist;
+}
+
 void BroadcastNode::OfferRenditions(const std::filesystem::path& playlist,
                                     const std::filesystem::path& hls_dir,
                                     BroadcasterConfig& config) {
@@ -127,8 +144,10 @@ void BroadcastNode::OfferRenditions(const std::filesystem::path& playlist,
                                       ladder.empty() ? "" : ladder[0].name);
   for (size_t i = 0; i < ladder.size(); ++i) {
     if (i > 0) {
-      p.lower.push_back(std::make_unique<SegmentSource>(hls_dir / ladder[i].name / "index.m3u8",
-                                                        m_options.stream, m_key,
+      std::filesystem::path media = ladder[i].playlist.empty()
+                                        ? hls_dir / ladder[i].name / "index.m3u8"
+                                        : hls_dir / ladder[i].playlist;
+      p.lower.push_back(std::make_unique<SegmentSource>(media, m_options.stream, m_key,
                                                         std::chrono::seconds(2), ladder[i].name));
     }
     config.renditions.push_back({ladder[i], i == 0 ? p.source.get() : p.lower.back().get()});
@@ -169,13 +188,15 @@ Status BroadcastNode::Start(StopFlag& stop) {
     Say("listening for the streamer at " + Masked(m_options.ingest, input->secrets));
   auto playlist = WaitForFirstSegment(hls_dir, packaged ? input->playlist : m_options.playlist,
                                       packaged ? &p.encoder : nullptr, stop, secret);
-  if (!playlist) return playlist.error();
-  p.playlist = *playlist;
+  auto followed = playlist ? FollowMaster(*playlist) : playlist;
+  if (!followed) return followed.error();
+  if (!packaged) hls_dir = playlist->parent_path();  // a master's variants are relative to it
+  p.playlist = *followed;
   p.monitor.emplace(p.playlist);
   BroadcasterConfig config;
   config.stream = m_options.stream;
   config.price = m_options.price;
-  OfferRenditions(*playlist, hls_dir, config);
+  OfferRenditions(p.playlist, hls_dir, config);
   config.income_address = p.account.income_address;
   config.receipt_timeout_seconds = m_options.receipt_timeout_seconds;
   config.on_event = SayAndShow(p.feed);

@@ -42,6 +42,9 @@ struct BroadcastOptions {
   // With --source or --ingest srt://: several renditions made by one
   // ffmpeg, priced (ladder.h); none: one quality at `price`.
   std::vector<RenditionSpec> renditions;
+  // Their prices, with --renditions or a master playlist in --hls-dir
+  // ("": in proportion to bitrate from `price`).
+  std::string rendition_prices;
 };
 
 class BroadcastNode {
@@ -76,6 +79,9 @@ class BroadcastNode {
   // The segments sold, from `playlist` (the only rendition's, or the top
   // one's), and the other renditions' in their folders of `hls_dir`, into
   // `config`.
+  // A master playlist in --hls-dir: its variants, priced, become the
+  // renditions; returns the top one's media playlist (else `playlist`).
+  Result<std::filesystem::path> FollowMaster(const std::filesystem::path& playlist);
   void OfferRenditions(const std::filesystem::path& playlist, const std::filesystem::path& hls_dir,
                        BroadcasterConfig& config);
 

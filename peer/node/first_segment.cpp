@@ -3,8 +3,10 @@
 #include <chrono>
 
 #include "common/base/files.h"
+#include "common/media/hls_master.h"
 #include "common/media/hls_playlist.h"
 #include "common/observe/log.h"
+#include "peer/broadcast/ladder.h"
 #include "peer/broadcast/segment_source.h"
 
 namespace tollstream {
@@ -26,10 +28,16 @@ struct Look {
   std::string unparsed;  // "" when it parsed
 };
 Result<Look> Sellable(const std::filesystem::path& path, const std::string& text) {
-  if (text.find("#EXT-X-STREAM-INF") != std::string::npos) {
-    return Refused(path,
-                   "is a master playlist (renditions are not sold): name one of its media "
-                   "playlists with --playlist");
+  if (IsHlsMaster(text)) {
+    // Its renditions are sold once the top one has a segment.
+    auto variants = ParseHlsMaster(text);
+    if (!variants) return Look{false, variants.error().message};
+    auto ladder = RenditionsOfMaster(std::move(*variants));
+    if (!ladder) return Refused(path, ladder.error().message);
+    std::filesystem::path top = path.parent_path() / ladder->front().playlist;
+    auto media = ReadWholeFile(top);
+    if (!media) return Look{false, ""};
+    return Sellable(top, *media);
   }
   if (text.find("#EXT-X-MAP") != std::string::npos) {
     return Refused(path,

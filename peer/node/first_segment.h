@@ -1,10 +1,12 @@
 // Before a broadcasting node announces a stream, its first segment must
 // exist: nothing is sold before it exists. Waits until the HLS folder holds
 // a media playlist (the one named, else whichever .m3u8 appears: a node may
-// start before its encoder) that lists a segment. Refused at once, with a
-// clear message: a master playlist (renditions are not sold: name one of
-// its media playlists), fMP4/CMAF segments (#EXT-X-MAP: not sold; MPEG-TS
-// is), several playlists with none named, and, with an encoder of its own,
+// start before its encoder) that lists a segment, or a master playlist whose
+// top variant's media playlist does (its renditions are sold: ladder.h).
+// Refused at once, with a clear message: a master playlist whose variants
+// cannot be sold (no RESOLUTION, two of one name), fMP4/CMAF segments
+// (#EXT-X-MAP: not sold; MPEG-TS is), several playlists with none named,
+// and, with an encoder of its own,
 // an encoder that ended before writing a segment (its last words said),
 // also one that listens for a sender (--ingest: its port taken, its module
 // missing); a sender who leaves before the first segment is waited for

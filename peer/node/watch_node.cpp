@@ -106,6 +106,8 @@ ViewerConfig WatchNode::Config(EventFeed& feed, Metrics& metrics) const {
   config.origin = m_options.origin;
   config.max_price = m_options.max_price;
   config.rendition = m_options.rendition;
+  // A relay sells what it buys at one price: one rendition, not what its link carries.
+  config.adapt = !m_options.relay;
   config.resume_dir = m_options.store_dir;  // none in a temporary directory
   config.find_timeout_seconds = m_options.wait_for_stream_seconds;
   config.broadcaster_timeout_seconds = m_options.reconnect_seconds;
@@ -262,6 +264,11 @@ WatchControls WatchNode::Controls(CurrentViewer& current, PageChoices& choices,
     return choices.Choose(stream, origin);
   };
   controls.retry = [&choices] { return choices.AskRetry(); };
+  controls.rendition = [&current](const std::string& name) -> Result<json> {
+    auto viewer = current.Get();
+    if (!viewer) return MakeError(ErrorCode::kConflict, "choose a stream first");
+    return viewer->PinRendition(name);
+  };
   return controls;
 }
 

@@ -23,6 +23,22 @@ RenditionChoice::RenditionChoice(std::vector<RenditionSpec> renditions, const st
   }
 }
 
+bool RenditionChoice::Pin(const std::string& name) {
+  if (name.empty()) {
+    m_pinned = false;
+    m_fast_in_a_row = 0;
+    return true;
+  }
+  for (size_t i = 0; i < m_renditions.size(); ++i) {
+    if (m_renditions[i].name == name) {
+      m_current = i;
+      m_pinned = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool RenditionChoice::Arrived(size_t index, uint64_t bytes, int64_t duration_ms,
                               std::chrono::microseconds took) {
   if (index >= m_renditions.size() || duration_ms <= 0) return false;

@@ -31,6 +31,11 @@ class RenditionChoice {
   // the choice changed.
   bool Arrived(size_t index, uint64_t bytes, int64_t duration_ms, std::chrono::microseconds took);
 
+  // Keeps to rendition `name` from now on ("": adapts again, from the one
+  // bought now). Returns false, changing nothing, for a name not listed.
+  bool Pin(const std::string& name);
+  bool pinned() const { return m_pinned; }
+
   size_t current() const { return m_current; }
   const RenditionSpec& rendition() const { return m_renditions.at(m_current); }
   const std::vector<RenditionSpec>& renditions() const { return m_renditions; }

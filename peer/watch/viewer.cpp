@@ -192,27 +192,6 @@ PurchaseHooks Viewer::Hooks(Buying& b) {
   return hooks;
 }
 
-std::string Viewer::NextRendition(Buying& b, const SegmentStatement& st, uint64_t bytes,
-                                  std::chrono::microseconds took) {
-  RenditionChoice& choice = *b.choice;
-  size_t index = choice.current();
-  for (size_t i = 0; i < choice.renditions().size(); ++i) {
-    if (choice.renditions()[i].name == st.rendition) index = i;
-  }
-  if (choice.Arrived(index, bytes, st.duration_ms, took)) {
-    const RenditionSpec& now = choice.rendition();
-    Event("rendition " + now.name + " from the next segment: segment " + std::to_string(st.seq) +
-          " came in " + std::to_string(took.count() / 1000) + " ms of " +
-          std::to_string(st.duration_ms) + ", at " + std::to_string(choice.throughput() / 1000) +
-          " kbit/s");
-    Update([&](ViewerFigures& f) {
-      f.rendition = now.name;
-      f.price = now.price;
-    });
-  }
-  return choice.rendition().name;
-}
-
 Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& bytes,
                     const Receipt& receipt) {
   if (Status s = m_local.Add(st.seq, bytes, st.duration_ms, st.discontinuity); !s) return s;
@@ -250,10 +229,16 @@ Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& by
                                        {"amount", receipt.amount},
                                        {"contract", ToHex(receipt.contract)}});
   }
-  std::string of = st.rendition.empty() ? "" : " of " + st.rendition;
+  // Under renditions: which one, and the budget left in playing time at its price.
+  std::string of, time_left;
+  if (!st.rendition.empty()) {
+    of = " of " + st.rendition;
+    uint64_t each = b.choice ? b.choice->rendition().price : 0;
+    if (each > 0) time_left = " (" + std::to_string(left / each * b.target) + " s at this quality)";
+  }
   Event("segment " + std::to_string(st.seq) + " " + std::to_string(size) + " bytes" + of +
         ": bought " + std::to_string(receipt.segments) + ", spent " +
-        std::to_string(receipt.amount) + ", budget left " + std::to_string(left));
+        std::to_string(receipt.amount) + ", budget left " + std::to_string(left) + time_left);
   return Status::Ok();
 }
 

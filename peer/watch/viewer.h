@@ -52,8 +52,10 @@ struct ViewerConfig {
   int64_t source_timeout_seconds = 5;        // ... or this long, when another source sells
   std::optional<PublicKey> origin;           // the stream's origin (else: the only one named)
   std::optional<uint64_t> max_price;         // the most a segment may cost (--max-price)
-  // Of a stream sold in several renditions, the one to buy ("": the top one).
+  // Of a stream sold in several renditions, the one to buy ("": the top
+  // one, or, with `adapt`, the one the link carries).
   std::string rendition;
+  bool adapt = true;
   // Called with each segment bought, after its checks (a relay sells it on).
   std::function<void(const SegmentStatement&, const std::string&)> on_segment;
   // Called when a source says the stream is a finished recording.
@@ -103,6 +105,11 @@ class Viewer {
   // address cannot pay what the budget has yet to deposit), kConflict (the
   // viewer has stopped), or the tracker's error. Returns the figures.
   Result<json> TopUp(uint64_t amount);
+  // Of a stream sold in several renditions, keeps to `name` from the next
+  // segment ("": adapts again). Returns the figures. Errors: kConflict (one
+  // quality, or none known yet), kInvalidField (a name not sold).
+  // Thread-safe.
+  Result<json> PinRendition(const std::string& name);
   // A snapshot of the figures. Thread-safe.
   ViewerFigures figures() const;
 
@@ -128,6 +135,9 @@ class Viewer {
   Result<Step> BuyContract(Buying& b, const std::atomic<bool>& stop);
   Result<Step> Settle(Buying& b, Purchase& purchase, const std::atomic<bool>& stop);
   PurchaseHooks Hooks(Buying& b);
+  // The renditions the contracts with b's source buy (b.choice), when it
+  // sells several: the pinned one, else all.
+  void ChooseRenditions(Buying& b);
   // Under a contract with renditions: segment `st` of `bytes` arrived
   // `took` after it was asked for; the rendition to buy next (b.choice's).
   std::string NextRendition(Buying& b, const SegmentStatement& st, uint64_t bytes,
@@ -158,7 +168,8 @@ class Viewer {
   std::optional<ResumeFile> m_resume;
   mutable std::mutex m_mutex;  // guards the members below
   ViewerFigures m_figures;
-  uint64_t m_in_spend = 0;  // the open contract's deposit not yet paid by receipts
+  uint64_t m_in_spend = 0;           // the open contract's deposit not yet paid by receipts
+  std::optional<std::string> m_pin;  // asked by the page, for the buying thread to apply
   bool m_finished = false;
   std::condition_variable m_topped_up;
 

@@ -18,6 +18,8 @@ json ViewerFigures::ToJson() const {
          {"contracts", contracts},
          {"price", price},
          {"rendition", rendition},
+         {"renditions", renditions},
+         {"pinned", pinned},
          {"segment_seconds", segment_seconds},
          {"budget", budget},
          {"spent", spent},
@@ -29,7 +31,8 @@ json ViewerFigures::ToJson() const {
          {"source_note", source_note}};
   // The budget left in playing time, at this price: whole segments only.
   uint64_t left = spent < budget ? budget - spent : 0;
-  j["seconds_left"] = price > 0 ? json(left / price * segment_seconds) : json(nullptr);
+  j["seconds_left"] =
+      price > 0 && segment_seconds > 0 ? json(left / price * segment_seconds) : json(nullptr);
   j["last_seq"] = last_seq ? json(*last_seq) : json(nullptr);
   j["balance"] = balance ? json(*balance) : json(nullptr);
   return j;

@@ -22,14 +22,16 @@ struct ViewerFigures {
   std::string role;         // the source's: "origin" or "relay"
   uint64_t sources = 0;     // sources used so far
   std::string broadcaster_url;
-  std::string income_address;    // where payments go
-  std::string contract;          // the current (or last) contract id
-  uint64_t contracts = 0;        // how many were opened
-  uint64_t price = 0;            // a segment's, of the rendition bought now
-  std::string rendition;         // the rendition bought now ("" for a stream of one)
-  uint64_t segment_seconds = 0;  // the stream's target duration, once a source said it
-  uint64_t budget = 0;           // everything given to spend, top-ups included
-  uint64_t spent = 0;            // paid by receipts, over every contract
+  std::string income_address;       // where payments go
+  std::string contract;             // the current (or last) contract id
+  uint64_t contracts = 0;           // how many were opened
+  uint64_t price = 0;               // a segment's, of the rendition bought now
+  std::string rendition;            // the rendition bought now ("" for a stream of one)
+  json renditions = json::array();  // those a contract may buy: {name, height, bitrate, price}
+  bool pinned = false;              // kept to `rendition` (else adapting)
+  uint64_t segment_seconds = 0;     // the stream's target duration, once a source said it
+  uint64_t budget = 0;              // everything given to spend, top-ups included
+  uint64_t spent = 0;               // paid by receipts, over every contract
   uint64_t segments = 0;
   uint64_t bytes = 0;
   std::optional<uint64_t> last_seq;

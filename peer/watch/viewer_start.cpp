@@ -37,6 +37,13 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
   auto renditions = usable ? RenditionsOfStream(*info)
                            : Result<std::vector<RenditionSpec>>(std::vector<RenditionSpec>{});
   if (usable && !renditions) usable = renditions.error();
+  // The price the tracker listed, which the seller was chosen by, is the most any rendition costs.
+  if (usable && std::any_of(renditions->begin(), renditions->end(),
+                            [&](const RenditionSpec& r) { return r.price > s.price; })) {
+    usable = MakeError(ErrorCode::kUpstream,
+                       "the broadcaster asks more for a rendition than the price it announced, " +
+                           std::to_string(s.price));
+  }
   if (usable && !m_config.rendition.empty() && !renditions->empty() &&
       std::none_of(renditions->begin(), renditions->end(),
                    [&](const RenditionSpec& r) { return r.name == m_config.rendition; })) {
@@ -50,14 +57,7 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
     return Step::kNext;
   }
   b.source->renditions = std::move(*renditions);
-  b.choice.reset();
-  if (!b.source->renditions.empty()) {
-    std::vector<RenditionSpec> bought;
-    for (const RenditionSpec& r : b.source->renditions) {
-      if (m_config.rendition.empty() || r.name == m_config.rendition) bought.push_back(r);
-    }
-    b.choice.emplace(std::move(bought), m_config.rendition);
-  }
+  ChooseRenditions(b);
   b.target = static_cast<int64_t>(
       std::clamp<uint64_t>(FindAmount(*info, "target_duration").value_or(2), 1, 60));
   Update([&](ViewerFigures& f) { f.segment_seconds = static_cast<uint64_t>(b.target); });

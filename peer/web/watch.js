@@ -92,8 +92,8 @@ function showState(s) {
   setText('origin-code', s.origin_code);
   setText('income-address', addressText(s.income_address));
   setText('stopped-because', s.stopped_because);
-  setText('time-left', s.price > 0 && s.segment_seconds > 0
-    ? duration(Math.floor(s.budget_left / s.price) * s.segment_seconds) : null);
+  setText('time-left', s.seconds_left === null ? null : duration(s.seconds_left));
+  showQuality(s);
   const note = screenNote(s);
   $('screen-note').textContent = note;
   $('screen-note').hidden = note === '';
@@ -103,6 +103,33 @@ function showState(s) {
   if (s.can_retry) showAlert(s.stopped_because, true);
   else if (s.state !== 'waiting-top-up' && s.state !== 'failed') clearAlert();
   if (s.segments > 0) startPlayer(s.playlist);
+}
+
+// The quality menu: the renditions a contract buys ("auto": the node adapts
+// to its link), the one bought now, and its price a minute.
+let qualities = '';
+function showQuality(s) {
+  const menu = $('quality');
+  const names = (s.renditions || []).map((r) => r.name + ' ' + r.price).join(',');
+  if (names !== qualities) {
+    qualities = names;
+    menu.replaceChildren();
+    const first = document.createElement('option');
+    first.value = '';
+    first.textContent = s.renditions.length ? 'auto' : 'source';
+    menu.append(first);
+    for (const r of s.renditions) {
+      const o = document.createElement('option');
+      o.value = r.name;
+      o.textContent = r.name + ' · ' + r.price + ' a segment';
+      menu.append(o);
+    }
+  }
+  menu.disabled = !s.renditions || s.renditions.length < 2;
+  menu.value = s.pinned ? s.rendition : '';
+  const perMinute = s.segment_seconds > 0 ? Math.round(s.price * 60 / s.segment_seconds) : null;
+  $('per-minute').textContent = (s.rendition ? 'now ' + s.rendition + ', ' : '') +
+    (perMinute === null ? '' : perMinute + ' tokens a minute');
 }
 
 async function control(path, body) {
@@ -180,6 +207,9 @@ $('search').addEventListener('input', () => { clearTimeout(typing); typing = set
 $('top-up').addEventListener('click', async () => {
   const refused = await control('/api/top-up', { amount: Number($('top-up-amount').value) });
   $('control-note').textContent = refused;
+});
+$('quality').addEventListener('change', async () => {
+  $('control-note').textContent = await control('/api/rendition', { rendition: $('quality').value });
 });
 $('stop').addEventListener('click', async () => { $('control-note').textContent = await control('/api/stop', {}); });
 $('retry').addEventListener('click', async () => {

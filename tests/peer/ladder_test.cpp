@@ -56,9 +56,13 @@ TEST_CASE("prices proportional to bitrate from the top price, or one each") {
   REQUIRE(PriceRenditions(ladder, 9'007'199'254'740'991, "").ok());
   CHECK(ladder[0].price == 9'007'199'254'740'991);
   CHECK(ladder[1].price == 4'503'599'627'370'496);  // half, rounded up
-  REQUIRE(PriceRenditions(ladder, 6, "10,4,2,1").ok());
+  REQUIRE(PriceRenditions(ladder, 10, "10,4,2,1").ok());
   CHECK(ladder[0].price == 10);
   CHECK(ladder[3].price == 1);
+  auto other_top = PriceRenditions(ladder, 6, "10,4,2,1");  // --price is the highest
+  REQUIRE_FALSE(other_top.ok());
+  CHECK(other_top.error().message ==
+        "--rendition-prices: the highest must be --price, 6 (it is 10)");
   CHECK_FALSE(PriceRenditions(ladder, 6, "10,4,2").ok());
   CHECK_FALSE(PriceRenditions(ladder, 6, "10,4,2,x").ok());
   CHECK_FALSE(PriceRenditions(ladder, 6, "10,4,2,9007199254740992").ok());

@@ -74,13 +74,16 @@ TEST_CASE("a source that cannot be opened, a master playlist, fMP4: refused at o
   CHECK_MESSAGE(unrunnable.second.find("cannot run " + dir / "bin/ffmpeg: Exec format error") !=
                     std::string::npos,
                 unrunnable.second);
-  // A master playlist, and fMP4 segments.
+  // A master playlist whose variant says no RESOLUTION (no rendition
+  // without its height), and fMP4 segments.
   std::filesystem::create_directories(dir / "master");
   std::ofstream(dir / "master/master.m3u8")
       << "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000\nlow/index.m3u8\n";
   auto master = Refused(t, b, {"--hls-dir", dir / "master"}, dir / "master.log");
   CHECK(master.first == 2);
-  CHECK(master.second.find("is a master playlist") != std::string::npos);
+  CHECK_MESSAGE(
+      master.second.find("variant low/index.m3u8 needs a RESOLUTION") != std::string::npos,
+      master.second);
   std::filesystem::create_directories(dir / "fmp4");
   auto made = RunCommand({"/usr/bin/ffmpeg",
                           "-hide_banner",

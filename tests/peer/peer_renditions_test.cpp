@@ -113,6 +113,75 @@ TEST_CASE("three renditions from one source: each viewer pays its rendition's pr
   CHECK(t.Audit(true).first == 0);
 }
 
+TEST_CASE("an encoder's master playlist in --hls-dir: its variants are sold as renditions") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  auto args = TestPatternArgs(6, /*realtime=*/false);
+  args.insert(args.end(), {"-filter_complex",
+                           "[0:v]split=2[a][b];[b]scale=-2:120[low]",
+                           "-map",
+                           "[a]",
+                           "-map",
+                           "[low]",
+                           "-map",
+                           "1:a",
+                           "-map",
+                           "1:a",
+                           "-c:v",
+                           "libx264",
+                           "-b:v:0",
+                           "500k",
+                           "-b:v:1",
+                           "150k",
+                           "-g",
+                           "50",
+                           "-keyint_min",
+                           "50",
+                           "-sc_threshold",
+                           "0",
+                           "-c:a",
+                           "aac",
+                           "-f",
+                           "hls",
+                           "-hls_time",
+                           "2",
+                           "-hls_list_size",
+                           "0",
+                           "-master_pl_name",
+                           "master.m3u8",
+                           "-var_stream_map",
+                           "v:0,a:0 v:1,a:1",
+                           "-hls_segment_filename",
+                           hls + "/v%v/seg%03d.ts",
+                           hls + "/v%v/index.m3u8"});
+  auto [made, made_out] = RunCommand(args, 120s);
+  REQUIRE_MESSAGE(made == 0, made_out);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 100);
+  BroadcasterProcess broadcaster(t, b, "vod", 4, {"--hls-dir", hls, "--playlist", "master.m3u8"},
+                                 dir / "b.log");
+  // Named by height; priced from --price in proportion to BANDWIDTH.
+  std::string said = broadcaster.process.output();
+  CHECK(said.find("rendition 240p: 240 lines, ") != std::string::npos);
+  CHECK(said.find("kbit/s, 4 a segment") != std::string::npos);
+  CHECK(said.find("rendition 120p: 120 lines, ") != std::string::npos);
+  CHECK(said.find("kbit/s, 2 a segment") != std::string::npos);
+  ViewerProcess viewer(t, c, "vod", 100,
+                       {"--exit-at-end", "--rendition", "120p", "--out", dir / "low.ts"},
+                       dir / "c.log");
+  REQUIRE(viewer.process.Wait(60s) == 0);
+  auto [paid, segments] = Settled(viewer.process);
+  CHECK(segments == 3);
+  CHECK(paid == 2 + 2 * segments);
+  CHECK(HeightOf(dir / "low.ts") == 120);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  CHECK(Balance(t, b.address()) == paid);
+  CHECK(t.Audit(true).first == 0);
+}
+
 TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up once it lifts") {
   TempDir dir;
   // Noise keeps x264 at each rendition's bitrate: sizes as named.
@@ -192,6 +261,29 @@ TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up o
   // The throttle lifts: back up to the top.
   link.SetRate(0);
   REQUIRE(wait_until([&] { return bought().back().second == "240p"; }, 40s));
+
+  // The page pins a quality: bought from the segment after the next, and
+  // kept though the link would carry more; the figures say it, with the
+  // budget left in playing time at that price.
+  std::string page = viewer.playlist_url.substr(0, viewer.playlist_url.find('/', 7));
+  httplib::Client http(page);
+  httplib::Headers control = {{"X-Tollstream-Control", "1"}, {"Origin", page}};
+  auto refused = http.Post("/api/rendition", control, R"({"rendition":"4k"})", "application/json");
+  REQUIRE(refused);
+  CHECK(refused->status == 400);
+  auto pinned = http.Post("/api/rendition", control, R"({"rendition":"96p"})", "application/json");
+  REQUIRE(pinned);
+  CHECK(pinned->status == 200);
+  size_t pinned_at = bought().size();
+  REQUIRE(wait_until([&] { return bought().size() >= pinned_at + 4; }, 30s));
+  for (size_t i = pinned_at + 2; i < bought().size(); ++i) CHECK(bought()[i].second == "96p");
+  json figures = json::parse(*HttpGet(page + "/api/status"));
+  CHECK(figures["rendition"] == "96p");
+  CHECK(figures["pinned"] == true);
+  CHECK(figures["price"] == 1);
+  CHECK(figures["renditions"].size() == 3);
+  CHECK(figures["seconds_left"] == figures["budget_left"].get<uint64_t>() / 1 * 2);
+  CHECK(viewer.process.output().find("s at this quality)") != std::string::npos);
 
   viewer.process.Signal(SIGINT);
   REQUIRE(viewer.process.Wait(30s) == 0);

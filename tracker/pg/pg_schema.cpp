@@ -231,7 +231,12 @@ Result<std::pair<int, std::string>> RecordedSchema(PgConnection& db, bool lock) 
   if (row->rows.size() != 1 || !row->rows[0][0] || !row->rows[0][1])
     return MakeError(ErrorCode::kInternal,
                      "tollstream_schema holds no version: an init did not complete");
-  return std::pair<int, std::string>(std::atoi(row->rows[0][0]->c_str()), *row->rows[0][1]);
+  int version = std::atoi(row->rows[0][0]->c_str());
+  if (version < 1) {
+    return MakeError(ErrorCode::kInternal,
+                     "tollstream_schema holds version " + *row->rows[0][0] + ", which none is");
+  }
+  return std::pair<int, std::string>(version, *row->rows[0][1]);
 }
 
 }  // namespace
