@@ -1,0 +1,137 @@
+// What making renditions costs a broadcasting node: the CPU seconds per
+// second of video of `peer broadcast --source FILE --renditions …` (the
+// one ffmpeg it runs, in real time, and the node itself from its first
+// announcement on: following the playlists, hashing and signing, its
+// status page), next to ffmpeg alone
+// making the same ladder from the same file with the same arguments, in the
+// same run. The ratio (ffmpeg alone over the node) says what the node adds.
+//   ladder_bench [--quick]
+#include <sys/resource.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "peer/broadcast/ladder.h"
+#include "peer/watch/broadcaster_client.h"
+#include "tests/bench/bench_util.h"
+#include "tests/peer/peer_fixture.h"
+
+using namespace tollstream;
+using namespace tollstream::bench;
+using namespace tollstream::test;
+
+namespace {
+
+constexpr const char* kLadder = "360p:1500k,240p:700k,144p:250k";
+
+// CPU seconds of process `pid`, and with `children` of those it has waited for.
+double CpuOf(pid_t pid, bool children) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // state … cmajflt
+  double utime = 0, stime = 0, cutime = 0, cstime = 0;
+  fields >> utime >> stime >> cutime >> cstime;
+  double ticks = utime + stime + (children ? cutime + cstime : 0);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double ChildrenCpu() {
+  rusage u{};
+  getrusage(RUSAGE_CHILDREN, &u);
+  auto s = [](timeval t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  int seconds = quick ? 6 : 20;
+  TempDir dir;
+  std::string source = dir / "source.mp4";
+  auto [made, made_out] = RunCommand({"/usr/bin/ffmpeg",
+                                      "-hide_banner",
+                                      "-loglevel",
+                                      "error",
+                                      "-nostdin",
+                                      "-f",
+                                      "lavfi",
+                                      "-i",
+                                      "testsrc=size=640x360:rate=25",
+                                      "-f",
+                                      "lavfi",
+                                      "-i",
+                                      "sine=frequency=440:sample_rate=44100",
+                                      "-t",
+                                      std::to_string(seconds),
+                                      "-c:v",
+                                      "libx264",
+                                      "-preset",
+                                      "veryfast",
+                                      "-c:a",
+                                      "aac",
+                                      source},
+                                     std::chrono::minutes(5));
+  if (made != 0) {
+    std::fprintf(stderr, "ffmpeg could not make the source: %s\n", made_out.c_str());
+    return 1;
+  }
+  auto ladder = *ParseRenditions(kLadder);
+
+  // ffmpeg alone, as fast as it goes.
+  std::vector<std::string> alone = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error",
+                                    "-nostdin",        "-i",           source};
+  std::filesystem::path out = dir / "alone";
+  for (const auto& r : ladder) std::filesystem::create_directories(out / r.name);
+  auto outputs = LadderArguments(ladder, out, 2, "independent_segments+temp_file");
+  alone.insert(alone.end(), outputs.begin(), outputs.end());
+  double before = ChildrenCpu();
+  auto started = Clock::now();
+  auto [status, said] = RunCommand(alone, std::chrono::minutes(10));
+  double alone_wall = Seconds(Clock::now() - started);
+  double alone_cpu = ChildrenCpu() - before;
+  if (status != 0) {
+    std::fprintf(stderr, "ffmpeg alone failed: %s\n", said.c_str());
+    return 1;
+  }
+
+  // The node, encoding in real time, until its ffmpeg has ended the stream.
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  BroadcasterProcess node(t, b, "ladder", 6, {"--source", source, "--renditions", kLadder},
+                          dir / "b.log");
+  // Its start (key, tracker handshake, first announcement) is not the ladder's cost.
+  double node_start = CpuOf(node.process.pid(), false);
+  auto client = t.NewClient();
+  BroadcasterClient api(node.url, KeyPair::Generate(), *client->tracker(), b.key.public_key(),
+                        client->clock_offset());
+  bool ended = false;
+  auto deadline = Clock::now() + std::chrono::seconds(seconds * 4 + 60);
+  while (!ended && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto info = api.Stream("ladder");
+    ended = info && info->value("ended", false);
+  }
+  if (!ended) {
+    std::fprintf(stderr, "the node's stream did not end\n");
+    return 1;
+  }
+  double node_cpu = CpuOf(node.process.pid(), true) - node_start;
+  node.process.Signal(SIGINT);
+  node.process.Wait(std::chrono::seconds(30));
+
+  double video = seconds;
+  Report("transcoding.ladder", {{"renditions", kLadder},
+                                {"video_seconds", video},
+                                {"ffmpeg_cpu_s_per_video_s", alone_cpu / video},
+                                {"ffmpeg_speed", video / alone_wall},
+                                {"node_cpu_s_per_video_s", node_cpu / video},
+                                {"ratio", node_cpu > 0 ? alone_cpu / node_cpu : 0.0}});
+  return 0;
+}
