@@ -65,10 +65,12 @@ Result<std::vector<HlsVariant>> ParseHlsMaster(std::string_view text) {
     if (number == 1 && line != "#EXTM3U") return bad("not an HLS playlist (no #EXTM3U)");
     if (line.empty()) continue;
     if (line.starts_with("#EXT-X-STREAM-INF:")) {
+      if (pending) return bad("the #EXT-X-STREAM-INF before has no URI after it");
       std::string_view list = line.substr(18);
       HlsVariant v;
-      if (!Whole(Attribute(list, "BANDWIDTH"), v.bandwidth) || v.bandwidth == 0) {
-        return bad("BANDWIDTH is missing or not a whole number");
+      if (!Whole(Attribute(list, "BANDWIDTH"), v.bandwidth) || v.bandwidth == 0 ||
+          v.bandwidth > 10'000'000'000) {
+        return bad("BANDWIDTH is missing, or not a whole number of bits/s up to 10^10");
       }
       std::string_view resolution = Attribute(list, "RESOLUTION");
       size_t x = resolution.find('x');

@@ -37,6 +37,7 @@ Result<Look> Sellable(const std::filesystem::path& path, const std::string& text
     std::filesystem::path top = path.parent_path() / ladder->front().playlist;
     auto media = ReadWholeFile(top);
     if (!media) return Look{false, ""};
+    if (IsHlsMaster(*media)) return Refused(top, "is a master playlist inside a master playlist");
     return Sellable(top, *media);
   }
   if (text.find("#EXT-X-MAP") != std::string::npos) {

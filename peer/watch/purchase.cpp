@@ -218,7 +218,13 @@ bool Purchase::Take(const BroadcasterClient::Delivery& delivery, std::chrono::mi
     return false;
   }
   if (!m_asked.empty() && m_hooks.next_rendition) {
-    Ask(m_hooks.next_rendition(delivery.statement, delivery.bytes.size(), took));
+    std::string next = m_hooks.next_rendition(delivery.statement, delivery.bytes.size(), took);
+    if (next.empty()) {
+      Fail("another rendition than this contract buys was chosen", false);
+      m_rebuying = true;
+      return false;
+    }
+    Ask(std::move(next));
   }
   return true;
 }

@@ -65,7 +65,7 @@ struct PurchaseHooks {
   std::function<void(const std::string&)> on_rejected;
   // Under a contract with renditions: a segment bought (its statement, its
   // size) arrived `took` after it was asked for; returns the rendition to
-  // ask for next.
+  // ask for next, or "" to end the contract for one that buys another.
   std::function<std::string(const SegmentStatement&, uint64_t bytes,
                             std::chrono::microseconds took)>
       next_rendition;
@@ -130,6 +130,8 @@ class Purchase {
   const std::optional<Error>& keep_error() const { return m_keep_error; }
   // Every segment the contract covers was bought: a follow-on may continue.
   bool all_bought() const { return m_all_bought; }
+  // Ended for a contract that buys another rendition (next_rendition said so).
+  bool rebuying() const { return m_rebuying; }
   bool stream_ended() const { return m_stream_ended; }
   const std::string& stopped_because() const { return m_stopped_because; }
   const std::string& id() const { return m_id; }
@@ -176,6 +178,7 @@ class Purchase {
   bool m_lost = false;
   std::optional<Error> m_keep_error;
   bool m_all_bought = false;
+  bool m_rebuying = false;
   bool m_stream_ended = false;
   bool m_settled = false;  // the source closed the contract itself
   std::string m_stopped_because;

@@ -243,11 +243,7 @@ Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& by
 }
 
 Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& stop) {
-  // Of a source that sells several renditions: the one pinned, else all of them.
-  std::vector<RenditionPrice> renditions;
-  if (b.choice) {
-    for (const RenditionSpec& r : b.choice->renditions()) renditions.push_back({r.name, r.price});
-  }
+  std::vector<RenditionPrice> renditions = ContractRenditions(b);
   uint64_t price = b.source->price;
   if (!renditions.empty()) {
     price = 0;
@@ -306,6 +302,8 @@ Result<Viewer::Step> Viewer::Settle(Buying& b, Purchase& purchase, const std::at
   // All its segments bought: go on while the budget pays for more, or a top-up may come.
   bool follow_on =
       purchase.all_bought() && !stop && (m_config.wait_for_top_up || BudgetLeft() >= 2 * b.price);
+  // Another rendition than the contract buys: a new contract for it.
+  if (purchase.rebuying() && !stop) follow_on = true;
   // The source failed and another sells: continue there from the next segment.
   bool switching = purchase.failed() && !stop;
   if (switching) {

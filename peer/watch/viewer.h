@@ -138,6 +138,11 @@ class Viewer {
   // The renditions the contracts with b's source buy (b.choice), when it
   // sells several: the pinned one, else all.
   void ChooseRenditions(Buying& b);
+  // Applies a pin the page asked for since (to b.choice), saying so.
+  void ApplyPin(Buying& b);
+  // What the next contract with b's source buys: the pinned rendition, else
+  // all of them (none: one quality); sets b.bought.
+  std::vector<RenditionPrice> ContractRenditions(Buying& b);
   // Under a contract with renditions: segment `st` of `bytes` arrived
   // `took` after it was asked for; the rendition to buy next (b.choice's).
   std::string NextRendition(Buying& b, const SegmentStatement& st, uint64_t bytes,
@@ -168,8 +173,9 @@ class Viewer {
   std::optional<ResumeFile> m_resume;
   mutable std::mutex m_mutex;  // guards the members below
   ViewerFigures m_figures;
-  uint64_t m_in_spend = 0;           // the open contract's deposit not yet paid by receipts
-  std::optional<std::string> m_pin;  // asked by the page, for the buying thread to apply
+  uint64_t m_in_spend = 0;                // the open contract's deposit not yet paid by receipts
+  std::optional<std::string> m_pin;       // asked by the page, for the buying thread to apply
+  std::optional<std::string> m_page_pin;  // the page's last word, kept across sources
   bool m_finished = false;
   std::condition_variable m_topped_up;
 

@@ -29,6 +29,7 @@ struct Viewer::Buying {
   // Of a source that sells several renditions: those its contracts buy
   // (the pinned one, else all) and which one is bought next.
   std::optional<RenditionChoice> choice;
+  std::vector<std::string> bought;  // the renditions the open contract buys
   std::unique_ptr<BroadcasterClient> node;
   std::optional<uint64_t> from;  // where the next contract starts (unset: live edge, or start)
   // After a source lost a contract: until then, no answering source is

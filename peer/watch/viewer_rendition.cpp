@@ -1,6 +1,8 @@
 // Which rendition the viewer buys, of a stream sold in several: those its
 // contracts may buy, the one each segment is asked for (RenditionChoice),
 // and the one the page pins.
+#include <algorithm>
+
 #include "peer/watch/viewer.h"
 #include "peer/watch/viewer_buying.h"
 
@@ -18,11 +20,47 @@ void Viewer::ChooseRenditions(Buying& b) {
     std::string pinned = m_config.rendition;
     if (pinned.empty() && !m_config.adapt) pinned = bought.front().name;
     b.choice.emplace(std::move(bought), pinned);
+    std::lock_guard lock(m_mutex);
+    if (m_page_pin) b.choice->Pin(*m_page_pin);  // the page's pin holds with a new source
+    m_pin.reset();
   }
   Update([&](ViewerFigures& f) {
     f.renditions = std::move(listed);
     f.pinned = b.choice && b.choice->pinned();
+    f.rendition = b.choice ? b.choice->rendition().name : "";
   });
+}
+
+void Viewer::ApplyPin(Buying& b) {
+  std::optional<std::string> pin;
+  {
+    std::lock_guard lock(m_mutex);
+    pin.swap(m_pin);
+  }
+  if (!pin || !b.choice || !b.choice->Pin(*pin)) return;
+  Event(pin->empty() ? "rendition: adapting to the link again"
+                     : "rendition " + *pin + " pinned on the page");
+  const RenditionSpec& now = b.choice->rendition();
+  Update([&](ViewerFigures& f) {
+    f.rendition = now.name;
+    f.price = now.price;
+    f.pinned = b.choice->pinned();
+  });
+}
+
+std::vector<RenditionPrice> Viewer::ContractRenditions(Buying& b) {
+  std::vector<RenditionPrice> out;
+  b.bought.clear();
+  if (!b.choice) return out;
+  ApplyPin(b);
+  // Pinned: that one alone, so that its lock and charge are at its price.
+  for (const RenditionSpec& r : b.choice->renditions()) {
+    if (!b.choice->pinned() || r.name == b.choice->rendition().name) {
+      out.push_back({r.name, r.price});
+      b.bought.push_back(r.name);
+    }
+  }
+  return out;
 }
 
 std::string Viewer::NextRendition(Buying& b, const SegmentStatement& st, uint64_t bytes,
@@ -33,37 +71,38 @@ std::string Viewer::NextRendition(Buying& b, const SegmentStatement& st, uint64_
     if (choice.renditions()[i].name == st.rendition) index = i;
   }
   size_t before = choice.current();
-  bool changed = choice.Arrived(index, bytes, st.duration_ms, took);
-  std::optional<std::string> pin;
-  {
-    std::lock_guard lock(m_mutex);
-    pin.swap(m_pin);
-  }
-  if (pin && choice.Pin(*pin)) {
-    Event(pin->empty() ? "rendition: adapting to the link again"
-                       : "rendition " + *pin + " pinned on the page");
-  }
-  const RenditionSpec& now = choice.rendition();
-  if (changed && !pin) {
+  if (choice.Arrived(index, bytes, st.duration_ms, took)) {
+    const RenditionSpec& now = choice.rendition();
     Event("rendition " + now.name + " from the next segment: segment " + std::to_string(st.seq) +
           " came in " + std::to_string(took.count() / 1000) + " ms of " +
           std::to_string(st.duration_ms) + ", at " + std::to_string(choice.throughput() / 1000) +
           " kbit/s");
   }
-  if (choice.current() != before || pin) {
+  ApplyPin(b);
+  // One the open contract does not buy (the page pinned another under a
+  // contract of a pinned one alone): a new contract, from the next segment.
+  const RenditionSpec& now = choice.rendition();
+  if (std::find(b.bought.begin(), b.bought.end(), now.name) == b.bought.end()) return "";
+  // Adapting again under a contract of one pinned rendition: one of all of them.
+  if (!choice.pinned() && b.bought.size() < choice.renditions().size()) return "";
+  if (choice.current() != before) {
     Update([&](ViewerFigures& f) {
       f.rendition = now.name;
       f.price = now.price;
-      f.pinned = choice.pinned();
     });
   }
   return now.name;
 }
 
 Result<json> Viewer::PinRendition(const std::string& name) {
+  if (!m_config.adapt) {
+    return MakeError(ErrorCode::kConflict, "a relay buys one rendition, to sell it at one price");
+  }
   std::lock_guard lock(m_mutex);
+  if (m_finished) return MakeError(ErrorCode::kConflict, "the viewer has stopped buying");
   if (m_figures.renditions.empty()) {
-    return MakeError(ErrorCode::kConflict, "the stream is bought in one rendition");
+    return MakeError(ErrorCode::kConflict,
+                     "no renditions to choose from: the stream is sold in one, or not yet known");
   }
   bool sold = name.empty();
   for (const json& r : m_figures.renditions) sold = sold || r.value("name", "") == name;
@@ -71,6 +110,7 @@ Result<json> Viewer::PinRendition(const std::string& name) {
     return MakeError(ErrorCode::kInvalidField, "rendition: no rendition " + name + " is bought");
   }
   m_pin = name;
+  m_page_pin = name;
   return m_figures.ToJson();
 }
 

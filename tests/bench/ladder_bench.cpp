@@ -39,6 +39,21 @@ double CpuOf(pid_t pid, bool children) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// Whether process `pid` has a child alive (or not yet waited for).
+bool HasChild(pid_t pid) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line) || line.rfind(')') == std::string::npos) continue;
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string state;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    if (parent == pid) return true;
+  }
+  return false;
+}
+
 double ChildrenCpu() {
   rusage u{};
   getrusage(RUSAGE_CHILDREN, &u);
@@ -118,8 +133,13 @@ int main(int argc, char** argv) {
     auto info = api.Stream("ladder");
     ended = info && info->value("ended", false);
   }
-  if (!ended) {
-    std::fprintf(stderr, "the node's stream did not end\n");
+  // Its ffmpeg counts once the node has waited for it (it ends the
+  // playlist, then exits, and the node reaps it within a second).
+  while (ended && HasChild(node.process.pid()) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!ended || HasChild(node.process.pid())) {
+    std::fprintf(stderr, "the node's stream did not end, or its ffmpeg did not\n");
     return 1;
   }
   double node_cpu = CpuOf(node.process.pid(), true) - node_start;

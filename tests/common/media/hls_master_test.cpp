@@ -25,11 +25,14 @@ TEST_CASE("a master playlist's variants: bandwidth, resolution, name and URI") {
   CHECK((*variants)[1].uri == "v1/index.m3u8");
 
   CHECK_FALSE(IsHlsMaster("#EXTM3U\n#EXTINF:2,\nseg0.ts\n"));
-  for (const char* bad : {"#EXT-X-STREAM-INF:BANDWIDTH=1\nv.m3u8\n",
-                          "#EXTM3U\n#EXT-X-STREAM-INF:RESOLUTION=1x1\nv.m3u8\n",
-                          "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=x\nv.m3u8\n",
-                          "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=9,RESOLUTION=9\nv.m3u8\n",
-                          "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=9\n", "#EXTM3U\n"}) {
+  for (const char* bad :
+       {"#EXT-X-STREAM-INF:BANDWIDTH=1\nv.m3u8\n",
+        "#EXTM3U\n#EXT-X-STREAM-INF:RESOLUTION=1x1\nv.m3u8\n",
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=x\nv.m3u8\n",
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=9,RESOLUTION=9\nv.m3u8\n",
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=9\n", "#EXTM3U\n",
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=9\n#EXT-X-STREAM-INF:BANDWIDTH=8\nv\n",
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=99999999999\nv.m3u8\n"}) {
     CAPTURE(bad);
     auto refused = ParseHlsMaster(bad);
     REQUIRE_FALSE(refused.ok());
