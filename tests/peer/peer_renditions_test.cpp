@@ -182,6 +182,73 @@ TEST_CASE("an encoder's master playlist in --hls-dir: its variants are sold as r
   CHECK(t.Audit(true).first == 0);
 }
 
+TEST_CASE("a page pin: the next contract buys that rendition alone; auto, one of all again") {
+  TempDir dir;
+  auto args = TestPatternArgs(50, /*realtime=*/false);
+  args.insert(args.end(), {"-c:v", "libx264", "-c:a", "aac", dir / "clip.mp4"});
+  auto [made, made_out] = RunCommand(args, 120s);
+  REQUIRE_MESSAGE(made == 0, made_out);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 60);
+  BroadcasterProcess broadcaster(t, b, "clip", 6,
+                                 {"--source", dir / "clip.mp4", "--renditions",
+                                  "240p:600k,144p:200k,96p:100k", "--rendition-prices", "6,2,1"},
+                                 dir / "b.log");
+  // A budget of 60 at the top price: a first contract of 9 segments.
+  ViewerProcess viewer(t, c, "clip", 60, {}, dir / "c.log");
+  std::string page = viewer.playlist_url.substr(0, viewer.playlist_url.find('/', 7));
+  httplib::Client http(page);
+  httplib::Headers control = {{"X-Tollstream-Control", "1"}, {"Origin", page}};
+  auto said = [&] { return viewer.process.output(); };
+  auto locks = [&] {
+    std::vector<uint64_t> out;
+    std::string text = said();
+    std::regex opened("opened \\(confirmed by the tracker\\): lock (\\d+)");
+    for (std::sregex_iterator it(text.begin(), text.end(), opened), end; it != end; ++it) {
+      out.push_back(std::stoull((*it)[1]));
+    }
+    return out;
+  };
+  auto wait_for = [&](const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(100ms);
+    return done();
+  };
+  REQUIRE(viewer.process.WaitForLine("segment ", 60s).has_value());
+  REQUIRE(locks() == std::vector<uint64_t>{54});
+  auto pinned = http.Post("/api/rendition", control, R"({"rendition":"96p"})", "application/json");
+  REQUIRE(pinned);
+  REQUIRE(pinned->status == 200);
+  // The first contract ends; the next buys 96p alone: its lock at 1 a segment.
+  REQUIRE(wait_for([&] { return locks().size() >= 2; }));
+  // All the budget left but its charge of 1: at the top price it would lock
+  // a multiple of 6.
+  std::smatch first;
+  std::string text = said();
+  REQUIRE(std::regex_search(text, first, std::regex("settled: paid (\\d+) for")));
+  CHECK(locks()[1] == 60 - std::stoull(first[1]) - 1);
+  CHECK(locks()[1] % 6 != 0);
+  // It buys 96p under it.
+  size_t before = said().size();
+  REQUIRE(wait_for([&] { return said().find("bytes of 96p", before) != std::string::npos; }));
+  // Back to auto: that contract ends, and one that buys all three opens.
+  auto adapt = http.Post("/api/rendition", control, R"({"rendition":""})", "application/json");
+  REQUIRE(adapt);
+  REQUIRE(adapt->status == 200);
+  REQUIRE(wait_for([&] { return locks().size() >= 3; }));
+  CHECK(locks()[2] % 6 == 0);  // at the top price again
+  viewer.process.Signal(SIGINT);
+  REQUIRE(viewer.process.Wait(30s) == 0);
+  broadcaster.process.Signal(SIGINT);
+  CHECK(broadcaster.process.Wait(30s) == 0);
+  // Every token is the viewer's or the broadcaster's (paid out at its stop).
+  CHECK(Balance(t, c.address()) + Balance(t, b.address()) == 60);
+  CHECK(t.Audit(true).first == 0);
+}
+
 TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up once it lifts") {
   TempDir dir;
   // Noise keeps x264 at each rendition's bitrate: sizes as named.
