@@ -10,6 +10,13 @@
 
 namespace tollstream {
 
+uint64_t TopPrice(const std::vector<RenditionPrice>& renditions, uint64_t otherwise) {
+  if (renditions.empty()) return otherwise;
+  uint64_t top = 0;
+  for (const RenditionPrice& r : renditions) top = std::max(top, r.price);
+  return top;
+}
+
 json ContractTerms::ToJson() const {
   json out = {{"tracker", tracker.ToHex()},
               {"viewer", viewer.ToHex()},
@@ -96,8 +103,7 @@ Result<ContractTerms> ParseTerms(const json& terms, const std::string& path) {
   }
   if (Status s = r.Finish(); !s) return s.error();
   if (!t.renditions.empty()) {
-    uint64_t top = 0;
-    for (const RenditionPrice& rendition : t.renditions) top = std::max(top, rendition.price);
+    uint64_t top = TopPrice(t.renditions);
     if (top != t.price) {
       return MakeError(
           ErrorCode::kInvalidField,

@@ -40,6 +40,10 @@ struct RenditionPrice {
   bool operator==(const RenditionPrice& o) const { return name == o.name && price == o.price; }
 };
 
+// The highest of `renditions`' prices, or `otherwise` when there are none:
+// the price of terms that buy them.
+uint64_t TopPrice(const std::vector<RenditionPrice>& renditions, uint64_t otherwise = 0);
+
 struct ContractTerms {
   PublicKey tracker;
   PublicKey viewer;

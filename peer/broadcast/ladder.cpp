@@ -45,29 +45,18 @@ std::optional<uint64_t> Bitrate(std::string_view text) {
 
 }  // namespace
 
-json RenditionSpec::ToJson() const {
-  return {{"name", name}, {"height", height}, {"bitrate", bitrate}, {"price", price}};
-}
-
 Result<std::vector<RenditionSpec>> RenditionsOfStream(const json& info) {
   std::vector<RenditionSpec> out;
   if (!info.is_object() || !info.contains("renditions")) return out;
   ObjectReader r(info, "stream");
   const json& list = r.Array("renditions", 1, kMaxRenditions);
-  for (size_t i = 0; i < list.size() && r.ok(); ++i) {
-    ObjectReader e(list[i], "stream.renditions[" + std::to_string(i) + "]");
-    RenditionSpec spec;
-    spec.name = e.Name("name");
-    spec.height = static_cast<int>(e.Integer("height", 16, 4320));
-    spec.bitrate = e.Amount("bitrate");
-    spec.price = e.Amount("price");
-    if (Status s = e.Finish(); !s) return MakeError(ErrorCode::kUpstream, s.error().message);
-    out.push_back(std::move(spec));
-  }
-  if (!r.ok()) {
+  auto offers = r.ok() ? ParseRenditionOffers(list, "stream.renditions")
+                       : Result<std::vector<RenditionOffer>>(r.Finish().error());
+  if (!offers) {
     return MakeError(ErrorCode::kUpstream,
-                     "the seller's renditions are malformed: " + r.Finish().error().message);
+                     "the seller's renditions are malformed: " + offers.error().message);
   }
+  for (RenditionOffer& offer : *offers) out.push_back({std::move(offer), ""});
   return out;
 }
 

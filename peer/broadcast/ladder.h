@@ -21,22 +21,17 @@
 
 #include "common/base/result.h"
 #include "common/media/hls_master.h"
+#include "common/protocol/rendition_offer.h"
 #include "common/wire/json.h"
 
 namespace tollstream {
 
-struct RenditionSpec {
-  std::string name;
-  int height = 0;        // pixels
-  uint64_t bitrate = 0;  // video, bits per second
-  uint64_t price = 0;    // tokens per segment
+// A rendition as the origin makes and offers it (its ToJson: how its
+// `stream` answer and its announcement describe it).
+struct RenditionSpec : RenditionOffer {
   // From a master playlist: its variant's media playlist, relative to the
   // master's directory ("": NAME/index.m3u8, as the node's ffmpeg writes).
   std::string playlist;
-
-  // {"name", "height", "bitrate", "price"}: how a stream's answer and its
-  // announcement describe it.
-  json ToJson() const;
 };
 
 // The renditions a seller's `stream` answer lists ("renditions", as

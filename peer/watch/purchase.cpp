@@ -78,12 +78,8 @@ void Purchase::Fail(std::string why, bool failed) {
 
 bool Purchase::Open(uint64_t max_segments, std::optional<uint64_t> from, int64_t lifetime,
                     std::vector<RenditionPrice> renditions) {
-  uint64_t price = m_source.price;
-  if (!renditions.empty()) {
-    price = 0;
-    for (const RenditionPrice& r : renditions) price = std::max(price, r.price);
-    m_asked = renditions.front().name;
-  }
+  uint64_t price = TopPrice(renditions, m_source.price);
+  if (!renditions.empty()) m_asked = renditions.front().name;
   m_contract.terms = ContractTerms{*m_tracker.tracker(),
                                    m_key.public_key(),
                                    m_source.key,

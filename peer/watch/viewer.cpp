@@ -244,11 +244,7 @@ Status Viewer::Keep(Buying& b, const SegmentStatement& st, const std::string& by
 
 Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& stop) {
   std::vector<RenditionPrice> renditions = ContractRenditions(b);
-  uint64_t price = b.source->price;
-  if (!renditions.empty()) {
-    price = 0;
-    for (const RenditionPrice& r : renditions) price = std::max(price, r.price);
-  }
+  uint64_t price = TopPrice(renditions, b.source->price);
   b.price = price;
   b.paid = 0;
   uint64_t max_segments = ContractSegments(BudgetLeft(), price, m_config.contract_segments);

@@ -8,8 +8,6 @@
 //   ladder_bench [--quick]
 #include <sys/resource.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "peer/broadcast/ladder.h"
@@ -25,31 +23,16 @@ namespace {
 
 constexpr const char* kLadder = "360p:1500k,240p:700k,144p:250k";
 
-// CPU seconds of process `pid`, and with `children` of those it has waited for.
-double CpuOf(pid_t pid, bool children) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;  // state … cmajflt
-  double utime = 0, stime = 0, cutime = 0, cstime = 0;
-  fields >> utime >> stime >> cutime >> cstime;
-  double ticks = utime + stime + (children ? cutime + cstime : 0);
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 // Whether process `pid` has a child alive (or not yet waited for).
 bool HasChild(pid_t pid) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::ifstream in(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(in, line) || line.rfind(')') == std::string::npos) continue;
-    std::istringstream fields(line.substr(line.rfind(')') + 2));
-    std::string state;
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     pid_t parent = 0;
-    fields >> state >> parent;
-    if (parent == pid) return true;
+    if (ProcessCpuSeconds(static_cast<pid_t>(std::stol(name)), false, &parent) >= 0 &&
+        parent == pid) {
+      return true;
+    }
   }
   return false;
 }
@@ -70,29 +53,9 @@ int main(int argc, char** argv) {
   int seconds = quick ? 6 : 20;
   TempDir dir;
   std::string source = dir / "source.mp4";
-  auto [made, made_out] = RunCommand({"/usr/bin/ffmpeg",
-                                      "-hide_banner",
-                                      "-loglevel",
-                                      "error",
-                                      "-nostdin",
-                                      "-f",
-                                      "lavfi",
-                                      "-i",
-                                      "testsrc=size=640x360:rate=25",
-                                      "-f",
-                                      "lavfi",
-                                      "-i",
-                                      "sine=frequency=440:sample_rate=44100",
-                                      "-t",
-                                      std::to_string(seconds),
-                                      "-c:v",
-                                      "libx264",
-                                      "-preset",
-                                      "veryfast",
-                                      "-c:a",
-                                      "aac",
-                                      source},
-                                     std::chrono::minutes(5));
+  auto make = TestPatternArgs(seconds, false, "testsrc=size=640x360:rate=25");
+  make.insert(make.end(), {"-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", source});
+  auto [made, made_out] = RunCommand(make, std::chrono::minutes(5));
   if (made != 0) {
     std::fprintf(stderr, "ffmpeg could not make the source: %s\n", made_out.c_str());
     return 1;
@@ -122,7 +85,7 @@ int main(int argc, char** argv) {
   BroadcasterProcess node(t, b, "ladder", 6, {"--source", source, "--renditions", kLadder},
                           dir / "b.log");
   // Its start (key, tracker handshake, first announcement) is not the ladder's cost.
-  double node_start = CpuOf(node.process.pid(), false);
+  double node_start = ProcessCpuSeconds(node.process.pid());
   auto client = t.NewClient();
   BroadcasterClient api(node.url, KeyPair::Generate(), *client->tracker(), b.key.public_key(),
                         client->clock_offset());
@@ -142,7 +105,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the node's stream did not end, or its ffmpeg did not\n");
     return 1;
   }
-  double node_cpu = CpuOf(node.process.pid(), true) - node_start;
+  double node_cpu = ProcessCpuSeconds(node.process.pid(), /*reaped=*/true) - node_start;
   node.process.Signal(SIGINT);
   node.process.Wait(std::chrono::seconds(30));
 

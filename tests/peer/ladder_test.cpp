@@ -72,10 +72,7 @@ TEST_CASE("one ffmpeg makes every rendition, their segments aligned") {
   TempDir tmp;
   std::filesystem::path root = tmp.path();
   std::string source = (root / "source.mp4").string();
-  auto args = TestPatternArgs(9, /*realtime=*/false);
-  args.insert(args.end(), {"-c:v", "libx264", "-c:a", "aac", source});
-  auto [made, made_out] = RunCommand(args, 120s);
-  REQUIRE_MESSAGE(made == 0, made_out);
+  MakeTestClip(source, 9);
 
   auto ladder = *ParseRenditions("240p:600k,144p:200k,96p:100k");
   EncoderInput input;

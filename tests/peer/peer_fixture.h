@@ -49,12 +49,14 @@ inline std::vector<std::string> HlsOutputArgs(const std::string& dir) {
           dir + "/index.m3u8"};
 }
 
-inline std::vector<std::string> TestPatternArgs(int seconds, bool realtime) {
+// `video`: lavfi's description of the picture.
+inline std::vector<std::string> TestPatternArgs(
+    int seconds, bool realtime, const std::string& video = "testsrc=size=320x240:rate=25") {
   std::vector<std::string> args = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error",
                                    "-nostdin"};
   if (realtime) args.push_back("-re");
   std::vector<std::string> inputs = {"-f", "lavfi",
-                                     "-i", "testsrc=size=320x240:rate=25",
+                                     "-i", video,
                                      "-f", "lavfi",
                                      "-i", "sine=frequency=440:sample_rate=44100",
                                      "-t", std::to_string(seconds)};
@@ -68,6 +70,18 @@ inline void MakeTestVideo(const std::string& dir, int seconds) {
   auto args = TestPatternArgs(seconds, false);
   auto out = HlsOutputArgs(dir);
   args.insert(args.end(), out.begin(), out.end());
+  auto [status, text] = RunCommand(args, 120s);
+  REQUIRE_MESSAGE(status == 0, "ffmpeg failed: " << text);
+}
+
+// A file `path` of `seconds` of the test pattern (`video`) and a tone,
+// H.264/AAC made with `codecs` (default: ffmpeg's), for --source.
+inline void MakeTestClip(const std::string& path, int seconds,
+                         const std::string& video = "testsrc=size=320x240:rate=25",
+                         std::vector<std::string> codecs = {"-c:v", "libx264", "-c:a", "aac"}) {
+  auto args = TestPatternArgs(seconds, false, video);
+  args.insert(args.end(), codecs.begin(), codecs.end());
+  args.push_back(path);
   auto [status, text] = RunCommand(args, 120s);
   REQUIRE_MESSAGE(status == 0, "ffmpeg failed: " << text);
 }

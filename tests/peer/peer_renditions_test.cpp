@@ -15,13 +15,40 @@
 namespace tollstream::test {
 namespace {
 
-// From a viewer's "settled: paid X for N segments, ..." line: {X, N}.
-std::pair<uint64_t, uint64_t> Settled(const Process& viewer) {
-  std::smatch m;
-  std::string said = viewer.output();
-  REQUIRE_MESSAGE(
-      std::regex_search(said, m, std::regex("settled: paid (\\d+) for (\\d+) segments")), said);
-  return {std::stoull(m[1]), std::stoull(m[2])};
+// Each match of `pattern` in `text`: its groups (1 on).
+std::vector<std::vector<std::string>> Matches(const std::string& text, const std::string& pattern) {
+  std::vector<std::vector<std::string>> out;
+  std::regex re(pattern);
+  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
+    out.emplace_back();
+    for (size_t g = 1; g < it->size(); ++g) out.back().push_back((*it)[g]);
+  }
+  return out;
+}
+
+// From a viewer's "settled: paid X for N segments, ..." lines: {X, N} of
+// the first (X counts every contract settled so far: the last is the total).
+std::pair<uint64_t, uint64_t> Settled(const Process& viewer, bool last = false) {
+  auto settled = Matches(viewer.output(), "settled: paid (\\d+) for (\\d+) segments");
+  REQUIRE_MESSAGE(!settled.empty(), viewer.output());
+  const auto& m = last ? settled.back() : settled.front();
+  return {std::stoull(m[0]), std::stoull(m[1])};
+}
+
+// The locks of the contracts the viewer opened, in order.
+std::vector<uint64_t> Locks(const Process& viewer) {
+  std::vector<uint64_t> out;
+  for (const auto& m :
+       Matches(viewer.output(), "opened \\(confirmed by the tracker\\): lock (\\d+)"))
+    out.push_back(std::stoull(m[0]));
+  return out;
+}
+
+// Whether `done` holds within `most`, asked every 100 ms.
+bool WaitUntil(const std::function<bool()>& done, std::chrono::seconds most) {
+  auto deadline = std::chrono::steady_clock::now() + most;
+  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  return done();
 }
 
 // The height of the video `file` holds.
@@ -36,10 +63,7 @@ int HeightOf(const std::string& file) {
 
 TEST_CASE("three renditions from one source: each viewer pays its rendition's price, exactly") {
   TempDir dir;
-  auto args = TestPatternArgs(8, /*realtime=*/false);
-  args.insert(args.end(), {"-c:v", "libx264", "-c:a", "aac", dir / "clip.mp4"});
-  auto [made, made_out] = RunCommand(args, 120s);
-  REQUIRE_MESSAGE(made == 0, made_out);
+  MakeTestClip(dir / "clip.mp4", 8);
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile top = NewKeyFile(dir / "top.key");
@@ -184,10 +208,7 @@ TEST_CASE("an encoder's master playlist in --hls-dir: its variants are sold as r
 
 TEST_CASE("a page pin: the next contract buys that rendition alone; auto, one of all again") {
   TempDir dir;
-  auto args = TestPatternArgs(50, /*realtime=*/false);
-  args.insert(args.end(), {"-c:v", "libx264", "-c:a", "aac", dir / "clip.mp4"});
-  auto [made, made_out] = RunCommand(args, 120s);
-  REQUIRE_MESSAGE(made == 0, made_out);
+  MakeTestClip(dir / "clip.mp4", 50);
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile c = NewKeyFile(dir / "c.key");
@@ -202,21 +223,8 @@ TEST_CASE("a page pin: the next contract buys that rendition alone; auto, one of
   httplib::Client http(page);
   httplib::Headers control = {{"X-Tollstream-Control", "1"}, {"Origin", page}};
   auto said = [&] { return viewer.process.output(); };
-  auto locks = [&] {
-    std::vector<uint64_t> out;
-    std::string text = said();
-    std::regex opened("opened \\(confirmed by the tracker\\): lock (\\d+)");
-    for (std::sregex_iterator it(text.begin(), text.end(), opened), end; it != end; ++it) {
-      out.push_back(std::stoull((*it)[1]));
-    }
-    return out;
-  };
-  auto wait_for = [&](const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (!done() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(100ms);
-    return done();
-  };
+  auto locks = [&] { return Locks(viewer.process); };
+  auto wait_for = [&](const std::function<bool()>& done) { return WaitUntil(done, 60s); };
   REQUIRE(viewer.process.WaitForLine("segment ", 60s).has_value());
   REQUIRE(locks() == std::vector<uint64_t>{54});
   auto pinned = http.Post("/api/rendition", control, R"({"rendition":"96p"})", "application/json");
@@ -226,10 +234,7 @@ TEST_CASE("a page pin: the next contract buys that rendition alone; auto, one of
   REQUIRE(wait_for([&] { return locks().size() >= 2; }));
   // All the budget left but its charge of 1: at the top price it would lock
   // a multiple of 6.
-  std::smatch first;
-  std::string text = said();
-  REQUIRE(std::regex_search(text, first, std::regex("settled: paid (\\d+) for")));
-  CHECK(locks()[1] == 60 - std::stoull(first[1]) - 1);
+  CHECK(locks()[1] == 60 - Settled(viewer.process).first - 1);
   CHECK(locks()[1] % 6 != 0);
   // It buys 96p under it.
   size_t before = said().size();
@@ -252,31 +257,8 @@ TEST_CASE("a page pin: the next contract buys that rendition alone; auto, one of
 TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up once it lifts") {
   TempDir dir;
   // Noise keeps x264 at each rendition's bitrate: sizes as named.
-  auto [made, made_out] = RunCommand({"/usr/bin/ffmpeg",
-                                      "-hide_banner",
-                                      "-loglevel",
-                                      "error",
-                                      "-f",
-                                      "lavfi",
-                                      "-i",
-                                      "testsrc=size=320x240:rate=25,noise=alls=30:allf=t",
-                                      "-f",
-                                      "lavfi",
-                                      "-i",
-                                      "sine=frequency=440:sample_rate=44100",
-                                      "-t",
-                                      "60",
-                                      "-c:v",
-                                      "libx264",
-                                      "-preset",
-                                      "ultrafast",
-                                      "-qp",
-                                      "10",
-                                      "-c:a",
-                                      "aac",
-                                      dir / "noise.mp4"},
-                                     120s);
-  REQUIRE_MESSAGE(made == 0, made_out);
+  MakeTestClip(dir / "noise.mp4", 60, "testsrc=size=320x240:rate=25,noise=alls=30:allf=t",
+               {"-c:v", "libx264", "-preset", "ultrafast", "-qp", "10", "-c:a", "aac"});
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile c = NewKeyFile(dir / "c.key");
@@ -295,39 +277,32 @@ TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up o
   // What the viewer bought, segment by segment: {seq, rendition}.
   auto bought = [&] {
     std::vector<std::pair<uint64_t, std::string>> out;
-    std::string said = viewer.process.output();
-    std::regex line("segment (\\d+) \\d+ bytes of (\\w+): bought");
-    for (std::sregex_iterator it(said.begin(), said.end(), line), end; it != end; ++it) {
-      out.emplace_back(std::stoull((*it)[1]), (*it)[2]);
-    }
+    for (const auto& m :
+         Matches(viewer.process.output(), "segment (\\d+) \\d+ bytes of (\\w+): bought"))
+      out.emplace_back(std::stoull(m[0]), m[1]);
     return out;
   };
-  auto wait_until = [&](const std::function<bool()>& done, std::chrono::seconds most) {
-    auto deadline = std::chrono::steady_clock::now() + most;
-    while (!done() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(100ms);
-    return done();
-  };
+
   // Unthrottled, it buys the top rendition.
-  REQUIRE(wait_until([&] { return bought().size() >= 2; }, 60s));
+  REQUIRE(WaitUntil([&] { return bought().size() >= 2; }, 60s));
   CHECK(bought().back().second == "240p");
 
   // 80 kB/s carries 144p (about 107 kB a segment) but not 240p (about 330 kB).
   size_t before = bought().size();
   link.SetRate(80'000);
-  REQUIRE(wait_until([&] { return bought().back().second != "240p"; }, 30s));
+  REQUIRE(WaitUntil([&] { return bought().back().second != "240p"; }, 30s));
   auto after = bought();
   size_t top_after = 0;
   for (size_t i = before; i < after.size(); ++i) top_after += after[i].second == "240p";
   CHECK_MESSAGE(top_after <= 2, "240p segments after the throttle: " << top_after);
   // It stays below while the link is slow.
   size_t down_at = bought().size();
-  REQUIRE(wait_until([&] { return bought().size() >= down_at + 3; }, 30s));
+  REQUIRE(WaitUntil([&] { return bought().size() >= down_at + 3; }, 30s));
   for (size_t i = down_at; i < bought().size(); ++i) CHECK(bought()[i].second != "240p");
 
   // The throttle lifts: back up to the top.
   link.SetRate(0);
-  REQUIRE(wait_until([&] { return bought().back().second == "240p"; }, 40s));
+  REQUIRE(WaitUntil([&] { return bought().back().second == "240p"; }, 40s));
 
   // The page pins a quality: bought from the segment after the next, and
   // kept though the link would carry more; the figures say it, with the
@@ -342,7 +317,7 @@ TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up o
   REQUIRE(pinned);
   CHECK(pinned->status == 200);
   size_t pinned_at = bought().size();
-  REQUIRE(wait_until([&] { return bought().size() >= pinned_at + 4; }, 30s));
+  REQUIRE(WaitUntil([&] { return bought().size() >= pinned_at + 4; }, 30s));
   for (size_t i = pinned_at + 2; i < bought().size(); ++i) CHECK(bought()[i].second == "96p");
   json figures = json::parse(*HttpGet(page + "/api/status"));
   CHECK(figures["rendition"] == "96p");
@@ -365,20 +340,8 @@ TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up o
     sequence += " " + std::to_string(seq) + ":" + rendition;
   }
   MESSAGE("bought, in order:" << sequence);
-  std::string said = viewer.process.output();
-  size_t contracts = 0;
-  for (size_t at = 0;
-       (at = said.find(" opened (confirmed by the tracker)", at)) != std::string::npos; ++at) {
-    ++contracts;
-  }
-  expected += 6 * contracts;
-  std::smatch m;
-  std::string last_settled;
-  std::regex settled("settled: paid (\\d+) for (\\d+) segments");
-  for (std::sregex_iterator it(said.begin(), said.end(), settled), end; it != end; ++it) {
-    last_settled = (*it)[1];
-  }
-  CHECK(std::stoull(last_settled) == expected);
+  expected += 6 * Locks(viewer.process).size();  // each contract's charge at the top price
+  CHECK(Settled(viewer.process, /*last=*/true).first == expected);
   CHECK(Balance(t, c.address()) == 1000 - expected);
   // The segments follow one another, whatever their rendition, and ffmpeg
   // decodes them all as one stream.

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "common/protocol/contract.h"
+#include "common/protocol/rendition_offer.h"
 #include "common/wire/fields.h"
 #include "tracker/ledger_pages.h"
 #include "tracker/methods/methods.h"
@@ -32,25 +33,15 @@ bool IsHttpUrl(std::string_view url) {
 // price}, names distinct, the highest price the announced `price` (the
 // announcement's order kept). Errors: kInvalidField.
 Result<json> AnnouncedRenditions(const json& list, uint64_t price) {
+  auto offers = ParseRenditionOffers(list, "params.renditions");
+  if (!offers) return offers.error();
   json out = json::array();
   uint64_t top = 0;
-  std::vector<std::string> names;
-  for (size_t i = 0; i < list.size(); ++i) {
-    std::string where = "params.renditions[" + std::to_string(i) + "]";
-    ObjectReader e(list[i], where);
-    std::string name = e.Name("name");
-    int64_t height = e.Integer("height", 16, 4320);
-    uint64_t bitrate = e.Amount("bitrate");
-    uint64_t each = e.Amount("price");
-    if (Status s = e.Finish(); !s) return s.error();
-    if (std::find(names.begin(), names.end(), name) != names.end()) {
-      return MakeError(ErrorCode::kInvalidField, where + ".name is listed twice");
-    }
-    names.push_back(name);
-    top = std::max(top, each);
-    out.push_back({{"name", name}, {"height", height}, {"bitrate", bitrate}, {"price", each}});
+  for (const RenditionOffer& offer : *offers) {
+    top = std::max(top, offer.price);
+    out.push_back(offer.ToJson());
   }
-  if (!list.empty() && top != price) {
+  if (!offers->empty() && top != price) {
     return MakeError(
         ErrorCode::kInvalidField,
         "params.price must be the highest of its renditions' prices, " + std::to_string(top));
