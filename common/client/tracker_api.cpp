@@ -44,10 +44,28 @@ std::optional<Listing> ReadListing(const json& entry) {
   if (!origin || !url || !price || !income) return std::nullopt;
   auto since = static_cast<int64_t>(
       std::min<uint64_t>(FindAmount(entry, "since").value_or(0), uint64_t{1} << 62));
-  return Listing{*broadcaster, *origin, *url, *price, *income, since};
+  Listing listing{*broadcaster, *origin, *url, *price, *income, since, {}};
+  if (auto list = entry.find("renditions"); list != entry.end()) {
+    auto offers =
+        list->is_array()
+            ? ParseRenditionOffers(*list, "renditions")
+            : Result<std::vector<RenditionOffer>>(MakeError(ErrorCode::kUpstream, "not a list"));
+    if (!offers) return std::nullopt;
+    listing.renditions = std::move(*offers);
+  }
+  return listing;
 }
 
 }  // namespace
+
+std::optional<uint64_t> Listing::DearestWithin(uint64_t most) const {
+  if (renditions.empty()) return price <= most ? std::optional<uint64_t>(price) : std::nullopt;
+  std::optional<uint64_t> dearest;
+  for (const RenditionOffer& r : renditions) {
+    if (r.price <= most && (!dearest || r.price > *dearest)) dearest = r.price;
+  }
+  return dearest;
+}
 
 Result<std::unique_ptr<TrackerClient>> ConnectTracker(const std::string& url, const KeyPair& key) {
   auto client = std::make_unique<TrackerClient>(url, key);

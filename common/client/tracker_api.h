@@ -15,6 +15,7 @@
 #include "common/base/result.h"
 #include "common/client/tracker_client.h"
 #include "common/crypto/keys.h"
+#include "common/protocol/rendition_offer.h"
 #include "common/wire/json.h"
 
 namespace tollstream {
@@ -34,7 +35,12 @@ struct Listing {
   uint64_t price = 0;
   std::string income_address;
   int64_t since = 0;  // unix seconds: when first announced (0: not said)
+  // The renditions it sells, the top one first (none: one quality at `price`).
+  std::vector<RenditionOffer> renditions;
   bool relay() const { return origin != broadcaster; }
+  // The dearest segment it sells at no more than `most`: `price`, or of
+  // its renditions the dearest within `most`; nullopt when none is.
+  std::optional<uint64_t> DearestWithin(uint64_t most) const;
 };
 
 // What `announce` publishes (ttl 0 withdraws).

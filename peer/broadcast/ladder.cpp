@@ -173,6 +173,28 @@ Result<std::vector<RenditionSpec>> PricedRenditions(std::string_view named, uint
   return ladder;
 }
 
+Result<std::vector<RenditionSpec>> PickRenditions(const std::vector<RenditionSpec>& sold,
+                                                  std::string_view asked) {
+  if (asked == "all") return sold;
+  std::vector<std::string_view> names = Split(asked, ',');
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty() ||
+        std::find(names.begin(), names.begin() + i, names[i]) != names.begin() + i) {
+      return MakeError(ErrorCode::kInvalidField,
+                       "renditions: '" + std::string(asked) + "' names none, or one twice");
+    }
+    if (std::none_of(sold.begin(), sold.end(),
+                     [&](const RenditionSpec& r) { return r.name == names[i]; })) {
+      return MakeError(ErrorCode::kNotFound, "no rendition " + std::string(names[i]) + " is sold");
+    }
+  }
+  std::vector<RenditionSpec> out;
+  for (const RenditionSpec& r : sold) {
+    if (std::find(names.begin(), names.end(), r.name) != names.end()) out.push_back(r);
+  }
+  return out;
+}
+
 std::vector<std::string> H264Arguments(int segment_seconds) {
   return {"-c:v",
           "libx264",

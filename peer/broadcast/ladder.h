@@ -58,6 +58,12 @@ Status PriceRenditions(std::vector<RenditionSpec>& renditions, uint64_t top_pric
 // a height out of 16 to 4320; two of one name; more than kMaxRenditions).
 Result<std::vector<RenditionSpec>> RenditionsOfMaster(std::vector<HlsVariant> variants);
 
+// Of the renditions `sold`, those `asked`: "all", or names separated by
+// commas; in the order sold. Errors: kNotFound (a name not sold),
+// kInvalidField (none named, or one twice).
+Result<std::vector<RenditionSpec>> PickRenditions(const std::vector<RenditionSpec>& sold,
+                                                  std::string_view asked);
+
 // ParseRenditions of `named`, then PriceRenditions.
 Result<std::vector<RenditionSpec>> PricedRenditions(std::string_view named, uint64_t top_price,
                                                     std::string_view prices);

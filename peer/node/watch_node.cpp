@@ -49,6 +49,48 @@ Status WatchNode::ResolveOrigin() {
   return Status::Ok();
 }
 
+Status WatchNode::ResolveRelayLadder() {
+  if (!m_options.relay || m_options.relay_renditions.empty()) return Status::Ok();
+  auto tracker = ConnectTracker(m_options.tracker_url, m_key);
+  if (!tracker) return tracker.error();
+  auto ladder = tollstream::ResolveRelayLadder(
+      TrackerApi(**tracker), m_options.stream, m_options.origin, m_options.relay_renditions,
+      m_options.relay->price, m_options.relay_rendition_prices,
+      std::chrono::seconds(m_options.wait_for_stream_seconds));
+  if (!ladder) return ladder.error();
+  m_options.origin = m_options.relay->origin = ladder->origin;
+  m_options.relay->renditions = ladder->renditions;
+  m_options.rendition = ladder->renditions.front().name;
+  for (size_t i = 0; i < ladder->renditions.size(); ++i) {
+    const RenditionSpec& r = ladder->renditions[i];
+    Say("relay rendition " + r.name + ": bought at " + std::to_string(ladder->origin_prices[i]) +
+        ", sold at " + std::to_string(r.price) + " a segment");
+  }
+  m_ladder = std::move(*ladder);
+  return Status::Ok();
+}
+
+void WatchNode::FeedRelay(ViewerConfig& config, Relay& relay,
+                          std::unique_ptr<LowerRenditionBuyers>& lower, std::mutex& spend_lock,
+                          const std::string& store_dir) {
+  config.on_segment = [&relay](const SegmentStatement& st, const std::string& bytes) {
+    relay.Add(st, bytes);
+  };
+  if (m_ladder && m_ladder->renditions.size() > 1) {
+    config.spend_lock = &spend_lock;
+    lower = std::make_unique<LowerRenditionBuyers>(m_key, config, *m_ladder, config.budget,
+                                                   std::filesystem::path(store_dir));
+    config.budget = lower->top_budget();
+    config.on_segment = [&relay, &lower](const SegmentStatement& st, const std::string& bytes) {
+      relay.Add(st, bytes);
+      lower->Start(st.seq);
+    };
+  }
+  config.on_finished = [&relay] { relay.SetFinished(); };
+  // The origin's "waiting for the streamer" is passed on to the relay's viewers.
+  config.on_note = [&relay](const std::string& note) { relay.seller().SetWaitNote(note); };
+}
+
 // The viewer buying now, if any, and whether the page may ask it to buy
 // again (a retry starts another viewer).
 class CurrentViewer {
@@ -117,6 +159,7 @@ ViewerConfig WatchNode::Config(EventFeed& feed, Metrics& metrics) const {
 Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   if (!m_options.stream.empty()) {
     if (Status resolved = ResolveOrigin(); !resolved) return resolved.error();
+    if (Status resolved = ResolveRelayLadder(); !resolved) return resolved.error();
   }
   ScratchDir scratch("tollstream-watch");
   std::string store_dir = m_options.store_dir.empty() ? scratch.path() : m_options.store_dir;
@@ -131,16 +174,13 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   DeclareProcessMetrics(metrics, "peer-watch");
   ViewerConfig config = Config(feed, metrics);
   std::unique_ptr<Relay> relay;
+  std::mutex spend_lock;                        // with lower renditions bought beside
+  std::unique_ptr<LowerRenditionBuyers> lower;  // stops before the relay
   if (m_options.relay) {
     auto opened = Relay::Open(m_key, *m_options.relay, feed, metrics);
     if (!opened) return opened.error();
     relay = std::move(*opened);
-    config.on_segment = [&relay](const SegmentStatement& st, const std::string& bytes) {
-      relay->Add(st, bytes);
-    };
-    config.on_finished = [&relay] { relay->SetFinished(); };
-    // The origin's "waiting for the streamer" is passed on to the relay's viewers.
-    config.on_note = [&relay](const std::string& note) { relay->seller().SetWaitNote(note); };
+    FeedRelay(config, *relay, lower, spend_lock, store_dir);
   }
   CurrentViewer current;
   PageChoices choices;
@@ -172,6 +212,8 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
     if (relay) relay->Start(*advertised);
     outcome = Buy(config, {local, current, choices, stop_buying, feed}, false);
   }
+  // The other renditions end with the stream, else with the top one's buying.
+  if (lower) lower->Finish(/*stop_now=*/!(outcome && outcome->stream_ended));
   if (outcome && outcome->stream_ended && relay) relay->End();
   if (outcome && !m_options.exit_at_end) {
     Say("serving what was bought until interrupted");

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -18,6 +20,7 @@
 #include "peer/node/stop_flag.h"
 #include "peer/peer_server.h"
 #include "peer/relay/relay.h"
+#include "peer/relay/relay_renditions.h"
 #include "peer/watch/viewer.h"
 
 namespace tollstream {
@@ -36,9 +39,13 @@ struct WatchOptions {
   std::string rendition;              // of a stream sold in several, the one to buy ("": the top)
   std::string origin_spec;            // --origin as a code or key prefix, resolved at start
   bool exit_at_end = false;
-  int64_t wait_for_stream_seconds = 0;       // for the stream to be announced (0: ask once)
-  int64_t reconnect_seconds = 30;            // a silent source is waited for, then looked for
-  std::optional<RelayOptions> relay;         // sell on what is bought
+  int64_t wait_for_stream_seconds = 0;  // for the stream to be announced (0: ask once)
+  int64_t reconnect_seconds = 30;       // a silent source is waited for, then looked for
+  std::optional<RelayOptions> relay;    // sell on what is bought
+  // With a relay: the origin's renditions to re-sell ("all", or names
+  // separated by commas; "": the one bought), and their prices for
+  // PriceRenditions ("": in proportion to bitrate from the relay's price).
+  std::string relay_renditions, relay_rendition_prices;
   std::optional<std::string> advertise_url;  // the relay's (default: the bound address)
 };
 
@@ -79,9 +86,17 @@ class WatchNode {
   // --origin given as a code or a key's first digits: the one origin it
   // names, from the tracker's directory.
   Status ResolveOrigin();
+  // With --relay-renditions: the renditions the relay re-sells and buys
+  // (m_ladder), and their origin.
+  Status ResolveRelayLadder();
+  // Sends what `config` buys to `relay` and, with several renditions,
+  // starts `lower` buying the others once the first segment is bought.
+  void FeedRelay(ViewerConfig& config, Relay& relay, std::unique_ptr<LowerRenditionBuyers>& lower,
+                 std::mutex& spend_lock, const std::string& store_dir);
 
   KeyPair m_key;
   WatchOptions m_options;
+  std::optional<RelayLadder> m_ladder;
 };
 
 }  // namespace tollstream

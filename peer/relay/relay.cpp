@@ -7,6 +7,13 @@
 
 namespace tollstream {
 
+Relay::Relay(RelayOptions options, SellerAccount account)
+    : m_options(std::move(options)), m_supply(m_options.origin), m_account(std::move(account)) {
+  for (size_t i = 1; i < m_options.renditions.size(); ++i) {
+    m_lower.push_back(std::make_unique<RelaySupply>(m_options.origin));
+  }
+}
+
 Result<std::unique_ptr<Relay>> Relay::Open(const KeyPair& key, RelayOptions options,
                                            EventFeed& feed, Metrics& metrics) {
   auto account = SellerAccount::Open(options.tracker_url, key, options.state_dir);
@@ -18,10 +25,36 @@ Result<std::unique_ptr<Relay>> Relay::Open(const KeyPair& key, RelayOptions opti
   terms.income_address = relay->m_account.income_address;
   terms.on_event = SayAndShow(feed, "relay: ");
   terms.metrics = &metrics;
+  for (size_t i = 0; i < relay->m_options.renditions.size(); ++i) {
+    terms.renditions.push_back(
+        {relay->m_options.renditions[i], i == 0 ? &relay->m_supply : relay->m_lower[i - 1].get()});
+  }
   relay->m_seller = std::make_unique<Broadcaster>(key, std::move(relay->m_account.tracker),
                                                   relay->m_supply, *relay->m_account.store, terms);
   relay->m_seller->CloseStored();
   return relay;
+}
+
+void Relay::Add(const SegmentStatement& statement, const std::string& bytes) {
+  for (size_t i = 1; i < m_options.renditions.size(); ++i) {
+    if (m_options.renditions[i].name == statement.rendition) {
+      m_lower[i - 1]->Add(statement, bytes);
+      return;
+    }
+  }
+  if (m_options.renditions.empty() || m_options.renditions[0].name == statement.rendition) {
+    m_supply.Add(statement, bytes);
+  }
+}
+
+void Relay::SetFinished() {
+  m_supply.SetFinished();
+  for (auto& lower : m_lower) lower->SetFinished();
+}
+
+void Relay::End() {
+  m_supply.End();
+  for (auto& lower : m_lower) lower->End();
 }
 
 Relay::~Relay() {
@@ -40,14 +73,11 @@ void Relay::Loop(const std::string& url) {
     m_seller->CloseQuiet();
     if (!m_supply.Info().available) continue;
     if (!m_announcer) {
-      m_announcer.emplace(*m_seller, AnnounceParams{m_options.stream,
-                                                    url,
-                                                    m_options.price,
-                                                    m_options.ttl,
-                                                    m_supply.origin(),
-                                                    "",
-                                                    "",
-                                                    {}});
+      json renditions;
+      for (const RenditionSpec& r : m_options.renditions) renditions.push_back(r.ToJson());
+      m_announcer.emplace(*m_seller,
+                          AnnounceParams{m_options.stream, url, m_options.price, m_options.ttl,
+                                         m_supply.origin(), "", "", std::move(renditions)});
     }
     auto tried = m_announcer->RenewIfDue();
     if (!tried) continue;

@@ -15,10 +15,12 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/observe/event_feed.h"
 #include "common/observe/metrics.h"
 #include "peer/broadcast/broadcaster.h"
+#include "peer/broadcast/ladder.h"
 #include "peer/node/announcer.h"
 #include "peer/node/seller_account.h"
 #include "peer/relay/relay_supply.h"
@@ -32,6 +34,10 @@ struct RelayOptions {
   int64_t ttl = 30;                 // of each announcement
   std::string state_dir;            // its open contracts and their last receipts
   std::optional<PublicKey> origin;  // else the origin of the first segment bought
+  // The origin's renditions it re-sells, the top one first, each at the
+  // relay's own price (`price` the top one's); none: one quality, the one
+  // bought, at `price`. Segments come in by their statement's rendition.
+  std::vector<RenditionSpec> renditions;
 };
 
 class Relay {
@@ -44,14 +50,13 @@ class Relay {
   // Stops the thread, if Stop() did not; settles nothing.
   ~Relay();
 
-  // A segment bought and checked, to sell on.
-  void Add(const SegmentStatement& statement, const std::string& bytes) {
-    m_supply.Add(statement, bytes);
-  }
+  // A segment bought and checked, to sell on (one of a rendition not
+  // re-sold is dropped).
+  void Add(const SegmentStatement& statement, const std::string& bytes);
   // Upstream, the stream is a finished recording.
-  void SetFinished() { m_supply.SetFinished(); }
+  void SetFinished();
   // Nothing more will come.
-  void End() { m_supply.End(); }
+  void End();
   // What viewers call (PeerServer::ServeSellerApi).
   Broadcaster& seller() { return *m_seller; }
 
@@ -62,12 +67,12 @@ class Relay {
   bool Stop();
 
  private:
-  Relay(RelayOptions options, SellerAccount account)
-      : m_options(std::move(options)), m_supply(m_options.origin), m_account(std::move(account)) {}
+  Relay(RelayOptions options, SellerAccount account);
   void Loop(const std::string& url);
 
   RelayOptions m_options;
-  RelaySupply m_supply;
+  RelaySupply m_supply;                               // the top rendition's, or the one quality's
+  std::vector<std::unique_ptr<RelaySupply>> m_lower;  // the other renditions'
   SellerAccount m_account;
   std::unique_ptr<Broadcaster> m_seller;
   std::optional<Announcer> m_announcer;  // once the origin is known

@@ -1,6 +1,7 @@
 #include "peer/watch/no_seller.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/base/ascii.h"
 
@@ -45,13 +46,23 @@ Error NoSellerError(const std::string& stream, const std::optional<PublicKey>& o
                     uint64_t budget, std::optional<uint64_t> max_price,
                     const std::vector<Listing>& listed, const std::vector<StreamEntry>& live) {
   if (!listed.empty()) {
-    uint64_t cheapest = listed.front().price;
-    for (const auto& l : listed) cheapest = std::min(cheapest, l.price);
+    uint64_t cheapest = UINT64_MAX;  // of every rendition
+    for (const auto& l : listed) {
+      cheapest = std::min(cheapest, l.price);
+      for (const auto& r : l.renditions) cheapest = std::min(cheapest, r.price);
+    }
     if (max_price && cheapest > *max_price) {
       return MakeError(ErrorCode::kInsufficientFunds,
                        "\"" + stream + "\" sells at " + std::to_string(cheapest) +
                            " a segment at the cheapest: more than --max-price " +
                            std::to_string(*max_price));
+    }
+    // What a contract of the cheapest seller would cost: its dearest
+    // segment within --max-price.
+    cheapest = UINT64_MAX;
+    for (const auto& l : listed) {
+      cheapest =
+          std::min(cheapest, l.DearestWithin(max_price.value_or(UINT64_MAX)).value_or(UINT64_MAX));
     }
     return MakeError(ErrorCode::kInsufficientFunds,
                      "\"" + stream + "\" sells at " + std::to_string(cheapest) +

@@ -249,13 +249,23 @@ Settlement Purchase::Settle() {
     auto status = tracker.Contract(m_id);
     if (status && status->state != "open") out.paid = status->paid;
   }
+  std::unique_lock<std::mutex> spending;
+  if (m_limits.spend_lock) spending = std::unique_lock(*m_limits.spend_lock);
   auto returned = tracker.CloseSpendAddress(m_spend_address);
+  if (spending) spending.unlock();
   if (returned) {
     out.returned = returned->paid_out;
     out.balance = returned->balance;
+  } else if (m_limits.spend_lock) {
+    m_hooks.on_event(
+        "the spend address is left to this key's other viewers: the last to settle "
+        "returns what is left (" +
+        returned.error().message + ")");
   } else {
     m_hooks.on_event("the deposit stays locked until the contract closes or expires: " +
                      returned.error().message);
+  }
+  if (!returned) {
     auto balance = tracker.Balance(AddressOf(m_key.public_key()));
     if (balance) out.balance = *balance;
   }

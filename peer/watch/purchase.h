@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,9 @@ struct PurchaseHooks {
 struct PurchaseLimits {
   std::chrono::seconds source_timeout{5};        // no answer this long, and another sells: fail
   std::chrono::seconds broadcaster_timeout{30};  // no answer this long: give the source up
+  // Held while settling closes the spend address: shared by viewers of one
+  // key that buy side by side (see ViewerConfig::spend_lock); null: none.
+  std::mutex* spend_lock = nullptr;
 };
 
 // What settling a purchase came to.

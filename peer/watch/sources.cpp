@@ -43,13 +43,24 @@ PublicKey LongestLive(const std::vector<Source>& sellers, const std::string& str
   return chosen;
 }
 
-// The sources among `listed` that ask at most `price` a segment.
-std::vector<Source> PricedWithin(const std::vector<Listing>& listed, uint64_t price) {
+// The sources among `listed` that sell segments within `max_price` (every
+// rendition above it left aside) at most `price` a segment.
+std::vector<Source> PricedWithin(const std::vector<Listing>& listed, uint64_t price,
+                                 std::optional<uint64_t> max_price) {
   std::vector<Source> out;
   for (const Listing& l : listed) {
-    if (l.price > price) continue;
-    out.push_back(Source{
-        l.broadcaster, l.url, l.price, l.income_address, l.origin, l.relay(), 0, l.since, {}});
+    auto most = l.DearestWithin(max_price.value_or(UINT64_MAX));
+    if (!most || *most > price) continue;
+    out.push_back(Source{l.broadcaster,
+                         l.url,
+                         l.price,
+                         *most,
+                         l.income_address,
+                         l.origin,
+                         l.relay(),
+                         0,
+                         l.since,
+                         {}});
   }
   return out;
 }
@@ -88,7 +99,7 @@ Result<std::vector<Listing>> SourceFinder::Listed() {
 Result<std::vector<Source>> SourceFinder::LookUp(uint64_t budget) {
   auto listed = Listed();
   if (!listed) return listed.error();
-  return PricedWithin(*listed, std::min(budget, m_max_price.value_or(budget)));
+  return PricedWithin(*listed, budget, m_max_price);
 }
 
 Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
@@ -100,7 +111,7 @@ Result<std::vector<Source>> SourceFinder::WaitForSellers(uint64_t budget,
     auto listed = Listed();
     if (!listed) return listed.error();
     // A first contract takes the opening charge and a segment: twice the price.
-    sellers = PricedWithin(*listed, std::min(budget / 2, m_max_price.value_or(budget)));
+    sellers = PricedWithin(*listed, budget / 2, m_max_price);
     if (!sellers.empty()) break;
     if (std::chrono::steady_clock::now() >= give_up) {
       std::vector<StreamEntry> live;
@@ -150,7 +161,7 @@ Result<Source> SourceFinder::Choose(uint64_t budget, std::vector<Source> sellers
     return MakeError(ErrorCode::kNotFound, "no other source of \"" + m_stream + "\" answers");
   }
   std::stable_sort(answered.begin(), answered.end(), [](const Source& a, const Source& b) {
-    return a.price != b.price ? a.price < b.price : a.probe_us < b.probe_us;
+    return a.most != b.most ? a.most < b.most : a.probe_us < b.probe_us;
   });
   return answered.front();
 }

@@ -1,7 +1,8 @@
 // The sources a viewer can buy a stream from: the live sellers the tracker
 // lists (the stream's origin and the relays that re-sell it), of one
 // origin, within a budget, and not given up. The best is the cheapest of
-// those that answer a probe, the faster first at the same price; a probe is
+// those that answer a probe (by the dearest segment the viewer would buy of
+// it), the faster first at the same price; a probe is
 // a signed answer of no padding, then one of 64 KiB (round trip and
 // throughput).
 //
@@ -29,7 +30,10 @@ namespace tollstream {
 struct Source {
   PublicKey key;
   std::string url;
-  uint64_t price = 0;
+  uint64_t price = 0;  // as announced: the dearest it sells
+  // The most a segment of it costs this viewer: `price`, or with --max-price
+  // the dearest of its renditions within it.
+  uint64_t most = 0;
   std::string income_address;
   PublicKey origin;
   bool relay = false;

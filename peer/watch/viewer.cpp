@@ -255,7 +255,12 @@ Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& sto
   }
   Purchase purchase(m_key, b.tracker, *b.node, *b.source, m_config.stream, Hooks(b),
                     PurchaseLimits{std::chrono::seconds(m_config.source_timeout_seconds),
-                                   std::chrono::seconds(m_config.broadcaster_timeout_seconds)});
+                                   std::chrono::seconds(m_config.broadcaster_timeout_seconds),
+                                   m_config.spend_lock});
+  // No other viewer of the key closes the spend address between this
+  // deposit and the contract it funds.
+  std::unique_lock<std::mutex> spending;
+  if (m_config.spend_lock) spending = std::unique_lock(*m_config.spend_lock);
   auto deposited = Deposit(b, purchase, max_segments);
   if (!deposited) {
     if (b.first) return deposited.error();
@@ -269,8 +274,11 @@ Result<Viewer::Step> Viewer::BuyContract(Buying& b, const std::atomic<bool>& sto
     max_segments = *deposited;
     m_in_spend = price * (max_segments + 1);
   }
-  if (purchase.Open(max_segments, b.from, ContractLifetime(max_segments, b.target, b.max_contract),
-                    std::move(renditions))) {
+  bool opened =
+      purchase.Open(max_segments, b.from, ContractLifetime(max_segments, b.target, b.max_contract),
+                    std::move(renditions));
+  if (spending) spending.unlock();
+  if (opened) {
     if (b.choice) purchase.Ask(b.choice->rendition().name);  // where the last contract left off
     m_contracts->Add();
     m_spent->Add(purchase.charged());

@@ -63,6 +63,12 @@ struct ViewerConfig {
   // The source's note while it has nothing new (PurchaseHooks::on_note).
   std::function<void(const std::string&)> on_note;
   bool wait_for_top_up = false;  // budget spent: wait for TopUp (or stop) instead of ending
+  // Shared by viewers of one key buying side by side (a relay buying
+  // several renditions), which share the key's spend address: held from a
+  // deposit until its contract is open, and while settling closes the
+  // address, so that none closes it under another's deposit (the last to
+  // settle returns what is left). Null: this viewer buys alone.
+  std::mutex* spend_lock = nullptr;
   // The most segments one contract covers; more are bought under follow-on
   // contracts. A source that dies with its contract open keeps that much
   // locked until the contract is released (expiry + the tracker's grace).

@@ -1,5 +1,5 @@
 // Which rendition the viewer buys, of a stream sold in several: those its
-// contracts may buy, the one each segment is asked for (RenditionChoice),
+// contracts may buy (within --max-price), the one each segment is asked for (RenditionChoice),
 // and the one the page pins.
 #include <algorithm>
 
@@ -14,7 +14,10 @@ void Viewer::ChooseRenditions(Buying& b) {
   if (!b.source->renditions.empty()) {
     std::vector<RenditionSpec> bought;
     for (const RenditionSpec& r : b.source->renditions) {
-      if (m_config.rendition.empty() || r.name == m_config.rendition) bought.push_back(r);
+      bool within = !m_config.max_price || r.price <= *m_config.max_price;
+      if (within && (m_config.rendition.empty() || r.name == m_config.rendition)) {
+        bought.push_back(r);
+      }
     }
     for (const RenditionSpec& r : bought) listed.push_back(r.ToJson());
     std::string pinned = m_config.rendition;

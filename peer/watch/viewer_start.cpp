@@ -49,6 +49,16 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
                    [&](const RenditionSpec& r) { return r.name == m_config.rendition; })) {
     usable = MakeError(ErrorCode::kNotFound, "the source sells no rendition " + m_config.rendition);
   }
+  if (usable && m_config.max_price && !renditions->empty() &&
+      std::none_of(renditions->begin(), renditions->end(), [&](const RenditionSpec& r) {
+        return r.price <= *m_config.max_price &&
+               (m_config.rendition.empty() || r.name == m_config.rendition);
+      })) {
+    usable = MakeError(ErrorCode::kInsufficientFunds,
+                       "the source sells no rendition" +
+                           (m_config.rendition.empty() ? "" : " " + m_config.rendition) +
+                           " within --max-price " + std::to_string(*m_config.max_price));
+  }
   if (!usable) {
     if (b.first && !b.finder.HasOther(m_config.budget, s.key)) return usable.error();
     Event("giving up " + s.key.ToHex() + ": " + usable.error().message);

@@ -36,7 +36,7 @@ TEST_CASE("the error names the cause: no such stream, another origin, or the pri
                                     " is live; other origins sell that name: code " +
                                     KeyCode(other));
 
-  Listing dear{other, other, "http://127.0.0.1:1", 60, std::string(64, 'a'), 0};
+  Listing dear{other, other, "http://127.0.0.1:1", 60, std::string(64, 'a'), 0, {}};
   Listing dearer = dear;
   dearer.price = 90;
   Error price = NoSellerError("live", std::nullopt, 100, std::nullopt, {dearer, dear}, live);
@@ -49,6 +49,22 @@ TEST_CASE("the error names the cause: no such stream, another origin, or the pri
   CHECK(capped.code == ErrorCode::kInsufficientFunds);
   CHECK(capped.message ==
         "\"live\" sells at 60 a segment at the cheapest: more than --max-price 50");
+
+  // Sold in renditions: what counts is the cheapest rendition, and, within
+  // --max-price, the dearest one a contract would buy.
+  Listing ladder = dear;
+  ladder.renditions = {
+      {"720p", 720, 3000000, 60}, {"360p", 360, 800000, 20}, {"144p", 144, 200000, 5}};
+  Error below = NoSellerError("live", std::nullopt, 1000, 4, {ladder}, live);
+  CHECK(below.message == "\"live\" sells at 5 a segment at the cheapest: more than --max-price 4");
+  Error within = NoSellerError("live", std::nullopt, 30, 25, {ladder}, live);
+  CHECK(within.message.starts_with(
+      "\"live\" sells at 20 a segment at the cheapest; a contract takes 40"));
+  CHECK(ladder.DearestWithin(25) == 20u);
+  CHECK(ladder.DearestWithin(4) == std::nullopt);
+  CHECK(ladder.DearestWithin(1000) == 60u);
+  CHECK(dear.DearestWithin(59) == std::nullopt);
+  CHECK(dear.DearestWithin(60) == 60u);
 }
 
 }  // namespace tollstream::test

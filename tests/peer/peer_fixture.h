@@ -22,31 +22,20 @@ namespace tollstream::test {
 
 using namespace std::chrono_literals;
 
+// ffmpeg arguments, after the video codec's, for keyframes every 2 s, AAC,
+// and HLS of 2-second segments, every one kept in the playlist.
+inline std::vector<std::string> TwoSecondHlsArgs() {
+  return {"-g", "50",  "-sc_threshold", "0", "-keyint_min",    "50", "-c:a", "aac",
+          "-f", "hls", "-hls_time",     "2", "-hls_list_size", "0"};
+}
+
 // ffmpeg arguments that make H.264/AAC HLS with 2-second segments.
 inline std::vector<std::string> HlsOutputArgs(const std::string& dir) {
-  return {"-c:v",
-          "libx264",
-          "-preset",
-          "veryfast",
-          "-pix_fmt",
-          "yuv420p",
-          "-g",
-          "50",
-          "-keyint_min",
-          "50",
-          "-sc_threshold",
-          "0",
-          "-c:a",
-          "aac",
-          "-f",
-          "hls",
-          "-hls_time",
-          "2",
-          "-hls_list_size",
-          "0",
-          "-hls_segment_filename",
-          dir + "/seg%03d.ts",
-          dir + "/index.m3u8"};
+  std::vector<std::string> args = {"-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"};
+  auto hls = TwoSecondHlsArgs();
+  args.insert(args.end(), hls.begin(), hls.end());
+  args.insert(args.end(), {"-hls_segment_filename", dir + "/seg%03d.ts", dir + "/index.m3u8"});
+  return args;
 }
 
 // `video`: lavfi's description of the picture.
@@ -62,6 +51,40 @@ inline std::vector<std::string> TestPatternArgs(
                                      "-t", std::to_string(seconds)};
   args.insert(args.end(), inputs.begin(), inputs.end());
   return args;
+}
+
+// An encoder's finished ladder in `hls`: a master playlist, master.m3u8,
+// of one variant per {video bitrate, height} (height 0: the source's 240),
+// each in hls/vN/index.m3u8, their 2 s segments aligned.
+inline void MakeHlsLadder(const std::string& hls, int seconds,
+                          const std::vector<std::pair<std::string, int>>& variants) {
+  auto args = TestPatternArgs(seconds, /*realtime=*/false);
+  std::string n = std::to_string(variants.size());
+  std::string graph = "[0:v]split=" + n;
+  std::string streams;
+  for (size_t i = 0; i < variants.size(); ++i) graph += "[s" + std::to_string(i) + "]";
+  for (size_t i = 0; i < variants.size(); ++i) {
+    std::string v = std::to_string(i);
+    int height = variants[i].second;
+    graph += ";[s" + v + "]" + (height > 0 ? "scale=-2:" + std::to_string(height) : "null") + "[v" +
+             v + "]";
+    streams += (i > 0 ? " v:" : "v:") + v + ",a:" + v;
+  }
+  args.insert(args.end(), {"-filter_complex", graph});
+  for (size_t i = 0; i < variants.size(); ++i)
+    args.insert(args.end(), {"-map", "[v" + std::to_string(i) + "]"});
+  for (size_t i = 0; i < variants.size(); ++i) args.insert(args.end(), {"-map", "1:a"});
+  args.insert(args.end(), {"-c:v", "libx264"});
+  for (size_t i = 0; i < variants.size(); ++i) {
+    args.insert(args.end(), {"-b:v:" + std::to_string(i), variants[i].first});
+  }
+  auto hls_args = TwoSecondHlsArgs();
+  args.insert(args.end(), hls_args.begin(), hls_args.end());
+  args.insert(args.end(),
+              {"-master_pl_name", "master.m3u8", "-var_stream_map", streams,
+               "-hls_segment_filename", hls + "/v%v/seg%03d.ts", hls + "/v%v/index.m3u8"});
+  auto [status, text] = RunCommand(args, 120s);
+  REQUIRE_MESSAGE(status == 0, "ffmpeg failed: " << text);
 }
 
 // A finished HLS stream of `seconds` seconds in `dir`.

@@ -9,57 +9,11 @@
 
 #include "peer/watch/broadcaster_client.h"
 #include "tests/peer/peer_fixture.h"
+#include "tests/peer/rendition_output.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/throttling_proxy.h"
 
 namespace tollstream::test {
-namespace {
-
-// Each match of `pattern` in `text`: its groups (1 on).
-std::vector<std::vector<std::string>> Matches(const std::string& text, const std::string& pattern) {
-  std::vector<std::vector<std::string>> out;
-  std::regex re(pattern);
-  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
-    out.emplace_back();
-    for (size_t g = 1; g < it->size(); ++g) out.back().push_back((*it)[g]);
-  }
-  return out;
-}
-
-// From a viewer's "settled: paid X for N segments, ..." lines: {X, N} of
-// the first (X counts every contract settled so far: the last is the total).
-std::pair<uint64_t, uint64_t> Settled(const Process& viewer, bool last = false) {
-  auto settled = Matches(viewer.output(), "settled: paid (\\d+) for (\\d+) segments");
-  REQUIRE_MESSAGE(!settled.empty(), viewer.output());
-  const auto& m = last ? settled.back() : settled.front();
-  return {std::stoull(m[0]), std::stoull(m[1])};
-}
-
-// The locks of the contracts the viewer opened, in order.
-std::vector<uint64_t> Locks(const Process& viewer) {
-  std::vector<uint64_t> out;
-  for (const auto& m :
-       Matches(viewer.output(), "opened \\(confirmed by the tracker\\): lock (\\d+)"))
-    out.push_back(std::stoull(m[0]));
-  return out;
-}
-
-// Whether `done` holds within `most`, asked every 100 ms.
-bool WaitUntil(const std::function<bool()>& done, std::chrono::seconds most) {
-  auto deadline = std::chrono::steady_clock::now() + most;
-  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
-  return done();
-}
-
-// The height of the video `file` holds.
-int HeightOf(const std::string& file) {
-  auto [probed, out] = RunCommand({"/usr/bin/ffprobe", "-v", "error", "-select_streams", "v:0",
-                                   "-show_entries", "stream=height", "-of", "csv=p=0", file});
-  REQUIRE(probed == 0);
-  return std::stoi(out);
-}
-
-}  // namespace
 
 TEST_CASE("three renditions from one source: each viewer pays its rendition's price, exactly") {
   TempDir dir;
@@ -140,46 +94,7 @@ TEST_CASE("three renditions from one source: each viewer pays its rendition's pr
 TEST_CASE("an encoder's master playlist in --hls-dir: its variants are sold as renditions") {
   TempDir dir;
   std::string hls = dir / "hls";
-  auto args = TestPatternArgs(6, /*realtime=*/false);
-  args.insert(args.end(), {"-filter_complex",
-                           "[0:v]split=2[a][b];[b]scale=-2:120[low]",
-                           "-map",
-                           "[a]",
-                           "-map",
-                           "[low]",
-                           "-map",
-                           "1:a",
-                           "-map",
-                           "1:a",
-                           "-c:v",
-                           "libx264",
-                           "-b:v:0",
-                           "500k",
-                           "-b:v:1",
-                           "150k",
-                           "-g",
-                           "50",
-                           "-keyint_min",
-                           "50",
-                           "-sc_threshold",
-                           "0",
-                           "-c:a",
-                           "aac",
-                           "-f",
-                           "hls",
-                           "-hls_time",
-                           "2",
-                           "-hls_list_size",
-                           "0",
-                           "-master_pl_name",
-                           "master.m3u8",
-                           "-var_stream_map",
-                           "v:0,a:0 v:1,a:1",
-                           "-hls_segment_filename",
-                           hls + "/v%v/seg%03d.ts",
-                           hls + "/v%v/index.m3u8"});
-  auto [made, made_out] = RunCommand(args, 120s);
-  REQUIRE_MESSAGE(made == 0, made_out);
+  MakeHlsLadder(hls, 6, {{"500k", 0}, {"150k", 120}});
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
   KeyFile c = NewKeyFile(dir / "c.key");

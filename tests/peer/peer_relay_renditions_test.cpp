@@ -1,0 +1,148 @@
+// A relay re-sells the renditions of a stream its origin sells in several:
+// it buys each one from the origin at the origin's price, and sells each at
+// its own; a viewer buying from it pays the relay's prices and gets the
+// origin's bytes, each segment checked against the origin's signature.
+#include <doctest/doctest.h>
+
+#include "tests/peer/peer_fixture.h"
+#include "tests/peer/rendition_output.h"
+#include "tests/support/temp_dir.h"
+
+namespace tollstream::test {
+namespace {
+
+// What the contracts `output` names (its "contract <id> opened" lines) paid
+// `seller` for their segments, as the tracker says (each opening charge is
+// paid apart, when the contract opens).
+uint64_t PaidTo(TrackerFixture& t, const std::string& output, const PublicKey& seller) {
+  auto client = t.NewClient();
+  uint64_t paid = 0;
+  for (const auto& m : Matches(output, "contract ([0-9a-f]{64}) opened")) {
+    auto c = client->Call("contract", {{"id", m[0]}});
+    REQUIRE(c.ok());
+    if ((*c)["terms"]["broadcaster"] == seller.ToHex()) paid += (*c)["paid"].get<uint64_t>();
+  }
+  return paid;
+}
+
+// Every segment of the variant in `dir`, as its encoder wrote it.
+std::string Whole(const std::string& dir) {
+  std::string all;
+  for (const std::string& s : ReadSource(dir).bytes) all += s;
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("a relay re-sells three renditions at its own prices, each segment the origin's") {
+  TempDir dir;
+  std::string hls = dir / "hls";
+  MakeHlsLadder(hls, 12, {{"500k", 0}, {"200k", 144}, {"100k", 96}});
+  uint64_t n = ReadSource(hls + "/v0").bytes.size();
+  REQUIRE(n >= 5);
+  TrackerFixture t;
+  KeyFile o = NewKeyFile(dir / "o.key");
+  KeyFile r = NewKeyFile(dir / "r.key");
+  KeyFile top = NewKeyFile(dir / "top.key");
+  KeyFile low = NewKeyFile(dir / "low.key");
+  for (const KeyFile* k : {&r, &top, &low}) t.Mint(k->address(), 100);
+  BroadcasterProcess origin(
+      t, o, "vod", 6,
+      {"--hls-dir", hls, "--playlist", "master.m3u8", "--rendition-prices", "6,3,2"},
+      dir / "o.log");
+  // Refused with the reason, nothing paid: a rendition the origin does
+  // not sell, or renditions to re-sell without --relay.
+  std::vector<std::string> watch = {
+      BinaryPath("peer"), "watch", "--tracker", t.url(), "--key",    r.path,
+      "--stream",         "vod",   "--budget",  "100",   "--listen", "127.0.0.1:0"};
+  auto with = [&](std::vector<std::string> more) {  // {exit status, what it said on stderr}
+    std::vector<std::string> argv = watch;
+    argv.insert(argv.end(), more.begin(), more.end());
+    std::string err = dir / "refused.err";
+    std::filesystem::remove(err);
+    Process refused(argv, err);
+    int status = refused.Wait(60s);
+    return std::make_pair(status, ReadWholeFile(err).value_or(""));
+  };
+  auto [unknown, unknown_said] =
+      with({"--relay", "--price", "4", "--relay-renditions", "240p,4k", "--exit-at-end"});
+  CHECK(unknown != 0);
+  CHECK_MESSAGE(
+      unknown_said.find("--relay-renditions: no rendition 4k is sold") != std::string::npos,
+      unknown_said);
+  auto [alone, alone_said] = with({"--relay-renditions", "all"});
+  CHECK(alone != 0);
+  CHECK(alone_said.find("--relay-renditions is for --relay") != std::string::npos);
+  CHECK(Balance(t, r.address()) == 100);
+
+  ViewerProcess relay(
+      t, r, "vod", 100,
+      {"--relay", "--price", "4", "--relay-renditions", "all", "--rendition-prices", "4,1,1"},
+      dir / "r.log");
+  REQUIRE_MESSAGE(relay.process.WaitForLine("relaying ", 60s).has_value(), relay.process.output());
+  // It buys each rendition, to the end of the recording.
+  REQUIRE_MESSAGE(
+      WaitUntil(
+          [&] {
+            return Matches(relay.process.output(), "stopped buying: the stream ended").size() == 3;
+          },
+          90s),
+      relay.process.output());
+  std::string said = relay.process.output();
+  CHECK(said.find("relay rendition 240p: bought at 6, sold at 4 a segment") != std::string::npos);
+  CHECK(said.find("relay rendition 144p: bought at 3, sold at 1 a segment") != std::string::npos);
+  CHECK(said.find("relay rendition 96p: bought at 2, sold at 1 a segment") != std::string::npos);
+  // Each bought at the origin's price, every segment.
+  CHECK(PaidTo(t, said, o.key.public_key()) == 6 * n + 3 * n + 2 * n);
+
+  // The tracker lists the relay's renditions at its prices.
+  auto listed = t.NewClient()->Call("lookup", {{"stream", "vod"}});
+  REQUIRE(listed.ok());
+  json relayed;
+  for (const json& b : (*listed)["broadcasters"]) {
+    if (b["broadcaster"] == r.key.public_key().ToHex()) relayed = b;
+  }
+  REQUIRE(relayed.is_object());
+  CHECK(relayed["price"] == 4);
+  REQUIRE(relayed["renditions"].size() == 3);
+  CHECK(relayed["renditions"][0]["name"] == "240p");
+  CHECK(relayed["renditions"][1]["price"] == 1);
+  CHECK(relayed["renditions"][2]["height"] == 96);
+
+  // Viewers buy from the relay, cheaper than the origin: the top one at 4;
+  // one whose --max-price is 2, what is within it (144p and 96p at 1: the
+  // origin's within 2 costs 2), the higher of them.
+  ViewerProcess buys_top(t, top, "vod", 100, {"--exit-at-end", "--out", dir / "top.ts"},
+                         dir / "top.log");
+  ViewerProcess buys_low(t, low, "vod", 100,
+                         {"--exit-at-end", "--max-price", "2", "--out", dir / "low.ts"},
+                         dir / "low.log");
+  REQUIRE_MESSAGE(buys_top.process.Wait(90s) == 0, buys_top.process.output());
+  REQUIRE_MESSAGE(buys_low.process.Wait(90s) == 0, buys_low.process.output());
+  auto [top_paid, top_segments] = Settled(buys_top.process);
+  auto [low_paid, low_segments] = Settled(buys_low.process);
+  CHECK(top_segments == n);
+  CHECK(low_segments == n);
+  CHECK(top_paid == 4 + 4 * n);
+  CHECK(low_paid == 1 + 1 * n);
+  CHECK(PaidTo(t, buys_top.process.output(), r.key.public_key()) == 4 * n);
+  CHECK(PaidTo(t, buys_low.process.output(), r.key.public_key()) == 1 * n);
+  // The origin's bytes of each rendition, as its encoder wrote them.
+  CHECK(ReadWholeFile(dir / "top.ts") == Whole(hls + "/v0"));
+  CHECK(ReadWholeFile(dir / "low.ts") == Whole(hls + "/v1"));
+  CHECK(HeightOf(dir / "low.ts") == 144);
+
+  relay.process.Signal(SIGINT);
+  CHECK(relay.process.Wait(30s) == 0);
+  origin.process.Signal(SIGINT);
+  CHECK(origin.process.Wait(30s) == 0);
+  uint64_t to_origin = (6 + 6 * n) + (3 + 3 * n) + (2 + 2 * n);
+  CHECK(Balance(t, o.address()) == to_origin);
+  // The relay's deposits all came back; its income paid out.
+  CHECK(Balance(t, r.address()) == 100 - to_origin + top_paid + low_paid);
+  CHECK(Balance(t, top.address()) == 100 - top_paid);
+  CHECK(Balance(t, low.address()) == 100 - low_paid);
+  CHECK(t.Audit(true).first == 0);
+}
+
+}  // namespace tollstream::test
