@@ -278,10 +278,13 @@ Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Requ
     info = supply.Info();  // also when stopping: the stream may have ended
     if (!m_stopping) segment = supply.Get(s.sale.Due(info));
   }
+  bool switched = s.last_asked != nullptr && s.last_asked != &supply;
+  s.last_asked = &supply;
   if (segment) {
     s.sale.Delivered(*segment);
-    supply.Prefetch(s.sale.next_seq());  // ready before this viewer asks for it
-    return Send(session, *segment);      // complete once the receipt is on disk
+    // Ready before this viewer asks for it, unless it just switched rendition.
+    if (!switched) supply.Prefetch(s.sale.next_seq());
+    return Send(session, *segment);  // complete once the receipt is on disk
   }
   // Any other answer is sent only once the receipt is on disk.
   if (Status st = m_store.WaitSaved(s.saved); !st) {

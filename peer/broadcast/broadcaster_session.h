@@ -30,6 +30,11 @@ struct Broadcaster::Session {
   int64_t last_heard = 0;  // steady milliseconds
   uint64_t saved = 0;      // the ticket of the newest record of the paid receipt
   bool settled = false;    // the tracker has it closed (the sale closes first)
+  // The supply of the rendition the viewer asked for last (null: none yet).
+  // The segment after the one sent is made ready beforehand unless the
+  // viewer has just switched rendition: it may switch again, and making the
+  // next one ready in this rendition would be work wasted.
+  const SegmentSupply* last_asked = nullptr;
 };
 
 }  // namespace tollstream

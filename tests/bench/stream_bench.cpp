@@ -8,12 +8,18 @@
 // rounds, so that a drift in the shared host's speed touches both alike.
 // Each figure comes with the CPU time per segment of the server and of its
 // clients, which share the machine: that is what the ratio is made of.
+// A second broadcaster sells three renditions of the picture (8, 4 and 2
+// Mb/s, from an encoder's master playlist) to as many viewers, each asking
+// for the next rendition with each segment (every contract buys all three,
+// every receipt counts and chains them), next to nginx serving the same
+// files in the same order: its ratio beside the single rendition's.
 //   stream_bench [--quick]
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -128,16 +134,11 @@ void Add(Load& total, const Load& more) {
                             more.latencies_ms.end());
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
-  const size_t kViewers = quick ? 2 : 4;
-  const double kSeconds = quick ? 1.0 : 8.0;
-  TempDir dir;
-  std::string hls = dir / "hls";
-  std::filesystem::create_directories(hls);
-  // Real video at about 8 Mb/s: 2-second segments of about 2 MB.
+// Real video of the test picture in `dir` (seg%03d.ts, source.m3u8): H.264
+// of `size` at a constant `bitrate`, 2-second segments; its playlist.
+std::optional<HlsPlaylist> MakeVideo(const std::string& dir, bool quick, const std::string& size,
+                                     const std::string& bitrate) {
+  std::filesystem::create_directories(dir);
   auto [made, log] = RunCommand({"/usr/bin/ffmpeg",
                                  "-hide_banner",
                                  "-loglevel",
@@ -145,7 +146,7 @@ int main(int argc, char** argv) {
                                  "-f",
                                  "lavfi",
                                  "-i",
-                                 "testsrc2=size=1280x720:rate=25",
+                                 "testsrc2=size=" + size + ":rate=25",
                                  "-t",
                                  quick ? "4" : "10",
                                  "-c:v",
@@ -153,11 +154,11 @@ int main(int argc, char** argv) {
                                  "-preset",
                                  "ultrafast",
                                  "-b:v",
-                                 "8M",
+                                 bitrate,
                                  "-minrate",
-                                 "8M",
+                                 bitrate,
                                  "-maxrate",
-                                 "8M",
+                                 bitrate,
                                  "-bufsize",
                                  "2M",
                                  "-g",
@@ -173,88 +174,161 @@ int main(int argc, char** argv) {
                                  "-hls_list_size",
                                  "0",
                                  "-hls_segment_filename",
-                                 hls + "/seg%03d.ts",
-                                 hls + "/source.m3u8"},
+                                 dir + "/seg%03d.ts",
+                                 dir + "/source.m3u8"},
                                 std::chrono::minutes(5));
-  if (made != 0) return 1;
-  SourceSegments source;
-  {
-    auto text = ReadWholeFile(hls + "/source.m3u8");
-    source.playlist = *ParseHlsPlaylist(*text);
-  }
-  // The broadcaster sells a long stream cycling over these files.
+  if (made != 0) return std::nullopt;
+  auto text = ReadWholeFile(dir + "/source.m3u8");
+  if (!text) return std::nullopt;
+  auto playlist = ParseHlsPlaylist(*text);
+  if (!playlist) return std::nullopt;
+  // What is sold: a long stream cycling over these files.
   HlsPlaylist sold;
   sold.target_duration = 2;
   sold.ended = true;
   for (uint64_t i = 0; i < 100000; ++i) {
-    const auto& s = source.playlist.segments[i % source.playlist.segments.size()];
+    const auto& s = playlist->segments[i % playlist->segments.size()];
     sold.segments.push_back({i, s.duration_ms, s.uri, false});
   }
-  std::ofstream(hls + "/index.m3u8") << sold.Serialize();
+  std::ofstream(dir + "/index.m3u8") << sold.Serialize();
+  return *playlist;
+}
+
+// nginx serving `root` on a free loopback port, once it answers `probe_path`.
+std::unique_ptr<Process> StartNginx(const std::string& dir, const std::string& root,
+                                    const std::string& probe_path, int& port) {
+  port = FreePort();
+  std::filesystem::create_directories(dir + "/nginx");
+  std::ofstream(dir + "/nginx/nginx.conf")
+      // As root, nginx's workers would switch to an account that cannot read the private temporary
+      // directory.
+      << (geteuid() == 0 ? "user root; " : "") << "worker_processes auto; daemon off; pid " << dir
+      << "/nginx/pid; error_log " << dir << "/nginx/error.log"
+      << ";\nevents { worker_connections 1024; }\nhttp { access_log off; sendfile on; tcp_nopush "
+         "on; tcp_nodelay on; keepalive_requests 1000000; types { video/mp2t ts; }\n"
+      << "client_body_temp_path " << dir << "/nginx; proxy_temp_path " << dir
+      << "/nginx; fastcgi_temp_path " << dir << "/nginx; uwsgi_temp_path " << dir
+      << "/nginx; scgi_temp_path " << dir << "/nginx"
+      << ";\nserver { listen 127.0.0.1:" << port << "; root " << root << "; } }\n";
+  auto nginx = std::make_unique<Process>(
+      std::vector<std::string>{"/usr/sbin/nginx", "-c", dir + "/nginx/nginx.conf", "-p",
+                               dir + "/nginx"},
+      dir + "/nginx.log");
+  httplib::Client probe("http://127.0.0.1:" + std::to_string(port));
+  for (int i = 0; i < 100; ++i) {
+    if (probe.Get(probe_path)) return nginx;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::fprintf(stderr, "nginx did not start:\n%s\n",
+               ReadWholeFile(dir + "/nginx.log").value_or("").c_str());
+  return nullptr;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  const size_t kViewers = quick ? 2 : 4;
+  const double kSeconds = quick ? 1.0 : 8.0;
+  TempDir dir;
+  std::string hls = dir / "hls", ladder = dir / "ladder";
+  // Real video at about 8 Mb/s: 2-second segments of about 2 MB; and the
+  // ladder: the same files, and the picture at 4 and 2 Mb/s.
+  const std::vector<std::array<std::string, 3>> kLadder = {
+      {"720p", "1280x720", "8M"}, {"540p", "960x540", "4M"}, {"360p", "640x360", "2M"}};
+  auto top = MakeVideo(hls, quick, kLadder[0][1], kLadder[0][2]);
+  if (!top) return 1;
+  std::vector<HlsPlaylist> rungs;
+  std::ostringstream master;
+  master << "#EXTM3U\n";
+  for (const auto& [name, size, bitrate] : kLadder) {
+    std::string rung = ladder + "/" + name;
+    if (name == kLadder[0][0]) {
+      std::filesystem::create_directories(rung);
+      for (const auto& f : std::filesystem::directory_iterator(hls))
+        std::filesystem::copy_file(f.path(), rung + "/" + f.path().filename().string());
+      rungs.push_back(*top);
+    } else if (auto made = MakeVideo(rung, quick, size, bitrate)) {
+      rungs.push_back(*made);
+    } else {
+      return 1;
+    }
+    master << "#EXT-X-STREAM-INF:BANDWIDTH=" << std::stoi(bitrate) * 1000000
+           << ",RESOLUTION=" << size << ",NAME=\"" << name << "\"\n"
+           << name << "/index.m3u8\n";
+  }
+  std::ofstream(ladder + "/master.m3u8") << master.str();
+  // The same files in the same order as one rendition: segment k is rendition k mod 3's.
+  HlsPlaylist mixed;
+  mixed.target_duration = 2;
+  mixed.ended = true;
+  for (uint64_t k = 0; k < 100000; ++k) {
+    const HlsPlaylist& rung = rungs[k % rungs.size()];
+    const HlsSegment& s = rung.segments[k % rung.segments.size()];
+    mixed.segments.push_back({k, s.duration_ms, kLadder[k % rungs.size()][0] + "/" + s.uri, false});
+  }
+  std::ofstream(ladder + "/mixed.m3u8") << mixed.Serialize();
+  const HlsPlaylist& source = *top;
   uint64_t segment_bytes = 0;
-  for (const auto& s : source.playlist.segments)
+  for (const auto& s : source.segments)
     segment_bytes += std::filesystem::file_size(hls + "/" + s.uri);
-  segment_bytes /= source.playlist.segments.size();
+  segment_bytes /= source.segments.size();
 
   TrackerFixture t;
   KeyFile b = NewKeyFile(dir / "b.key");
   BroadcasterProcess broadcaster(t, b, "bench", 1, {"--hls-dir", hls, "--playlist", "index.m3u8"},
                                  dir / "b.log");
+  KeyFile b3 = NewKeyFile(dir / "b3.key");
+  BroadcasterProcess renditions(
+      t, b3, "bench3", 3,
+      {"--hls-dir", ladder, "--playlist", "master.m3u8", "--rendition-prices", "3,2,1"},
+      dir / "b3.log");
+  KeyFile b1 = NewKeyFile(dir / "b1.key");
+  BroadcasterProcess mixing(t, b1, "mixed", 1, {"--hls-dir", ladder, "--playlist", "mixed.m3u8"},
+                            dir / "b1.log");
   KeyPair minter = t.tracker_key();
-  std::vector<BenchViewer> viewers;
+  std::vector<BenchViewer> viewers, viewers3, viewers1;
   for (size_t i = 0; i < kViewers; ++i) {
     auto v = BenchViewer::Open(t, minter, "bench", 100000, 0);
-    if (!v) return 1;
+    auto v3 = BenchViewer::Open(t, minter, "bench3", 100000, 0);
+    auto v1 = BenchViewer::Open(t, minter, "mixed", 100000, 0);
+    if (!v || !v3 || !v1 || v3->renditions().size() != kLadder.size()) return 1;
     viewers.push_back(std::move(*v));
+    viewers3.push_back(std::move(*v3));
+    viewers1.push_back(std::move(*v1));
   }
   auto buy = [&](size_t i, size_t* n) {
     int64_t retry = 0;
     return viewers[i].Next(n, &retry) == BenchViewer::Step::kSegment;
   };
+  auto buy1 = [&](size_t i, size_t* n) {
+    int64_t retry = 0;
+    return viewers1[i].Next(n, &retry) == BenchViewer::Step::kSegment;
+  };
+  // A viewer's k-th segment is of rendition k mod 3, from every server:
+  // each viewer switches rendition with every segment.
+  std::vector<size_t> bought3(kViewers, 0);
+  auto buy3 = [&](size_t i, size_t* n) {
+    int64_t retry = 0;
+    const std::string& rendition = kLadder[bought3[i]++ % kLadder.size()][0];
+    return viewers3[i].Next(n, &retry, rendition) == BenchViewer::Step::kSegment;
+  };
 
   // nginx, serving the same files, read by the same number of clients that hash each one.
-  // Started now, measured in turn with the broadcaster below.
-  int port = FreePort();
-  std::filesystem::create_directories(dir / "nginx");
-  std::ofstream(dir / "nginx/nginx.conf")
-      // As root, nginx's workers would switch to an account that cannot read the private temporary
-      // directory.
-      << (geteuid() == 0 ? "user root; " : "") << "worker_processes auto; daemon off; pid "
-      << dir / "nginx/pid"
-      << "; error_log " << dir / "nginx/error.log"
-      << ";\nevents { worker_connections 1024; }\nhttp { access_log off; sendfile on; tcp_nopush "
-         "on; "
-      << "tcp_nodelay on; keepalive_requests 1000000; types { video/mp2t ts; }\n"
-      << "client_body_temp_path " << dir / "nginx"
-      << "; proxy_temp_path " << dir / "nginx"
-      << "; fastcgi_temp_path " << dir / "nginx"
-      << "; uwsgi_temp_path " << dir / "nginx"
-      << "; scgi_temp_path " << dir / "nginx"
-      << ";\nserver { listen 127.0.0.1:" << port << "; root " << hls << "; } }\n";
-  Process nginx({"/usr/sbin/nginx", "-c", dir / "nginx/nginx.conf", "-p", dir / "nginx"},
-                dir / "nginx.log");
-  httplib::Client probe("http://127.0.0.1:" + std::to_string(port));
-  bool up = false;
-  for (int i = 0; i < 100 && !(up = static_cast<bool>(probe.Get("/source.m3u8"))); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (!up) {
-    std::fprintf(stderr, "nginx did not start:\n%s\n",
-                 ReadWholeFile(dir / "nginx.log").value_or("").c_str());
-    return 1;
-  }
+  // Started now, measured in turn with the broadcasters below.
+  int port = 0;
+  auto nginx = StartNginx(dir / "nginx", dir / "", "/hls/source.m3u8", port);
+  if (!nginx) return 1;
   std::vector<std::unique_ptr<httplib::Client>> statics;
   for (size_t i = 0; i < kViewers; ++i) {
     statics.push_back(
         std::make_unique<httplib::Client>("http://127.0.0.1:" + std::to_string(port)));
     statics.back()->set_keep_alive(true);
   }
-  std::vector<size_t> next(kViewers, 0);
-  auto fetch = [&](size_t i, size_t* n) {
-    const auto& s = source.playlist.segments[next[i]++ % source.playlist.segments.size()];
+  auto get = [&](size_t i, const std::string& path, size_t* n) {
     httplib::Request req;
     req.method = "GET";
-    req.path = "/" + s.uri;
+    req.path = path;
     auto res = SendSized(*statics[i], std::move(req));  // as the viewers read theirs
     if (!res || res->status != 200) return false;
     volatile uint8_t sink = Sha256(res->body)[0];
@@ -262,25 +336,43 @@ int main(int argc, char** argv) {
     *n = res->body.size();
     return true;
   };
-  // Rounds of each in turn, so that both see the same machine: a shared
+  std::vector<size_t> next(kViewers, 0), next3(kViewers, 0);
+  auto fetch = [&](size_t i, size_t* n) {
+    return get(i, "/hls/" + source.segments[next[i]++ % source.segments.size()].uri, n);
+  };
+  auto fetch3 = [&](size_t i, size_t* n) {
+    size_t k = next3[i]++, r = k % kLadder.size();
+    const HlsPlaylist& rung = rungs[r];
+    return get(i, "/ladder/" + kLadder[r][0] + "/" + rung.segments[k % rung.segments.size()].uri,
+               n);
+  };
+  // Rounds of each in turn, so that all see the same machine: a shared
   // host's speed drifts within a run.
   const int kRounds = quick ? 1 : 4;
-  Load ours, ceiling, ours_alone, ceiling_alone;
+  pid_t ours_pid = broadcaster.process.pid(), ours3_pid = renditions.process.pid();
+  Load ours, ceiling, ours3, ceiling3, ours1, ceiling1, ours_alone, ceiling_alone;
   for (int r = 0; r < kRounds; ++r) {
-    Add(ours, Measure(kViewers, kSeconds / kRounds, buy, broadcaster.process.pid()));
-    Add(ceiling, Measure(kViewers, kSeconds / kRounds, fetch, nginx.pid()));
+    Add(ours, Measure(kViewers, kSeconds / kRounds, buy, ours_pid));
+    Add(ceiling, Measure(kViewers, kSeconds / kRounds, fetch, nginx->pid()));
+    Add(ours3, Measure(kViewers, kSeconds / kRounds, buy3, ours3_pid));
+    Add(ceiling3, Measure(kViewers, kSeconds / kRounds, fetch3, nginx->pid()));
+    Add(ours1, Measure(kViewers, kSeconds / kRounds, buy1, mixing.process.pid()));
+    // nginx reads those files in the same order again.
+    std::fill(next3.begin(), next3.end(), 0);
+    Add(ceiling1, Measure(kViewers, kSeconds / kRounds, fetch3, nginx->pid()));
   }
   // One viewer alone: the time of one segment's round trip without contention.
   for (int r = 0; r < kRounds; ++r) {
-    Add(ours_alone, Measure(1, kSeconds / 2 / kRounds, buy, broadcaster.process.pid()));
-    Add(ceiling_alone, Measure(1, kSeconds / 2 / kRounds, fetch, nginx.pid()));
+    Add(ours_alone, Measure(1, kSeconds / 2 / kRounds, buy, ours_pid));
+    Add(ceiling_alone, Measure(1, kSeconds / 2 / kRounds, fetch, nginx->pid()));
   }
   for (auto& v : viewers) v.Close();
-  nginx.Signal(SIGTERM);  // the master stops its workers before it exits
-  nginx.Wait(std::chrono::seconds(10));
+  for (auto& v : viewers3) v.Close();
+  for (auto& v : viewers1) v.Close();
+  nginx->Signal(SIGTERM);  // the master stops its workers before it exits
+  nginx->Wait(std::chrono::seconds(10));
 
-  double ours_mb = static_cast<double>(ours.bytes) / 1e6 / ours.seconds;
-  double static_mb = static_cast<double>(ceiling.bytes) / 1e6 / ceiling.seconds;
+  auto mb_per_s = [](const Load& l) { return static_cast<double>(l.bytes) / 1e6 / l.seconds; };
   double p50 = Percentile(ours.latencies_ms, 50), static_p50 = Percentile(ceiling.latencies_ms, 50);
   double alone_p50 = Percentile(ours_alone.latencies_ms, 50);
   double static_alone_p50 = Percentile(ceiling_alone.latencies_ms, 50);
@@ -289,15 +381,18 @@ int main(int argc, char** argv) {
   auto per_segment = [](double cpu_seconds, const Load& l) {
     return l.segments == 0 ? 0.0 : cpu_seconds * 1000 / static_cast<double>(l.segments);
   };
+  double ratio = mb_per_s(ours) / mb_per_s(ceiling);
+  double ratio3 = mb_per_s(ours3) / mb_per_s(ceiling3);
+  double ratio1 = mb_per_s(ours1) / mb_per_s(ceiling1);
   Report("streaming.2mb",
          {{"segments_per_s", static_cast<double>(ours.segments) / ours.seconds},
           {"server_cpu_ms_per_segment", per_segment(ours.server_cpu, ours)},
           {"client_cpu_ms_per_segment", per_segment(ours.client_cpu, ours)},
           {"ceiling_server_cpu_ms_per_segment", per_segment(ceiling.server_cpu, ceiling)},
           {"ceiling_client_cpu_ms_per_segment", per_segment(ceiling.client_cpu, ceiling)},
-          {"mb_per_s", ours_mb},
-          {"ceiling_mb_per_s", static_mb},
-          {"ratio", ours_mb / static_mb},
+          {"mb_per_s", mb_per_s(ours)},
+          {"ceiling_mb_per_s", mb_per_s(ceiling)},
+          {"ratio", ratio},
           {"segment_bytes", segment_bytes},
           {"viewers", kViewers},
           {"p50_ms", p50},
@@ -307,5 +402,22 @@ int main(int argc, char** argv) {
           // What buying adds to one segment's round trip: the signed request
           // with its receipt, the statement's check, the countersigned answer.
           {"receipt_overhead_ms", alone_p50 - static_alone_p50}});
-  return ours.segments > 0 && ceiling.segments > 0 ? 0 : 1;
+  Report("streaming.renditions",
+         {{"renditions", kLadder.size()},
+          {"viewers", kViewers},
+          {"segments_per_s", static_cast<double>(ours3.segments) / ours3.seconds},
+          {"segment_bytes", ours3.segments == 0 ? 0 : ours3.bytes / ours3.segments},
+          {"server_cpu_ms_per_segment", per_segment(ours3.server_cpu, ours3)},
+          {"ceiling_server_cpu_ms_per_segment", per_segment(ceiling3.server_cpu, ceiling3)},
+          {"mb_per_s", mb_per_s(ours3)},
+          {"ceiling_mb_per_s", mb_per_s(ceiling3)},
+          {"ratio", ratio3},
+          // The same files in the same order sold as one rendition, and
+          // the goal: the renditions' ratio within 0.05 of it.
+          {"single_rendition_ratio", ratio1},
+          {"ratio_below_single", ratio1 - ratio3},
+          {"single_rendition_server_cpu_ms_per_segment", per_segment(ours1.server_cpu, ours1)}});
+  return ours.segments > 0 && ceiling.segments > 0 && ours3.segments > 0 && ceiling3.segments > 0
+             ? 0
+             : 1;
 }
