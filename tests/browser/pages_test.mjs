@@ -26,12 +26,13 @@
 // artifacts directory.
 //
 // usage: node pages_test.mjs BUILD_DIR ARTIFACTS_DIR
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { children, exited, start, stopAll, waitLine } from './processes.mjs';
 
 const [buildDir, artifacts] = process.argv.slice(2);
 if (!buildDir || !artifacts) {
@@ -42,62 +43,11 @@ const trackerBin = path.join(buildDir, 'tracker/tracker');
 const peerBin = path.join(buildDir, 'peer/peer');
 const work = mkdtempSync(path.join(tmpdir(), 'tollstream-browser-'));
 mkdirSync(artifacts, { recursive: true });
-const children = [];
 let browser = null;
-
-// Starts a program; its stdout lines are kept and can be waited for.
-function start(name, bin, args) {
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const proc = { name, child, lines: [], waiters: [], stderr: '' };
-  let partial = '';
-  child.stdout.on('data', (chunk) => {
-    partial += chunk.toString();
-    let nl;
-    while ((nl = partial.indexOf('\n')) >= 0) {
-      const line = partial.slice(0, nl);
-      partial = partial.slice(nl + 1);
-      proc.lines.push(line);
-      for (const w of [...proc.waiters]) w(line);
-    }
-  });
-  child.stderr.on('data', (chunk) => { proc.stderr += chunk.toString(); });
-  children.push(proc);
-  return proc;
-}
-
-function waitLine(proc, prefix, ms = 30000) {
-  const found = proc.lines.find((l) => l.startsWith(prefix));
-  if (found !== undefined) return Promise.resolve(found.slice(prefix.length));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`${proc.name}: no line "${prefix}" within ${ms} ms\n${proc.lines.join('\n')}\n${proc.stderr}`));
-    }, ms);
-    const waiter = (line) => {
-      if (!line.startsWith(prefix)) return;
-      clearTimeout(timer);
-      proc.waiters.splice(proc.waiters.indexOf(waiter), 1);
-      resolve(line.slice(prefix.length));
-    };
-    proc.waiters.push(waiter);
-  });
-}
-
-function exited(proc, ms) {
-  if (proc.child.exitCode !== null) return Promise.resolve(proc.child.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), ms);
-    proc.child.on('exit', (code) => { clearTimeout(timer); resolve(code); });
-  });
-}
 
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
-  for (const p of children.reverse()) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGINT');
-      if ((await exited(p, 10000)) === null) p.child.kill('SIGKILL');
-    }
-  }
+  await stopAll();
   rmSync(work, { recursive: true, force: true });
 }
 
