@@ -102,6 +102,7 @@ class BenchViewer {
   void Close() { (void)m_node->Close(ToHex(m_contract.id), m_book->receipt()); }
   uint64_t first_seq() const { return m_first; }  // where the contract starts
   uint64_t last_seq() const { return m_last_seq; }
+  uint64_t next_seq() const { return m_book->next_seq(); }  // the segment it asks for next
   uint64_t segments() const { return m_book->receipt().segments; }
   // The renditions its contract buys, the top one first (none: one quality).
   const std::vector<std::string>& renditions() const { return m_renditions; }

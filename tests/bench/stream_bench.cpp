@@ -12,7 +12,9 @@
 // Mb/s, from an encoder's master playlist) to as many viewers, each asking
 // for the next rendition with each segment (every contract buys all three,
 // every receipt counts and chains them), next to nginx serving the same
-// files in the same order: its ratio beside the single rendition's.
+// files in the same order: its ratio beside those files sold as one
+// rendition; and the same contracts with every viewer keeping to the top
+// rendition, beside the single rendition of those files.
 //   stream_bench [--quick]
 #include <httplib.h>
 #include <netinet/in.h>
@@ -305,13 +307,18 @@ int main(int argc, char** argv) {
     int64_t retry = 0;
     return viewers1[i].Next(n, &retry) == BenchViewer::Step::kSegment;
   };
-  // A viewer's k-th segment is of rendition k mod 3, from every server:
-  // each viewer switches rendition with every segment.
-  std::vector<size_t> bought3(kViewers, 0);
+  // Segment k is of rendition k mod 3, from every server: each viewer
+  // switches rendition with every segment.
   auto buy3 = [&](size_t i, size_t* n) {
     int64_t retry = 0;
-    const std::string& rendition = kLadder[bought3[i]++ % kLadder.size()][0];
+    const std::string& rendition = kLadder[viewers3[i].next_seq() % kLadder.size()][0];
     return viewers3[i].Next(n, &retry, rendition) == BenchViewer::Step::kSegment;
+  };
+  // The same contracts, every viewer keeping to the top rendition: the
+  // files of the single rendition above.
+  auto buy_top = [&](size_t i, size_t* n) {
+    int64_t retry = 0;
+    return viewers3[i].Next(n, &retry, kLadder[0][0]) == BenchViewer::Step::kSegment;
   };
 
   // nginx, serving the same files, read by the same number of clients that hash each one.
@@ -350,10 +357,11 @@ int main(int argc, char** argv) {
   // host's speed drifts within a run.
   const int kRounds = quick ? 1 : 4;
   pid_t ours_pid = broadcaster.process.pid(), ours3_pid = renditions.process.pid();
-  Load ours, ceiling, ours3, ceiling3, ours1, ceiling1, ours_alone, ceiling_alone;
+  Load ours, ceiling, ours3, ceiling3, ours1, ceiling1, ours_top, ours_alone, ceiling_alone;
   for (int r = 0; r < kRounds; ++r) {
     Add(ours, Measure(kViewers, kSeconds / kRounds, buy, ours_pid));
     Add(ceiling, Measure(kViewers, kSeconds / kRounds, fetch, nginx->pid()));
+    Add(ours_top, Measure(kViewers, kSeconds / kRounds, buy_top, ours3_pid));
     Add(ours3, Measure(kViewers, kSeconds / kRounds, buy3, ours3_pid));
     Add(ceiling3, Measure(kViewers, kSeconds / kRounds, fetch3, nginx->pid()));
     Add(ours1, Measure(kViewers, kSeconds / kRounds, buy1, mixing.process.pid()));
@@ -384,6 +392,7 @@ int main(int argc, char** argv) {
   double ratio = mb_per_s(ours) / mb_per_s(ceiling);
   double ratio3 = mb_per_s(ours3) / mb_per_s(ceiling3);
   double ratio1 = mb_per_s(ours1) / mb_per_s(ceiling1);
+  double ratio_top = mb_per_s(ours_top) / mb_per_s(ceiling);
   Report("streaming.2mb",
          {{"segments_per_s", static_cast<double>(ours.segments) / ours.seconds},
           {"server_cpu_ms_per_segment", per_segment(ours.server_cpu, ours)},
@@ -416,7 +425,11 @@ int main(int argc, char** argv) {
           // the goal: the renditions' ratio within 0.05 of it.
           {"single_rendition_ratio", ratio1},
           {"ratio_below_single", ratio1 - ratio3},
-          {"single_rendition_server_cpu_ms_per_segment", per_segment(ours1.server_cpu, ours1)}});
+          {"single_rendition_server_cpu_ms_per_segment", per_segment(ours1.server_cpu, ours1)},
+          // Every viewer keeping to the top rendition, beside the 2 MB
+          // segments of one rendition (streaming.2mb): the same files.
+          {"top_ratio", ratio_top},
+          {"top_below_single", ratio - ratio_top}});
   return ours.segments > 0 && ceiling.segments > 0 && ours3.segments > 0 && ceiling3.segments > 0
              ? 0
              : 1;
