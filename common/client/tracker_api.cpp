@@ -45,13 +45,11 @@ std::optional<Listing> ReadListing(const json& entry) {
   auto since = static_cast<int64_t>(
       std::min<uint64_t>(FindAmount(entry, "since").value_or(0), uint64_t{1} << 62));
   Listing listing{*broadcaster, *origin, *url, *price, *income, since, {}};
-  if (auto list = entry.find("renditions"); list != entry.end()) {
-    auto offers =
-        list->is_array()
-            ? ParseRenditionOffers(*list, "renditions")
-            : Result<std::vector<RenditionOffer>>(MakeError(ErrorCode::kUpstream, "not a list"));
-    if (!offers) return std::nullopt;
-    listing.renditions = std::move(*offers);
+  // Renditions this client cannot read (a later form) are left out: the
+  // seller's own `stream` answer, checked before buying, is what counts.
+  if (auto list = entry.find("renditions"); list != entry.end() && list->is_array()) {
+    if (auto offers = ParseRenditionOffers(*list, "renditions"))
+      listing.renditions = std::move(*offers);
   }
   return listing;
 }
@@ -80,6 +78,12 @@ Result<uint64_t> TrackerApi::Balance(const std::string& address) {
   auto answer = m_client.Call("account", {{"address", address}});
   if (!answer) return answer.error();
   return AmountField(*answer, "account", "balance");
+}
+
+Result<uint64_t> TrackerApi::Available(const std::string& address) {
+  auto answer = m_client.Call("account", {{"address", address}});
+  if (!answer) return answer.error();
+  return AmountField(*answer, "account", "available");
 }
 
 Result<json> TrackerApi::Transfer(const std::string& to, uint64_t amount) {

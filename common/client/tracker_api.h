@@ -94,6 +94,8 @@ class TrackerApi {
 
   // The balance of any address (0 for one never seen).
   Result<uint64_t> Balance(const std::string& address);
+  // What a special address holds beyond its contracts' locks.
+  Result<uint64_t> Available(const std::string& address);
   // Moves `amount` from the key's ordinary address; returns the answer's result.
   Result<json> Transfer(const std::string& to, uint64_t amount);
   // Creates `amount` tokens at `to` (the tracker's own key only).

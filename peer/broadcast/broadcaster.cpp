@@ -282,7 +282,8 @@ Answer Broadcaster::NextStep(const std::shared_ptr<Session>& session, const Requ
   s.last_asked = &supply;
   if (segment) {
     s.sale.Delivered(*segment);
-    // Ready before this viewer asks for it, unless it just switched rendition.
+    // Ready before this viewer asks for it, unless it just switched
+    // rendition (a viewer that adapts switches seldom: one prefetch lost).
     if (!switched) supply.Prefetch(s.sale.next_seq());
     return Send(session, *segment);  // complete once the receipt is on disk
   }

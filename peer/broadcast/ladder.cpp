@@ -173,6 +173,12 @@ Result<std::vector<RenditionSpec>> PricedRenditions(std::string_view named, uint
   return ladder;
 }
 
+json RenditionsJson(const std::vector<RenditionSpec>& renditions) {
+  json out;
+  for (const RenditionSpec& r : renditions) out.push_back(r.ToJson());
+  return out;
+}
+
 Result<std::vector<RenditionSpec>> PickRenditions(const std::vector<RenditionSpec>& sold,
                                                   std::string_view asked) {
   if (asked == "all") return sold;

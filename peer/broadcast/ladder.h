@@ -39,6 +39,10 @@ struct RenditionSpec : RenditionOffer {
 // saying what is malformed.
 Result<std::vector<RenditionSpec>> RenditionsOfStream(const json& info);
 
+// The renditions as a `stream` answer and an announcement list them (null
+// for none: one quality).
+json RenditionsJson(const std::vector<RenditionSpec>& renditions);
+
 // Parses `text` (the form above), the renditions named from the highest
 // bitrate down. Errors: kInvalidField, saying which part is wrong (also a
 // name twice, more than kMaxRenditions, an odd or unknown height, bitrates

@@ -224,8 +224,6 @@ Status BroadcastNode::Start(StopFlag& stop) {
   Say("status page " + bound->Url() + "/");
   Say("broadcaster " + m_key.public_key().ToHex() + " code " + KeyCode(m_key.public_key()));
   Say("income address " + p.account.income_address);
-  json renditions;
-  for (const RenditionSpec& r : m_options.renditions) renditions.push_back(r.ToJson());
   p.announcer.emplace(*p.broadcaster, AnnounceParams{m_options.stream,
                                                      p.advertised,
                                                      m_options.price,
@@ -233,7 +231,7 @@ Status BroadcastNode::Start(StopFlag& stop) {
                                                      {},
                                                      m_options.title,
                                                      m_options.description,
-                                                     std::move(renditions)});
+                                                     RenditionsJson(m_options.renditions)});
   if (Status a = p.announcer->Announce(); !a) {
     return MakeError(a.error().code, "announce: " + a.error().message);
   }

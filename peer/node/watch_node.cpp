@@ -58,6 +58,7 @@ Status WatchNode::ResolveRelayLadder() {
       m_options.relay->price, m_options.relay_rendition_prices,
       std::chrono::seconds(m_options.wait_for_stream_seconds));
   if (!ladder) return ladder.error();
+  if (Status paid = CheckLadderBudget(*ladder, m_options.budget); !paid) return paid.error();
   m_options.origin = m_options.relay->origin = ladder->origin;
   m_options.relay->renditions = ladder->renditions;
   m_options.rendition = ladder->renditions.front().name;
@@ -148,7 +149,8 @@ ViewerConfig WatchNode::Config(EventFeed& feed, Metrics& metrics) const {
   config.origin = m_options.origin;
   config.max_price = m_options.max_price;
   config.rendition = m_options.rendition;
-  // A relay sells what it buys at one price: one rendition, not what its link carries.
+  // A relay sells what it buys at its prices: a rendition each viewer of
+  // it keeps to, not what its link carries.
   config.adapt = !m_options.relay;
   config.resume_dir = m_options.store_dir;  // none in a temporary directory
   config.find_timeout_seconds = m_options.wait_for_stream_seconds;
@@ -213,7 +215,7 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
     outcome = Buy(config, {local, current, choices, stop_buying, feed}, false);
   }
   // The other renditions end with the stream, else with the top one's buying.
-  if (lower) lower->Finish(/*stop_now=*/!(outcome && outcome->stream_ended));
+  if (lower) lower->Finish(/*stop_now=*/!(outcome && outcome->stream_ended), stop_buying.flag());
   if (outcome && outcome->stream_ended && relay) relay->End();
   if (outcome && !m_options.exit_at_end) {
     Say("serving what was bought until interrupted");

@@ -73,11 +73,9 @@ void Relay::Loop(const std::string& url) {
     m_seller->CloseQuiet();
     if (!m_supply.Info().available) continue;
     if (!m_announcer) {
-      json renditions;
-      for (const RenditionSpec& r : m_options.renditions) renditions.push_back(r.ToJson());
-      m_announcer.emplace(*m_seller,
-                          AnnounceParams{m_options.stream, url, m_options.price, m_options.ttl,
-                                         m_supply.origin(), "", "", std::move(renditions)});
+      m_announcer.emplace(*m_seller, AnnounceParams{m_options.stream, url, m_options.price,
+                                                    m_options.ttl, m_supply.origin(), "", "",
+                                                    RenditionsJson(m_options.renditions)});
     }
     auto tried = m_announcer->RenewIfDue();
     if (!tried) continue;

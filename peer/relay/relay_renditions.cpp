@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "peer/node/console.h"
+
 namespace tollstream {
 
 Result<RelayLadder> ResolveRelayLadder(TrackerApi tracker, const std::string& stream,
@@ -53,25 +55,55 @@ Result<RelayLadder> ResolveRelayLadder(TrackerApi tracker, const std::string& st
   return ladder;
 }
 
+namespace {
+
+// Rendition i's share of `budget` (i >= 1), in proportion to the origin's prices.
+uint64_t ShareOf(const RelayLadder& ladder, size_t i, uint64_t budget) {
+  unsigned __int128 all = 0;
+  for (uint64_t p : ladder.origin_prices) all += p;
+  if (all == 0) return 0;
+  // budget <= 2^53 and each price <= 2^53: the product fits in 128 bits.
+  auto share = budget * static_cast<unsigned __int128>(ladder.origin_prices[i]) / all;
+  return static_cast<uint64_t>(share);
+}
+
+// What of `budget` the top rendition's viewer buys with: what the others' shares leave.
+uint64_t TopShare(const RelayLadder& ladder, uint64_t budget) {
+  uint64_t shared = 0;
+  for (size_t i = 1; i < ladder.renditions.size(); ++i) shared += ShareOf(ladder, i, budget);
+  return budget - shared;
+}
+
+}  // namespace
+
+Status CheckLadderBudget(const RelayLadder& ladder, uint64_t budget) {
+  for (size_t i = 0; i < ladder.renditions.size(); ++i) {
+    uint64_t share = i == 0 ? TopShare(ladder, budget) : ShareOf(ladder, i, budget);
+    uint64_t first = 2 * ladder.origin_prices[i];  // the opening charge and a segment
+    if (share < first) {
+      return MakeError(ErrorCode::kInsufficientFunds,
+                       "--budget " + std::to_string(budget) +
+                           " is too small to buy every rendition: " + ladder.renditions[i].name +
+                           "'s share, " + std::to_string(share) + ", opens no contract at " +
+                           std::to_string(first));
+    }
+  }
+  return Status::Ok();
+}
+
 LowerRenditionBuyers::LowerRenditionBuyers(const KeyPair& key, ViewerConfig base,
                                            const RelayLadder& ladder, uint64_t budget,
                                            const std::filesystem::path& dir)
-    : m_key(key) {
-  unsigned __int128 all = 0;
-  for (uint64_t p : ladder.origin_prices) all += p;
-  uint64_t shared = 0;
+    : m_key(key), m_tracker_url(base.tracker_url), m_top_budget(TopShare(ladder, budget)) {
   for (size_t i = 1; i < ladder.renditions.size(); ++i) {
     Buyer buyer;
     buyer.name = ladder.renditions[i].name;
     buyer.config = base;
     buyer.config.rendition = buyer.name;
     buyer.config.adapt = false;
-    // budget <= 2^53 and each price <= 2^53: the product fits in 128 bits.
-    buyer.config.budget =
-        all == 0 ? 0
-                 : static_cast<uint64_t>(
-                       budget * static_cast<unsigned __int128>(ladder.origin_prices[i]) / all);
-    shared += buyer.config.budget;
+    // Its sellers are chosen, and its share spent, at this rendition's price.
+    buyer.config.max_price = ladder.origin_prices[i];
+    buyer.config.budget = ShareOf(ladder, i, budget);
     buyer.config.out_path.clear();
     buyer.config.resume_dir.clear();
     buyer.config.feed = nullptr;
@@ -87,32 +119,55 @@ LowerRenditionBuyers::LowerRenditionBuyers(const KeyPair& key, ViewerConfig base
     buyer.local = std::make_unique<LocalHls>(own, base.stream);
     m_buyers.push_back(std::move(buyer));
   }
-  m_top_budget = budget - shared;
 }
 
 LowerRenditionBuyers::~LowerRenditionBuyers() {
-  Finish(/*stop_now=*/true);
+  std::atomic<bool> now{true};
+  Finish(/*stop_now=*/true, now);
 }
 
 void LowerRenditionBuyers::Start(uint64_t seq) {
   std::call_once(m_started, [&] {
     for (Buyer& buyer : m_buyers) {
       if (seq > 0) buyer.config.continue_after = seq - 1;
+      m_running += 1;
       buyer.thread = std::thread([this, &buyer] {
         Viewer viewer(m_key, buyer.config, *buyer.local);
         auto outcome = viewer.Run(m_stop);
         if (!outcome && buyer.config.on_event) {
           buyer.config.on_event("stopped buying: " + outcome.error().message);
         }
+        m_running -= 1;
       });
     }
   });
 }
 
-void LowerRenditionBuyers::Finish(bool stop_now) {
-  if (stop_now) m_stop = true;
+void LowerRenditionBuyers::Finish(bool stop_now, const std::atomic<bool>& interrupt) {
+  if (m_finished) return;
+  m_finished = true;
+  std::call_once(m_started, [] {});  // none starts from now on
+  while (m_running > 0) {
+    if (stop_now || interrupt) m_stop = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  bool started = false;
   for (Buyer& buyer : m_buyers) {
+    started = started || buyer.thread.joinable();
     if (buyer.thread.joinable()) buyer.thread.join();
+  }
+  if (!started) return;
+  // Each viewer's close of the shared spend address is refused while
+  // another's contract is open: the last word is the node's.
+  auto tracker = ConnectTracker(m_tracker_url, m_key);
+  if (!tracker) return;
+  TrackerApi api(**tracker);
+  auto address = api.GetSpendAddress(0);
+  if (!address) return;
+  auto returned = api.CloseSpendAddress(*address);
+  if (returned && returned->paid_out > 0) {
+    Say("the renditions' spend address returned " + std::to_string(returned->paid_out) +
+        ", balance " + std::to_string(returned->balance));
   }
 }
 

@@ -1,11 +1,18 @@
 // A relay that re-sells several of its origin's renditions buys each of
 // them (`peer watch --relay --relay-renditions all|NAME,…`): the node's
 // viewer buys the top one (the one its own player plays), and one more
-// viewer of the same key buys each other rendition, pinned to it, from the
-// segment after the first one the node's viewer bought, so that the
-// renditions it holds line up. The budget is shared in proportion to the
-// origin's prices. The viewers share the key's spend address
-// (ViewerConfig::spend_lock).
+// viewer of the same key buys each other rendition, pinned to it and within
+// the origin's price for it, from the first segment the node's viewer
+// bought (from the live edge when that was segment 0), so that the
+// renditions it holds line up. Each buys from the cheapest seller of its
+// rendition: the origin, or a relay that re-sells it. The budget is shared
+// in proportion to the origin's prices; a top-up from the page goes to the
+// top one. The viewers share the key's spend address
+// (ViewerConfig::spend_lock); once they have all stopped, what is left in
+// it returns to the key's ordinary address. A lower rendition's viewer
+// that stops before the stream ends (its budget spent, no seller left)
+// says so; the relay's buyers of that rendition then find it stalled and
+// go to another seller.
 #pragma once
 
 #include <atomic>
@@ -40,6 +47,11 @@ struct RelayLadder {
 // bitrate from `top_price`. Looks the stream up until `wait` has passed.
 // Errors: the tracker's; kNotFound (no origin announced, or one that sells a
 // single quality, or a name it does not sell); kInvalidField (the prices).
+
+// Whether `budget`, shared as LowerRenditionBuyers shares it, pays each
+// rendition's first contract (its opening charge and a segment at the
+// origin's price). Errors: kInsufficientFunds, naming the rendition.
+Status CheckLadderBudget(const RelayLadder& ladder, uint64_t budget);
 Result<RelayLadder> ResolveRelayLadder(TrackerApi tracker, const std::string& stream,
                                        const std::optional<PublicKey>& origin,
                                        const std::string& asked, uint64_t top_price,
@@ -49,9 +61,9 @@ Result<RelayLadder> ResolveRelayLadder(TrackerApi tracker, const std::string& st
 class LowerRenditionBuyers {
  public:
   // Each buys `ladder.renditions[i]` (i ≥ 1) with `base` (its rendition
-  // pinned, its share of `budget`), into a local copy under `dir`, each
-  // segment it buys going to `base.on_segment`. Lines it says are
-  // prefixed with its rendition's name.
+  // pinned, at most the origin's price for it, its share of `budget`), into
+  // a local copy under `dir`, each segment it buys going to
+  // `base.on_segment`. Lines it says are prefixed with its rendition's name.
   LowerRenditionBuyers(const KeyPair& key, ViewerConfig base, const RelayLadder& ladder,
                        uint64_t budget, const std::filesystem::path& dir);
   // Stops them (unless they ended at the stream's end first) and waits.
@@ -59,12 +71,13 @@ class LowerRenditionBuyers {
 
   // What of `budget` the top rendition's viewer buys with.
   uint64_t top_budget() const { return m_top_budget; }
-  // Starts buying after segment `seq` (the first the top rendition's
-  // viewer bought); only the first call does.
+  // Starts buying at segment `seq` (the first the top rendition's viewer
+  // bought); only the first call does.
   void Start(uint64_t seq);
   // Waits until each has ended by itself (the stream ended), or, with
-  // `stop_now`, stops them first; each settles its contract.
-  void Finish(bool stop_now);
+  // `stop_now` or once `interrupt` is set, stops them; each settles its
+  // contract. Then returns what is left in the key's spend address. Once.
+  void Finish(bool stop_now, const std::atomic<bool>& interrupt);
 
  private:
   struct Buyer {
@@ -74,10 +87,13 @@ class LowerRenditionBuyers {
     std::thread thread;
   };
   KeyPair m_key;
-  std::vector<Buyer> m_buyers;
+  std::string m_tracker_url;
   uint64_t m_top_budget = 0;
+  std::vector<Buyer> m_buyers;
   std::once_flag m_started;
   std::atomic<bool> m_stop{false};
+  std::atomic<size_t> m_running{0};
+  bool m_finished = false;
 };
 
 }  // namespace tollstream

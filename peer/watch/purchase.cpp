@@ -65,7 +65,18 @@ Purchase::Purchase(const KeyPair& key, TrackerClient& tracker, BroadcasterClient
       m_limits(limits) {}
 
 Status Purchase::Deposit(uint64_t amount) {
-  auto address = TrackerApi(m_tracker).GetSpendAddress(amount);
+  TrackerApi tracker(m_tracker);
+  if (m_limits.spend_lock) {
+    // Shared with this key's other viewers: what their settled contracts
+    // left in it (its close refused while another was open) funds this one
+    // first. The caller holds the lock: nothing else moves it meanwhile.
+    auto shared = tracker.GetSpendAddress(0);
+    if (!shared) return shared.error();
+    auto available = tracker.Available(*shared);
+    if (!available) return available.error();
+    amount -= std::min(amount, *available);
+  }
+  auto address = tracker.GetSpendAddress(amount);
   if (!address) return address.error();
   m_spend_address = *address;
   return Status::Ok();

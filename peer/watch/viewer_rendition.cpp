@@ -99,7 +99,8 @@ std::string Viewer::NextRendition(Buying& b, const SegmentStatement& st, uint64_
 
 Result<json> Viewer::PinRendition(const std::string& name) {
   if (!m_config.adapt) {
-    return MakeError(ErrorCode::kConflict, "a relay buys one rendition, to sell it at one price");
+    return MakeError(ErrorCode::kConflict,
+                     "a relay keeps to the rendition it buys, to sell what it bought");
   }
   std::lock_guard lock(m_mutex);
   if (m_finished) return MakeError(ErrorCode::kConflict, "the viewer has stopped buying");

@@ -44,7 +44,9 @@ Result<Viewer::Step> Viewer::Examine(Buying& b, const std::atomic<bool>& stop) {
                        "the broadcaster asks more for a rendition than the price it announced, " +
                            std::to_string(s.price));
   }
-  if (usable && !m_config.rendition.empty() && !renditions->empty() &&
+  // A source of one quality sells no named rendition (a relay of one sells
+  // whichever it bought).
+  if (usable && !m_config.rendition.empty() &&
       std::none_of(renditions->begin(), renditions->end(),
                    [&](const RenditionSpec& r) { return r.name == m_config.rendition; })) {
     usable = MakeError(ErrorCode::kNotFound, "the source sells no rendition " + m_config.rendition);

@@ -51,12 +51,13 @@ TEST_CASE("a relay re-sells three renditions at its own prices, each segment the
       {"--hls-dir", hls, "--playlist", "master.m3u8", "--rendition-prices", "6,3,2"},
       dir / "o.log");
   // Refused with the reason, nothing paid: a rendition the origin does
-  // not sell, or renditions to re-sell without --relay.
-  std::vector<std::string> watch = {
-      BinaryPath("peer"), "watch", "--tracker", t.url(), "--key",    r.path,
-      "--stream",         "vod",   "--budget",  "100",   "--listen", "127.0.0.1:0"};
-  auto with = [&](std::vector<std::string> more) {  // {exit status, what it said on stderr}
-    std::vector<std::string> argv = watch;
+  // not sell, renditions to re-sell without --relay, a budget whose share
+  // for a rendition opens no contract there.
+  auto with = [&](std::vector<std::string> more,
+                  const std::string& budget = "100") {  // {exit status, what it said on stderr}
+    std::vector<std::string> argv = {
+        BinaryPath("peer"), "watch", "--tracker", t.url(), "--key",    r.path,
+        "--stream",         "vod",   "--budget",  budget,  "--listen", "127.0.0.1:0"};
     argv.insert(argv.end(), more.begin(), more.end());
     std::string err = dir / "refused.err";
     std::filesystem::remove(err);
@@ -73,7 +74,27 @@ TEST_CASE("a relay re-sells three renditions at its own prices, each segment the
   auto [alone, alone_said] = with({"--relay-renditions", "all"});
   CHECK(alone != 0);
   CHECK(alone_said.find("--relay-renditions is for --relay") != std::string::npos);
+  // 10 shared as 6 : 3 : 2 leaves 240p 7, and its first contract takes 12.
+  auto [poor, poor_said] = with({"--relay", "--price", "4", "--relay-renditions", "all"}, "10");
+  CHECK(poor != 0);
+  CHECK_MESSAGE(poor_said.find("--budget 10 is too small to buy every rendition: 240p's share, 7, "
+                               "opens no contract at 12") != std::string::npos,
+                poor_said);
   CHECK(Balance(t, r.address()) == 100);
+  // A seller of one quality sells no named rendition: a viewer pinned to
+  // one buys nothing from it.
+  KeyFile solo = NewKeyFile(dir / "solo.key");
+  BroadcasterProcess one(t, solo, "solo", 1, {"--hls-dir", hls + "/v1"}, dir / "solo.log");
+  auto [pinned, pinned_said] = RunCommand(
+      {BinaryPath("peer"), "watch", "--tracker", t.url(), "--key", r.path, "--stream", "solo",
+       "--budget", "100", "--listen", "127.0.0.1:0", "--exit-at-end", "--rendition", "144p"},
+      60s);
+  CHECK(pinned != 0);
+  CHECK_MESSAGE(pinned_said.find("the source sells no rendition 144p") != std::string::npos,
+                pinned_said);
+  CHECK(Balance(t, r.address()) == 100);
+  one.process.Signal(SIGINT);
+  CHECK(one.process.Wait(30s) == 0);
 
   ViewerProcess relay(
       t, r, "vod", 100,
