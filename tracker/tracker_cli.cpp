@@ -302,6 +302,7 @@ int Audit(int argc, char** argv) {
   if (store && !args->Get("tracker") && !args->Get("data-dir")) {
     auto db = PgConnection::Open(*store);
     if (!db) return Fail(db.error());
+    if (Status known = CheckPgSchemaVersion(**db); !known) return Fail(known.error());
     auto result = AuditPgLedger(**db);
     if (!result) return Fail(result.error());
     report = result->ToJson();

@@ -1,6 +1,8 @@
 #include "peer/relay/relay_renditions.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include "peer/node/console.h"
 
@@ -102,7 +104,7 @@ LowerRenditionBuyers::LowerRenditionBuyers(const KeyPair& key, ViewerConfig base
     buyer.config.rendition = buyer.name;
     buyer.config.adapt = false;
     // Its sellers are chosen, and its share spent, at this rendition's price.
-    buyer.config.max_price = ladder.origin_prices[i];
+    buyer.config.max_price = std::min(base.max_price.value_or(UINT64_MAX), ladder.origin_prices[i]);
     buyer.config.budget = ShareOf(ladder, i, budget);
     buyer.config.out_path.clear();
     buyer.config.resume_dir.clear();
@@ -165,7 +167,9 @@ void LowerRenditionBuyers::Finish(bool stop_now, const std::atomic<bool>& interr
   auto address = api.GetSpendAddress(0);
   if (!address) return;
   auto returned = api.CloseSpendAddress(*address);
-  if (returned && returned->paid_out > 0) {
+  if (!returned) {
+    Say("the renditions' spend address stays open: " + returned.error().message);
+  } else if (returned->paid_out > 0) {
     Say("the renditions' spend address returned " + std::to_string(returned->paid_out) +
         ", balance " + std::to_string(returned->balance));
   }

@@ -74,6 +74,7 @@ Status Purchase::Deposit(uint64_t amount) {
     if (!shared) return shared.error();
     auto available = tracker.Available(*shared);
     if (!available) return available.error();
+    m_shared_free = *available;
     amount -= std::min(amount, *available);
   }
   auto address = tracker.GetSpendAddress(amount);

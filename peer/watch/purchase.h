@@ -96,8 +96,11 @@ class Purchase {
   Purchase(const KeyPair& key, TrackerClient& tracker, BroadcasterClient& node, Source source,
            std::string stream, PurchaseHooks hooks, PurchaseLimits limits = {});
 
-  // Moves `amount` into the spend address. Errors: the tracker's.
+  // Moves `amount` into the spend address (shared: what it lacks of it).
+  // Errors: the tracker's.
   Status Deposit(uint64_t amount);
+  // Shared: what the spend address held free at the last deposit.
+  uint64_t shared_free() const { return m_shared_free; }
   // Offers a contract for up to `max_segments` at the source's price,
   // starting at `from` (unset: where the source says), expiring after
   // `lifetime` seconds; with `renditions` (some of the source's), one that
@@ -172,6 +175,7 @@ class Purchase {
   PurchaseLimits m_limits;
 
   std::string m_spend_address;
+  uint64_t m_shared_free = 0;
   Contract m_contract;
   std::string m_id;
   std::optional<ReceiptBook> m_book;  // once the contract is made

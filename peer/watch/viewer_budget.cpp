@@ -78,10 +78,12 @@ Result<uint64_t> Viewer::Deposit(Buying& b, Purchase& purchase, uint64_t max_seg
   if (deposited.error().code != ErrorCode::kInsufficientFunds) return deposited.error();
   if (b.first) return NotEnoughTokens(b, price * (max_segments + 1));
   // A deposit locked by a source that died with its contract open is not
-  // back yet: a smaller contract, within what the address holds.
+  // back yet: a smaller contract, within what the address holds (and, when
+  // shared, what the spend address holds free).
   auto balance = TrackerApi(b.tracker).Balance(AddressOf(m_key.public_key()));
   if (!balance) return deposited.error();
-  uint64_t fits = ContractSegments(std::min(*balance, BudgetLeft()), price, max_segments);
+  uint64_t can = *balance + purchase.shared_free();
+  uint64_t fits = ContractSegments(std::min(can, BudgetLeft()), price, max_segments);
   if (fits == 0) return deposited.error();
   if (Status smaller = purchase.Deposit(price * (fits + 1)); !smaller) return smaller.error();
   return fits;

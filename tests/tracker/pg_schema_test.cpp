@@ -6,7 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include "common/base/files.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace tollstream {
 namespace {
@@ -87,6 +90,14 @@ TEST_CASE("an older schema is refused until upgraded, in one transaction, with i
   CHECK(old.error().message ==
         "the ledger's schema is version 1, older than this tracker's 2: upgrade it with tracker "
         "init --store URL --upgrade");
+  // `tracker audit --store`, which has no key, says the same.
+  test::TempDir dir;
+  test::Process audit({test::BinaryPath("tracker"), "audit", "--store", pg.url()}, dir / "err");
+  CHECK(audit.Wait(std::chrono::seconds(60)) != 0);
+  CHECK(ReadWholeFile(dir / "err").value_or("") == "tracker: " + old.error().message + "\n");
+  Status version = CheckPgSchemaVersion(*db);
+  REQUIRE_FALSE(version.ok());
+  CHECK(version.error().message == old.error().message);
 
   auto other = UpgradePgSchema(*db, kOtherKey);  // another tracker's key: nothing done
   REQUIRE_FALSE(other.ok());

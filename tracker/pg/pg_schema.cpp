@@ -268,10 +268,10 @@ Status CreatePgSchema(PgConnection& db, const std::string& tracker_key, int vers
   return created;
 }
 
-Status CheckPgSchema(PgConnection& db, const std::string& tracker_key) {
-  auto recorded = RecordedSchema(db, /*lock=*/false);
-  if (!recorded) return recorded.error();
-  const auto& [version, key] = *recorded;
+namespace {
+
+// Errors: kUnsupportedVersion, when `version` is not this tracker's.
+Status KnownVersion(int version) {
   if (version < kPgSchemaVersion) {
     return MakeError(ErrorCode::kUnsupportedVersion,
                      "the ledger's schema is version " + std::to_string(version) +
@@ -283,6 +283,22 @@ Status CheckPgSchema(PgConnection& db, const std::string& tracker_key) {
                      "the ledger's schema is version " + std::to_string(version) +
                          "; this tracker knows version " + std::to_string(kPgSchemaVersion));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckPgSchemaVersion(PgConnection& db) {
+  auto recorded = RecordedSchema(db, /*lock=*/false);
+  if (!recorded) return recorded.error();
+  return KnownVersion(recorded->first);
+}
+
+Status CheckPgSchema(PgConnection& db, const std::string& tracker_key) {
+  auto recorded = RecordedSchema(db, /*lock=*/false);
+  if (!recorded) return recorded.error();
+  const auto& [version, key] = *recorded;
+  if (Status known = KnownVersion(version); !known) return known;
   if (key != tracker_key) {
     return MakeError(ErrorCode::kForbidden,
                      "the ledger belongs to tracker " + key + ", not to this key");

@@ -50,5 +50,8 @@ Result<int> UpgradePgSchema(PgConnection& db, const std::string& tracker_key);
 // kForbidden (another tracker key), kInternal (an init that did not
 // complete), or the database's.
 Status CheckPgSchema(PgConnection& db, const std::string& tracker_key);
+// CheckPgSchema without the key: whether this tracker reads the schema at
+// all (what `tracker audit --store`, which has no key, asks first).
+Status CheckPgSchemaVersion(PgConnection& db);
 
 }  // namespace tollstream
