@@ -166,4 +166,73 @@ TEST_CASE("a relay re-sells three renditions at its own prices, each segment the
   CHECK(t.Audit(true).first == 0);
 }
 
+TEST_CASE(
+    "a live relay of three renditions: the lower ones bought from the top one's first segment") {
+  TempDir dir;
+  MakeTestClip(dir / "clip.mp4", 40);
+  TrackerFixture t;
+  KeyFile o = NewKeyFile(dir / "o.key");
+  KeyFile r = NewKeyFile(dir / "r.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(r.address(), 300);
+  t.Mint(c.address(), 100);
+  BroadcasterProcess origin(t, o, "live", 6,
+                            {"--source", dir / "clip.mp4", "--renditions",
+                             "240p:600k,144p:200k,96p:100k", "--rendition-prices", "6,2,1"},
+                            dir / "o.log");
+  std::this_thread::sleep_for(5s);  // a few segments out: the relay joins past segment 0
+  ViewerProcess relay(
+      t, r, "live", 300,
+      {"--relay", "--price", "3", "--relay-renditions", "all", "--rendition-prices", "3,1,1"},
+      dir / "r.log");
+  REQUIRE_MESSAGE(relay.process.WaitForLine("relaying ", 60s).has_value(), relay.process.output());
+  auto starts = [&](const std::string& prefix) {  // where its contracts started
+    std::vector<uint64_t> out;
+    for (const auto& m :
+         Matches(relay.process.output(),
+                 "\\n" + prefix + "contract [0-9a-f]{64} opened [^\\n]*from segment (\\d+)"))
+      out.push_back(std::stoull(m[0]));
+    return out;
+  };
+  REQUIRE_MESSAGE(WaitUntil([&] { return !starts("rendition 96p: ").empty(); }, 60s),
+                  relay.process.output());
+  // Each lower rendition starts where the top one did: the renditions it holds line up.
+  REQUIRE_FALSE(starts("").empty());
+  uint64_t first = starts("").front();
+  CHECK(first > 0);
+  CHECK(starts("rendition 144p: ").front() == first);
+  CHECK(starts("rendition 96p: ").front() == first);
+
+  // A viewer of 96p buys it from the relay, at the relay's price.
+  ViewerProcess viewer(t, c, "live", 100, {"--rendition", "96p", "--out", dir / "c.ts"},
+                       dir / "c.log");
+  REQUIRE_MESSAGE(
+      WaitUntil(
+          [&] { return Matches(viewer.process.output(), "bytes of 96p: bought").size() >= 4; },
+          60s),
+      viewer.process.output());
+  viewer.process.Signal(SIGINT);
+  REQUIRE(viewer.process.Wait(30s) == 0);
+  auto [paid, segments] = Settled(viewer.process, /*last=*/true);
+  CHECK(segments >= 4);
+  CHECK(PaidTo(t, viewer.process.output(), r.key.public_key()) == 1 * segments);
+  CHECK(PaidTo(t, viewer.process.output(), o.key.public_key()) == 0);
+  CHECK(paid == Locks(viewer.process).size() * 1 + 1 * segments);  // each charge at 1
+  CHECK(HeightOf(dir / "c.ts") == 96);
+  auto [decoded, errors] = RunCommand(
+      {"/usr/bin/ffmpeg", "-hide_banner", "-v", "error", "-i", dir / "c.ts", "-f", "null", "-"},
+      120s);
+  CHECK(decoded == 0);
+  CHECK_MESSAGE(errors.empty(), errors);
+
+  relay.process.Signal(SIGINT);
+  CHECK(relay.process.Wait(60s) == 0);
+  origin.process.Signal(SIGINT);
+  CHECK(origin.process.Wait(30s) == 0);
+  CHECK(Balance(t, c.address()) == 100 - paid);
+  // Every token the relay's or the origin's or the viewer's, none left in a special address.
+  CHECK(Balance(t, r.address()) + Balance(t, o.address()) + Balance(t, c.address()) == 400);
+  CHECK(t.Audit(true).first == 0);
+}
+
 }  // namespace tollstream::test
