@@ -36,6 +36,9 @@ apt-get install -y -qq --no-install-recommends "$build_dir"/packages/tollstream-
   "$build_dir"/packages/tollstream-peer_*.deb >/dev/null
 echo "installed: $(dpkg-query -W tollstream-tracker tollstream-peer | tr '\t\n' '  ')"
 dpkg-query -W -f='${Depends}\n' tollstream-tracker | grep -q libleveldb || fail "no dependency on LevelDB declared"
+for p in tollstream-tracker tollstream-peer; do
+  dpkg-query -W -f='${Depends}\n' "$p" | grep -q libjemalloc || fail "$p: no dependency on jemalloc declared"
+done
 
 tollstream-tracker --version | grep -E '^tracker [0-9]+\.[0-9]+\.[0-9]+ \(commit ' || fail "tracker --version"
 tollstream-peer --version | grep -E '^peer [0-9]+\.[0-9]+\.[0-9]+ \(commit ' || fail "peer --version"
