@@ -275,8 +275,10 @@ Result<ViewerOutcome> WatchNode::Buy(ViewerConfig config, const PageBuying& page
     Say("retrying");
     page.local.Reopen();
     // On from the segment after the last one kept, from the same origin,
-    // with what is left of the budget (the new run's figures count from here).
+    // with what is left of the budget (the new run's figures count from
+    // here), at the rendition the page pinned.
     ViewerFigures last = viewer->figures();
+    config.page_pin = viewer->page_pin();
     config.budget = last.spent < last.budget ? last.budget - last.spent : 0;
     if (auto origin = PublicKey::FromHex(last.origin)) config.origin = *origin;
     config.continue_after = page.local.last_seq();

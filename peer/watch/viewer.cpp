@@ -24,6 +24,7 @@ Viewer::Viewer(KeyPair key, ViewerConfig config, LocalHls& local)
   if (!m_config.resume_dir.empty()) m_resume.emplace(m_config.resume_dir);
   m_figures.stream = m_config.stream;
   m_figures.budget = m_config.budget;
+  m_page_pin = m_config.page_pin;
   Metrics& m = m_config.metrics ? *m_config.metrics : m_own_metrics;
   auto counter = [&m](const std::string& name, const std::string& help) {
     m.DeclareCounter(name, help);
@@ -46,6 +47,11 @@ Viewer::~Viewer() = default;
 ViewerFigures Viewer::figures() const {
   std::lock_guard lock(m_mutex);
   return m_figures;
+}
+
+std::optional<std::string> Viewer::page_pin() const {
+  std::lock_guard lock(m_mutex);
+  return m_page_pin;
 }
 
 void Viewer::Event(const std::string& line) {

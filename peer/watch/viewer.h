@@ -56,6 +56,9 @@ struct ViewerConfig {
   // one, or, with `adapt`, the one the link carries).
   std::string rendition;
   bool adapt = true;
+  // The watch page's last word on the rendition in an earlier run of the
+  // same watch (a retry): a name pinned, "" adapting; kept as that run kept it.
+  std::optional<std::string> page_pin;
   // Called with each segment bought, after its checks (a relay sells it on).
   std::function<void(const SegmentStatement&, const std::string&)> on_segment;
   // Called when a source says the stream is a finished recording.
@@ -118,6 +121,9 @@ class Viewer {
   Result<json> PinRendition(const std::string& name);
   // A snapshot of the figures. Thread-safe.
   ViewerFigures figures() const;
+  // The page's last word on the rendition (PinRendition), if it said one;
+  // for a retry's config (ViewerConfig::page_pin). Thread-safe.
+  std::optional<std::string> page_pin() const;
 
  private:
   struct Buying;

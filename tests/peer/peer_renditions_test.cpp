@@ -169,6 +169,58 @@ TEST_CASE("a page pin: the next contract buys that rendition alone; auto, one of
   CHECK(t.Audit(true).first == 0);
 }
 
+TEST_CASE("a page pin holds across the page's retry of a source gone") {
+  TempDir dir;
+  MakeTestClip(dir / "clip.mp4", 50);
+  TrackerFixture t;
+  KeyFile b = NewKeyFile(dir / "b.key");
+  KeyFile c = NewKeyFile(dir / "c.key");
+  t.Mint(c.address(), 600);  // the dead contract's deposit is locked still at the retry
+  std::vector<std::string> args = {
+      "--source",           dir / "clip.mp4", "--renditions", "240p:600k,144p:200k,96p:100k",
+      "--rendition-prices", "6,2,1",          "--state-dir",  dir / "b.state"};
+  auto broadcaster = std::make_unique<BroadcasterProcess>(t, b, "clip", 6, args, dir / "b.log");
+  std::string listen = broadcaster->url.substr(7);
+  ViewerProcess viewer(t, c, "clip", 200, {"--reconnect", "2"}, dir / "c.log");
+  std::string page = viewer.playlist_url.substr(0, viewer.playlist_url.find('/', 7));
+  httplib::Client http(page);
+  httplib::Headers control = {{"X-Tollstream-Control", "1"}, {"Origin", page}};
+  auto said = [&] { return viewer.process.output(); };
+  REQUIRE(viewer.process.WaitForLine("segment ", 60s).has_value());
+  auto pinned = http.Post("/api/rendition", control, R"({"rendition":"96p"})", "application/json");
+  REQUIRE(pinned);
+  REQUIRE(pinned->status == 200);
+  REQUIRE(WaitUntil([&] { return said().find("bytes of 96p") != std::string::npos; }, 60s));
+
+  // The source dies; the page retries once it is back.
+  broadcaster->process.Signal(SIGKILL);
+  REQUIRE(broadcaster->process.Wait(10s) == 128 + SIGKILL);
+  REQUIRE(viewer.process.WaitForLine("the watch page can retry", 30s).has_value());
+  broadcaster = std::make_unique<BroadcasterProcess>(t, b, "clip", 6, args, dir / "b2.log", listen);
+  size_t before = said().size();
+  auto retried = http.Post("/api/retry", control, "{}", "application/json");
+  REQUIRE(retried);
+  REQUIRE(retried->status == 200);
+  // The new run buys 96p from its first segment, pinned, as the page left it.
+  auto after = [&] {
+    std::vector<std::string> out;
+    for (const auto& m :
+         Matches(said().substr(before), "segment \\d+ \\d+ bytes of (\\w+): bought"))
+      out.push_back(m[0]);
+    return out;
+  };
+  REQUIRE_MESSAGE(WaitUntil([&] { return after().size() >= 2; }, 60s), said());
+  for (const auto& rendition : after()) CHECK(rendition == "96p");
+  json figures = json::parse(*HttpGet(page + "/api/status"));
+  CHECK(figures["rendition"] == "96p");
+  CHECK(figures["pinned"] == true);
+  viewer.process.Signal(SIGINT);
+  CHECK(viewer.process.Wait(30s) == 0);
+  broadcaster->process.Signal(SIGINT);
+  CHECK(broadcaster->process.Wait(30s) == 0);
+  CHECK(t.Audit(true).first == 0);
+}
+
 TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up once it lifts") {
   TempDir dir;
   // Noise keeps x264 at each rendition's bitrate: sizes as named.
