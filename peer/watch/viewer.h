@@ -56,8 +56,8 @@ struct ViewerConfig {
   // one, or, with `adapt`, the one the link carries).
   std::string rendition;
   bool adapt = true;
-  // The watch page's last word on the rendition in an earlier run of the
-  // same watch (a retry): a name pinned, "" adapting; kept as that run kept it.
+  // The watch page's last word on the rendition in the run a retry follows
+  // (Viewer::page_pin): a name pinned, "" adapting; none: the page said none.
   std::optional<std::string> page_pin;
   // Called with each segment bought, after its checks (a relay sells it on).
   std::function<void(const SegmentStatement&, const std::string&)> on_segment;
