@@ -10,6 +10,7 @@
 #include "peer/watch/broadcaster_client.h"
 #include "tests/peer/peer_fixture.h"
 #include "tests/peer/rendition_output.h"
+#include "tests/peer/watch_page.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/throttling_proxy.h"
 
@@ -134,15 +135,13 @@ TEST_CASE("a page pin: the next contract buys that rendition alone; auto, one of
                                  dir / "b.log");
   // A budget of 60 at the top price: a first contract of 9 segments.
   ViewerProcess viewer(t, c, "clip", 60, {}, dir / "c.log");
-  std::string page = viewer.playlist_url.substr(0, viewer.playlist_url.find('/', 7));
-  httplib::Client http(page);
-  httplib::Headers control = {{"X-Tollstream-Control", "1"}, {"Origin", page}};
+  WatchPage page(viewer.playlist_url);
   auto said = [&] { return viewer.process.output(); };
   auto locks = [&] { return Locks(viewer.process); };
   auto wait_for = [&](const std::function<bool()>& done) { return WaitUntil(done, 60s); };
   REQUIRE(viewer.process.WaitForLine("segment ", 60s).has_value());
   REQUIRE(locks() == std::vector<uint64_t>{54});
-  auto pinned = http.Post("/api/rendition", control, R"({"rendition":"96p"})", "application/json");
+  auto pinned = page.Control("/api/rendition", R"({"rendition":"96p"})");
   REQUIRE(pinned);
   REQUIRE(pinned->status == 200);
   // The first contract ends; the next buys 96p alone: its lock at 1 a segment.
@@ -155,7 +154,7 @@ TEST_CASE("a page pin: the next contract buys that rendition alone; auto, one of
   size_t before = said().size();
   REQUIRE(wait_for([&] { return said().find("bytes of 96p", before) != std::string::npos; }));
   // Back to auto: that contract ends, and one that buys all three opens.
-  auto adapt = http.Post("/api/rendition", control, R"({"rendition":""})", "application/json");
+  auto adapt = page.Control("/api/rendition", R"({"rendition":""})");
   REQUIRE(adapt);
   REQUIRE(adapt->status == 200);
   REQUIRE(wait_for([&] { return locks().size() >= 3; }));
@@ -182,12 +181,10 @@ TEST_CASE("a page pin holds across the page's retry of a source gone") {
   auto broadcaster = std::make_unique<BroadcasterProcess>(t, b, "clip", 6, args, dir / "b.log");
   std::string listen = broadcaster->url.substr(7);
   ViewerProcess viewer(t, c, "clip", 200, {"--reconnect", "2"}, dir / "c.log");
-  std::string page = viewer.playlist_url.substr(0, viewer.playlist_url.find('/', 7));
-  httplib::Client http(page);
-  httplib::Headers control = {{"X-Tollstream-Control", "1"}, {"Origin", page}};
+  WatchPage page(viewer.playlist_url);
   auto said = [&] { return viewer.process.output(); };
   REQUIRE(viewer.process.WaitForLine("segment ", 60s).has_value());
-  auto pinned = http.Post("/api/rendition", control, R"({"rendition":"96p"})", "application/json");
+  auto pinned = page.Control("/api/rendition", R"({"rendition":"96p"})");
   REQUIRE(pinned);
   REQUIRE(pinned->status == 200);
   REQUIRE(WaitUntil([&] { return said().find("bytes of 96p") != std::string::npos; }, 60s));
@@ -198,20 +195,14 @@ TEST_CASE("a page pin holds across the page's retry of a source gone") {
   REQUIRE(viewer.process.WaitForLine("the watch page can retry", 30s).has_value());
   broadcaster = std::make_unique<BroadcasterProcess>(t, b, "clip", 6, args, dir / "b2.log", listen);
   size_t before = said().size();
-  auto retried = http.Post("/api/retry", control, "{}", "application/json");
+  auto retried = page.Control("/api/retry", "{}");
   REQUIRE(retried);
   REQUIRE(retried->status == 200);
   // The new run buys 96p from its first segment, pinned, as the page left it.
-  auto after = [&] {
-    std::vector<std::string> out;
-    for (const auto& m :
-         Matches(said().substr(before), "segment \\d+ \\d+ bytes of (\\w+): bought"))
-      out.push_back(m[0]);
-    return out;
-  };
+  auto after = [&] { return Bought(said().substr(before)); };
   REQUIRE_MESSAGE(WaitUntil([&] { return after().size() >= 2; }, 60s), said());
-  for (const auto& rendition : after()) CHECK(rendition == "96p");
-  json figures = json::parse(*HttpGet(page + "/api/status"));
+  for (const auto& [seq, rendition] : after()) CHECK(rendition == "96p");
+  json figures = page.Status();
   CHECK(figures["rendition"] == "96p");
   CHECK(figures["pinned"] == true);
   viewer.process.Signal(SIGINT);
@@ -242,13 +233,7 @@ TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up o
   ViewerProcess viewer(t, c, "live", 1000, {"--out", dir / "out.ts"}, dir / "c.log");
 
   // What the viewer bought, segment by segment: {seq, rendition}.
-  auto bought = [&] {
-    std::vector<std::pair<uint64_t, std::string>> out;
-    for (const auto& m :
-         Matches(viewer.process.output(), "segment (\\d+) \\d+ bytes of (\\w+): bought"))
-      out.emplace_back(std::stoull(m[0]), m[1]);
-    return out;
-  };
+  auto bought = [&] { return Bought(viewer.process.output()); };
 
   // Unthrottled, it buys the top rendition.
   REQUIRE(WaitUntil([&] { return bought().size() >= 2; }, 60s));
@@ -274,19 +259,17 @@ TEST_CASE("a throttled link: the viewer's node goes down within 2 segments, up o
   // The page pins a quality: bought from the segment after the next, and
   // kept though the link would carry more; the figures say it, with the
   // budget left in playing time at that price.
-  std::string page = viewer.playlist_url.substr(0, viewer.playlist_url.find('/', 7));
-  httplib::Client http(page);
-  httplib::Headers control = {{"X-Tollstream-Control", "1"}, {"Origin", page}};
-  auto refused = http.Post("/api/rendition", control, R"({"rendition":"4k"})", "application/json");
+  WatchPage page(viewer.playlist_url);
+  auto refused = page.Control("/api/rendition", R"({"rendition":"4k"})");
   REQUIRE(refused);
   CHECK(refused->status == 400);
-  auto pinned = http.Post("/api/rendition", control, R"({"rendition":"96p"})", "application/json");
+  auto pinned = page.Control("/api/rendition", R"({"rendition":"96p"})");
   REQUIRE(pinned);
   CHECK(pinned->status == 200);
   size_t pinned_at = bought().size();
   REQUIRE(WaitUntil([&] { return bought().size() >= pinned_at + 4; }, 30s));
   for (size_t i = pinned_at + 2; i < bought().size(); ++i) CHECK(bought()[i].second == "96p");
-  json figures = json::parse(*HttpGet(page + "/api/status"));
+  json figures = page.Status();
   CHECK(figures["rendition"] == "96p");
   CHECK(figures["pinned"] == true);
   CHECK(figures["price"] == 1);

@@ -5,31 +5,10 @@
 // status figures, and every route refused to a Host that does not name the
 // node (DNS rebinding).
 #include "tests/peer/peer_fixture.h"
+#include "tests/peer/watch_page.h"
 
 namespace tollstream::test {
 namespace {
-
-struct Page {
-  explicit Page(const std::string& playlist_url) {
-    auto slash = playlist_url.find('/', 7);
-    base = playlist_url.substr(0, slash);
-    host = base.substr(7);
-  }
-  httplib::Result Post(const std::string& path, const std::string& body, httplib::Headers headers) {
-    httplib::Client http(base);
-    return http.Post(path, headers, body, "application/json");
-  }
-  httplib::Result Control(const std::string& path, const std::string& body) {
-    return Post(path, body, {{"X-Tollstream-Control", "1"}, {"Origin", base}});
-  }
-  json Status() {
-    auto text = HttpGet(base + "/api/status");
-    REQUIRE(text.has_value());
-    return json::parse(*text);
-  }
-  std::string base;
-  std::string host;
-};
 
 std::string ErrorCodeOf(const httplib::Result& r) {
   if (!r) return "no answer";
@@ -57,7 +36,7 @@ TEST_CASE("top up, follow-on contract, stop; refused control requests change not
   t.Mint(c.address(), 100);
   BroadcasterProcess broadcaster(t, b, "vod", 5, {"--hls-dir", vod}, dir / "b.log");
   ViewerProcess viewer(t, c, "vod", 15, {}, dir / "c.log");
-  Page page(viewer.playlist_url);
+  WatchPage page(viewer.playlist_url);
 
   // Two segments and the contract's opening charge (one segment's price)
   // spend the budget; the node waits for a top-up.
@@ -191,7 +170,7 @@ TEST_CASE("every route of the viewer answers only to a Host that names it (DNS r
   ViewerProcess viewer(t, c, "vod", 50, {}, dir / "c.log");
   REQUIRE_MESSAGE(viewer.process.WaitForLine("stopped buying: ", 60s).has_value(),
                   viewer.process.output());
-  Page page(viewer.playlist_url);
+  WatchPage page(viewer.playlist_url);
   std::string port = page.host.substr(page.host.find(':') + 1);
   httplib::Client http(page.base);
   http.set_read_timeout(10, 0);
@@ -268,7 +247,7 @@ TEST_CASE("started without a stream, the page lists the directory and buys the s
                  dir / "c.log");
   auto url = viewer.WaitForLine("watch page ", 30s);
   REQUIRE(url.has_value());
-  Page page(*url);
+  WatchPage page(*url);
   CHECK(page.Status()["state"] == "choosing");
   // Both nodes are up and ready (their directories take a synced write).
   for (const std::string& base : {page.base, b1.url}) {
@@ -328,7 +307,7 @@ TEST_CASE("a source gone for good: the page's retry buys on after the last segme
   std::string listen = broadcaster->url.substr(7);
   REQUIRE(WaitForSegments(live, 2, 60s));
   ViewerProcess viewer(t, c, "live", 60, {"--reconnect", "2"}, dir / "c.log");
-  Page page(viewer.playlist_url);
+  WatchPage page(viewer.playlist_url);
   REQUIRE(viewer.process.WaitForLine("segment ", 30s).has_value());
   CHECK(ErrorCodeOf(page.Control("/api/retry", "{}")) == "conflict");  // nothing to retry
   broadcaster->process.Signal(SIGKILL);

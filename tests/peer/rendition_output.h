@@ -37,6 +37,14 @@ inline std::pair<uint64_t, uint64_t> Settled(const Process& viewer, bool last = 
   return {std::stoull(m[0]), std::stoull(m[1])};
 }
 
+// What a viewer's segment lines say it bought, in order: {seq, rendition}.
+inline std::vector<std::pair<uint64_t, std::string>> Bought(const std::string& output) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  for (const auto& m : Matches(output, "segment (\\d+) \\d+ bytes of (\\w+): bought"))
+    out.emplace_back(std::stoull(m[0]), m[1]);
+  return out;
+}
+
 // The locks of the contracts the viewer opened, in order.
 inline std::vector<uint64_t> Locks(const Process& viewer) {
   std::vector<uint64_t> out;
