@@ -5,17 +5,13 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/base/ascii.h"
+
 namespace tollstream {
 namespace {
 
 bool Trusted(const std::vector<std::string>& trusted, std::string_view address) {
   return std::find(trusted.begin(), trusted.end(), address) != trusted.end();
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // `text` in the form inet_ntop prints; "" when it is no address.

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/base/ascii.h"
+
 namespace tollstream {
 namespace {
 
@@ -14,12 +16,6 @@ bool TokenChar(char c) {
 
 bool Token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), TokenChar);
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 constexpr size_t kChunkLine = 64;  // a chunk's size line, extensions included

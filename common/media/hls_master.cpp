@@ -1,22 +1,9 @@
 #include "common/media/hls_master.h"
 
-#include <charconv>
+#include "common/base/ascii.h"
 
 namespace tollstream {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  return s;
-}
-
-template <typename T>
-bool Whole(std::string_view s, T& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
 
 // The value of attribute `key` in an attribute list, quotes removed; "" when absent.
 std::string_view Attribute(std::string_view list, std::string_view key) {
@@ -24,7 +11,7 @@ std::string_view Attribute(std::string_view list, std::string_view key) {
   while (at < list.size()) {
     size_t eq = list.find('=', at);
     if (eq == std::string_view::npos) return {};
-    std::string_view name = Trim(list.substr(at, eq - at));
+    std::string_view name = Trim(list.substr(at, eq - at), kLineBlanks);
     size_t end = eq + 1;
     if (end < list.size() && list[end] == '"') {
       end = list.find('"', end + 1);
@@ -59,7 +46,7 @@ Result<std::vector<HlsVariant>> ParseHlsMaster(std::string_view text) {
   };
   for (size_t start = 0; start < text.size();) {
     size_t end = std::min(text.find('\n', start), text.size());
-    std::string_view line = Trim(text.substr(start, end - start));
+    std::string_view line = Trim(text.substr(start, end - start), kLineBlanks);
     start = end + 1;
     ++number;
     if (number == 1 && line != "#EXTM3U") return bad("not an HLS playlist (no #EXTM3U)");
@@ -68,15 +55,15 @@ Result<std::vector<HlsVariant>> ParseHlsMaster(std::string_view text) {
       if (pending) return bad("the #EXT-X-STREAM-INF before has no URI after it");
       std::string_view list = line.substr(18);
       HlsVariant v;
-      if (!Whole(Attribute(list, "BANDWIDTH"), v.bandwidth) || v.bandwidth == 0 ||
+      if (!ParseWhole(Attribute(list, "BANDWIDTH"), v.bandwidth) || v.bandwidth == 0 ||
           v.bandwidth > 10'000'000'000) {
         return bad("BANDWIDTH is missing, or not a whole number of bits/s up to 10^10");
       }
       std::string_view resolution = Attribute(list, "RESOLUTION");
       size_t x = resolution.find('x');
       if (!resolution.empty() &&
-          (x == std::string_view::npos || !Whole(resolution.substr(0, x), v.width) ||
-           !Whole(resolution.substr(x + 1), v.height))) {
+          (x == std::string_view::npos || !ParseWhole(resolution.substr(0, x), v.width) ||
+           !ParseWhole(resolution.substr(x + 1), v.height))) {
         return bad("RESOLUTION is not WIDTHxHEIGHT");
       }
       v.name = std::string(Attribute(list, "NAME"));

@@ -1,7 +1,8 @@
 #include "common/media/hls_playlist.h"
 
 #include <algorithm>
-#include <charconv>
+
+#include "common/base/ascii.h"
 
 namespace tollstream {
 namespace {
@@ -9,21 +10,8 @@ namespace {
 constexpr size_t kMaxSegments = 1'000'000;
 constexpr size_t kMaxUri = 1024;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  return s;
-}
-
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
-}
-
-template <typename T>
-bool ParseWhole(std::string_view s, T& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size();
 }
 
 // "6", "2.000", "1.96" -> milliseconds (rounded down to the millisecond).
@@ -69,7 +57,7 @@ Result<HlsPlaylist> ParseHlsPlaylist(std::string_view text) {
   };
   while (!text.empty()) {
     auto nl = text.find('\n');
-    std::string_view line = Trim(text.substr(0, nl));
+    std::string_view line = Trim(text.substr(0, nl), kLineBlanks);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++line_no;
     if (line.empty()) continue;
@@ -81,7 +69,8 @@ Result<HlsPlaylist> ParseHlsPlaylist(std::string_view text) {
     if (StartsWith(line, "#EXTINF:")) {
       std::string_view value = line.substr(8);
       value = value.substr(0, value.find(','));
-      if (!ParseDurationMs(Trim(value), pending_ms)) return bad("bad #EXTINF duration");
+      if (!ParseDurationMs(Trim(value, kLineBlanks), pending_ms))
+        return bad("bad #EXTINF duration");
       pending_inf = true;
     } else if (StartsWith(line, "#EXT-X-TARGETDURATION:")) {
       if (!ParseWhole(line.substr(22), out.target_duration) || out.target_duration < 0) {

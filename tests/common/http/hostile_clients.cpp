@@ -20,10 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 // A TCP socket from `source` to 127.0.0.1:`port`, its connect started
 // (non-blocking). Returns -1 when no socket could be made or the connect
 // failed at once.
@@ -48,10 +44,6 @@ int StartConnect(const std::string& source, int port, bool* in_progress) {
     return -1;
   }
   return fd;
-}
-
-bool WouldBlock() {
-  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,17 @@ uint64_t RaiseOpenFileLimit();
 
 // The port of "http://host:port[/...]".
 int PortOfUrl(const std::string& url);
+
+// Seconds from `t` to now.
+inline double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Whether the last call on a non-blocking socket failed only for now (no
+// room, no data, or a signal): it may be tried again.
+inline bool WouldBlock() {
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
 
 // ---- Many connections held open -------------------------------------------
 
