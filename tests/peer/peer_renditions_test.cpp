@@ -62,8 +62,15 @@ TEST_CASE("three renditions from one source: each viewer pays its rendition's pr
   REQUIRE(buys_low.process.Wait(120s) == 0);
   auto [top_paid, top_segments] = Settled(buys_top.process);
   auto [low_paid, low_segments] = Settled(buys_low.process);
-  CHECK(top_segments >= 4);
-  CHECK(low_segments == top_segments);
+  // Both play on to the stream's end. Each joins at the live edge it finds
+  // when it starts: on a busy machine one may join a segment later.
+  CHECK(top_segments >= 3);
+  CHECK(low_segments >= 3);
+  auto top_bought = Bought(buys_top.process.output());
+  auto low_bought = Bought(buys_low.process.output());
+  REQUIRE(top_bought.size() == top_segments);
+  REQUIRE(low_bought.size() == low_segments);
+  CHECK(low_bought.back().first == top_bought.back().first);
   // The opening charge (the contract's price) and each segment at its price.
   CHECK(top_paid == 6 + 6 * top_segments);
   CHECK(low_paid == 1 + 1 * low_segments);
