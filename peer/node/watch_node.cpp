@@ -267,10 +267,10 @@ Result<ViewerOutcome> WatchNode::Buy(ViewerConfig config, const PageBuying& page
         (may_choose_again && !outcome && page.local.size() == 0)) {
       return outcome;
     }
-    Say("the watch page can retry");
     page.choices.MarkFailed();  // before the page hears it may
     page.current.SetCanRetry(true);
     if (auto figures = page.current.Figures()) page.feed.SetState(std::move(*figures));
+    Say("the watch page can retry");  // once its status says so
     if (!page.choices.WaitForRetry(page.stop_buying.flag())) return outcome;
     Say("retrying");
     page.local.Reopen();
