@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "common/base/ascii.h"
+
 namespace tollstream {
 namespace {
 
@@ -15,12 +17,6 @@ std::string EnvName(const std::string& option) {
   std::string name = kEnvPrefix;
   for (char c : option) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
   return name;
-}
-
-std::string Trim(const std::string& text) {
-  size_t first = text.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
 }
 
 }  // namespace
@@ -61,14 +57,14 @@ Status Args::Fill(const std::set<std::string>& valued, const std::set<std::strin
   if (!in) return MakeError(ErrorCode::kInvalidField, "cannot read the config file " + *config);
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
-    line = Trim(line);
+    line = std::string(Trim(line, kLineBlanks));
     if (line.empty() || line[0] == '#') continue;
     std::string where = *config + ":" + std::to_string(number);
     size_t eq = line.find('=');
     if (eq == std::string::npos) {
       return MakeError(ErrorCode::kInvalidField, where + ": write name = value");
     }
-    std::string name = Trim(line.substr(0, eq));
+    std::string name(Trim(std::string_view(line).substr(0, eq), kLineBlanks));
     if (name == "config") {
       return MakeError(ErrorCode::kInvalidField, where + ": a config file names no other");
     }
@@ -76,7 +72,8 @@ Status Args::Fill(const std::set<std::string>& valued, const std::set<std::strin
       return MakeError(ErrorCode::kInvalidField,
                        where + ": " + name + " is given on the command line only");
     }
-    if (Status s = Take(name, Trim(line.substr(eq + 1)), valued, switches, where); !s) return s;
+    std::string value(Trim(std::string_view(line).substr(eq + 1), kLineBlanks));
+    if (Status s = Take(name, value, valued, switches, where); !s) return s;
   }
   return Status::Ok();
 }
