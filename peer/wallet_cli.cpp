@@ -26,18 +26,23 @@ int Refused(const Error& e) {
   return Fail(Refusal(e));
 }
 
-// Closes the key's spend and income addresses, moving what they hold to its
-// ordinary address; how much moved.
-Result<uint64_t> Reclaim(TrackerApi& tracker) {
-  auto spend = tracker.GetSpendAddress(0);
-  if (!spend) return spend.error();
-  auto refunded = tracker.CloseSpendAddress(*spend);
-  if (!refunded) return Refusal(refunded.error());
-  auto income = tracker.GetIncomeAddress();
-  if (!income) return income.error();
-  auto paid = tracker.CloseIncomeAddress(*income);
-  if (!paid) return Refusal(paid.error());
-  return refunded->paid_out + paid->paid_out;
+// Closes the key's open spend and income addresses (opening none), moving
+// what they hold to its ordinary address; how much moved.
+Result<uint64_t> Reclaim(TrackerApi& tracker, const PublicKey& owner) {
+  auto open = tracker.OpenAddressesOf(owner);
+  if (!open) return open.error();
+  uint64_t moved = 0;
+  if (open->spend) {
+    auto refunded = tracker.CloseSpendAddress(*open->spend);
+    if (!refunded) return Refusal(refunded.error());
+    moved += refunded->paid_out;
+  }
+  if (open->income) {
+    auto paid = tracker.CloseIncomeAddress(*open->income);
+    if (!paid) return Refusal(paid.error());
+    moved += paid->paid_out;
+  }
+  return moved;
 }
 
 // peer wallet address: the key's forms, offline.
@@ -109,7 +114,7 @@ int TrackerAction(const Args& args, const std::string& action) {
   }
   std::optional<uint64_t> moved;
   if (action == "reclaim") {
-    auto reclaimed = Reclaim(tracker);
+    auto reclaimed = Reclaim(tracker, key->public_key());
     if (!reclaimed) return Fail(reclaimed.error());
     moved = *reclaimed;
   }

@@ -19,9 +19,10 @@ transfer  moves N tokens from the key's address to ADDRESS, an address in
           its human form (toll1…): a public key, 64 hex digits (which may
           be a key) or a mistyped address is refused before anything is
           sent, since tokens sent to a wrong address are lost
-reclaim   closes the key's spend and income addresses, moving what they hold
-          to its ordinary address (after a node was killed before it could
-          settle; refused while a contract on them is still open)
+reclaim   closes the key's open spend and income addresses (it opens none),
+          moving what they hold to its ordinary address (after a node was
+          killed before it could settle; refused while a contract on them is
+          still open)
 topup     adds N tokens to the budget of a `peer watch` node running at URL
           on this machine (http://127.0.0.1:PORT), as its page's button does
 )";

@@ -114,12 +114,23 @@ Result<json> Ledger::GetIncomeAddress(LedgerTxn& txn, const PublicKey& owner, in
   return account;
 }
 
-Result<std::optional<std::string>> Ledger::OpenIncomeAddress(const LedgerTxn& txn,
-                                                             const PublicKey& owner) const {
-  auto index = Load<OwnerIndex>(txn, keys::Owner(AccountKind::kIncome, owner));
+Result<std::optional<std::string>> Ledger::OpenSpecialAddress(const LedgerTxn& txn,
+                                                              AccountKind kind,
+                                                              const PublicKey& owner) const {
+  auto index = Load<OwnerIndex>(txn, keys::Owner(kind, owner));
   if (!index) return index.error();
   if (!index->has_value() || (*index)->address.empty()) return std::optional<std::string>();
   return std::optional<std::string>((*index)->address);
+}
+
+Result<json> Ledger::OpenAddresses(const LedgerTxn& txn, const PublicKey& owner) const {
+  json out = {{"owner", owner.ToHex()}};
+  for (AccountKind kind : {AccountKind::kIncome, AccountKind::kSpend}) {
+    auto open = OpenSpecialAddress(txn, kind, owner);
+    if (!open) return open.error();
+    out[std::string(KindName(kind))] = open->has_value() ? json(**open) : json(nullptr);
+  }
+  return out;
 }
 
 Result<json> Ledger::GetSpendAddress(LedgerTxn& txn, const PublicKey& owner, uint64_t deposit,

@@ -46,9 +46,12 @@ class Ledger {
   Result<json> Transfer(LedgerTxn& txn, const PublicKey& from, const std::string& to,
                         uint64_t amount, const std::string& ref, int64_t now);
   Result<json> GetIncomeAddress(LedgerTxn& txn, const PublicKey& owner, int64_t now);
-  // The open income address of `owner`; nullopt when it has none.
-  Result<std::optional<std::string>> OpenIncomeAddress(const LedgerTxn& txn,
-                                                       const PublicKey& owner) const;
+  // The open special address of `kind` of `owner`; nullopt when it has none.
+  Result<std::optional<std::string>> OpenSpecialAddress(const LedgerTxn& txn, AccountKind kind,
+                                                        const PublicKey& owner) const;
+  // `owner`'s open income and spend addresses, null where it has none:
+  // {"owner", "income", "spend"}. Opens none.
+  Result<json> OpenAddresses(const LedgerTxn& txn, const PublicKey& owner) const;
   Result<json> GetSpendAddress(LedgerTxn& txn, const PublicKey& owner, uint64_t deposit,
                                const std::string& ref, int64_t now);
   // `contract` carries both checked signatures; `caller` signed the request.

@@ -120,6 +120,24 @@ Result<Payout> TrackerApi::CloseSpendAddress(const std::string& address) {
                     "closeSpendAddress");
 }
 
+Result<OpenAddresses> TrackerApi::OpenAddressesOf(const PublicKey& owner) {
+  auto answer = m_client.Call("openAddresses", {{"owner", owner.ToHex()}});
+  if (!answer) return answer.error();
+  // Each an address, or null when none is open.
+  auto open = [&](std::string_view kind) -> Result<std::optional<std::string>> {
+    auto it = answer->find(kind);
+    if (it != answer->end() && it->is_null()) return std::optional<std::string>();
+    auto address = StringField(*answer, "openAddresses", kind);
+    if (!address) return address.error();
+    return std::optional<std::string>(std::move(*address));
+  };
+  auto income = open("income");
+  if (!income) return income.error();
+  auto spend = open("spend");
+  if (!spend) return spend.error();
+  return OpenAddresses{std::move(*income), std::move(*spend)};
+}
+
 Status TrackerApi::Announce(const AnnounceParams& p) {
   json params = {{"stream", p.stream}, {"url", p.url}, {"price", p.price}, {"ttl", p.ttl}};
   if (p.origin) params["origin"] = p.origin->ToHex();

@@ -27,6 +27,12 @@ struct Payout {
   uint64_t balance = 0;  // its balance afterwards
 };
 
+// A key's open special addresses, as `openAddresses` shows them.
+struct OpenAddresses {
+  std::optional<std::string> income;  // nullopt: none is open
+  std::optional<std::string> spend;
+};
+
 // One live seller of a stream, as `lookup` lists it.
 struct Listing {
   PublicKey broadcaster;
@@ -109,6 +115,8 @@ class TrackerApi {
   Result<std::string> GetSpendAddress(uint64_t deposit);
   Result<Payout> CloseIncomeAddress(const std::string& address);
   Result<Payout> CloseSpendAddress(const std::string& address);
+  // `owner`'s open income and spend addresses; opens none.
+  Result<OpenAddresses> OpenAddressesOf(const PublicKey& owner);
 
   Status Announce(const AnnounceParams& params);
   // The live streams whose name or title contains `query` (empty: all), by

@@ -164,9 +164,9 @@ void LowerRenditionBuyers::Finish(bool stop_now, const std::atomic<bool>& interr
   auto tracker = ConnectTracker(m_tracker_url, m_key);
   if (!tracker) return;
   TrackerApi api(**tracker);
-  auto address = api.GetSpendAddress(0);
-  if (!address) return;
-  auto returned = api.CloseSpendAddress(*address);
+  auto open = api.OpenAddressesOf(m_key.public_key());
+  if (!open || !open->spend) return;  // none open: the last viewer closed it
+  auto returned = api.CloseSpendAddress(*open->spend);
   if (!returned) {
     Say("the renditions' spend address stays open: " + returned.error().message);
   } else if (returned->paid_out > 0) {

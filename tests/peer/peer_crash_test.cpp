@@ -171,12 +171,29 @@ TEST_CASE(
   CHECK(spend["locked"] == 0);
   CHECK(spend["balance"] == 60 - paid - charged);
 
-  // The viewer's owner takes the rest back.
-  auto [status, out] =
-      RunCommand({BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", c.path, "reclaim"});
+  // The viewer's owner takes the rest back: its spend address was open, and
+  // it has no income address, so reclaiming opens none.
+  auto reclaim = [&] {
+    return RunCommand(
+        {BinaryPath("peer"), "wallet", "--tracker", t.url(), "--key", c.path, "reclaim"});
+  };
+  auto open_addresses = [&] {
+    return *checker->Call("openAddresses", {{"owner", c.key.public_key().ToHex()}});
+  };
+  CHECK(open_addresses()["spend"] == contract["terms"]["spend_address"]);
+  CHECK(open_addresses()["income"].is_null());
+  auto [status, out] = reclaim();
   CHECK(status == 0);
   CHECK(out.find("reclaimed " + std::to_string(60 - paid - charged)) != std::string::npos);
   CHECK(Balance(t, c.address()) == 100 - paid - charged);
+  CHECK(open_addresses()["spend"].is_null());
+  CHECK(open_addresses()["income"].is_null());
+  // Again, with none open: nothing moves, and none is opened.
+  auto [again, again_out] = reclaim();
+  CHECK(again == 0);
+  CHECK_MESSAGE(again_out.find("reclaimed 0;") != std::string::npos, again_out);
+  CHECK(open_addresses()["spend"].is_null());
+  CHECK(open_addresses()["income"].is_null());
   broadcaster.process.Signal(SIGINT);
   CHECK(broadcaster.process.Wait(30s) == 0);
   CHECK(Balance(t, b.address()) == paid + charged);

@@ -4,9 +4,12 @@
 // origin's bytes, each segment checked against the origin's signature.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "tests/peer/peer_fixture.h"
 #include "tests/peer/rendition_output.h"
 #include "tests/support/temp_dir.h"
+#include "tracker/ledger_records.h"
 
 namespace tollstream::test {
 namespace {
@@ -23,6 +26,33 @@ uint64_t PaidTo(TrackerFixture& t, const std::string& output, const PublicKey& s
     if ((*c)["terms"]["broadcaster"] == seller.ToHex()) paid += (*c)["paid"].get<uint64_t>();
   }
   return paid;
+}
+
+// Every spend address `owner` has had at the tracker, oldest first.
+std::vector<std::string> SpendAddressesOf(TrackerFixture& t, const PublicKey& owner) {
+  auto client = t.NewClient();
+  std::vector<std::string> all;
+  for (uint64_t generation = 0;; ++generation) {
+    std::string address =
+        SpecialAddress(AccountKind::kSpend, t.tracker_key().public_key(), owner, generation);
+    auto account = client->Call("account", {{"address", address}});
+    REQUIRE(account.ok());
+    if ((*account)["kind"] != "spend") return all;
+    all.push_back(address);
+  }
+}
+
+// The spend addresses of the contracts `output` names that `viewer` bought.
+std::set<std::string> SpentFrom(TrackerFixture& t, const std::string& output,
+                                const PublicKey& viewer) {
+  auto client = t.NewClient();
+  std::set<std::string> spent;
+  for (const auto& m : Matches(output, "contract ([0-9a-f]{64}) opened")) {
+    auto c = client->Call("contract", {{"id", m[0]}});
+    REQUIRE(c.ok());
+    if ((*c)["terms"]["viewer"] == viewer.ToHex()) spent.insert((*c)["terms"]["spend_address"]);
+  }
+  return spent;
 }
 
 // Every segment of the variant in `dir`, as its encoder wrote it.
@@ -155,6 +185,15 @@ TEST_CASE("a relay re-sells three renditions at its own prices, each segment the
 
   relay.process.Signal(SIGINT);
   CHECK(relay.process.Wait(30s) == 0);
+  // The relay's viewers shared its spend address; the last to settle closed
+  // it, and the node's final close opened no empty one after it.
+  auto open = t.NewClient()->Call("openAddresses", {{"owner", r.key.public_key().ToHex()}});
+  REQUIRE(open.ok());
+  CHECK((*open)["spend"].is_null());
+  std::set<std::string> spent = SpentFrom(t, relay.process.output(), r.key.public_key());
+  CHECK_FALSE(spent.empty());
+  for (const std::string& address : SpendAddressesOf(t, r.key.public_key()))
+    CHECK_MESSAGE(spent.count(address) == 1, address << " paid for none of the relay's contracts");
   origin.process.Signal(SIGINT);
   CHECK(origin.process.Wait(30s) == 0);
   uint64_t to_origin = (6 + 6 * n) + (3 + 3 * n) + (2 + 2 * n);

@@ -421,6 +421,8 @@ def live_cycle(T, V, B, tracker_key):
     check.equal((income["balance"], income["open_contracts"], income["segments"], income["bytes"]), (123, 0, 40, nbytes), "income address after settlement")
 
     # -- both close their special addresses -------------------------------------
+    check.equal(T.open_addresses(V.key.pubkey), {"owner": V.key.pubkey, "income": None, "spend": spend_address}, "openAddresses of the viewer")
+    check.equal(V.open_addresses(B.key.pubkey), {"owner": B.key.pubkey, "income": income_address, "spend": None}, "openAddresses of the broadcaster")
     closed = B.close_income_address(income_address)
     check.equal(closed, {"address": income_address, "state": "closed", "paid_out": 123, "to": B.key.address, "balance": 223}, "closeIncomeAddress result")
     # openapi.yaml is self-contradictory here (see the report): its
@@ -433,6 +435,9 @@ def live_cycle(T, V, B, tracker_key):
     check.equal(closed, {"address": spend_address, "state": "closed", "paid_out": 277, "to": V.key.address, "balance": 777}, "closeSpendAddress result")
     expect_refusal(V, V.build_request("closeSpendAddress", {"address": spend_address}), 409, "conflict", "closing a closed spend address")
     expect_refusal(V, V.build_request("closeIncomeAddress", {"address": spend_address}), 404, "not_found", "closeIncomeAddress of a spend address")
+    for owner in (V.key.pubkey, B.key.pubkey):
+        check.equal(T.open_addresses(owner), {"owner": owner, "income": None, "spend": None}, "openAddresses after both closed")
+    expect_refusal(V, V.build_request("openAddresses", {"owner": V.key.address[:63]}), 400, "invalid_field", "openAddresses of no key")
 
     # -- every balance as the spec says -------------------------------------------
     expected = {V.key.address: 777, B.key.address: 223, tracker_key.address: 0, spend_address: 0, income_address: 0}

@@ -434,6 +434,9 @@ class TrackerClient:
     def account(self, address: str) -> dict:
         return self.call("account", {"address": address})
 
+    def open_addresses(self, owner: str) -> dict:
+        return self.call("openAddresses", {"owner": owner})
+
     def get_income_address(self) -> dict:
         return self.call("getIncomeAddress", {})
 

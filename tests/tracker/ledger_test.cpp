@@ -157,7 +157,7 @@ TEST_CASE_FIXTURE(LedgerFixture,
 TEST_CASE_FIXTURE(LedgerFixture, "an owner's open income address is known from open to close") {
   KeyPair b = KeyPair::Generate();
   auto open_income = [&] {
-    auto found = ledger.OpenIncomeAddress(*View(), b.public_key());
+    auto found = ledger.OpenSpecialAddress(*View(), AccountKind::kIncome, b.public_key());
     REQUIRE(found.ok());
     return *found;
   };
@@ -171,6 +171,33 @@ TEST_CASE_FIXTURE(LedgerFixture, "an owner's open income address is known from o
   std::string next = Income(b);
   CHECK(next != income);
   CHECK(open_income() == next);
+}
+
+TEST_CASE_FIXTURE(LedgerFixture, "an owner's open addresses are read without opening any") {
+  KeyPair o = KeyPair::Generate();
+  Mint(o.public_key(), 50);
+  auto open = [&] {
+    auto found = ledger.OpenAddresses(*View(), o.public_key());
+    REQUIRE(found.ok());
+    CHECK((*found)["owner"] == o.public_key().ToHex());
+    return *found;
+  };
+  json none = open();
+  CHECK(none["income"].is_null());
+  CHECK(none["spend"].is_null());
+  CHECK(open() == none);  // asked twice: still none, no generation used
+  std::string spend = Spend(o, 20);
+  CHECK(spend == SpecialAddress(AccountKind::kSpend, tracker.public_key(), o.public_key(), 0));
+  CHECK(open()["spend"] == spend);
+  CHECK(open()["income"].is_null());
+  std::string income = Income(o);
+  CHECK(open()["income"] == income);
+  REQUIRE(Apply([&](LedgerTxn& t) {
+            return ledger.CloseSpendAddress(t, o.public_key(), spend, "close", kNow);
+          }).ok());
+  CHECK(open()["spend"].is_null());
+  CHECK(open()["income"] == income);
+  CHECK(AuditHolds());
 }
 
 TEST_CASE_FIXTURE(LedgerFixture, "opening a contract checks addresses, owners, funds and time") {

@@ -88,6 +88,7 @@ TEST_CASE("every tracker method refuses hostile input and changes nothing") {
       {"mint", &tracker_key, {{"to", a.address()}, {"amount", 7}}, {}},
       {"transfer", &a.key, {{"to", b.address()}, {"amount", 7}}, {}},
       {"account", &a.key, {{"address", a.address()}}, {}},
+      {"openAddresses", &a.key, {{"owner", c.key.public_key().ToHex()}}, {}},
       {"getIncomeAddress", &b.key, json::object(), {}},
       {"getSpendAddress", &c.key, {{"deposit", 7}}, {}},
       {"closeIncomeAddress", &b.key, {{"address", income}}, {}},

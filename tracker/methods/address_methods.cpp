@@ -43,6 +43,16 @@ void RegisterAddressMethods(TrackerService& service) {
                       });
                     });
 
+  // openAddresses: any key's open income and spend addresses, opening none.
+  service.AddMethod("openAddresses", Kind::kRead, [&ledger](const Request& req) -> Result<Apply> {
+    ObjectReader r(req.params, "params");
+    std::optional<PublicKey> owner = r.Key("owner");
+    if (Status s = r.Finish(); !s) return s.error();
+    return Apply([&ledger, owner = *owner](LedgerTxn& txn, int64_t) {
+      return ledger.OpenAddresses(txn, owner);
+    });
+  });
+
   service.AddMethod("closeIncomeAddress", Kind::kChange,
                     [&ledger](const Request& req) -> Result<Apply> {
                       auto address = ParseAddressParam(req.params);

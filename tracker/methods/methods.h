@@ -15,7 +15,7 @@ namespace tollstream {
 
 void RegisterSessionMethods(TrackerService& service, size_t max_body_bytes);  // handshake
 void RegisterAccountMethods(TrackerService& service);   // mint, transfer, account
-void RegisterAddressMethods(TrackerService& service);   // get/close income and spend addresses
+void RegisterAddressMethods(TrackerService& service);   // open/get/close income, spend addresses
 void RegisterContractMethods(TrackerService& service);  // openContract, closeContract, contract
 void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry);  // announce, lookup
 void RegisterAuditMethods(TrackerService& service, AuditRunner& audits);        // audit, summary

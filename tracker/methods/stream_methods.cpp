@@ -123,7 +123,7 @@ void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
         if (Status s = registry.Withdraw(a.stream, a.broadcaster); !s) return s.error();
         return json{{"stream", a.stream}, {"withdrawn", true}};
       }
-      auto income = ledger.OpenIncomeAddress(txn, signer);
+      auto income = ledger.OpenSpecialAddress(txn, AccountKind::kIncome, signer);
       if (!income) return income.error();
       if (!income->has_value()) {
         return MakeError(ErrorCode::kConflict,
@@ -151,7 +151,8 @@ void RegisterStreamMethods(TrackerService& service, StreamRegistry& registry) {
           if (!sellers) return sellers.error();
           json list = json::array();
           for (const auto& a : *sellers) {
-            auto income = ledger.OpenIncomeAddress(txn, *PublicKey::FromHex(a.broadcaster));
+            auto income = ledger.OpenSpecialAddress(txn, AccountKind::kIncome,
+                                                    *PublicKey::FromHex(a.broadcaster));
             if (!income) return income.error();
             if (*income == a.income_address) list.push_back(a.ToJson());
           }
