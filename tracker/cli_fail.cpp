@@ -2,7 +2,7 @@
 
 #include "common/cli/command_table.h"
 
-namespace tollstream {
+namespace tollstream::tracker_cli {
 
 int Fail(const std::string& message) {
   return CommandFailed("tracker", message);
@@ -12,4 +12,4 @@ int Fail(const Error& e) {
   return Fail(e.message);
 }
 
-}  // namespace tollstream
+}  // namespace tollstream::tracker_cli
