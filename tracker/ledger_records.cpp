@@ -1,6 +1,7 @@
 #include "tracker/ledger_records.h"
 
 #include "common/base/hex.h"
+#include "common/protocol/address.h"
 #include "common/wire/fields.h"
 
 namespace tollstream {
@@ -93,12 +94,7 @@ Result<Account> Account::FromJson(const json& j) {
 
 std::string SpecialAddress(AccountKind kind, const PublicKey& tracker, const PublicKey& owner,
                            uint64_t generation) {
-  std::string payload = "tollstream/" + std::string(KindName(kind));
-  payload.append(reinterpret_cast<const char*>(tracker.bytes().data()), 32);
-  payload.append(reinterpret_cast<const char*>(owner.bytes().data()), 32);
-  for (int i = 7; i >= 0; --i) payload.push_back(static_cast<char>(generation >> (8 * i) & 0xff));
-  Hash224 inner = Sha224({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()});
-  return ToHex(Sha256(inner));
+  return SpecialAddressOf(KindName(kind), tracker, owner, generation);
 }
 
 Result<OwnerIndex> OwnerIndex::FromJson(const json& j) {

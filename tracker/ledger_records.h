@@ -35,8 +35,8 @@ struct Account {
   static Result<Account> FromJson(const json& j);
 };
 
-// The special address number `generation` of `owner` at tracker `tracker`:
-//   hex(SHA256(SHA224("tollstream/" kind || PK_T || PK_owner || u64be generation)))
+// The special address number `generation` of `owner` at tracker `tracker`
+// (common/protocol/address.h).
 std::string SpecialAddress(AccountKind kind, const PublicKey& tracker, const PublicKey& owner,
                            uint64_t generation);
 

@@ -123,6 +123,10 @@ Result<Payout> TrackerApi::CloseSpendAddress(const std::string& address) {
 Result<OpenAddresses> TrackerApi::OpenAddressesOf(const PublicKey& owner) {
   auto answer = m_client.Call("openAddresses", {{"owner", owner.ToHex()}});
   if (!answer) return answer.error();
+  if (FindString(*answer, "owner") != owner.ToHex()) {
+    return MakeError(ErrorCode::kUpstream,
+                     "the tracker's answer to openAddresses names another key");
+  }
   // Each an address, or null when none is open.
   auto open = [&](std::string_view kind) -> Result<std::optional<std::string>> {
     auto it = answer->find(kind);

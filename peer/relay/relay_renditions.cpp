@@ -165,7 +165,11 @@ void LowerRenditionBuyers::Finish(bool stop_now, const std::atomic<bool>& interr
   if (!tracker) return;
   TrackerApi api(**tracker);
   auto open = api.OpenAddressesOf(m_key.public_key());
-  if (!open || !open->spend) return;  // none open: the last viewer closed it
+  if (!open) {
+    Say("the renditions' spend address may stay open: " + open.error().message);
+    return;
+  }
+  if (!open->spend) return;  // none open: the last viewer to settle closed it
   auto returned = api.CloseSpendAddress(*open->spend);
   if (!returned) {
     Say("the renditions' spend address stays open: " + returned.error().message);

@@ -70,12 +70,14 @@ Status Purchase::Deposit(uint64_t amount) {
     // Shared with this key's other viewers: what their settled contracts
     // left in it (its close refused while another was open) funds this one
     // first. The caller holds the lock: nothing else moves it meanwhile.
-    auto shared = tracker.GetSpendAddress(0);
-    if (!shared) return shared.error();
-    auto available = tracker.Available(*shared);
-    if (!available) return available.error();
-    m_shared_free = *available;
-    amount -= std::min(amount, *available);
+    auto open = tracker.OpenAddressesOf(m_key.public_key());
+    if (!open) return open.error();
+    if (open->spend) {
+      auto available = tracker.Available(*open->spend);
+      if (!available) return available.error();
+      m_shared_free = *available;
+      amount -= std::min(amount, *available);
+    }
   }
   auto address = tracker.GetSpendAddress(amount);
   if (!address) return address.error();

@@ -4,6 +4,7 @@
 
 #include "tests/peer/hand_viewer.h"
 #include "tests/peer/peer_fixture.h"
+#include "tests/support/special_addresses.h"
 
 namespace tollstream::test {
 namespace {
@@ -188,12 +189,15 @@ TEST_CASE(
   CHECK(Balance(t, c.address()) == 100 - paid - charged);
   CHECK(open_addresses()["spend"].is_null());
   CHECK(open_addresses()["income"].is_null());
-  // Again, with none open: nothing moves, and none is opened.
+  // Again, with none open: nothing moves, and none is opened (not even to
+  // be closed at once): the key has had one spend address and no income one.
   auto [again, again_out] = reclaim();
   CHECK(again == 0);
   CHECK_MESSAGE(again_out.find("reclaimed 0;") != std::string::npos, again_out);
   CHECK(open_addresses()["spend"].is_null());
   CHECK(open_addresses()["income"].is_null());
+  CHECK(SpecialAddressesOf(t, "spend", c.key.public_key()).size() == 1);
+  CHECK(SpecialAddressesOf(t, "income", c.key.public_key()).empty());
   broadcaster.process.Signal(SIGINT);
   CHECK(broadcaster.process.Wait(30s) == 0);
   CHECK(Balance(t, b.address()) == paid + charged);

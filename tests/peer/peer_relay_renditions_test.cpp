@@ -8,8 +8,8 @@
 
 #include "tests/peer/peer_fixture.h"
 #include "tests/peer/rendition_output.h"
+#include "tests/support/special_addresses.h"
 #include "tests/support/temp_dir.h"
-#include "tracker/ledger_records.h"
 
 namespace tollstream::test {
 namespace {
@@ -26,20 +26,6 @@ uint64_t PaidTo(TrackerFixture& t, const std::string& output, const PublicKey& s
     if ((*c)["terms"]["broadcaster"] == seller.ToHex()) paid += (*c)["paid"].get<uint64_t>();
   }
   return paid;
-}
-
-// Every spend address `owner` has had at the tracker, oldest first.
-std::vector<std::string> SpendAddressesOf(TrackerFixture& t, const PublicKey& owner) {
-  auto client = t.NewClient();
-  std::vector<std::string> all;
-  for (uint64_t generation = 0;; ++generation) {
-    std::string address =
-        SpecialAddress(AccountKind::kSpend, t.tracker_key().public_key(), owner, generation);
-    auto account = client->Call("account", {{"address", address}});
-    REQUIRE(account.ok());
-    if ((*account)["kind"] != "spend") return all;
-    all.push_back(address);
-  }
 }
 
 // The spend addresses of the contracts `output` names that `viewer` bought.
@@ -192,7 +178,7 @@ TEST_CASE("a relay re-sells three renditions at its own prices, each segment the
   CHECK((*open)["spend"].is_null());
   std::set<std::string> spent = SpentFrom(t, relay.process.output(), r.key.public_key());
   CHECK_FALSE(spent.empty());
-  for (const std::string& address : SpendAddressesOf(t, r.key.public_key()))
+  for (const std::string& address : SpecialAddressesOf(t, "spend", r.key.public_key()))
     CHECK_MESSAGE(spent.count(address) == 1, address << " paid for none of the relay's contracts");
   origin.process.Signal(SIGINT);
   CHECK(origin.process.Wait(30s) == 0);
