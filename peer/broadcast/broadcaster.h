@@ -104,6 +104,9 @@ class Broadcaster {
   // no offer let in before is still being opened, at most `grace`; returns
   // how many viewers still owe.
   size_t Drain(std::chrono::milliseconds grace);
+  // Drain's first step alone: no new contracts and no further segments from
+  // now on (for a node that withdraws its announcement before it drains).
+  void BeginStop();
   // Closes every open contract (at shutdown).
   void CloseAll(const std::string& reason);
 

@@ -122,11 +122,13 @@ size_t Broadcaster::CloseQuiet() {
   return closed;
 }
 
+void Broadcaster::BeginStop() {
+  std::lock_guard lock(m_mutex);
+  m_stopping = true;
+}
+
 size_t Broadcaster::Drain(std::chrono::milliseconds grace) {
-  {
-    std::lock_guard lock(m_mutex);
-    m_stopping = true;
-  }
+  BeginStop();
   auto deadline = std::chrono::steady_clock::now() + grace;
   for (;;) {
     size_t owing = 0, opening = 0;

@@ -23,6 +23,9 @@ Result<SellerAccount> SellerAccount::Open(const std::string& url, const KeyPair&
 
 bool SellerAccount::Settle(Broadcaster& seller, const std::string& prefix,
                            const std::function<void()>& withdraw) const {
+  // Refusing offers first: a viewer that still finds the announcement
+  // while it is withdrawn is told the node is stopping.
+  seller.BeginStop();
   withdraw();
   if (size_t owing = seller.Drain(kStopGrace); owing > 0) {
     Say(prefix + std::to_string(owing) + " viewers did not pay their last segment within " +

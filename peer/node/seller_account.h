@@ -29,11 +29,11 @@ struct SellerAccount {
   static Result<SellerAccount> Open(const std::string& tracker_url, const KeyPair& key,
                                     const std::string& state_dir);
 
-  // Settles `seller` as its node stops: `withdraw` (its announcement) first,
-  // then the viewers' receipts for segments already delivered awaited (at
-  // most kStopGrace, see Broadcaster::Drain), then every contract closed
-  // with its last receipt, then its income paid out. Prints the outcome, each line after `prefix`;
-  // false when the income stays put.
+  // Settles `seller` as its node stops: no new offers taken, then
+  // `withdraw` (its announcement), then the viewers' receipts for segments already delivered
+  // awaited (at most kStopGrace, see Broadcaster::Drain), then every contract closed with its last
+  // receipt, then its income paid out. Prints the outcome, each line after `prefix`; false when the
+  // income stays put.
   bool Settle(Broadcaster& seller, const std::string& prefix,
               const std::function<void()>& withdraw) const;
 };

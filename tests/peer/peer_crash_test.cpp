@@ -4,6 +4,7 @@
 
 #include "tests/peer/hand_viewer.h"
 #include "tests/peer/peer_fixture.h"
+#include "tests/peer/rendition_output.h"
 #include "tests/support/special_addresses.h"
 
 namespace tollstream::test {
@@ -300,10 +301,13 @@ TEST_CASE("a clean stop takes the receipt for the segment delivered last, then e
   HandViewer late(t, "demo", 100);
 
   broadcaster.process.Signal(SIGINT);
-  std::this_thread::sleep_for(500ms);  // stopping: withdrawn, no new offers, no further segment
-  auto listed = late.party.client->Call("lookup", {{"stream", "demo"}});
-  REQUIRE(listed.ok());
-  CHECK((*listed)["broadcasters"].empty());
+  // Stopping: no new offers, no further segment, then withdrawn.
+  CHECK(WaitUntil(
+      [&] {
+        auto listed = late.party.client->Call("lookup", {{"stream", "demo"}});
+        return listed.ok() && (*listed)["broadcasters"].empty();
+      },
+      10s));
   auto refused = late.TryOpen(4);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == ErrorCode::kUnavailable);

@@ -290,6 +290,17 @@ inline HlsPlaylist ViewerPlaylist(const ViewerProcess& v) {
   return parsed ? *parsed : HlsPlaylist{};
 }
 
+// The viewer's playlist once it is ended (the viewer ends it as it stops
+// buying, just after it settles), or as it stands after 10 s.
+inline HlsPlaylist EndedViewerPlaylist(const ViewerProcess& v) {
+  HlsPlaylist playlist = ViewerPlaylist(v);
+  for (int i = 0; i < 100 && !playlist.ended; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    playlist = ViewerPlaylist(v);
+  }
+  return playlist;
+}
+
 // Waits until the source playlist in `dir` lists at least `n` segments.
 inline bool WaitForSegments(const std::string& dir, size_t n, std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

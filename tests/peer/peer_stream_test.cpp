@@ -38,7 +38,9 @@ TEST_CASE("a 20-second video: bytes, frames and balances are exact") {
   CHECK(out->size() == all.size());
   CHECK(*out == all);
 
-  // ffmpeg reads the whole stream from the viewer; its packets equal the source's.
+  // ffmpeg reads the whole stream from the viewer; its packets equal the
+  // source's. Once the playlist is ended, else ffmpeg reads a live one.
+  REQUIRE(EndedViewerPlaylist(viewer).ended);
   std::string served = FrameChecksums(viewer.playlist_url);
   std::string original = FrameChecksums(hls + "/index.m3u8");
   CHECK(served.size() > 1000);

@@ -7,6 +7,8 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -78,8 +80,15 @@ TEST_CASE("server-sent events over HTTP") {
   FeedServer<> served(feed);
   int port = served.port;
 
+  std::mutex mutex;  // guards received
+  std::condition_variable grew;
   std::string received;
   std::string content_type;
+  // Waits (at most 10 s) until what the reader received holds `text`.
+  auto has = [&](const std::string& text) {
+    std::unique_lock lock(mutex);
+    return grew.wait_for(lock, 10s, [&] { return received.find(text) != std::string::npos; });
+  };
   std::thread reader([&] {
     httplib::Client client("127.0.0.1", port);
     client.set_read_timeout(10, 0);
@@ -90,14 +99,17 @@ TEST_CASE("server-sent events over HTTP") {
           return true;
         },
         [&](const char* data, size_t n) {
+          std::lock_guard lock(mutex);
           received.append(data, n);
+          grew.notify_all();
           return true;
         });
   });
-  std::this_thread::sleep_for(200ms);
+  // Connected once the state it found is in: what follows comes as it happens.
+  CHECK(has("id: 1\n"));
   feed.Publish("receipt", {{"seq", 7}});
   feed.SetState({{"segments", 1}});
-  std::this_thread::sleep_for(300ms);
+  CHECK(has("id: 3\nevent: state\ndata: {\"segments\":1}\n\n"));
   feed.Close();  // ends the stream: the reader returns
   reader.join();
   CHECK(content_type == "text/event-stream");
