@@ -1,18 +1,21 @@
 // Contract cycles per second through a real tracker (openContract +
 // closeContract, real signatures, every answer synced to disk), with many
 // concurrent clients, and the latency of each cycle; next to it, in the same
-// run, the ceiling of the HTTP stack: a bare cpp-httplib server answering
-// POSTs of the same sizes from the same clients.
+// run, ceilings on the same HTTP stack (HttpServer) from the same clients.
 //
 //   tracker_bench [--quick]           prints JSON result lines
 //   tracker_bench --bare-server       (internal) the HTTP ceiling server
 //   tracker_bench --stateless-server  (internal) the signature ceiling server
+//   tracker_bench --durable-server    (internal) the durable ceiling server
 //
-// Two ceilings: the bare server answers a fixed string (the HTTP stack
+// Three ceilings: the bare server answers a fixed string (the HTTP stack
 // alone); the stateless server does every signature check and signature the
 // tracker does (the request, the contract's two signatures or the receipt's,
-// the signed answer) on the same HTTP stack, but keeps no ledger. The second
-// is what the protocol's cryptography allows on this machine.
+// the signed answer), but keeps no ledger: what the protocol's cryptography
+// allows on this machine; the durable server is the stateless one that also
+// writes each answer as one synced record through the tracker's group commit
+// before sending it: what durability allows. The tracker against the
+// durable ceiling is the cost of the ledger's rules and records.
 //
 // Requests are signed before the clock starts, so the clients measure the
 // tracker, not their own signing; the tracker verifies and signs as always.
@@ -31,10 +34,13 @@
 
 #include "common/base/clock.h"
 #include "common/http/http_server.h"
+#include "common/store/commit_pipeline.h"
+#include "common/store/kv_store.h"
 #include "common/wire/signing.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/cycle_load.h"
 #include "tests/bench/pg_load.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/tracker_fixture.h"
 
 using namespace tollstream;
@@ -59,13 +65,43 @@ json StatelessAnswer(std::string_view method, const std::string& body, const Key
   return ResponseBody(method, key.public_key(), req->id, UnixNow(), 200, {{"state", "checked"}});
 }
 
-int BareServer(bool stateless) {
+// The ceilings' servers, on the tracker's HTTP stack. kDurable is the
+// stateless server that also writes each answer as one synced record through
+// the tracker's group commit (CommitPipeline, announced as the request
+// arrives, gathered for up to 1 ms) and sends it once it is on disk: what
+// durability alone costs, with no ledger rules and one record where a
+// ledger change writes about ten.
+enum class Ceiling { kBare, kStateless, kDurable };
+
+int CeilingServer(Ceiling mode) {
   KeyPair key = KeyPair::Generate();
   HttpServer server;
   std::string answer(600, 'x');  // about the size of a tracker answer
+  TempDir dir;
+  std::unique_ptr<KvStore> store;
+  std::unique_ptr<CommitPipeline> pipeline;
+  std::atomic<uint64_t> written{0};
+  if (mode == Ceiling::kDurable) {
+    KvStore::Options options;
+    options.write_buffer_bytes = 32 << 20;  // as the tracker's ledger
+    auto opened = KvStore::Open(dir / "db", options);
+    if (!opened) return 1;
+    store = std::move(*opened);
+    pipeline = std::make_unique<CommitPipeline>(*store, std::chrono::microseconds(1000));
+  }
   server.Post(R"(/v1/(\w+))", [&](const HttpRequest& req, HttpResponse& res) {
-    if (!stateless) return res.SetContent(answer, "application/json");
+    if (mode == Ceiling::kBare) return res.SetContent(answer, "application/json");
+    std::optional<CommitPipeline::Announcement> coming;
+    if (pipeline) coming.emplace(pipeline->Announce());
     json body = StatelessAnswer(req.matches[1].str(), req.body, key);
+    if (pipeline) {
+      std::string record_key = "answer/" + std::to_string(++written);
+      auto seq = pipeline->Submit({{std::move(record_key), body.dump()}}, &*coming);
+      Status durable = seq ? pipeline->WaitDurable(*seq) : Status(seq.error());
+      if (!durable) {
+        body = ErrorBody("", key.public_key(), std::nullopt, UnixNow(), durable.error());
+      }
+    }
     SignInPlace(SignedKind::kResponse, key, body);
     res.status = body["status"].get<int>();
     res.SetContent(body.dump(), "application/json");
@@ -89,7 +125,22 @@ struct Sizes {
   uint64_t price = 1, max_segments = 10;
 };
 
-// The tracker on its LevelDB ledger against the two ceilings: reports
+// A load's result, and the CPU its server process spent on each cycle.
+struct Measured {
+  LoadResult load;
+  double cpu_ms_per_cycle = 0;
+};
+
+Measured MeasureLoad(pid_t server, const std::string& url, std::vector<Pair>& pairs, const Sizes& z,
+                     bool repeat) {
+  double before = ProcessCpuSeconds(server);
+  Measured m{RunLoad(url, pairs, z.threads, z.seconds, repeat)};
+  double used = ProcessCpuSeconds(server) - before;
+  if (m.load.cycles > 0) m.cpu_ms_per_cycle = 1000 * used / static_cast<double>(m.load.cycles);
+  return m;
+}
+
+// The tracker on its LevelDB ledger against the three ceilings: reports
 // tracker.cycles; 0 when every cycle succeeded and the audit passed.
 int LevelDbBench(const std::string& self, const Sizes& z) {
   TrackerFixture tracker;
@@ -107,30 +158,35 @@ int LevelDbBench(const std::string& self, const Sizes& z) {
                      ScrapeGauge(tracker.url(), "tollstream_tracker_commit_changes"));
   };
   auto [groups_before, changes_before] = commits();
-  LoadResult ours = RunLoad(tracker.url(), pairs, z.threads, z.seconds);
+  Measured measured = MeasureLoad(tracker.process().pid(), tracker.url(), pairs, z, false);
+  LoadResult& ours = measured.load;
   auto [groups_after, changes_after] = commits();
   double groups = groups_after - groups_before;
   auto [audit_status, audit_out] = tracker.Audit(/*running=*/true);
   auto summary = op->Call("summary", json::object());
 
-  auto ceiling_run = [&](const char* mode) -> std::optional<LoadResult> {
+  auto ceiling_run = [&](const char* mode) -> std::optional<Measured> {
     Process server({self, mode});
     auto url = server.WaitForLine("listening on ", std::chrono::seconds(10));
     if (!url) return std::nullopt;
     std::cerr << "tracker_bench: load on " << mode << " for " << z.seconds << " s" << std::endl;
-    return RunLoad(*url, pairs, z.threads, z.seconds, /*repeat=*/true);
+    return MeasureLoad(server.pid(), *url, pairs, z, /*repeat=*/true);
   };
   auto stateless = ceiling_run("--stateless-server");
+  auto durable = ceiling_run("--durable-server");
   auto bare = ceiling_run("--bare-server");
-  if (!stateless || !bare || stateless->failures > 0) {
+  if (!stateless || !durable || !bare || stateless->load.failures > 0 ||
+      durable->load.failures > 0) {
     std::cerr << "tracker_bench: a ceiling server failed" << std::endl;
     return 1;
   }
-  LoadResult& ceiling = *bare;
-  double stateless_cycles_per_s = static_cast<double>(stateless->cycles) / stateless->seconds;
+  LoadResult& ceiling = bare->load;
+  auto per_s = [](const LoadResult& r) { return static_cast<double>(r.cycles) / r.seconds; };
+  double stateless_cycles_per_s = per_s(stateless->load);
+  double durable_cycles_per_s = per_s(durable->load);
 
-  double cycles_per_s = static_cast<double>(ours.cycles) / ours.seconds;
-  double bare_cycles_per_s = static_cast<double>(ceiling.cycles) / ceiling.seconds;
+  double cycles_per_s = per_s(ours);
+  double bare_cycles_per_s = per_s(ceiling);
   Report("tracker.cycles",
          {{"cycles_per_s", cycles_per_s},
           {"requests_per_s", 2 * cycles_per_s},
@@ -138,6 +194,13 @@ int LevelDbBench(const std::string& self, const Sizes& z) {
           {"ratio", cycles_per_s / bare_cycles_per_s},
           {"signature_ceiling_cycles_per_s", stateless_cycles_per_s},
           {"signature_ratio", cycles_per_s / stateless_cycles_per_s},
+          {"durable_ceiling_cycles_per_s", durable_cycles_per_s},
+          {"durable_ratio", cycles_per_s / durable_cycles_per_s},
+          // The CPU each server process spent on a cycle: steadier than the
+          // rates, which move with the host's other load.
+          {"cpu_ms_per_cycle", measured.cpu_ms_per_cycle},
+          {"stateless_cpu_ms_per_cycle", stateless->cpu_ms_per_cycle},
+          {"durable_cpu_ms_per_cycle", durable->cpu_ms_per_cycle},
           {"p50_ms", Percentile(ours.latencies_ms, 50)},
           {"synced_writes_per_s", groups / ours.seconds},
           {"changes_per_synced_write", groups > 0 ? (changes_after - changes_before) / groups : 0},
@@ -155,9 +218,11 @@ int LevelDbBench(const std::string& self, const Sizes& z) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string(argv[1]) == "--bare-server") return BareServer(false);
-  if (argc > 1 && std::string(argv[1]) == "--stateless-server") return BareServer(true);
-  Sizes z(argc > 1 && std::string(argv[1]) == "--quick");
+  std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "--bare-server") return CeilingServer(Ceiling::kBare);
+  if (mode == "--stateless-server") return CeilingServer(Ceiling::kStateless);
+  if (mode == "--durable-server") return CeilingServer(Ceiling::kDurable);
+  Sizes z(mode == "--quick");
   int status = LevelDbBench(argv[0], z);
   try {
     PgLoadOptions pg{z.threads, z.pairs, z.cycles_per_pair, z.seconds, z.price, z.max_segments};
