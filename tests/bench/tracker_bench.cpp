@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "common/base/clock.h"
+#include "common/cli/signal_watcher.h"
 #include "common/http/http_server.h"
 #include "common/store/commit_pipeline.h"
 #include "common/store/kv_store.h"
@@ -73,18 +74,22 @@ json StatelessAnswer(std::string_view method, const std::string& body, const Key
 // ledger change writes about ten.
 enum class Ceiling { kBare, kStateless, kDurable };
 
+//
+// Serves until SIGTERM or SIGINT, then removes what it wrote.
 int CeilingServer(Ceiling mode) {
+  SignalWatcher signals;  // before any thread starts
   KeyPair key = KeyPair::Generate();
   HttpServer server;
   std::string answer(600, 'x');  // about the size of a tracker answer
-  TempDir dir;
+  std::optional<TempDir> dir;
   std::unique_ptr<KvStore> store;
   std::unique_ptr<CommitPipeline> pipeline;
   std::atomic<uint64_t> written{0};
   if (mode == Ceiling::kDurable) {
     KvStore::Options options;
     options.write_buffer_bytes = 32 << 20;  // as the tracker's ledger
-    auto opened = KvStore::Open(dir / "db", options);
+    dir.emplace();
+    auto opened = KvStore::Open(*dir / "db", options);
     if (!opened) return 1;
     store = std::move(*opened);
     pipeline = std::make_unique<CommitPipeline>(*store, std::chrono::microseconds(1000));
@@ -108,6 +113,7 @@ int CeilingServer(Ceiling mode) {
   });
   int port = server.Bind("127.0.0.1", 0);
   std::cout << "listening on http://127.0.0.1:" << port << std::endl;
+  signals.Start([&server] { server.Stop(); });
   server.Run();
   return 0;
 }
@@ -170,7 +176,10 @@ int LevelDbBench(const std::string& self, const Sizes& z) {
     auto url = server.WaitForLine("listening on ", std::chrono::seconds(10));
     if (!url) return std::nullopt;
     std::cerr << "tracker_bench: load on " << mode << " for " << z.seconds << " s" << std::endl;
-    return MeasureLoad(server.pid(), *url, pairs, z, /*repeat=*/true);
+    Measured run = MeasureLoad(server.pid(), *url, pairs, z, /*repeat=*/true);
+    server.Signal(SIGTERM);  // so that it removes its files
+    if (server.Wait(std::chrono::seconds(10)) != 0) return std::nullopt;
+    return run;
   };
   auto stateless = ceiling_run("--stateless-server");
   auto durable = ceiling_run("--durable-server");
