@@ -14,29 +14,7 @@
 namespace tollstream::test {
 namespace {
 
-// The contracts `output` names (its "contract <id> opened" lines), as the
-// tracker shows them.
-std::vector<json> OpenedContracts(TrackerFixture& t, const std::string& output) {
-  auto client = t.NewClient();
-  std::vector<json> contracts;
-  for (const auto& m : Matches(output, "contract ([0-9a-f]{64}) opened")) {
-    auto c = client->Call("contract", {{"id", m[0]}});
-    REQUIRE(c.ok());
-    contracts.push_back(std::move(*c));
-  }
-  return contracts;
-}
-
-// What those contracts paid `seller` for their segments (each opening
-// charge is paid apart, when the contract opens).
-uint64_t PaidTo(TrackerFixture& t, const std::string& output, const PublicKey& seller) {
-  uint64_t paid = 0;
-  for (const json& c : OpenedContracts(t, output))
-    if (c["terms"]["broadcaster"] == seller.ToHex()) paid += c["paid"].get<uint64_t>();
-  return paid;
-}
-
-// The spend addresses of those contracts that `viewer` bought.
+// The spend addresses of the contracts `output` names that `viewer` bought.
 std::set<std::string> SpentFrom(TrackerFixture& t, const std::string& output,
                                 const PublicKey& viewer) {
   std::set<std::string> spent;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "tests/peer/peer_fixture.h"
+#include "tests/peer/rendition_output.h"
 #include "tests/peer/tampering_proxy.h"
 
 namespace tollstream::test {
@@ -32,32 +33,11 @@ struct RelayProcess {
   std::string url;
 };
 
-// The contracts at the tracker between `viewer` and `seller`, from the
-// viewer's output ("contract <id> opened ...") and the tracker's records.
-uint64_t PaidTo(TrackerFixture& t, const std::string& output, const PublicKey& seller) {
-  auto client = t.NewClient();
-  uint64_t paid = 0;
-  size_t at = 0;
-  while ((at = output.find("contract ", at)) != std::string::npos) {
-    std::string id = output.substr(at + 9, 64);
-    at += 9;
-    auto c = client->Call("contract", {{"id", id}});
-    if (c && (*c)["terms"]["broadcaster"] == seller.ToHex()) paid += (*c)["paid"].get<uint64_t>();
-  }
-  return paid;
-}
-
-// How many contracts the viewer whose output is `output` opened with `seller`.
+// How many contracts the node whose output is `output` opened with `seller`.
 uint64_t ContractsWith(TrackerFixture& t, const std::string& output, const PublicKey& seller) {
-  auto client = t.NewClient();
   std::set<std::string> ids;
-  size_t at = 0;
-  while ((at = output.find("contract ", at)) != std::string::npos) {
-    std::string id = output.substr(at + 9, 64);
-    at += 9;
-    auto c = client->Call("contract", {{"id", id}});
-    if (c && (*c)["terms"]["broadcaster"] == seller.ToHex()) ids.insert(id);
-  }
+  for (const json& c : OpenedContracts(t, output))
+    if (c["terms"]["broadcaster"] == seller.ToHex()) ids.insert(c["id"].get<std::string>());
   return ids.size();
 }
 

@@ -28,6 +28,28 @@ inline std::vector<std::vector<std::string>> Matches(const std::string& text,
   return out;
 }
 
+// The contracts `output` names (its "contract <id> opened" lines, a
+// viewer's or a seller's), as the tracker shows them.
+inline std::vector<json> OpenedContracts(TrackerFixture& t, const std::string& output) {
+  auto client = t.NewClient();
+  std::vector<json> contracts;
+  for (const auto& m : Matches(output, "contract ([0-9a-f]{64}) opened")) {
+    auto c = client->Call("contract", {{"id", m[0]}});
+    REQUIRE(c.ok());
+    contracts.push_back(std::move(*c));
+  }
+  return contracts;
+}
+
+// What those contracts paid `seller` for their segments (each opening
+// charge is paid apart, when the contract opens).
+inline uint64_t PaidTo(TrackerFixture& t, const std::string& output, const PublicKey& seller) {
+  uint64_t paid = 0;
+  for (const json& c : OpenedContracts(t, output))
+    if (c["terms"]["broadcaster"] == seller.ToHex()) paid += c["paid"].get<uint64_t>();
+  return paid;
+}
+
 // From a viewer's "settled: paid X for N segments, ..." lines: {X, N} of
 // the first (X counts every contract settled so far: the last is the total).
 inline std::pair<uint64_t, uint64_t> Settled(const Process& viewer, bool last = false) {
