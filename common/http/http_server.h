@@ -43,7 +43,12 @@ struct ServerTuning {
   int read_timeout_seconds = 5;  // a whole request, header and body
   int write_timeout_seconds = 5;
   int keep_alive_timeout_seconds = 5;
-  size_t keep_alive_max_count = 5;
+  // Requests served on one connection before it is closed. An idle
+  // connection holds no thread here, so the limit only bounds how long one
+  // client stays on one server (as nginx's keepalive_requests, whose default
+  // is the same): a client calling many times, over the internet, pays the
+  // connection's set-up (and a proxy's TLS handshake) once per thousand.
+  size_t keep_alive_max_count = 1000;
   size_t max_connections = 10000;
   RequestLimits limits;  // max_body_bytes above wins over limits.max_body_bytes
   // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed

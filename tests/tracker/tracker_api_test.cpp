@@ -319,6 +319,25 @@ TEST_CASE("answers are signed by the tracker and bound to the request") {
       ParseResponse(res->body, t.tracker_key().public_key(), Sha256(std::string_view("x"))).ok());
 }
 
+TEST_CASE("a client's calls share one connection: 60 signed calls, one TCP connection") {
+  TrackerFixture t;
+  Party a;
+  a.client = t.NewClient(a.key);
+  httplib::Client http(t.url());
+  http.set_keep_alive(true);
+  int connections = 0;
+  http.set_socket_options([&connections](socket_t) { ++connections; });
+  int answered = 0;
+  for (int i = 0; i < 60; ++i) {
+    json body = a.client->MakeRequest("account", {{"address", a.address()}});
+    auto res = http.Post("/v1/account", body.dump(), "application/json");
+    REQUIRE(res);
+    if (res->status == 200 && res->get_header_value("Connection") != "close") ++answered;
+  }
+  CHECK(answered == 60);
+  CHECK(connections == 1);
+}
+
 TEST_CASE("data survives a restart; the audit reads a stopped tracker") {
   TrackerFixture t;
   Party a, b;
