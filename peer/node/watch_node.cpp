@@ -187,7 +187,7 @@ Result<int> WatchNode::Run(StopFlag& stop, StopFlag& stop_buying) {
   CurrentViewer current;
   PageChoices choices;
   PeerServer server;
-  server.ServeViewer(local, Controls(current, choices, stop_buying, feed));
+  server.ServeViewer(local, Controls(current, choices, stop_buying, feed, lower.get()));
   if (relay) server.ServeSellerApi(relay->seller());
   server.ServeHealth({{"disk", [store_dir] { return CheckWritable(store_dir); }}});  // segments
   server.Instrument(metrics);
@@ -286,14 +286,16 @@ Result<ViewerOutcome> WatchNode::Buy(ViewerConfig config, const PageBuying& page
 }
 
 WatchControls WatchNode::Controls(CurrentViewer& current, PageChoices& choices,
-                                  StopFlag& stop_buying, EventFeed& feed) {
+                                  StopFlag& stop_buying, EventFeed& feed,
+                                  LowerRenditionBuyers* lower) {
   WatchControls controls;
   controls.feed = &feed;
   uint64_t budget = m_options.budget;
   controls.status = [&current, budget] { return current.Figures().value_or(Choosing(budget)); };
-  controls.top_up = [&current](uint64_t amount) -> Result<json> {
+  controls.top_up = [&current, lower](uint64_t amount) -> Result<json> {
     auto viewer = current.Get();
     if (!viewer) return MakeError(ErrorCode::kConflict, "choose a stream first");
+    if (lower != nullptr) return lower->TopUp(amount, *viewer);
     return viewer->TopUp(amount);
   };
   controls.stop = [&stop_buying] { stop_buying.Set(); };

@@ -81,8 +81,9 @@ class WatchNode {
   // asks to retry after buying stopped short (a failure, no source left);
   // with `may_choose_again`, a failure before anything was bought ends it.
   Result<ViewerOutcome> Buy(ViewerConfig config, const PageBuying& page, bool may_choose_again);
+  // The page's buttons; a top-up is shared with `lower`'s viewers, if any.
   WatchControls Controls(CurrentViewer& current, PageChoices& choices, StopFlag& stop_buying,
-                         EventFeed& feed);
+                         EventFeed& feed, LowerRenditionBuyers* lower);
   // --origin given as a code or a key's first digits: the one origin it
   // names, from the tracker's directory.
   Status ResolveOrigin();

@@ -96,9 +96,14 @@ Status CheckLadderBudget(const RelayLadder& ladder, uint64_t budget) {
 LowerRenditionBuyers::LowerRenditionBuyers(const KeyPair& key, ViewerConfig base,
                                            const RelayLadder& ladder, uint64_t budget,
                                            const std::filesystem::path& dir)
-    : m_key(key), m_tracker_url(base.tracker_url), m_top_budget(TopShare(ladder, budget)) {
+    : m_key(key),
+      m_tracker_url(base.tracker_url),
+      m_ladder(ladder),
+      m_top_budget(TopShare(ladder, budget)) {
   for (size_t i = 1; i < ladder.renditions.size(); ++i) {
-    Buyer buyer;
+    auto made = std::make_unique<Buyer>();
+    Buyer& buyer = *made;
+    buyer.rung = i;
     buyer.name = ladder.renditions[i].name;
     buyer.config = base;
     buyer.config.rendition = buyer.name;
@@ -109,7 +114,6 @@ LowerRenditionBuyers::LowerRenditionBuyers(const KeyPair& key, ViewerConfig base
     buyer.config.out_path.clear();
     buyer.config.resume_dir.clear();
     buyer.config.feed = nullptr;
-    buyer.config.wait_for_top_up = false;
     buyer.config.on_finished = nullptr;
     buyer.config.on_note = nullptr;
     buyer.config.on_event = [say = base.on_event, name = buyer.name](const std::string& line) {
@@ -119,7 +123,7 @@ LowerRenditionBuyers::LowerRenditionBuyers(const KeyPair& key, ViewerConfig base
     std::error_code ec;
     std::filesystem::create_directories(own, ec);
     buyer.local = std::make_unique<LocalHls>(own, base.stream);
-    m_buyers.push_back(std::move(buyer));
+    m_buyers.push_back(std::move(made));
   }
 }
 
@@ -130,14 +134,23 @@ LowerRenditionBuyers::~LowerRenditionBuyers() {
 
 void LowerRenditionBuyers::Start(uint64_t seq) {
   std::call_once(m_started, [&] {
-    for (Buyer& buyer : m_buyers) {
+    for (auto& each : m_buyers) {
+      Buyer& buyer = *each;
       if (seq > 0) buyer.config.continue_after = seq - 1;
       m_running += 1;
       buyer.thread = std::thread([this, &buyer] {
-        Viewer viewer(m_key, buyer.config, *buyer.local);
-        auto outcome = viewer.Run(m_stop);
+        auto viewer = std::make_shared<Viewer>(m_key, buyer.config, *buyer.local);
+        {
+          std::lock_guard lock(m_mutex);
+          buyer.viewer = viewer;
+        }
+        auto outcome = viewer->Run(buyer.stop);
         if (!outcome && buyer.config.on_event) {
           buyer.config.on_event("stopped buying: " + outcome.error().message);
+        }
+        {
+          std::lock_guard lock(m_mutex);
+          buyer.viewer.reset();
         }
         m_running -= 1;
       });
@@ -145,18 +158,62 @@ void LowerRenditionBuyers::Start(uint64_t seq) {
   });
 }
 
+std::vector<std::pair<size_t, std::shared_ptr<Viewer>>> LowerRenditionBuyers::Buying() const {
+  std::vector<std::pair<size_t, std::shared_ptr<Viewer>>> buying;
+  std::lock_guard lock(m_mutex);
+  for (const auto& buyer : m_buyers) {
+    if (buyer->viewer) buying.emplace_back(buyer->rung, buyer->viewer);
+  }
+  return buying;
+}
+
+Result<json> LowerRenditionBuyers::TopUp(uint64_t amount, Viewer& top) {
+  struct Share {
+    size_t rung;
+    std::shared_ptr<Viewer> viewer;
+    uint64_t amount;
+  };
+  std::vector<Share> shares;
+  uint64_t shared = 0;
+  for (auto& [rung, viewer] : Buying()) {
+    uint64_t share = ShareOf(m_ladder, rung, amount);
+    if (share == 0) continue;
+    shared += share;
+    shares.push_back({rung, std::move(viewer), share});
+  }
+  // The shares are floored: the top one's is at least 1 unless its price is 0.
+  auto topped = top.TopUp(amount - shared);
+  if (!topped) return topped.error();
+  for (const Share& share : shares) {
+    // Topped up, its viewer says so ("rendition NAME: budget topped up by ...").
+    if (auto lower = share.viewer->TopUp(share.amount); !lower) {
+      Say("rendition " + m_ladder.renditions[share.rung].name + ": its share of the top-up, " +
+          std::to_string(share.amount) + ", refused: " + lower.error().message);
+    }
+  }
+  return topped;
+}
+
 void LowerRenditionBuyers::Finish(bool stop_now, const std::atomic<bool>& interrupt) {
   if (m_finished) return;
   m_finished = true;
   std::call_once(m_started, [] {});  // none starts from now on
   while (m_running > 0) {
-    if (stop_now || interrupt) m_stop = true;
+    bool all = stop_now || interrupt;
+    {
+      std::lock_guard lock(m_mutex);
+      for (auto& buyer : m_buyers) {
+        if (all || (buyer->viewer && buyer->viewer->figures().state == "waiting-top-up")) {
+          buyer->stop = true;
+        }
+      }
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   bool started = false;
-  for (Buyer& buyer : m_buyers) {
-    started = started || buyer.thread.joinable();
-    if (buyer.thread.joinable()) buyer.thread.join();
+  for (auto& buyer : m_buyers) {
+    started = started || buyer->thread.joinable();
+    if (buyer->thread.joinable()) buyer->thread.join();
   }
   if (!started) return;
   // Each viewer's close of the shared spend address is refused while

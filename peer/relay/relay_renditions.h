@@ -6,10 +6,11 @@
 // bought (from the live edge when that was segment 0), so that the
 // renditions it holds line up. Each buys from the cheapest seller of its
 // rendition: the origin, or a relay that re-sells it. The budget is shared
-// in proportion to the origin's prices; a top-up from the page goes to the
-// top one. The viewers share the key's spend address
-// (ViewerConfig::spend_lock); once they have all stopped, what is left in
-// it returns to the key's ordinary address. A lower rendition's viewer
+// in proportion to the origin's prices, and so is a top-up (TopUp): a
+// lower rendition's viewer whose share is spent waits for one as the top
+// one does (unless the node exits at the stream's end). The viewers share
+// the key's spend address (ViewerConfig::spend_lock); once they have all
+// stopped, what is left in it returns to the key's ordinary address. A lower rendition's viewer
 // that stops before the stream ends (its budget spent, no seller left)
 // says so; the relay's buyers of that rendition then find it stalled and
 // go to another seller.
@@ -74,24 +75,39 @@ class LowerRenditionBuyers {
   // Starts buying at segment `seq` (the first the top rendition's viewer
   // bought); only the first call does.
   void Start(uint64_t seq);
+  // Adds `amount` to the budgets, shared as the budget was: `top` (the top
+  // rendition's viewer) gets what the shares of the lower renditions still
+  // buying leave, first; then each of those its share (one that refuses
+  // says so). Returns `top`'s answer. Errors: those of Viewer::TopUp for
+  // `top`, and then no budget changed. Thread-safe.
+  Result<json> TopUp(uint64_t amount, Viewer& top);
   // Waits until each has ended by itself (the stream ended), or, with
-  // `stop_now` or once `interrupt` is set, stops them; each settles its
-  // contract. Then returns what is left in the key's spend address. Once.
+  // `stop_now` or once `interrupt` is set, stops them; one waiting for a
+  // top-up is stopped (it would wait for a stream that has ended). Each
+  // settles its contract. Then returns what is left in the key's spend
+  // address. Once.
   void Finish(bool stop_now, const std::atomic<bool>& interrupt);
 
  private:
   struct Buyer {
+    size_t rung = 0;  // its index in the ladder
     std::string name;
     ViewerConfig config;
     std::unique_ptr<LocalHls> local;
     std::thread thread;
+    std::atomic<bool> stop{false};
+    std::shared_ptr<Viewer> viewer;  // under m_mutex; while it buys
   };
+  // The viewers buying now, with their rungs.
+  std::vector<std::pair<size_t, std::shared_ptr<Viewer>>> Buying() const;
+
   KeyPair m_key;
   std::string m_tracker_url;
+  RelayLadder m_ladder;
   uint64_t m_top_budget = 0;
-  std::vector<Buyer> m_buyers;
+  std::vector<std::unique_ptr<Buyer>> m_buyers;
+  mutable std::mutex m_mutex;
   std::once_flag m_started;
-  std::atomic<bool> m_stop{false};
   std::atomic<size_t> m_running{0};
   bool m_finished = false;
 };

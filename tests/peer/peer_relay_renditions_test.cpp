@@ -174,9 +174,10 @@ TEST_CASE("a relay re-sells three renditions at its own prices, each segment the
 }
 
 TEST_CASE(
-    "a live relay of three renditions: the lower ones bought from the top one's first segment") {
+    "a live relay of three renditions: the lower ones bought from the top one's first segment, "
+    "a top-up shared among them") {
   TempDir dir;
-  MakeTestClip(dir / "clip.mp4", 40);
+  MakeTestClip(dir / "clip.mp4", 56);
   TrackerFixture t;
   KeyFile o = NewKeyFile(dir / "o.key");
   KeyFile r = NewKeyFile(dir / "r.key");
@@ -188,8 +189,10 @@ TEST_CASE(
                              "240p:600k,144p:200k,96p:100k", "--rendition-prices", "6,2,1"},
                             dir / "o.log");
   std::this_thread::sleep_for(5s);  // a few segments out: the relay joins past segment 0
+  // A budget of 90: 60, 20 and 10 for the renditions, in proportion to the
+  // origin's prices; each share pays for nine segments and the charge.
   ViewerProcess relay(
-      t, r, "live", 300,
+      t, r, "live", 90,
       {"--relay", "--price", "3", "--relay-renditions", "all", "--rendition-prices", "3,1,1"},
       dir / "r.log");
   REQUIRE_MESSAGE(relay.process.WaitForLine("relaying ", 60s).has_value(), relay.process.output());
@@ -213,6 +216,33 @@ TEST_CASE(
   CHECK(first > 0);
   CHECK(starts("rendition 144p: ").front() == first);
   CHECK(starts("rendition 96p: ").front() == first);
+
+  // Each share spent, each rendition's viewer waits for a top-up; one from
+  // the command line is shared as the budget was, and each buys on.
+  auto said = [&](const std::string& line) {
+    return relay.process.output().find(line) != std::string::npos;
+  };
+  REQUIRE_MESSAGE(WaitUntil(
+                      [&] {
+                        return said("rendition 144p: ALERT the budget is spent") &&
+                               said("rendition 96p: ALERT the budget is spent");
+                      },
+                      60s),
+                  relay.process.output());
+  std::string node = relay.playlist_url.substr(0, relay.playlist_url.find('/', 7));
+  auto [topped, answer] =
+      RunCommand({BinaryPath("peer"), "wallet", "--node", node, "topup", "--amount", "90"});
+  CHECK(topped == 0);
+  CHECK_MESSAGE(answer.starts_with("budget 120, "), answer);  // the top one's 60 and its share
+  REQUIRE_MESSAGE(WaitUntil(
+                      [&] {
+                        return starts("rendition 144p: ").size() >= 2 &&
+                               starts("rendition 96p: ").size() >= 2;
+                      },
+                      60s),
+                  relay.process.output());
+  CHECK(said("rendition 144p: budget topped up by 20 to 40"));
+  CHECK(said("rendition 96p: budget topped up by 10 to 20"));
 
   // A viewer of 96p buys it from the relay, at the relay's price.
   ViewerProcess viewer(t, c, "live", 100, {"--rendition", "96p", "--out", dir / "c.ts"},
