@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "common/base/amount.h"
+#include "common/protocol/address.h"
 #include "peer/node/console.h"
 
 namespace tollstream {
@@ -139,10 +141,10 @@ void LowerRenditionBuyers::Start(uint64_t seq) {
       if (seq > 0) buyer.config.continue_after = seq - 1;
       m_running += 1;
       buyer.thread = std::thread([this, &buyer] {
-        auto viewer = std::make_shared<Viewer>(m_key, buyer.config, *buyer.local);
+        std::shared_ptr<Viewer> viewer;
         {
-          std::lock_guard lock(m_mutex);
-          buyer.viewer = viewer;
+          std::lock_guard lock(m_mutex);  // with its budget as topped up so far
+          viewer = buyer.viewer = std::make_shared<Viewer>(m_key, buyer.config, *buyer.local);
         }
         auto outcome = viewer->Run(buyer.stop);
         if (!outcome && buyer.config.on_event) {
@@ -151,6 +153,7 @@ void LowerRenditionBuyers::Start(uint64_t seq) {
         {
           std::lock_guard lock(m_mutex);
           buyer.viewer.reset();
+          buyer.ended = true;
         }
         m_running -= 1;
       });
@@ -158,40 +161,68 @@ void LowerRenditionBuyers::Start(uint64_t seq) {
   });
 }
 
-std::vector<std::pair<size_t, std::shared_ptr<Viewer>>> LowerRenditionBuyers::Buying() const {
-  std::vector<std::pair<size_t, std::shared_ptr<Viewer>>> buying;
-  std::lock_guard lock(m_mutex);
-  for (const auto& buyer : m_buyers) {
-    if (buyer->viewer) buying.emplace_back(buyer->rung, buyer->viewer);
-  }
-  return buying;
-}
-
 Result<json> LowerRenditionBuyers::TopUp(uint64_t amount, Viewer& top) {
-  struct Share {
-    size_t rung;
-    std::shared_ptr<Viewer> viewer;
-    uint64_t amount;
-  };
-  std::vector<Share> shares;
-  uint64_t shared = 0;
-  for (auto& [rung, viewer] : Buying()) {
-    uint64_t share = ShareOf(m_ladder, rung, amount);
-    if (share == 0) continue;
-    shared += share;
-    shares.push_back({rung, std::move(viewer), share});
+  if (amount == 0 || amount > kMaxAmount) return top.TopUp(amount);  // refused there
+  // Every viewer deposits from the key's one ordinary address: it must hold
+  // what all of them have yet to deposit, the top-up included.
+  TrackerClient tracker(m_tracker_url, m_key);
+  if (auto hello = tracker.Handshake(); !hello) return hello.error();
+  auto balance = TrackerApi(tracker).Balance(AddressOf(m_key.public_key()));
+  if (!balance) return balance.error();
+  std::vector<std::pair<Buyer*, uint64_t>> shares;
+  uint64_t shared = 0;  // each at most 2^53: the sums below fit
+  uint64_t owed = amount + top.Undeposited();
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto& buyer : m_buyers) {
+      if (buyer->ended) continue;
+      owed += buyer->viewer ? buyer->viewer->Undeposited() : buyer->config.budget;
+      uint64_t share = ShareOf(m_ladder, buyer->rung, amount);
+      if (share == 0) continue;
+      shared += share;
+      shares.emplace_back(buyer.get(), share);
+    }
+  }
+  if (*balance < owed) {
+    return MakeError(ErrorCode::kInsufficientFunds,
+                     "the address holds " + std::to_string(*balance) +
+                         " tokens; the budgets of the renditions would need " +
+                         std::to_string(owed) + " more from it");
   }
   // The shares are floored: the top one's is at least 1 unless its price is 0.
   auto topped = top.TopUp(amount - shared);
   if (!topped) return topped.error();
-  for (const Share& share : shares) {
-    // Topped up, its viewer says so ("rendition NAME: budget topped up by ...").
-    if (auto lower = share.viewer->TopUp(share.amount); !lower) {
-      Say("rendition " + m_ladder.renditions[share.rung].name + ": its share of the top-up, " +
-          std::to_string(share.amount) + ", refused: " + lower.error().message);
+  uint64_t refused = 0;
+  for (auto [buyer, share] : shares) {
+    if (Status given = Give(*buyer, share); !given) {
+      Say("rendition " + buyer->name + ": its share of the top-up, " + std::to_string(share) +
+          ", goes to the top one: " + given.error().message);
+      refused += share;
     }
   }
+  if (refused > 0) return top.TopUp(refused);
   return topped;
+}
+
+Status LowerRenditionBuyers::Give(Buyer& buyer, uint64_t amount) {
+  std::shared_ptr<Viewer> viewer;
+  {
+    std::lock_guard lock(m_mutex);
+    if (buyer.ended) return MakeError(ErrorCode::kConflict, "it has stopped buying");
+    if (!buyer.viewer) {  // not started yet: it starts with it
+      buyer.config.budget += amount;
+      if (buyer.config.on_event) {
+        buyer.config.on_event("budget topped up by " + std::to_string(amount) + " to " +
+                              std::to_string(buyer.config.budget) + ", before it starts");
+      }
+      return Status::Ok();
+    }
+    viewer = buyer.viewer;
+  }
+  // Topped up, its viewer says so ("rendition NAME: budget topped up by ...").
+  auto topped = viewer->TopUp(amount);
+  if (!topped) return topped.error();
+  return Status::Ok();
 }
 
 void LowerRenditionBuyers::Finish(bool stop_now, const std::atomic<bool>& interrupt) {

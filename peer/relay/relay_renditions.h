@@ -76,10 +76,12 @@ class LowerRenditionBuyers {
   // bought); only the first call does.
   void Start(uint64_t seq);
   // Adds `amount` to the budgets, shared as the budget was: `top` (the top
-  // rendition's viewer) gets what the shares of the lower renditions still
-  // buying leave, first; then each of those its share (one that refuses
-  // says so). Returns `top`'s answer. Errors: those of Viewer::TopUp for
-  // `top`, and then no budget changed. Thread-safe.
+  // rendition's viewer) gets what the shares of the lower renditions not
+  // ended leave, first; then each of those its share (one that has ended
+  // meanwhile says so, and its share goes to `top`). Returns `top`'s
+  // answer. Errors, with no budget changed: kInsufficientFunds (the key's
+  // ordinary address cannot pay what all of them have yet to deposit),
+  // those of Viewer::TopUp for `top`, and the tracker's. Thread-safe.
   Result<json> TopUp(uint64_t amount, Viewer& top);
   // Waits until each has ended by itself (the stream ended), or, with
   // `stop_now` or once `interrupt` is set, stops them; one waiting for a
@@ -96,10 +98,14 @@ class LowerRenditionBuyers {
     std::unique_ptr<LocalHls> local;
     std::thread thread;
     std::atomic<bool> stop{false};
-    std::shared_ptr<Viewer> viewer;  // under m_mutex; while it buys
+    // Under m_mutex: its viewer while it buys; whether it has ended.
+    std::shared_ptr<Viewer> viewer;
+    bool ended = false;
   };
-  // The viewers buying now, with their rungs.
-  std::vector<std::pair<size_t, std::shared_ptr<Viewer>>> Buying() const;
+  // Adds `amount` to `buyer`'s budget: its viewer's, or, before it starts,
+  // the one it will start with. Errors: kConflict (it has ended), those of
+  // Viewer::TopUp.
+  Status Give(Buyer& buyer, uint64_t amount);
 
   KeyPair m_key;
   std::string m_tracker_url;

@@ -114,6 +114,9 @@ class Viewer {
   // address cannot pay what the budget has yet to deposit), kConflict (the
   // viewer has stopped), or the tracker's error. Returns the figures.
   Result<json> TopUp(uint64_t amount);
+  // What the budget has yet to deposit from the ordinary address: the
+  // budget left, less what the open contract already holds. Thread-safe.
+  uint64_t Undeposited() const;
   // Of a stream sold in several renditions, keeps to `name` from the next
   // segment ("": adapts again). Returns the figures. Errors: kConflict (one
   // quality, or none known yet), kInvalidField (a name not sold).

@@ -1,5 +1,7 @@
 // The viewer's budget: what is left of it, top-ups, the wait for one, and
 // the deposit of each contract within it.
+#include <algorithm>
+
 #include "common/base/amount.h"
 #include "common/client/tracker_api.h"
 #include "common/protocol/address.h"
@@ -46,6 +48,12 @@ Result<json> Viewer::TopUp(uint64_t amount) {
   return state;
 }
 
+uint64_t Viewer::Undeposited() const {
+  std::lock_guard lock(m_mutex);
+  uint64_t left = m_figures.budget - m_figures.spent;
+  return left - std::min(left, m_in_spend);
+}
+
 bool Viewer::WaitForTopUp(uint64_t needed, const std::atomic<bool>& stop) {
   if (!m_config.wait_for_top_up) return false;
   // The state first: whoever hears the alert finds the node waiting.
@@ -55,6 +63,11 @@ bool Viewer::WaitForTopUp(uint64_t needed, const std::atomic<bool>& stop) {
   while (!stop && m_figures.budget - m_figures.spent < needed) {
     m_topped_up.wait_for(lock, std::chrono::milliseconds(200));
   }
+  if (stop) return true;
+  m_figures.state = "opening";  // no longer waiting, from the same instant
+  json state = m_figures.ToJson();
+  lock.unlock();
+  if (m_config.feed) m_config.feed->SetState(std::move(state));
   return true;
 }
 

@@ -8,6 +8,7 @@
 
 #include "tests/peer/peer_fixture.h"
 #include "tests/peer/rendition_output.h"
+#include "tests/peer/watch_page.h"
 #include "tests/support/special_addresses.h"
 #include "tests/support/temp_dir.h"
 
@@ -182,7 +183,7 @@ TEST_CASE(
   KeyFile o = NewKeyFile(dir / "o.key");
   KeyFile r = NewKeyFile(dir / "r.key");
   KeyFile c = NewKeyFile(dir / "c.key");
-  t.Mint(r.address(), 300);
+  t.Mint(r.address(), 400);
   t.Mint(c.address(), 100);
   BroadcasterProcess origin(t, o, "live", 6,
                             {"--source", dir / "clip.mp4", "--renditions",
@@ -217,8 +218,11 @@ TEST_CASE(
   CHECK(starts("rendition 144p: ").front() == first);
   CHECK(starts("rendition 96p: ").front() == first);
 
-  // Each share spent, each rendition's viewer waits for a top-up; one from
-  // the command line is shared as the budget was, and each buys on.
+  // Each share spent, each rendition's viewer waits for a top-up. One the
+  // key's address cannot pay whole is refused (310 left after the deposits
+  // of 90: each rendition's share of 320 alone would fit), changing
+  // nothing; one from the command line is shared as the budget was, and
+  // each buys on to the end of the clip.
   auto said = [&](const std::string& line) {
     return relay.process.output().find(line) != std::string::npos;
   };
@@ -229,11 +233,15 @@ TEST_CASE(
                       },
                       60s),
                   relay.process.output());
-  std::string node = relay.playlist_url.substr(0, relay.playlist_url.find('/', 7));
+  WatchPage page(relay.playlist_url);
+  auto refused = page.Control("/api/top-up", R"({"amount":320})");
+  REQUIRE(refused);
+  CHECK(refused->status == 409);
+  CHECK_MESSAGE(refused->body.find("would need 320") != std::string::npos, refused->body);
   auto [topped, answer] =
-      RunCommand({BinaryPath("peer"), "wallet", "--node", node, "topup", "--amount", "90"});
+      RunCommand({BinaryPath("peer"), "wallet", "--node", page.base, "topup", "--amount", "270"});
   CHECK(topped == 0);
-  CHECK_MESSAGE(answer.starts_with("budget 120, "), answer);  // the top one's 60 and its share
+  CHECK_MESSAGE(answer.starts_with("budget 240, "), answer);  // the top one's 60 and its 180
   REQUIRE_MESSAGE(WaitUntil(
                       [&] {
                         return starts("rendition 144p: ").size() >= 2 &&
@@ -241,8 +249,8 @@ TEST_CASE(
                       },
                       60s),
                   relay.process.output());
-  CHECK(said("rendition 144p: budget topped up by 20 to 40"));
-  CHECK(said("rendition 96p: budget topped up by 10 to 20"));
+  CHECK(said("rendition 144p: budget topped up by 60 to 80"));
+  CHECK(said("rendition 96p: budget topped up by 30 to 40"));
 
   // A viewer of 96p buys it from the relay, at the relay's price.
   ViewerProcess viewer(t, c, "live", 100, {"--rendition", "96p", "--out", dir / "c.ts"},
@@ -272,7 +280,7 @@ TEST_CASE(
   CHECK(origin.process.Wait(30s) == 0);
   CHECK(Balance(t, c.address()) == 100 - paid);
   // Every token the relay's or the origin's or the viewer's, none left in a special address.
-  CHECK(Balance(t, r.address()) + Balance(t, o.address()) + Balance(t, c.address()) == 400);
+  CHECK(Balance(t, r.address()) + Balance(t, o.address()) + Balance(t, c.address()) == 500);
   CHECK(t.Audit(true).first == 0);
 }
 
