@@ -10,10 +10,10 @@
 // lower rendition's viewer whose share is spent waits for one as the top
 // one does (unless the node exits at the stream's end). The viewers share
 // the key's spend address (ViewerConfig::spend_lock); once they have all
-// stopped, what is left in it returns to the key's ordinary address. A lower rendition's viewer
-// that stops before the stream ends (its budget spent, no seller left)
-// says so; the relay's buyers of that rendition then find it stalled and
-// go to another seller.
+// stopped, what is left in it returns to the key's ordinary address. A
+// lower rendition's viewer that stops before the stream ends (no seller
+// left, or its budget spent under --exit-at-end) says so; the relay's
+// buyers of that rendition then find it stalled and go to another seller.
 #pragma once
 
 #include <atomic>
