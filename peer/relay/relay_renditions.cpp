@@ -5,7 +5,6 @@
 #include <cstdint>
 
 #include "common/base/amount.h"
-#include "common/protocol/address.h"
 #include "peer/node/console.h"
 
 namespace tollstream {
@@ -165,9 +164,7 @@ Result<json> LowerRenditionBuyers::TopUp(uint64_t amount, Viewer& top) {
   if (amount == 0 || amount > kMaxAmount) return top.TopUp(amount);  // refused there
   // Every viewer deposits from the key's one ordinary address: it must hold
   // what all of them have yet to deposit, the top-up included.
-  TrackerClient tracker(m_tracker_url, m_key);
-  if (auto hello = tracker.Handshake(); !hello) return hello.error();
-  auto balance = TrackerApi(tracker).Balance(AddressOf(m_key.public_key()));
+  auto balance = Viewer::OrdinaryBalance(m_tracker_url, m_key);
   if (!balance) return balance.error();
   std::vector<std::pair<Buyer*, uint64_t>> shares;
   uint64_t shared = 0;  // each at most 2^53: the sums below fit
@@ -190,21 +187,21 @@ Result<json> LowerRenditionBuyers::TopUp(uint64_t amount, Viewer& top) {
                          std::to_string(owed) + " more from it");
   }
   // The shares are floored: the top one's is at least 1 unless its price is 0.
-  auto topped = top.TopUp(amount - shared);
+  auto topped = top.TopUp(amount - shared, *balance);
   if (!topped) return topped.error();
   uint64_t refused = 0;
   for (auto [buyer, share] : shares) {
-    if (Status given = Give(*buyer, share); !given) {
+    if (Status given = Give(*buyer, share, *balance); !given) {
       Say("rendition " + buyer->name + ": its share of the top-up, " + std::to_string(share) +
           ", goes to the top one: " + given.error().message);
       refused += share;
     }
   }
-  if (refused > 0) return top.TopUp(refused);
+  if (refused > 0) return top.TopUp(refused, *balance);
   return topped;
 }
 
-Status LowerRenditionBuyers::Give(Buyer& buyer, uint64_t amount) {
+Status LowerRenditionBuyers::Give(Buyer& buyer, uint64_t amount, uint64_t balance) {
   std::shared_ptr<Viewer> viewer;
   {
     std::lock_guard lock(m_mutex);
@@ -220,7 +217,7 @@ Status LowerRenditionBuyers::Give(Buyer& buyer, uint64_t amount) {
     viewer = buyer.viewer;
   }
   // Topped up, its viewer says so ("rendition NAME: budget topped up by ...").
-  auto topped = viewer->TopUp(amount);
+  auto topped = viewer->TopUp(amount, balance);
   if (!topped) return topped.error();
   return Status::Ok();
 }

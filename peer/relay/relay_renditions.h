@@ -103,9 +103,9 @@ class LowerRenditionBuyers {
     bool ended = false;
   };
   // Adds `amount` to `buyer`'s budget: its viewer's, or, before it starts,
-  // the one it will start with. Errors: kConflict (it has ended), those of
-  // Viewer::TopUp.
-  Status Give(Buyer& buyer, uint64_t amount);
+  // the one it will start with; `balance`: the key's ordinary address's.
+  // Errors: kConflict (it has ended), those of Viewer::TopUp.
+  Status Give(Buyer& buyer, uint64_t amount, uint64_t balance);
 
   KeyPair m_key;
   std::string m_tracker_url;

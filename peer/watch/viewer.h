@@ -114,9 +114,14 @@ class Viewer {
   // address cannot pay what the budget has yet to deposit), kConflict (the
   // viewer has stopped), or the tracker's error. Returns the figures.
   Result<json> TopUp(uint64_t amount);
+  // TopUp with `balance`, the ordinary address's balance just read (by a
+  // caller topping up several viewers of the key at once).
+  Result<json> TopUp(uint64_t amount, uint64_t balance);
   // What the budget has yet to deposit from the ordinary address: the
   // budget left, less what the open contract already holds. Thread-safe.
   uint64_t Undeposited() const;
+  // The balance of `key`'s ordinary address at the tracker at `tracker_url`.
+  static Result<uint64_t> OrdinaryBalance(const std::string& tracker_url, const KeyPair& key);
   // Of a stream sold in several renditions, keeps to `name` from the next
   // segment ("": adapts again). Returns the figures. Errors: kConflict (one
   // quality, or none known yet), kInvalidField (a name not sold).
@@ -168,6 +173,8 @@ class Viewer {
   // The budget is spent: waits for a top-up that leaves `needed` (or stop)
   // when the viewer waits for one; false when it does not.
   bool WaitForTopUp(uint64_t needed, const std::atomic<bool>& stop);
+  // Undeposited(), under m_mutex.
+  uint64_t UndepositedLocked() const;
   uint64_t BudgetLeft() const;
   // Deposits the lock and opening charge of a contract of `max_segments`;
   // a follow-on that the address cannot fund shrinks to what it can (a

@@ -15,22 +15,39 @@ uint64_t Viewer::BudgetLeft() const {
   return m_figures.budget - m_figures.spent;
 }
 
-Result<json> Viewer::TopUp(uint64_t amount) {
+namespace {
+
+Status CheckTopUpAmount(uint64_t amount) {
   if (amount == 0 || amount > kMaxAmount) {
     return MakeError(ErrorCode::kInvalidField, "amount: a whole number of tokens from 1 to 2^53-1");
   }
-  // What the budget has yet to deposit comes from the ordinary address.
-  TrackerClient tracker(m_config.tracker_url, m_key);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<uint64_t> Viewer::OrdinaryBalance(const std::string& tracker_url, const KeyPair& key) {
+  TrackerClient tracker(tracker_url, key);
   if (auto hello = tracker.Handshake(); !hello) return hello.error();
-  auto balance_now = TrackerApi(tracker).Balance(AddressOf(m_key.public_key()));
-  if (!balance_now) return balance_now.error();
-  uint64_t balance = *balance_now;
+  return TrackerApi(tracker).Balance(AddressOf(key.public_key()));
+}
+
+Result<json> Viewer::TopUp(uint64_t amount) {
+  if (Status valid = CheckTopUpAmount(amount); !valid) return valid.error();
+  // What the budget has yet to deposit comes from the ordinary address.
+  auto balance = OrdinaryBalance(m_config.tracker_url, m_key);
+  if (!balance) return balance.error();
+  return TopUp(amount, *balance);
+}
+
+Result<json> Viewer::TopUp(uint64_t amount, uint64_t balance) {
+  if (Status valid = CheckTopUpAmount(amount); !valid) return valid.error();
   std::unique_lock lock(m_mutex);
   if (m_finished) return MakeError(ErrorCode::kConflict, "the viewer has stopped buying");
   if (m_figures.budget > kMaxAmount - amount) {
     return MakeError(ErrorCode::kInvalidField, "the budget would pass 2^53-1 tokens");
   }
-  uint64_t to_deposit = m_figures.budget + amount - m_figures.spent - m_in_spend;
+  uint64_t to_deposit = UndepositedLocked() + amount;
   if (balance < to_deposit) {
     return MakeError(ErrorCode::kInsufficientFunds, "the address holds " + std::to_string(balance) +
                                                         " tokens; the budget would need " +
@@ -50,6 +67,10 @@ Result<json> Viewer::TopUp(uint64_t amount) {
 
 uint64_t Viewer::Undeposited() const {
   std::lock_guard lock(m_mutex);
+  return UndepositedLocked();
+}
+
+uint64_t Viewer::UndepositedLocked() const {
   uint64_t left = m_figures.budget - m_figures.spent;
   return left - std::min(left, m_in_spend);
 }
