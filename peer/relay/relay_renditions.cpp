@@ -163,9 +163,11 @@ void LowerRenditionBuyers::Start(uint64_t seq) {
 Result<json> LowerRenditionBuyers::TopUp(uint64_t amount, Viewer& top) {
   if (amount == 0 || amount > kMaxAmount) return top.TopUp(amount);  // refused there
   // Every viewer deposits from the key's one ordinary address: it must hold
-  // what all of them have yet to deposit, the top-up included.
-  auto balance = Viewer::OrdinaryBalance(m_tracker_url, m_key);
-  if (!balance) return balance.error();
+  // what all of them have yet to deposit, the top-up included. One top-up
+  // at a time, so that each is checked with those before it added; what
+  // is yet to deposit is read before the balance, so that a deposit
+  // between the two reads makes the check stricter, never looser.
+  std::lock_guard one_at_a_time(m_top_up_mutex);
   std::vector<std::pair<Buyer*, uint64_t>> shares;
   uint64_t shared = 0;  // each at most 2^53: the sums below fit
   uint64_t owed = amount + top.Undeposited();
@@ -180,6 +182,8 @@ Result<json> LowerRenditionBuyers::TopUp(uint64_t amount, Viewer& top) {
       shares.emplace_back(buyer.get(), share);
     }
   }
+  auto balance = Viewer::OrdinaryBalance(m_tracker_url, m_key);
+  if (!balance) return balance.error();
   if (*balance < owed) {
     return MakeError(ErrorCode::kInsufficientFunds,
                      "the address holds " + std::to_string(*balance) +

@@ -81,7 +81,8 @@ class LowerRenditionBuyers {
   // meanwhile says so, and its share goes to `top`). Returns `top`'s
   // answer. Errors, with no budget changed: kInsufficientFunds (the key's
   // ordinary address cannot pay what all of them have yet to deposit),
-  // those of Viewer::TopUp for `top`, and the tracker's. Thread-safe.
+  // those of Viewer::TopUp for `top`, and the tracker's. Thread-safe: top-ups
+  // are taken one at a time, each checked after those before it.
   Result<json> TopUp(uint64_t amount, Viewer& top);
   // Waits until each has ended by itself (the stream ended), or, with
   // `stop_now` or once `interrupt` is set, stops them; one waiting for a
@@ -113,6 +114,7 @@ class LowerRenditionBuyers {
   uint64_t m_top_budget = 0;
   std::vector<std::unique_ptr<Buyer>> m_buyers;
   mutable std::mutex m_mutex;
+  std::mutex m_top_up_mutex;  // held through a whole TopUp
   std::once_flag m_started;
   std::atomic<size_t> m_running{0};
   bool m_finished = false;

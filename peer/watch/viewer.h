@@ -115,8 +115,10 @@ class Viewer {
   // viewer has stopped), or the tracker's error. Returns the figures.
   Result<json> TopUp(uint64_t amount);
   // TopUp with `balance`, the ordinary address's balance just read (by a
-  // caller topping up several viewers of the key at once).
-  Result<json> TopUp(uint64_t amount, uint64_t balance);
+  // caller topping up several viewers of the key at once), and
+  // `undeposited`, Undeposited() as read before it (the check takes the
+  // larger of it and what is yet to deposit now).
+  Result<json> TopUp(uint64_t amount, uint64_t balance, uint64_t undeposited = 0);
   // What the budget has yet to deposit from the ordinary address: the
   // budget left, less what the open contract already holds. Thread-safe.
   uint64_t Undeposited() const;

@@ -34,20 +34,23 @@ Result<uint64_t> Viewer::OrdinaryBalance(const std::string& tracker_url, const K
 
 Result<json> Viewer::TopUp(uint64_t amount) {
   if (Status valid = CheckTopUpAmount(amount); !valid) return valid.error();
-  // What the budget has yet to deposit comes from the ordinary address.
+  // What the budget has yet to deposit comes from the ordinary address. It
+  // is read before the balance: a deposit between the two reads then makes
+  // the check stricter, never looser.
+  uint64_t undeposited = Undeposited();
   auto balance = OrdinaryBalance(m_config.tracker_url, m_key);
   if (!balance) return balance.error();
-  return TopUp(amount, *balance);
+  return TopUp(amount, *balance, undeposited);
 }
 
-Result<json> Viewer::TopUp(uint64_t amount, uint64_t balance) {
+Result<json> Viewer::TopUp(uint64_t amount, uint64_t balance, uint64_t undeposited) {
   if (Status valid = CheckTopUpAmount(amount); !valid) return valid.error();
   std::unique_lock lock(m_mutex);
   if (m_finished) return MakeError(ErrorCode::kConflict, "the viewer has stopped buying");
   if (m_figures.budget > kMaxAmount - amount) {
     return MakeError(ErrorCode::kInvalidField, "the budget would pass 2^53-1 tokens");
   }
-  uint64_t to_deposit = UndepositedLocked() + amount;
+  uint64_t to_deposit = std::max(UndepositedLocked(), undeposited) + amount;
   if (balance < to_deposit) {
     return MakeError(ErrorCode::kInsufficientFunds, "the address holds " + std::to_string(balance) +
                                                         " tokens; the budget would need " +

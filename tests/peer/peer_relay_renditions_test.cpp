@@ -4,7 +4,11 @@
 // origin's bytes, each segment checked against the origin's signature.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "tests/peer/peer_fixture.h"
 #include "tests/peer/rendition_output.h"
@@ -221,8 +225,10 @@ TEST_CASE(
   // Each share spent, each rendition's viewer waits for a top-up. One the
   // key's address cannot pay whole is refused (310 left after the deposits
   // of 90: each rendition's share of 320 alone would fit), changing
-  // nothing; one from the command line is shared as the budget was, and
-  // each buys on to the end of the clip.
+  // nothing. Of three sent at once, each of which fits alone but no two
+  // (180 each; two shares of each rendition would fit), two are refused.
+  // One from the command line is shared as the budget was, and each buys
+  // on to the end of the clip.
   auto said = [&](const std::string& line) {
     return relay.process.output().find(line) != std::string::npos;
   };
@@ -238,10 +244,25 @@ TEST_CASE(
   REQUIRE(refused);
   CHECK(refused->status == 409);
   CHECK_MESSAGE(refused->body.find("would need 320") != std::string::npos, refused->body);
+  std::array<int, 3> statuses{};
+  std::array<std::string, 3> bodies;
+  {
+    std::vector<std::jthread> senders;
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      senders.emplace_back([&, i] {
+        auto sent = page.Control("/api/top-up", R"({"amount":180})");
+        if (sent) std::tie(statuses[i], bodies[i]) = std::pair(sent->status, sent->body);
+      });
+    }
+  }
+  std::ranges::sort(statuses);
+  const std::array<int, 3> one_taken{200, 409, 409};
+  CHECK_MESSAGE(statuses == one_taken, "answered ", statuses[0], " ", statuses[1], " ", statuses[2],
+                ": ", bodies[0], bodies[1], bodies[2]);
   auto [topped, answer] =
-      RunCommand({BinaryPath("peer"), "wallet", "--node", page.base, "topup", "--amount", "270"});
+      RunCommand({BinaryPath("peer"), "wallet", "--node", page.base, "topup", "--amount", "90"});
   CHECK(topped == 0);
-  CHECK_MESSAGE(answer.starts_with("budget 240, "), answer);  // the top one's 60 and its 180
+  CHECK_MESSAGE(answer.starts_with("budget 240, "), answer);  // the top one's 60, 120 and 60
   REQUIRE_MESSAGE(WaitUntil(
                       [&] {
                         return starts("rendition 144p: ").size() >= 2 &&
@@ -249,8 +270,10 @@ TEST_CASE(
                       },
                       60s),
                   relay.process.output());
-  CHECK(said("rendition 144p: budget topped up by 60 to 80"));
-  CHECK(said("rendition 96p: budget topped up by 30 to 40"));
+  CHECK(said("rendition 144p: budget topped up by 40 to 60"));
+  CHECK(said("rendition 144p: budget topped up by 20 to 80"));
+  CHECK(said("rendition 96p: budget topped up by 20 to 30"));
+  CHECK(said("rendition 96p: budget topped up by 10 to 40"));
 
   // A viewer of 96p buys it from the relay, at the relay's price.
   ViewerProcess viewer(t, c, "live", 100, {"--rendition", "96p", "--out", dir / "c.ts"},
