@@ -7,15 +7,25 @@
 //   tracker_bench --bare-server       (internal) the HTTP ceiling server
 //   tracker_bench --stateless-server  (internal) the signature ceiling server
 //   tracker_bench --durable-server    (internal) the durable ceiling server
+//   tracker_bench --rules-free-server KEYFILE
+//                                     (internal) the rules-free ceiling server
 //
-// Three ceilings: the bare server answers a fixed string (the HTTP stack
+// Four ceilings: the bare server answers a fixed string (the HTTP stack
 // alone); the stateless server does every signature check and signature the
 // tracker does (the request, the contract's two signatures or the receipt's,
 // the signed answer), but keeps no ledger: what the protocol's cryptography
 // allows on this machine; the durable server is the stateless one that also
 // writes each answer as one synced record through the tracker's group commit
 // before sending it: what durability allows. The tracker against the
-// durable ceiling is the cost of the ledger's rules and records.
+// durable ceiling is the cost of the ledger's rules and records. The
+// rules-free server is the tracker's own service (TrackerService on a
+// LevelDB ledger, with the tracker's key) whose openContract and
+// closeContract check what the stateless server checks and apply no rule:
+// each change stores its answer (two records: the answer, and its key by
+// time) and nothing else. What the tracker's request path, stored answers,
+// ledger lock and group commit allow: the most any ledger's rules on them
+// could give, and the tracker against it is what its rules and their
+// records cost.
 //
 // Requests are signed before the clock starts, so the clients measure the
 // tracker, not their own signing; the tracker verifies and signs as always.
@@ -30,11 +40,15 @@
 #include <atomic>
 #include <iostream>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "common/base/clock.h"
+#include "common/cli/key_file.h"
 #include "common/cli/signal_watcher.h"
 #include "common/http/http_server.h"
+#include "common/rpc/http_endpoint.h"
 #include "common/store/commit_pipeline.h"
 #include "common/store/kv_store.h"
 #include "common/wire/signing.h"
@@ -43,6 +57,8 @@
 #include "tests/bench/pg_load.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tracker_fixture.h"
+#include "tracker/tracker_metrics.h"
+#include "tracker/tracker_service.h"
 
 using namespace tollstream;
 using namespace tollstream::bench;
@@ -50,19 +66,25 @@ using namespace tollstream::test;
 
 namespace {
 
+// What the stateless server checks of a request's params: the contract's
+// two signatures (openContract) or the receipt's (closeContract).
+Status CheckSignedParams(std::string_view method, const json& params) {
+  if (method == "openContract") {
+    auto contract = ParseContract(params.at("contract"), ContractSigs::kBoth, "params.contract");
+    if (!contract) return contract.error();
+    return Status::Ok();
+  }
+  auto receipt = ParseReceipt(params.at("receipt"), "params.receipt");
+  if (!receipt) return receipt.error();
+  return Status::Ok();
+}
+
 json StatelessAnswer(std::string_view method, const std::string& body, const KeyPair& key) {
   auto req = ParseRequest(body);
   if (!req) return ErrorBody(method, key.public_key(), std::nullopt, UnixNow(), req.error());
-  Result<json> checked = json::object();
-  if (method == "openContract") {
-    auto contract =
-        ParseContract(req->params.at("contract"), ContractSigs::kBoth, "params.contract");
-    if (!contract) checked = contract.error();
-  } else {
-    auto receipt = ParseReceipt(req->params.at("receipt"), "params.receipt");
-    if (!receipt) checked = receipt.error();
+  if (Status checked = CheckSignedParams(method, req->params); !checked) {
+    return ErrorBody(method, key.public_key(), req->id, UnixNow(), checked.error());
   }
-  if (!checked) return ErrorBody(method, key.public_key(), req->id, UnixNow(), checked.error());
   return ResponseBody(method, key.public_key(), req->id, UnixNow(), 200, {{"state", "checked"}});
 }
 
@@ -111,6 +133,39 @@ int CeilingServer(Ceiling mode) {
     res.status = body["status"].get<int>();
     res.SetContent(body.dump(), "application/json");
   });
+  int port = server.Bind("127.0.0.1", 0);
+  std::cout << "listening on http://127.0.0.1:" << port << std::endl;
+  signals.Start([&server] { server.Stop(); });
+  server.Run();
+  return 0;
+}
+
+// The rules-free ceiling (see the top of this file), with the tracker's key
+// from `key_file`. Serves until SIGTERM or SIGINT, then removes what it wrote.
+int RulesFreeServer(const std::string& key_file) {
+  SignalWatcher signals;  // before any thread starts
+  auto key = LoadKeyFile(key_file);
+  if (!key) return 1;
+  TempDir dir;
+  KvStore::Options options;
+  options.write_buffer_bytes = 32 << 20;  // as the tracker's ledger
+  auto store = KvStore::Open(dir / "db", options);
+  if (!store) return 1;
+  TrackerService service(*key, **store, ServiceConfig{});
+  for (const char* method : {"openContract", "closeContract"}) {
+    service.AddMethod(method, TrackerService::Kind::kChange,
+                      [method](const Request& req) -> Result<TrackerService::Apply> {
+                        if (Status checked = CheckSignedParams(method, req.params); !checked) {
+                          return checked.error();
+                        }
+                        return TrackerService::Apply([](LedgerTxn&, int64_t) -> Result<json> {
+                          return json{{"state", "checked"}};
+                        });
+                      });
+  }
+  HttpServer server;
+  ServeSigned(server, service.rpc(), EndpointOptions{});
+  InstrumentServer(server, service.metrics(), TrackerRouteOf(service));
   int port = server.Bind("127.0.0.1", 0);
   std::cout << "listening on http://127.0.0.1:" << port << std::endl;
   signals.Start([&server] { server.Stop(); });
@@ -171,21 +226,28 @@ int LevelDbBench(const std::string& self, const Sizes& z) {
   auto [audit_status, audit_out] = tracker.Audit(/*running=*/true);
   auto summary = op->Call("summary", json::object());
 
-  auto ceiling_run = [&](const char* mode) -> std::optional<Measured> {
-    Process server({self, mode});
+  // `repeat`: whether the server keeps no state, so that the load may send
+  // its requests again once they run out.
+  auto ceiling_run = [&](std::vector<std::string> args, bool repeat) -> std::optional<Measured> {
+    const std::string mode = args.front();
+    args.insert(args.begin(), self);
+    Process server(args);
     auto url = server.WaitForLine("listening on ", std::chrono::seconds(10));
     if (!url) return std::nullopt;
     std::cerr << "tracker_bench: load on " << mode << " for " << z.seconds << " s" << std::endl;
-    Measured run = MeasureLoad(server.pid(), *url, pairs, z, /*repeat=*/true);
+    Measured run = MeasureLoad(server.pid(), *url, pairs, z, repeat);
     server.Signal(SIGTERM);  // so that it removes its files
     if (server.Wait(std::chrono::seconds(10)) != 0) return std::nullopt;
     return run;
   };
-  auto stateless = ceiling_run("--stateless-server");
-  auto durable = ceiling_run("--durable-server");
-  auto bare = ceiling_run("--bare-server");
-  if (!stateless || !durable || !bare || stateless->load.failures > 0 ||
-      durable->load.failures > 0) {
+  // The rules-free server first: it checks the requests' age as the tracker does.
+  auto rules_free =
+      ceiling_run({"--rules-free-server", tracker.data_dir() + "/tracker.key"}, /*repeat=*/false);
+  auto stateless = ceiling_run({"--stateless-server"}, true);
+  auto durable = ceiling_run({"--durable-server"}, true);
+  auto bare = ceiling_run({"--bare-server"}, true);
+  if (!rules_free || !stateless || !durable || !bare || rules_free->load.failures > 0 ||
+      stateless->load.failures > 0 || durable->load.failures > 0) {
     std::cerr << "tracker_bench: a ceiling server failed" << std::endl;
     return 1;
   }
@@ -193,6 +255,7 @@ int LevelDbBench(const std::string& self, const Sizes& z) {
   auto per_s = [](const LoadResult& r) { return static_cast<double>(r.cycles) / r.seconds; };
   double stateless_cycles_per_s = per_s(stateless->load);
   double durable_cycles_per_s = per_s(durable->load);
+  double rules_free_cycles_per_s = per_s(rules_free->load);
 
   double cycles_per_s = per_s(ours);
   double bare_cycles_per_s = per_s(ceiling);
@@ -205,11 +268,17 @@ int LevelDbBench(const std::string& self, const Sizes& z) {
           {"signature_ratio", cycles_per_s / stateless_cycles_per_s},
           {"durable_ceiling_cycles_per_s", durable_cycles_per_s},
           {"durable_ratio", cycles_per_s / durable_cycles_per_s},
+          {"rules_free_ceiling_cycles_per_s", rules_free_cycles_per_s},
+          {"rules_free_ratio", cycles_per_s / rules_free_cycles_per_s},
+          // The rules-free tracker against the stateless ceiling: the most
+          // signature_ratio could be with any rules.
+          {"rules_free_signature_ratio", rules_free_cycles_per_s / stateless_cycles_per_s},
           // The CPU each server process spent on a cycle: steadier than the
           // rates, which move with the host's other load.
           {"cpu_ms_per_cycle", measured.cpu_ms_per_cycle},
           {"stateless_cpu_ms_per_cycle", stateless->cpu_ms_per_cycle},
           {"durable_cpu_ms_per_cycle", durable->cpu_ms_per_cycle},
+          {"rules_free_cpu_ms_per_cycle", rules_free->cpu_ms_per_cycle},
           {"p50_ms", Percentile(ours.latencies_ms, 50)},
           {"synced_writes_per_s", groups / ours.seconds},
           {"changes_per_synced_write", groups > 0 ? (changes_after - changes_before) / groups : 0},
@@ -231,6 +300,7 @@ int main(int argc, char** argv) {
   if (mode == "--bare-server") return CeilingServer(Ceiling::kBare);
   if (mode == "--stateless-server") return CeilingServer(Ceiling::kStateless);
   if (mode == "--durable-server") return CeilingServer(Ceiling::kDurable);
+  if (mode == "--rules-free-server" && argc > 2) return RulesFreeServer(argv[2]);
   Sizes z(mode == "--quick");
   int status = LevelDbBench(argv[0], z);
   try {
