@@ -96,6 +96,23 @@ json StatelessAnswer(std::string_view method, const std::string& body, const Key
 // ledger change writes about ten.
 enum class Ceiling { kBare, kStateless, kDurable };
 
+// A store in `dir` tuned as the tracker's ledger is.
+Result<std::unique_ptr<KvStore>> OpenLedgerStore(const TempDir& dir) {
+  KvStore::Options options;
+  options.write_buffer_bytes = 32 << 20;  // as the tracker's ledger
+  return KvStore::Open(dir / "db", options);
+}
+
+// Binds `server` to a free loopback port, says where, and serves until
+// SIGTERM or SIGINT reaches `signals`.
+int ServeUntilSignal(HttpServer& server, SignalWatcher& signals) {
+  int port = server.Bind("127.0.0.1", 0);
+  std::cout << "listening on http://127.0.0.1:" << port << std::endl;
+  signals.Start([&server] { server.Stop(); });
+  server.Run();
+  return 0;
+}
+
 //
 // Serves until SIGTERM or SIGINT, then removes what it wrote.
 int CeilingServer(Ceiling mode) {
@@ -108,10 +125,8 @@ int CeilingServer(Ceiling mode) {
   std::unique_ptr<CommitPipeline> pipeline;
   std::atomic<uint64_t> written{0};
   if (mode == Ceiling::kDurable) {
-    KvStore::Options options;
-    options.write_buffer_bytes = 32 << 20;  // as the tracker's ledger
     dir.emplace();
-    auto opened = KvStore::Open(*dir / "db", options);
+    auto opened = OpenLedgerStore(*dir);
     if (!opened) return 1;
     store = std::move(*opened);
     pipeline = std::make_unique<CommitPipeline>(*store, std::chrono::microseconds(1000));
@@ -133,11 +148,7 @@ int CeilingServer(Ceiling mode) {
     res.status = body["status"].get<int>();
     res.SetContent(body.dump(), "application/json");
   });
-  int port = server.Bind("127.0.0.1", 0);
-  std::cout << "listening on http://127.0.0.1:" << port << std::endl;
-  signals.Start([&server] { server.Stop(); });
-  server.Run();
-  return 0;
+  return ServeUntilSignal(server, signals);
 }
 
 // The rules-free ceiling (see the top of this file), with the tracker's key
@@ -147,9 +158,7 @@ int RulesFreeServer(const std::string& key_file) {
   auto key = LoadKeyFile(key_file);
   if (!key) return 1;
   TempDir dir;
-  KvStore::Options options;
-  options.write_buffer_bytes = 32 << 20;  // as the tracker's ledger
-  auto store = KvStore::Open(dir / "db", options);
+  auto store = OpenLedgerStore(dir);
   if (!store) return 1;
   TrackerService service(*key, **store, ServiceConfig{});
   for (const char* method : {"openContract", "closeContract"}) {
@@ -166,11 +175,7 @@ int RulesFreeServer(const std::string& key_file) {
   HttpServer server;
   ServeSigned(server, service.rpc(), EndpointOptions{});
   InstrumentServer(server, service.metrics(), TrackerRouteOf(service));
-  int port = server.Bind("127.0.0.1", 0);
-  std::cout << "listening on http://127.0.0.1:" << port << std::endl;
-  signals.Start([&server] { server.Stop(); });
-  server.Run();
-  return 0;
+  return ServeUntilSignal(server, signals);
 }
 
 // The sizes of a run: --quick, or the full measurement.
